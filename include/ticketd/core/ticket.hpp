@@ -1,0 +1,87 @@
+// Ticket, its ITIL vocabulary (type, status, impact, urgency, priority) and
+// timeline entries. Plain value types; not synchronized.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "ticketd/core/event.hpp"
+#include "ticketd/core/time.hpp"
+
+namespace ticketd {
+
+enum class TicketType { kIncident, kServiceRequest, kProblem, kChange };
+enum class TicketStatus { kNew, kAssigned, kInProgress, kPending, kResolved, kClosed, kCancelled };
+enum class Level { kHigh, kMedium, kLow };  // impact and urgency
+enum class Priority { kP1 = 1, kP2, kP3, kP4, kP5 };
+
+const char* ticket_type_name(TicketType t);  // "incident", "service_request", ...
+const char* ticket_type_prefix(TicketType t);  // "INC", "REQ", "PRB", "CHG"
+const char* ticket_status_name(TicketStatus s);
+const char* level_name(Level l);
+std::string priority_name(Priority p);  // "P1"
+
+std::optional<TicketType> parse_ticket_type(std::string_view s);
+std::optional<TicketStatus> parse_ticket_status(std::string_view s);
+std::optional<Level> parse_level(std::string_view s);
+std::optional<Priority> parse_priority(std::string_view s);
+
+// The ITIL impact x urgency matrix of DESIGN.md.
+Priority priority_from(Level impact, Level urgency);
+// Default urgency when a rule does not set one: emergency/alert/critical -> high,
+// error/warning -> medium, anything else (or none) -> low.
+Level urgency_from_severity(std::optional<Severity> s);
+
+// True for statuses in which a ticket still collects events (not resolved,
+// closed or cancelled).
+bool is_open(TicketStatus s);
+
+// "INC-000123"
+std::string format_ticket_key(TicketType t, int64_t seq);
+
+struct Ticket {
+  std::string key;
+  TicketType type = TicketType::kIncident;
+  std::string title;
+  std::string description;
+  TicketStatus status = TicketStatus::kNew;
+  Level impact = Level::kMedium;
+  Level urgency = Level::kMedium;
+  Priority priority = Priority::kP3;
+  std::string category;
+  std::string team;
+  std::string assignee;
+  std::string rule;
+  std::string fingerprint;
+  int64_t event_count = 0;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+  TimePoint created_at{};
+  TimePoint updated_at{};
+  std::optional<TimePoint> acknowledged_at;
+  std::string acknowledged_by;
+  std::optional<TimePoint> resolved_at;
+  std::optional<TimePoint> closed_at;
+  Labels labels;
+};
+
+nlohmann::json ticket_to_json(const Ticket& t);
+
+// One line of a ticket's history.
+struct TimelineEntry {
+  std::string ticket_key;
+  TimePoint time{};
+  std::string actor;  // "engine", "api:<token name>", "user:alice"
+  std::string kind;   // created, event, status, priority, assignment, note, sync
+  std::string message;
+  nlohmann::json details_json() const;
+  std::string details = "{}";  // JSON object text
+};
+
+nlohmann::json timeline_entry_to_json(const TimelineEntry& e);
+
+}  // namespace ticketd

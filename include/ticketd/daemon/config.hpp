@@ -1,0 +1,51 @@
+// Config: the daemon's YAML configuration (config/ticketd.yaml documents every key).
+//
+// Loaded and validated in one pass at start-up; errors name the key and
+// value. Relative paths are resolved against the config file's directory.
+// A plain value; not synchronized.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ticketd/core/status.hpp"
+#include "ticketd/core/time.hpp"
+
+namespace ticketd::daemon {
+
+enum class Role { kIngest, kRead, kWrite, kAdmin };
+const char* role_name(Role r);
+
+struct ApiToken {
+  std::string name;   // shown in logs and timeline actors, never the secret
+  std::string token;  // the secret, from token_file / token_env / token
+  Role role = Role::kRead;
+};
+
+struct Config {
+  std::string path;                       // the file it was loaded from
+  std::string http_listen = "127.0.0.1:8080";
+  std::string rules_dir = "rules";
+  std::string store_path = "var/ticketd.db";
+  Duration event_retention = std::chrono::hours(24 * 7);
+  size_t queue_capacity = 10000;          // events waiting for the engine
+  size_t batch_max = 512;                 // events per store transaction
+  size_t max_body_bytes = 1024 * 1024;    // HTTP request body limit
+  Duration http_read_timeout = std::chrono::seconds(30);
+  size_t http_max_connections = 1024;
+  std::string log_level = "info";         // trace|debug|info|warn|error
+  std::vector<ApiToken> tokens;
+};
+
+Result<Config> load_config(const std::string& path);
+Result<Config> load_config_from_string(const std::string& text, const std::string& path);
+
+// "1048576", "512KiB", "1MiB", "1MB" -> bytes.
+Result<size_t> parse_size(const std::string& text);
+
+// True when host (an address or name) is loopback: 127.0.0.0/8, ::1, localhost.
+bool is_loopback_host(const std::string& host);
+// Splits "host:port" / "[v6]:port".
+Status split_host_port(const std::string& text, std::string& host, uint16_t& port);
+
+}  // namespace ticketd::daemon

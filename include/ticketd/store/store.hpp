@@ -1,0 +1,69 @@
+// Store: the system of record for tickets, their timelines and events.
+//
+// apply() is called by one writer (the pipeline worker) and commits a batch of
+// engine actions atomically. Reads may come from any thread; implementations
+// serialize them internally. All methods report failure as a Status and never
+// throw.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ticketd/core/status.hpp"
+#include "ticketd/core/ticket.hpp"
+#include "ticketd/engine/action.hpp"
+#include "ticketd/engine/engine.hpp"
+
+namespace ticketd::store {
+
+struct TicketQuery {
+  std::optional<TicketStatus> status;
+  std::optional<TicketType> type;
+  std::optional<Priority> priority;
+  std::string team;    // empty = any
+  int limit = 100;     // 1..1000
+  std::string cursor;  // opaque, from the previous page's next_cursor
+};
+
+struct TicketPage {
+  std::vector<Ticket> tickets;
+  std::string next_cursor;  // empty on the last page
+};
+
+struct StoredEvent {
+  int64_t id = 0;
+  Event event;
+  TimePoint received_at{};
+  std::string decision;
+  std::string rule;
+  std::string ticket_key;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Commits every action of the batch in one transaction, or none of them.
+  virtual Status apply(const engine::Actions& actions) = 0;
+  // Open tickets and key counters, for Engine::restore after a restart.
+  virtual Result<engine::EngineState> load_state() = 0;
+
+  virtual Result<std::optional<Ticket>> get_ticket(const std::string& key) = 0;
+  virtual Result<TicketPage> list_tickets(const TicketQuery& query) = 0;
+  virtual Result<std::vector<TimelineEntry>> timeline(const std::string& key) = 0;
+  virtual Result<std::vector<StoredEvent>> ticket_events(const std::string& key, int limit) = 0;
+  // Deletes events received before `cutoff`; returns how many.
+  virtual Result<int64_t> prune_events(TimePoint cutoff) = 0;
+};
+
+struct SqliteOptions {
+  std::string path;            // database file; parent directory is created
+  int busy_timeout_ms = 5000;  // wait for a lock this long before failing
+};
+
+// Opens (creating and migrating as needed) a SQLite store in WAL mode.
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
+
+}  // namespace ticketd::store

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages ticketd needs to build, test and run.
+# Does nothing when every package is already present; runs `apt-get update`
+# first only when a package cannot be found in the current package lists.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config  # toolchain
+  libboost-dev                 # Asio (event loop, sockets, timers) and Beast (HTTP)
+  libcurl4-openssl-dev         # HTTP client for backends and the ticketctl client
+  nlohmann-json3-dev           # JSON for the API, events and actions
+  libspdlog-dev                # logging
+  libgtest-dev libgmock-dev    # unit tests
+  libsqlite3-dev               # embedded default store
+  libyaml-cpp-dev              # rule and config files (with line/column marks)
+  libre2-dev                   # linear-time regexes for rule matchers
+  libssl-dev                   # TLS, HMAC
+  libsystemd-dev               # sd_notify
+  curl                         # real HTTP client used by integration tests
+  bsdutils                     # logger(1), used by syslog integration tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
+  echo "install-deps: a package was not found; running apt-get update first"
+  $SUDO apt-get update
+  $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,318 @@
+#include "api/routes.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/pipeline.hpp"
+
+namespace ticketd::api {
+namespace {
+
+using nlohmann::json;
+
+HttpResponse json_response(int status, const json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+HttpResponse from_status(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument: return error_response(400, "invalid_argument", s.message());
+    case StatusCode::kNotFound: return error_response(404, "not_found", s.message());
+    case StatusCode::kConflict: return error_response(409, "conflict", s.message());
+    case StatusCode::kUnavailable: {
+      HttpResponse r = error_response(503, "unavailable", s.message());
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    default: return error_response(500, "internal", s.message());
+  }
+}
+
+bool role_allows(daemon::Role have, daemon::Role need) {
+  if (have == daemon::Role::kAdmin) return true;
+  if (have == need) return true;
+  return have == daemon::Role::kWrite && need == daemon::Role::kRead;
+}
+
+// Constant-time comparison, so response timing does not leak the secret.
+bool same_secret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+bool is_json_content_type(const std::string& ct) {
+  std::string base = ct.substr(0, ct.find(';'));
+  while (!base.empty() && base.back() == ' ') base.pop_back();
+  for (auto& c : base) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return base == "application/json" || (base.rfind("application/", 0) == 0 && base.size() > 5 &&
+                                        base.compare(base.size() - 5, 5, "+json") == 0);
+}
+
+}  // namespace
+
+HttpResponse error_response(int status, const std::string& code, const std::string& message) {
+  return json_response(status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+void split_target(const std::string& target, std::string& path, std::map<std::string, std::string>& query) {
+  auto decode = [](std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '+') {
+        out += ' ';
+      } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+                 std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    }
+    return out;
+  };
+  const auto q = target.find('?');
+  path = target.substr(0, q);
+  if (q == std::string::npos) return;
+  std::string_view rest(target);
+  rest.remove_prefix(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    auto eq = pair.find('=');
+    if (!pair.empty()) {
+      query[decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+}
+
+std::optional<HttpResponse> Router::authorize(const HttpRequest& req, daemon::Role needed) const {
+  if (deps_.tokens.empty()) return std::nullopt;
+  const std::string auth = req.header("authorization");
+  const std::string prefix = "Bearer ";
+  if (auth.size() <= prefix.size() || auth.compare(0, prefix.size(), prefix) != 0) {
+    HttpResponse r = error_response(401, "unauthorized", "missing \"Authorization: Bearer TOKEN\" header");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  const std::string secret = auth.substr(prefix.size());
+  for (const daemon::ApiToken& t : deps_.tokens) {
+    if (!same_secret(t.token, secret)) continue;
+    if (role_allows(t.role, needed)) return std::nullopt;
+    return error_response(403, "forbidden",
+                          std::string("token \"") + t.name + "\" has role " + daemon::role_name(t.role) +
+                              ", this request needs " + daemon::role_name(needed));
+  }
+  spdlog::warn("api: rejected an unknown bearer token from {}", req.peer);
+  HttpResponse r = error_response(401, "unauthorized", "unknown token");
+  r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+void Router::handle(HttpRequest req, Respond respond) {
+  try {
+    const std::string& p = req.path;
+    if (p == "/healthz" || p == "/readyz") {
+      if (req.method != "GET" && req.method != "HEAD") return respond(error_response(405, "method_not_allowed", "use GET"));
+      return respond(json_response(200, {{"status", "ok"}, {"version", deps_.version}}));
+    }
+    if (p == "/metrics") {
+      if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
+      return respond(metrics());
+    }
+    if (p == "/api/v1/events") {
+      if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
+      if (auto deny = authorize(req, daemon::Role::kIngest)) return respond(*deny);
+      return post_events(req, std::move(respond));
+    }
+    const std::string tickets = "/api/v1/tickets";
+    if (p == "/api/v1/rules") {
+      if (req.method != "GET") return respond(error_response(405, "method_not_allowed", "use GET"));
+      if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
+      return respond(list_rules());
+    }
+    if (p == tickets || p.rfind(tickets + "/", 0) == 0) {
+      if (req.method != "GET") return respond(error_response(405, "method_not_allowed", "use GET"));
+      if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
+      if (p == tickets) return respond(list_tickets(req));
+      std::string rest = p.substr(tickets.size() + 1);
+      auto slash = rest.find('/');
+      std::string key = rest.substr(0, slash);
+      std::string sub = slash == std::string::npos ? "" : rest.substr(slash + 1);
+      if (sub.empty()) return respond(get_ticket(key));
+      if (sub == "timeline") return respond(get_timeline(key));
+      if (sub == "events") return respond(get_ticket_events(req, key));
+    }
+    respond(error_response(404, "not_found", "no route for " + req.method + " " + p));
+  } catch (const std::exception& e) {
+    spdlog::error("api: {} {} failed: {}", req.method, req.path, e.what());
+    respond(error_response(500, "internal", "internal error"));
+  }
+}
+
+void Router::post_events(const HttpRequest& req, Respond respond) {
+  if (!is_json_content_type(req.header("content-type"))) {
+    return respond(error_response(415, "unsupported_media_type",
+                                  "Content-Type must be application/json, got \"" + req.header("content-type") + "\""));
+  }
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) return respond(error_response(400, "invalid_json", "request body is not valid JSON"));
+  const TimePoint now = deps_.clock.now();
+  std::vector<Event> events;
+  std::vector<std::string> problems;
+  auto take = [&](const json& j, const std::string& where) {
+    auto e = event_from_json(j, now);
+    if (e) {
+      events.push_back(std::move(e).value());
+    } else {
+      problems.push_back(where + e.error().message());
+    }
+  };
+  if (body.is_array()) {
+    if (body.empty()) return respond(error_response(422, "invalid_event", "empty array: no events to accept"));
+    for (size_t i = 0; i < body.size(); ++i) take(body[i], "[" + std::to_string(i) + "] ");
+  } else {
+    take(body, "");
+  }
+  if (!problems.empty()) {
+    // All or nothing: a sender retrying the whole batch must not duplicate
+    // the valid half of it.
+    std::string msg = problems.front();
+    if (problems.size() > 1) msg += " (and " + std::to_string(problems.size() - 1) + " more)";
+    HttpResponse r = json_response(422, {{"error", {{"code", "invalid_event"}, {"message", msg}, {"details", problems}}}});
+    return respond(std::move(r));
+  }
+  const size_t n = events.size();
+  Status s = deps_.pipeline.try_submit(std::move(events), [respond, n](const Status& st) {
+    if (st) {
+      respond(json_response(202, {{"status", "accepted"}, {"accepted", n}}));
+    } else {
+      respond(from_status(st));
+    }
+  });
+  if (!s) respond(from_status(s));
+}
+
+HttpResponse Router::list_tickets(const HttpRequest& req) {
+  store::TicketQuery q;
+  auto param = [&](const char* name) -> std::string {
+    auto it = req.query.find(name);
+    return it == req.query.end() ? "" : it->second;
+  };
+  if (auto v = param("status"); !v.empty()) {
+    q.status = parse_ticket_status(v);
+    if (!q.status) return error_response(400, "invalid_argument", "unknown status \"" + v + "\"");
+  }
+  if (auto v = param("type"); !v.empty()) {
+    q.type = parse_ticket_type(v);
+    if (!q.type) return error_response(400, "invalid_argument", "unknown type \"" + v + "\"");
+  }
+  if (auto v = param("priority"); !v.empty()) {
+    q.priority = parse_priority(v);
+    if (!q.priority) return error_response(400, "invalid_argument", "unknown priority \"" + v + "\", expected P1..P5");
+  }
+  q.team = param("team");
+  q.cursor = param("cursor");
+  if (auto v = param("limit"); !v.empty()) {
+    try {
+      size_t used = 0;
+      q.limit = std::stoi(v, &used);
+      if (used != v.size() || q.limit < 1 || q.limit > 1000) throw std::out_of_range("limit");
+    } catch (...) {
+      return error_response(400, "invalid_argument", "limit must be an integer from 1 to 1000, got \"" + v + "\"");
+    }
+  }
+  auto page = deps_.store.list_tickets(q);
+  if (!page) return from_status(page.error());
+  json list = json::array();
+  for (const Ticket& t : page->tickets) list.push_back(ticket_to_json(t));
+  json out = {{"tickets", list}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}};
+  return json_response(200, out);
+}
+
+HttpResponse Router::get_ticket(const std::string& key) {
+  auto t = deps_.store.get_ticket(key);
+  if (!t) return from_status(t.error());
+  if (!*t) return error_response(404, "not_found", "no ticket " + key);
+  return json_response(200, ticket_to_json(**t));
+}
+
+HttpResponse Router::get_timeline(const std::string& key) {
+  auto t = deps_.store.get_ticket(key);
+  if (!t) return from_status(t.error());
+  if (!*t) return error_response(404, "not_found", "no ticket " + key);
+  auto entries = deps_.store.timeline(key);
+  if (!entries) return from_status(entries.error());
+  json list = json::array();
+  for (const TimelineEntry& e : *entries) list.push_back(timeline_entry_to_json(e));
+  return json_response(200, {{"key", key}, {"timeline", list}});
+}
+
+HttpResponse Router::get_ticket_events(const HttpRequest& req, const std::string& key) {
+  int limit = 100;
+  if (auto it = req.query.find("limit"); it != req.query.end()) limit = std::atoi(it->second.c_str());
+  auto events = deps_.store.ticket_events(key, limit);
+  if (!events) return from_status(events.error());
+  json list = json::array();
+  for (const store::StoredEvent& e : *events) {
+    list.push_back({{"id", e.id},
+                    {"received_at", format_rfc3339(e.received_at)},
+                    {"decision", e.decision},
+                    {"rule", e.rule},
+                    {"event", event_to_json(e.event)}});
+  }
+  return json_response(200, {{"key", key}, {"events", list}});
+}
+
+HttpResponse Router::list_rules() {
+  auto rules = deps_.current_rules();
+  auto hits = deps_.pipeline.rule_hits();
+  json list = json::array();
+  if (rules) {
+    for (const rules::Rule& r : rules->rules()) {
+      list.push_back({{"name", r.name},
+                      {"description", r.description},
+                      {"file", r.file},
+                      {"line", r.line},
+                      {"action", r.action == rules::RuleAction::kDrop ? "drop" : "ticket"},
+                      {"hits", hits[r.name]}});
+    }
+  }
+  return json_response(200, {{"rules", list}});
+}
+
+HttpResponse Router::metrics() {
+  const auto& s = deps_.pipeline.stats();
+  std::string out;
+  auto counter = [&](const char* name, const char* help, uint64_t v, const char* type = "counter") {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+           std::to_string(v) + "\n";
+  };
+  counter("ticketd_events_accepted_total", "Events accepted into the queue.", s.events_accepted);
+  counter("ticketd_events_rejected_total", "Events refused because the queue was full.", s.events_rejected_full);
+  counter("ticketd_events_processed_total", "Events run through the engine and committed.", s.events_processed);
+  counter("ticketd_events_deduplicated_total", "Events attached to an open ticket.", s.events_deduplicated);
+  counter("ticketd_events_dropped_total", "Events dropped by an action: drop rule.", s.events_dropped);
+  counter("ticketd_events_unmatched_total", "Events no rule matched.", s.events_unmatched);
+  counter("ticketd_tickets_opened_total", "Tickets opened by the engine.", s.tickets_opened);
+  counter("ticketd_store_failures_total", "Failed store commits.", s.store_failures);
+  counter("ticketd_queue_depth", "Events waiting for the engine.", s.queue_depth, "gauge");
+  counter("ticketd_open_tickets", "Tickets still collecting events.", deps_.pipeline.open_tickets(), "gauge");
+  out += "# HELP ticketd_rule_hits_total Events matched per rule.\n# TYPE ticketd_rule_hits_total counter\n";
+  for (const auto& [name, hits] : deps_.pipeline.rule_hits()) {
+    out += "ticketd_rule_hits_total{rule=\"" + name + "\"} " + std::to_string(hits) + "\n";
+  }
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4";
+  r.body = std::move(out);
+  return r;
+}
+
+}  // namespace ticketd::api

@@ -1,0 +1,217 @@
+// ticketctl: the command-line client of ticketd.
+//
+// Offline commands (check-rules) read files; the others talk to a running
+// daemon's REST API (--server / TICKETD_SERVER, --token / TICKETD_TOKEN).
+// Exit codes: 0 success, 1 failure (invalid rules, API error), 2 usage.
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/http_client.hpp"
+#include "cli/table.hpp"
+#include "ticketd/rules/rule_set.hpp"
+
+namespace {
+
+using nlohmann::json;
+using ticketd::cli::HttpClient;
+
+constexpr const char* kUsage = R"(usage: ticketctl [--server URL] [--token TOKEN] COMMAND [ARGS]
+
+offline:
+  check-rules PATH...             validate rule files or directories
+api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKETD_TOKEN):
+  tickets list [--status S] [--type T] [--priority P] [--team T] [--limit N] [--cursor C] [--json]
+  tickets show KEY [--json]       one ticket with its timeline
+options:
+  --json                          print the API's JSON instead of a table
+  --version                       print the version
+)";
+
+struct Args {
+  std::string server;
+  std::string token;
+  bool json_out = false;
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;  // --status new -> {"status","new"}
+};
+
+int usage_error(const std::string& msg) {
+  std::cerr << "ticketctl: " << msg << "\n\n" << kUsage;
+  return 2;
+}
+
+std::string str(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  return it->dump();
+}
+
+// Shortens "2026-11-28T14:03:00.123Z" to "2026-11-28 14:03:00".
+std::string short_time(const std::string& t) {
+  if (t.size() < 19) return t;
+  std::string s = t.substr(0, 19);
+  s[10] = ' ';
+  return s;
+}
+
+// Prints an API error body and returns the exit code 1.
+int api_error(const ticketd::cli::HttpResult& r) {
+  auto j = json::parse(r.body, nullptr, false);
+  if (!j.is_discarded() && j.contains("error")) {
+    std::cerr << "ticketctl: " << r.status << " " << str(j["error"], "code") << ": " << str(j["error"], "message")
+              << "\n";
+  } else {
+    std::cerr << "ticketctl: HTTP " << r.status << ": " << r.body << "\n";
+  }
+  return 1;
+}
+
+int check_rules(const Args& a) {
+  if (a.positional.size() < 2) return usage_error("check-rules needs at least one file or directory");
+  std::vector<std::string> paths(a.positional.begin() + 1, a.positional.end());
+  auto result = ticketd::rules::load_rules(paths);
+  for (const auto& d : result.diagnostics) std::cout << d.to_string() << "\n";
+  if (!result.ok()) {
+    size_t errors = 0;
+    for (const auto& d : result.diagnostics) errors += d.level == ticketd::rules::Diagnostic::Level::kError;
+    std::cout << errors << (errors == 1 ? " error" : " errors") << "\n";
+    return 1;
+  }
+  std::cout << "ok: " << result.rules->rules().size() << " rules\n";
+  return 0;
+}
+
+int tickets_list(const Args& a, HttpClient& client) {
+  std::string query;
+  for (const char* k : {"status", "type", "priority", "team", "limit", "cursor", "q"}) {
+    auto it = a.options.find(k);
+    if (it == a.options.end()) continue;
+    query += (query.empty() ? "?" : "&") + std::string(k) + "=" + ticketd::cli::url_encode(it->second);
+  }
+  auto r = client.request("GET", "/api/v1/tickets" + query);
+  if (!r) {
+    std::cerr << "ticketctl: " << r.error().message() << "\n";
+    return 1;
+  }
+  if (r->status != 200) return api_error(*r);
+  auto j = json::parse(r->body, nullptr, false);
+  if (j.is_discarded()) {
+    std::cerr << "ticketctl: the server answered invalid JSON\n";
+    return 1;
+  }
+  if (a.json_out) {
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  ticketd::cli::Table table({"KEY", "PRIORITY", "STATUS", "TEAM", "EVENTS", "LAST SEEN", "TITLE"});
+  for (const auto& t : j["tickets"]) {
+    table.add({str(t, "key"), str(t, "priority"), str(t, "status"), str(t, "team"), str(t, "event_count"),
+               short_time(str(t, "last_seen")), str(t, "title")});
+  }
+  table.print(std::cout);
+  if (j.contains("next_cursor") && !j["next_cursor"].is_null()) {
+    std::cout << "more: --cursor " << j["next_cursor"].get<std::string>() << "\n";
+  }
+  return 0;
+}
+
+int tickets_show(const Args& a, HttpClient& client) {
+  if (a.positional.size() < 3) return usage_error("tickets show needs a ticket KEY");
+  const std::string key = ticketd::cli::url_encode(a.positional[2]);
+  auto r = client.request("GET", "/api/v1/tickets/" + key);
+  if (!r) {
+    std::cerr << "ticketctl: " << r.error().message() << "\n";
+    return 1;
+  }
+  if (r->status != 200) return api_error(*r);
+  auto tl = client.request("GET", "/api/v1/tickets/" + key + "/timeline");
+  if (!tl) {
+    std::cerr << "ticketctl: " << tl.error().message() << "\n";
+    return 1;
+  }
+  if (tl->status != 200) return api_error(*tl);
+  auto t = json::parse(r->body, nullptr, false);
+  auto timeline = json::parse(tl->body, nullptr, false);
+  if (t.is_discarded() || timeline.is_discarded()) {
+    std::cerr << "ticketctl: the server answered invalid JSON\n";
+    return 1;
+  }
+  if (a.json_out) {
+    t["timeline"] = timeline["timeline"];
+    std::cout << t.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << str(t, "key") << "  " << str(t, "title") << "\n\n";
+  ticketd::cli::Table fields({"FIELD", "VALUE"});
+  for (const char* k : {"type", "status", "priority", "impact", "urgency", "category", "team", "assignee", "rule",
+                        "fingerprint", "event_count", "first_seen", "last_seen", "created_at", "updated_at",
+                        "acknowledged_at", "resolved_at", "closed_at"}) {
+    std::string v = str(t, k);
+    if (!v.empty()) fields.add({k, v});
+  }
+  if (t.contains("labels") && !t["labels"].empty()) {
+    for (const auto& [k, v] : t["labels"].items()) fields.add({"labels." + k, v.is_string() ? v.get<std::string>() : v.dump()});
+  }
+  fields.print(std::cout, 100);
+  if (!str(t, "description").empty()) std::cout << "\n" << str(t, "description") << "\n";
+  std::cout << "\nTimeline\n";
+  ticketd::cli::Table entries({"TIME", "ACTOR", "KIND", "MESSAGE"});
+  for (const auto& e : timeline["timeline"]) {
+    entries.add({short_time(str(e, "time")), str(e, "actor"), str(e, "kind"), str(e, "message")});
+  }
+  entries.print(std::cout, 100);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  if (const char* s = std::getenv("TICKETD_SERVER")) a.server = s;
+  if (const char* t = std::getenv("TICKETD_TOKEN")) a.token = t;
+  if (a.server.empty()) a.server = "http://127.0.0.1:8080";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else if (arg == "--version") {
+      std::cout << "ticketctl " << TICKETD_VERSION << "\n";
+      return 0;
+    } else if (arg == "--json") {
+      a.json_out = true;
+    } else if (arg.rfind("--", 0) == 0) {
+      std::string name = arg.substr(2), value;
+      if (auto eq = name.find('='); eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+      } else if (i + 1 < argc) {
+        value = argv[++i];
+      } else {
+        return usage_error("option --" + name + " needs a value");
+      }
+      if (name == "server") a.server = value;
+      else if (name == "token") a.token = value;
+      else a.options[name] = value;
+    } else {
+      a.positional.push_back(arg);
+    }
+  }
+  if (a.positional.empty()) return usage_error("no command given");
+  const std::string& cmd = a.positional[0];
+  if (cmd == "check-rules") return check_rules(a);
+  HttpClient client(a.server, a.token);
+  if (cmd == "tickets") {
+    const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
+    if (sub == "list") return tickets_list(a, client);
+    if (sub == "show") return tickets_show(a, client);
+    return usage_error("unknown tickets subcommand \"" + sub + "\", expected list or show");
+  }
+  return usage_error("unknown command \"" + cmd + "\"");
+}

@@ -1,0 +1,292 @@
+#include "ticketd/daemon/config.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "ticketd/rules/rule_set.hpp"
+
+namespace ticketd::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Section {
+  const char* name;
+  std::vector<std::string> keys;
+};
+
+const std::vector<std::string> kTopKeys = {"listen", "rules_dir", "store", "queue", "http", "api", "log"};
+const std::vector<Section> kSections = {
+    {"listen", {"http"}},
+    {"store", {"kind", "path", "event_retention", "busy_timeout"}},
+    {"queue", {"capacity", "batch_max"}},
+    {"http", {"max_body_bytes", "read_timeout", "max_connections"}},
+    {"api", {"tokens"}},
+    {"log", {"level"}},
+};
+
+std::string where(const YAML::Node& n) {
+  return "line " + std::to_string(n.Mark().line + 1) + ": ";
+}
+
+Status unknown(const YAML::Node& key, const std::string& prefix, const std::vector<std::string>& known) {
+  std::string k = key.as<std::string>();
+  std::string msg = where(key) + "unknown config key \"" + prefix + k + "\"";
+  std::string guess = rules::did_you_mean(k, known);
+  if (!guess.empty()) msg += " (did you mean \"" + prefix + guess + "\"?)";
+  return Status::invalid_argument(msg);
+}
+
+Result<std::string> scalar(const YAML::Node& n, const std::string& key) {
+  if (!n.IsScalar()) return Status::invalid_argument(where(n) + "\"" + key + "\" must be a scalar");
+  return n.Scalar();
+}
+
+Result<size_t> count(const YAML::Node& n, const std::string& key, size_t min) {
+  auto s = scalar(n, key);
+  if (!s) return s.error();
+  try {
+    size_t used = 0;
+    long long v = std::stoll(*s, &used);
+    if (used != s->size() || v < static_cast<long long>(min)) throw std::out_of_range(key);
+    return static_cast<size_t>(v);
+  } catch (...) {
+    return Status::invalid_argument(where(n) + "\"" + key + "\" is \"" + *s + "\", expected an integer >= " +
+                                    std::to_string(min));
+  }
+}
+
+Result<Duration> duration(const YAML::Node& n, const std::string& key) {
+  auto s = scalar(n, key);
+  if (!s) return s.error();
+  auto d = parse_duration(*s);
+  if (!d) return Status::invalid_argument(where(n) + "\"" + key + "\": " + d.error().message());
+  return *d;
+}
+
+std::string resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty() || fs::path(p).is_absolute() || base_dir.empty()) return p;
+  return (fs::path(base_dir) / p).lexically_normal().string();
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+Status load_tokens(const YAML::Node& list, const std::string& base_dir, Config& c) {
+  if (!list.IsSequence()) return Status::invalid_argument(where(list) + "\"api.tokens\" must be a list");
+  const std::vector<std::string> keys = {"name", "role", "token", "token_file", "token_env"};
+  for (const YAML::Node& t : list) {
+    if (!t.IsMap()) return Status::invalid_argument(where(t) + "each of \"api.tokens\" must be a mapping");
+    for (auto it = t.begin(); it != t.end(); ++it) {
+      if (std::find(keys.begin(), keys.end(), it->first.as<std::string>()) == keys.end()) {
+        return unknown(it->first, "api.tokens[].", keys);
+      }
+    }
+    ApiToken tok;
+    if (!t["name"]) return Status::invalid_argument(where(t) + "api token needs a \"name\"");
+    tok.name = t["name"].as<std::string>();
+    const std::string role = t["role"] ? t["role"].as<std::string>() : "";
+    if (role == "ingest") tok.role = Role::kIngest;
+    else if (role == "read") tok.role = Role::kRead;
+    else if (role == "write") tok.role = Role::kWrite;
+    else if (role == "admin") tok.role = Role::kAdmin;
+    else {
+      return Status::invalid_argument(where(t) + "api token \"" + tok.name + "\": role is \"" + role +
+                                      "\", expected ingest, read, write or admin");
+    }
+    if (t["token_file"]) {
+      const std::string file = resolve(base_dir, t["token_file"].as<std::string>());
+      std::ifstream in(file);
+      if (!in) return Status::invalid_argument("api token \"" + tok.name + "\": cannot read token_file " + file);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      tok.token = trim(ss.str());
+    } else if (t["token_env"]) {
+      const std::string var = t["token_env"].as<std::string>();
+      const char* v = std::getenv(var.c_str());
+      if (!v || !*v) {
+        return Status::invalid_argument("api token \"" + tok.name + "\": environment variable " + var + " is not set");
+      }
+      tok.token = trim(v);
+    } else if (t["token"]) {
+      tok.token = t["token"].as<std::string>();
+    }
+    if (tok.token.size() < 16) {
+      return Status::invalid_argument(where(t) + "api token \"" + tok.name +
+                                      "\": the secret must be at least 16 characters (set token_file, token_env or token)");
+    }
+    c.tokens.push_back(std::move(tok));
+  }
+  return Status::ok();
+}
+
+// root[a][b], or an undefined node when either is missing (yaml-cpp throws
+// when indexing a missing node).
+YAML::Node child(const YAML::Node& root, const char* a, const char* b) {
+  const YAML::Node first = root[a];
+  if (!first || !first.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  return first[b];
+}
+
+Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c) {
+  if (root.IsNull()) return Status::ok();
+  if (!root.IsMap()) return Status::invalid_argument("config must be a YAML mapping");
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const std::string key = it->first.as<std::string>();
+    if (std::find(kTopKeys.begin(), kTopKeys.end(), key) == kTopKeys.end()) return unknown(it->first, "", kTopKeys);
+    for (const Section& s : kSections) {
+      if (key != s.name) continue;
+      if (!it->second.IsMap()) return Status::invalid_argument(where(it->second) + "\"" + key + "\" must be a mapping");
+      for (auto sub = it->second.begin(); sub != it->second.end(); ++sub) {
+        const std::string k = sub->first.as<std::string>();
+        if (std::find(s.keys.begin(), s.keys.end(), k) == s.keys.end()) return unknown(sub->first, key + ".", s.keys);
+      }
+    }
+  }
+#define TRY_ASSIGN(target, expr) \
+  do {                           \
+    auto r_ = (expr);            \
+    if (!r_) return r_.error();  \
+    target = *r_;                \
+  } while (0)
+  if (auto n = child(root, "listen", "http")) TRY_ASSIGN(c.http_listen, scalar(n, "listen.http"));
+  if (auto n = root["rules_dir"]) TRY_ASSIGN(c.rules_dir, scalar(n, "rules_dir"));
+  if (auto n = child(root, "store", "kind")) {
+    std::string kind;
+    TRY_ASSIGN(kind, scalar(n, "store.kind"));
+    if (kind != "sqlite") {
+      return Status::invalid_argument(where(n) + "\"store.kind\" is \"" + kind + "\", this version supports: sqlite");
+    }
+  }
+  if (auto n = child(root, "store", "path")) TRY_ASSIGN(c.store_path, scalar(n, "store.path"));
+  if (auto n = child(root, "store", "event_retention")) TRY_ASSIGN(c.event_retention, duration(n, "store.event_retention"));
+  if (auto n = child(root, "queue", "capacity")) TRY_ASSIGN(c.queue_capacity, count(n, "queue.capacity", 1));
+  if (auto n = child(root, "queue", "batch_max")) TRY_ASSIGN(c.batch_max, count(n, "queue.batch_max", 1));
+  if (auto n = child(root, "http", "max_body_bytes")) {
+    std::string text;
+    TRY_ASSIGN(text, scalar(n, "http.max_body_bytes"));
+    auto size = parse_size(text);
+    if (!size) return Status::invalid_argument(where(n) + "\"http.max_body_bytes\": " + size.error().message());
+    c.max_body_bytes = *size;
+  }
+  if (auto n = child(root, "http", "read_timeout")) TRY_ASSIGN(c.http_read_timeout, duration(n, "http.read_timeout"));
+  if (auto n = child(root, "http", "max_connections")) TRY_ASSIGN(c.http_max_connections, count(n, "http.max_connections", 1));
+  if (auto n = child(root, "log", "level")) {
+    TRY_ASSIGN(c.log_level, scalar(n, "log.level"));
+    const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
+    if (std::find(levels.begin(), levels.end(), c.log_level) == levels.end()) {
+      return Status::invalid_argument(where(n) + "\"log.level\" is \"" + c.log_level +
+                                      "\", expected trace, debug, info, warn or error");
+    }
+  }
+#undef TRY_ASSIGN
+  if (auto n = child(root, "api", "tokens")) {
+    if (Status s = load_tokens(n, base_dir, c); !s) return s;
+  }
+  std::string host;
+  uint16_t port = 0;
+  if (Status s = split_host_port(c.http_listen, host, port); !s) return s;
+  if (!is_loopback_host(host) && c.tokens.empty()) {
+    return Status::invalid_argument("listen.http is " + c.http_listen +
+                                    ", which is not loopback, and no api.tokens are configured: "
+                                    "refusing to serve the API unauthenticated; add api.tokens or listen on 127.0.0.1");
+  }
+  c.rules_dir = resolve(base_dir, c.rules_dir);
+  c.store_path = resolve(base_dir, c.store_path);
+  return Status::ok();
+}
+
+}  // namespace
+
+const char* role_name(Role r) {
+  switch (r) {
+    case Role::kIngest: return "ingest";
+    case Role::kRead: return "read";
+    case Role::kWrite: return "write";
+    case Role::kAdmin: return "admin";
+  }
+  return "unknown";
+}
+
+Result<size_t> parse_size(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0) return Status::invalid_argument("invalid size \"" + text + "\", expected e.g. 1048576 or 1MiB");
+  unsigned long long n = std::stoull(text.substr(0, i));
+  std::string unit = text.substr(i);
+  while (!unit.empty() && unit[0] == ' ') unit.erase(0, 1);
+  unsigned long long mult = 1;
+  if (unit.empty() || unit == "B") mult = 1;
+  else if (unit == "KiB" || unit == "K" || unit == "KB" || unit == "k") mult = 1024;
+  else if (unit == "MiB" || unit == "M" || unit == "MB") mult = 1024 * 1024;
+  else if (unit == "GiB" || unit == "G" || unit == "GB") mult = 1024ull * 1024 * 1024;
+  else return Status::invalid_argument("invalid size unit in \"" + text + "\", expected B, KiB, MiB or GiB");
+  if (n == 0) return Status::invalid_argument("size \"" + text + "\" must be positive");
+  return static_cast<size_t>(n * mult);
+}
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+Status split_host_port(const std::string& text, std::string& host, uint16_t& port) {
+  std::string port_text;
+  if (!text.empty() && text[0] == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return Status::invalid_argument("invalid listen address \"" + text + "\", expected [addr]:port");
+    }
+    host = text.substr(1, close - 1);
+    port_text = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos) {
+      return Status::invalid_argument("invalid listen address \"" + text + "\", expected host:port");
+    }
+    host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+  }
+  try {
+    size_t used = 0;
+    int p = std::stoi(port_text, &used);
+    if (used != port_text.size() || p < 0 || p > 65535) throw std::out_of_range("port");
+    port = static_cast<uint16_t>(p);
+  } catch (...) {
+    return Status::invalid_argument("invalid port in listen address \"" + text + "\"");
+  }
+  if (host.empty()) return Status::invalid_argument("missing host in listen address \"" + text + "\"");
+  return Status::ok();
+}
+
+Result<Config> load_config_from_string(const std::string& text, const std::string& path) {
+  Config c;
+  c.path = path;
+  const std::string base_dir = fs::path(path).parent_path().string();
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (Status s = load_root(root, base_dir, c); !s) {
+      return Status::invalid_argument(path + ": " + s.message());
+    }
+  } catch (const YAML::Exception& e) {
+    return Status::invalid_argument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                    std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  return c;
+}
+
+Result<Config> load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::invalid_argument("cannot read config file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_config_from_string(ss.str(), path);
+}
+
+}  // namespace ticketd::daemon

@@ -1,0 +1,155 @@
+#include "ticketd/daemon/daemon.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <iostream>
+#include <mutex>
+
+#ifdef TICKETD_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "api/http_server.hpp"
+#include "api/routes.hpp"
+#include "daemon/pipeline.hpp"
+#include "ticketd/rules/rule_set.hpp"
+
+namespace ticketd::daemon {
+namespace {
+
+void notify_systemd(const char* state) {
+#ifdef TICKETD_HAVE_SYSTEMD
+  sd_notify(0, state);
+#else
+  (void)state;
+#endif
+}
+
+// Loads the rule directory, logging every diagnostic; null on any error.
+std::shared_ptr<const rules::RuleSet> load_rule_set(const Config& config) {
+  auto result = rules::load_rules({config.rules_dir});
+  for (const auto& d : result.diagnostics) {
+    if (d.level == rules::Diagnostic::Level::kError) {
+      spdlog::error("rules: {}", d.to_string());
+    } else {
+      spdlog::warn("rules: {}", d.to_string());
+    }
+  }
+  return result.rules;
+}
+
+}  // namespace
+
+int check_config(const Config& config) {
+  auto result = rules::load_rules({config.rules_dir});
+  for (const auto& d : result.diagnostics) std::cerr << d.to_string() << "\n";
+  if (!result.ok()) return 1;
+  std::cout << config.path << ": ok (" << result.rules->rules().size() << " rules from " << config.rules_dir
+            << ")\n";
+  return 0;
+}
+
+int run(const Config& config, const std::string& version) {
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  spdlog::info("ticketd {} starting (config {})", version, config.path);
+
+  auto rule_set = load_rule_set(config);
+  if (!rule_set) {
+    spdlog::critical("rules in {} are invalid; refusing to start (check with: ticketctl check-rules {})",
+                     config.rules_dir, config.rules_dir);
+    return 1;
+  }
+  spdlog::info("rules: loaded {} rules from {}", rule_set->rules().size(), config.rules_dir);
+
+  auto store = store::open_sqlite_store({config.store_path});
+  if (!store) {
+    spdlog::critical("{}", store.error().message());
+    return 1;
+  }
+  auto state = (*store)->load_state();
+  if (!state) {
+    spdlog::critical("store: cannot load state: {}", state.error().message());
+    return 1;
+  }
+  engine::Engine engine(rule_set);
+  engine.restore(*state);
+  spdlog::info("store: {} ({} open tickets)", config.store_path, state->open_tickets.size());
+
+  SystemClock clock;
+  Pipeline pipeline(std::move(engine), **store, clock,
+                    {config.queue_capacity, config.batch_max, config.event_retention});
+  pipeline.start();
+
+  std::mutex rules_mu;
+  std::shared_ptr<const rules::RuleSet> current_rules = rule_set;
+
+  boost::asio::io_context io;
+  api::Router router({pipeline, **store, clock, config.tokens, version, [&] {
+                        std::lock_guard lock(rules_mu);
+                        return current_rules;
+                      }});
+  api::HttpServerOptions http_opts;
+  if (Status s = split_host_port(config.http_listen, http_opts.host, http_opts.port); !s) {
+    spdlog::critical("{}", s.message());
+    pipeline.stop();
+    return 1;
+  }
+  http_opts.max_body_bytes = config.max_body_bytes;
+  http_opts.read_timeout = config.http_read_timeout;
+  http_opts.max_connections = config.http_max_connections;
+  api::HttpServer http(io, router, http_opts);
+  if (Status s = http.start(); !s) {
+    spdlog::critical("{}", s.message());
+    pipeline.stop();
+    return 1;
+  }
+  spdlog::info("http: listening on {}:{}", http_opts.host, http.bound_port());
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  boost::asio::steady_timer shutdown_timer(io);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        if (sig == SIGHUP) {
+          spdlog::info("SIGHUP: reloading rules from {}", config.rules_dir);
+          notify_systemd("RELOADING=1");
+          if (auto fresh = load_rule_set(config)) {
+            {
+              std::lock_guard lock(rules_mu);
+              current_rules = fresh;
+            }
+            pipeline.reload(std::move(fresh));
+          } else {
+            spdlog::error("rules: reload rejected; the previous rule set stays active");
+          }
+          notify_systemd("READY=1");
+          signals.async_wait(on_signal);
+          return;
+        }
+        spdlog::info("{}: stopping: no new connections, draining the queue", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        notify_systemd("STOPPING=1");
+        http.stop();
+        pipeline.stop();  // processes and commits everything queued
+        // Let the answers to drained requests go out, then stop.
+        shutdown_timer.expires_after(std::chrono::milliseconds(300));
+        shutdown_timer.async_wait([&](const boost::system::error_code&) { io.stop(); });
+      };
+  signals.async_wait(on_signal);
+
+  notify_systemd("READY=1");
+  spdlog::info("ticketd ready");
+  for (;;) {
+    try {
+      io.run();
+      break;
+    } catch (const std::exception& e) {
+      spdlog::error("io: unexpected error: {}", e.what());  // keep serving
+    }
+  }
+  spdlog::info("ticketd stopped");
+  return 0;
+}
+
+}  // namespace ticketd::daemon

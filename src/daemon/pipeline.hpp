@@ -1,0 +1,93 @@
+// Pipeline: the single owner of the engine and the store writer.
+//
+// Sources submit batches of events with try_submit(); a worker thread takes
+// them from a bounded queue, runs the engine, commits the resulting actions
+// in one store transaction per batch and only then calls each submission's
+// completion (so an HTTP 202 means "durable"). try_submit(), reload() and the
+// counters are thread-safe; the engine is touched only by the worker.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "ticketd/core/clock.hpp"
+#include "ticketd/engine/engine.hpp"
+#include "ticketd/store/store.hpp"
+
+namespace ticketd::daemon {
+
+struct PipelineStats {
+  std::atomic<uint64_t> events_accepted{0};
+  std::atomic<uint64_t> events_rejected_full{0};
+  std::atomic<uint64_t> events_processed{0};
+  std::atomic<uint64_t> tickets_opened{0};
+  std::atomic<uint64_t> events_deduplicated{0};
+  std::atomic<uint64_t> events_dropped{0};
+  std::atomic<uint64_t> events_unmatched{0};
+  std::atomic<uint64_t> store_failures{0};
+  std::atomic<uint64_t> queue_depth{0};
+};
+
+class Pipeline {
+ public:
+  using Done = std::function<void(const Status&)>;
+
+  struct Options {
+    size_t capacity = 10000;  // queued events
+    size_t batch_max = 512;   // events per transaction
+    Duration event_retention = std::chrono::hours(24 * 7);
+  };
+
+  Pipeline(engine::Engine engine, store::Store& store, const Clock& clock, Options options);
+  ~Pipeline();
+
+  void start();
+  // Stops taking submissions, processes everything queued, then joins.
+  void stop();
+
+  // Queues the events; `done` runs on the worker thread once they are durable
+  // (ok) or failed. Returns unavailable (and never calls `done`) when full or
+  // stopping.
+  Status try_submit(std::vector<Event> events, Done done);
+  // Swaps the rule set between two batches.
+  void reload(std::shared_ptr<const rules::RuleSet> rules);
+
+  const PipelineStats& stats() const { return stats_; }
+  // Snapshot of rule hit counts, refreshed after every batch.
+  std::unordered_map<std::string, uint64_t> rule_hits() const;
+  size_t open_tickets() const { return open_tickets_.load(); }
+
+ private:
+  struct Submission {
+    std::vector<Event> events;
+    Done done;
+  };
+  void run();
+  void process(std::deque<Submission>& batch);
+
+  engine::Engine engine_;
+  store::Store& store_;
+  const Clock& clock_;
+  Options options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Submission> queue_;
+  size_t queued_events_ = 0;
+  std::shared_ptr<const rules::RuleSet> pending_rules_;
+  bool stopping_ = false;
+  std::thread worker_;
+
+  PipelineStats stats_;
+  std::atomic<size_t> open_tickets_{0};
+  mutable std::mutex hits_mu_;
+  std::unordered_map<std::string, uint64_t> hits_;
+};
+
+}  // namespace ticketd::daemon

@@ -1,0 +1,158 @@
+#include "ticketd/rules/matcher.hpp"
+
+#include <re2/re2.h>
+
+namespace ticketd::rules {
+namespace {
+
+int severity_rank(Severity s) { return 7 - static_cast<int>(s); }  // higher = more severe
+
+}  // namespace
+
+bool is_condition_field(std::string_view name) {
+  if (name.rfind("labels.", 0) == 0) return name.size() > 7;
+  if (name.rfind("annotations.", 0) == 0) return name.size() > 12;
+  return is_event_field(name);
+}
+
+Result<Operand> Operand::parse(std::string_view field, std::string_view text) {
+  Operand op;
+  op.text_ = std::string(text);
+  std::string_view rest = text;
+  if (rest.rfind("!~", 0) == 0) {
+    op.kind_ = Kind::kNotRegex;
+    rest.remove_prefix(2);
+  } else if (rest.rfind("~", 0) == 0) {
+    op.kind_ = Kind::kRegex;
+    rest.remove_prefix(1);
+  } else if (rest.rfind("!", 0) == 0) {
+    op.kind_ = Kind::kNotEqual;
+    rest.remove_prefix(1);
+  } else if (rest.rfind("\\", 0) == 0) {
+    rest.remove_prefix(1);  // escaped literal
+  } else if (field == "severity" && !rest.empty() && (rest[0] == '>' || rest[0] == '<' || rest[0] == '=')) {
+    size_t n = (rest.size() > 1 && rest[1] == '=') ? 2 : 1;
+    op.kind_ = Kind::kSeverityCompare;
+    op.cmp_ = std::string(rest.substr(0, n));
+    rest.remove_prefix(n);
+    while (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
+  }
+  op.value_ = std::string(rest);
+  switch (op.kind_) {
+    case Kind::kRegex:
+    case Kind::kNotRegex: {
+      RE2::Options opts;
+      opts.set_log_errors(false);
+      auto re = std::make_shared<const RE2>(op.value_, opts);
+      if (!re->ok()) {
+        return Status::invalid_argument("invalid regex \"" + op.value_ + "\": " + re->error());
+      }
+      op.re_ = std::move(re);
+      break;
+    }
+    case Kind::kSeverityCompare:
+    case Kind::kEqual:
+    case Kind::kNotEqual:
+      if (field == "severity") {
+        auto sev = parse_severity(op.value_);
+        if (!sev) {
+          return Status::invalid_argument(
+              "unknown severity \"" + op.value_ +
+              "\", expected emergency, alert, critical, error, warning, notice, info or debug");
+        }
+        op.severity_ = *sev;
+        op.value_ = severity_name(*sev);  // canonical, so "warn" equals "warning"
+      }
+      break;
+  }
+  return op;
+}
+
+bool Operand::test(const std::optional<std::string>& value, Captures* captures) const {
+  switch (kind_) {
+    case Kind::kEqual:
+      return value && *value == value_;
+    case Kind::kNotEqual:
+      return !value || *value != value_;
+    case Kind::kNotRegex:
+      return !RE2::PartialMatch(value.value_or(""), *re_);
+    case Kind::kSeverityCompare: {
+      if (!value) return false;
+      auto sev = parse_severity(*value);
+      if (!sev) return false;
+      int a = severity_rank(*sev), b = severity_rank(severity_);
+      if (cmp_ == ">=") return a >= b;
+      if (cmp_ == ">") return a > b;
+      if (cmp_ == "<=") return a <= b;
+      if (cmp_ == "<") return a < b;
+      return a == b;
+    }
+    case Kind::kRegex: {
+      const std::string subject = value.value_or("");
+      const int groups = re_->NumberOfCapturingGroups();
+      std::vector<re2::StringPiece> sub(static_cast<size_t>(groups) + 1);
+      if (!re_->Match(subject, 0, subject.size(), RE2::UNANCHORED, sub.data(), groups + 1)) {
+        return false;
+      }
+      if (captures) {
+        for (const auto& [name, index] : re_->NamedCapturingGroups()) {
+          const auto& piece = sub[static_cast<size_t>(index)];
+          (*captures)[name] = piece.data() ? std::string(piece.data(), piece.size()) : std::string();
+        }
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> Operand::capture_names() const {
+  std::vector<std::string> out;
+  if (re_ && kind_ == Kind::kRegex) {
+    for (const auto& [name, index] : re_->NamedCapturingGroups()) out.push_back(name);
+  }
+  return out;
+}
+
+bool FieldMatch::test(const Event& e, Captures* captures) const {
+  const auto value = e.field(field);
+  for (const Operand& op : any_of) {
+    if (op.test(value, captures)) return true;
+  }
+  return false;
+}
+
+bool Condition::test(const Event& e, Captures* captures) const {
+  Captures local;
+  for (const FieldMatch& m : all) {
+    if (!m.test(e, &local)) return false;
+  }
+  if (!any.empty()) {
+    bool one = false;
+    for (const Condition& c : any) {
+      if (c.test(e, &local)) {
+        one = true;
+        break;
+      }
+    }
+    if (!one) return false;
+  }
+  for (const Condition& c : none) {
+    if (c.test(e, nullptr)) return false;
+  }
+  if (captures) {
+    for (auto& [k, v] : local) (*captures)[k] = std::move(v);
+  }
+  return true;
+}
+
+void Condition::collect_capture_names(std::vector<std::string>& out) const {
+  for (const FieldMatch& m : all) {
+    for (const Operand& op : m.any_of) {
+      for (auto& n : op.capture_names()) out.push_back(std::move(n));
+    }
+  }
+  for (const Condition& c : any) c.collect_capture_names(out);
+}
+
+}  // namespace ticketd::rules

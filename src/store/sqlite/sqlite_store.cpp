@@ -1,0 +1,459 @@
+// SQLite implementation of Store: WAL mode, migrations versioned by
+// PRAGMA user_version, prepared statements only, one transaction per batch.
+// One connection writes (apply, prune), another serves reads, each behind its
+// own mutex, so API reads never wait for a long batch commit.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <climits>
+#include <filesystem>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "ticketd/store/store.hpp"
+
+namespace ticketd::store {
+namespace {
+
+// Each entry migrates the schema from version i to i+1. Never edit a shipped
+// entry; append a new one.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE tickets (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL,
+  status TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  impact TEXT NOT NULL,
+  urgency TEXT NOT NULL,
+  category TEXT NOT NULL DEFAULT '',
+  team TEXT NOT NULL DEFAULT '',
+  assignee TEXT NOT NULL DEFAULT '',
+  rule TEXT NOT NULL DEFAULT '',
+  fingerprint TEXT NOT NULL DEFAULT '',
+  event_count INTEGER NOT NULL DEFAULT 0,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  acknowledged_at INTEGER,
+  acknowledged_by TEXT NOT NULL DEFAULT '',
+  resolved_at INTEGER,
+  closed_at INTEGER,
+  labels TEXT NOT NULL DEFAULT '{}'
+);
+-- No fingerprint ever has two open tickets.
+CREATE UNIQUE INDEX tickets_open_fingerprint ON tickets(fingerprint)
+  WHERE fingerprint <> '' AND status NOT IN ('resolved', 'closed', 'cancelled');
+CREATE UNIQUE INDEX tickets_type_seq ON tickets(type, seq);
+CREATE INDEX tickets_status ON tickets(status, id);
+CREATE TABLE timeline (
+  id INTEGER PRIMARY KEY,
+  ticket_key TEXT NOT NULL,
+  time INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  message TEXT NOT NULL,
+  details TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX timeline_ticket ON timeline(ticket_key, id);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  decision TEXT NOT NULL,
+  rule TEXT NOT NULL DEFAULT '',
+  ticket_key TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL
+);
+CREATE INDEX events_ticket ON events(ticket_key, id);
+CREATE INDEX events_received ON events(received_at);
+)sql",
+};
+
+constexpr const char* kTicketColumns =
+    "key, type, seq, title, description, status, priority, impact, urgency, category, team, "
+    "assignee, rule, fingerprint, event_count, first_seen, last_seen, created_at, updated_at, "
+    "acknowledged_at, acknowledged_by, resolved_at, closed_at, labels, id";
+
+// RAII prepared statement with typed binds and column reads.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const std::string& sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) {
+      error_ = std::string("sqlite: prepare failed: ") + sqlite3_errmsg(db);
+    }
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+
+  Stmt& bind(int i, const std::string& v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, const char* v) { return bind(i, std::string(v)); }
+  Stmt& bind(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Stmt& bind(int i, TimePoint t) { return bind(i, to_unix_ms(t)); }
+  Stmt& bind(int i, const std::optional<TimePoint>& t) {
+    if (t) return bind(i, *t);
+    sqlite3_bind_null(stmt_, i);
+    return *this;
+  }
+  Stmt& bind_null(int i) {
+    sqlite3_bind_null(stmt_, i);
+    return *this;
+  }
+
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() { return sqlite3_step(stmt_); }
+  Status run() {
+    int rc = step();
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+      return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(db_));
+    }
+    return Status::ok();
+  }
+
+  std::string text(int col) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+  }
+  int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  TimePoint time(int col) const { return from_unix_ms(integer(col)); }
+  std::optional<TimePoint> opt_time(int col) const {
+    if (is_null(col)) return std::nullopt;
+    return time(col);
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  std::string error_;
+};
+
+Status exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errmsg(db);
+    sqlite3_free(err);
+    return Status::io_error("sqlite: " + msg);
+  }
+  return Status::ok();
+}
+
+Labels labels_from_text(const std::string& text) {
+  Labels out;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if (v.is_string()) out[k] = v.get<std::string>();
+    }
+  }
+  return out;
+}
+
+Ticket read_ticket(const Stmt& s) {
+  Ticket t;
+  t.key = s.text(0);
+  t.type = parse_ticket_type(s.text(1)).value_or(TicketType::kIncident);
+  t.title = s.text(3);
+  t.description = s.text(4);
+  t.status = parse_ticket_status(s.text(5)).value_or(TicketStatus::kNew);
+  t.priority = static_cast<Priority>(std::clamp<int64_t>(s.integer(6), 1, 5));
+  t.impact = parse_level(s.text(7)).value_or(Level::kMedium);
+  t.urgency = parse_level(s.text(8)).value_or(Level::kMedium);
+  t.category = s.text(9);
+  t.team = s.text(10);
+  t.assignee = s.text(11);
+  t.rule = s.text(12);
+  t.fingerprint = s.text(13);
+  t.event_count = s.integer(14);
+  t.first_seen = s.time(15);
+  t.last_seen = s.time(16);
+  t.created_at = s.time(17);
+  t.updated_at = s.time(18);
+  t.acknowledged_at = s.opt_time(19);
+  t.acknowledged_by = s.text(20);
+  t.resolved_at = s.opt_time(21);
+  t.closed_at = s.opt_time(22);
+  t.labels = labels_from_text(s.text(23));
+  return t;
+}
+
+int64_t key_seq(const std::string& key) {
+  auto dash = key.rfind('-');
+  if (dash == std::string::npos) return 0;
+  try {
+    return std::stoll(key.substr(dash + 1));
+  } catch (...) {
+    return 0;
+  }
+}
+
+class SqliteStore final : public Store {
+ public:
+  ~SqliteStore() override {
+    sqlite3_close_v2(reader_);
+    sqlite3_close_v2(writer_);
+  }
+
+  Status open(const SqliteOptions& opts) {
+    std::error_code ec;
+    const auto parent = std::filesystem::path(opts.path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (ec) return Status::io_error("sqlite: cannot create directory " + parent.string() + ": " + ec.message());
+    if (Status s = open_connection(opts, &writer_); !s) return s;
+    if (Status s = exec(writer_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"); !s) {
+      return s;
+    }
+    if (Status s = migrate(); !s) return s;
+    return open_connection(opts, &reader_);
+  }
+
+  Status apply(const engine::Actions& actions) override {
+    std::lock_guard lock(write_mu_);
+    if (actions.empty()) return Status::ok();
+    if (Status s = exec(writer_, "BEGIN IMMEDIATE"); !s) return s;
+    Status result = apply_locked(actions);
+    if (result) result = exec(writer_, "COMMIT");
+    if (!result) exec(writer_, "ROLLBACK");
+    return result;
+  }
+
+  Result<engine::EngineState> load_state() override {
+    std::lock_guard lock(read_mu_);
+    engine::EngineState state;
+    Stmt open(reader_, std::string("SELECT ") + kTicketColumns +
+                           " FROM tickets WHERE status NOT IN ('resolved','closed','cancelled')");
+    if (!open.ok()) return Status::io_error(open.error());
+    int rc;
+    while ((rc = open.step()) == SQLITE_ROW) state.open_tickets.push_back(read_ticket(open));
+    if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
+    Stmt seq(reader_, "SELECT type, MAX(seq) FROM tickets GROUP BY type");
+    if (!seq.ok()) return Status::io_error(seq.error());
+    while ((rc = seq.step()) == SQLITE_ROW) {
+      if (auto t = parse_ticket_type(seq.text(0))) state.last_seq[*t] = seq.integer(1);
+    }
+    if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
+    return state;
+  }
+
+  Result<std::optional<Ticket>> get_ticket(const std::string& key) override {
+    std::lock_guard lock(read_mu_);
+    Stmt s(reader_, std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE key = ?1");
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, key);
+    int rc = s.step();
+    if (rc == SQLITE_ROW) return std::optional<Ticket>(read_ticket(s));
+    if (rc == SQLITE_DONE) return std::optional<Ticket>();
+    return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
+  }
+
+  Result<TicketPage> list_tickets(const TicketQuery& q) override {
+    int64_t cursor = INT64_MAX;
+    if (!q.cursor.empty()) {
+      try {
+        size_t used = 0;
+        cursor = std::stoll(q.cursor, &used);
+        if (used != q.cursor.size() || cursor <= 0) throw std::invalid_argument("cursor");
+      } catch (...) {
+        return Status::invalid_argument("invalid cursor \"" + q.cursor + "\"");
+      }
+    }
+    const int limit = std::clamp(q.limit, 1, 1000);
+    std::lock_guard lock(read_mu_);
+    Stmt s(reader_, std::string("SELECT ") + kTicketColumns +
+                        " FROM tickets WHERE id < ?1"
+                        " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR type = ?3)"
+                        " AND (?4 IS NULL OR priority = ?4) AND (?5 IS NULL OR team = ?5)"
+                        " ORDER BY id DESC LIMIT ?6");
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, cursor);
+    if (q.status) s.bind(2, ticket_status_name(*q.status)); else s.bind_null(2);
+    if (q.type) s.bind(3, ticket_type_name(*q.type)); else s.bind_null(3);
+    if (q.priority) s.bind(4, static_cast<int64_t>(*q.priority)); else s.bind_null(4);
+    if (!q.team.empty()) s.bind(5, q.team); else s.bind_null(5);
+    s.bind(6, static_cast<int64_t>(limit) + 1);
+    TicketPage page;
+    int64_t last_id = 0;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      if (static_cast<int>(page.tickets.size()) == limit) {
+        page.next_cursor = std::to_string(last_id);
+        break;
+      }
+      page.tickets.push_back(read_ticket(s));
+      last_id = s.integer(24);
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
+    return page;
+  }
+
+  Result<std::vector<TimelineEntry>> timeline(const std::string& key) override {
+    std::lock_guard lock(read_mu_);
+    Stmt s(reader_, "SELECT time, actor, kind, message, details FROM timeline WHERE ticket_key = ?1 ORDER BY id");
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, key);
+    std::vector<TimelineEntry> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      out.push_back({key, s.time(0), s.text(1), s.text(2), s.text(3), s.text(4)});
+    }
+    if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
+    return out;
+  }
+
+  Result<std::vector<StoredEvent>> ticket_events(const std::string& key, int limit) override {
+    std::lock_guard lock(read_mu_);
+    Stmt s(reader_, "SELECT id, received_at, decision, rule, ticket_key, body FROM events"
+                    " WHERE ticket_key = ?1 ORDER BY id DESC LIMIT ?2");
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, key).bind(2, static_cast<int64_t>(std::clamp(limit, 1, 10000)));
+    std::vector<StoredEvent> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      StoredEvent e;
+      e.id = s.integer(0);
+      e.received_at = s.time(1);
+      e.decision = s.text(2);
+      e.rule = s.text(3);
+      e.ticket_key = s.text(4);
+      auto parsed = event_from_json(nlohmann::json::parse(s.text(5), nullptr, false), e.received_at);
+      if (parsed) e.event = std::move(parsed).value();
+      out.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
+    return out;
+  }
+
+  Result<int64_t> prune_events(TimePoint cutoff) override {
+    std::lock_guard lock(write_mu_);
+    Stmt s(writer_, "DELETE FROM events WHERE received_at < ?1");
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, cutoff);
+    if (Status st = s.run(); !st) return st;
+    return static_cast<int64_t>(sqlite3_changes(writer_));
+  }
+
+ private:
+  Status open_connection(const SqliteOptions& opts, sqlite3** db) {
+    int rc = sqlite3_open_v2(opts.path.c_str(), db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc);
+      return Status::io_error("sqlite: cannot open " + opts.path + ": " + msg);
+    }
+    sqlite3_busy_timeout(*db, opts.busy_timeout_ms);
+    sqlite3_extended_result_codes(*db, 1);
+    return Status::ok();
+  }
+
+  Status migrate() {
+    int64_t version = 0;
+    {
+      Stmt s(writer_, "PRAGMA user_version");
+      if (!s.ok()) return Status::io_error(s.error());
+      if (s.step() == SQLITE_ROW) version = s.integer(0);
+    }
+    const int64_t latest = static_cast<int64_t>(std::size(kMigrations));
+    if (version > latest) {
+      return Status::io_error("sqlite: database schema version " + std::to_string(version) +
+                              " is newer than this ticketd (" + std::to_string(latest) + ")");
+    }
+    for (int64_t v = version; v < latest; ++v) {
+      if (Status s = exec(writer_, "BEGIN IMMEDIATE"); !s) return s;
+      Status s = exec(writer_, kMigrations[v]);
+      if (s) s = exec(writer_, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+      if (s) s = exec(writer_, "COMMIT");
+      if (!s) {
+        exec(writer_, "ROLLBACK");
+        return Status::io_error("migration to schema version " + std::to_string(v + 1) + " failed: " + s.message());
+      }
+    }
+    return Status::ok();
+  }
+
+  Status apply_locked(const engine::Actions& actions) {
+    Stmt upsert(writer_, std::string("INSERT INTO tickets (") + kTicketColumns +
+                             ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,NULL)"
+                             " ON CONFLICT(key) DO UPDATE SET title=excluded.title, description=excluded.description,"
+                             " status=excluded.status, priority=excluded.priority, impact=excluded.impact,"
+                             " urgency=excluded.urgency, category=excluded.category, team=excluded.team,"
+                             " assignee=excluded.assignee, fingerprint=excluded.fingerprint,"
+                             " event_count=excluded.event_count, last_seen=excluded.last_seen,"
+                             " updated_at=excluded.updated_at, acknowledged_at=excluded.acknowledged_at,"
+                             " acknowledged_by=excluded.acknowledged_by, resolved_at=excluded.resolved_at,"
+                             " closed_at=excluded.closed_at, labels=excluded.labels");
+    Stmt timeline(writer_, "INSERT INTO timeline (ticket_key, time, actor, kind, message, details) VALUES (?1,?2,?3,?4,?5,?6)");
+    Stmt event(writer_, "INSERT INTO events (received_at, decision, rule, ticket_key, body) VALUES (?1,?2,?3,?4,?5)");
+    for (const Stmt* s : {&upsert, &timeline, &event}) {
+      if (!s->ok()) return Status::io_error(s->error());
+    }
+    for (const engine::Action& a : actions) {
+      Status st;
+      if (const auto* opened = std::get_if<engine::TicketOpened>(&a)) {
+        st = write_ticket(upsert, opened->ticket);
+      } else if (const auto* updated = std::get_if<engine::TicketUpdated>(&a)) {
+        st = write_ticket(upsert, updated->ticket);
+      } else if (const auto* tl = std::get_if<engine::TimelineAdded>(&a)) {
+        const TimelineEntry& e = tl->entry;
+        timeline.reset();
+        timeline.bind(1, e.ticket_key).bind(2, e.time).bind(3, e.actor).bind(4, e.kind).bind(5, e.message).bind(6, e.details);
+        st = timeline.run();
+      } else if (const auto* ev = std::get_if<engine::EventRecorded>(&a)) {
+        if (ev->decision == engine::Decision::kDropped) continue;  // counted, not kept
+        event.reset();
+        event.bind(1, ev->received_at).bind(2, engine::decision_name(ev->decision)).bind(3, ev->rule)
+            .bind(4, ev->ticket_key).bind(5, event_to_json(ev->event).dump());
+        st = event.run();
+      }
+      if (!st) return st;
+    }
+    return Status::ok();
+  }
+
+  Status write_ticket(Stmt& s, const Ticket& t) {
+    s.reset();
+    s.bind(1, t.key).bind(2, ticket_type_name(t.type)).bind(3, key_seq(t.key)).bind(4, t.title)
+        .bind(5, t.description).bind(6, ticket_status_name(t.status)).bind(7, static_cast<int64_t>(t.priority))
+        .bind(8, level_name(t.impact)).bind(9, level_name(t.urgency)).bind(10, t.category).bind(11, t.team)
+        .bind(12, t.assignee).bind(13, t.rule).bind(14, t.fingerprint).bind(15, t.event_count)
+        .bind(16, t.first_seen).bind(17, t.last_seen).bind(18, t.created_at).bind(19, t.updated_at)
+        .bind(20, t.acknowledged_at).bind(21, t.acknowledged_by).bind(22, t.resolved_at)
+        .bind(23, t.closed_at).bind(24, nlohmann::json(t.labels).dump());
+    return s.run();
+  }
+
+  sqlite3* writer_ = nullptr;
+  sqlite3* reader_ = nullptr;
+  std::mutex write_mu_;
+  std::mutex read_mu_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
+  auto store = std::make_unique<SqliteStore>();
+  if (Status s = store->open(options); !s) return s;
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace ticketd::store
