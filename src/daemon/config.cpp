@@ -198,8 +198,6 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
                                     ", which is not loopback, and no api.tokens are configured: "
                                     "refusing to serve the API unauthenticated; add api.tokens or listen on 127.0.0.1");
   }
-  c.rules_dir = resolve(base_dir, c.rules_dir);
-  c.store_path = resolve(base_dir, c.store_path);
   return Status::ok();
 }
 
@@ -274,6 +272,8 @@ Result<Config> load_config_from_string(const std::string& text, const std::strin
     if (Status s = load_root(root, base_dir, c); !s) {
       return Status::invalid_argument(path + ": " + s.message());
     }
+    c.rules_dir = resolve(base_dir, c.rules_dir);
+    c.store_path = resolve(base_dir, c.store_path);
   } catch (const YAML::Exception& e) {
     return Status::invalid_argument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
                                     std::to_string(e.mark.column + 1) + ": " + e.msg);

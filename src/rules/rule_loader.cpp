@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <set>
+#include <map>
+#include <tuple>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
@@ -130,6 +131,7 @@ class FileLoader {
     const size_t errors_before = error_count();
     rule.file = file_;
     rule.line = r.Mark().line + 1;
+    rule.column = r.Mark().column + 1;
     if (!r.IsMap()) {
       error(r, "each rule must be a mapping");
       return false;
@@ -361,11 +363,17 @@ LoadResult finish(std::vector<Rule> rules, std::vector<Diagnostic> diags) {
   for (const Rule& r : rules) {
     auto [it, inserted] = seen.emplace(r.name, &r);
     if (!inserted) {
-      diags.push_back({Diagnostic::Level::kError, r.file, r.line, 1,
+      diags.push_back({Diagnostic::Level::kError, r.file, r.line, r.column,
                        "duplicate rule name \"" + r.name + "\" (first defined at " + it->second->file +
                            ":" + std::to_string(it->second->line) + ")"});
     }
   }
+  // Report in reading order: files as loaded, then line and column.
+  std::map<std::string, size_t> file_order;
+  for (const Diagnostic& d : diags) file_order.emplace(d.file, file_order.size());
+  std::stable_sort(diags.begin(), diags.end(), [&](const Diagnostic& a, const Diagnostic& b) {
+    return std::tuple(file_order[a.file], a.line, a.column) < std::tuple(file_order[b.file], b.line, b.column);
+  });
   LoadResult result;
   const bool failed = std::any_of(diags.begin(), diags.end(), [](const Diagnostic& d) {
     return d.level == Diagnostic::Level::kError;

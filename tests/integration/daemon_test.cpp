@@ -1,1 +1,399 @@
+// Starts the real ticketd binary on a free loopback port and drives it with a
+// real HTTP client (libcurl) and the real ticketctl.
+#include <arpa/inet.h>
+#include <curl/curl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Reply {
+  long status = 0;
+  std::string body;
+  json j() const { return json::parse(body, nullptr, false); }
+};
+
+size_t collect(char* p, size_t s, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(p, s * n);
+  return s * n;
+}
+
+Reply http(const std::string& method, const std::string& url, const std::string& body = "",
+           const std::string& content_type = "application/json", const std::string& token = "") {
+  Reply r;
+  CURL* c = curl_easy_init();
+  curl_slist* headers = nullptr;
+  if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
+  if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+  if (method == "POST") {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  }
+  if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(c);
+  return r;
+}
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// Runs a command, returns {exit code, stdout+stderr}.
+std::pair<int, std::string> run(const std::string& cmd) {
+  std::string out;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int rc = ::pclose(p);
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
+}
+
+const char* kRules = R"(
+rules:
+  - name: disk-full
+    match: { message: '~(?i)no space left on (?P<dev>\S+)' }
+    ticket: { team: storage, impact: high, urgency: high, title: "Disk {{ dev }} full on {{ host }}" }
+    fingerprint: "{{ host }}/{{ dev }}"
+  - name: any-error
+    match: { severity: ">=error" }
+    ticket: { team: oncall, title: "{{ app }} error on {{ host }}" }
+    fingerprint: "{{ host }}/{{ app }}"
+)";
+
+class Daemon {
+ public:
+  explicit Daemon(std::string extra_config = "") {
+    dir_ = fs::temp_directory_path() / ("ticketd-it-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "rules");
+    write_rules(kRules);
+    port_ = free_port();
+    std::ofstream(dir_ / "ticketd.yaml") << "listen: { http: \"127.0.0.1:" << port_ << "\" }\n"
+                                         << "rules_dir: rules\nstore: { path: var/ticketd.db }\n"
+                                         << "http: { max_body_bytes: 64KiB }\n"
+                                         << extra_config;
+  }
+  ~Daemon() {
+    stop();
+    fs::remove_all(dir_);
+  }
+
+  void write_rules(const std::string& text) { std::ofstream(dir_ / "rules" / "rules.yaml") << text; }
+  std::string config() const { return (dir_ / "ticketd.yaml").string(); }
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string log() const {
+    std::ifstream in(dir_ / "ticketd.log");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  // Starts ticketd and waits until /healthz answers; false if it exited.
+  bool start() {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    const std::string logfile = (dir_ / "ticketd.log").string();
+    posix_spawn_file_actions_addopen(&fa, 1, logfile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    std::string cfg = config();
+    char* argv[] = {const_cast<char*>(TICKETD_BIN), const_cast<char*>("--config"), cfg.data(), nullptr};
+    int rc = posix_spawn(&pid_, TICKETD_BIN, &fa, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) return false;
+    for (int i = 0; i < 200; ++i) {
+      int status;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        pid_ = -1;
+        return false;
+      }
+      if (http("GET", url("/healthz")).status == 200) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  // SIGTERM and wait; returns the exit code.
+  int stop() {
+    if (pid_ <= 0) return exit_code_;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return exit_code_;
+  }
+  void signal(int sig) { ::kill(pid_, sig); }
+  int exit_code() const { return exit_code_; }
+
+  Reply post(const std::string& body) { return http("POST", url("/api/v1/events"), body); }
+  json tickets(const std::string& query = "") { return http("GET", url("/api/v1/tickets" + query)).j(); }
+
+ private:
+  fs::path dir_;
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+};
+
+const std::string kDisk = R"({"host":"db01","severity":"error","message":"write failed: No space left on sda1"})";
+
+TEST(Daemon, DeduplicatesAndSurvivesARestart) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_EQ(d.post(kDisk).status, 202);
+  EXPECT_EQ(d.post("[" + kDisk + "," + kDisk + "]").status, 202);
+  json list = d.tickets();
+  ASSERT_EQ(list["tickets"].size(), 1u) << list.dump();
+  json t = list["tickets"][0];
+  EXPECT_EQ(t["key"], "INC-000001");
+  EXPECT_EQ(t["event_count"], 3);
+  EXPECT_EQ(t["title"], "Disk sda1 full on db01");
+  EXPECT_EQ(t["priority"], "P1");
+  EXPECT_EQ(t["status"], "new");
+
+  json one = http("GET", d.url("/api/v1/tickets/INC-000001")).j();
+  EXPECT_EQ(one["fingerprint"], "db01/sda1");
+  json timeline = http("GET", d.url("/api/v1/tickets/INC-000001/timeline")).j();
+  ASSERT_EQ(timeline["timeline"].size(), 3u);
+  EXPECT_EQ(timeline["timeline"][0]["kind"], "created");
+  EXPECT_EQ(http("GET", d.url("/api/v1/tickets/INC-000001/events")).j()["events"].size(), 3u);
+  EXPECT_EQ(http("GET", d.url("/api/v1/tickets/INC-999999")).status, 404);
+
+  EXPECT_EQ(d.stop(), 0) << d.log();
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_EQ(d.post(kDisk).status, 202);
+  list = d.tickets();
+  ASSERT_EQ(list["tickets"].size(), 1u) << list.dump();
+  EXPECT_EQ(list["tickets"][0]["event_count"], 4);
+  // Numbering continues after the restart.
+  EXPECT_EQ(d.post(R"({"host":"web1","app":"nginx","severity":"critical","message":"upstream gone"})").status, 202);
+  EXPECT_EQ(d.tickets("?team=oncall")["tickets"][0]["key"], "INC-000002");
+}
+
+TEST(Daemon, BadInputGetsClearErrorsAndTheDaemonKeepsServing) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  Reply r = d.post("{not json");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.j()["error"]["code"], "invalid_json");
+  r = http("POST", d.url("/api/v1/events"), kDisk, "text/plain");
+  EXPECT_EQ(r.status, 415);
+  EXPECT_EQ(r.j()["error"]["code"], "unsupported_media_type");
+  r = d.post(R"({"host":"h","severity":"bogus","message":"x"})");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(r.j()["error"]["code"], "invalid_event");
+  // One bad event rejects the whole batch: nothing half-accepted.
+  r = d.post("[" + kDisk + R"(,{"host":7}])");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_NE(r.j()["error"]["message"].get<std::string>().find("[1]"), std::string::npos);
+  r = d.post(std::string(100 * 1024, ' ') + kDisk);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.j()["error"]["code"], "payload_too_large");
+  r = http("GET", d.url("/api/v1/events"));
+  EXPECT_EQ(r.status, 405);
+  r = http("GET", d.url("/nope"));
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(http("GET", d.url("/api/v1/tickets?status=open")).status, 400);
+  EXPECT_EQ(http("GET", d.url("/api/v1/tickets?limit=0")).status, 400);
+
+  // A raw malformed HTTP request, then the daemon still works.
+  EXPECT_EQ(run("printf 'GARBAGE\\r\\n\\r\\n' | timeout 5 bash -c 'cat > /dev/tcp/127.0.0.1/" +
+                d.url("").substr(17) + "'").first, 0);
+  EXPECT_EQ(http("GET", d.url("/healthz")).status, 200);
+  EXPECT_EQ(d.post(kDisk).status, 202);
+  EXPECT_EQ(d.tickets()["tickets"].size(), 1u);
+}
+
+TEST(Daemon, FiltersAndPagination) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  std::string batch = "[";
+  for (int i = 0; i < 5; ++i) {
+    batch += (i ? "," : "") + std::string(R"({"host":"h)") + std::to_string(i) +
+             R"(","app":"x","severity":"error","message":"boom"})";
+  }
+  batch += "," + kDisk + "]";
+  ASSERT_EQ(d.post(batch).status, 202);
+  EXPECT_EQ(d.tickets("?team=oncall")["tickets"].size(), 5u);
+  EXPECT_EQ(d.tickets("?priority=P1")["tickets"].size(), 1u);
+  EXPECT_EQ(d.tickets("?status=new&type=incident")["tickets"].size(), 6u);
+  json page = d.tickets("?limit=4");
+  ASSERT_EQ(page["tickets"].size(), 4u);
+  ASSERT_TRUE(page["next_cursor"].is_string());
+  json rest = d.tickets("?limit=4&cursor=" + page["next_cursor"].get<std::string>());
+  EXPECT_EQ(rest["tickets"].size(), 2u);
+  EXPECT_TRUE(rest["next_cursor"].is_null());
+}
+
+TEST(Daemon, EverythingAcknowledgedBeforeSigtermIsThereAfter) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  std::vector<std::thread> senders;
+  std::atomic<int> accepted{0};
+  for (int s = 0; s < 4; ++s) {
+    senders.emplace_back([&, s] {
+      for (int i = 0; i < 25; ++i) {
+        std::string e = R"({"host":"h)" + std::to_string(s * 100 + i) + R"(","app":"a","severity":"error","message":"x"})";
+        if (d.post(e).status == 202) ++accepted;
+      }
+    });
+  }
+  for (auto& t : senders) t.join();
+  EXPECT_EQ(d.stop(), 0);
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_EQ(d.tickets("?limit=1000")["tickets"].size(), static_cast<size_t>(accepted.load()));
+  EXPECT_EQ(accepted.load(), 100);
+}
+
+TEST(Daemon, SighupReloadsValidRulesAndKeepsTheOldOnesOtherwise) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string info = R"({"host":"h1","app":"cron","severity":"info","message":"job done"})";
+  EXPECT_EQ(d.post(info).status, 202);
+  EXPECT_EQ(d.tickets()["tickets"].size(), 0u);  // unmatched
+
+  d.write_rules("rules:\n  - {name: everything, match: {}, ticket: {team: all}}\n");
+  d.signal(SIGHUP);
+  // The swap happens between batches; poll with new events until it shows.
+  bool switched = false;
+  for (int i = 0; i < 100 && !switched; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    switched = http("GET", d.url("/api/v1/rules")).j()["rules"][0]["name"] == "everything";
+  }
+  ASSERT_TRUE(switched) << d.log();
+  EXPECT_EQ(d.post(info).status, 202);
+  EXPECT_EQ(d.tickets("?team=all")["tickets"].size(), 1u);
+
+  d.write_rules("rules:\n  - {name: broken, mach: {}}\n");
+  d.signal(SIGHUP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_NE(d.log().find("reload rejected"), std::string::npos) << d.log();
+  EXPECT_EQ(http("GET", d.url("/api/v1/rules")).j()["rules"][0]["name"], "everything");
+  EXPECT_EQ(d.post(R"({"host":"h2","message":"x"})").status, 202);
+  EXPECT_EQ(d.tickets("?team=all")["tickets"].size(), 2u);
+}
+
+TEST(Daemon, RefusesToStartOnInvalidRulesOrConfig) {
+  Daemon d;
+  d.write_rules("rules:\n  - name: x\n    mach: {host: a}\n");
+  EXPECT_FALSE(d.start());
+  EXPECT_EQ(d.exit_code(), 1);
+  EXPECT_NE(d.log().find("rules.yaml:3:5: unknown key \"mach\" in rule (did you mean \"match\"?)"), std::string::npos)
+      << d.log();
+  auto [rc, out] = run(std::string(TICKETD_BIN) + " --config " + d.config() + " --check-config");
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out.find("did you mean \"match\""), std::string::npos) << out;
+
+  Daemon bad_config("bogus: 1\n");
+  EXPECT_FALSE(bad_config.start());
+  EXPECT_EQ(bad_config.exit_code(), 1);
+  EXPECT_NE(bad_config.log().find("unknown config key \"bogus\""), std::string::npos) << bad_config.log();
+
+  auto [vrc, version] = run(std::string(TICKETD_BIN) + " --version");
+  EXPECT_EQ(vrc, 0);
+  EXPECT_EQ(version.rfind("ticketd ", 0), 0u);
+  EXPECT_EQ(run(std::string(TICKETD_BIN)).first, 2);
+}
+
+TEST(Daemon, TokensAndRoles) {
+  Daemon d(
+      "api:\n  tokens:\n"
+      "    - {name: sender, role: ingest, token: ingest-secret-0123456789}\n"
+      "    - {name: viewer, role: read, token: read-secret-0123456789}\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_EQ(d.post(kDisk).status, 401);
+  EXPECT_EQ(http("POST", d.url("/api/v1/events"), kDisk, "application/json", "wrong-secret-0123456789").status, 401);
+  EXPECT_EQ(http("POST", d.url("/api/v1/events"), kDisk, "application/json", "read-secret-0123456789").status, 403);
+  EXPECT_EQ(http("POST", d.url("/api/v1/events"), kDisk, "application/json", "ingest-secret-0123456789").status, 202);
+  EXPECT_EQ(http("GET", d.url("/api/v1/tickets"), "", "", "ingest-secret-0123456789").status, 403);
+  EXPECT_EQ(http("GET", d.url("/api/v1/tickets"), "", "", "read-secret-0123456789").j()["tickets"].size(), 1u);
+  EXPECT_EQ(http("GET", d.url("/healthz")).status, 200);  // probes need no token
+  EXPECT_EQ(d.log().find("secret-0123456789"), std::string::npos) << "a secret was logged";
+}
+
+TEST(Ticketctl, ListsAndShowsTicketsFromTheDaemon) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_EQ(d.post(kDisk).status, 202);
+  const std::string ctl = std::string(TICKETCTL_BIN) + " --server " + d.url("");
+  auto [rc, table] = run(ctl + " tickets list");
+  EXPECT_EQ(rc, 0) << table;
+  EXPECT_NE(table.find("KEY"), std::string::npos);
+  EXPECT_NE(table.find("INC-000001  P1"), std::string::npos) << table;
+  EXPECT_NE(table.find("Disk sda1 full on db01"), std::string::npos) << table;
+  auto [jrc, js] = run(ctl + " tickets list --status new --json");
+  EXPECT_EQ(jrc, 0);
+  EXPECT_EQ(json::parse(js)["tickets"][0]["key"], "INC-000001");
+  auto [src, show] = run(ctl + " tickets show INC-000001");
+  EXPECT_EQ(src, 0) << show;
+  EXPECT_NE(show.find("fingerprint  db01/sda1"), std::string::npos) << show;
+  EXPECT_NE(show.find("created"), std::string::npos) << show;
+  auto [sjrc, sjs] = run(ctl + " tickets show INC-000001 --json");
+  EXPECT_EQ(json::parse(sjs)["timeline"].size(), 1u);
+  auto [mrc, missing] = run(ctl + " tickets show INC-424242");
+  EXPECT_EQ(mrc, 1);
+  EXPECT_NE(missing.find("404 not_found"), std::string::npos) << missing;
+  d.stop();
+  auto [drc, down] = run(ctl + " tickets list");
+  EXPECT_EQ(drc, 1);
+  EXPECT_NE(down.find("cannot reach"), std::string::npos) << down;
+}
+
+TEST(Ticketctl, CheckRulesPrintsFileLineColumnAndFails) {
+  fs::path dir = fs::temp_directory_path() / ("ticketctl-check-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "a.yaml") << "rules:\n  - name: x\n    match: {severity: \">=loud\"}\n    fingerprnt: x\n";
+  auto [rc, out] = run(std::string(TICKETCTL_BIN) + " check-rules " + (dir / "a.yaml").string());
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out.find((dir / "a.yaml").string() + ":3:23: \"severity\": unknown severity \"loud\""), std::string::npos)
+      << out;
+  EXPECT_NE(out.find(":4:5: unknown key \"fingerprnt\" in rule (did you mean \"fingerprint\"?)"), std::string::npos)
+      << out;
+  std::ofstream(dir / "a.yaml") << "rules:\n  - {name: x, match: {}}\n";
+  auto [okrc, ok] = run(std::string(TICKETCTL_BIN) + " check-rules " + dir.string());
+  EXPECT_EQ(okrc, 0) << ok;
+  EXPECT_EQ(run(std::string(TICKETCTL_BIN) + " frobnicate").first, 2);
+  fs::remove_all(dir);
+}
+
+}  // namespace

@@ -1,1 +1,255 @@
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "ticketd/rules/rule_set.hpp"
+
+namespace ticketd::rules {
+namespace {
+
+VarLookup vars(std::map<std::string, std::string, std::less<>> m) {
+  return [m](std::string_view name) -> std::optional<std::string> {
+    auto it = m.find(name);
+    if (it == m.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+Event event(std::string host, std::string message, std::optional<Severity> sev = std::nullopt) {
+  Event e;
+  e.host = std::move(host);
+  e.message = std::move(message);
+  e.severity = sev;
+  return e;
+}
+
+// ---- templates ----
+
+TEST(Template, RendersVariablesAndFilters) {
+  auto t = Template::parse("Disk {{ mount }} on {{host|upper}} ({{ labels.team | default(\"ops\") }})");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->render(vars({{"mount", "/var"}, {"host", "db01"}})), "Disk /var on DB01 (ops)");
+  EXPECT_EQ(t->render(vars({{"mount", "/"}, {"host", "x"}, {"labels.team", "dba"}})), "Disk / on X (dba)");
+  EXPECT_EQ((std::vector<std::string>{"mount", "host", "labels.team"}), t->variables());
+}
+
+TEST(Template, MissingVariableRendersEmpty) {
+  auto t = Template::parse("[{{ nope }}]{{ x | lower | trim }}");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->render(vars({{"x", "  AbC "}})), "[]abc");
+}
+
+TEST(Template, PlainTextAndSingleBraces) {
+  auto t = Template::parse("a { b } c");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->render(vars({})), "a { b } c");
+}
+
+TEST(Template, ErrorsPointAtTheFault) {
+  size_t at = 0;
+  auto unclosed = Template::parse("x {{ host", &at);
+  ASSERT_FALSE(unclosed);
+  EXPECT_EQ(at, 2u);
+  EXPECT_EQ(unclosed.error().message(), "template: \"{{\" is never closed by \"}}\"");
+  auto filter = Template::parse("{{ host | shout }}", &at);
+  ASSERT_FALSE(filter);
+  EXPECT_EQ(at, 10u);
+  EXPECT_EQ(filter.error().message(), "template: unknown filter \"shout\", expected lower, upper, trim or default(\"x\")");
+  EXPECT_FALSE(Template::parse("{{ }}"));
+  EXPECT_FALSE(Template::parse("{{ a b }}"));
+  EXPECT_FALSE(Template::parse("{{ a | default }}"));
+  EXPECT_FALSE(Template::parse("{{ a | default(x) }}"));
+}
+
+// ---- matchers ----
+
+bool test_op(const char* field, const char* op, std::optional<std::string> value) {
+  auto o = Operand::parse(field, op);
+  EXPECT_TRUE(o) << op;
+  return o && o->test(value, nullptr);
+}
+
+TEST(Matcher, EqualityAndNegation) {
+  EXPECT_TRUE(test_op("host", "db01", "db01"));
+  EXPECT_FALSE(test_op("host", "db01", "db02"));
+  EXPECT_FALSE(test_op("host", "db01", std::nullopt));
+  EXPECT_TRUE(test_op("host", "!db01", "db02"));
+  EXPECT_FALSE(test_op("host", "!db01", "db01"));
+  EXPECT_TRUE(test_op("host", "!db01", std::nullopt));
+  EXPECT_TRUE(test_op("host", "\\!literal", "!literal"));
+}
+
+TEST(Matcher, RegexIsUnanchoredAndCaptures) {
+  auto o = Operand::parse("message", R"(~Failed password for (?P<user>\S+) from (?P<ip>\S+))");
+  ASSERT_TRUE(o);
+  Captures c;
+  EXPECT_TRUE(o->test("sshd[1]: Failed password for root from 10.0.0.9 port 22", &c));
+  EXPECT_EQ(c["user"], "root");
+  EXPECT_EQ(c["ip"], "10.0.0.9");
+  EXPECT_FALSE(o->test("Accepted password for root", &c));
+  EXPECT_TRUE(test_op("message", "!~error", "all good"));
+  EXPECT_FALSE(test_op("message", "!~error", "an error"));
+  EXPECT_TRUE(test_op("message", "~^$", std::nullopt));  // missing compares as ""
+}
+
+TEST(Matcher, BadRegexIsAnError) {
+  auto o = Operand::parse("message", "~(unclosed");
+  ASSERT_FALSE(o);
+  EXPECT_NE(o.error().message().find("invalid regex \"(unclosed\""), std::string::npos);
+}
+
+TEST(Matcher, SeverityComparisonsMeanAtLeastAsSevere) {
+  EXPECT_TRUE(test_op("severity", ">=warning", "warning"));
+  EXPECT_TRUE(test_op("severity", ">=warning", "critical"));
+  EXPECT_FALSE(test_op("severity", ">=warning", "notice"));
+  EXPECT_TRUE(test_op("severity", ">warning", "error"));
+  EXPECT_FALSE(test_op("severity", ">warning", "warning"));
+  EXPECT_TRUE(test_op("severity", "<=info", "debug"));
+  EXPECT_TRUE(test_op("severity", "<notice", "info"));
+  EXPECT_FALSE(test_op("severity", ">=debug", std::nullopt));
+  EXPECT_TRUE(test_op("severity", "warn", "warning"));  // alias canonicalised
+  auto bad = Operand::parse("severity", ">=loud");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message(),
+            "unknown severity \"loud\", expected emergency, alert, critical, error, warning, notice, info or debug");
+  // Outside severity a leading ">" is literal.
+  EXPECT_TRUE(test_op("message", ">=x", ">=x"));
+}
+
+LoadResult load(const std::string& yaml) { return load_rules_from_string(yaml, "test.yaml"); }
+
+std::vector<std::string> messages(const LoadResult& r) {
+  std::vector<std::string> out;
+  for (const auto& d : r.diagnostics) out.push_back(d.to_string());
+  return out;
+}
+
+TEST(Matcher, ListsAnyAndNotCombine) {
+  auto r = load(R"(
+rules:
+  - name: r
+    match:
+      source: [snmp, syslog]
+      labels.ifAdminStatus: "!down"
+    any:
+      - { host: "~^sw" }
+      - { severity: ">=error" }
+    not: { message: "~test" }
+)");
+  ASSERT_TRUE(r.ok()) << messages(r)[0];
+  const Condition& c = r.rules->rules()[0].condition;
+  Event e = event("sw1", "link down");
+  e.source = "snmp";
+  EXPECT_TRUE(c.test(e, nullptr));
+  e.labels["ifAdminStatus"] = "down";
+  EXPECT_FALSE(c.test(e, nullptr));
+  e.labels["ifAdminStatus"] = "up";
+  e.host = "rtr1";
+  EXPECT_FALSE(c.test(e, nullptr));  // neither any-alternative
+  e.severity = Severity::kCritical;
+  EXPECT_TRUE(c.test(e, nullptr));
+  e.message = "test link down";
+  EXPECT_FALSE(c.test(e, nullptr));  // excluded by not
+  e.message = "x";
+  e.source = "api";
+  EXPECT_FALSE(c.test(e, nullptr));
+}
+
+// ---- loader diagnostics ----
+
+TEST(Loader, UnknownKeysGetFileLineColumnAndDidYouMean) {
+  auto r = load("rules:\n  - name: a\n    mach: {host: x}\n    ticket: {titel: x}\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(messages(r), (std::vector<std::string>{
+                             "test.yaml:2:5: rule \"a\" has no \"match\" (use match: {} to match every event)",
+                             "test.yaml:3:5: unknown key \"mach\" in rule (did you mean \"match\"?)",
+                             "test.yaml:4:14: unknown key \"titel\" in ticket (did you mean \"title\"?)",
+                         }));
+}
+
+TEST(Loader, BadValuesAreReportedWhereTheyAre) {
+  auto r = load(R"(rules:
+  - name: a
+    match: { hots: x, severity: ">=loud", message: "~(" }
+    action: page
+    ticket: { type: outage, impact: huge }
+)");
+  ASSERT_FALSE(r.ok());
+  auto m = messages(r);
+  ASSERT_EQ(m.size(), 6u) << ::testing::PrintToString(m);
+  EXPECT_EQ(m[0], "test.yaml:3:14: unknown field \"hots\" in match (did you mean \"host\"?)");
+  EXPECT_EQ(m[1], "test.yaml:3:33: \"severity\": unknown severity \"loud\", expected emergency, alert, critical, error, warning, notice, info or debug");
+  EXPECT_EQ(m[2].rfind("test.yaml:3:52: \"message\": invalid regex \"(\"", 0), 0u) << m[2];
+  EXPECT_EQ(m[3], "test.yaml:4:13: \"action\" is \"page\", expected ticket or drop");
+  EXPECT_EQ(m[4], "test.yaml:5:21: \"ticket.type\" is \"outage\", expected incident, service_request, problem or change");
+  EXPECT_EQ(m[5], "test.yaml:5:37: \"ticket.impact\" is \"huge\", expected high, medium or low");
+}
+
+TEST(Loader, TemplateVariablesThatCanNeverBeSet) {
+  auto r = load(R"(rules:
+  - name: ssh
+    match: { message: '~from (?P<ip>\S+)' }
+    ticket: { title: "{{ ip }} on {{ hots }}", team: "{{ labels.team }}" }
+    fingerprint: "{{ host }}/{{ user }}"
+)");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(messages(r), (std::vector<std::string>{
+                             "test.yaml:4:22: \"ticket.title\": variable \"hots\" is never set (did you mean \"host\"?)",
+                             "test.yaml:5:18: \"fingerprint\": variable \"user\" is never set; use an event field, "
+                             "labels.NAME, annotations.NAME or a named regex capture",
+                         }));
+}
+
+TEST(Loader, SyntaxErrorsAndShapes) {
+  EXPECT_EQ(messages(load("rules: [\n")).at(0).rfind("test.yaml:2:1: YAML syntax error", 0), 0u);
+  EXPECT_EQ(messages(load("- a\n")), (std::vector<std::string>{
+                                          "test.yaml:1:1: a rule file must be a mapping with a \"rules:\" list"}));
+  EXPECT_EQ(messages(load("rulez: []\n")),
+            (std::vector<std::string>{"test.yaml:1:1: unknown key \"rulez\" in rule file (did you mean \"rules\"?)"}));
+  EXPECT_TRUE(load("").ok());
+  EXPECT_TRUE(load("rules:\n").ok());
+}
+
+TEST(Loader, DuplicateNamesAndMissingName) {
+  auto r = load("rules:\n  - {name: a, match: {}}\n  - {name: a, match: {}}\n  - {match: {}}\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(messages(r), (std::vector<std::string>{
+                             "test.yaml:3:5: duplicate rule name \"a\" (first defined at test.yaml:2)",
+                             "test.yaml:4:5: rule has no \"name\"",
+                         }));
+}
+
+TEST(Loader, NotYetSupportedKeysWarnButLoad) {
+  auto r = load("rules:\n  - {name: a, match: {}, threshold: {count: 3, within: 5m}}\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(messages(r), (std::vector<std::string>{
+                             "test.yaml:2:26: warning: \"threshold\" is not supported by this version of ticketd yet; "
+                             "ignored"}));
+}
+
+TEST(Loader, DirectoryFilesLoadInFileNameOrder) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("ticketd-rules-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "tests");
+  std::ofstream(dir / "20-b.yaml") << "rules:\n  - {name: b, match: {}}\n";
+  std::ofstream(dir / "10-a.yml") << "rules:\n  - {name: a, match: {}}\n";
+  std::ofstream(dir / "notes.txt") << "not a rule file";
+  std::ofstream(dir / "tests" / "x.yaml") << "tests: []\n";  // subdirectories are not rule files
+  auto r = load_rules({dir.string()});
+  ASSERT_TRUE(r.ok()) << messages(r).at(0);
+  ASSERT_EQ(r.rules->rules().size(), 2u);
+  EXPECT_EQ(r.rules->rules()[0].name, "a");
+  EXPECT_EQ(r.rules->rules()[1].name, "b");
+  auto missing = load_rules({(dir / "nope").string()});
+  EXPECT_FALSE(missing.ok());
+  fs::remove_all(dir);
+}
+
+TEST(Loader, DidYouMean) {
+  EXPECT_EQ(did_you_mean("fingerprnt", {"fingerprint", "flapping"}), "fingerprint");
+  EXPECT_EQ(did_you_mean("zzz", {"fingerprint", "flapping"}), "");
+}
+
+}  // namespace
+}  // namespace ticketd::rules

@@ -1,1 +1,172 @@
 #include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "ticketd/store/store.hpp"
+
+namespace ticketd::store {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("ticketd-store-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  void reopen() {
+    store_.reset();
+    auto s = open_sqlite_store({(dir_ / "sub" / "t.db").string()});
+    ASSERT_TRUE(s) << s.error().message();
+    store_ = std::move(s).value();
+  }
+
+  Ticket ticket(int64_t seq, std::string fp, TicketStatus status = TicketStatus::kNew) {
+    Ticket t;
+    t.key = format_ticket_key(TicketType::kIncident, seq);
+    t.title = "t" + std::to_string(seq);
+    t.fingerprint = std::move(fp);
+    t.status = status;
+    t.team = seq % 2 ? "odd" : "even";
+    t.priority = seq % 2 ? Priority::kP1 : Priority::kP3;
+    t.event_count = 1;
+    t.first_seen = t.last_seen = t.created_at = t.updated_at = now_;
+    t.labels = {{"k", "v"}};
+    return t;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+  TimePoint now_ = from_unix_ms(1'800'000'000'000);
+};
+
+TEST_F(SqliteStoreTest, ApplyThenReadBack) {
+  Ticket t = ticket(1, "fp1");
+  t.acknowledged_at = now_ + 1s;
+  Event e;
+  e.host = "h";
+  e.message = "m";
+  engine::Actions actions = {
+      engine::TicketOpened{t},
+      engine::TimelineAdded{{t.key, now_, "engine", "created", "opened", R"({"rule":"r"})"}},
+      engine::EventRecorded{e, now_, engine::Decision::kTicketed, "r", t.key},
+  };
+  ASSERT_TRUE(store_->apply(actions));
+  auto got = store_->get_ticket(t.key);
+  ASSERT_TRUE(got);
+  ASSERT_TRUE(*got);
+  EXPECT_EQ(ticket_to_json(**got), ticket_to_json(t));
+  auto tl = store_->timeline(t.key);
+  ASSERT_TRUE(tl);
+  ASSERT_EQ(tl->size(), 1u);
+  EXPECT_EQ((*tl)[0].kind, "created");
+  EXPECT_EQ((*tl)[0].details_json()["rule"], "r");
+  auto events = store_->ticket_events(t.key, 10);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].event.message, "m");
+  EXPECT_EQ((*events)[0].decision, "ticketed");
+  EXPECT_FALSE(*store_->get_ticket("INC-999999"));
+}
+
+TEST_F(SqliteStoreTest, UpdateUpsertsTheSameRow) {
+  Ticket t = ticket(1, "fp1");
+  ASSERT_TRUE(store_->apply({engine::TicketOpened{t}}));
+  t.event_count = 5;
+  t.status = TicketStatus::kResolved;
+  t.resolved_at = now_ + 1min;
+  ASSERT_TRUE(store_->apply({engine::TicketUpdated{t}}));
+  auto page = store_->list_tickets({});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->tickets.size(), 1u);
+  EXPECT_EQ(page->tickets[0].event_count, 5);
+  EXPECT_EQ(page->tickets[0].resolved_at, now_ + 1min);
+}
+
+TEST_F(SqliteStoreTest, BatchIsAllOrNothing) {
+  ASSERT_TRUE(store_->apply({engine::TicketOpened{ticket(1, "same")}}));
+  // A second open ticket with the same fingerprint violates the constraint:
+  // the whole batch, including the valid ticket 3, must roll back.
+  Status s = store_->apply({engine::TicketOpened{ticket(3, "other")}, engine::TicketOpened{ticket(2, "same")}});
+  EXPECT_FALSE(s);
+  EXPECT_EQ(s.code(), StatusCode::kIoError);
+  EXPECT_FALSE(*store_->get_ticket("INC-000003"));
+  // Once resolved, the fingerprint may open again.
+  ASSERT_TRUE(store_->apply({engine::TicketUpdated{ticket(1, "same", TicketStatus::kResolved)}}));
+  EXPECT_TRUE(store_->apply({engine::TicketOpened{ticket(2, "same")}}));
+}
+
+TEST_F(SqliteStoreTest, FiltersAndPagination) {
+  engine::Actions actions;
+  for (int i = 1; i <= 7; ++i) actions.push_back(engine::TicketOpened{ticket(i, "fp" + std::to_string(i))});
+  ASSERT_TRUE(store_->apply(actions));
+  TicketQuery q;
+  q.team = "odd";
+  auto odd = store_->list_tickets(q);
+  ASSERT_TRUE(odd);
+  EXPECT_EQ(odd->tickets.size(), 4u);
+  q = {};
+  q.priority = Priority::kP3;
+  EXPECT_EQ(store_->list_tickets(q)->tickets.size(), 3u);
+  q = {};
+  q.status = TicketStatus::kResolved;
+  EXPECT_EQ(store_->list_tickets(q)->tickets.size(), 0u);
+
+  q = {};
+  q.limit = 3;
+  std::vector<std::string> keys;
+  for (;;) {
+    auto page = store_->list_tickets(q);
+    ASSERT_TRUE(page);
+    for (auto& t : page->tickets) keys.push_back(t.key);
+    if (page->next_cursor.empty()) break;
+    q.cursor = page->next_cursor;
+  }
+  ASSERT_EQ(keys.size(), 7u);
+  EXPECT_EQ(keys.front(), "INC-000007");  // newest first
+  EXPECT_EQ(keys.back(), "INC-000001");
+  q.cursor = "banana";
+  EXPECT_EQ(store_->list_tickets(q).error().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(SqliteStoreTest, StateSurvivesReopen) {
+  ASSERT_TRUE(store_->apply({engine::TicketOpened{ticket(1, "a")},
+                             engine::TicketOpened{ticket(2, "b", TicketStatus::kResolved)},
+                             engine::TicketOpened{ticket(5, "c", TicketStatus::kInProgress)}}));
+  reopen();
+  auto state = store_->load_state();
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->open_tickets.size(), 2u);
+  EXPECT_EQ(state->last_seq.at(TicketType::kIncident), 5);
+}
+
+TEST_F(SqliteStoreTest, PruneDropsOnlyOldEvents) {
+  Event e;
+  e.message = "x";
+  ASSERT_TRUE(store_->apply({engine::EventRecorded{e, now_ - 8 * 24h, engine::Decision::kUnmatched, "", ""},
+                             engine::EventRecorded{e, now_, engine::Decision::kUnmatched, "", ""},
+                             engine::EventRecorded{e, now_, engine::Decision::kDropped, "d", ""}}));
+  auto pruned = store_->prune_events(now_ - 7 * 24h);
+  ASSERT_TRUE(pruned);
+  EXPECT_EQ(*pruned, 1);  // the dropped event was never stored
+}
+
+TEST_F(SqliteStoreTest, OpenFailsClearlyOnAnUnwritablePath) {
+  auto s = open_sqlite_store({"/proc/ticketd/nope.db"});
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message().find("/proc/ticketd"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ticketd::store

@@ -37,6 +37,7 @@ struct Rule {
   std::string description;
   std::string file;  // where it was defined, for messages
   int line = 0;
+  int column = 0;
   Condition condition;  // match + any + not
   bool continue_matching = false;
   RuleAction action = RuleAction::kTicket;
