@@ -54,6 +54,20 @@ bool is_json_content_type(const std::string& ct) {
                                         base.compare(base.size() - 5, 5, "+json") == 0);
 }
 
+// Prometheus label value escaping: backslash, double quote, newline.
+std::string escape_label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<HttpResponse> Router::authorize(const HttpRequest& req, daemon::Role needed) const {
@@ -270,7 +284,7 @@ HttpResponse Router::metrics() {
   counter("ticketd_open_tickets", "Tickets still collecting events.", deps_.pipeline.open_tickets(), "gauge");
   out += "# HELP ticketd_rule_hits_total Events matched per rule.\n# TYPE ticketd_rule_hits_total counter\n";
   for (const auto& [name, hits] : deps_.pipeline.rule_hits()) {
-    out += "ticketd_rule_hits_total{rule=\"" + name + "\"} " + std::to_string(hits) + "\n";
+    out += "ticketd_rule_hits_total{rule=\"" + escape_label(name) + "\"} " + std::to_string(hits) + "\n";
   }
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4";
