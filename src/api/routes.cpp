@@ -275,10 +275,14 @@ HttpResponse Router::metrics() {
   counter("ticketd_events_accepted_total", "Events accepted into the queue.", s.events_accepted);
   counter("ticketd_events_rejected_total", "Events refused because the queue was full.", s.events_rejected_full);
   counter("ticketd_events_processed_total", "Events run through the engine and committed.", s.events_processed);
-  counter("ticketd_events_deduplicated_total", "Events attached to an open ticket.", s.events_deduplicated);
-  counter("ticketd_events_dropped_total", "Events dropped by an action: drop rule.", s.events_dropped);
-  counter("ticketd_events_unmatched_total", "Events no rule matched.", s.events_unmatched);
+  out += "# HELP ticketd_event_decisions_total What became of processed events.\n"
+         "# TYPE ticketd_event_decisions_total counter\n";
+  for (size_t d = 0; d < s.decisions.size(); ++d) {
+    out += std::string("ticketd_event_decisions_total{decision=\"") +
+           engine::decision_name(static_cast<engine::Decision>(d)) + "\"} " + std::to_string(s.decisions[d].load()) + "\n";
+  }
   counter("ticketd_tickets_opened_total", "Tickets opened by the engine.", s.tickets_opened);
+  counter("ticketd_notifications_total", "Escalation notifications sent.", s.notifications);
   counter("ticketd_store_failures_total", "Failed store commits.", s.store_failures);
   counter("ticketd_queue_depth", "Events waiting for the engine.", s.queue_depth, "gauge");
   counter("ticketd_open_tickets", "Tickets still collecting events.", deps_.pipeline.open_tickets(), "gauge");

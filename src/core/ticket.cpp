@@ -27,6 +27,7 @@ nlohmann::json opt_time(const std::optional<TimePoint>& t) {
   return format_rfc3339(*t);
 }
 
+
 nlohmann::json opt_string(const std::string& s) {
   if (s.empty()) return nullptr;
   return s;
@@ -100,11 +101,90 @@ nlohmann::json ticket_to_json(const Ticket& t) {
       {"acknowledged_by", opt_string(t.acknowledged_by)},
       {"resolved_at", opt_time(t.resolved_at)},
       {"closed_at", opt_time(t.closed_at)},
-      {"sla", {{"respond_by", nullptr}, {"resolve_by", nullptr}, {"breached", false}}},
-      {"problem", nullptr},
+      {"sla", {{"respond_by", opt_time(t.respond_by)},
+               {"resolve_by", opt_time(t.resolve_by)},
+               {"breached", !t.breaches.empty()},
+               {"breaches", t.breaches}}},
+      {"problem", opt_string(t.problem)},
+      {"incidents", t.incidents},
+      {"alerts", alerts_json(t.alerts)},
+      {"flapping", t.flapping},
+      {"suppressed_count", t.suppressed_count},
       {"labels", t.labels},
       {"external", nlohmann::json::array()},
   };
+}
+
+nlohmann::json alerts_json(const std::vector<AlertRef>& alerts) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const AlertRef& a : alerts) out.push_back({{"fingerprint", a.fingerprint}, {"status", a.status}});
+  return out;
+}
+
+std::vector<AlertRef> alerts_from_json(const nlohmann::json& j) {
+  std::vector<AlertRef> out;
+  if (!j.is_array()) return out;
+  for (const auto& a : j) {
+    if (a.is_object()) out.push_back({a.value("fingerprint", ""), a.value("status", "firing")});
+  }
+  return out;
+}
+
+Ticket ticket_from_json(const nlohmann::json& j) {
+  Ticket t;
+  auto s = [&](const char* k) -> std::string {
+    auto it = j.find(k);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  auto time = [&](const nlohmann::json& v) -> std::optional<TimePoint> {
+    if (!v.is_string()) return std::nullopt;
+    auto r = parse_rfc3339(v.get<std::string>());
+    if (!r) return std::nullopt;
+    return *r;
+  };
+  auto field_time = [&](const char* k) { return j.contains(k) ? time(j[k]) : std::nullopt; };
+  t.key = s("key");
+  t.type = parse_ticket_type(s("type")).value_or(TicketType::kIncident);
+  t.title = s("title");
+  t.description = s("description");
+  t.status = parse_ticket_status(s("status")).value_or(TicketStatus::kNew);
+  t.priority = parse_priority(s("priority")).value_or(Priority::kP3);
+  t.impact = parse_level(s("impact")).value_or(Level::kMedium);
+  t.urgency = parse_level(s("urgency")).value_or(Level::kMedium);
+  t.category = s("category");
+  t.team = s("team");
+  t.assignee = s("assignee");
+  t.rule = s("rule");
+  t.fingerprint = s("fingerprint");
+  t.event_count = j.value("event_count", int64_t{0});
+  t.first_seen = field_time("first_seen").value_or(TimePoint{});
+  t.last_seen = field_time("last_seen").value_or(TimePoint{});
+  t.created_at = field_time("created_at").value_or(TimePoint{});
+  t.updated_at = field_time("updated_at").value_or(TimePoint{});
+  t.acknowledged_at = field_time("acknowledged_at");
+  t.acknowledged_by = s("acknowledged_by");
+  t.resolved_at = field_time("resolved_at");
+  t.closed_at = field_time("closed_at");
+  if (j.contains("labels") && j["labels"].is_object()) {
+    for (const auto& [k, v] : j["labels"].items()) {
+      if (v.is_string()) t.labels[k] = v.get<std::string>();
+    }
+  }
+  if (j.contains("sla") && j["sla"].is_object()) {
+    const auto& sla = j["sla"];
+    if (sla.contains("respond_by")) t.respond_by = time(sla["respond_by"]);
+    if (sla.contains("resolve_by")) t.resolve_by = time(sla["resolve_by"]);
+    if (sla.contains("breaches") && sla["breaches"].is_array()) {
+      for (const auto& b : sla["breaches"]) {
+        if (b.is_string()) t.breaches.push_back(b.get<std::string>());
+      }
+    }
+  }
+  t.problem = s("problem");
+  if (j.contains("alerts")) t.alerts = alerts_from_json(j["alerts"]);
+  t.flapping = j.value("flapping", false);
+  t.suppressed_count = j.value("suppressed_count", int64_t{0});
+  return t;
 }
 
 nlohmann::json TimelineEntry::details_json() const {

@@ -4,6 +4,11 @@
 
 namespace ticketd::daemon {
 
+namespace {
+constexpr size_t kMaxQueuedCommands = 1000;
+constexpr auto kSnapshotEvery = std::chrono::seconds(1);
+}  // namespace
+
 Pipeline::Pipeline(engine::Engine engine, store::Store& store, const Clock& clock, Options options)
     : engine_(std::move(engine)), store_(store), clock_(clock), options_(options) {}
 
@@ -36,9 +41,20 @@ Status Pipeline::try_submit(std::vector<Event> events, Done done) {
     }
     queued_events_ += n;
     stats_.queue_depth = queued_events_;
-    queue_.push_back({std::move(events), std::move(done)});
+    queue_.push_back({std::move(events), std::move(done), nullptr, nullptr});
   }
   stats_.events_accepted += n;
+  cv_.notify_one();
+  return Status::ok();
+}
+
+Status Pipeline::try_command(Command command, Reply reply) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return Status::unavailable("ticketd is shutting down");
+    if (queue_.size() > options_.capacity + kMaxQueuedCommands) return Status::unavailable("command queue is full");
+    queue_.push_back({{}, nullptr, std::move(command), std::move(reply)});
+  }
   cv_.notify_one();
   return Status::ok();
 }
@@ -82,15 +98,14 @@ void Pipeline::run() {
       engine_.set_rules(std::move(new_rules));
       spdlog::info("rules: switched to the new rule set ({} rules)", engine_.rules().rules().size());
     }
-    if (!batch.empty()) {
-      try {
-        process(batch);
-      } catch (const std::exception& e) {
-        // Last resort: a bug must not kill the only engine thread.
-        spdlog::error("pipeline: unexpected error: {}", e.what());
-        for (auto& s : batch) {
-          if (s.done) s.done(Status::internal("internal error while processing events"));
-        }
+    try {
+      process(batch, exit_after);
+    } catch (const std::exception& e) {
+      // Last resort: a bug must not kill the only engine thread.
+      spdlog::error("pipeline: unexpected error: {}", e.what());
+      for (auto& s : batch) {
+        if (s.done) s.done(Status::internal("internal error while processing events"));
+        if (s.reply) s.reply(Status::internal("internal error"));
       }
     }
     const TimePoint now = clock_.now();
@@ -107,27 +122,34 @@ void Pipeline::run() {
   }
 }
 
-void Pipeline::process(std::deque<Submission>& batch) {
+void Pipeline::process(std::deque<Submission>& batch, bool force_snapshot) {
   engine::Actions actions;
-  uint64_t opened = 0, dedup = 0, dropped = 0, unmatched = 0, events = 0;
-  for (const Submission& s : batch) {
+  uint64_t events = 0;
+  std::vector<Result<nlohmann::json>> replies;
+  auto take = [&](engine::Actions&& a) {
+    for (auto& x : a) actions.push_back(std::move(x));
+  };
+  for (Submission& s : batch) {
+    if (s.command) {
+      const TimePoint now = clock_.now();
+      take(engine_.tick(now));
+      replies.push_back(s.command(engine_, now, actions));
+      continue;
+    }
     for (const Event& e : s.events) {
-      engine::Actions a = engine_.process(e, clock_.now());
+      const TimePoint now = clock_.now();
+      take(engine_.tick(now));
+      take(engine_.process(e, now));
       ++events;
-      for (auto& action : a) {
-        if (const auto* rec = std::get_if<engine::EventRecorded>(&action)) {
-          switch (rec->decision) {
-            case engine::Decision::kTicketed: ++opened; break;
-            case engine::Decision::kDeduplicated: ++dedup; break;
-            case engine::Decision::kDropped: ++dropped; break;
-            case engine::Decision::kUnmatched: ++unmatched; break;
-            case engine::Decision::kResolved: break;
-          }
-        }
-        actions.push_back(std::move(action));
-      }
     }
   }
+  const TimePoint now = clock_.now();
+  take(engine_.tick(now));
+  if (engine_.dirty() && (force_snapshot || now - last_snapshot_ >= kSnapshotEvery)) {
+    actions.push_back(engine::StateSnapshot{engine_.snapshot()});
+  }
+  if (actions.empty() && batch.empty()) return;
+
   Status st = store_.apply(actions);
   if (!st) {
     ++stats_.store_failures;
@@ -139,21 +161,39 @@ void Pipeline::process(std::deque<Submission>& batch) {
     } else {
       spdlog::error("store: cannot reload engine state: {}", state.error().message());
     }
-    st = Status::unavailable("store unavailable: events not accepted, retry later");
+    st = Status::unavailable("store unavailable: not accepted, retry later");
   } else {
+    for (const auto& a : actions) {
+      if (const auto* rec = std::get_if<engine::EventRecorded>(&a)) {
+        ++stats_.decisions[static_cast<size_t>(rec->decision)];
+      } else if (std::holds_alternative<engine::TicketOpened>(a)) {
+        ++stats_.tickets_opened;
+      } else if (std::holds_alternative<engine::StateSnapshot>(a)) {
+        engine_.clear_dirty();
+        last_snapshot_ = now;
+      } else if (const auto* n = std::get_if<engine::Notify>(&a)) {
+        ++stats_.notifications;
+        spdlog::info("notify {}: {}", n->target, n->message);
+      }
+    }
     stats_.events_processed += events;
-    stats_.tickets_opened += opened;
-    stats_.events_deduplicated += dedup;
-    stats_.events_dropped += dropped;
-    stats_.events_unmatched += unmatched;
   }
   open_tickets_ = engine_.open_ticket_count();
   {
     std::lock_guard lock(hits_mu_);
     hits_ = engine_.rule_hits();
   }
+  size_t r = 0;
   for (auto& s : batch) {
     if (s.done) s.done(st);
+    if (s.reply) {
+      if (st) {
+        s.reply(std::move(replies[r]));
+      } else {
+        s.reply(st);
+      }
+    }
+    if (s.command) ++r;
   }
 }
 

@@ -1,12 +1,16 @@
 // Pipeline: the single owner of the engine and the store writer.
 //
-// Sources submit batches of events with try_submit(); a worker thread takes
-// them from a bounded queue, runs the engine, commits the resulting actions
-// in one store transaction per batch and only then calls each submission's
-// completion (so an HTTP 202 means "durable"). try_submit(), reload() and the
-// counters are thread-safe; the engine is touched only by the worker.
+// Sources submit batches of events with try_submit(); the API submits
+// commands (silences, explain) with try_command(). A worker thread takes them
+// from a bounded queue, runs the engine, ticks its timers, commits the
+// resulting actions in one store transaction per batch and only then calls
+// each submission's completion (so an HTTP 202 means "durable"). The
+// engine's correlation state is snapshotted into the same transaction at
+// most once a second and at shutdown. try_submit(), try_command(), reload()
+// and the counters are thread-safe; the engine is touched only by the worker.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -26,10 +30,9 @@ struct PipelineStats {
   std::atomic<uint64_t> events_accepted{0};
   std::atomic<uint64_t> events_rejected_full{0};
   std::atomic<uint64_t> events_processed{0};
+  std::array<std::atomic<uint64_t>, 10> decisions{};  // by engine::Decision
   std::atomic<uint64_t> tickets_opened{0};
-  std::atomic<uint64_t> events_deduplicated{0};
-  std::atomic<uint64_t> events_dropped{0};
-  std::atomic<uint64_t> events_unmatched{0};
+  std::atomic<uint64_t> notifications{0};
   std::atomic<uint64_t> store_failures{0};
   std::atomic<uint64_t> queue_depth{0};
 };
@@ -37,6 +40,9 @@ struct PipelineStats {
 class Pipeline {
  public:
   using Done = std::function<void(const Status&)>;
+  // Runs on the worker with the engine; may append actions to commit.
+  using Command = std::function<Result<nlohmann::json>(engine::Engine&, TimePoint now, engine::Actions& out)>;
+  using Reply = std::function<void(Result<nlohmann::json>)>;
 
   struct Options {
     size_t capacity = 10000;  // queued events
@@ -48,13 +54,16 @@ class Pipeline {
   ~Pipeline();
 
   void start();
-  // Stops taking submissions, processes everything queued, then joins.
+  // Stops taking submissions, processes everything queued, saves the
+  // engine state, then joins.
   void stop();
 
   // Queues the events; `done` runs on the worker thread once they are durable
   // (ok) or failed. Returns unavailable (and never calls `done`) when full or
   // stopping.
   Status try_submit(std::vector<Event> events, Done done);
+  // Queues a command; `reply` runs on the worker after its actions commit.
+  Status try_command(Command command, Reply reply);
   // Swaps the rule set between two batches.
   void reload(std::shared_ptr<const rules::RuleSet> rules);
 
@@ -67,9 +76,11 @@ class Pipeline {
   struct Submission {
     std::vector<Event> events;
     Done done;
+    Command command;
+    Reply reply;
   };
   void run();
-  void process(std::deque<Submission>& batch);
+  void process(std::deque<Submission>& batch, bool force_snapshot);
 
   engine::Engine engine_;
   store::Store& store_;
@@ -83,6 +94,7 @@ class Pipeline {
   std::shared_ptr<const rules::RuleSet> pending_rules_;
   bool stopping_ = false;
   std::thread worker_;
+  TimePoint last_snapshot_{};
 
   PipelineStats stats_;
   std::atomic<size_t> open_tickets_{0};

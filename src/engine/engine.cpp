@@ -1,6 +1,6 @@
 #include "ticketd/engine/engine.hpp"
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
 
 namespace ticketd::engine {
 namespace {
@@ -12,13 +12,68 @@ std::string shorten(const std::string& s) {
   return s.substr(0, kTimelineMessageMax) + "…";
 }
 
+void set_alert_status(Ticket& t, const std::string& fp, const char* status) {
+  for (AlertRef& a : t.alerts) {
+    if (a.fingerprint == fp) {
+      a.status = status;
+      return;
+    }
+  }
+  t.alerts.push_back({fp, status});
+}
+
+Priority raised(Priority p) { return p == Priority::kP1 ? p : static_cast<Priority>(static_cast<int>(p) - 1); }
+
+nlohmann::json captures_json(const rules::Captures& c) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : c) j[k] = v;
+  return j;
+}
+
+rules::Captures captures_from(const nlohmann::json& j) {
+  rules::Captures c;
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if (v.is_string()) c[k] = v.get<std::string>();
+    }
+  }
+  return c;
+}
+
+nlohmann::json times_json(const std::deque<TimePoint>& d) {
+  nlohmann::json j = nlohmann::json::array();
+  for (TimePoint t : d) j.push_back(to_unix_ms(t));
+  return j;
+}
+
+std::deque<TimePoint> times_from(const nlohmann::json& j) {
+  std::deque<TimePoint> d;
+  if (j.is_array()) {
+    for (const auto& x : j) {
+      if (x.is_number_integer()) d.push_back(from_unix_ms(x.get<int64_t>()));
+    }
+  }
+  return d;
+}
+
 }  // namespace
+
+// One call's output, and (for explain) the trace of every rule.
+struct Engine::Context {
+  Actions out;
+  std::vector<RuleTrace>* trace = nullptr;
+};
 
 const char* decision_name(Decision d) {
   switch (d) {
     case Decision::kTicketed: return "ticketed";
     case Decision::kDeduplicated: return "deduplicated";
+    case Decision::kGrouped: return "grouped";
+    case Decision::kReopened: return "reopened";
+    case Decision::kPending: return "pending";
     case Decision::kResolved: return "resolved";
+    case Decision::kInhibited: return "inhibited";
+    case Decision::kSilenced: return "silenced";
     case Decision::kDropped: return "dropped";
     case Decision::kUnmatched: return "unmatched";
   }
@@ -37,105 +92,539 @@ nlohmann::json action_to_json(const Action& a) {
           auto j = timeline_entry_to_json(x.entry);
           j["ticket"] = x.entry.ticket_key;
           return {{"action", "timeline"}, {"entry", j}};
-        } else {
+        } else if constexpr (std::is_same_v<T, EventRecorded>) {
           nlohmann::json j = {{"action", "event"},
                               {"decision", decision_name(x.decision)},
                               {"event", event_to_json(x.event)}};
           if (!x.rule.empty()) j["rule"] = x.rule;
           if (!x.ticket_key.empty()) j["ticket"] = x.ticket_key;
+          if (!x.detail.empty()) j["detail"] = x.detail;
           return j;
+        } else if constexpr (std::is_same_v<T, ProblemLinked>) {
+          return {{"action", "problem_linked"}, {"problem", x.problem_key}, {"incident", x.incident_key}};
+        } else if constexpr (std::is_same_v<T, SilenceSaved>) {
+          return {{"action", "silence_saved"}, {"silence", silence_to_json(x.silence, x.silence.starts_at)}};
+        } else if constexpr (std::is_same_v<T, Notify>) {
+          return {{"action", "notify"}, {"target", x.target}, {"ticket", x.ticket_key}, {"message", x.message}};
+        } else {
+          return {{"action", "state_snapshot"}};
         }
       },
       a);
 }
 
+nlohmann::json Explanation::to_json() const {
+  nlohmann::json rules_json = nlohmann::json::array();
+  for (const RuleTrace& r : rules) {
+    nlohmann::json j = {{"rule", r.rule}, {"matched", r.matched}, {"reason", r.reason}};
+    if (!r.captures.empty()) j["captures"] = captures_json(r.captures);
+    if (!r.fingerprint.empty()) j["fingerprint"] = r.fingerprint;
+    if (!r.group.empty()) j["group"] = r.group;
+    rules_json.push_back(std::move(j));
+  }
+  nlohmann::json decisions = nlohmann::json::array();
+  nlohmann::json actions_json = nlohmann::json::array();
+  for (const Action& a : actions) {
+    if (const auto* rec = std::get_if<EventRecorded>(&a)) {
+      nlohmann::json d = {{"decision", decision_name(rec->decision)}};
+      if (!rec->rule.empty()) d["rule"] = rec->rule;
+      if (!rec->ticket_key.empty()) d["ticket"] = rec->ticket_key;
+      if (!rec->detail.empty()) d["detail"] = rec->detail;
+      decisions.push_back(std::move(d));
+    } else {
+      actions_json.push_back(action_to_json(a));
+    }
+  }
+  nlohmann::json out = {{"rules", rules_json}, {"decisions", decisions}, {"actions", actions_json}};
+  out["decision"] = decisions.empty() ? "unmatched" : decisions[0]["decision"];
+  return out;
+}
+
 Engine::Engine(std::shared_ptr<const rules::RuleSet> rules) : rules_(std::move(rules)) {
-  if (!rules_) rules_ = std::make_shared<const rules::RuleSet>(std::vector<rules::Rule>{});
+  if (!rules_) rules_ = std::make_shared<const rules::RuleSet>();
 }
 
 void Engine::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
-  if (rules) rules_ = std::move(rules);
-}
-
-void Engine::restore(const EngineState& state) {
-  open_.clear();
-  for (const Ticket& t : state.open_tickets) {
-    if (!t.fingerprint.empty() && is_open(t.status)) open_[t.fingerprint] = t;
+  if (!rules) return;
+  // Drop pending state (threshold windows, waiting groups) of rules that
+  // changed or disappeared; alerts with tickets stay so dedup continues.
+  for (auto it = alerts_.begin(); it != alerts_.end();) {
+    const rules::Rule* before = rules_->find(it->second.rule);
+    const rules::Rule* after = rules->find(it->second.rule);
+    const bool unchanged = before && after && before->digest == after->digest;
+    if (!unchanged && it->second.phase == Alert::Phase::kPending) {
+      it = alerts_.erase(it);
+    } else {
+      ++it;
+    }
   }
-  last_seq_ = state.last_seq;
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    const rules::Rule* before = rules_->find(it->second.rule);
+    const rules::Rule* after = rules->find(it->second.rule);
+    const bool unchanged = before && after && before->digest == after->digest;
+    if (!unchanged && it->second.ticket_key.empty() && !it->second.storm) {
+      for (const auto& fp : it->second.alerts) alerts_.erase(fp);
+      it = groups_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  rules_ = std::move(rules);
+  dirty_ = true;
 }
 
 std::string Engine::next_key(TicketType type) { return format_ticket_key(type, ++last_seq_[type]); }
 
-Actions Engine::process(const Event& event, TimePoint now) {
-  Actions out;
-  bool decided = false;
-  for (const rules::Rule& rule : rules_->rules()) {
-    rules::Captures captures;
-    if (!rule.condition.test(event, &captures)) continue;
-    ++hits_[rule.name];
-    decided = true;
-    EventRecorded record{event, now, Decision::kDropped, rule.name, {}};
-    if (rule.action == rules::RuleAction::kDrop) {
-      out.emplace_back(std::move(record));
-      break;
-    }
-    apply_rule(rule, event, captures, now, out, record);
-    out.emplace_back(std::move(record));
-    if (!rule.continue_matching) break;
-  }
-  if (!decided) out.emplace_back(EventRecorded{event, now, Decision::kUnmatched, {}, {}});
-  return out;
+Ticket* Engine::ticket(const std::string& key) {
+  auto it = tickets_.find(key);
+  return it == tickets_.end() ? nullptr : &it->second;
 }
 
-void Engine::apply_rule(const rules::Rule& rule, const Event& event, const rules::Captures& captures,
-                        TimePoint now, Actions& out, EventRecorded& record) {
+size_t Engine::open_ticket_count() const {
+  return static_cast<size_t>(std::count_if(tickets_.begin(), tickets_.end(),
+                                           [](const auto& kv) { return is_open(kv.second.status); }));
+}
+
+void Engine::note(Context& cx, const std::string& key, TimePoint now, std::string kind, std::string message,
+                  nlohmann::json details) {
+  cx.out.emplace_back(TimelineAdded{{key, now, "engine", std::move(kind), std::move(message), details.dump()}});
+}
+
+void Engine::update(Ticket& t, TimePoint now, Context& cx) {
+  t.updated_at = std::max(t.updated_at, now);
+  cx.out.emplace_back(TicketUpdated{t});
+  dirty_ = true;
+}
+
+std::string Engine::fingerprint_of(const rules::Rule& rule, const Event& event,
+                                   const rules::Captures& captures) const {
   const rules::VarLookup vars = [&](std::string_view name) -> std::optional<std::string> {
     if (auto it = captures.find(name); it != captures.end()) return it->second;
     if (name == "rule") return rule.name;
     return event.field(name);
   };
-  std::string fingerprint =
-      rule.fingerprint ? rule.fingerprint->render(vars) : rule.name + "/" + event.host;
-  if (fingerprint.empty()) fingerprint = rule.name;
+  std::string fp = rule.fingerprint ? rule.fingerprint->render(vars) : rule.name + "/" + event.host;
+  return fp.empty() ? rule.name : fp;
+}
 
-  auto it = open_.find(fingerprint);
-  if (event.status == "resolved") {
-    record.decision = Decision::kResolved;
-    if (it == open_.end()) return;  // nothing open to resolve: recorded, not ticketed
-    Ticket t = std::move(it->second);
-    open_.erase(it);
-    t.status = TicketStatus::kResolved;
-    t.resolved_at = now;
-    t.updated_at = now;
-    t.last_seen = now;
-    ++t.event_count;
-    record.ticket_key = t.key;
-    out.emplace_back(TimelineAdded{{t.key, now, "engine", "status", "resolved by a resolved event: " + shorten(event.message),
-                                    nlohmann::json{{"from", "open"}, {"to", "resolved"}}.dump()}});
-    out.emplace_back(TicketUpdated{std::move(t)});
+std::string Engine::group_of(const rules::Rule& rule, const std::string& fp, const Event& event) const {
+  if (rule.group_by.empty()) return fp;
+  std::string id = rule.name;
+  for (const auto& f : rule.group_by) id += "|" + event.field(f).value_or("");
+  return id;
+}
+
+// ---- events ----
+
+Actions Engine::process(const Event& event, TimePoint now) {
+  Context cx;
+  process_into(event, now, cx);
+  return std::move(cx.out);
+}
+
+Explanation Engine::explain(const Event& event, TimePoint now) const {
+  Engine copy = *this;
+  Explanation ex;
+  Context cx;
+  cx.trace = &ex.rules;
+  copy.process_into(event, now, cx);
+  ex.actions = std::move(cx.out);
+  return ex;
+}
+
+void Engine::process_into(const Event& event, TimePoint now, Context& cx) {
+  bool decided = false;
+  const auto& all = rules_->rules();
+  std::vector<size_t> order;
+  if (cx.trace) {
+    order.resize(all.size());
+    for (size_t i = 0; i < all.size(); ++i) order[i] = i;
+  } else {
+    order = rules_->candidates(event);
+  }
+  bool stopped = false;
+  for (size_t idx : order) {
+    const rules::Rule& rule = all[idx];
+    RuleTrace* tr = nullptr;
+    if (cx.trace) {
+      cx.trace->push_back({rule.name, false, "", {}, "", ""});
+      tr = &cx.trace->back();
+      if (stopped) {
+        tr->reason = "not tried: an earlier rule matched without continue";
+        continue;
+      }
+    }
+    rules::Captures captures;
+    if (rule.resolve_when && rule.resolve_when->test(event, &captures)) {
+      ++hits_[rule.name];
+      decided = true;
+      const std::string fp = fingerprint_of(rule, event, captures);
+      EventRecorded rec{event, now, Decision::kResolved, rule.name, {}, "resolve_when"};
+      resolve_alert(fp, now, "resolve_when of rule " + rule.name, cx, &rec);
+      if (tr) {
+        tr->matched = true;
+        tr->captures = captures;
+        tr->fingerprint = fp;
+        tr->reason = "resolve_when matched";
+      }
+      cx.out.emplace_back(std::move(rec));
+      if (!rule.continue_matching) stopped = true;
+      if (stopped && !cx.trace) break;
+      continue;
+    }
+    captures.clear();
+    if (!rule.condition.test(event, &captures)) {
+      if (tr) tr->reason = rule.condition.why_not(event);
+      continue;
+    }
+    ++hits_[rule.name];
+    decided = true;
+    if (tr) {
+      tr->matched = true;
+      tr->captures = captures;
+    }
+    if (rule.action == rules::RuleAction::kDrop) {
+      if (tr) tr->reason = "matched: action drop";
+      cx.out.emplace_back(EventRecorded{event, now, Decision::kDropped, rule.name, {}, {}});
+      stopped = true;
+      if (!cx.trace) break;
+      continue;
+    }
+    const std::string fp = fingerprint_of(rule, event, captures);
+    if (tr) {
+      tr->fingerprint = fp;
+      tr->group = group_of(rule, fp, event);
+    }
+    EventRecorded rec{event, now, Decision::kPending, rule.name, {}, {}};
+    if (event.status == "resolved") {
+      rec.decision = Decision::kResolved;
+      rec.detail = "status resolved";
+      resolve_alert(fp, now, "a resolved event", cx, &rec);
+    } else if (const Ticket* change = change_covering(event)) {
+      Ticket& t = tickets_[change->key];
+      ++t.suppressed_count;
+      t.last_seen = std::max(t.last_seen, now);
+      rec.decision = Decision::kSilenced;
+      rec.ticket_key = t.key;
+      rec.detail = "change " + t.key + " in progress";
+      update(t, now, cx);
+    } else if (const Silence* s = silenced_by(event, now)) {
+      auto& live = silences_[s->id];
+      ++live.silenced_count;
+      rec.decision = Decision::kSilenced;
+      rec.detail = "silence " + s->id;
+      cx.out.emplace_back(SilenceSaved{live});
+    } else if (std::string inhibit; const Ticket* source = inhibited_by(rule, event, &inhibit)) {
+      Ticket& t = tickets_[source->key];
+      ++t.suppressed_count;
+      t.last_seen = std::max(t.last_seen, now);
+      rec.decision = Decision::kInhibited;
+      rec.ticket_key = t.key;
+      rec.detail = "inhibit " + inhibit;
+      update(t, now, cx);
+    } else {
+      on_alert_event(rule, fp, event, captures, now, cx, rec);
+    }
+    if (tr) {
+      tr->reason = std::string("matched: ") + decision_name(rec.decision) +
+                   (rec.ticket_key.empty() ? "" : " " + rec.ticket_key) + (rec.detail.empty() ? "" : " (" + rec.detail + ")");
+    }
+    cx.out.emplace_back(std::move(rec));
+    if (!rule.continue_matching) {
+      stopped = true;
+      if (!cx.trace) break;
+    }
+  }
+  if (!decided) cx.out.emplace_back(EventRecorded{event, now, Decision::kUnmatched, {}, {}, {}});
+}
+
+const Silence* Engine::silenced_by(const Event& event, TimePoint now) const {
+  for (const auto& [id, s] : silences_) {
+    if (s.active(now) && s.condition.test(event, nullptr)) return &s;
+  }
+  return nullptr;
+}
+
+const Ticket* Engine::change_covering(const Event& event) const {
+  if (event.host.empty()) return nullptr;
+  for (const auto& [key, t] : tickets_) {
+    if (t.type != TicketType::kChange || t.status != TicketStatus::kInProgress) continue;
+    auto hosts = t.labels.find("hosts");
+    if (hosts == t.labels.end()) continue;
+    std::string_view list = hosts->second;
+    for (;;) {
+      size_t sep = list.find_first_of(", ");
+      if (list.substr(0, sep) == event.host) return &t;
+      if (sep == std::string_view::npos) break;
+      list.remove_prefix(sep + 1);
+    }
+  }
+  return nullptr;
+}
+
+const Ticket* Engine::inhibited_by(const rules::Rule& rule, const Event& event, std::string* inhibit_name) const {
+  for (const rules::InhibitRule& inh : rules_->inhibits) {
+    if (!inh.target.matches(rule.name, event)) continue;
+    for (const auto& [fp, a] : alerts_) {
+      if (a.phase != Alert::Phase::kFiring || a.rule == rule.name) continue;
+      if (!inh.source.matches(a.rule, a.event)) continue;
+      bool equal = true;
+      for (const auto& f : inh.equal) equal = equal && a.event.field(f) == event.field(f);
+      if (!equal) continue;
+      auto g = groups_.find(a.group);
+      if (g == groups_.end() || g->second.ticket_key.empty()) continue;
+      auto t = tickets_.find(g->second.ticket_key);
+      if (t == tickets_.end() || !is_open(t->second.status)) continue;
+      *inhibit_name = inh.name;
+      return &t->second;
+    }
+  }
+  return nullptr;
+}
+
+void Engine::on_alert_event(const rules::Rule& rule, const std::string& fp, const Event& event,
+                            const rules::Captures& captures, TimePoint now, Context& cx, EventRecorded& rec) {
+  dirty_ = true;
+  auto [it, created] = alerts_.try_emplace(fp);
+  Alert& a = it->second;
+  if (created) {
+    a.fingerprint = fp;
+    a.rule = rule.name;
+    a.first_seen = now;
+    a.captures = captures;
+  }
+  a.last_seen = now;
+  a.event = event;
+
+  if (a.phase == Alert::Phase::kFiring) {
+    ++a.event_count;
+    auto g = groups_.find(a.group);
+    if (g == groups_.end()) return;  // cannot happen; keep going
+    if (g->second.ticket_key.empty()) {
+      ++g->second.waiting_events;
+      rec.decision = Decision::kPending;
+      rec.detail = "group_wait";
+      return;
+    }
+    Ticket* t = ticket(g->second.ticket_key);
+    if (!t) return;
+    ++t->event_count;
+    t->last_seen = now;
+    rec.decision = Decision::kDeduplicated;
+    rec.ticket_key = t->key;
+    note(cx, t->key, now, "event", "event #" + std::to_string(t->event_count) + ": " + shorten(event.message),
+         {{"rule", rule.name}, {"fingerprint", fp}, {"event_count", t->event_count}});
+    update(*t, now, cx);
     return;
   }
 
-  if (it != open_.end()) {
-    Ticket& t = it->second;
-    ++t.event_count;
-    t.last_seen = now;
-    t.updated_at = now;
-    record.decision = Decision::kDeduplicated;
-    record.ticket_key = t.key;
-    out.emplace_back(TimelineAdded{{t.key, now, "engine", "event",
-                                    "event #" + std::to_string(t.event_count) + ": " + shorten(event.message),
-                                    nlohmann::json{{"rule", rule.name}, {"event_count", t.event_count}}.dump()}});
-    out.emplace_back(TicketUpdated{t});
+  if (a.phase == Alert::Phase::kResolved) {
+    a.event_count = 0;
+    a.captures = captures;
+  }
+  ++a.event_count;
+  if (rule.threshold) {
+    a.hits.push_back(now);
+    while (!a.hits.empty() && a.hits.front() <= now - rule.threshold->within) a.hits.pop_front();
+    if (static_cast<int64_t>(a.hits.size()) < rule.threshold->count) {
+      rec.decision = Decision::kPending;
+      rec.detail = "threshold " + std::to_string(a.hits.size()) + "/" + std::to_string(rule.threshold->count) +
+                   " within " + format_duration(rule.threshold->within);
+      if (a.phase == Alert::Phase::kResolved) {
+        // Still resolved until the threshold is met again.
+      }
+      return;
+    }
+    a.event_count = static_cast<int64_t>(a.hits.size());
+    a.hits.clear();
+  }
+  fire(rule, a, now, cx, rec);
+}
+
+void Engine::fire(const rules::Rule& rule, Alert& a, TimePoint now, Context& cx, EventRecorded& rec) {
+  const bool was_resolved = a.phase == Alert::Phase::kResolved;
+  a.phase = Alert::Phase::kFiring;
+  const std::string group_id = was_resolved && !a.group.empty() ? a.group : group_of(rule, a.fingerprint, a.event);
+  a.group = group_id;
+  auto git = groups_.find(group_id);
+  Group* g = git == groups_.end() ? nullptr : &git->second;
+  if (was_resolved) note_change(&rule, a, g, now, cx);
+
+  if (g && !g->ticket_key.empty()) {
+    Ticket* t = ticket(g->ticket_key);
+    if (t && g->resolved) {
+      const bool within = rule.reopen_window && now - g->resolved_at <= *rule.reopen_window;
+      if (!within) {
+        forget_group(group_id);
+        g = nullptr;
+      } else {
+        g->resolved = false;
+        t->status = TicketStatus::kInProgress;
+        t->resolved_at.reset();
+        t->event_count += a.event_count;
+        t->last_seen = now;
+        set_alert_status(*t, a.fingerprint, "firing");
+        if (std::find(g->alerts.begin(), g->alerts.end(), a.fingerprint) == g->alerts.end()) {
+          g->alerts.push_back(a.fingerprint);
+        }
+        rec.decision = Decision::kReopened;
+        rec.ticket_key = t->key;
+        note(cx, t->key, now, "status", "reopened: " + a.fingerprint + " recurred within the reopen window of " +
+                                            format_duration(*rule.reopen_window),
+             {{"from", "resolved"}, {"to", "in_progress"}, {"fingerprint", a.fingerprint}});
+        update(*t, now, cx);
+        return;
+      }
+    } else if (t) {
+      const bool known = std::find(g->alerts.begin(), g->alerts.end(), a.fingerprint) != g->alerts.end();
+      if (!known) g->alerts.push_back(a.fingerprint);
+      t->event_count += a.event_count;
+      t->last_seen = now;
+      set_alert_status(*t, a.fingerprint, "firing");
+      rec.decision = known ? Decision::kDeduplicated : Decision::kGrouped;
+      rec.ticket_key = t->key;
+      note(cx, t->key, now, "alert",
+           (known ? "alert firing again: " : "alert joined: ") + a.fingerprint + ": " + shorten(a.event.message),
+           {{"rule", rule.name}, {"fingerprint", a.fingerprint}});
+      update(*t, now, cx);
+      return;
+    } else {
+      forget_group(group_id);
+      g = nullptr;
+    }
+  }
+  if (g) {  // waiting for group_wait
+    if (std::find(g->alerts.begin(), g->alerts.end(), a.fingerprint) == g->alerts.end()) g->alerts.push_back(a.fingerprint);
+    g->waiting_events += a.event_count;
+    rec.decision = Decision::kPending;
+    rec.detail = "group_wait until " + format_rfc3339(g->wait_until);
     return;
   }
+  Group& ng = groups_[group_id];
+  ng.id = group_id;
+  ng.rule = rule.name;
+  ng.alerts = {a.fingerprint};
+  ng.first_event = a.event;
+  ng.captures = a.captures;
+  ng.waiting_events = a.event_count;
+  if (rule.group_wait > Duration::zero()) {
+    ng.wait_until = now + rule.group_wait;
+    rec.decision = Decision::kPending;
+    rec.detail = "group_wait until " + format_rfc3339(ng.wait_until);
+    return;
+  }
+  const bool stormed = open_group_ticket(ng, now, cx, &rec.ticket_key);
+  rec.decision = stormed ? Decision::kGrouped : Decision::kTicketed;
+  if (stormed) rec.detail = "storm";
+}
 
-  const rules::TicketSpec& spec = rule.ticket;
+void Engine::forget_group(const std::string& id) {
+  auto it = groups_.find(id);
+  if (it == groups_.end()) return;
+  if (!it->second.ticket_key.empty()) {
+    auto t = tickets_.find(it->second.ticket_key);
+    if (t != tickets_.end() && !is_open(t->second.status)) tickets_.erase(t);
+  }
+  groups_.erase(it);
+}
+
+// Above the storm threshold, a new ticket is not opened: the group's alerts
+// join the storm incident instead. Returns true when redirected.
+bool Engine::storm_redirect(Group& g, TimePoint now, Context& cx) {
+  const rules::StormRule& storm = rules_->storm;
+  if (storm.threshold <= 0) return false;
+  while (!opened_.empty() && opened_.front() <= now - storm.within) opened_.pop_front();
+  Ticket* st = nullptr;
+  if (!storm_group_.empty() && now < storm_until_) {
+    auto sg = groups_.find(storm_group_);
+    if (sg != groups_.end()) st = ticket(sg->second.ticket_key);
+    if (st && !is_open(st->status)) st = nullptr;
+  }
+  if (!st) {
+    if (static_cast<int64_t>(opened_.size()) < storm.threshold) {
+      opened_.push_back(now);
+      return false;
+    }
+    // Start a storm: one incident collects every new alert for the window.
+    Ticket t;
+    t.type = TicketType::kIncident;
+    t.key = next_key(t.type);
+    t.title = "Alert storm: more than " + std::to_string(storm.threshold) + " new tickets within " +
+              format_duration(storm.within);
+    t.description = "ticketd stopped opening one ticket per alert; new alerts are collected here until " +
+                    format_rfc3339(now + storm.within) + ". Labels count them by rule.";
+    t.impact = Level::kHigh;
+    t.urgency = Level::kHigh;
+    t.priority = priority_from(t.impact, t.urgency);
+    t.category = "storm";
+    t.rule = "storm";
+    t.fingerprint = "storm/" + t.key;
+    t.first_seen = t.last_seen = t.created_at = t.updated_at = now;
+    apply_sla(t);
+    storm_group_ = t.fingerprint;
+    storm_until_ = now + storm.within;
+    Group& sg = groups_[storm_group_];
+    sg.id = storm_group_;
+    sg.rule = "storm";
+    sg.ticket_key = t.key;
+    sg.storm = true;
+    tickets_[t.key] = t;
+    cx.out.emplace_back(TicketOpened{t});
+    note(cx, t.key, now, "created", "storm started: " + std::to_string(opened_.size()) + " tickets opened within " +
+                                        format_duration(storm.within));
+    st = &tickets_[t.key];
+  }
+  Group& sg = groups_[storm_group_];
+  for (const auto& fp : g.alerts) {
+    auto a = alerts_.find(fp);
+    if (a == alerts_.end()) continue;
+    a->second.group = storm_group_;
+    sg.alerts.push_back(fp);
+    set_alert_status(*st, fp, "firing");
+  }
+  st->event_count += g.waiting_events;
+  st->last_seen = now;
+  const std::string count_label = "storm." + g.rule;
+  st->labels[count_label] = std::to_string(std::stoll(st->labels.count(count_label) ? st->labels[count_label] : "0") + 1);
+  note(cx, st->key, now, "alert", "collected " + std::to_string(g.alerts.size()) + " alert(s) of rule " + g.rule,
+       {{"rule", g.rule}, {"fingerprints", g.alerts}});
+  update(*st, now, cx);
+  const std::string id = g.id;
+  groups_.erase(id);  // `g` is gone from here on
+  return true;
+}
+
+void Engine::apply_sla(Ticket& t) const {
+  auto it = rules_->sla.find(t.priority);
+  if (it == rules_->sla.end()) return;
+  if (it->second.respond) t.respond_by = t.created_at + *it->second.respond;
+  if (it->second.resolve) t.resolve_by = t.created_at + *it->second.resolve;
+}
+
+bool Engine::open_group_ticket(Group& g, TimePoint now, Context& cx, std::string* key) {
+  dirty_ = true;
+  const rules::Rule* rule = rules_->find(g.rule);
+  if (!rule) {  // the rule went away while waiting
+    for (const auto& fp : g.alerts) alerts_.erase(fp);
+    groups_.erase(g.id);
+    return false;
+  }
+  if (storm_redirect(g, now, cx)) {  // `g` is gone
+    if (key) *key = groups_[storm_group_].ticket_key;
+    return true;
+  }
+  const Event& event = g.first_event;
+  const rules::Captures& captures = g.captures;
+  const rules::VarLookup vars = [&](std::string_view name) -> std::optional<std::string> {
+    if (auto it = captures.find(name); it != captures.end()) return it->second;
+    if (name == "rule") return rule->name;
+    return event.field(name);
+  };
+  const rules::TicketSpec& spec = rule->ticket;
   Ticket t;
   t.type = spec.type;
   t.key = next_key(spec.type);
-  t.title = spec.title.empty() ? (event.host.empty() ? rule.name : rule.name + " on " + event.host)
+  t.title = spec.title.empty() ? (event.host.empty() ? rule->name : rule->name + " on " + event.host)
                                : spec.title.render(vars);
   t.description = spec.description.empty() ? event.message : spec.description.render(vars);
   t.impact = spec.impact.value_or(Level::kMedium);
@@ -145,20 +634,522 @@ void Engine::apply_rule(const rules::Rule& rule, const Event& event, const rules
   t.team = spec.team.render(vars);
   t.assignee = spec.assignee.render(vars);
   t.status = t.assignee.empty() ? TicketStatus::kNew : TicketStatus::kAssigned;
-  t.rule = rule.name;
-  t.fingerprint = fingerprint;
-  t.event_count = 1;
-  t.first_seen = t.last_seen = t.created_at = t.updated_at = now;
+  t.rule = rule->name;
+  t.fingerprint = g.id;
+  t.event_count = std::max<int64_t>(1, g.waiting_events);
+  t.first_seen = t.created_at = t.updated_at = t.last_seen = now;
+  for (const auto& fp : g.alerts) {
+    auto a = alerts_.find(fp);
+    if (a != alerts_.end()) t.first_seen = std::min(t.first_seen, a->second.first_seen);
+    t.alerts.push_back({fp, "firing"});
+  }
   t.labels = event.labels;
   for (const auto& [name, tmpl] : spec.labels) t.labels[name] = tmpl.render(vars);
+  apply_sla(t);
+  g.ticket_key = t.key;
+  g.waiting_events = 0;
+  tickets_[t.key] = t;
+  cx.out.emplace_back(TicketOpened{t});
+  nlohmann::json details = {{"rule", rule->name}, {"fingerprint", t.fingerprint}, {"priority", priority_name(t.priority)}};
+  if (g.alerts.size() > 1) details["alerts"] = g.alerts;
+  note(cx, t.key, now, "created", "opened by rule " + rule->name + ": " + shorten(event.message), details);
+  if (key) *key = t.key;
+  if (t.type == TicketType::kIncident) link_problems(tickets_[t.key], event, now, cx);
+  return false;
+}
 
-  record.decision = Decision::kTicketed;
-  record.ticket_key = t.key;
-  out.emplace_back(TicketOpened{t});
-  out.emplace_back(TimelineAdded{{t.key, now, "engine", "created", "opened by rule " + rule.name + ": " + shorten(event.message),
-                                  nlohmann::json{{"rule", rule.name}, {"fingerprint", fingerprint},
-                                                 {"priority", priority_name(t.priority)}}.dump()}});
-  open_.emplace(fingerprint, std::move(t));
+void Engine::link_problems(const Ticket& incident, const Event& event, TimePoint now, Context& cx) {
+  for (const rules::ProblemRule& p : rules_->problems) {
+    if (!p.when.matches(incident.rule, event)) continue;
+    std::string key = p.name;
+    for (const auto& f : p.group_by) key += "|" + event.field(f).value_or("");
+    ProblemWindow& w = problems_[key];
+    Ticket* open = w.open_key.empty() ? nullptr : ticket(w.open_key);
+    if (open && is_open(open->status)) {
+      tickets_[incident.key].problem = open->key;
+      cx.out.emplace_back(ProblemLinked{open->key, incident.key});
+      ++open->event_count;
+      open->last_seen = now;
+      note(cx, open->key, now, "linked", "incident " + incident.key + " linked: " + incident.title,
+           {{"incident", incident.key}});
+      update(*open, now, cx);
+      continue;
+    }
+    w.open_key.clear();
+    w.incidents.emplace_back(now, incident.key);
+    while (!w.incidents.empty() && w.incidents.front().first <= now - p.threshold.within) w.incidents.pop_front();
+    if (static_cast<int64_t>(w.incidents.size()) < p.threshold.count) continue;
+
+    const rules::VarLookup vars = [&](std::string_view name) -> std::optional<std::string> {
+      if (name == "rule") return incident.rule;
+      return event.field(name);
+    };
+    Ticket t;
+    t.type = TicketType::kProblem;
+    t.key = next_key(t.type);
+    t.title = p.ticket.title.empty() ? "Recurring " + incident.rule + " (" + p.name + ")" : p.ticket.title.render(vars);
+    t.description = p.ticket.description.empty()
+                        ? std::to_string(w.incidents.size()) + " incidents of " + incident.rule + " within " +
+                              format_duration(p.threshold.within)
+                        : p.ticket.description.render(vars);
+    t.impact = p.ticket.impact.value_or(Level::kMedium);
+    t.urgency = p.ticket.urgency.value_or(Level::kLow);
+    t.priority = priority_from(t.impact, t.urgency);
+    t.category = p.ticket.category.empty() ? incident.category : p.ticket.category.render(vars);
+    t.team = p.ticket.team.empty() ? incident.team : p.ticket.team.render(vars);
+    t.assignee = p.ticket.assignee.render(vars);
+    t.status = t.assignee.empty() ? TicketStatus::kNew : TicketStatus::kAssigned;
+    t.rule = p.name;
+    t.fingerprint = "problem/" + key;
+    t.event_count = static_cast<int64_t>(w.incidents.size());
+    t.first_seen = w.incidents.front().first;
+    t.last_seen = t.created_at = t.updated_at = now;
+    for (const auto& [name, tmpl] : p.ticket.labels) t.labels[name] = tmpl.render(vars);
+    apply_sla(t);
+    for (const auto& [at, key2] : w.incidents) t.incidents.push_back(key2);
+    tickets_[t.key] = t;
+    cx.out.emplace_back(TicketOpened{t});
+    note(cx, t.key, now, "created",
+         "opened by problem rule " + p.name + ": " + std::to_string(w.incidents.size()) + " incidents",
+         {{"incidents", t.incidents}});
+    for (const auto& [at, inc] : w.incidents) {
+      cx.out.emplace_back(ProblemLinked{t.key, inc});
+      if (Ticket* i = ticket(inc)) i->problem = t.key;
+    }
+    w.open_key = t.key;
+    w.incidents.clear();
+    dirty_ = true;
+  }
+}
+
+// ---- resolution and flapping ----
+
+void Engine::note_change(const rules::Rule* rule, Alert& a, Group* g, TimePoint now, Context& cx) {
+  if (!rule || !rule->flapping) return;
+  a.changes.push_back(now);
+  while (!a.changes.empty() && a.changes.front() <= now - rule->flapping->within) a.changes.pop_front();
+  if (static_cast<int64_t>(a.changes.size()) < rule->flapping->changes || !g || g->flapping) return;
+  g->flapping = true;
+  if (Ticket* t = ticket(g->ticket_key)) {
+    t->flapping = true;
+    note(cx, t->key, now, "flapping",
+         a.fingerprint + " changed state " + std::to_string(a.changes.size()) + " times within " +
+             format_duration(rule->flapping->within) + "; holding the ticket open until it is stable",
+         {{"fingerprint", a.fingerprint}});
+    update(*t, now, cx);
+  }
+}
+
+void Engine::resolve_alert(const std::string& fp, TimePoint now, const std::string& why, Context& cx,
+                           EventRecorded* rec) {
+  auto it = alerts_.find(fp);
+  if (it == alerts_.end()) return;
+  Alert& a = it->second;
+  dirty_ = true;
+  if (a.phase == Alert::Phase::kPending) {  // below threshold: nothing to resolve
+    auto g = groups_.find(a.group);
+    if (g == groups_.end() || g->second.ticket_key.empty()) {
+      alerts_.erase(it);
+    }
+    return;
+  }
+  if (a.phase == Alert::Phase::kResolved) return;
+  a.phase = Alert::Phase::kResolved;
+  a.resolved_at = now;
+  auto git = groups_.find(a.group);
+  Group* g = git == groups_.end() ? nullptr : &git->second;
+  note_change(rules_->find(a.rule), a, g, now, cx);
+  if (!g) return;
+  if (g->ticket_key.empty()) {  // still waiting: drop the alert from the group
+    g->alerts.erase(std::remove(g->alerts.begin(), g->alerts.end(), fp), g->alerts.end());
+    if (g->alerts.empty()) groups_.erase(git);
+    alerts_.erase(fp);
+    return;
+  }
+  Ticket* t = ticket(g->ticket_key);
+  if (!t) return;
+  if (rec) rec->ticket_key = t->key;
+  set_alert_status(*t, fp, "resolved");
+  ++t->event_count;
+  t->last_seen = now;
+  note(cx, t->key, now, "alert", "alert resolved by " + why + ": " + fp, {{"fingerprint", fp}});
+  resolve_ticket_if_done(*g, now, why, cx);
+  update(*t, now, cx);
+}
+
+void Engine::resolve_ticket_if_done(Group& g, TimePoint now, const std::string& why, Context& cx) {
+  Ticket* t = ticket(g.ticket_key);
+  if (!t || !is_open(t->status) || g.flapping) return;
+  for (const auto& fp : g.alerts) {
+    auto a = alerts_.find(fp);
+    if (a != alerts_.end() && a->second.phase == Alert::Phase::kFiring) return;
+  }
+  const std::string from = ticket_status_name(t->status);
+  t->status = TicketStatus::kResolved;
+  t->resolved_at = now;
+  t->flapping = false;
+  g.resolved = true;
+  g.resolved_at = now;
+  note(cx, t->key, now, "status", "resolved: all alerts resolved (" + why + ")", {{"from", from}, {"to", "resolved"}});
+}
+
+// ---- timers ----
+
+Actions Engine::tick(TimePoint now) {
+  Context cx;
+  // group_wait
+  std::vector<std::string> due;
+  for (const auto& [id, g] : groups_) {
+    if (g.ticket_key.empty() && !g.storm && g.wait_until <= now) due.push_back(id);
+  }
+  std::sort(due.begin(), due.end(), [&](const std::string& a, const std::string& b) {
+    return groups_[a].wait_until < groups_[b].wait_until;
+  });
+  for (const auto& id : due) {
+    auto it = groups_.find(id);
+    if (it != groups_.end()) open_group_ticket(it->second, it->second.wait_until, cx, nullptr);
+  }
+  // auto_resolve_after
+  std::vector<std::pair<TimePoint, std::string>> expired;
+  for (const auto& [fp, a] : alerts_) {
+    if (a.phase != Alert::Phase::kFiring) continue;
+    const rules::Rule* r = rules_->find(a.rule);
+    if (r && r->auto_resolve_after && a.last_seen + *r->auto_resolve_after <= now) {
+      expired.emplace_back(a.last_seen + *r->auto_resolve_after, fp);
+    }
+  }
+  std::sort(expired.begin(), expired.end());
+  for (const auto& [at, fp] : expired) {
+    resolve_alert(fp, at, "auto_resolve_after " + format_duration(*rules_->find(alerts_[fp].rule)->auto_resolve_after), cx, nullptr);
+  }
+  // flapping clears when stable; windows expire
+  for (auto& [id, g] : groups_) {
+    if (!g.flapping) continue;
+    TimePoint last_change{};
+    Duration within{};
+    for (const auto& fp : g.alerts) {
+      auto a = alerts_.find(fp);
+      if (a == alerts_.end()) continue;
+      if (!a->second.changes.empty()) last_change = std::max(last_change, a->second.changes.back());
+      if (const rules::Rule* r = rules_->find(a->second.rule); r && r->flapping) within = std::max(within, r->flapping->within);
+    }
+    if (last_change + within > now) continue;
+    g.flapping = false;
+    dirty_ = true;
+    for (const auto& fp : g.alerts) {
+      auto a = alerts_.find(fp);
+      if (a != alerts_.end()) a->second.changes.clear();
+    }
+    if (Ticket* t = ticket(g.ticket_key)) {
+      t->flapping = false;
+      note(cx, t->key, last_change + within, "flapping", "stable again: no state change for " + format_duration(within));
+      resolve_ticket_if_done(g, last_change + within, "stable after flapping", cx);
+      update(*t, last_change + within, cx);
+    }
+  }
+  // Forget resolved groups past their reopen window, and their alerts.
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    const Group& g = it->second;
+    const rules::Rule* r = rules_->find(g.rule);
+    Duration keep = r && r->reopen_window ? *r->reopen_window : Duration::zero();
+    if (r && r->flapping) keep = std::max(keep, r->flapping->within);
+    if (g.resolved && g.resolved_at + keep <= now) {
+      for (const auto& fp : g.alerts) {
+        auto a = alerts_.find(fp);
+        if (a != alerts_.end() && a->second.phase != Alert::Phase::kFiring && a->second.group == g.id) alerts_.erase(a);
+      }
+      if (auto t = tickets_.find(g.ticket_key); t != tickets_.end() && !is_open(t->second.status)) tickets_.erase(t);
+      it = groups_.erase(it);
+      dirty_ = true;
+    } else {
+      ++it;
+    }
+  }
+  // Threshold windows of pending alerts that ran out.
+  for (auto it = alerts_.begin(); it != alerts_.end();) {
+    Alert& a = it->second;
+    const rules::Rule* r = rules_->find(a.rule);
+    if (a.phase == Alert::Phase::kPending && a.group.empty() && r && r->threshold) {
+      while (!a.hits.empty() && a.hits.front() <= now - r->threshold->within) a.hits.pop_front();
+      if (a.hits.empty()) {
+        it = alerts_.erase(it);
+        dirty_ = true;
+        continue;
+      }
+    }
+    if (a.phase == Alert::Phase::kResolved && !groups_.count(a.group)) {
+      it = alerts_.erase(it);
+      continue;
+    }
+    ++it;
+  }
+  // SLA breaches and escalations, in key order for a stable replay.
+  std::vector<std::string> keys;
+  for (const auto& [key, t] : tickets_) {
+    if (is_open(t.status)) keys.push_back(key);
+  }
+  std::sort(keys.begin(), keys.end());
+  for (const auto& key : keys) {
+    Ticket& t = tickets_[key];
+    bool changed = false;
+    auto breach = [&](const char* which, std::optional<TimePoint> by, bool met) {
+      if (!by || met || *by > now) return;
+      if (std::find(t.breaches.begin(), t.breaches.end(), which) != t.breaches.end()) return;
+      t.breaches.push_back(which);
+      note(cx, t.key, *by, "sla", std::string("SLA ") + which + " target breached (due " + format_rfc3339(*by) + ")",
+           {{"breach", which}});
+      changed = true;
+    };
+    breach("respond", t.respond_by, t.acknowledged_at.has_value());
+    breach("resolve", t.resolve_by, false);
+    for (const rules::EscalationRule& e : rules_->escalations) {
+      auto& done = escalated_[t.key];
+      if (done.count(e.name)) continue;
+      if (!e.priorities.empty() && std::find(e.priorities.begin(), e.priorities.end(), t.priority) == e.priorities.end()) continue;
+      if (!e.teams.empty() && std::find(e.teams.begin(), e.teams.end(), t.team) == e.teams.end()) continue;
+      std::optional<TimePoint> at;
+      if (e.unacknowledged_for) {
+        if (t.acknowledged_at) continue;
+        at = t.created_at + *e.unacknowledged_for;
+      }
+      if (e.unresolved_for) at = std::max(at.value_or(TimePoint{}), t.created_at + *e.unresolved_for);
+      if (!at || *at > now) continue;
+      done.insert(e.name);
+      std::string what;
+      if (e.raise_priority && t.priority != Priority::kP1) {
+        what += "priority " + priority_name(t.priority) + " -> " + priority_name(raised(t.priority)) + "; ";
+        t.priority = raised(t.priority);
+      }
+      if (!e.team.empty() && e.team != t.team) {
+        what += "team " + (t.team.empty() ? "-" : t.team) + " -> " + e.team + "; ";
+        t.team = e.team;
+      }
+      if (!e.assignee.empty()) {
+        what += "assignee -> " + e.assignee + "; ";
+        t.assignee = e.assignee;
+      }
+      for (const auto& target : e.notify) {
+        what += "notified " + target + "; ";
+        cx.out.emplace_back(Notify{target, t.key, "Escalated " + t.key + " (" + priority_name(t.priority) + "): " + t.title});
+      }
+      if (what.size() > 2) what.resize(what.size() - 2);
+      note(cx, t.key, *at, "escalation", "escalated by " + e.name + (what.empty() ? "" : ": " + what),
+           {{"escalation", e.name}});
+      changed = true;
+    }
+    if (changed) update(t, now, cx);
+  }
+  // The storm window ends: normal behaviour resumes.
+  if (!storm_group_.empty() && storm_until_ <= now) {
+    if (auto sg = groups_.find(storm_group_); sg != groups_.end()) {
+      if (Ticket* st = ticket(sg->second.ticket_key)) {
+        note(cx, st->key, storm_until_, "storm", "storm window ended; new alerts open their own tickets again");
+        if (sg->second.alerts.empty()) resolve_ticket_if_done(sg->second, storm_until_, "storm over", cx);
+        update(*st, storm_until_, cx);
+      }
+    }
+    storm_group_.clear();
+    dirty_ = true;
+  }
+  // Silences that ended.
+  for (auto it = silences_.begin(); it != silences_.end();) {
+    if (it->second.ends_at + std::chrono::hours(24) <= now) {
+      it = silences_.erase(it);  // kept in the store; forgotten by the engine a day after expiry
+    } else {
+      ++it;
+    }
+  }
+  return std::move(cx.out);
+}
+
+// ---- silences ----
+
+Result<Actions> Engine::add_silence(Silence s, TimePoint now) {
+  (void)now;
+  s.id = "s-" + std::to_string(++last_silence_);
+  silences_[s.id] = s;
+  dirty_ = true;
+  return Actions{SilenceSaved{std::move(s)}};
+}
+
+Result<Actions> Engine::expire_silence(const std::string& id, TimePoint now) {
+  auto it = silences_.find(id);
+  if (it == silences_.end()) return Status::not_found("no silence " + id);
+  if (it->second.ends_at <= now) return Status::conflict("silence " + id + " has already expired");
+  it->second.ends_at = now;
+  if (it->second.starts_at > now) it->second.starts_at = now;
+  return Actions{SilenceSaved{it->second}};
+}
+
+std::vector<Silence> Engine::silences() const {
+  std::vector<Silence> out;
+  for (const auto& [id, s] : silences_) out.push_back(s);
+  return out;
+}
+
+// ---- snapshot and restore ----
+
+nlohmann::json Engine::snapshot() const {
+  nlohmann::json alerts = nlohmann::json::array();
+  for (const auto& [fp, a] : alerts_) {
+    alerts.push_back({{"fingerprint", fp},
+                      {"rule", a.rule},
+                      {"group", a.group},
+                      {"phase", static_cast<int>(a.phase)},
+                      {"first_seen", to_unix_ms(a.first_seen)},
+                      {"last_seen", to_unix_ms(a.last_seen)},
+                      {"resolved_at", to_unix_ms(a.resolved_at)},
+                      {"event_count", a.event_count},
+                      {"hits", times_json(a.hits)},
+                      {"changes", times_json(a.changes)},
+                      {"event", event_to_json(a.event)},
+                      {"captures", captures_json(a.captures)}});
+  }
+  nlohmann::json groups = nlohmann::json::array();
+  for (const auto& [id, g] : groups_) {
+    groups.push_back({{"id", id},
+                      {"rule", g.rule},
+                      {"ticket", g.ticket_key},
+                      {"wait_until", to_unix_ms(g.wait_until)},
+                      {"alerts", g.alerts},
+                      {"first_event", event_to_json(g.first_event)},
+                      {"captures", captures_json(g.captures)},
+                      {"waiting_events", g.waiting_events},
+                      {"resolved", g.resolved},
+                      {"resolved_at", to_unix_ms(g.resolved_at)},
+                      {"flapping", g.flapping},
+                      {"storm", g.storm}});
+  }
+  nlohmann::json tickets = nlohmann::json::array();
+  for (const auto& [key, t] : tickets_) {
+    if (!is_open(t.status)) tickets.push_back(ticket_to_json(t));  // open ones come from the store
+  }
+  nlohmann::json problems = nlohmann::json::array();
+  for (const auto& [key, w] : problems_) {
+    nlohmann::json inc = nlohmann::json::array();
+    for (const auto& [at, k] : w.incidents) inc.push_back({to_unix_ms(at), k});
+    problems.push_back({{"key", key}, {"incidents", inc}, {"open", w.open_key}});
+  }
+  nlohmann::json escalated = nlohmann::json::object();
+  for (const auto& [key, names] : escalated_) escalated[key] = names;
+  return {{"version", 1},
+          {"alerts", alerts},
+          {"groups", groups},
+          {"resolved_tickets", tickets},
+          {"problems", problems},
+          {"escalated", escalated},
+          {"opened", times_json(opened_)},
+          {"storm_group", storm_group_},
+          {"storm_until", to_unix_ms(storm_until_)}};
+}
+
+void Engine::restore(const EngineState& state) {
+  alerts_.clear();
+  groups_.clear();
+  tickets_.clear();
+  silences_.clear();
+  problems_.clear();
+  escalated_.clear();
+  opened_.clear();
+  storm_group_.clear();
+  last_seq_ = state.last_seq;
+  last_silence_ = 0;
+  for (const Silence& s : state.silences) {
+    silences_[s.id] = s;
+    if (s.id.rfind("s-", 0) == 0) {
+      try {
+        last_silence_ = std::max<int64_t>(last_silence_, std::stoll(s.id.substr(2)));
+      } catch (...) {
+      }
+    }
+  }
+  for (const Ticket& t : state.open_tickets) {
+    if (is_open(t.status)) tickets_[t.key] = t;
+  }
+  const nlohmann::json& snap = state.snapshot;
+  if (snap.is_object() && snap.value("version", 0) == 1) {
+    for (const auto& j : snap.value("resolved_tickets", nlohmann::json::array())) {
+      Ticket t = ticket_from_json(j);
+      if (!tickets_.count(t.key)) tickets_[t.key] = t;
+    }
+    for (const auto& j : snap.value("groups", nlohmann::json::array())) {
+      Group g;
+      g.id = j.value("id", "");
+      g.rule = j.value("rule", "");
+      g.ticket_key = j.value("ticket", "");
+      if (!g.ticket_key.empty() && !tickets_.count(g.ticket_key)) continue;  // ticket closed since
+      g.wait_until = from_unix_ms(j.value("wait_until", int64_t{0}));
+      g.alerts = j.value("alerts", std::vector<std::string>{});
+      if (auto e = event_from_json(j.value("first_event", nlohmann::json::object()), TimePoint{})) g.first_event = *e;
+      g.captures = captures_from(j.value("captures", nlohmann::json::object()));
+      g.waiting_events = j.value("waiting_events", int64_t{0});
+      g.resolved = j.value("resolved", false);
+      g.resolved_at = from_unix_ms(j.value("resolved_at", int64_t{0}));
+      g.flapping = j.value("flapping", false);
+      g.storm = j.value("storm", false);
+      groups_[g.id] = std::move(g);
+    }
+    for (const auto& j : snap.value("alerts", nlohmann::json::array())) {
+      Alert a;
+      a.fingerprint = j.value("fingerprint", "");
+      a.rule = j.value("rule", "");
+      a.group = j.value("group", "");
+      a.phase = static_cast<Alert::Phase>(std::clamp(j.value("phase", 0), 0, 2));
+      if (a.phase != Alert::Phase::kPending && !groups_.count(a.group)) continue;
+      a.first_seen = from_unix_ms(j.value("first_seen", int64_t{0}));
+      a.last_seen = from_unix_ms(j.value("last_seen", int64_t{0}));
+      a.resolved_at = from_unix_ms(j.value("resolved_at", int64_t{0}));
+      a.event_count = j.value("event_count", int64_t{0});
+      a.hits = times_from(j.value("hits", nlohmann::json::array()));
+      a.changes = times_from(j.value("changes", nlohmann::json::array()));
+      if (auto e = event_from_json(j.value("event", nlohmann::json::object()), TimePoint{})) a.event = *e;
+      a.captures = captures_from(j.value("captures", nlohmann::json::object()));
+      alerts_[a.fingerprint] = std::move(a);
+    }
+    for (const auto& j : snap.value("problems", nlohmann::json::array())) {
+      ProblemWindow w;
+      for (const auto& x : j.value("incidents", nlohmann::json::array())) {
+        if (x.is_array() && x.size() == 2) w.incidents.emplace_back(from_unix_ms(x[0].get<int64_t>()), x[1].get<std::string>());
+      }
+      w.open_key = j.value("open", "");
+      problems_[j.value("key", "")] = std::move(w);
+    }
+    for (const auto& [key, names] : snap.value("escalated", nlohmann::json::object()).items()) {
+      escalated_[key] = names.get<std::set<std::string>>();
+    }
+    opened_ = times_from(snap.value("opened", nlohmann::json::array()));
+    storm_group_ = snap.value("storm_group", "");
+    storm_until_ = from_unix_ms(snap.value("storm_until", int64_t{0}));
+  }
+  // Open tickets the snapshot does not know (it lags the store by up to a
+  // batch): rebuild them as groups of their alerts so dedup continues.
+  std::set<std::string> held;
+  for (const auto& [id, g] : groups_) held.insert(g.ticket_key);
+  for (auto& [key, t] : tickets_) {
+    if (!is_open(t.status) || held.count(key) || t.type == TicketType::kProblem || t.type == TicketType::kChange ||
+        t.fingerprint.empty()) {
+      continue;
+    }
+    Group g;
+    g.id = t.fingerprint;
+    g.rule = t.rule;
+    g.ticket_key = key;
+    std::vector<AlertRef> refs = t.alerts.empty() ? std::vector<AlertRef>{{t.fingerprint, "firing"}} : t.alerts;
+    for (const AlertRef& r : refs) {
+      g.alerts.push_back(r.fingerprint);
+      if (r.status != "firing" || alerts_.count(r.fingerprint)) continue;
+      Alert a;
+      a.fingerprint = r.fingerprint;
+      a.rule = t.rule;
+      a.group = g.id;
+      a.phase = Alert::Phase::kFiring;
+      a.first_seen = t.first_seen;
+      a.last_seen = t.last_seen;
+      alerts_[a.fingerprint] = std::move(a);
+    }
+    groups_[g.id] = std::move(g);
+  }
+  dirty_ = false;
 }
 
 }  // namespace ticketd::engine

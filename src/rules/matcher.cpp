@@ -146,6 +146,30 @@ bool Condition::test(const Event& e, Captures* captures) const {
   return true;
 }
 
+std::string FieldMatch::why_not(const Event& e) const {
+  if (test(e, nullptr)) return "";
+  const auto value = e.field(field);
+  std::string expected;
+  for (const Operand& op : any_of) expected += (expected.empty() ? "" : " or ") + op.text();
+  if (!value) return field + " is not set, expected " + expected;
+  return field + " is \"" + *value + "\", expected " + expected;
+}
+
+std::string Condition::why_not(const Event& e) const {
+  for (const FieldMatch& m : all) {
+    if (auto why = m.why_not(e); !why.empty()) return why;
+  }
+  if (!any.empty()) {
+    bool one = false;
+    for (const Condition& c : any) one = one || c.test(e, nullptr);
+    if (!one) return "none of the \"any\" alternatives holds (first: " + any.front().why_not(e) + ")";
+  }
+  for (const Condition& c : none) {
+    if (c.test(e, nullptr)) return "a \"not\" block matches";
+  }
+  return "";
+}
+
 void Condition::collect_capture_names(std::vector<std::string>& out) const {
   for (const FieldMatch& m : all) {
     for (const Operand& op : m.any_of) {

@@ -2,8 +2,11 @@
 // its file:line:column instead of stopping at the first.
 #include <algorithm>
 #include <filesystem>
+#include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <set>
 #include <tuple>
 #include <sstream>
 
@@ -17,15 +20,11 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string> kTopKeys = {"rules", "inhibit", "problems", "storm", "sla", "escalate"};
-const std::vector<std::string> kNotYetTopKeys = {"inhibit", "problems", "storm", "sla", "escalate"};
 const std::vector<std::string> kRuleKeys = {
     "name",      "description",  "match",        "any",           "not",
     "continue",  "action",       "ticket",       "fingerprint",   "group_by",
     "group_wait", "threshold",   "resolve_when", "auto_resolve_after", "reopen_window",
     "flapping"};
-const std::vector<std::string> kNotYetRuleKeys = {"group_by",     "group_wait",         "threshold",
-                                                  "resolve_when", "auto_resolve_after", "reopen_window",
-                                                  "flapping"};
 const std::vector<std::string> kTicketKeys = {"type",  "category", "impact",      "urgency", "team",
                                               "title", "description", "assignee", "labels"};
 const std::vector<std::string> kFieldNames = {"source", "host",     "severity", "facility", "app",
@@ -35,11 +34,34 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+// Everything read from all files of one load, checked together at the end.
+struct RuleRef {
+  std::string name;
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string what;
+};
+
+struct LoadParts {
+  std::vector<Rule> rules;
+  std::vector<InhibitRule> inhibits;
+  std::vector<ProblemRule> problems;
+  StormRule storm;
+  std::string storm_file;
+  std::map<Priority, SlaTarget> sla;
+  std::vector<EscalationRule> escalations;
+  std::vector<RuleRef> refs;
+  std::set<std::string> declared;  // every rule name seen, valid or not
+  std::vector<Diagnostic> diags;
+};
+
 class FileLoader {
  public:
-  FileLoader(std::string file, std::vector<Diagnostic>& diags) : file_(std::move(file)), diags_(diags) {}
+  FileLoader(std::string file, LoadParts& parts) : file_(std::move(file)), diags_(parts.diags), parts_(parts) {}
 
-  void load_text(const std::string& text, std::vector<Rule>& out) {
+  void load_text(const std::string& text) {
+    std::vector<Rule>& out = parts_.rules;
     YAML::Node root;
     try {
       root = YAML::Load(text);
@@ -95,12 +117,13 @@ class FileLoader {
     }
     for (auto it = root.begin(); it != root.end(); ++it) {
       const std::string key = it->first.as<std::string>();
-      if (!contains(kTopKeys, key)) {
-        unknown_key(it->first, "rule file", kTopKeys);
-      } else if (contains(kNotYetTopKeys, key)) {
-        warning(it->first, "\"" + key + "\" is not supported by this version of ticketd yet; ignored");
-      }
+      if (!contains(kTopKeys, key)) unknown_key(it->first, "rule file", kTopKeys);
     }
+    if (const YAML::Node n = root["inhibit"]) load_inhibits(n);
+    if (const YAML::Node n = root["problems"]) load_problems(n);
+    if (const YAML::Node n = root["storm"]) load_storm(n);
+    if (const YAML::Node n = root["sla"]) load_sla(n);
+    if (const YAML::Node n = root["escalate"]) load_escalations(n);
     const YAML::Node rules = root["rules"];
     if (!rules) return;
     if (rules.IsNull()) return;
@@ -138,15 +161,13 @@ class FileLoader {
     }
     for (auto it = r.begin(); it != r.end(); ++it) {
       const std::string key = it->first.as<std::string>();
-      if (!contains(kRuleKeys, key)) {
-        unknown_key(it->first, "rule", kRuleKeys);
-      } else if (contains(kNotYetRuleKeys, key)) {
-        warning(it->first, "\"" + key + "\" is not supported by this version of ticketd yet; ignored");
-      }
+      if (!contains(kRuleKeys, key)) unknown_key(it->first, "rule", kRuleKeys);
     }
+    rule.digest = digest_of(r);
     if (const YAML::Node n = r["name"]) {
       scalar(n, "\"name\"", rule.name);
       if (rule.name.empty()) error(n, "\"name\" must not be empty");
+      parts_.declared.insert(rule.name);
     } else {
       error(r, "rule has no \"name\"");
     }
@@ -192,9 +213,294 @@ class FileLoader {
       load_ticket(n, rule.ticket);
     }
     if (const YAML::Node n = r["fingerprint"]) rule.fingerprint = parse_template(n, "\"fingerprint\"");
+    if (const YAML::Node n = r["group_by"]) rule.group_by = field_list(n, "\"group_by\"");
+    if (const YAML::Node n = r["group_wait"]) rule.group_wait = duration(n, "\"group_wait\"").value_or(Duration{});
+    if (const YAML::Node n = r["threshold"]) rule.threshold = threshold(n, "\"threshold\"");
+    if (const YAML::Node n = r["resolve_when"]) {
+      rule.resolve_when.emplace();
+      if (!n.IsMap()) {
+        error(n, "\"resolve_when\" must be a mapping with \"match\" (and optionally any/not)");
+      } else {
+        for (auto it = n.begin(); it != n.end(); ++it) {
+          const std::string k = it->first.as<std::string>();
+          if (k == "match") load_match(it->second, *rule.resolve_when, true);
+          else if (k == "any") load_any(it->second, *rule.resolve_when);
+          else if (k == "not") {
+            rule.resolve_when->none.emplace_back();
+            load_match(it->second, rule.resolve_when->none.back(), false);
+          } else {
+            unknown_key(it->first, "resolve_when", {"match", "any", "not"});
+          }
+        }
+      }
+    }
+    if (const YAML::Node n = r["auto_resolve_after"]) rule.auto_resolve_after = duration(n, "\"auto_resolve_after\"");
+    if (const YAML::Node n = r["reopen_window"]) rule.reopen_window = duration(n, "\"reopen_window\"");
+    if (const YAML::Node n = r["flapping"]) {
+      if (check_keys(n, "flapping", {"changes", "within"})) {
+        Flapping f;
+        f.changes = positive(n["changes"], n, "\"flapping.changes\"");
+        f.within = duration(n["within"], "\"flapping.within\"", n).value_or(Duration{});
+        rule.flapping = f;
+      }
+    }
 
     if (rule.action == RuleAction::kTicket) check_variables(rule, r);
     return error_count() == errors_before;
+  }
+
+  static std::string digest_of(const YAML::Node& n) {
+    YAML::Emitter out;
+    out << n;
+    char buf[20];
+    std::snprintf(buf, sizeof buf, "%016zx", std::hash<std::string>{}(out.c_str()));
+    return buf;
+  }
+
+  bool check_keys(const YAML::Node& n, const std::string& what, const std::vector<std::string>& keys) {
+    if (!n.IsMap()) {
+      error(n, "\"" + what + "\" must be a mapping");
+      return false;
+    }
+    bool ok = true;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      if (!contains(keys, it->first.as<std::string>())) {
+        unknown_key(it->first, what, keys);
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  // `missing_at` is where to report a missing node.
+  std::optional<Duration> duration(const YAML::Node& n, const std::string& what,
+                                   const YAML::Node& missing_at = YAML::Node()) {
+    if (!n) {
+      error(missing_at, what + " is required");
+      return std::nullopt;
+    }
+    std::string text;
+    if (!scalar(n, what, text)) return std::nullopt;
+    auto d = parse_duration(text);
+    if (!d) {
+      error(n, what + ": " + d.error().message());
+      return std::nullopt;
+    }
+    return *d;
+  }
+
+  int64_t positive(const YAML::Node& n, const YAML::Node& parent, const std::string& what) {
+    if (!n) {
+      error(parent, what + " is required");
+      return 0;
+    }
+    std::string text;
+    if (!scalar(n, what, text)) return 0;
+    try {
+      size_t used = 0;
+      long long v = std::stoll(text, &used);
+      if (used == text.size() && v > 0) return v;
+    } catch (...) {
+    }
+    error(n, what + " is \"" + text + "\", expected a positive integer");
+    return 0;
+  }
+
+  std::optional<Threshold> threshold(const YAML::Node& n, const std::string& what) {
+    if (!check_keys(n, what.substr(1, what.size() - 2), {"count", "within"})) return std::nullopt;
+    Threshold t;
+    t.count = positive(n["count"], n, what.substr(0, what.size() - 1) + ".count\"");
+    auto w = duration(n["within"], what.substr(0, what.size() - 1) + ".within\"", n);
+    if (!w) return std::nullopt;
+    t.within = *w;
+    return t;
+  }
+
+  std::vector<std::string> field_list(const YAML::Node& n, const std::string& what) {
+    std::vector<std::string> out;
+    auto add = [&](const YAML::Node& item) {
+      std::string f;
+      if (!scalar(item, what, f)) return;
+      if (!is_condition_field(f)) {
+        std::string msg = what + ": unknown field \"" + f + "\"";
+        std::string guess = did_you_mean(f, kFieldNames);
+        if (!guess.empty()) msg += " (did you mean \"" + guess + "\"?)";
+        error(item, msg);
+        return;
+      }
+      out.push_back(f);
+    };
+    if (n.IsSequence()) {
+      for (const YAML::Node& item : n) add(item);
+    } else {
+      add(n);
+    }
+    return out;
+  }
+
+  // {rule: name | [names], field: value...}
+  AlertSelector selector(const YAML::Node& n, const std::string& what) {
+    AlertSelector sel;
+    if (!n.IsMap()) {
+      error(n, "\"" + what + "\" must be a mapping of rule: NAME and/or field: value");
+      return sel;
+    }
+    YAML::Node rest(YAML::NodeType::Map);
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      if (it->first.as<std::string>() == "rule") {
+        const YAML::Node& v = it->second;
+        if (v.IsSequence()) {
+          for (const YAML::Node& x : v) sel.rules.push_back(x.as<std::string>());
+        } else if (v.IsScalar()) {
+          sel.rules.push_back(v.Scalar());
+        } else {
+          error(v, "\"" + what + ".rule\" must be a rule name or a list of them");
+        }
+        for (const auto& name : sel.rules) {
+          parts_.refs.push_back({name, file_, v.Mark().line + 1, v.Mark().column + 1, what});
+        }
+      }
+    }
+    load_match(n, sel.condition, true, /*allow_rule=*/true);
+    return sel;
+  }
+
+  void load_inhibits(const YAML::Node& n) {
+    if (!n.IsSequence()) {
+      error(n, "\"inhibit\" must be a list");
+      return;
+    }
+    for (const YAML::Node& i : n) {
+      if (!check_keys(i, "inhibit", {"name", "source", "target", "equal"})) continue;
+      InhibitRule rule;
+      rule.file = file_;
+      rule.line = i.Mark().line + 1;
+      if (i["name"]) scalar(i["name"], "\"inhibit.name\"", rule.name);
+      if (rule.name.empty()) rule.name = "inhibit@" + file_ + ":" + std::to_string(rule.line);
+      if (!i["source"] || !i["target"]) {
+        error(i, "inhibit \"" + rule.name + "\" needs both \"source\" and \"target\"");
+        continue;
+      }
+      rule.source = selector(i["source"], "inhibit.source");
+      rule.target = selector(i["target"], "inhibit.target");
+      if (i["equal"]) rule.equal = field_list(i["equal"], "\"inhibit.equal\"");
+      parts_.inhibits.push_back(std::move(rule));
+    }
+  }
+
+  void load_problems(const YAML::Node& n) {
+    if (!n.IsSequence()) {
+      error(n, "\"problems\" must be a list");
+      return;
+    }
+    for (const YAML::Node& p : n) {
+      if (!check_keys(p, "problems", {"name", "when", "group_by", "threshold", "ticket"})) continue;
+      ProblemRule rule;
+      rule.file = file_;
+      rule.line = p.Mark().line + 1;
+      if (p["name"]) scalar(p["name"], "\"problems.name\"", rule.name);
+      if (rule.name.empty()) {
+        error(p, "problem rule has no \"name\"");
+        continue;
+      }
+      if (!p["when"]) {
+        error(p, "problem rule \"" + rule.name + "\" has no \"when\"");
+        continue;
+      }
+      rule.when = selector(p["when"], "problems.when");
+      if (p["group_by"]) rule.group_by = field_list(p["group_by"], "\"problems.group_by\"");
+      if (p["threshold"]) {
+        if (auto t = threshold(p["threshold"], "\"problems.threshold\"")) rule.threshold = *t;
+      }
+      if (p["ticket"]) load_ticket(p["ticket"], rule.ticket);
+      rule.ticket.type = TicketType::kProblem;
+      parts_.problems.push_back(std::move(rule));
+    }
+  }
+
+  void load_storm(const YAML::Node& n) {
+    if (!check_keys(n, "storm", {"threshold", "within"})) return;
+    if (parts_.storm_file.size()) {
+      error(n, "\"storm\" is already defined in " + parts_.storm_file);
+      return;
+    }
+    parts_.storm_file = file_;
+    parts_.storm.threshold = positive(n["threshold"], n, "\"storm.threshold\"");
+    parts_.storm.within = duration(n["within"], "\"storm.within\"", n).value_or(Duration{});
+  }
+
+  void load_sla(const YAML::Node& n) {
+    if (!n.IsMap()) {
+      error(n, "\"sla\" must be a mapping of priority: {respond, resolve}");
+      return;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string p = it->first.as<std::string>();
+      auto prio = parse_priority(p);
+      if (!prio) {
+        error(it->first, "\"sla\": unknown priority \"" + p + "\", expected P1..P5");
+        continue;
+      }
+      if (parts_.sla.count(*prio)) {
+        error(it->first, "\"sla\": " + p + " is already defined");
+        continue;
+      }
+      if (!check_keys(it->second, "sla." + p, {"respond", "resolve"})) continue;
+      SlaTarget t;
+      if (it->second["respond"]) t.respond = duration(it->second["respond"], "\"sla." + p + ".respond\"");
+      if (it->second["resolve"]) t.resolve = duration(it->second["resolve"], "\"sla." + p + ".resolve\"");
+      parts_.sla[*prio] = t;
+    }
+  }
+
+  void load_escalations(const YAML::Node& n) {
+    if (!n.IsSequence()) {
+      error(n, "\"escalate\" must be a list");
+      return;
+    }
+    for (const YAML::Node& e : n) {
+      if (!check_keys(e, "escalate", {"name", "when", "do"})) continue;
+      EscalationRule rule;
+      if (e["name"]) scalar(e["name"], "\"escalate.name\"", rule.name);
+      if (rule.name.empty()) rule.name = "escalate[" + std::to_string(parts_.escalations.size()) + "]";
+      const YAML::Node when = e["when"];
+      const YAML::Node act = e["do"];
+      if (!when || !act) {
+        error(e, "escalation \"" + rule.name + "\" needs \"when\" and \"do\"");
+        continue;
+      }
+      if (!check_keys(when, "escalate.when", {"priority", "team", "unacknowledged_for", "unresolved_for"})) continue;
+      if (!check_keys(act, "escalate.do", {"raise_priority", "team", "assignee", "notify"})) continue;
+      auto strings = [&](const YAML::Node& v) {
+        std::vector<std::string> out;
+        if (v.IsSequence()) {
+          for (const YAML::Node& x : v) out.push_back(x.as<std::string>());
+        } else if (v.IsScalar()) {
+          out.push_back(v.Scalar());
+        }
+        return out;
+      };
+      if (when["priority"]) {
+        for (const auto& p : strings(when["priority"])) {
+          if (auto prio = parse_priority(p)) {
+            rule.priorities.push_back(*prio);
+          } else {
+            error(when["priority"], "\"escalate.when.priority\": unknown priority \"" + p + "\", expected P1..P5");
+          }
+        }
+      }
+      if (when["team"]) rule.teams = strings(when["team"]);
+      if (when["unacknowledged_for"]) rule.unacknowledged_for = duration(when["unacknowledged_for"], "\"escalate.when.unacknowledged_for\"");
+      if (when["unresolved_for"]) rule.unresolved_for = duration(when["unresolved_for"], "\"escalate.when.unresolved_for\"");
+      if (!rule.unacknowledged_for && !rule.unresolved_for) {
+        error(when, "escalation \"" + rule.name + "\" needs unacknowledged_for or unresolved_for");
+      }
+      if (act["raise_priority"]) rule.raise_priority = act["raise_priority"].as<std::string>() == "true";
+      if (act["team"]) scalar(act["team"], "\"escalate.do.team\"", rule.team);
+      if (act["assignee"]) scalar(act["assignee"], "\"escalate.do.assignee\"", rule.assignee);
+      if (act["notify"]) rule.notify = strings(act["notify"]);
+      parts_.escalations.push_back(std::move(rule));
+    }
   }
 
   void load_any(const YAML::Node& n, Condition& c) {
@@ -209,7 +515,7 @@ class FileLoader {
   }
 
   // A match block: field: value | [values], plus nested any/not.
-  void load_match(const YAML::Node& n, Condition& c, bool top) {
+  void load_match(const YAML::Node& n, Condition& c, bool top, bool allow_rule = false) {
     (void)top;
     if (n.IsNull()) return;  // match: {} or match: ~ means every event
     if (!n.IsMap()) {
@@ -228,6 +534,7 @@ class FileLoader {
         load_match(v, c.none.back(), false);
         continue;
       }
+      if (field == "rule" && allow_rule) continue;  // handled by selector()
       if (!is_condition_field(field)) {
         std::vector<std::string> known = kFieldNames;
         known.push_back("any");
@@ -356,17 +663,38 @@ class FileLoader {
 
   std::string file_;
   std::vector<Diagnostic>& diags_;
+  LoadParts& parts_;
 };
 
-LoadResult finish(std::vector<Rule> rules, std::vector<Diagnostic> diags) {
+bool matches_everything(const Condition& c) { return c.empty(); }
+
+LoadResult finish(LoadParts parts) {
+  std::vector<Diagnostic>& diags = parts.diags;
   std::map<std::string, const Rule*> seen;
-  for (const Rule& r : rules) {
+  const Rule* catch_all = nullptr;  // an earlier match-everything rule without continue
+  for (const Rule& r : parts.rules) {
     auto [it, inserted] = seen.emplace(r.name, &r);
     if (!inserted) {
       diags.push_back({Diagnostic::Level::kError, r.file, r.line, r.column,
-                       "duplicate rule name \"" + r.name + "\" (first defined at " + it->second->file +
-                           ":" + std::to_string(it->second->line) + ")"});
+                       "duplicate rule name \"" + r.name + "\" (first defined at " + it->second->file + ":" +
+                           std::to_string(it->second->line) + ")"});
     }
+    if (catch_all) {
+      diags.push_back({Diagnostic::Level::kError, r.file, r.line, r.column,
+                       "rule \"" + r.name + "\" is unreachable: rule \"" + catch_all->name + "\" (" + catch_all->file +
+                           ":" + std::to_string(catch_all->line) +
+                           ") matches every event and has no \"continue: true\""});
+    } else if (matches_everything(r.condition) && !r.continue_matching) {
+      catch_all = &r;
+    }
+  }
+  std::vector<std::string> names(parts.declared.begin(), parts.declared.end());
+  for (const RuleRef& ref : parts.refs) {
+    if (parts.declared.count(ref.name)) continue;
+    std::string msg = "\"" + ref.what + "\" refers to unknown rule \"" + ref.name + "\"";
+    std::string guess = did_you_mean(ref.name, names);
+    if (!guess.empty()) msg += " (did you mean \"" + guess + "\"?)";
+    diags.push_back({Diagnostic::Level::kError, ref.file, ref.line, ref.column, msg});
   }
   // Report in reading order: files as loaded, then line and column.
   std::map<std::string, size_t> file_order;
@@ -379,7 +707,15 @@ LoadResult finish(std::vector<Rule> rules, std::vector<Diagnostic> diags) {
     return d.level == Diagnostic::Level::kError;
   });
   result.diagnostics = std::move(diags);
-  if (!failed) result.rules = std::make_shared<const RuleSet>(std::move(rules));
+  if (!failed) {
+    auto set = std::make_shared<RuleSet>(std::move(parts.rules));
+    set->inhibits = std::move(parts.inhibits);
+    set->problems = std::move(parts.problems);
+    set->storm = parts.storm;
+    set->sla = std::move(parts.sla);
+    set->escalations = std::move(parts.escalations);
+    result.rules = std::move(set);
+  }
   return result;
 }
 
@@ -394,13 +730,6 @@ std::string Diagnostic::to_string() const {
   out += ": ";
   if (level == Level::kWarning) out += "warning: ";
   return out + message;
-}
-
-const Rule* RuleSet::find(std::string_view name) const {
-  for (const Rule& r : rules_) {
-    if (r.name == name) return &r;
-  }
-  return nullptr;
 }
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
@@ -426,15 +755,14 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 }
 
 LoadResult load_rules_from_string(const std::string& text, const std::string& name) {
-  std::vector<Diagnostic> diags;
-  std::vector<Rule> rules;
-  FileLoader(name, diags).load_text(text, rules);
-  return finish(std::move(rules), std::move(diags));
+  LoadParts parts;
+  FileLoader(name, parts).load_text(text);
+  return finish(std::move(parts));
 }
 
 LoadResult load_rules(const std::vector<std::string>& paths) {
-  std::vector<Diagnostic> diags;
-  std::vector<Rule> rules;
+  LoadParts parts;
+  std::vector<Diagnostic>& diags = parts.diags;
   std::vector<std::string> files;
   for (const std::string& p : paths) {
     std::error_code ec;
@@ -463,9 +791,9 @@ LoadResult load_rules(const std::vector<std::string>& paths) {
     }
     std::stringstream ss;
     ss << in.rdbuf();
-    FileLoader(f, diags).load_text(ss.str(), rules);
+    FileLoader(f, parts).load_text(ss.str());
   }
-  return finish(std::move(rules), std::move(diags));
+  return finish(std::move(parts));
 }
 
 }  // namespace ticketd::rules

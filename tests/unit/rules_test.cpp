@@ -212,7 +212,7 @@ TEST(Loader, SyntaxErrorsAndShapes) {
 }
 
 TEST(Loader, DuplicateNamesAndMissingName) {
-  auto r = load("rules:\n  - {name: a, match: {}}\n  - {name: a, match: {}}\n  - {match: {}}\n");
+  auto r = load("rules:\n  - {name: a, match: {host: x}}\n  - {name: a, match: {host: y}}\n  - {match: {host: z}}\n");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(messages(r), (std::vector<std::string>{
                              "test.yaml:3:5: duplicate rule name \"a\" (first defined at test.yaml:2)",
@@ -220,12 +220,115 @@ TEST(Loader, DuplicateNamesAndMissingName) {
                          }));
 }
 
-TEST(Loader, NotYetSupportedKeysWarnButLoad) {
-  auto r = load("rules:\n  - {name: a, match: {}, threshold: {count: 3, within: 5m}}\n");
-  ASSERT_TRUE(r.ok());
+TEST(Loader, EveryCorrelationKeyLoads) {
+  auto r = load(R"(rules:
+  - name: link-down
+    match: { trap_oid: IF-MIB::linkDown }
+    fingerprint: "{{ host }}/{{ labels.ifIndex }}"
+    group_by: [host]
+    group_wait: 30s
+    threshold: { count: 3, within: 5m }
+    resolve_when: { match: { trap_oid: IF-MIB::linkUp } }
+    auto_resolve_after: 2h
+    reopen_window: 30m
+    flapping: { changes: 4, within: 10m }
+  - name: host-down
+    match: { app: ping }
+inhibit:
+  - name: host-down-inhibits
+    source: { rule: host-down }
+    target: { source: syslog }
+    equal: [host]
+problems:
+  - name: recurring
+    when: { rule: link-down }
+    group_by: [host]
+    threshold: { count: 3, within: 7d }
+    ticket: { title: "Recurring on {{ host }}", team: net }
+storm: { threshold: 200, within: 1m }
+sla:
+  P1: { respond: 15m, resolve: 4h }
+escalate:
+  - when: { priority: [P1, P2], unacknowledged_for: 15m }
+    do: { raise_priority: true, team: leads, notify: [oncall-webhook] }
+)");
+  ASSERT_TRUE(r.ok()) << messages(r).at(0);
+  EXPECT_TRUE(r.diagnostics.empty());
+  const Rule& rule = r.rules->rules()[0];
+  EXPECT_EQ(rule.group_by, std::vector<std::string>{"host"});
+  EXPECT_EQ(rule.group_wait, std::chrono::seconds(30));
+  ASSERT_TRUE(rule.threshold);
+  EXPECT_EQ(rule.threshold->count, 3);
+  EXPECT_EQ(rule.threshold->within, std::chrono::minutes(5));
+  ASSERT_TRUE(rule.resolve_when);
+  EXPECT_EQ(rule.auto_resolve_after, std::chrono::hours(2));
+  EXPECT_EQ(rule.reopen_window, std::chrono::minutes(30));
+  EXPECT_EQ(rule.flapping->changes, 4);
+  ASSERT_EQ(r.rules->inhibits.size(), 1u);
+  EXPECT_EQ(r.rules->inhibits[0].source.rules, std::vector<std::string>{"host-down"});
+  EXPECT_EQ(r.rules->inhibits[0].equal, std::vector<std::string>{"host"});
+  ASSERT_EQ(r.rules->problems.size(), 1u);
+  EXPECT_EQ(r.rules->problems[0].threshold.within, std::chrono::hours(24 * 7));
+  EXPECT_EQ(r.rules->storm.threshold, 200);
+  EXPECT_EQ(r.rules->sla.at(Priority::kP1).respond, std::chrono::minutes(15));
+  ASSERT_EQ(r.rules->escalations.size(), 1u);
+  EXPECT_TRUE(r.rules->escalations[0].raise_priority);
+  EXPECT_EQ(r.rules->escalations[0].notify, std::vector<std::string>{"oncall-webhook"});
+}
+
+TEST(Loader, CorrelationKeyErrors) {
+  auto r = load(R"(rules:
+  - name: a
+    match: { host: x }
+    threshold: { count: 0, within: soon }
+    group_by: [hots]
+inhibit:
+  - { source: { rule: b }, target: { rule: a } }
+problems:
+  - { name: p, when: { rule: aa } }
+sla: { P9: { respond: 1m } }
+)");
+  ASSERT_FALSE(r.ok());
   EXPECT_EQ(messages(r), (std::vector<std::string>{
-                             "test.yaml:2:26: warning: \"threshold\" is not supported by this version of ticketd yet; "
-                             "ignored"}));
+                             "test.yaml:4:25: \"threshold.count\" is \"0\", expected a positive integer",
+                             "test.yaml:4:36: \"threshold.within\": duration: invalid \"soon\", expected <number><unit> "
+                             "with unit ms, s, m, h, d or w",
+                             "test.yaml:5:16: \"group_by\": unknown field \"hots\" (did you mean \"host\"?)",
+                             "test.yaml:7:23: \"inhibit.source\" refers to unknown rule \"b\"",
+                             "test.yaml:9:30: \"problems.when\" refers to unknown rule \"aa\" (did you mean \"a\"?)",
+                             "test.yaml:10:8: \"sla\": unknown priority \"P9\", expected P1..P5",
+                         }));
+}
+
+TEST(Loader, UnreachableRulesAreReported) {
+  auto r = load("rules:\n  - {name: all, match: {}}\n  - {name: never, match: {host: x}}\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(messages(r), (std::vector<std::string>{
+                             "test.yaml:3:5: rule \"never\" is unreachable: rule \"all\" (test.yaml:2) matches every "
+                             "event and has no \"continue: true\""}));
+  EXPECT_TRUE(load("rules:\n  - {name: all, match: {}, continue: true}\n  - {name: b, match: {host: x}}\n").ok());
+}
+
+TEST(Loader, PrefilterNeverMissesAMatch) {
+  auto r = load(R"(rules:
+  - { name: exact, match: { app: sshd, host: "~^db" } }
+  - { name: regex, match: { message: "~disk (?P<d>\\w+) full" } }
+  - { name: neg, match: { host: "!x" }, continue: true }
+  - { name: list, match: { source: [snmp, syslog] } }
+)");
+  ASSERT_TRUE(r.ok()) << messages(r).at(0);
+  Event e = event("db1", "disk sda full");
+  e.app = "sshd";
+  e.source = "snmp";
+  std::vector<size_t> all;
+  for (size_t i = 0; i < r.rules->rules().size(); ++i) {
+    if (r.rules->rules()[i].condition.test(e, nullptr)) all.push_back(i);
+  }
+  auto cand = r.rules->candidates(e);
+  for (size_t i : all) EXPECT_NE(std::find(cand.begin(), cand.end(), i), cand.end()) << i;
+  Event other = event("x", "nothing");
+  auto few = r.rules->candidates(other);
+  EXPECT_EQ(few, std::vector<size_t>{2});  // only the rule with no anchor
 }
 
 TEST(Loader, DirectoryFilesLoadInFileNameOrder) {
@@ -233,7 +336,7 @@ TEST(Loader, DirectoryFilesLoadInFileNameOrder) {
   fs::path dir = fs::temp_directory_path() / ("ticketd-rules-" + std::to_string(::getpid()));
   fs::create_directories(dir / "tests");
   std::ofstream(dir / "20-b.yaml") << "rules:\n  - {name: b, match: {}}\n";
-  std::ofstream(dir / "10-a.yml") << "rules:\n  - {name: a, match: {}}\n";
+  std::ofstream(dir / "10-a.yml") << "rules:\n  - {name: a, match: {}, continue: true}\n";
   std::ofstream(dir / "notes.txt") << "not a rule file";
   std::ofstream(dir / "tests" / "x.yaml") << "tests: []\n";  // subdirectories are not rule files
   auto r = load_rules({dir.string()});

@@ -60,7 +60,7 @@ TEST_F(SqliteStoreTest, ApplyThenReadBack) {
   engine::Actions actions = {
       engine::TicketOpened{t},
       engine::TimelineAdded{{t.key, now_, "engine", "created", "opened", R"({"rule":"r"})"}},
-      engine::EventRecorded{e, now_, engine::Decision::kTicketed, "r", t.key},
+      engine::EventRecorded{e, now_, engine::Decision::kTicketed, "r", t.key, ""},
   };
   ASSERT_TRUE(store_->apply(actions));
   auto got = store_->get_ticket(t.key);
@@ -154,9 +154,9 @@ TEST_F(SqliteStoreTest, StateSurvivesReopen) {
 TEST_F(SqliteStoreTest, PruneDropsOnlyOldEvents) {
   Event e;
   e.message = "x";
-  ASSERT_TRUE(store_->apply({engine::EventRecorded{e, now_ - 8 * 24h, engine::Decision::kUnmatched, "", ""},
-                             engine::EventRecorded{e, now_, engine::Decision::kUnmatched, "", ""},
-                             engine::EventRecorded{e, now_, engine::Decision::kDropped, "d", ""}}));
+  ASSERT_TRUE(store_->apply({engine::EventRecorded{e, now_ - 8 * 24h, engine::Decision::kUnmatched, "", "", ""},
+                             engine::EventRecorded{e, now_, engine::Decision::kUnmatched, "", "", ""},
+                             engine::EventRecorded{e, now_, engine::Decision::kDropped, "d", "", ""}}));
   auto pruned = store_->prune_events(now_ - 7 * 24h);
   ASSERT_TRUE(pruned);
   EXPECT_EQ(*pruned, 1);  // the dropped event was never stored

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -43,6 +44,13 @@ bool is_open(TicketStatus s);
 // "INC-000123"
 std::string format_ticket_key(TicketType t, int64_t seq);
 
+// One alert a ticket holds, by fingerprint.
+struct AlertRef {
+  std::string fingerprint;
+  std::string status = "firing";  // firing | resolved
+  bool operator==(const AlertRef&) const = default;
+};
+
 struct Ticket {
   std::string key;
   TicketType type = TicketType::kIncident;
@@ -67,9 +75,21 @@ struct Ticket {
   std::optional<TimePoint> resolved_at;
   std::optional<TimePoint> closed_at;
   Labels labels;
+  std::optional<TimePoint> respond_by;  // SLA targets
+  std::optional<TimePoint> resolve_by;
+  std::vector<std::string> breaches;    // "respond", "resolve"
+  std::string problem;                  // key of the problem this incident is linked to
+  std::vector<std::string> incidents;   // for problems: linked incident keys (read from the store)
+  std::vector<AlertRef> alerts;
+  bool flapping = false;
+  int64_t suppressed_count = 0;         // events inhibited or silenced into this ticket
 };
 
 nlohmann::json ticket_to_json(const Ticket& t);
+nlohmann::json alerts_json(const std::vector<AlertRef>& alerts);
+std::vector<AlertRef> alerts_from_json(const nlohmann::json& j);
+// Inverse of ticket_to_json (engine snapshots). Unknown or missing fields keep defaults.
+Ticket ticket_from_json(const nlohmann::json& j);
 
 // One line of a ticket's history.
 struct TimelineEntry {

@@ -7,18 +7,24 @@
 #include <variant>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
 #include "ticketd/core/event.hpp"
 #include "ticketd/core/ticket.hpp"
+#include "ticketd/engine/silence.hpp"
 
 namespace ticketd::engine {
 
 // What happened to one event.
 enum class Decision {
   kTicketed,      // opened a new ticket
-  kDeduplicated,  // attached to the open ticket with the same fingerprint
-  kResolved,      // a `status: resolved` event; resolved the open ticket, if any
+  kDeduplicated,  // attached to the open ticket of its alert
+  kGrouped,       // a new alert joined an existing ticket (group_by, storm)
+  kReopened,      // recurrence within reopen_window reopened a resolved ticket
+  kPending,       // counted towards a threshold or waiting for group_wait
+  kResolved,      // resolved its alert (resolve_when, status: resolved)
+  kInhibited,     // suppressed by an inhibit rule; attached to the inhibiting ticket
+  kSilenced,      // muted by a silence or a change in progress
   kDropped,       // a rule with action: drop matched
   kUnmatched,     // no rule matched; kept for the retention period
 };
@@ -42,9 +48,30 @@ struct EventRecorded {
   Decision decision = Decision::kUnmatched;
   std::string rule;        // the deciding rule, if any
   std::string ticket_key;  // the ticket it is attached to, if any
+  std::string detail;      // e.g. "silence s-3", "inhibit host-down", "threshold 2/5"
+};
+// An incident linked to a problem.
+struct ProblemLinked {
+  std::string problem_key;
+  std::string incident_key;
+};
+// A silence created or changed (count, expiry).
+struct SilenceSaved {
+  Silence silence;
+};
+// Tell a named target (escalation `notify:`) about a ticket.
+struct Notify {
+  std::string target;
+  std::string ticket_key;
+  std::string message;
+};
+// The engine's correlation state (windows, timers, groups), for restarts.
+struct StateSnapshot {
+  nlohmann::json state;
 };
 
-using Action = std::variant<TicketOpened, TicketUpdated, TimelineAdded, EventRecorded>;
+using Action = std::variant<TicketOpened, TicketUpdated, TimelineAdded, EventRecorded, ProblemLinked, SilenceSaved,
+                            Notify, StateSnapshot>;
 using Actions = std::vector<Action>;
 
 nlohmann::json action_to_json(const Action& a);

@@ -1,13 +1,18 @@
-// Engine: the pure core that turns events into actions.
+// Engine: the pure core that turns events, commands and clock ticks into actions.
 //
-// The engine owns the correlation state (open tickets by fingerprint, the next
-// ticket number of each type). It performs no I/O and reads no clock: every
-// call gets `now`. Not thread-safe: one owner thread calls it (the daemon's
-// pipeline worker, or a test).
+// The engine owns the correlation state: alerts (by fingerprint) with their
+// threshold and flapping windows, groups of alerts sharing a ticket, open
+// tickets, silences, problem windows, the storm window, SLA and escalation
+// progress. It performs no I/O and reads no clock: every call gets `now`.
+// Not thread-safe: one owner thread calls it (the daemon's pipeline worker,
+// ticketctl test-rules, or a test). Copyable, which is how explain() asks
+// "what if" without changing anything.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -18,15 +23,35 @@ namespace ticketd::engine {
 
 // The state a restart rebuilds the engine from (read back from the store).
 struct EngineState {
-  std::vector<Ticket> open_tickets;          // tickets still collecting events
-  std::map<TicketType, int64_t> last_seq;    // highest key number used per type
+  std::vector<Ticket> open_tickets;        // authoritative ticket state
+  std::map<TicketType, int64_t> last_seq;  // highest key number used per type
+  std::vector<Silence> silences;
+  nlohmann::json snapshot;                 // Engine::snapshot() as last saved, or null
+};
+
+// One rule as explain() saw it.
+struct RuleTrace {
+  std::string rule;
+  bool matched = false;
+  std::string reason;  // why it did not match, or what it did
+  rules::Captures captures;
+  std::string fingerprint;
+  std::string group;
+};
+
+struct Explanation {
+  std::vector<RuleTrace> rules;  // every rule, in order
+  Actions actions;               // what processing the event would do
+  nlohmann::json to_json() const;
 };
 
 class Engine {
  public:
   explicit Engine(std::shared_ptr<const rules::RuleSet> rules);
 
-  // Replaces the rule set. Open tickets stay attached to their fingerprints.
+  // Replaces the rule set. Alerts, windows and groups of rules whose
+  // definition is unchanged are kept; pending state (threshold windows,
+  // group_wait) of changed or removed rules is dropped. Open tickets stay.
   void set_rules(std::shared_ptr<const rules::RuleSet> rules);
   const rules::RuleSet& rules() const { return *rules_; }
 
@@ -35,20 +60,99 @@ class Engine {
 
   // Runs one event through the rules. `now` is the receive time.
   Actions process(const Event& event, TimePoint now);
+  // Fires every timer due at or before `now` (group_wait, auto_resolve_after,
+  // flapping, reopen windows, SLA, escalations, storm end).
+  Actions tick(TimePoint now);
+  // What process() would do with `event`, without changing this engine.
+  Explanation explain(const Event& event, TimePoint now) const;
 
-  size_t open_ticket_count() const { return open_.size(); }
+  Result<Actions> add_silence(Silence silence, TimePoint now);
+  Result<Actions> expire_silence(const std::string& id, TimePoint now);
+  std::vector<Silence> silences() const;
+
+  // Correlation state as JSON, and whether it changed since clear_dirty().
+  nlohmann::json snapshot() const;
+  bool dirty() const { return dirty_; }
+  void clear_dirty() { dirty_ = false; }
+
+  size_t open_ticket_count() const;
   // Hits per rule name since start (or last restore).
   const std::unordered_map<std::string, uint64_t>& rule_hits() const { return hits_; }
 
  private:
-  void apply_rule(const rules::Rule& rule, const Event& event, const rules::Captures& captures,
-                  TimePoint now, Actions& out, EventRecorded& record);
+  struct Alert {
+    std::string fingerprint;
+    std::string rule;
+    std::string group;
+    enum class Phase { kPending, kFiring, kResolved } phase = Phase::kPending;
+    TimePoint first_seen{}, last_seen{}, resolved_at{};
+    int64_t event_count = 0;       // events since it last started firing (or pending)
+    std::deque<TimePoint> hits;    // threshold window
+    std::deque<TimePoint> changes; // firing <-> resolved transitions, for flapping
+    Event event;                   // the latest event
+    rules::Captures captures;      // of the first event
+  };
+  struct Group {
+    std::string id;
+    std::string rule;
+    std::string ticket_key;   // empty while waiting for group_wait
+    TimePoint wait_until{};
+    std::vector<std::string> alerts;  // fingerprints, in arrival order
+    Event first_event;
+    rules::Captures captures;
+    int64_t waiting_events = 0;
+    bool resolved = false;  // ticket resolved, kept for reopen_window
+    TimePoint resolved_at{};
+    bool flapping = false;
+    bool storm = false;     // the storm incident's group
+  };
+  struct ProblemWindow {
+    std::deque<std::pair<TimePoint, std::string>> incidents;
+    std::string open_key;
+  };
+  struct Context;  // one call's output and trace
+
+  void process_into(const Event& event, TimePoint now, Context& cx);
+  void on_alert_event(const rules::Rule& rule, const std::string& fp, const Event& event,
+                      const rules::Captures& captures, TimePoint now, Context& cx, EventRecorded& rec);
+  void fire(const rules::Rule& rule, Alert& alert, TimePoint now, Context& cx, EventRecorded& rec);
+  // Opens the group's ticket, or hands its alerts to the storm incident
+  // (returns true; `g` is then gone). `key` receives the ticket's key.
+  bool open_group_ticket(Group& g, TimePoint now, Context& cx, std::string* key);
+  void resolve_alert(const std::string& fp, TimePoint now, const std::string& why, Context& cx,
+                     EventRecorded* rec);
+  void resolve_ticket_if_done(Group& g, TimePoint now, const std::string& why, Context& cx);
+  void note_change(const rules::Rule* rule, Alert& a, Group* g, TimePoint now, Context& cx);
+  bool storm_redirect(Group& g, TimePoint now, Context& cx);
+  void link_problems(const Ticket& incident, const Event& event, TimePoint now, Context& cx);
+  const Silence* silenced_by(const Event& event, TimePoint now) const;
+  // An in-progress change ticket whose labels.hosts names the event's host.
+  const Ticket* change_covering(const Event& event) const;
+  const Ticket* inhibited_by(const rules::Rule& rule, const Event& event, std::string* inhibit_name) const;
+  void apply_sla(Ticket& t) const;
+  void update(Ticket& t, TimePoint now, Context& cx);
+  void note(Context& cx, const std::string& key, TimePoint now, std::string kind, std::string message,
+            nlohmann::json details = nlohmann::json::object());
+  std::string fingerprint_of(const rules::Rule& rule, const Event& event, const rules::Captures& captures) const;
+  std::string group_of(const rules::Rule& rule, const std::string& fp, const Event& event) const;
   std::string next_key(TicketType type);
+  Ticket* ticket(const std::string& key);
+  void forget_group(const std::string& id);
 
   std::shared_ptr<const rules::RuleSet> rules_;
-  std::unordered_map<std::string, Ticket> open_;  // by fingerprint
+  std::unordered_map<std::string, Alert> alerts_;
+  std::unordered_map<std::string, Group> groups_;
+  std::unordered_map<std::string, Ticket> tickets_;  // open, or resolved and reopenable, by key
+  std::map<std::string, Silence> silences_;
+  std::map<std::string, ProblemWindow> problems_;   // by problem rule + group values
+  std::map<std::string, std::set<std::string>> escalated_;  // ticket key -> escalations applied
+  std::deque<TimePoint> opened_;                    // ticket openings in the storm window
+  std::string storm_group_;
+  TimePoint storm_until_{};
   std::map<TicketType, int64_t> last_seq_;
+  int64_t last_silence_ = 0;
   std::unordered_map<std::string, uint64_t> hits_;
+  bool dirty_ = false;
 };
 
 }  // namespace ticketd::engine

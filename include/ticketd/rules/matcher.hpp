@@ -37,6 +37,8 @@ class Operand {
 
   bool test(const std::optional<std::string>& value, Captures* captures) const;
   Kind kind() const { return kind_; }
+  // The operand without its prefix: the value, regex or severity.
+  const std::string& value() const { return value_; }
   const std::string& text() const { return text_; }
   // Named capture groups of a regex operand.
   std::vector<std::string> capture_names() const;
@@ -54,6 +56,8 @@ struct FieldMatch {
   std::string field;  // "host", "labels.ifIndex", ...
   std::vector<Operand> any_of;
   bool test(const Event& e, Captures* captures) const;
+  // Why the match failed, for explain: `host is "db02", expected db01`.
+  std::string why_not(const Event& e) const;
 };
 
 struct Condition {
@@ -64,6 +68,8 @@ struct Condition {
   bool empty() const { return all.empty() && any.empty() && none.empty(); }
   // On success, adds the named captures of the matched regexes to `captures`.
   bool test(const Event& e, Captures* captures) const;
+  // The first reason the condition does not hold ("" when it holds).
+  std::string why_not(const Event& e) const;
   // Names of every regex capture this condition can set.
   void collect_capture_names(std::vector<std::string>& out) const;
 };

@@ -39,6 +39,7 @@ struct StoredEvent {
   std::string decision;
   std::string rule;
   std::string ticket_key;
+  std::string detail;
 };
 
 class Store {
@@ -54,6 +55,7 @@ class Store {
   virtual Result<TicketPage> list_tickets(const TicketQuery& query) = 0;
   virtual Result<std::vector<TimelineEntry>> timeline(const std::string& key) = 0;
   virtual Result<std::vector<StoredEvent>> ticket_events(const std::string& key, int limit) = 0;
+  virtual Result<std::vector<engine::Silence>> list_silences() = 0;
   // Deletes events received before `cutoff`; returns how many.
   virtual Result<int64_t> prune_events(TimePoint cutoff) = 0;
 };

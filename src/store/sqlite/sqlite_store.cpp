@@ -73,12 +73,41 @@ CREATE TABLE events (
 CREATE INDEX events_ticket ON events(ticket_key, id);
 CREATE INDEX events_received ON events(received_at);
 )sql",
+    R"sql(
+ALTER TABLE tickets ADD COLUMN respond_by INTEGER;
+ALTER TABLE tickets ADD COLUMN resolve_by INTEGER;
+ALTER TABLE tickets ADD COLUMN breaches TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE tickets ADD COLUMN problem TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN alerts TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE tickets ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN suppressed_count INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tickets_problem ON tickets(problem) WHERE problem <> '';
+ALTER TABLE events ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+CREATE TABLE silences (
+  id TEXT PRIMARY KEY,
+  ends_at INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE TABLE engine_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  saved_at INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE TABLE notifications (
+  id INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  target TEXT NOT NULL,
+  ticket_key TEXT NOT NULL,
+  message TEXT NOT NULL
+);
+)sql",
 };
 
 constexpr const char* kTicketColumns =
     "key, type, seq, title, description, status, priority, impact, urgency, category, team, "
     "assignee, rule, fingerprint, event_count, first_seen, last_seen, created_at, updated_at, "
-    "acknowledged_at, acknowledged_by, resolved_at, closed_at, labels, id";
+    "acknowledged_at, acknowledged_by, resolved_at, closed_at, labels, id, respond_by, resolve_by, breaches, "
+    "problem, alerts, flapping, suppressed_count";
 
 // RAII prepared statement with typed binds and column reads.
 class Stmt {
@@ -195,6 +224,18 @@ Ticket read_ticket(const Stmt& s) {
   t.resolved_at = s.opt_time(21);
   t.closed_at = s.opt_time(22);
   t.labels = labels_from_text(s.text(23));
+  t.respond_by = s.opt_time(25);
+  t.resolve_by = s.opt_time(26);
+  auto breaches = nlohmann::json::parse(s.text(27), nullptr, false);
+  if (breaches.is_array()) {
+    for (const auto& b : breaches) {
+      if (b.is_string()) t.breaches.push_back(b.get<std::string>());
+    }
+  }
+  t.problem = s.text(28);
+  t.alerts = alerts_from_json(nlohmann::json::parse(s.text(29), nullptr, false));
+  t.flapping = s.integer(30) != 0;
+  t.suppressed_count = s.integer(31);
   return t;
 }
 
@@ -206,6 +247,10 @@ int64_t key_seq(const std::string& key) {
   } catch (...) {
     return 0;
   }
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 class SqliteStore final : public Store {
@@ -253,7 +298,31 @@ class SqliteStore final : public Store {
       if (auto t = parse_ticket_type(seq.text(0))) state.last_seq[*t] = seq.integer(1);
     }
     if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
+    Stmt sil(reader_, "SELECT body FROM silences ORDER BY id");
+    if (!sil.ok()) return Status::io_error(sil.error());
+    while ((rc = sil.step()) == SQLITE_ROW) {
+      auto s = engine::silence_from_json(nlohmann::json::parse(sil.text(0), nullptr, false), TimePoint{});
+      if (s) state.silences.push_back(std::move(s).value());
+    }
+    Stmt snap(reader_, "SELECT body FROM engine_state WHERE id = 1");
+    if (!snap.ok()) return Status::io_error(snap.error());
+    if (snap.step() == SQLITE_ROW) state.snapshot = nlohmann::json::parse(snap.text(0), nullptr, false);
+    if (state.snapshot.is_discarded()) state.snapshot = nullptr;
     return state;
+  }
+
+  Result<std::vector<engine::Silence>> list_silences() override {
+    std::lock_guard lock(read_mu_);
+    Stmt s(reader_, "SELECT body FROM silences ORDER BY ends_at DESC, id");
+    if (!s.ok()) return Status::io_error(s.error());
+    std::vector<engine::Silence> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      auto sil = engine::silence_from_json(nlohmann::json::parse(s.text(0), nullptr, false), TimePoint{});
+      if (sil) out.push_back(std::move(sil).value());
+    }
+    if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
+    return out;
   }
 
   Result<std::optional<Ticket>> get_ticket(const std::string& key) override {
@@ -262,8 +331,17 @@ class SqliteStore final : public Store {
     if (!s.ok()) return Status::io_error(s.error());
     s.bind(1, key);
     int rc = s.step();
-    if (rc == SQLITE_ROW) return std::optional<Ticket>(read_ticket(s));
     if (rc == SQLITE_DONE) return std::optional<Ticket>();
+    if (rc == SQLITE_ROW) {
+      Ticket t = read_ticket(s);
+      if (t.type == TicketType::kProblem) {
+        Stmt inc(reader_, "SELECT key FROM tickets WHERE problem = ?1 ORDER BY id");
+        if (!inc.ok()) return Status::io_error(inc.error());
+        inc.bind(1, key);
+        while (inc.step() == SQLITE_ROW) t.incidents.push_back(inc.text(0));
+      }
+      return std::optional<Ticket>(std::move(t));
+    }
     return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
   }
 
@@ -323,7 +401,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<StoredEvent>> ticket_events(const std::string& key, int limit) override {
     std::lock_guard lock(read_mu_);
-    Stmt s(reader_, "SELECT id, received_at, decision, rule, ticket_key, body FROM events"
+    Stmt s(reader_, "SELECT id, received_at, decision, rule, ticket_key, body, detail FROM events"
                     " WHERE ticket_key = ?1 ORDER BY id DESC LIMIT ?2");
     if (!s.ok()) return Status::io_error(s.error());
     s.bind(1, key).bind(2, static_cast<int64_t>(std::clamp(limit, 1, 10000)));
@@ -336,6 +414,7 @@ class SqliteStore final : public Store {
       e.decision = s.text(2);
       e.rule = s.text(3);
       e.ticket_key = s.text(4);
+      e.detail = s.text(6);
       auto parsed = event_from_json(nlohmann::json::parse(s.text(5), nullptr, false), e.received_at);
       if (parsed) e.event = std::move(parsed).value();
       out.push_back(std::move(e));
@@ -393,7 +472,8 @@ class SqliteStore final : public Store {
 
   Status apply_locked(const engine::Actions& actions) {
     Stmt upsert(writer_, std::string("INSERT INTO tickets (") + kTicketColumns +
-                             ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,NULL)"
+                             ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,NULL,"
+                             "?25,?26,?27,?28,?29,?30,?31)"
                              " ON CONFLICT(key) DO UPDATE SET title=excluded.title, description=excluded.description,"
                              " status=excluded.status, priority=excluded.priority, impact=excluded.impact,"
                              " urgency=excluded.urgency, category=excluded.category, team=excluded.team,"
@@ -401,10 +481,19 @@ class SqliteStore final : public Store {
                              " event_count=excluded.event_count, last_seen=excluded.last_seen,"
                              " updated_at=excluded.updated_at, acknowledged_at=excluded.acknowledged_at,"
                              " acknowledged_by=excluded.acknowledged_by, resolved_at=excluded.resolved_at,"
-                             " closed_at=excluded.closed_at, labels=excluded.labels");
+                             " closed_at=excluded.closed_at, labels=excluded.labels, respond_by=excluded.respond_by,"
+                             " resolve_by=excluded.resolve_by, breaches=excluded.breaches, problem=excluded.problem,"
+                             " alerts=excluded.alerts, flapping=excluded.flapping,"
+                             " suppressed_count=excluded.suppressed_count");
     Stmt timeline(writer_, "INSERT INTO timeline (ticket_key, time, actor, kind, message, details) VALUES (?1,?2,?3,?4,?5,?6)");
-    Stmt event(writer_, "INSERT INTO events (received_at, decision, rule, ticket_key, body) VALUES (?1,?2,?3,?4,?5)");
-    for (const Stmt* s : {&upsert, &timeline, &event}) {
+    Stmt event(writer_, "INSERT INTO events (received_at, decision, rule, ticket_key, body, detail) VALUES (?1,?2,?3,?4,?5,?6)");
+    Stmt link(writer_, "UPDATE tickets SET problem = ?1 WHERE key = ?2");
+    Stmt silence(writer_, "INSERT INTO silences (id, ends_at, body) VALUES (?1, ?2, ?3)"
+                          " ON CONFLICT(id) DO UPDATE SET ends_at = excluded.ends_at, body = excluded.body");
+    Stmt snapshot(writer_, "INSERT INTO engine_state (id, saved_at, body) VALUES (1, ?1, ?2)"
+                           " ON CONFLICT(id) DO UPDATE SET saved_at = excluded.saved_at, body = excluded.body");
+    Stmt notify(writer_, "INSERT INTO notifications (time, target, ticket_key, message) VALUES (?1, ?2, ?3, ?4)");
+    for (const Stmt* s : {&upsert, &timeline, &event, &link, &silence, &snapshot, &notify}) {
       if (!s->ok()) return Status::io_error(s->error());
     }
     for (const engine::Action& a : actions) {
@@ -422,8 +511,25 @@ class SqliteStore final : public Store {
         if (ev->decision == engine::Decision::kDropped) continue;  // counted, not kept
         event.reset();
         event.bind(1, ev->received_at).bind(2, engine::decision_name(ev->decision)).bind(3, ev->rule)
-            .bind(4, ev->ticket_key).bind(5, event_to_json(ev->event).dump());
+            .bind(4, ev->ticket_key).bind(5, event_to_json(ev->event).dump()).bind(6, ev->detail);
         st = event.run();
+      } else if (const auto* pl = std::get_if<engine::ProblemLinked>(&a)) {
+        link.reset();
+        link.bind(1, pl->problem_key).bind(2, pl->incident_key);
+        st = link.run();
+      } else if (const auto* si = std::get_if<engine::SilenceSaved>(&a)) {
+        silence.reset();
+        silence.bind(1, si->silence.id).bind(2, si->silence.ends_at)
+            .bind(3, engine::silence_to_json(si->silence, si->silence.starts_at).dump());
+        st = silence.run();
+      } else if (const auto* sn = std::get_if<engine::StateSnapshot>(&a)) {
+        snapshot.reset();
+        snapshot.bind(1, now_ms()).bind(2, sn->state.dump());
+        st = snapshot.run();
+      } else if (const auto* n = std::get_if<engine::Notify>(&a)) {
+        notify.reset();
+        notify.bind(1, now_ms()).bind(2, n->target).bind(3, n->ticket_key).bind(4, n->message);
+        st = notify.run();
       }
       if (!st) return st;
     }
@@ -438,7 +544,10 @@ class SqliteStore final : public Store {
         .bind(12, t.assignee).bind(13, t.rule).bind(14, t.fingerprint).bind(15, t.event_count)
         .bind(16, t.first_seen).bind(17, t.last_seen).bind(18, t.created_at).bind(19, t.updated_at)
         .bind(20, t.acknowledged_at).bind(21, t.acknowledged_by).bind(22, t.resolved_at)
-        .bind(23, t.closed_at).bind(24, nlohmann::json(t.labels).dump());
+        .bind(23, t.closed_at).bind(24, nlohmann::json(t.labels).dump()).bind(25, t.respond_by)
+        .bind(26, t.resolve_by).bind(27, nlohmann::json(t.breaches).dump()).bind(28, t.problem)
+        .bind(29, alerts_json(t.alerts).dump()).bind(30, static_cast<int64_t>(t.flapping))
+        .bind(31, t.suppressed_count);
     return s.run();
   }
 
