@@ -746,7 +746,7 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
       }
       std::swap(prev, cur);
     }
-    if (prev[c.size()] < best_d) {
+    if (prev[c.size()] < best_d && prev[c.size()] < word.size()) {
       best_d = prev[c.size()];
       best = c;
     }
