@@ -1,0 +1,524 @@
+// The correlation features of the engine, each driven by a manual clock.
+#include <gtest/gtest.h>
+
+#include "ticketd/core/clock.hpp"
+#include "ticketd/engine/engine.hpp"
+
+namespace ticketd::engine {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Feeds events and ticks through an engine and keeps the latest state of
+// every ticket it reported, like the store would.
+class Harness {
+ public:
+  explicit Harness(const std::string& yaml) : engine_(load(yaml)) {}
+
+  static std::shared_ptr<const rules::RuleSet> load(const std::string& yaml) {
+    auto r = rules::load_rules_from_string(yaml, "test.yaml");
+    EXPECT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].to_string());
+    return r.rules;
+  }
+
+  Decision send(Event e) {
+    absorb(engine_.tick(clock.now()));
+    Actions a = engine_.process(e, clock.now());
+    Decision d = Decision::kUnmatched;
+    for (const Action& x : a) {
+      if (auto* r = std::get_if<EventRecorded>(&x)) {
+        d = r->decision;
+        last_detail = r->detail;
+        last_ticket = r->ticket_key;
+      }
+    }
+    absorb(std::move(a));
+    return d;
+  }
+  void advance(Duration d) {
+    clock.advance(d);
+    absorb(engine_.tick(clock.now()));
+  }
+  void absorb(Actions a) {
+    for (Action& x : a) {
+      if (auto* o = std::get_if<TicketOpened>(&x)) {
+        tickets[o->ticket.key] = o->ticket;
+        order.push_back(o->ticket.key);
+      } else if (auto* u = std::get_if<TicketUpdated>(&x)) {
+        tickets[u->ticket.key] = u->ticket;
+      } else if (auto* t = std::get_if<TimelineAdded>(&x)) {
+        timeline[t->entry.ticket_key].push_back(t->entry);
+      } else if (auto* n = std::get_if<Notify>(&x)) {
+        notifications.push_back(*n);
+      } else if (auto* p = std::get_if<ProblemLinked>(&x)) {
+        tickets[p->incident_key].problem = p->problem_key;
+      }
+    }
+  }
+  const Ticket& only() {
+    EXPECT_EQ(tickets.size(), 1u);
+    return tickets.begin()->second;
+  }
+  bool timeline_has(const std::string& key, const std::string& kind) {
+    for (const auto& e : timeline[key]) {
+      if (e.kind == kind) return true;
+    }
+    return false;
+  }
+
+  ManualClock clock{from_unix_ms(1'800'000'000'000)};
+  Engine engine_;
+  std::map<std::string, Ticket> tickets;
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<TimelineEntry>> timeline;
+  std::vector<Notify> notifications;
+  std::string last_detail, last_ticket;
+};
+
+Event ev(std::string host, std::string message, std::map<std::string, std::string> labels = {}) {
+  Event e;
+  e.host = std::move(host);
+  e.message = std::move(message);
+  e.severity = Severity::kError;
+  for (auto& [k, v] : labels) e.labels[k] = v;
+  return e;
+}
+
+Event trap(std::string host, std::string oid, std::string if_index) {
+  Event e;
+  e.source = "snmp";
+  e.host = std::move(host);
+  e.trap_oid = std::move(oid);
+  e.labels["ifIndex"] = std::move(if_index);
+  e.labels["ifDescr"] = "Gi0/" + e.labels["ifIndex"];
+  return e;
+}
+
+const char* kLink = R"(
+rules:
+  - name: interface-down
+    match: { source: snmp, trap_oid: [IF-MIB::linkDown, 1.3.6.1.6.3.1.1.5.3] }
+    ticket: { impact: medium, urgency: high, title: "Interface {{ labels.ifDescr }} down on {{ host }}" }
+    fingerprint: "{{ host }}/{{ labels.ifIndex }}"
+    resolve_when: { match: { trap_oid: [IF-MIB::linkUp, 1.3.6.1.6.3.1.1.5.4] } }
+)";
+
+TEST(Correlation, ResolveWhenPairsDownWithUp) {
+  Harness h(kLink);
+  EXPECT_EQ(h.send(trap("sw1", "IF-MIB::linkDown", "3")), Decision::kTicketed);
+  h.advance(20s);
+  EXPECT_EQ(h.send(trap("sw1", "IF-MIB::linkDown", "3")), Decision::kDeduplicated);
+  h.advance(5min);
+  EXPECT_EQ(h.send(trap("sw1", "IF-MIB::linkUp", "4")), Decision::kResolved);  // another port: nothing
+  EXPECT_TRUE(is_open(h.only().status));
+  EXPECT_EQ(h.send(trap("sw1", "IF-MIB::linkUp", "3")), Decision::kResolved);
+  const Ticket& t = h.only();
+  EXPECT_EQ(t.status, TicketStatus::kResolved);
+  EXPECT_EQ(t.priority, Priority::kP2);
+  EXPECT_EQ(t.title, "Interface Gi0/3 down on sw1");
+  EXPECT_EQ(t.event_count, 3);  // two downs and the up
+  EXPECT_EQ(t.alerts, (std::vector<AlertRef>{{"sw1/3", "resolved"}}));
+  // After resolution (no reopen window) a recurrence opens a new ticket.
+  EXPECT_EQ(h.send(trap("sw1", "IF-MIB::linkDown", "3")), Decision::kTicketed);
+  EXPECT_EQ(h.tickets.size(), 2u);
+}
+
+TEST(Correlation, ThresholdUsesASlidingWindowPerFingerprint) {
+  Harness h(R"(
+rules:
+  - name: ssh-bruteforce
+    match: { app: sshd, message: '~Failed password for (?P<user>\S+) from (?P<ip>\S+)' }
+    ticket: { title: "SSH brute force on {{ host }} from {{ ip }}", impact: low, urgency: high }
+    fingerprint: "{{ host }}/{{ ip }}"
+    threshold: { count: 3, within: 2m }
+)");
+  auto fail = [](std::string ip) {
+    Event e = ev("web1", "Failed password for root from " + ip + " port 22 ssh2");
+    e.app = "sshd";
+    return e;
+  };
+  EXPECT_EQ(h.send(fail("10.0.0.1")), Decision::kPending);
+  EXPECT_EQ(h.last_detail, "threshold 1/3 within 2m");
+  h.advance(1min);
+  EXPECT_EQ(h.send(fail("10.0.0.1")), Decision::kPending);
+  EXPECT_EQ(h.send(fail("10.0.0.2")), Decision::kPending);  // another source, its own window
+  h.advance(61s);  // the first attempt left the window
+  EXPECT_EQ(h.send(fail("10.0.0.1")), Decision::kPending);
+  EXPECT_TRUE(h.tickets.empty());
+  h.advance(10s);
+  EXPECT_EQ(h.send(fail("10.0.0.1")), Decision::kTicketed);
+  const Ticket& t = h.only();
+  EXPECT_EQ(t.title, "SSH brute force on web1 from 10.0.0.1");
+  EXPECT_EQ(t.event_count, 3);
+  EXPECT_EQ(h.send(fail("10.0.0.1")), Decision::kDeduplicated);
+}
+
+TEST(Correlation, GroupByAndGroupWaitCollectAlertsIntoOneTicket) {
+  Harness h(R"(
+rules:
+  - name: service-down
+    match: { message: "~(?P<svc>\\w+) is down" }
+    fingerprint: "{{ host }}/{{ svc }}"
+    group_by: [host]
+    group_wait: 30s
+    ticket: { title: "Services down on {{ host }}" }
+)");
+  EXPECT_EQ(h.send(ev("web1", "nginx is down")), Decision::kPending);
+  h.advance(10s);
+  EXPECT_EQ(h.send(ev("web1", "php is down")), Decision::kPending);
+  EXPECT_EQ(h.send(ev("web2", "nginx is down")), Decision::kPending);
+  h.advance(19s);
+  EXPECT_TRUE(h.tickets.empty());
+  h.advance(1s);  // web1's group_wait ends
+  ASSERT_EQ(h.tickets.size(), 1u);
+  const Ticket& t = h.tickets.begin()->second;
+  EXPECT_EQ(t.title, "Services down on web1");
+  EXPECT_EQ(t.alerts.size(), 2u);
+  EXPECT_EQ(t.event_count, 2);
+  h.advance(10s);
+  EXPECT_EQ(h.tickets.size(), 2u);  // web2's
+  // A new alert of the same host joins the open ticket at once.
+  EXPECT_EQ(h.send(ev("web1", "redis is down")), Decision::kGrouped);
+  const std::string web1 = h.order[0];
+  EXPECT_EQ(h.tickets[web1].alerts.size(), 3u);
+  // The ticket resolves only when all its alerts are resolved.
+  auto resolved = [](Event e) {
+    e.status = "resolved";
+    return e;
+  };
+  h.send(resolved(ev("web1", "nginx is down")));
+  h.send(resolved(ev("web1", "php is down")));
+  EXPECT_TRUE(is_open(h.tickets[web1].status));
+  h.send(resolved(ev("web1", "redis is down")));
+  EXPECT_EQ(h.tickets[web1].status, TicketStatus::kResolved);
+}
+
+TEST(Correlation, AutoResolveAndReopenWindow) {
+  Harness h(R"(
+rules:
+  - name: disk
+    match: { message: "~disk full" }
+    auto_resolve_after: 2h
+    reopen_window: 30m
+)");
+  h.send(ev("db1", "disk full"));
+  const std::string key = h.order[0];
+  h.advance(1h + 59min);
+  EXPECT_TRUE(is_open(h.tickets[key].status));
+  h.advance(1min);
+  EXPECT_EQ(h.tickets[key].status, TicketStatus::kResolved);
+  EXPECT_EQ(h.tickets[key].resolved_at, h.clock.now());
+  h.advance(29min);
+  EXPECT_EQ(h.send(ev("db1", "disk full")), Decision::kReopened);
+  EXPECT_EQ(h.tickets[key].status, TicketStatus::kInProgress);
+  EXPECT_FALSE(h.tickets[key].resolved_at);
+  EXPECT_TRUE(h.timeline_has(key, "status"));
+  // Past the window a recurrence is a new ticket.
+  h.advance(2h);
+  h.advance(31min);
+  EXPECT_EQ(h.send(ev("db1", "disk full")), Decision::kTicketed);
+  EXPECT_EQ(h.tickets.size(), 2u);
+}
+
+TEST(Correlation, FlappingHoldsTheTicketOpenUntilStable) {
+  Harness h(R"(
+rules:
+  - name: link
+    match: { message: "~link down" }
+    resolve_when: { match: { message: "~link up" } }
+    fingerprint: "{{ host }}"
+    reopen_window: 1h
+    flapping: { changes: 3, within: 10m }
+)");
+  h.send(ev("sw1", "link down"));
+  const std::string key = h.order[0];
+  h.advance(1min);
+  h.send(ev("sw1", "link up"));  // change 1
+  EXPECT_EQ(h.tickets[key].status, TicketStatus::kResolved);
+  h.advance(1min);
+  EXPECT_EQ(h.send(ev("sw1", "link down")), Decision::kReopened);  // change 2
+  h.advance(1min);
+  h.send(ev("sw1", "link up"));  // change 3: flapping
+  EXPECT_TRUE(h.tickets[key].flapping);
+  EXPECT_TRUE(is_open(h.tickets[key].status));  // held open
+  h.advance(1min);
+  EXPECT_EQ(h.send(ev("sw1", "link down")), Decision::kDeduplicated);
+  h.send(ev("sw1", "link up"));
+  EXPECT_TRUE(is_open(h.tickets[key].status));
+  EXPECT_EQ(h.tickets.size(), 1u);  // never a second ticket
+  h.advance(9min);
+  EXPECT_TRUE(h.tickets[key].flapping);
+  h.advance(1min);  // 10 minutes without a change: stable, and resolved since the link is up
+  EXPECT_FALSE(h.tickets[key].flapping);
+  EXPECT_EQ(h.tickets[key].status, TicketStatus::kResolved);
+}
+
+TEST(Correlation, InhibitionAttachesSuppressedEventsToTheSourceTicket) {
+  Harness h(R"(
+rules:
+  - name: host-unreachable
+    match: { app: ping, message: "~unreachable" }
+    fingerprint: "{{ host }}"
+  - name: any-error
+    match: { severity: ">=error" }
+    fingerprint: "{{ host }}/{{ app }}"
+inhibit:
+  - name: host-down-inhibits-services
+    source: { rule: host-unreachable }
+    target: { source: syslog }
+    equal: [host]
+)");
+  Event down = ev("db1", "db1 unreachable");
+  down.app = "ping";
+  h.send(down);
+  const std::string key = h.order[0];
+  Event noise = ev("db1", "connection refused");
+  noise.source = "syslog";
+  noise.app = "postgres";
+  EXPECT_EQ(h.send(noise), Decision::kInhibited);
+  EXPECT_EQ(h.last_ticket, key);
+  EXPECT_EQ(h.last_detail, "inhibit host-down-inhibits-services");
+  EXPECT_EQ(h.send(noise), Decision::kInhibited);
+  EXPECT_EQ(h.tickets[key].suppressed_count, 2);
+  Event other_host = noise;
+  other_host.host = "db2";
+  EXPECT_EQ(h.send(other_host), Decision::kTicketed);  // equal: [host] differs
+  Event api = noise;
+  api.source = "api";
+  EXPECT_EQ(h.send(api), Decision::kTicketed);  // not a target
+  EXPECT_EQ(h.tickets.size(), 3u);
+}
+
+TEST(Correlation, SilencesMuteAndCount) {
+  Harness h("rules:\n  - {name: err, match: {severity: \">=error\"}}\n");
+  auto silence = silence_from_json(
+      nlohmann::json::parse(R"({"matchers":{"host":"~^db"},"duration":"1h","created_by":"alice","comment":"swap"})"),
+      h.clock.now());
+  ASSERT_TRUE(silence) << silence.error().message();
+  auto added = h.engine_.add_silence(*silence, h.clock.now());
+  ASSERT_TRUE(added);
+  const std::string id = std::get<SilenceSaved>(added->at(0)).silence.id;
+  EXPECT_EQ(id, "s-1");
+  EXPECT_EQ(h.send(ev("db1", "boom")), Decision::kSilenced);
+  EXPECT_EQ(h.last_detail, "silence s-1");
+  EXPECT_EQ(h.send(ev("web1", "boom")), Decision::kTicketed);
+  EXPECT_EQ(h.engine_.silences().at(0).silenced_count, 1);
+  h.advance(1h);  // expired
+  EXPECT_EQ(h.send(ev("db1", "boom")), Decision::kTicketed);
+  auto s2 = h.engine_.add_silence(*silence_from_json(nlohmann::json::parse(R"({"matchers":{"host":"x"},"duration":"1h"})"),
+                                                    h.clock.now()),
+                                  h.clock.now());
+  ASSERT_TRUE(s2);
+  EXPECT_TRUE(h.engine_.expire_silence("s-2", h.clock.now()));
+  EXPECT_EQ(h.engine_.expire_silence("s-2", h.clock.now()).error().code(), StatusCode::kConflict);
+  EXPECT_EQ(h.engine_.expire_silence("s-9", h.clock.now()).error().code(), StatusCode::kNotFound);
+}
+
+TEST(Correlation, SilenceValidation) {
+  auto bad = [](const char* text) {
+    auto s = silence_from_json(nlohmann::json::parse(text), TimePoint{});
+    return s ? std::string("ok") : s.error().message();
+  };
+  EXPECT_EQ(bad(R"({"duration":"1h"})"), "silence: \"matchers\" must be a non-empty object of field: value");
+  EXPECT_EQ(bad(R"({"matchers":{"hots":"x"},"duration":"1h"})"),
+            "silence: unknown field \"hots\"; use an event field or labels.NAME / annotations.NAME");
+  EXPECT_EQ(bad(R"({"matchers":{"host":"x"}})"), "silence: set \"ends_at\" or \"duration\"");
+  EXPECT_EQ(bad(R"({"matchers":{"host":"~("},"duration":"1h"})").rfind("silence: matcher \"host\": invalid regex", 0), 0u);
+  // Alertmanager-style matchers: regexes are anchored.
+  auto am = silence_from_json(nlohmann::json::parse(
+                                  R"({"matchers":[{"name":"labels.job","value":"node.*","isRegex":true}],
+                                      "startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-02T00:00:00Z","createdBy":"bob"})"),
+                              TimePoint{});
+  ASSERT_TRUE(am) << am.error().message();
+  Event e;
+  e.labels["job"] = "node-exporter";
+  EXPECT_TRUE(am->condition.test(e, nullptr));
+  e.labels["job"] = "my-node";
+  EXPECT_FALSE(am->condition.test(e, nullptr));
+  EXPECT_EQ(am->created_by, "bob");
+}
+
+TEST(Correlation, ChangeInProgressSilencesItsHostsAndCollectsTheirAlerts) {
+  Harness h("rules:\n  - {name: err, match: {severity: \">=error\"}}\n");
+  Ticket change;
+  change.key = "CHG-000001";
+  change.type = TicketType::kChange;
+  change.status = TicketStatus::kInProgress;
+  change.labels["hosts"] = "db1, db2";
+  h.engine_.restore({{change}, {{TicketType::kChange, 1}}, {}, nullptr});
+  EXPECT_EQ(h.send(ev("db2", "restarting")), Decision::kSilenced);
+  EXPECT_EQ(h.last_ticket, "CHG-000001");
+  EXPECT_EQ(h.tickets["CHG-000001"].suppressed_count, 1);
+  EXPECT_EQ(h.send(ev("db3", "boom")), Decision::kTicketed);
+}
+
+TEST(Correlation, ProblemsOpenAfterNIncidentsAndCollectLaterOnes) {
+  Harness h(R"(
+rules:
+  - name: disk-full
+    match: { message: "~disk full" }
+    resolve_when: { match: { message: "~disk ok" } }
+problems:
+  - name: recurring-disk-full
+    when: { rule: disk-full }
+    group_by: [host]
+    threshold: { count: 3, within: 7d }
+    ticket: { title: "Recurring disk full on {{ host }}", team: storage, impact: medium, urgency: low }
+)");
+  for (int i = 0; i < 2; ++i) {
+    h.send(ev("db1", "disk full"));
+    h.advance(1h);
+    h.send(ev("db1", "disk ok"));
+    h.advance(24h);
+  }
+  h.send(ev("db2", "disk full"));  // other host: its own window
+  h.send(ev("db2", "disk ok"));
+  EXPECT_EQ(h.tickets.size(), 3u);
+  h.send(ev("db1", "disk full"));  // third on db1 within 7 days
+  ASSERT_EQ(h.tickets.size(), 5u);
+  const Ticket& problem = h.tickets[h.order.back()];
+  EXPECT_EQ(problem.type, TicketType::kProblem);
+  EXPECT_EQ(problem.key, "PRB-000001");
+  EXPECT_EQ(problem.title, "Recurring disk full on db1");
+  EXPECT_EQ(problem.team, "storage");
+  EXPECT_EQ(problem.priority, Priority::kP4);
+  EXPECT_EQ(problem.incidents, (std::vector<std::string>{"INC-000001", "INC-000002", "INC-000004"}));
+  EXPECT_EQ(h.tickets["INC-000001"].problem, "PRB-000001");
+  EXPECT_EQ(h.tickets["INC-000003"].problem, "");
+  h.send(ev("db1", "disk ok"));
+  h.send(ev("db1", "disk full"));  // a later incident links to the open problem
+  EXPECT_EQ(h.tickets["INC-000005"].problem, "PRB-000001");
+  EXPECT_TRUE(h.timeline_has("PRB-000001", "linked"));
+}
+
+TEST(Correlation, StormCollectsNewAlertsThenNormalBehaviourResumes) {
+  Harness h(R"(
+rules:
+  - name: err
+    match: { severity: ">=error" }
+storm: { threshold: 3, within: 1m }
+)");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(h.send(ev("h" + std::to_string(i), "boom")), Decision::kTicketed);
+  EXPECT_EQ(h.send(ev("h3", "boom")), Decision::kGrouped);
+  EXPECT_EQ(h.last_detail, "storm");
+  const std::string storm = h.last_ticket;
+  EXPECT_EQ(h.send(ev("h4", "boom")), Decision::kGrouped);
+  EXPECT_EQ(h.send(ev("h4", "boom again")), Decision::kDeduplicated);
+  EXPECT_EQ(h.last_ticket, storm);
+  EXPECT_EQ(h.tickets.size(), 4u);
+  EXPECT_EQ(h.tickets[storm].labels.at("storm.err"), "2");
+  EXPECT_EQ(h.tickets[storm].alerts.size(), 2u);
+  EXPECT_EQ(h.tickets[storm].priority, Priority::kP1);
+  h.advance(1min);
+  EXPECT_EQ(h.send(ev("h5", "boom")), Decision::kTicketed);
+  EXPECT_EQ(h.tickets.size(), 5u);
+}
+
+TEST(Correlation, SlaTargetsBreachesAndEscalation) {
+  Harness h(R"(
+rules:
+  - name: db-down
+    match: { message: "~db down" }
+    ticket: { impact: high, urgency: high, team: dba }
+sla:
+  P1: { respond: 15m, resolve: 4h }
+escalate:
+  - name: page-leads
+    when: { priority: [P1, P2], unacknowledged_for: 10m }
+    do: { team: oncall-leads, notify: [oncall-webhook] }
+  - when: { priority: [P2, P3], unresolved_for: 1h }
+    do: { raise_priority: true }
+)");
+  h.send(ev("db1", "db down"));
+  const std::string key = h.order[0];
+  const TimePoint opened = h.clock.now();
+  EXPECT_EQ(h.tickets[key].respond_by, opened + 15min);
+  EXPECT_EQ(h.tickets[key].resolve_by, opened + 4h);
+  h.advance(9min);
+  EXPECT_TRUE(h.notifications.empty());
+  h.advance(1min);
+  ASSERT_EQ(h.notifications.size(), 1u);
+  EXPECT_EQ(h.notifications[0].target, "oncall-webhook");
+  EXPECT_EQ(h.tickets[key].team, "oncall-leads");
+  EXPECT_TRUE(h.timeline_has(key, "escalation"));
+  h.advance(5min);
+  EXPECT_EQ(h.tickets[key].breaches, std::vector<std::string>{"respond"});
+  EXPECT_TRUE(h.timeline_has(key, "sla"));
+  h.advance(4h);
+  EXPECT_EQ(h.tickets[key].breaches, (std::vector<std::string>{"respond", "resolve"}));
+  EXPECT_EQ(h.notifications.size(), 1u);  // an escalation fires once per ticket
+}
+
+TEST(Correlation, ExplainShowsEveryRuleAndChangesNothing) {
+  Harness h(R"(
+rules:
+  - name: drop-debug
+    match: { severity: debug }
+    action: drop
+  - name: ssh
+    match: { app: sshd, message: '~from (?P<ip>\S+)' }
+    fingerprint: "{{ host }}/{{ ip }}"
+  - name: later
+    match: { app: sshd }
+)");
+  Event e = ev("web1", "Failed password from 10.1.1.1");
+  e.app = "sshd";
+  Explanation ex = h.engine_.explain(e, h.clock.now());
+  ASSERT_EQ(ex.rules.size(), 3u);
+  EXPECT_FALSE(ex.rules[0].matched);
+  EXPECT_EQ(ex.rules[0].reason, "severity is \"error\", expected debug");
+  EXPECT_TRUE(ex.rules[1].matched);
+  EXPECT_EQ(ex.rules[1].captures.at("ip"), "10.1.1.1");
+  EXPECT_EQ(ex.rules[1].fingerprint, "web1/10.1.1.1");
+  EXPECT_EQ(ex.rules[1].reason, "matched: ticketed INC-000001");
+  EXPECT_EQ(ex.rules[2].reason, "not tried: an earlier rule matched without continue");
+  auto j = ex.to_json();
+  EXPECT_EQ(j["decision"], "ticketed");
+  EXPECT_EQ(h.engine_.open_ticket_count(), 0u);  // nothing changed
+  EXPECT_EQ(h.send(e), Decision::kTicketed);
+  EXPECT_EQ(h.engine_.explain(e, h.clock.now()).to_json()["decision"], "deduplicated");
+}
+
+TEST(Correlation, SnapshotRestoresWindowsAndGroups) {
+  const char* yaml = R"(
+rules:
+  - name: ssh
+    match: { message: "~fail" }
+    threshold: { count: 3, within: 10m }
+  - name: svc
+    match: { message: "~down" }
+    group_by: [host]
+    group_wait: 1m
+    fingerprint: "{{ host }}/{{ message }}"
+)";
+  Harness h(yaml);
+  h.send(ev("a", "fail"));
+  h.send(ev("a", "fail"));
+  h.send(ev("b", "x down"));
+  nlohmann::json snap = nlohmann::json::parse(h.engine_.snapshot().dump());  // through text, like the store
+
+  Harness after(yaml);
+  after.clock.set(h.clock.now());
+  after.engine_.restore({{}, {}, {}, snap});
+  EXPECT_EQ(after.send(ev("a", "fail")), Decision::kTicketed);  // the third within the window
+  EXPECT_EQ(after.send(ev("b", "y down")), Decision::kPending);
+  after.advance(1min);
+  ASSERT_EQ(after.tickets.size(), 2u);
+  EXPECT_EQ(after.tickets[after.order[1]].alerts.size(), 2u);
+}
+
+TEST(Correlation, ReloadKeepsUnchangedRulesState) {
+  const char* v1 = "rules:\n  - {name: a, match: {message: \"~x\"}, threshold: {count: 2, within: 1h}}\n"
+                   "  - {name: b, match: {message: \"~y\"}, threshold: {count: 2, within: 1h}}\n";
+  const char* v2 = "rules:\n  - {name: a, match: {message: \"~x\"}, threshold: {count: 2, within: 1h}}\n"
+                   "  - {name: b, match: {message: \"~y\"}, threshold: {count: 3, within: 1h}}\n";
+  Harness h(v1);
+  h.send(ev("h", "x"));
+  h.send(ev("h", "y"));
+  h.engine_.set_rules(Harness::load(v2));
+  EXPECT_EQ(h.send(ev("h", "x")), Decision::kTicketed);  // a unchanged: its window survived
+  EXPECT_EQ(h.send(ev("h", "y")), Decision::kPending);   // b changed: counting starts again
+}
+
+}  // namespace
+}  // namespace ticketd::engine
