@@ -70,7 +70,8 @@ std::string escape_label(const std::string& v) {
 
 }  // namespace
 
-std::optional<HttpResponse> Router::authorize(const HttpRequest& req, daemon::Role needed) const {
+std::optional<HttpResponse> Router::authorize(const HttpRequest& req, daemon::Role needed, std::string* who) const {
+  if (who) *who = "anonymous";
   if (deps_.tokens.empty()) return std::nullopt;
   const std::string auth = req.header("authorization");
   const std::string prefix = "Bearer ";
@@ -82,6 +83,7 @@ std::optional<HttpResponse> Router::authorize(const HttpRequest& req, daemon::Ro
   const std::string secret = auth.substr(prefix.size());
   for (const daemon::ApiToken& t : deps_.tokens) {
     if (!same_secret(t.token, secret)) continue;
+    if (who) *who = t.name;
     if (role_allows(t.role, needed)) return std::nullopt;
     return error_response(403, "forbidden",
                           std::string("token \"") + t.name + "\" has role " + daemon::role_name(t.role) +
@@ -113,7 +115,32 @@ void Router::handle(HttpRequest req, Respond respond) {
     if (p == "/api/v1/rules") {
       if (req.method != "GET") return respond(error_response(405, "method_not_allowed", "use GET"));
       if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
-      return respond(list_rules());
+      return list_rules(std::move(respond));
+    }
+    if (p == "/api/v1/rules/reload") {
+      if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
+      if (auto deny = authorize(req, daemon::Role::kAdmin)) return respond(*deny);
+      return reload_rules(std::move(respond));
+    }
+    if (p == "/api/v1/explain") {
+      if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
+      if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
+      return explain(req, std::move(respond));
+    }
+    if (p == "/api/v1/silences") {
+      if (req.method == "GET") {
+        if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
+        return respond(list_silences());
+      }
+      if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use GET or POST"));
+      std::string who;
+      if (auto deny = authorize(req, daemon::Role::kAdmin, &who)) return respond(*deny);
+      return add_silence(req, who, std::move(respond));
+    }
+    if (p.rfind("/api/v1/silences/", 0) == 0) {
+      if (req.method != "DELETE") return respond(error_response(405, "method_not_allowed", "use DELETE"));
+      if (auto deny = authorize(req, daemon::Role::kAdmin)) return respond(*deny);
+      return expire_silence(p.substr(std::string("/api/v1/silences/").size()), std::move(respond));
     }
     if (p == tickets || p.rfind(tickets + "/", 0) == 0) {
       if (req.method != "GET") return respond(error_response(405, "method_not_allowed", "use GET"));
@@ -248,21 +275,108 @@ HttpResponse Router::get_ticket_events(const HttpRequest& req, const std::string
   return json_response(200, {{"key", key}, {"events", list}});
 }
 
-HttpResponse Router::list_rules() {
-  auto rules = deps_.current_rules();
-  auto hits = deps_.pipeline.rule_hits();
-  json list = json::array();
-  if (rules) {
-    for (const rules::Rule& r : rules->rules()) {
-      list.push_back({{"name", r.name},
-                      {"description", r.description},
-                      {"file", r.file},
-                      {"line", r.line},
-                      {"action", r.action == rules::RuleAction::kDrop ? "drop" : "ticket"},
-                      {"hits", hits[r.name]}});
+void Router::engine_command(
+    std::function<Result<json>(engine::Engine&, TimePoint, engine::Actions&)> command, int ok_status,
+    Respond respond) {
+  Status s = deps_.pipeline.try_command(std::move(command), [respond, ok_status](Result<json> r) {
+    if (r) {
+      respond(json_response(ok_status, *r));
+    } else {
+      respond(from_status(r.error()));
     }
+  });
+  if (!s) respond(from_status(s));
+}
+
+void Router::list_rules(Respond respond) {
+  engine_command(
+      [](engine::Engine& eng, TimePoint, engine::Actions&) -> Result<json> {
+        std::map<std::string, int64_t> open;
+        for (const auto& [rule, n] : eng.open_tickets_by_rule()) open[rule] = n;
+        json list = json::array();
+        for (const rules::Rule& r : eng.rules().rules()) {
+          auto hits = eng.rule_hits().find(r.name);
+          list.push_back({{"name", r.name},
+                          {"description", r.description},
+                          {"file", r.file},
+                          {"line", r.line},
+                          {"action", r.action == rules::RuleAction::kDrop ? "drop" : "ticket"},
+                          {"digest", r.digest},
+                          {"hits", hits == eng.rule_hits().end() ? 0 : hits->second},
+                          {"open_tickets", open[r.name]}});
+        }
+        return json{{"rules", list}};
+      },
+      200, std::move(respond));
+}
+
+void Router::reload_rules(Respond respond) {
+  std::vector<std::string> diagnostics;
+  auto r = deps_.reload_rules(&diagnostics);
+  if (!r) {
+    HttpResponse resp = json_response(
+        422, {{"error", {{"code", "invalid_rules"}, {"message", r.error().message()}, {"details", diagnostics}}}});
+    return respond(std::move(resp));
   }
-  return json_response(200, {{"rules", list}});
+  respond(json_response(200, {{"status", "reloaded"}, {"rules", *r}, {"warnings", diagnostics}}));
+}
+
+void Router::explain(const HttpRequest& req, Respond respond) {
+  if (!is_json_content_type(req.header("content-type"))) {
+    return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+  }
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) return respond(error_response(400, "invalid_json", "request body is not valid JSON"));
+  auto e = event_from_json(body, deps_.clock.now());
+  if (!e) return respond(error_response(422, "invalid_event", e.error().message()));
+  engine_command(
+      [event = std::move(e).value()](engine::Engine& eng, TimePoint now, engine::Actions&) -> Result<json> {
+        return eng.explain(event, now).to_json();
+      },
+      200, std::move(respond));
+}
+
+HttpResponse Router::list_silences() {
+  auto list = deps_.store.list_silences();
+  if (!list) return from_status(list.error());
+  const TimePoint now = deps_.clock.now();
+  json out = json::array();
+  for (const auto& s : *list) out.push_back(engine::silence_to_json(s, now));
+  return json_response(200, {{"silences", out}});
+}
+
+void Router::add_silence(const HttpRequest& req, const std::string& who, Respond respond) {
+  if (!is_json_content_type(req.header("content-type"))) {
+    return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+  }
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) return respond(error_response(400, "invalid_json", "request body is not valid JSON"));
+  if (body.is_object()) body.erase("id");
+  auto s = engine::silence_from_json(body, deps_.clock.now());
+  if (!s) return respond(error_response(422, "invalid_silence", s.error().message()));
+  if (s->created_by.empty()) s->created_by = who;
+  engine_command(
+      [silence = std::move(s).value()](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
+        auto added = eng.add_silence(silence, now);
+        if (!added) return added.error();
+        const auto& saved = std::get<engine::SilenceSaved>(added->front()).silence;
+        json j = engine::silence_to_json(saved, now);
+        for (auto& a : *added) out.push_back(std::move(a));
+        return j;
+      },
+      201, std::move(respond));
+}
+
+void Router::expire_silence(const std::string& id, Respond respond) {
+  engine_command(
+      [id](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
+        auto expired = eng.expire_silence(id, now);
+        if (!expired) return expired.error();
+        json j = engine::silence_to_json(std::get<engine::SilenceSaved>(expired->front()).silence, now);
+        for (auto& a : *expired) out.push_back(std::move(a));
+        return j;
+      },
+      200, std::move(respond));
 }
 
 HttpResponse Router::metrics() {

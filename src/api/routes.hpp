@@ -11,6 +11,7 @@
 #include "api/http_types.hpp"
 #include "ticketd/core/clock.hpp"
 #include "ticketd/daemon/config.hpp"
+#include "ticketd/engine/engine.hpp"
 #include "ticketd/store/store.hpp"
 
 namespace ticketd::daemon {
@@ -25,8 +26,8 @@ struct RouterDeps {
   const Clock& clock;
   std::vector<daemon::ApiToken> tokens;
   std::string version;
-  // Returns the loaded rules for GET /api/v1/rules.
-  std::function<std::shared_ptr<const rules::RuleSet>()> current_rules;
+  // Reloads the rules directory; on failure the diagnostics, old set kept.
+  std::function<Result<size_t>(std::vector<std::string>* diagnostics)> reload_rules;
 };
 
 class Router {
@@ -40,10 +41,19 @@ class Router {
   HttpResponse get_ticket(const std::string& key);
   HttpResponse get_timeline(const std::string& key);
   HttpResponse get_ticket_events(const HttpRequest& req, const std::string& key);
-  HttpResponse list_rules();
+  void list_rules(Respond respond);
+  void reload_rules(Respond respond);
+  void explain(const HttpRequest& req, Respond respond);
+  HttpResponse list_silences();
+  void add_silence(const HttpRequest& req, const std::string& who, Respond respond);
+  void expire_silence(const std::string& id, Respond respond);
+  // Runs `command` on the engine; answers with its JSON (status `ok_status`).
+  void engine_command(std::function<Result<nlohmann::json>(engine::Engine&, TimePoint, engine::Actions&)> command,
+                      int ok_status, Respond respond);
   HttpResponse metrics();
   // Empty when allowed; otherwise the 401/403 answer.
-  std::optional<HttpResponse> authorize(const HttpRequest& req, daemon::Role needed) const;
+  // `who` receives the token's name ("anonymous" without tokens).
+  std::optional<HttpResponse> authorize(const HttpRequest& req, daemon::Role needed, std::string* who = nullptr) const;
 
   RouterDeps deps_;
 };

@@ -4,6 +4,8 @@
 // daemon's REST API (--server / TICKETD_SERVER, --token / TICKETD_TOKEN).
 // Exit codes: 0 success, 1 failure (invalid rules, API error), 2 usage.
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <map>
 #include <string>
@@ -12,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/http_client.hpp"
+#include "cli/offline.hpp"
 #include "cli/table.hpp"
 #include "ticketd/rules/rule_set.hpp"
 
@@ -24,9 +27,20 @@ constexpr const char* kUsage = R"(usage: ticketctl [--server URL] [--token TOKEN
 
 offline:
   check-rules PATH...             validate rule files or directories
+  test-rules FILE|DIR...          run rule tests (events replayed on a simulated clock)
+  replay --rules DIR EVENTS.jsonl print the engine's actions for recorded events, one JSON per line
+  explain --rules DIR EVENT.json  every rule tried for one event, and the decision ("-" = stdin)
 api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKETD_TOKEN):
   tickets list [--status S] [--type T] [--priority P] [--team T] [--limit N] [--cursor C] [--json]
   tickets show KEY [--json]       one ticket with its timeline
+  silence add FIELD=VALUE... --duration 2h [--comment TEXT] [--author NAME] [--start RFC3339]
+                                  VALUE in rule syntax: db01, !db01, ~^db, !~test
+  silence list [--json]
+  silence expire ID
+  rules list [--json]             loaded rules with hit counts and open tickets
+  rules reload                    validate and load the rules directory (old set kept if invalid)
+  rules diff DIR                  what reloading DIR would change in the running daemon
+  explain EVENT.json              explain against the running daemon (its state included)
 options:
   --json                          print the API's JSON instead of a table
   --version                       print the version
@@ -169,6 +183,185 @@ int tickets_show(const Args& a, HttpClient& client) {
   return 0;
 }
 
+// Sends a request and returns the parsed JSON body, or prints the error.
+std::optional<json> call(HttpClient& client, const std::string& method, const std::string& path,
+                         const std::string& body = "") {
+  auto r = client.request(method, path, body);
+  if (!r) {
+    std::cerr << "ticketctl: " << r.error().message() << "\n";
+    return std::nullopt;
+  }
+  if (r->status < 200 || r->status >= 300) {
+    api_error(*r);
+    if (r->status == 422) {
+      auto j = json::parse(r->body, nullptr, false);
+      if (!j.is_discarded() && j["error"].contains("details")) {
+        for (const auto& d : j["error"]["details"]) std::cerr << "  " << (d.is_string() ? d.get<std::string>() : d.dump()) << "\n";
+      }
+    }
+    return std::nullopt;
+  }
+  auto j = json::parse(r->body, nullptr, false);
+  if (j.is_discarded()) {
+    std::cerr << "ticketctl: the server answered invalid JSON\n";
+    return std::nullopt;
+  }
+  return j;
+}
+
+std::string option(const Args& a, const char* name) {
+  auto it = a.options.find(name);
+  return it == a.options.end() ? "" : it->second;
+}
+
+int silence_cmd(const Args& a, HttpClient& client) {
+  const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
+  if (sub == "add") {
+    json matchers = json::object();
+    for (size_t i = 2; i < a.positional.size(); ++i) {
+      const std::string& m = a.positional[i];
+      auto eq = m.find('=');
+      if (eq == std::string::npos || eq == 0) return usage_error("matcher \"" + m + "\" must be FIELD=VALUE");
+      matchers[m.substr(0, eq)] = m.substr(eq + 1);
+    }
+    if (matchers.empty()) return usage_error("silence add needs at least one FIELD=VALUE matcher");
+    json body = {{"matchers", matchers}};
+    const std::string duration = option(a, "duration");
+    const std::string end = option(a, "end");
+    if (duration.empty() && end.empty()) return usage_error("silence add needs --duration (e.g. 2h) or --end");
+    if (!duration.empty()) body["duration"] = duration;
+    if (!end.empty()) body["ends_at"] = end;
+    if (!option(a, "start").empty()) body["starts_at"] = option(a, "start");
+    if (!option(a, "comment").empty()) body["comment"] = option(a, "comment");
+    std::string author = option(a, "author");
+    if (author.empty() && std::getenv("USER")) author = std::getenv("USER");
+    if (!author.empty()) body["created_by"] = author;
+    auto j = call(client, "POST", "/api/v1/silences", body.dump());
+    if (!j) return 1;
+    if (a.json_out) {
+      std::cout << j->dump(2) << "\n";
+    } else {
+      std::cout << str(*j, "id") << "\n";
+    }
+    return 0;
+  }
+  if (sub == "list") {
+    auto j = call(client, "GET", "/api/v1/silences");
+    if (!j) return 1;
+    if (a.json_out) {
+      std::cout << j->dump(2) << "\n";
+      return 0;
+    }
+    ticketd::cli::Table t({"ID", "STATE", "MATCHERS", "ENDS", "BY", "SILENCED", "COMMENT"});
+    for (const auto& s : (*j)["silences"]) {
+      std::string m;
+      for (const auto& [k, v] : s["matchers"].items()) m += (m.empty() ? "" : " ") + k + "=" + v.get<std::string>();
+      t.add({str(s, "id"), str(s, "state"), m, short_time(str(s, "ends_at")), str(s, "created_by"),
+             str(s, "silenced_count"), str(s, "comment")});
+    }
+    t.print(std::cout);
+    return 0;
+  }
+  if (sub == "expire") {
+    if (a.positional.size() < 3) return usage_error("silence expire needs an ID");
+    auto j = call(client, "DELETE", "/api/v1/silences/" + ticketd::cli::url_encode(a.positional[2]));
+    if (!j) return 1;
+    std::cout << "expired " << str(*j, "id") << "\n";
+    return 0;
+  }
+  return usage_error("unknown silence subcommand \"" + sub + "\", expected add, list or expire");
+}
+
+int rules_cmd(const Args& a, HttpClient& client) {
+  const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
+  if (sub == "list") {
+    auto j = call(client, "GET", "/api/v1/rules");
+    if (!j) return 1;
+    if (a.json_out) {
+      std::cout << j->dump(2) << "\n";
+      return 0;
+    }
+    ticketd::cli::Table t({"RULE", "ACTION", "HITS", "OPEN", "FILE"});
+    for (const auto& r : (*j)["rules"]) {
+      t.add({str(r, "name"), str(r, "action"), str(r, "hits"), str(r, "open_tickets"),
+             str(r, "file") + ":" + str(r, "line")});
+    }
+    t.print(std::cout, 80);
+    return 0;
+  }
+  if (sub == "reload") {
+    auto j = call(client, "POST", "/api/v1/rules/reload", "{}");
+    if (!j) return 1;
+    std::cout << "reloaded: " << str(*j, "rules") << " rules\n";
+    return 0;
+  }
+  if (sub == "diff") {
+    if (a.positional.size() < 3) return usage_error("rules diff needs the rules DIR");
+    auto local = ticketd::rules::load_rules({a.positional[2]});
+    for (const auto& d : local.diagnostics) std::cout << d.to_string() << "\n";
+    if (!local.ok()) {
+      std::cout << "the new rules are invalid: a reload would be rejected\n";
+      return 1;
+    }
+    auto j = call(client, "GET", "/api/v1/rules");
+    if (!j) return 1;
+    std::map<std::string, json> running;
+    for (const auto& r : (*j)["rules"]) running[str(r, "name")] = r;
+    int changes = 0;
+    for (const auto& r : local.rules->rules()) {
+      auto it = running.find(r.name);
+      if (it == running.end()) {
+        std::cout << "+ " << r.name << " (added, " << r.file << ":" << r.line << ")\n";
+        ++changes;
+      } else if (str(it->second, "digest") != r.digest) {
+        std::cout << "~ " << r.name << " (changed; " << str(it->second, "open_tickets")
+                  << " open tickets keep deduplicating, pending windows restart)\n";
+        ++changes;
+      }
+    }
+    for (const auto& [name, r] : running) {
+      if (local.rules->find(name)) continue;
+      ++changes;
+      std::cout << "- " << name << " (removed";
+      if (r.value("open_tickets", 0) > 0) {
+        std::cout << "; " << r["open_tickets"].get<int64_t>() << " open tickets lose their rule: they stay open"
+                  << " and deduplicate, but no longer resolve or escalate by rule";
+      }
+      std::cout << ")\n";
+    }
+    if (changes == 0) std::cout << "no changes\n";
+    return 0;
+  }
+  return usage_error("unknown rules subcommand \"" + sub + "\", expected list, reload or diff");
+}
+
+int explain_cmd(const Args& a, HttpClient& client) {
+  if (a.positional.size() < 2) return usage_error("explain needs an EVENT.json file (or - for stdin)");
+  const std::string file = a.positional[1];
+  if (!option(a, "rules").empty()) {
+    return ticketd::cli::explain_offline({option(a, "rules")}, file, a.json_out, std::cout);
+  }
+  std::string body;
+  if (file == "-") {
+    body.assign(std::istreambuf_iterator<char>(std::cin), {});
+  } else {
+    std::ifstream in(file);
+    if (!in) {
+      std::cerr << "ticketctl: cannot read " << file << "\n";
+      return 1;
+    }
+    body.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto j = call(client, "POST", "/api/v1/explain", body);
+  if (!j) return 1;
+  if (a.json_out) {
+    std::cout << j->dump(2) << "\n";
+  } else {
+    ticketd::cli::print_explanation(j->dump(), std::cout);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -206,7 +399,20 @@ int main(int argc, char** argv) {
   if (a.positional.empty()) return usage_error("no command given");
   const std::string& cmd = a.positional[0];
   if (cmd == "check-rules") return check_rules(a);
+  if (cmd == "test-rules") {
+    if (a.positional.size() < 2) return usage_error("test-rules needs at least one file or directory");
+    return ticketd::cli::test_rules({a.positional.begin() + 1, a.positional.end()}, std::cout);
+  }
+  if (cmd == "replay") {
+    if (option(a, "rules").empty() || a.positional.size() < 2) {
+      return usage_error("usage: ticketctl replay --rules DIR EVENTS.jsonl");
+    }
+    return ticketd::cli::replay({option(a, "rules")}, a.positional[1], std::cout);
+  }
   HttpClient client(a.server, a.token);
+  if (cmd == "silence") return silence_cmd(a, client);
+  if (cmd == "rules") return rules_cmd(a, client);
+  if (cmd == "explain") return explain_cmd(a, client);
   if (cmd == "tickets") {
     const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
     if (sub == "list") return tickets_list(a, client);

@@ -82,14 +82,27 @@ int run(const Config& config, const std::string& version) {
                     {config.queue_capacity, config.batch_max, config.event_retention});
   pipeline.start();
 
-  std::mutex rules_mu;
-  std::shared_ptr<const rules::RuleSet> current_rules = rule_set;
+  // Validates the rules directory and, when valid, hands the new set to the
+  // pipeline (which swaps it between batches). Used by SIGHUP and the API.
+  auto reload = [&](std::vector<std::string>* diagnostics) -> Result<size_t> {
+    spdlog::info("rules: reloading from {}", config.rules_dir);
+    auto result = rules::load_rules({config.rules_dir});
+    for (const auto& d : result.diagnostics) {
+      spdlog::log(d.level == rules::Diagnostic::Level::kError ? spdlog::level::err : spdlog::level::warn, "rules: {}",
+                  d.to_string());
+      if (diagnostics) diagnostics->push_back(d.to_string());
+    }
+    if (!result.ok()) {
+      spdlog::error("rules: reload rejected; the previous rule set stays active");
+      return Status::invalid_argument("rules in " + config.rules_dir + " are invalid; the previous rule set stays active");
+    }
+    const size_t n = result.rules->rules().size();
+    pipeline.reload(std::move(result.rules));
+    return n;
+  };
 
   boost::asio::io_context io;
-  api::Router router({pipeline, **store, clock, config.tokens, version, [&] {
-                        std::lock_guard lock(rules_mu);
-                        return current_rules;
-                      }});
+  api::Router router({pipeline, **store, clock, config.tokens, version, reload});
   api::HttpServerOptions http_opts;
   if (Status s = split_host_port(config.http_listen, http_opts.host, http_opts.port); !s) {
     spdlog::critical("{}", s.message());
@@ -113,17 +126,8 @@ int run(const Config& config, const std::string& version) {
       [&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         if (sig == SIGHUP) {
-          spdlog::info("SIGHUP: reloading rules from {}", config.rules_dir);
           notify_systemd("RELOADING=1");
-          if (auto fresh = load_rule_set(config)) {
-            {
-              std::lock_guard lock(rules_mu);
-              current_rules = fresh;
-            }
-            pipeline.reload(std::move(fresh));
-          } else {
-            spdlog::error("rules: reload rejected; the previous rule set stays active");
-          }
+          reload(nullptr);
           notify_systemd("READY=1");
           signals.async_wait(on_signal);
           return;

@@ -185,6 +185,14 @@ size_t Engine::open_ticket_count() const {
                                            [](const auto& kv) { return is_open(kv.second.status); }));
 }
 
+std::map<std::string, int64_t> Engine::open_tickets_by_rule() const {
+  std::map<std::string, int64_t> out;
+  for (const auto& [key, t] : tickets_) {
+    if (is_open(t.status)) ++out[t.rule];
+  }
+  return out;
+}
+
 void Engine::note(Context& cx, const std::string& key, TimePoint now, std::string kind, std::string message,
                   nlohmann::json details) {
   cx.out.emplace_back(TimelineAdded{{key, now, "engine", std::move(kind), std::move(message), details.dump()}});
@@ -768,10 +776,12 @@ void Engine::resolve_alert(const std::string& fp, TimePoint now, const std::stri
   }
   Ticket* t = ticket(g->ticket_key);
   if (!t) return;
-  if (rec) rec->ticket_key = t->key;
   set_alert_status(*t, fp, "resolved");
-  ++t->event_count;
-  t->last_seen = now;
+  if (rec) {  // resolved by an event, which is attached to the ticket
+    rec->ticket_key = t->key;
+    ++t->event_count;
+    t->last_seen = now;
+  }
   note(cx, t->key, now, "alert", "alert resolved by " + why + ": " + fp, {{"fingerprint", fp}});
   resolve_ticket_if_done(*g, now, why, cx);
   update(*t, now, cx);

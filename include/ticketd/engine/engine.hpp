@@ -76,6 +76,8 @@ class Engine {
   void clear_dirty() { dirty_ = false; }
 
   size_t open_ticket_count() const;
+  // Open tickets per rule name.
+  std::map<std::string, int64_t> open_tickets_by_rule() const;
   // Hits per rule name since start (or last restore).
   const std::unordered_map<std::string, uint64_t>& rule_hits() const { return hits_; }
 

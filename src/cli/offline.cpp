@@ -1,0 +1,394 @@
+#include "cli/offline.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/table.hpp"
+#include "ticketd/core/clock.hpp"
+#include "ticketd/engine/engine.hpp"
+
+namespace ticketd::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Rule tests start at this simulated instant ("at: 0s").
+const TimePoint kEpoch = from_unix_ms(1'767'225'600'000);  // 2026-01-01T00:00:00Z
+
+json yaml_to_json(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      json j = json::object();
+      for (auto it = n.begin(); it != n.end(); ++it) j[it->first.as<std::string>()] = yaml_to_json(it->second);
+      return j;
+    }
+    case YAML::NodeType::Sequence: {
+      json j = json::array();
+      for (const auto& x : n) j.push_back(yaml_to_json(x));
+      return j;
+    }
+    case YAML::NodeType::Scalar:
+      return n.Scalar();
+    default:
+      return nullptr;
+  }
+}
+
+std::string text_of(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "";
+  return v.dump();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::shared_ptr<const rules::RuleSet> load_or_report(const std::vector<std::string>& paths, std::ostream& out) {
+  auto r = rules::load_rules(paths);
+  for (const auto& d : r.diagnostics) out << d.to_string() << "\n";
+  return r.rules;
+}
+
+// Keeps the latest state of every ticket the engine reports.
+struct TicketBook {
+  std::map<std::string, Ticket> tickets;
+  std::vector<std::string> order;
+  void absorb(const engine::Actions& actions) {
+    for (const auto& a : actions) {
+      if (const auto* o = std::get_if<engine::TicketOpened>(&a)) {
+        if (!tickets.count(o->ticket.key)) order.push_back(o->ticket.key);
+        tickets[o->ticket.key] = o->ticket;
+      } else if (const auto* u = std::get_if<engine::TicketUpdated>(&a)) {
+        tickets[u->ticket.key] = u->ticket;
+      } else if (const auto* p = std::get_if<engine::ProblemLinked>(&a)) {
+        tickets[p->incident_key].problem = p->problem_key;
+      }
+    }
+  }
+};
+
+// Does `actual` (ticket JSON) have every field `expected` names with that value?
+// Returns the mismatches as "field: want X, got Y".
+std::vector<std::string> mismatches(const json& expected, const json& actual) {
+  std::vector<std::string> out;
+  for (const auto& [k, want] : expected.items()) {
+    if (k == "labels" && want.is_object()) {
+      for (const auto& [lk, lv] : want.items()) {
+        std::string got = actual["labels"].contains(lk) ? text_of(actual["labels"][lk]) : "(unset)";
+        if (got != text_of(lv)) out.push_back("labels." + lk + ": want \"" + text_of(lv) + "\", got \"" + got + "\"");
+      }
+      continue;
+    }
+    if (k == "alerts") {
+      std::string got = std::to_string(actual["alerts"].size());
+      if (got != text_of(want)) out.push_back("alerts: want " + text_of(want) + ", got " + got);
+      continue;
+    }
+    if (k == "breached" || k == "respond_by" || k == "resolve_by") {
+      std::string got = text_of(actual["sla"][k]);
+      if (got != text_of(want)) out.push_back(k + ": want \"" + text_of(want) + "\", got \"" + got + "\"");
+      continue;
+    }
+    if (k == "incidents") {
+      std::string got = std::to_string(actual["incidents"].size());
+      if (got != text_of(want)) out.push_back("incidents: want " + text_of(want) + ", got " + got);
+      continue;
+    }
+    if (!actual.contains(k)) {
+      out.push_back(k + ": not a ticket field");
+      continue;
+    }
+    std::string got = text_of(actual[k]);
+    if (got != text_of(want)) out.push_back(k + ": want \"" + text_of(want) + "\", got \"" + got + "\"");
+  }
+  return out;
+}
+
+std::string describe(const json& t) {
+  std::string s;
+  for (const char* k : {"key", "type", "priority", "status", "event_count", "title"}) {
+    if (!s.empty()) s += " ";
+    s += std::string(k) + "=" + (t[k].is_string() ? "\"" + text_of(t[k]) + "\"" : text_of(t[k]));
+  }
+  return s;
+}
+
+struct TestOutcome {
+  bool passed = true;
+  std::vector<std::string> report;
+};
+
+TestOutcome run_test(const std::shared_ptr<const rules::RuleSet>& rule_set, const YAML::Node& test) {
+  TestOutcome r;
+  engine::Engine eng(rule_set);
+  TicketBook book;
+  TimePoint now = kEpoch;
+  const YAML::Node events = test["events"];
+  if (events && events.IsSequence()) {
+    size_t i = 0;
+    for (const YAML::Node& ev : events) {
+      ++i;
+      json j = yaml_to_json(ev);
+      Duration at{};
+      if (j.contains("at")) {
+        auto d = parse_duration(text_of(j["at"]));
+        if (!d) {
+          r.passed = false;
+          r.report.push_back("event " + std::to_string(i) + ": \"at\": " + d.error().message());
+          return r;
+        }
+        at = *d;
+        j.erase("at");
+      }
+      if (kEpoch + at < now) {
+        r.passed = false;
+        r.report.push_back("event " + std::to_string(i) + ": \"at\" goes back in time");
+        return r;
+      }
+      now = kEpoch + at;
+      auto e = event_from_json(j, now);
+      if (!e) {
+        r.passed = false;
+        r.report.push_back("event " + std::to_string(i) + ": " + e.error().message());
+        return r;
+      }
+      e->time = now;
+      book.absorb(eng.tick(now));
+      book.absorb(eng.process(*e, now));
+    }
+  }
+  if (const YAML::Node until = test["until"]) {
+    auto d = parse_duration(until.as<std::string>());
+    if (!d) {
+      r.passed = false;
+      r.report.push_back("\"until\": " + d.error().message());
+      return r;
+    }
+    if (kEpoch + *d > now) now = kEpoch + *d;
+  }
+  book.absorb(eng.tick(now));
+
+  json actual = json::array();
+  for (const auto& key : book.order) actual.push_back(ticket_to_json(book.tickets[key]));
+  json expected = test["expect"] ? yaml_to_json(test["expect"]) : json::array();
+  if (!expected.is_array()) expected = json::array();
+  std::set<size_t> used;
+  for (size_t e = 0; e < expected.size(); ++e) {
+    std::optional<size_t> found;
+    std::vector<std::string> closest;
+    for (size_t a = 0; a < actual.size(); ++a) {
+      if (used.count(a)) continue;
+      auto miss = mismatches(expected[e], actual[a]);
+      if (miss.empty()) {
+        found = a;
+        break;
+      }
+      if (closest.empty() || miss.size() < closest.size()) closest = miss;
+    }
+    if (found) {
+      used.insert(*found);
+      continue;
+    }
+    r.passed = false;
+    r.report.push_back("expected ticket " + std::to_string(e + 1) + " " + expected[e].dump() + " not found");
+    for (const auto& m : closest) r.report.push_back("    closest ticket differs: " + m);
+  }
+  if (actual.size() != expected.size()) {
+    r.passed = false;
+    r.report.push_back("expected " + std::to_string(expected.size()) + " ticket(s), got " + std::to_string(actual.size()));
+  }
+  if (!r.passed) {
+    r.report.push_back("  got:");
+    if (actual.empty()) r.report.push_back("    (no tickets)");
+    for (const auto& t : actual) r.report.push_back("    " + describe(t));
+  }
+  return r;
+}
+
+void collect_test_files(const std::string& path, std::vector<std::string>& out) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) {
+    out.push_back(path);
+    return;
+  }
+  std::vector<std::string> found;
+  for (const auto& entry : fs::recursive_directory_iterator(path, ec)) {
+    const auto ext = entry.path().extension();
+    if (!entry.is_regular_file() || (ext != ".yaml" && ext != ".yml")) continue;
+    // Only files with a top-level "tests:" are rule tests.
+    try {
+      YAML::Node n = YAML::LoadFile(entry.path().string());
+      if (n.IsMap() && n["tests"]) found.push_back(entry.path().string());
+    } catch (const YAML::Exception&) {
+      found.push_back(entry.path().string());  // report the syntax error when run
+    }
+  }
+  std::sort(found.begin(), found.end());
+  out.insert(out.end(), found.begin(), found.end());
+}
+
+}  // namespace
+
+int test_rules(const std::vector<std::string>& paths, std::ostream& out) {
+  std::vector<std::string> files;
+  for (const auto& p : paths) collect_test_files(p, files);
+  if (files.empty()) {
+    out << "no rule test files found in";
+    for (const auto& p : paths) out << " " << p;
+    out << "\n";
+    return 1;
+  }
+  int total = 0, failed = 0;
+  for (const auto& file : files) {
+    YAML::Node doc;
+    try {
+      doc = YAML::LoadFile(file);
+    } catch (const YAML::ParserException& e) {
+      out << file << ":" << e.mark.line + 1 << ":" << e.mark.column + 1 << ": YAML syntax error: " << e.msg << "\n";
+      ++failed;
+      continue;
+    } catch (const std::exception& e) {
+      out << file << ": cannot read: " << e.what() << "\n";
+      ++failed;
+      continue;
+    }
+    if (!doc.IsMap() || !doc["rule_files"] || !doc["tests"] || !doc["tests"].IsSequence()) {
+      out << file << ": a rule test file needs \"rule_files:\" and a \"tests:\" list\n";
+      ++failed;
+      continue;
+    }
+    std::vector<std::string> rule_paths;
+    const fs::path base = fs::path(file).parent_path();
+    for (const auto& rf : doc["rule_files"]) rule_paths.push_back((base / rf.as<std::string>()).lexically_normal().string());
+    auto rule_set = load_or_report(rule_paths, out);
+    if (!rule_set) {
+      out << "FAIL " << file << ": the rule files are invalid\n";
+      ++failed;
+      continue;
+    }
+    for (const YAML::Node& test : doc["tests"]) {
+      ++total;
+      const std::string name = test["name"] ? test["name"].as<std::string>() : "test " + std::to_string(total);
+      TestOutcome r;
+      try {
+        r = run_test(rule_set, test);
+      } catch (const std::exception& e) {
+        r.passed = false;
+        r.report.push_back(std::string("invalid test: ") + e.what());
+      }
+      if (r.passed) {
+        out << "ok   " << file << ": " << name << "\n";
+      } else {
+        ++failed;
+        out << "FAIL " << file << ": " << name << "\n";
+        for (const auto& line : r.report) out << "  " << line << "\n";
+      }
+    }
+  }
+  out << total << " tests, " << failed << " failed\n";
+  return failed == 0 ? 0 : 1;
+}
+
+int replay(const std::vector<std::string>& rule_paths, const std::string& events_file, std::ostream& out) {
+  auto rule_set = load_or_report(rule_paths, std::cerr);
+  if (!rule_set) return 1;
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (events_file != "-") {
+    file.open(events_file);
+    if (!file) {
+      std::cerr << "ticketctl: cannot read " << events_file << "\n";
+      return 1;
+    }
+    in = &file;
+  }
+  engine::Engine eng(rule_set);
+  SystemClock wall;
+  TimePoint now{};
+  std::string line;
+  int lineno = 0, bad = 0;
+  auto emit = [&](const engine::Actions& actions) {
+    for (const auto& a : actions) {
+      if (std::holds_alternative<engine::StateSnapshot>(a)) continue;
+      out << engine::action_to_json(a).dump() << "\n";
+    }
+  };
+  while (std::getline(*in, line)) {
+    ++lineno;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto j = json::parse(line, nullptr, false);
+    auto e = j.is_discarded() ? Result<Event>(Status::invalid_argument("not valid JSON"))
+                              : event_from_json(j, now == TimePoint{} ? wall.now() : now);
+    if (!e) {
+      std::cerr << events_file << ":" << lineno << ": " << e.error().message() << "\n";
+      ++bad;
+      continue;
+    }
+    now = std::max(now, e->time);  // events replay on their own clock, never backwards
+    emit(eng.tick(now));
+    emit(eng.process(*e, now));
+  }
+  emit(eng.tick(now));
+  return bad == 0 ? 0 : 1;
+}
+
+void print_explanation(const std::string& explanation_json, std::ostream& out) {
+  auto j = json::parse(explanation_json, nullptr, false);
+  if (j.is_discarded()) {
+    out << explanation_json << "\n";
+    return;
+  }
+  Table t({"RULE", "MATCHED", "REASON", "FINGERPRINT"});
+  for (const auto& r : j["rules"]) {
+    std::string reason = text_of(r["reason"]);
+    if (r.contains("captures")) reason += " " + r["captures"].dump();
+    t.add({text_of(r["rule"]), r["matched"].get<bool>() ? "yes" : "no", reason,
+           r.contains("fingerprint") ? text_of(r["fingerprint"]) : ""});
+  }
+  t.print(out, 80);
+  out << "\ndecision: " << text_of(j["decision"]) << "\n";
+  for (const auto& d : j["decisions"]) {
+    out << "  " << text_of(d["decision"]);
+    if (d.contains("rule")) out << " by rule " << text_of(d["rule"]);
+    if (d.contains("ticket")) out << " -> " << text_of(d["ticket"]);
+    if (d.contains("detail")) out << " (" << text_of(d["detail"]) << ")";
+    out << "\n";
+  }
+}
+
+int explain_offline(const std::vector<std::string>& rule_paths, const std::string& event_file, bool as_json,
+                    std::ostream& out) {
+  auto rule_set = load_or_report(rule_paths, std::cerr);
+  if (!rule_set) return 1;
+  const std::string text = event_file == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {})
+                                             : read_file(event_file);
+  auto j = json::parse(text, nullptr, false);
+  SystemClock wall;
+  auto e = j.is_discarded() ? Result<Event>(Status::invalid_argument("not valid JSON")) : event_from_json(j, wall.now());
+  if (!e) {
+    std::cerr << "ticketctl: " << event_file << ": " << e.error().message() << "\n";
+    return 1;
+  }
+  engine::Engine eng(rule_set);
+  const std::string result = eng.explain(*e, wall.now()).to_json().dump(as_json ? 2 : -1);
+  if (as_json) {
+    out << result << "\n";
+  } else {
+    print_explanation(result, out);
+  }
+  return 0;
+}
+
+}  // namespace ticketd::cli
