@@ -397,3 +397,176 @@ TEST(Ticketctl, CheckRulesPrintsFileLineColumnAndFails) {
 }
 
 }  // namespace
+
+namespace {
+
+const char* kWindowRules = R"(
+rules:
+  - name: ssh
+    match: { app: sshd, message: '~Failed password for \S+ from (?P<ip>\S+)' }
+    fingerprint: "{{ host }}/{{ ip }}"
+    threshold: { count: 3, within: 10m }
+    ticket: { title: "SSH brute force on {{ host }} from {{ ip }}", team: secops }
+  - name: any-error
+    match: { severity: ">=error" }
+    fingerprint: "{{ host }}/{{ app }}"
+)";
+
+std::string ssh_fail(const std::string& ip) {
+  return R"({"host":"bastion","app":"sshd","message":"Failed password for root from )" + ip + R"( port 22"})";
+}
+
+TEST(Correlation, ThresholdWindowSurvivesARestart) {
+  Daemon d;
+  d.write_rules(kWindowRules);
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_EQ(d.post(ssh_fail("203.0.113.9")).status, 202);
+  EXPECT_EQ(d.post(ssh_fail("203.0.113.9")).status, 202);
+  EXPECT_EQ(d.tickets()["tickets"].size(), 0u);  // 2 of 3: pending
+  EXPECT_EQ(d.stop(), 0);
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_EQ(d.post(ssh_fail("203.0.113.9")).status, 202);  // the third, after the restart
+  json list = d.tickets();
+  ASSERT_EQ(list["tickets"].size(), 1u) << list.dump() << d.log();
+  EXPECT_EQ(list["tickets"][0]["title"], "SSH brute force on bastion from 203.0.113.9");
+  EXPECT_EQ(list["tickets"][0]["event_count"], 3);
+}
+
+TEST(Correlation, SilencesThroughTheApiAndTicketctl) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string ctl = std::string(TICKETCTL_BIN) + " --server " + d.url("");
+  auto [rc, id] = run(ctl + " silence add host=db01 'labels.env=~^prod' --duration 1h --comment 'disk swap' --author alice");
+  ASSERT_EQ(rc, 0) << id;
+  EXPECT_EQ(id, "s-1\n");
+  EXPECT_EQ(d.post(R"({"host":"db01","severity":"error","app":"pg","message":"down","labels":{"env":"production"}})").status, 202);
+  EXPECT_EQ(d.tickets()["tickets"].size(), 0u);  // silenced, recorded, not ticketed
+  EXPECT_EQ(d.post(R"({"host":"db02","severity":"error","app":"pg","message":"down","labels":{"env":"production"}})").status, 202);
+  EXPECT_EQ(d.tickets()["tickets"].size(), 1u);
+  json silences = http("GET", d.url("/api/v1/silences")).j();
+  ASSERT_EQ(silences["silences"].size(), 1u);
+  EXPECT_EQ(silences["silences"][0]["state"], "active");
+  EXPECT_EQ(silences["silences"][0]["created_by"], "alice");
+  EXPECT_EQ(silences["silences"][0]["silenced_count"], 1);
+  auto [lrc, table] = run(ctl + " silence list");
+  EXPECT_EQ(lrc, 0);
+  EXPECT_NE(table.find("s-1  active  host=db01 labels.env=~^prod"), std::string::npos) << table;
+
+  // Silences survive a restart.
+  EXPECT_EQ(d.stop(), 0);
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_EQ(d.post(R"({"host":"db01","severity":"error","app":"x","message":"still","labels":{"env":"prod"}})").status, 202);
+  EXPECT_EQ(d.tickets()["tickets"].size(), 1u);
+
+  Reply bad = http("POST", d.url("/api/v1/silences"), R"({"matchers":{"hots":"x"},"duration":"1h"})");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.j()["error"]["code"], "invalid_silence");
+  auto [erc, expired] = run(ctl + " silence expire s-1");
+  EXPECT_EQ(erc, 0) << expired;
+  EXPECT_EQ(http("DELETE", d.url("/api/v1/silences/s-1")).status, 409);
+  EXPECT_EQ(http("DELETE", d.url("/api/v1/silences/s-42")).status, 404);
+  EXPECT_EQ(d.post(R"({"host":"db01","severity":"error","app":"y","message":"now","labels":{"env":"prod"}})").status, 202);
+  EXPECT_EQ(d.tickets()["tickets"].size(), 2u);
+}
+
+TEST(Correlation, ExplainRulesListAndReloadThroughTheApi) {
+  Daemon d;
+  d.write_rules(kWindowRules);
+  ASSERT_TRUE(d.start()) << d.log();
+  Reply ex = http("POST", d.url("/api/v1/explain"), ssh_fail("10.0.0.1"));
+  ASSERT_EQ(ex.status, 200) << ex.body;
+  json j = ex.j();
+  EXPECT_EQ(j["decision"], "pending");
+  EXPECT_EQ(j["rules"][0]["rule"], "ssh");
+  EXPECT_EQ(j["rules"][0]["captures"]["ip"], "10.0.0.1");
+  EXPECT_EQ(j["rules"][0]["fingerprint"], "bastion/10.0.0.1");
+  EXPECT_EQ(j["rules"][1]["reason"], "not tried: an earlier rule matched without continue");
+  EXPECT_EQ(d.tickets()["tickets"].size(), 0u);
+  EXPECT_EQ(http("GET", d.url("/metrics")).body.find("decision=\"pending\"} 1"), std::string::npos);  // explain counts nothing
+
+  const std::string ctl = std::string(TICKETCTL_BIN) + " --server " + d.url("");
+  EXPECT_EQ(d.post(R"({"host":"h","app":"a","severity":"error","message":"x"})").status, 202);
+  auto [lrc, list] = run(ctl + " rules list");
+  EXPECT_EQ(lrc, 0);
+  EXPECT_NE(list.find("any-error  ticket  1     1"), std::string::npos) << list;
+
+  // A diff against a changed copy, then a reload through the API.
+  const fs::path next = fs::temp_directory_path() / ("ticketd-next-rules-" + std::to_string(::getpid()));
+  fs::create_directories(next);
+  std::ofstream(next / "r.yaml") << "rules:\n  - {name: ssh, match: {app: sshd}, threshold: {count: 9, within: 1m}}\n"
+                                    "  - {name: new-rule, match: {app: cron}}\n";
+  auto [drc, diff] = run(ctl + " rules diff " + next.string());
+  EXPECT_EQ(drc, 0) << diff;
+  EXPECT_NE(diff.find("~ ssh (changed"), std::string::npos) << diff;
+  EXPECT_NE(diff.find("+ new-rule (added"), std::string::npos) << diff;
+  EXPECT_NE(diff.find("- any-error (removed; 1 open tickets lose their rule"), std::string::npos) << diff;
+  fs::remove_all(next);
+
+  d.write_rules("rules:\n  - {name: broken, mach: {}}\n");
+  Reply rejected = http("POST", d.url("/api/v1/rules/reload"), "{}");
+  EXPECT_EQ(rejected.status, 422);
+  EXPECT_EQ(rejected.j()["error"]["code"], "invalid_rules");
+  EXPECT_NE(rejected.j()["error"]["details"].dump().find("did you mean \\\"match\\\""), std::string::npos)
+      << rejected.body;
+  d.write_rules("rules:\n  - {name: only, match: {}}\n");
+  auto [rrc, reloaded] = run(ctl + " rules reload");
+  EXPECT_EQ(rrc, 0) << reloaded;
+  bool switched = false;
+  for (int i = 0; i < 50 && !switched; ++i) {
+    switched = http("GET", d.url("/api/v1/rules")).j()["rules"][0]["name"] == "only";
+    if (!switched) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(switched);
+}
+
+TEST(Ticketctl, TestRulesReplayAndOfflineExplain) {
+  fs::path dir = fs::temp_directory_path() / ("ticketctl-tools-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "tests");
+  std::ofstream(dir / "r.yaml") << kWindowRules;
+  std::ofstream(dir / "tests" / "t.yaml") << R"(rule_files: [../r.yaml]
+tests:
+  - name: three failures make a ticket
+    events:
+      - { at: 0s, host: b, app: sshd, message: "Failed password for x from 1.2.3.4" }
+      - { at: 1m, host: b, app: sshd, message: "Failed password for x from 1.2.3.4" }
+      - { at: 2m, host: b, app: sshd, message: "Failed password for x from 1.2.3.4" }
+    expect:
+      - { event_count: 3, team: secops }
+  - name: a wrong expectation fails readably
+    events:
+      - { at: 0s, host: b, app: sshd, message: "Failed password for x from 1.2.3.4" }
+    expect:
+      - { title: "never" }
+)";
+  auto [rc, out] = run(std::string(TICKETCTL_BIN) + " test-rules " + dir.string());
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("ok   " + (dir / "tests" / "t.yaml").string() + ": three failures make a ticket"), std::string::npos) << out;
+  EXPECT_NE(out.find("FAIL " + (dir / "tests" / "t.yaml").string() + ": a wrong expectation fails readably"), std::string::npos);
+  EXPECT_NE(out.find("expected 1 ticket(s), got 0"), std::string::npos) << out;
+  EXPECT_NE(out.find("(no tickets)"), std::string::npos) << out;
+  EXPECT_NE(out.find("2 tests, 1 failed"), std::string::npos) << out;
+
+  std::ofstream(dir / "events.jsonl") << R"({"time":"2026-01-01T00:00:00Z","host":"b","app":"sshd","message":"Failed password for x from 9.9.9.9"})" "\n"
+                                      << R"({"time":"2026-01-01T00:00:10Z","host":"b","app":"sshd","message":"Failed password for x from 9.9.9.9"})" "\n"
+                                      << R"({"time":"2026-01-01T00:00:20Z","host":"b","app":"sshd","message":"Failed password for x from 9.9.9.9"})" "\n";
+  auto [rrc, lines] = run(std::string(TICKETCTL_BIN) + " replay --rules " + dir.string() + " " + (dir / "events.jsonl").string());
+  EXPECT_EQ(rrc, 0) << lines;
+  std::istringstream in(lines);
+  std::string line;
+  std::vector<json> actions;
+  while (std::getline(in, line)) actions.push_back(json::parse(line));
+  ASSERT_GE(actions.size(), 4u) << lines;
+  EXPECT_EQ(actions[0]["decision"], "pending");
+  bool opened = false;
+  for (const auto& a : actions) opened = opened || a["action"] == "ticket_opened";
+  EXPECT_TRUE(opened) << lines;
+
+  std::ofstream(dir / "event.json") << ssh_fail("5.5.5.5");
+  auto [erc, explained] = run(std::string(TICKETCTL_BIN) + " explain --rules " + dir.string() + " " + (dir / "event.json").string());
+  EXPECT_EQ(erc, 0) << explained;
+  EXPECT_NE(explained.find("decision: pending"), std::string::npos) << explained;
+  EXPECT_NE(explained.find("threshold 1/3 within 10m"), std::string::npos) << explained;
+  fs::remove_all(dir);
+}
+
+}  // namespace

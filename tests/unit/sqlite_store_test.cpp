@@ -162,6 +162,44 @@ TEST_F(SqliteStoreTest, PruneDropsOnlyOldEvents) {
   EXPECT_EQ(*pruned, 1);  // the dropped event was never stored
 }
 
+TEST_F(SqliteStoreTest, CorrelationStateSilencesAndProblemLinksPersist) {
+  auto silence = engine::silence_from_json(
+      nlohmann::json::parse(R"({"matchers":{"host":"db1"},"duration":"1h","comment":"c"})"), now_);
+  ASSERT_TRUE(silence);
+  silence->id = "s-7";
+  silence->silenced_count = 4;
+  Ticket problem = ticket(9, "problem/x");
+  problem.type = TicketType::kProblem;
+  problem.key = "PRB-000001";
+  Ticket incident = ticket(1, "fp1");
+  incident.respond_by = now_ + 15min;
+  incident.breaches = {"respond"};
+  incident.alerts = {{"a", "firing"}, {"b", "resolved"}};
+  incident.flapping = true;
+  incident.suppressed_count = 3;
+  ASSERT_TRUE(store_->apply({engine::SilenceSaved{*silence}, engine::StateSnapshot{{{"version", 1}, {"x", 2}}},
+                             engine::TicketOpened{incident}, engine::TicketOpened{problem},
+                             engine::ProblemLinked{"PRB-000001", incident.key},
+                             engine::Notify{"oncall", incident.key, "escalated"}}));
+  reopen();
+  auto state = store_->load_state();
+  ASSERT_TRUE(state);
+  ASSERT_EQ(state->silences.size(), 1u);
+  EXPECT_EQ(state->silences[0].id, "s-7");
+  EXPECT_EQ(state->silences[0].silenced_count, 4);
+  EXPECT_EQ(state->snapshot["x"], 2);
+  auto inc = **store_->get_ticket(incident.key);
+  EXPECT_EQ(inc.problem, "PRB-000001");
+  EXPECT_EQ(inc.respond_by, now_ + 15min);
+  EXPECT_EQ(inc.breaches, std::vector<std::string>{"respond"});
+  EXPECT_EQ(inc.alerts.size(), 2u);
+  EXPECT_TRUE(inc.flapping);
+  EXPECT_EQ(inc.suppressed_count, 3);
+  auto prb = **store_->get_ticket("PRB-000001");
+  EXPECT_EQ(prb.incidents, std::vector<std::string>{incident.key});
+  EXPECT_EQ(store_->list_silences()->size(), 1u);
+}
+
 TEST_F(SqliteStoreTest, OpenFailsClearlyOnAnUnwritablePath) {
   auto s = open_sqlite_store({"/proc/ticketd/nope.db"});
   ASSERT_FALSE(s);
