@@ -355,8 +355,11 @@ const Silence* Engine::silenced_by(const Event& event, TimePoint now) const {
 
 const Ticket* Engine::change_covering(const Event& event) const {
   if (event.host.empty()) return nullptr;
-  for (const auto& [key, t] : tickets_) {
-    if (t.type != TicketType::kChange || t.status != TicketStatus::kInProgress) continue;
+  for (const auto& key : changes_) {
+    auto it = tickets_.find(key);
+    if (it == tickets_.end()) continue;
+    const Ticket& t = it->second;
+    if (t.status != TicketStatus::kInProgress) continue;
     auto hosts = t.labels.find("hosts");
     if (hosts == t.labels.end()) continue;
     std::string_view list = hosts->second;
@@ -1073,8 +1076,11 @@ void Engine::restore(const EngineState& state) {
       }
     }
   }
+  changes_.clear();
   for (const Ticket& t : state.open_tickets) {
-    if (is_open(t.status)) tickets_[t.key] = t;
+    if (!is_open(t.status)) continue;
+    tickets_[t.key] = t;
+    if (t.type == TicketType::kChange) changes_.push_back(t.key);
   }
   const nlohmann::json& snap = state.snapshot;
   if (snap.is_object() && snap.value("version", 0) == 1) {

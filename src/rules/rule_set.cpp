@@ -22,6 +22,8 @@ struct RuleSet::Prefilter {
 
 namespace {
 
+constexpr size_t kPatternsPerSet = 512;
+
 bool all_of_kind(const FieldMatch& m, Operand::Kind kind) {
   return !m.any_of.empty() && std::all_of(m.any_of.begin(), m.any_of.end(),
                                           [kind](const Operand& o) { return o.kind() == kind; });
@@ -51,11 +53,16 @@ RuleSet::RuleSet(std::vector<Rule> rules) : rules_(std::move(rules)) {
       return all_of_kind(m, Operand::Kind::kRegex);
     });
     if (regex != all.end()) {
-      auto [it, inserted] = regex_index.emplace(regex->field, pf->regex.size());
-      if (inserted) {
+      // One RE2::Set per field and chunk of patterns, so a big rule set
+      // stays within RE2's memory budget instead of failing to compile.
+      auto it = regex_index.find(regex->field);
+      if (it == regex_index.end() || pf->regex[it->second].rule_of.size() >= kPatternsPerSet) {
         RE2::Options opts;
         opts.set_log_errors(false);
+        opts.set_max_mem(int64_t{64} << 20);
+        regex_index[regex->field] = pf->regex.size();
         pf->regex.push_back({regex->field, std::make_unique<re2::RE2::Set>(opts, RE2::UNANCHORED), {}});
+        it = regex_index.find(regex->field);
       }
       auto& rf = pf->regex[it->second];
       bool added = true;

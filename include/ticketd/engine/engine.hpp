@@ -145,6 +145,7 @@ class Engine {
   std::unordered_map<std::string, Alert> alerts_;
   std::unordered_map<std::string, Group> groups_;
   std::unordered_map<std::string, Ticket> tickets_;  // open, or resolved and reopenable, by key
+  std::vector<std::string> changes_;  // keys of open change tickets
   std::map<std::string, Silence> silences_;
   std::map<std::string, ProblemWindow> problems_;   // by problem rule + group values
   std::map<std::string, std::set<std::string>> escalated_;  // ticket key -> escalations applied
