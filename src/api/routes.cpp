@@ -23,6 +23,7 @@ HttpResponse from_status(const Status& s) {
     case StatusCode::kInvalidArgument: return error_response(400, "invalid_argument", s.message());
     case StatusCode::kNotFound: return error_response(404, "not_found", s.message());
     case StatusCode::kConflict: return error_response(409, "conflict", s.message());
+    case StatusCode::kAlreadyExists: return error_response(409, "already_exists", s.message());
     case StatusCode::kUnavailable: {
       HttpResponse r = error_response(503, "unavailable", s.message());
       r.headers.emplace_back("Retry-After", "1");
@@ -143,16 +144,31 @@ void Router::handle(HttpRequest req, Respond respond) {
       return expire_silence(p.substr(std::string("/api/v1/silences/").size()), std::move(respond));
     }
     if (p == tickets || p.rfind(tickets + "/", 0) == 0) {
-      if (req.method != "GET") return respond(error_response(405, "method_not_allowed", "use GET"));
-      if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
-      if (p == tickets) return respond(list_tickets(req));
-      std::string rest = p.substr(tickets.size() + 1);
-      auto slash = rest.find('/');
-      std::string key = rest.substr(0, slash);
-      std::string sub = slash == std::string::npos ? "" : rest.substr(slash + 1);
-      if (sub.empty()) return respond(get_ticket(key));
-      if (sub == "timeline") return respond(get_timeline(key));
-      if (sub == "events") return respond(get_ticket_events(req, key));
+      std::string key, sub;
+      if (p != tickets) {
+        std::string rest = p.substr(tickets.size() + 1);
+        auto slash = rest.find('/');
+        key = rest.substr(0, slash);
+        sub = slash == std::string::npos ? "" : rest.substr(slash + 1);
+      }
+      if (req.method == "GET") {
+        if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
+        if (p == tickets) return respond(list_tickets(req));
+        if (sub.empty()) return respond(get_ticket(key));
+        if (sub == "timeline") return respond(get_timeline(key));
+        if (sub == "events") return respond(get_ticket_events(req, key));
+      } else if (req.method == "POST" || req.method == "PATCH") {
+        std::string who;
+        if (auto deny = authorize(req, daemon::Role::kWrite, &who)) return respond(*deny);
+        if (p == tickets && req.method == "POST") return ticket_command(req, "", "create", who, std::move(respond));
+        if (!key.empty() && sub.empty() && req.method == "PATCH") return ticket_command(req, key, "patch", who, std::move(respond));
+        if (!key.empty() && (sub == "notes" || sub == "ack") && req.method == "POST") {
+          return ticket_command(req, key, sub, who, std::move(respond));
+        }
+      }
+      if (sub.empty() || sub == "timeline" || sub == "events" || sub == "notes" || sub == "ack") {
+        return respond(error_response(405, "method_not_allowed", req.method + " is not allowed on " + p));
+      }
     }
     respond(error_response(404, "not_found", "no route for " + req.method + " " + p));
   } catch (const std::exception& e) {
@@ -286,6 +302,54 @@ void Router::engine_command(
     }
   });
   if (!s) respond(from_status(s));
+}
+
+void Router::ticket_command(const HttpRequest& req, const std::string& key, const std::string& what,
+                            const std::string& who, Respond respond) {
+  json body = json::object();
+  if (what != "ack" || !req.body.empty()) {
+    if (!is_json_content_type(req.header("content-type"))) {
+      return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+    }
+    body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) return respond(error_response(400, "invalid_json", "request body is not valid JSON"));
+  }
+  std::optional<Ticket> stored;
+  if (!key.empty()) {
+    auto t = deps_.store.get_ticket(key);
+    if (!t) return respond(from_status(t.error()));
+    if (!*t) return respond(error_response(404, "not_found", "no ticket " + key));
+    stored = **t;
+  }
+  const std::string actor = "user:" + (body.is_object() && body.contains("actor") && body["actor"].is_string()
+                                           ? body["actor"].get<std::string>()
+                                           : who);
+  if (body.is_object()) body.erase("actor");
+  engine_command(
+      [key, what, body, actor, stored](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
+        Result<engine::Actions> r = Status::internal("unknown ticket command");
+        if (what == "create") {
+          r = eng.create_ticket(body, actor, now);
+        } else if (what == "patch") {
+          r = eng.patch_ticket(key, body, actor, now, stored);
+        } else if (what == "ack") {
+          r = eng.acknowledge(key, actor, now, stored);
+        } else if (what == "notes") {
+          if (!body.is_object() || !body.contains("text") || !body["text"].is_string()) {
+            return Status::invalid_argument("note: send {\"text\": \"...\"}");
+          }
+          r = eng.add_note(key, body["text"].get<std::string>(), actor, now, stored);
+        }
+        if (!r) return r.error();
+        json result;
+        for (auto& a : *r) {
+          if (const auto* o = std::get_if<engine::TicketOpened>(&a)) result = ticket_to_json(o->ticket);
+          if (const auto* u = std::get_if<engine::TicketUpdated>(&a)) result = ticket_to_json(u->ticket);
+          out.push_back(std::move(a));
+        }
+        return result;
+      },
+      what == "create" || what == "notes" ? 201 : 200, std::move(respond));
 }
 
 void Router::list_rules(Respond respond) {

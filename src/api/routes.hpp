@@ -41,6 +41,9 @@ class Router {
   HttpResponse get_ticket(const std::string& key);
   HttpResponse get_timeline(const std::string& key);
   HttpResponse get_ticket_events(const HttpRequest& req, const std::string& key);
+  // create / patch / notes / ack, run on the engine as commands.
+  void ticket_command(const HttpRequest& req, const std::string& key, const std::string& what, const std::string& who,
+                      Respond respond);
   void list_rules(Respond respond);
   void reload_rules(Respond respond);
   void explain(const HttpRequest& req, Respond respond);

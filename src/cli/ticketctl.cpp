@@ -33,6 +33,13 @@ offline:
 api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKETD_TOKEN):
   tickets list [--status S] [--type T] [--priority P] [--team T] [--limit N] [--cursor C] [--json]
   tickets show KEY [--json]       one ticket with its timeline
+  tickets create --title T [--type incident|service_request|problem|change] [--impact L] [--urgency L]
+                 [--team T] [--assignee A] [--category C] [--description D] [--label k=v,...]
+  tickets assign KEY ASSIGNEE     also: tickets status KEY STATUS
+  tickets ack KEY
+  tickets note KEY TEXT
+  tickets resolve KEY [--note TEXT]
+  tickets close KEY
   silence add FIELD=VALUE... --duration 2h [--comment TEXT] [--author NAME] [--start RFC3339]
                                   VALUE in rule syntax: db01, !db01, ~^db, !~test
   silence list [--json]
@@ -212,6 +219,80 @@ std::optional<json> call(HttpClient& client, const std::string& method, const st
 std::string option(const Args& a, const char* name) {
   auto it = a.options.find(name);
   return it == a.options.end() ? "" : it->second;
+}
+
+int print_ticket_result(const std::optional<json>& j, const Args& a) {
+  if (!j) return 1;
+  if (a.json_out) {
+    std::cout << j->dump(2) << "\n";
+  } else {
+    std::cout << str(*j, "key") << "  " << str(*j, "status") << "  " << str(*j, "priority") << "  " << str(*j, "title")
+              << "\n";
+  }
+  return 0;
+}
+
+int ticket_change(const Args& a, HttpClient& client) {
+  const std::string sub = a.positional[1];
+  if (sub == "create") {
+    json body = json::object();
+    for (const char* k : {"title", "type", "impact", "urgency", "team", "assignee", "category", "description"}) {
+      if (!option(a, k).empty()) body[k] = option(a, k);
+    }
+    if (!body.contains("title")) return usage_error("tickets create needs --title");
+    if (!option(a, "label").empty()) {
+      json labels = json::object();
+      std::string list = option(a, "label");
+      // k=v pairs separated by ';' (values may contain commas, e.g. hosts=db1,db2)
+      size_t start = 0;
+      while (start < list.size()) {
+        size_t end = list.find(';', start);
+        std::string pair = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        auto eq = pair.find('=');
+        if (eq == std::string::npos) return usage_error("--label takes k=v pairs separated by ';'");
+        labels[pair.substr(0, eq)] = pair.substr(eq + 1);
+        if (end == std::string::npos) break;
+        start = end + 1;
+      }
+      body["labels"] = labels;
+    }
+    return print_ticket_result(call(client, "POST", "/api/v1/tickets", body.dump()), a);
+  }
+  if (a.positional.size() < 3) return usage_error("tickets " + sub + " needs a ticket KEY");
+  const std::string path = "/api/v1/tickets/" + ticketd::cli::url_encode(a.positional[2]);
+  auto arg = [&](const char* what) -> std::optional<std::string> {
+    if (a.positional.size() < 4) {
+      usage_error("tickets " + sub + " needs " + what);
+      return std::nullopt;
+    }
+    std::string v = a.positional[3];
+    for (size_t i = 4; i < a.positional.size(); ++i) v += " " + a.positional[i];
+    return v;
+  };
+  if (sub == "assign") {
+    auto who = arg("an ASSIGNEE");
+    if (!who) return 2;
+    return print_ticket_result(call(client, "PATCH", path, json{{"assignee", *who}}.dump()), a);
+  }
+  if (sub == "status") {
+    auto st = arg("a STATUS");
+    if (!st) return 2;
+    return print_ticket_result(call(client, "PATCH", path, json{{"status", *st}}.dump()), a);
+  }
+  if (sub == "ack") return print_ticket_result(call(client, "POST", path + "/ack", "{}"), a);
+  if (sub == "note") {
+    auto text = arg("the note TEXT");
+    if (!text) return 2;
+    return print_ticket_result(call(client, "POST", path + "/notes", json{{"text", *text}}.dump()), a);
+  }
+  if (sub == "resolve" || sub == "close") {
+    if (!option(a, "note").empty() && !call(client, "POST", path + "/notes", json{{"text", option(a, "note")}}.dump())) {
+      return 1;
+    }
+    return print_ticket_result(
+        call(client, "PATCH", path, json{{"status", sub == "resolve" ? "resolved" : "closed"}}.dump()), a);
+  }
+  return usage_error("unknown tickets subcommand \"" + sub + "\"");
 }
 
 int silence_cmd(const Args& a, HttpClient& client) {
@@ -417,7 +498,8 @@ int main(int argc, char** argv) {
     const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
     if (sub == "list") return tickets_list(a, client);
     if (sub == "show") return tickets_show(a, client);
-    return usage_error("unknown tickets subcommand \"" + sub + "\", expected list or show");
+    if (sub.empty()) return usage_error("tickets needs a subcommand: list, show, create, assign, ack, note, resolve, close");
+    return ticket_change(a, client);
   }
   return usage_error("unknown command \"" + cmd + "\"");
 }

@@ -53,7 +53,7 @@ Reply http(const std::string& method, const std::string& url, const std::string&
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-  if (method == "POST") {
+  if (method == "POST" || method == "PATCH" || method == "PUT") {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   }
@@ -567,6 +567,62 @@ tests:
   EXPECT_NE(explained.find("decision: pending"), std::string::npos) << explained;
   EXPECT_NE(explained.find("threshold 1/3 within 10m"), std::string::npos) << explained;
   fs::remove_all(dir);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Tickets, ManualTicketsLifecycleAndChangeWindows) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string ctl = std::string(TICKETCTL_BIN) + " --server " + d.url("");
+  // A change in progress silences the hosts it names and collects their alerts.
+  auto [crc, created] = run(ctl + " tickets create --type change --title 'Swap disks' --label 'hosts=db01,db02' --json");
+  ASSERT_EQ(crc, 0) << created;
+  const std::string change = json::parse(created)["key"];
+  EXPECT_EQ(change, "CHG-000001");
+  EXPECT_EQ(run(ctl + " tickets status " + change + " in_progress").first, 0);
+  EXPECT_EQ(d.post(kDisk).status, 202);  // db01
+  EXPECT_EQ(d.tickets("?type=incident")["tickets"].size(), 0u);
+  json chg = http("GET", d.url("/api/v1/tickets/" + change)).j();
+  EXPECT_EQ(chg["suppressed_count"], 1);
+  EXPECT_EQ(run(ctl + " tickets close " + change).first, 1);  // in_progress -> closed is not allowed
+  Reply conflict = http("PATCH", d.url("/api/v1/tickets/" + change), R"({"status":"closed"})");
+  EXPECT_EQ(conflict.status, 409);
+  EXPECT_EQ(conflict.j()["error"]["code"], "conflict");
+  EXPECT_EQ(run(ctl + " tickets resolve " + change + " --note 'disks swapped'").first, 0);
+  EXPECT_EQ(d.post(kDisk).status, 202);  // the change is over: a real incident now
+  json inc = d.tickets("?type=incident")["tickets"];
+  ASSERT_EQ(inc.size(), 1u);
+  const std::string key = inc[0]["key"];
+
+  // Work the incident: assign, acknowledge, note, resolve, close.
+  EXPECT_EQ(run(ctl + " tickets assign " + key + " alice").first, 0);
+  EXPECT_EQ(http("GET", d.url("/api/v1/tickets/" + key)).j()["status"], "assigned");
+  EXPECT_EQ(run(ctl + " tickets ack " + key).first, 0);
+  json acked = http("GET", d.url("/api/v1/tickets/" + key)).j();
+  EXPECT_EQ(acked["status"], "in_progress");
+  EXPECT_FALSE(acked["acknowledged_at"].is_null());
+  EXPECT_EQ(run(ctl + " tickets note " + key + " replaced the disk").first, 0);
+  Reply patched = http("PATCH", d.url("/api/v1/tickets/" + key), R"({"impact":"low","urgency":"low"})");
+  EXPECT_EQ(patched.status, 200);
+  EXPECT_EQ(patched.j()["priority"], "P5");
+  EXPECT_EQ(run(ctl + " tickets resolve " + key).first, 0);
+  EXPECT_EQ(run(ctl + " tickets close " + key).first, 0);
+  json closed = http("GET", d.url("/api/v1/tickets/" + key)).j();
+  EXPECT_EQ(closed["status"], "closed");
+  json tl = http("GET", d.url("/api/v1/tickets/" + key + "/timeline")).j()["timeline"];
+  std::string kinds;
+  for (const auto& e : tl) kinds += e["kind"].get<std::string>() + " ";
+  EXPECT_EQ(kinds, "created assignment status acknowledged note priority status status ") << tl.dump();
+  // After close, the same alert opens a new ticket.
+  EXPECT_EQ(d.post(kDisk).status, 202);
+  EXPECT_EQ(d.tickets("?type=incident&status=new")["tickets"].size(), 1u);
+
+  EXPECT_EQ(http("POST", d.url("/api/v1/tickets"), R"({"type":"incident"})").status, 400);
+  EXPECT_EQ(http("PATCH", d.url("/api/v1/tickets/INC-999999"), R"({"status":"resolved"})").status, 404);
+  EXPECT_EQ(http("PATCH", d.url("/api/v1/tickets/" + key), R"({"title":"x"})").status, 400);
 }
 
 }  // namespace

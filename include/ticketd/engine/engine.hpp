@@ -66,6 +66,21 @@ class Engine {
   // What process() would do with `event`, without changing this engine.
   Explanation explain(const Event& event, TimePoint now) const;
 
+  // Commands from humans (API, ticketctl). `actor` goes on the timeline.
+  // A ticket the engine no longer holds (resolved long ago) is passed in as
+  // `stored`, read from the store by the caller.
+  // Creates a manual ticket: {"type","title","description","impact","urgency",
+  // "category","team","assignee","labels"}; title is required.
+  Result<Actions> create_ticket(const nlohmann::json& body, const std::string& actor, TimePoint now);
+  // Changes status / assignee / team / impact / urgency. An invalid status
+  // transition is a conflict.
+  Result<Actions> patch_ticket(const std::string& key, const nlohmann::json& patch, const std::string& actor,
+                               TimePoint now, const std::optional<Ticket>& stored);
+  Result<Actions> acknowledge(const std::string& key, const std::string& actor, TimePoint now,
+                              const std::optional<Ticket>& stored);
+  Result<Actions> add_note(const std::string& key, const std::string& text, const std::string& actor, TimePoint now,
+                           const std::optional<Ticket>& stored);
+
   Result<Actions> add_silence(Silence silence, TimePoint now);
   Result<Actions> expire_silence(const std::string& id, TimePoint now);
   std::vector<Silence> silences() const;
@@ -140,6 +155,10 @@ class Engine {
   std::string next_key(TicketType type);
   Ticket* ticket(const std::string& key);
   void forget_group(const std::string& id);
+  // The engine's copy of a ticket, adopting `stored` when it has none.
+  Result<Ticket*> held(const std::string& key, const std::optional<Ticket>& stored);
+  // A human resolved, closed or cancelled the ticket: its alerts end too.
+  void end_alerts_of(const Ticket& t, TimePoint now);
 
   std::shared_ptr<const rules::RuleSet> rules_;
   std::unordered_map<std::string, Alert> alerts_;
