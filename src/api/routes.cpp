@@ -341,10 +341,17 @@ void Router::ticket_command(const HttpRequest& req, const std::string& key, cons
           r = eng.add_note(key, body["text"].get<std::string>(), actor, now, stored);
         }
         if (!r) return r.error();
+        for (auto& a : eng.flush_updates()) r->push_back(std::move(a));  // batch mode defers updates
         json result;
+        std::string wanted = key;
         for (auto& a : *r) {
-          if (const auto* o = std::get_if<engine::TicketOpened>(&a)) result = ticket_to_json(o->ticket);
-          if (const auto* u = std::get_if<engine::TicketUpdated>(&a)) result = ticket_to_json(u->ticket);
+          if (const auto* o = std::get_if<engine::TicketOpened>(&a); o && (wanted.empty() || o->ticket.key == wanted)) {
+            wanted = o->ticket.key;
+            result = ticket_to_json(o->ticket);
+          }
+          if (const auto* u = std::get_if<engine::TicketUpdated>(&a); u && u->ticket.key == wanted) {
+            result = ticket_to_json(u->ticket);
+          }
           out.push_back(std::move(a));
         }
         return result;

@@ -15,6 +15,7 @@ Pipeline::Pipeline(engine::Engine engine, store::Store& store, const Clock& cloc
 Pipeline::~Pipeline() { stop(); }
 
 void Pipeline::start() {
+  engine_.set_batch_mode(true);
   open_tickets_ = engine_.open_ticket_count();
   worker_ = std::thread([this] { run(); });
 }
@@ -129,22 +130,21 @@ void Pipeline::process(std::deque<Submission>& batch, bool force_snapshot) {
   auto take = [&](engine::Actions&& a) {
     for (auto& x : a) actions.push_back(std::move(x));
   };
+  // Timers fire once per batch (a batch spans milliseconds), not per event:
+  // a tick walks the whole correlation state.
+  take(engine_.tick(clock_.now()));
   for (Submission& s : batch) {
     if (s.command) {
-      const TimePoint now = clock_.now();
-      take(engine_.tick(now));
-      replies.push_back(s.command(engine_, now, actions));
+      replies.push_back(s.command(engine_, clock_.now(), actions));
       continue;
     }
     for (const Event& e : s.events) {
-      const TimePoint now = clock_.now();
-      take(engine_.tick(now));
-      take(engine_.process(e, now));
+      take(engine_.process(e, clock_.now()));
       ++events;
     }
   }
+  take(engine_.flush_updates());
   const TimePoint now = clock_.now();
-  take(engine_.tick(now));
   if (engine_.dirty() && (force_snapshot || now - last_snapshot_ >= kSnapshotEvery)) {
     actions.push_back(engine::StateSnapshot{engine_.snapshot()});
   }

@@ -200,8 +200,35 @@ void Engine::note(Context& cx, const std::string& key, TimePoint now, std::strin
 
 void Engine::update(Ticket& t, TimePoint now, Context& cx) {
   t.updated_at = std::max(t.updated_at, now);
-  cx.out.emplace_back(TicketUpdated{t});
   dirty_ = true;
+  if (batch_mode_) {
+    changed_tickets_.insert(t.key);
+  } else {
+    cx.out.emplace_back(TicketUpdated{t});
+  }
+}
+
+Actions Engine::flush_updates() {
+  Actions out;
+  for (const auto& key : changed_tickets_) {
+    if (const Ticket* t = ticket(key)) {
+      out.emplace_back(TicketUpdated{*t});
+    } else if (auto gone = forgotten_.find(key); gone != forgotten_.end()) {
+      out.emplace_back(TicketUpdated{std::move(gone->second)});
+    }
+  }
+  changed_tickets_.clear();
+  forgotten_.clear();
+  return out;
+}
+
+void Engine::erase_ticket(const std::string& key) {
+  auto it = tickets_.find(key);
+  if (it == tickets_.end()) return;
+  // A change not yet reported must survive the ticket leaving the engine.
+  if (changed_tickets_.count(key)) forgotten_[key] = std::move(it->second);
+  tickets_.erase(it);
+  changes_.erase(std::remove(changes_.begin(), changes_.end(), key), changes_.end());
 }
 
 std::string Engine::fingerprint_of(const rules::Rule& rule, const Event& event,
@@ -534,7 +561,7 @@ void Engine::forget_group(const std::string& id) {
   if (it == groups_.end()) return;
   if (!it->second.ticket_key.empty()) {
     auto t = tickets_.find(it->second.ticket_key);
-    if (t != tickets_.end() && !is_open(t->second.status)) tickets_.erase(t);
+    if (t != tickets_.end() && !is_open(t->second.status)) erase_ticket(t->first);
   }
   groups_.erase(it);
 }
@@ -871,7 +898,7 @@ Actions Engine::tick(TimePoint now) {
         auto a = alerts_.find(fp);
         if (a != alerts_.end() && a->second.phase != Alert::Phase::kFiring && a->second.group == g.id) alerts_.erase(a);
       }
-      if (auto t = tickets_.find(g.ticket_key); t != tickets_.end() && !is_open(t->second.status)) tickets_.erase(t);
+      if (auto t = tickets_.find(g.ticket_key); t != tickets_.end() && !is_open(t->second.status)) erase_ticket(g.ticket_key);
       it = groups_.erase(it);
       dirty_ = true;
     } else {
@@ -1151,7 +1178,7 @@ Result<Actions> Engine::patch_ticket(const std::string& key, const nlohmann::jso
         ++it;
       }
     }
-    tickets_.erase(key);
+    erase_ticket(key);
   }
   return std::move(cx.out);
 }
@@ -1188,7 +1215,7 @@ Result<Actions> Engine::add_note(const std::string& key, const std::string& text
   if (!is_open(t.status) && !std::any_of(groups_.begin(), groups_.end(), [&](const auto& kv) {
         return kv.second.ticket_key == key;
       })) {
-    tickets_.erase(key);  // adopted only for this note
+    erase_ticket(key);  // adopted only for this note
   }
   return std::move(cx.out);
 }

@@ -520,5 +520,22 @@ TEST(Correlation, ReloadKeepsUnchangedRulesState) {
   EXPECT_EQ(h.send(ev("h", "y")), Decision::kPending);   // b changed: counting starts again
 }
 
+TEST(Correlation, BatchModeReportsEachChangedTicketOnceEvenIfItLeft) {
+  Harness h("rules:\n  - {name: err, match: {severity: \">=error\"}}\n");
+  h.engine_.set_batch_mode(true);
+  Actions a = h.engine_.process(ev("h1", "boom"), h.clock.now());
+  const std::string key = std::get<TicketOpened>(a[0]).ticket.key;
+  for (int i = 0; i < 3; ++i) a = h.engine_.process(ev("h1", "boom"), h.clock.now());
+  for (const Action& x : a) EXPECT_FALSE(std::holds_alternative<TicketUpdated>(x));
+  auto closed = h.engine_.patch_ticket(key, {{"status", "cancelled"}}, "user:x", h.clock.now(), std::nullopt);
+  ASSERT_TRUE(closed);
+  Actions flushed = h.engine_.flush_updates();
+  ASSERT_EQ(flushed.size(), 1u);
+  const Ticket& t = std::get<TicketUpdated>(flushed[0]).ticket;
+  EXPECT_EQ(t.event_count, 4);
+  EXPECT_EQ(t.status, TicketStatus::kCancelled);
+  EXPECT_TRUE(h.engine_.flush_updates().empty());
+}
+
 }  // namespace
 }  // namespace ticketd::engine

@@ -85,6 +85,12 @@ class Engine {
   Result<Actions> expire_silence(const std::string& id, TimePoint now);
   std::vector<Silence> silences() const;
 
+  // Batch mode (the daemon's pipeline): ticket changes are not reported per
+  // call but collected, and flush_updates() reports each changed ticket once.
+  // Off by default: every call then reports its own TicketUpdated actions.
+  void set_batch_mode(bool on) { batch_mode_ = on; }
+  Actions flush_updates();
+
   // Correlation state as JSON, and whether it changed since clear_dirty().
   nlohmann::json snapshot() const;
   bool dirty() const { return dirty_; }
@@ -155,6 +161,7 @@ class Engine {
   std::string next_key(TicketType type);
   Ticket* ticket(const std::string& key);
   void forget_group(const std::string& id);
+  void erase_ticket(const std::string& key);
   // The engine's copy of a ticket, adopting `stored` when it has none.
   Result<Ticket*> held(const std::string& key, const std::optional<Ticket>& stored);
   // A human resolved, closed or cancelled the ticket: its alerts end too.
@@ -175,6 +182,9 @@ class Engine {
   int64_t last_silence_ = 0;
   std::unordered_map<std::string, uint64_t> hits_;
   bool dirty_ = false;
+  bool batch_mode_ = false;
+  std::set<std::string> changed_tickets_;  // batch mode: to report in flush_updates()
+  std::map<std::string, Ticket> forgotten_;  // changed, then erased before the flush
 };
 
 }  // namespace ticketd::engine
