@@ -475,6 +475,7 @@ HttpResponse Router::metrics() {
   for (const auto& [name, hits] : deps_.pipeline.rule_hits()) {
     out += "ticketd_rule_hits_total{rule=\"" + escape_label(name) + "\"} " + std::to_string(hits) + "\n";
   }
+  if (deps_.extra_metrics) out += deps_.extra_metrics();
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = std::move(out);

@@ -28,6 +28,8 @@ struct RouterDeps {
   std::string version;
   // Reloads the rules directory; on failure the diagnostics, old set kept.
   std::function<Result<size_t>(std::vector<std::string>* diagnostics)> reload_rules;
+  // More Prometheus text for /metrics (the inputs' counters).
+  std::function<std::string()> extra_metrics;
 };
 
 class Router {

@@ -20,9 +20,10 @@ struct Section {
   std::vector<std::string> keys;
 };
 
-const std::vector<std::string> kTopKeys = {"listen", "rules_dir", "store", "queue", "http", "api", "log"};
+const std::vector<std::string> kTopKeys = {"listen", "rules_dir", "store", "queue", "http", "syslog", "api", "log"};
 const std::vector<Section> kSections = {
-    {"listen", {"http"}},
+    {"listen", {"http", "syslog_udp", "syslog_tcp", "syslog_tls"}},
+    {"syslog", {"max_message_bytes", "max_connections", "idle_timeout", "tls_cert", "tls_key"}},
     {"store", {"kind", "path", "event_retention", "busy_timeout"}},
     {"queue", {"capacity", "batch_max"}},
     {"http", {"max_body_bytes", "read_timeout", "max_connections"}},
@@ -158,6 +159,38 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   } while (0)
   if (auto n = child(root, "listen", "http")) TRY_ASSIGN(c.http_listen, scalar(n, "listen.http"));
   if (auto n = root["rules_dir"]) TRY_ASSIGN(c.rules_dir, scalar(n, "rules_dir"));
+  for (auto [key, target] : {std::pair<const char*, std::string*>{"syslog_udp", &c.syslog_udp_listen},
+                             {"syslog_tcp", &c.syslog_tcp_listen},
+                             {"syslog_tls", &c.syslog_tls_listen}}) {
+    auto n = child(root, "listen", key);
+    if (!n) continue;
+    if (n.IsNull()) {
+      target->clear();
+      continue;
+    }
+    TRY_ASSIGN(*target, scalar(n, std::string("listen.") + key));
+    if (*target == "off" || *target == "false") target->clear();
+    if (!target->empty()) {
+      std::string h;
+      uint16_t p = 0;
+      if (Status st = split_host_port(*target, h, p); !st) return Status::invalid_argument(where(n) + st.message());
+    }
+  }
+  if (auto n = child(root, "syslog", "max_message_bytes")) {
+    std::string text;
+    TRY_ASSIGN(text, scalar(n, "syslog.max_message_bytes"));
+    auto size = parse_size(text);
+    if (!size) return Status::invalid_argument(where(n) + "\"syslog.max_message_bytes\": " + size.error().message());
+    if (*size < 480) return Status::invalid_argument(where(n) + "\"syslog.max_message_bytes\" must be at least 480 (RFC 5424)");
+    c.syslog_max_message_bytes = *size;
+  }
+  if (auto n = child(root, "syslog", "max_connections")) TRY_ASSIGN(c.syslog_max_connections, count(n, "syslog.max_connections", 1));
+  if (auto n = child(root, "syslog", "idle_timeout")) TRY_ASSIGN(c.syslog_idle_timeout, duration(n, "syslog.idle_timeout"));
+  if (auto n = child(root, "syslog", "tls_cert")) TRY_ASSIGN(c.syslog_tls_cert, scalar(n, "syslog.tls_cert"));
+  if (auto n = child(root, "syslog", "tls_key")) TRY_ASSIGN(c.syslog_tls_key, scalar(n, "syslog.tls_key"));
+  if (c.syslog_tls_cert.empty() != c.syslog_tls_key.empty()) {
+    return Status::invalid_argument("syslog TLS needs both syslog.tls_cert and syslog.tls_key");
+  }
   if (auto n = child(root, "store", "kind")) {
     std::string kind;
     TRY_ASSIGN(kind, scalar(n, "store.kind"));
@@ -274,6 +307,8 @@ Result<Config> load_config_from_string(const std::string& text, const std::strin
     }
     c.rules_dir = resolve(base_dir, c.rules_dir);
     c.store_path = resolve(base_dir, c.store_path);
+    c.syslog_tls_cert = resolve(base_dir, c.syslog_tls_cert);
+    c.syslog_tls_key = resolve(base_dir, c.syslog_tls_key);
   } catch (const YAML::Exception& e) {
     return Status::invalid_argument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
                                     std::to_string(e.mark.column + 1) + ": " + e.msg);

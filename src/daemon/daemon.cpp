@@ -14,6 +14,7 @@
 #include "api/http_server.hpp"
 #include "api/routes.hpp"
 #include "daemon/pipeline.hpp"
+#include "ingest/syslog/syslog_listener.hpp"
 #include "ticketd/rules/rule_set.hpp"
 
 namespace ticketd::daemon {
@@ -102,7 +103,62 @@ int run(const Config& config, const std::string& version) {
   };
 
   boost::asio::io_context io;
-  api::Router router({pipeline, **store, clock, config.tokens, version, reload});
+
+  // Inputs hand events to the pipeline and never see rules or stores.
+  std::vector<std::unique_ptr<ingest::SyslogListener>> listeners;
+  auto add_syslog = [&](ingest::SyslogListenerOptions::Kind kind, const std::string& address) -> Status {
+    if (address.empty()) return Status::ok();
+    ingest::SyslogListenerOptions o;
+    o.kind = kind;
+    if (Status s = split_host_port(address, o.host, o.port); !s) return s;
+    o.max_message_bytes = config.syslog_max_message_bytes;
+    o.max_connections = config.syslog_max_connections;
+    o.idle_timeout = config.syslog_idle_timeout;
+    o.tls_cert_file = config.syslog_tls_cert;
+    o.tls_key_file = config.syslog_tls_key;
+    auto l = std::make_unique<ingest::SyslogListener>(
+        io, o, [&pipeline](std::vector<Event>& events) { return pipeline.try_submit(std::move(events), nullptr); },
+        clock);
+    if (Status s = l->start(); !s) return s;
+    spdlog::info("syslog: listening on {} {}:{}", ingest::syslog_kind_name(kind), o.host, l->bound_port());
+    listeners.push_back(std::move(l));
+    return Status::ok();
+  };
+  for (auto [kind, address] : {std::pair{ingest::SyslogListenerOptions::Kind::kUdp, config.syslog_udp_listen},
+                               std::pair{ingest::SyslogListenerOptions::Kind::kTcp, config.syslog_tcp_listen},
+                               std::pair{ingest::SyslogListenerOptions::Kind::kTls,
+                                         config.syslog_tls_cert.empty() ? std::string() : config.syslog_tls_listen}}) {
+    if (Status s = add_syslog(kind, address); !s) {
+      spdlog::critical("{}", s.message());
+      pipeline.stop();
+      return 1;
+    }
+  }
+  auto input_metrics = [&listeners]() {
+    std::string out;
+    auto family = [&](const char* name, const char* help, const char* type, auto get) {
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+      for (const auto& l : listeners) {
+        out += std::string(name) + "{transport=\"" + ingest::syslog_kind_name(l->options().kind) + "\"} " +
+               std::to_string(get(l->stats())) + "\n";
+      }
+    };
+    using S = ingest::SyslogStats;
+    family("ticketd_syslog_received_total", "Syslog messages received.", "counter", [](const S& s) { return s.received.load(); });
+    family("ticketd_syslog_parsed_total", "Syslog messages parsed.", "counter", [](const S& s) { return s.parsed.load(); });
+    family("ticketd_syslog_malformed_total", "Syslog messages kept raw because they did not parse.", "counter",
+           [](const S& s) { return s.malformed.load(); });
+    family("ticketd_syslog_dropped_total", "Syslog messages dropped (UDP, queue full).", "counter",
+           [](const S& s) { return s.dropped.load(); });
+    family("ticketd_syslog_truncated_total", "Syslog messages cut at max_message_bytes.", "counter",
+           [](const S& s) { return s.truncated.load(); });
+    family("ticketd_syslog_bytes_total", "Syslog bytes received.", "counter", [](const S& s) { return s.bytes.load(); });
+    family("ticketd_syslog_connections", "Open syslog connections.", "gauge", [](const S& s) { return s.connections.load(); });
+    family("ticketd_syslog_connections_refused_total", "Connections refused (limit, TLS handshake).", "counter",
+           [](const S& s) { return s.connections_refused.load(); });
+    return out;
+  };
+  api::Router router({pipeline, **store, clock, config.tokens, version, reload, input_metrics});
   api::HttpServerOptions http_opts;
   if (Status s = split_host_port(config.http_listen, http_opts.host, http_opts.port); !s) {
     spdlog::critical("{}", s.message());
@@ -135,6 +191,7 @@ int run(const Config& config, const std::string& version) {
         spdlog::info("{}: stopping: no new connections, draining the queue", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         notify_systemd("STOPPING=1");
         http.stop();
+        for (auto& l : listeners) l->stop();
         pipeline.stop();  // processes and commits everything queued
         // Let the answers to drained requests go out, then stop.
         shutdown_timer.expires_after(std::chrono::milliseconds(300));

@@ -29,7 +29,7 @@ void Pipeline::stop() {
   if (worker_.joinable()) worker_.join();
 }
 
-Status Pipeline::try_submit(std::vector<Event> events, Done done) {
+Status Pipeline::try_submit(std::vector<Event>&& events, Done done) {
   const size_t n = events.size();
   {
     std::lock_guard lock(mu_);

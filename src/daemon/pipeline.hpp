@@ -58,10 +58,10 @@ class Pipeline {
   // engine state, then joins.
   void stop();
 
-  // Queues the events; `done` runs on the worker thread once they are durable
-  // (ok) or failed. Returns unavailable (and never calls `done`) when full or
-  // stopping.
-  Status try_submit(std::vector<Event> events, Done done);
+  // Queues the events; `done` (may be empty) runs on the worker thread once
+  // they are durable (ok) or failed. Returns unavailable when full or
+  // stopping, and then leaves `events` untouched and never calls `done`.
+  Status try_submit(std::vector<Event>&& events, Done done);
   // Queues a command; `reply` runs on the worker after its actions commit.
   Status try_command(Command command, Reply reply);
   // Swaps the rule set between two batches.

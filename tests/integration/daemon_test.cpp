@@ -107,7 +107,9 @@ class Daemon {
     fs::create_directories(dir_ / "rules");
     write_rules(kRules);
     port_ = free_port();
-    std::ofstream(dir_ / "ticketd.yaml") << "listen: { http: \"127.0.0.1:" << port_ << "\" }\n"
+    syslog_port_ = free_port();
+    std::ofstream(dir_ / "ticketd.yaml") << "listen: { http: \"127.0.0.1:" << port_ << "\", syslog_udp: \"127.0.0.1:"
+                                         << syslog_port_ << "\", syslog_tcp: \"127.0.0.1:" << syslog_port_ << "\" }\n"
                                          << "rules_dir: rules\nstore: { path: var/ticketd.db }\n"
                                          << "http: { max_body_bytes: 64KiB }\n"
                                          << extra_config;
@@ -120,6 +122,8 @@ class Daemon {
   void write_rules(const std::string& text) { std::ofstream(dir_ / "rules" / "rules.yaml") << text; }
   std::string config() const { return (dir_ / "ticketd.yaml").string(); }
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  uint16_t syslog_port() const { return syslog_port_; }
+  const fs::path& dir() const { return dir_; }
   std::string log() const {
     std::ifstream in(dir_ / "ticketd.log");
     std::stringstream ss;
@@ -171,6 +175,7 @@ class Daemon {
  private:
   fs::path dir_;
   uint16_t port_ = 0;
+  uint16_t syslog_port_ = 0;
   pid_t pid_ = -1;
   int exit_code_ = -1;
 };

@@ -25,6 +25,15 @@ struct ApiToken {
 struct Config {
   std::string path;                       // the file it was loaded from
   std::string http_listen = "127.0.0.1:8080";
+  // Syslog listeners; empty = off. TLS starts only with a certificate and key.
+  std::string syslog_udp_listen = "127.0.0.1:5514";
+  std::string syslog_tcp_listen = "127.0.0.1:5514";
+  std::string syslog_tls_listen = "127.0.0.1:6514";
+  size_t syslog_max_message_bytes = 64 * 1024;
+  size_t syslog_max_connections = 1000;
+  Duration syslog_idle_timeout = std::chrono::minutes(10);
+  std::string syslog_tls_cert;
+  std::string syslog_tls_key;
   std::string rules_dir = "rules";
   std::string store_path = "var/ticketd.db";
   Duration event_retention = std::chrono::hours(24 * 7);
