@@ -18,6 +18,9 @@ packages=(
   libsystemd-dev               # sd_notify
   curl                         # real HTTP client used by integration tests
   bsdutils                     # logger(1), used by syslog integration tests
+  rsyslog rsyslog-openssl      # a real syslog forwarder (TCP and TLS) in integration tests
+  openssl                      # test certificates for the TLS listener
+  clang                        # libFuzzer targets run by make test
 )
 
 missing=()

@@ -1,184 +1,9 @@
-// Starts the real ticketd binary on a free loopback port and drives it with a
-// real HTTP client (libcurl) and the real ticketctl.
-#include <arpa/inet.h>
-#include <curl/curl.h>
-#include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <fcntl.h>
-
-#include <atomic>
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <thread>
-
-#include <nlohmann/json.hpp>
-
-extern char** environ;
+// Integration tests of the daemon and ticketctl through their real interfaces.
+#include "harness.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
-using nlohmann::json;
-
-struct Reply {
-  long status = 0;
-  std::string body;
-  json j() const { return json::parse(body, nullptr, false); }
-};
-
-size_t collect(char* p, size_t s, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(p, s * n);
-  return s * n;
-}
-
-Reply http(const std::string& method, const std::string& url, const std::string& body = "",
-           const std::string& content_type = "application/json", const std::string& token = "") {
-  Reply r;
-  CURL* c = curl_easy_init();
-  curl_slist* headers = nullptr;
-  if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
-  if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-  if (method == "POST" || method == "PATCH" || method == "PUT") {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  }
-  if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(c);
-  return r;
-}
-
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-// Runs a command, returns {exit code, stdout+stderr}.
-std::pair<int, std::string> run(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int rc = ::pclose(p);
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
-}
-
-const char* kRules = R"(
-rules:
-  - name: disk-full
-    match: { message: '~(?i)no space left on (?P<dev>\S+)' }
-    ticket: { team: storage, impact: high, urgency: high, title: "Disk {{ dev }} full on {{ host }}" }
-    fingerprint: "{{ host }}/{{ dev }}"
-  - name: any-error
-    match: { severity: ">=error" }
-    ticket: { team: oncall, title: "{{ app }} error on {{ host }}" }
-    fingerprint: "{{ host }}/{{ app }}"
-)";
-
-class Daemon {
- public:
-  explicit Daemon(std::string extra_config = "") {
-    dir_ = fs::temp_directory_path() / ("ticketd-it-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "rules");
-    write_rules(kRules);
-    port_ = free_port();
-    syslog_port_ = free_port();
-    std::ofstream(dir_ / "ticketd.yaml") << "listen: { http: \"127.0.0.1:" << port_ << "\", syslog_udp: \"127.0.0.1:"
-                                         << syslog_port_ << "\", syslog_tcp: \"127.0.0.1:" << syslog_port_ << "\" }\n"
-                                         << "rules_dir: rules\nstore: { path: var/ticketd.db }\n"
-                                         << "http: { max_body_bytes: 64KiB }\n"
-                                         << extra_config;
-  }
-  ~Daemon() {
-    stop();
-    fs::remove_all(dir_);
-  }
-
-  void write_rules(const std::string& text) { std::ofstream(dir_ / "rules" / "rules.yaml") << text; }
-  std::string config() const { return (dir_ / "ticketd.yaml").string(); }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-  uint16_t syslog_port() const { return syslog_port_; }
-  const fs::path& dir() const { return dir_; }
-  std::string log() const {
-    std::ifstream in(dir_ / "ticketd.log");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
-  // Starts ticketd and waits until /healthz answers; false if it exited.
-  bool start() {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    const std::string logfile = (dir_ / "ticketd.log").string();
-    posix_spawn_file_actions_addopen(&fa, 1, logfile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    std::string cfg = config();
-    char* argv[] = {const_cast<char*>(TICKETD_BIN), const_cast<char*>("--config"), cfg.data(), nullptr};
-    int rc = posix_spawn(&pid_, TICKETD_BIN, &fa, nullptr, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) return false;
-    for (int i = 0; i < 200; ++i) {
-      int status;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        pid_ = -1;
-        return false;
-      }
-      if (http("GET", url("/healthz")).status == 200) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-
-  // SIGTERM and wait; returns the exit code.
-  int stop() {
-    if (pid_ <= 0) return exit_code_;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return exit_code_;
-  }
-  void signal(int sig) { ::kill(pid_, sig); }
-  int exit_code() const { return exit_code_; }
-
-  Reply post(const std::string& body) { return http("POST", url("/api/v1/events"), body); }
-  json tickets(const std::string& query = "") { return http("GET", url("/api/v1/tickets" + query)).j(); }
-
- private:
-  fs::path dir_;
-  uint16_t port_ = 0;
-  uint16_t syslog_port_ = 0;
-  pid_t pid_ = -1;
-  int exit_code_ = -1;
-};
+using namespace ticketd_test;
 
 const std::string kDisk = R"({"host":"db01","severity":"error","message":"write failed: No space left on sda1"})";
 
@@ -405,6 +230,8 @@ TEST(Ticketctl, CheckRulesPrintsFileLineColumnAndFails) {
 
 namespace {
 
+using namespace ticketd_test;
+
 const char* kWindowRules = R"(
 rules:
   - name: ssh
@@ -577,6 +404,8 @@ tests:
 }  // namespace
 
 namespace {
+
+using namespace ticketd_test;
 
 TEST(Tickets, ManualTicketsLifecycleAndChangeWindows) {
   Daemon d;

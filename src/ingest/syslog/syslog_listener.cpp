@@ -9,6 +9,7 @@
 #include <boost/beast/ssl.hpp>
 #include <cerrno>
 #include <deque>
+#include <filesystem>
 #include <optional>
 
 #include "ticketd/ingest/syslog_framer.hpp"
@@ -273,6 +274,12 @@ Status SyslogListener::start() {
     return Status::ok();
   }
   if (o.kind == SyslogListenerOptions::Kind::kTls) {
+    for (const auto& f : {o.tls_cert_file, o.tls_key_file}) {
+      std::error_code fec;
+      if (!std::filesystem::is_regular_file(f, fec)) {
+        return Status::invalid_argument(impl_->where() + ": cannot read " + f + ": no such file");
+      }
+    }
     auto& ctx = impl_->tls;
     ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                     ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);

@@ -356,6 +356,7 @@ bool parse_5424(std::string_view s, Event& e, std::string* error) {
       static_cast<unsigned char>(s[2]) == 0xBF) {
     s.remove_prefix(3);
   }
+  skip_spaces(s);  // rsyslog's %msg% keeps the space that followed the tag
   e.message = to_utf8(s);
   return true;
 }
