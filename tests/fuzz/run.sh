@@ -11,13 +11,34 @@ out=${FUZZ_BUILD_DIR:-$root/build/fuzz}
 mkdir -p "$out"
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$root/include" -I"$root/src")
-bin="$out/event_json_fuzz"
-srcs=("$here/event_json_fuzz.cpp" "$root/src/api/http_types.cpp" "$root/src/core/event.cpp"
-      "$root/src/core/time.cpp" "$root/src/core/status.cpp")
-if [ ! -x "$bin" ] || [ -n "$(find "${srcs[@]}" "$root/include" -newer "$bin" 2>/dev/null | head -1)" ]; then
-  clang++ "${flags[@]}" "${srcs[@]}" -o "$bin"
-fi
-work="$out/corpus-event_json"
-mkdir -p "$work"
-"$bin" -max_total_time="$seconds" -max_len=65536 -timeout=5 -rss_limit_mb=1024 \
-  -print_final_stats=1 "$work" "$here/corpus/event_json"
+core=("$root/src/core/event.cpp" "$root/src/core/time.cpp" "$root/src/core/status.cpp")
+
+# build NAME SOURCES...: rebuilds when a source or a header is newer.
+build() {
+  local name=$1; shift
+  local bin="$out/$name"
+  if [ ! -x "$bin" ] || [ -n "$(find "$@" "$root/include" -newer "$bin" 2>/dev/null | head -1)" ]; then
+    clang++ "${flags[@]}" "$@" -o "$bin"
+  fi
+}
+build event_json_fuzz "$here/event_json_fuzz.cpp" "$root/src/api/http_types.cpp" "${core[@]}"
+build syslog_fuzz "$here/syslog_fuzz.cpp" "$root/src/ingest/syslog/syslog_parser.cpp" \
+  "$root/src/ingest/syslog/syslog_framer.cpp" "${core[@]}"
+
+status=0
+for target in event_json syslog; do
+  work="$out/corpus-$target"
+  log="$out/$target.log"
+  mkdir -p "$work"
+  echo "== $target (${seconds}s)"
+  # Crash reproducers land in $out (artifact_prefix); a crash fails the run.
+  if "$out/${target}_fuzz" -max_total_time="$seconds" -max_len=65536 -timeout=5 -rss_limit_mb=1024 \
+      -artifact_prefix="$out/$target-" -print_final_stats=1 "$work" "$here/corpus/$target" >"$log" 2>&1; then
+    grep -E '^(stat::number_of_executed_units|stat::new_units_added|Done)' "$log" || true
+  else
+    echo "FAILED: $target fuzzer found a problem; reproducer in $out/$target-*"
+    tail -40 "$log"
+    status=1
+  fi
+done
+exit $status
