@@ -239,6 +239,7 @@ HttpResponse Router::list_tickets(const HttpRequest& req) {
     if (!q.priority) return error_response(400, "invalid_argument", "unknown priority \"" + v + "\", expected P1..P5");
   }
   q.team = param("team");
+  q.text = param("q");
   q.cursor = param("cursor");
   if (auto v = param("limit"); !v.empty()) {
     try {

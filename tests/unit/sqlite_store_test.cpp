@@ -136,6 +136,14 @@ TEST_F(SqliteStoreTest, FiltersAndPagination) {
   ASSERT_EQ(keys.size(), 7u);
   EXPECT_EQ(keys.front(), "INC-000007");  // newest first
   EXPECT_EQ(keys.back(), "INC-000001");
+  q = {};
+  q.text = "T3";
+  ASSERT_EQ(store_->list_tickets(q)->tickets.size(), 1u);  // case-insensitive, title "t3"
+  q.text = "inc-000005 t5";
+  ASSERT_EQ(store_->list_tickets(q)->tickets.size(), 1u);
+  q.text = "t5 nope";
+  EXPECT_EQ(store_->list_tickets(q)->tickets.size(), 0u);
+  q = {};
   q.cursor = "banana";
   EXPECT_EQ(store_->list_tickets(q).error().code(), StatusCode::kInvalidArgument);
 }

@@ -23,6 +23,7 @@ struct TicketQuery {
   std::optional<TicketType> type;
   std::optional<Priority> priority;
   std::string team;    // empty = any
+  std::string text;    // q=: words that must all appear in title, description, key or fingerprint
   int limit = 100;     // 1..1000
   std::string cursor;  // opaque, from the previous page's next_cursor
 };

@@ -362,6 +362,12 @@ class SqliteStore final : public Store {
                         " FROM tickets WHERE id < ?1"
                         " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR type = ?3)"
                         " AND (?4 IS NULL OR priority = ?4) AND (?5 IS NULL OR team = ?5)"
+                        " AND (?7 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' ' || fingerprint"
+                        " || ' ' || labels), lower(?7)) > 0)"
+                        " AND (?8 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' ' || fingerprint"
+                        " || ' ' || labels), lower(?8)) > 0)"
+                        " AND (?9 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' ' || fingerprint"
+                        " || ' ' || labels), lower(?9)) > 0)"
                         " ORDER BY id DESC LIMIT ?6");
     if (!s.ok()) return Status::io_error(s.error());
     s.bind(1, cursor);
@@ -370,6 +376,23 @@ class SqliteStore final : public Store {
     if (q.priority) s.bind(4, static_cast<int64_t>(*q.priority)); else s.bind_null(4);
     if (!q.team.empty()) s.bind(5, q.team); else s.bind_null(5);
     s.bind(6, static_cast<int64_t>(limit) + 1);
+    // Up to three words, each of which must appear (case-insensitive).
+    std::vector<std::string> words;
+    {
+      std::string w;
+      for (char c : q.text + " ") {
+        if (c == ' ') {
+          if (!w.empty()) words.push_back(std::move(w));
+          w.clear();
+        } else {
+          w += c;
+        }
+      }
+    }
+    if (words.size() > 3) return Status::invalid_argument("q: at most 3 words");
+    for (int i = 0; i < 3; ++i) {
+      if (static_cast<size_t>(i) < words.size()) s.bind(7 + i, words[static_cast<size_t>(i)]); else s.bind_null(7 + i);
+    }
     TicketPage page;
     int64_t last_id = 0;
     int rc;
