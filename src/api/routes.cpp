@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/pipeline.hpp"
+#include "ticketd/ingest/webhook_parsers.hpp"
 
 namespace ticketd::api {
 namespace {
@@ -112,6 +113,12 @@ void Router::handle(HttpRequest req, Respond respond) {
       if (auto deny = authorize(req, daemon::Role::kIngest)) return respond(*deny);
       return post_events(req, std::move(respond));
     }
+    if (p == "/api/v1/webhooks/alertmanager" || p == "/api/v1/webhooks/grafana" || p == "/v2/enqueue") {
+      if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
+      if (auto deny = authorize(req, daemon::Role::kIngest)) return respond(*deny);
+      if (p == "/v2/enqueue") return post_pagerduty(req, std::move(respond));
+      return post_webhook(req, p.substr(p.rfind('/') + 1), std::move(respond));
+    }
     const std::string tickets = "/api/v1/tickets";
     if (p == "/api/v1/rules") {
       if (req.method != "GET") return respond(error_response(405, "method_not_allowed", "use GET"));
@@ -210,13 +217,70 @@ void Router::post_events(const HttpRequest& req, Respond respond) {
     return respond(std::move(r));
   }
   const size_t n = events.size();
-  Status s = deps_.pipeline.try_submit(std::move(events), [respond, n](const Status& st) {
+  submit_events(std::move(events), {{"status", "accepted"}, {"accepted", n}}, std::move(respond));
+}
+
+void Router::submit_events(std::vector<Event> events, json accepted, Respond respond) {
+  Status s = deps_.pipeline.try_submit(std::move(events), [respond, accepted](const Status& st) {
     if (st) {
-      respond(json_response(202, {{"status", "accepted"}, {"accepted", n}}));
+      respond(json_response(202, accepted));
     } else {
       respond(from_status(st));
     }
   });
+  if (!s) respond(from_status(s));
+}
+
+void Router::post_webhook(const HttpRequest& req, const std::string& kind, Respond respond) {
+  if (!is_json_content_type(req.header("content-type"))) {
+    return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+  }
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) return respond(error_response(400, "invalid_json", "request body is not valid JSON"));
+  auto events = kind == "grafana" ? ingest::parse_grafana(body, deps_.clock.now())
+                                  : ingest::parse_alertmanager(body, deps_.clock.now());
+  if (!events) return respond(error_response(422, "invalid_payload", events.error().message()));
+  const size_t n = events->size();
+  submit_events(std::move(events).value(), {{"status", "accepted"}, {"accepted", n}}, std::move(respond));
+}
+
+void Router::post_pagerduty(const HttpRequest& req, Respond respond) {
+  // PagerDuty clients expect its error shape; ours is there too.
+  auto pd_error = [](int status, const std::string& code, const std::string& message) {
+    return json_response(status, {{"status", "invalid event"},
+                                  {"message", message},
+                                  {"errors", {message}},
+                                  {"error", {{"code", code}, {"message", message}}}});
+  };
+  if (!is_json_content_type(req.header("content-type"))) {
+    return respond(pd_error(415, "unsupported_media_type", "Content-Type must be application/json"));
+  }
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) return respond(pd_error(400, "invalid_json", "request body is not valid JSON"));
+  auto pd = ingest::parse_pagerduty(body, deps_.clock.now());
+  if (!pd) return respond(pd_error(400, "invalid_event", pd.error().message()));
+  json ok = {{"status", "success"}, {"message", "Event processed"}, {"dedup_key", pd->dedup_key}};
+  if (pd->action == "trigger") {
+    std::vector<Event> events;
+    events.push_back(std::move(pd->event));
+    return submit_events(std::move(events), ok, std::move(respond));
+  }
+  Status s = deps_.pipeline.try_command(
+      [key = pd->dedup_key, action = pd->action](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
+        std::string ticket;
+        auto r = eng.alert_command(key, action, "pagerduty", now, &ticket);
+        if (!r) return r.error();
+        for (auto& a : *r) out.push_back(std::move(a));
+        for (auto& a : eng.flush_updates()) out.push_back(std::move(a));
+        return json{{"ticket", ticket}};
+      },
+      [respond, ok](Result<json> r) {
+        if (r) {
+          respond(json_response(202, ok));
+        } else {
+          respond(from_status(r.error()));
+        }
+      });
   if (!s) respond(from_status(s));
 }
 

@@ -39,6 +39,11 @@ class Router {
 
  private:
   void post_events(const HttpRequest& req, Respond respond);
+  // Alertmanager / Grafana webhooks: all alerts of a payload, durable before 202.
+  void post_webhook(const HttpRequest& req, const std::string& kind, Respond respond);
+  void post_pagerduty(const HttpRequest& req, Respond respond);
+  // Queues events; answers `accepted` (JSON) once durable.
+  void submit_events(std::vector<Event> events, nlohmann::json accepted, Respond respond);
   HttpResponse list_tickets(const HttpRequest& req);
   HttpResponse get_ticket(const std::string& key);
   HttpResponse get_timeline(const std::string& key);

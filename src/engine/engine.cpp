@@ -238,6 +238,18 @@ std::string Engine::fingerprint_of(const rules::Rule& rule, const Event& event,
     if (name == "rule") return rule.name;
     return event.field(name);
   };
+  if (!rule.fingerprint) {
+    // Senders that identify their alerts: PagerDuty's dedup_key is the
+    // fingerprint; Alertmanager's and Grafana's alert fingerprint too.
+    if (event.source == "pagerduty") {
+      if (auto k = event.labels.find("dedup_key"); k != event.labels.end() && !k->second.empty()) return k->second;
+    }
+    if (event.source == "alertmanager" || event.source == "grafana") {
+      if (auto k = event.labels.find("fingerprint"); k != event.labels.end() && !k->second.empty()) {
+        return rule.name + "/" + k->second;
+      }
+    }
+  }
   std::string fp = rule.fingerprint ? rule.fingerprint->render(vars) : rule.name + "/" + event.host;
   return fp.empty() ? rule.name : fp;
 }
@@ -1218,6 +1230,27 @@ Result<Actions> Engine::add_note(const std::string& key, const std::string& text
     erase_ticket(key);  // adopted only for this note
   }
   return std::move(cx.out);
+}
+
+Result<Actions> Engine::alert_command(const std::string& fingerprint, const std::string& action,
+                                      const std::string& actor, TimePoint now, std::string* ticket_key) {
+  auto a = alerts_.find(fingerprint);
+  if (a == alerts_.end()) return Actions{};
+  auto g = groups_.find(a->second.group);
+  const std::string key = g == groups_.end() ? std::string() : g->second.ticket_key;
+  if (ticket_key) *ticket_key = key;
+  if (action == "resolve") {
+    Context cx;
+    resolve_alert(fingerprint, now, actor + " resolve", cx, nullptr);
+    return std::move(cx.out);
+  }
+  if (action == "acknowledge") {
+    if (key.empty()) return Actions{};
+    Ticket* t = ticket(key);
+    if (!t || t->acknowledged_at || !is_open(t->status)) return Actions{};
+    return acknowledge(key, actor, now, std::nullopt);
+  }
+  return Status::invalid_argument("unknown alert command \"" + action + "\"");
 }
 
 // ---- silences ----

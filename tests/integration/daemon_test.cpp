@@ -460,3 +460,61 @@ TEST(Tickets, ManualTicketsLifecycleAndChangeWindows) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace ticketd_test;
+
+TEST(Webhooks, AlertmanagerAndPagerDutyEndToEnd) {
+  Daemon d;
+  d.write_rules(R"(
+rules:
+  - name: prometheus
+    match: { source: alertmanager }
+    ticket: { title: "{{ labels.alertname }} on {{ host }}", team: "{{ labels.team | default('oncall') }}" }
+  - name: pagerduty
+    match: { source: pagerduty }
+    ticket: { title: "{{ message }}" }
+)");
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string firing = R"({"version":"4","status":"firing","receiver":"t","groupLabels":{},"commonLabels":{},
+    "commonAnnotations":{},"externalURL":"http://am","groupKey":"k","alerts":[
+    {"status":"firing","labels":{"alertname":"NodeDown","instance":"db01:9100"},"annotations":{"summary":"down"},
+     "startsAt":"2026-11-28T14:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"f1"},
+    {"status":"firing","labels":{"alertname":"DiskFull","instance":"db01:9100","team":"storage"},"annotations":{},
+     "startsAt":"2026-11-28T14:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"f2"}]})";
+  Reply r = http("POST", d.url("/api/v1/webhooks/alertmanager"), firing);
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(r.j()["accepted"], 2);
+  EXPECT_EQ(d.tickets("?status=new")["tickets"].size(), 2u);
+  EXPECT_EQ(d.tickets("?team=storage")["tickets"][0]["title"], "DiskFull on db01");
+  // Alertmanager repeats the group; then resolves one alert.
+  ASSERT_EQ(http("POST", d.url("/api/v1/webhooks/alertmanager"), firing).status, 202);
+  std::string resolved = firing;
+  resolved.replace(resolved.find("\"status\":\"firing\",\"labels\":{\"alertname\":\"NodeDown\""), 17, "\"status\":\"resolved\"");
+  ASSERT_EQ(http("POST", d.url("/api/v1/webhooks/alertmanager"), resolved).status, 202);
+  EXPECT_EQ(d.tickets("?status=resolved")["tickets"].size(), 1u);
+  EXPECT_EQ(d.tickets("?status=resolved")["tickets"][0]["title"], "NodeDown on db01");
+  EXPECT_EQ(http("POST", d.url("/api/v1/webhooks/alertmanager"), R"({"alerts":"x"})").status, 422);
+
+  // PagerDuty Events API v2: trigger, acknowledge, resolve by dedup_key.
+  Reply t = http("POST", d.url("/v2/enqueue"),
+                 R"({"routing_key":"r","event_action":"trigger","dedup_key":"pd-1","payload":{"summary":"API latency high","source":"api1","severity":"error"}})");
+  ASSERT_EQ(t.status, 202) << t.body;
+  EXPECT_EQ(t.j()["status"], "success");
+  EXPECT_EQ(t.j()["dedup_key"], "pd-1");
+  json pd = d.tickets("?q=latency")["tickets"];
+  ASSERT_EQ(pd.size(), 1u);
+  EXPECT_EQ(pd[0]["fingerprint"], "pd-1");
+  ASSERT_EQ(http("POST", d.url("/v2/enqueue"), R"({"routing_key":"r","event_action":"acknowledge","dedup_key":"pd-1"})").status, 202);
+  json acked = http("GET", d.url("/api/v1/tickets/" + pd[0]["key"].get<std::string>())).j();
+  EXPECT_EQ(acked["status"], "in_progress");
+  EXPECT_EQ(acked["acknowledged_by"], "pagerduty");
+  ASSERT_EQ(http("POST", d.url("/v2/enqueue"), R"({"routing_key":"r","event_action":"resolve","dedup_key":"pd-1"})").status, 202);
+  EXPECT_EQ(http("GET", d.url("/api/v1/tickets/" + pd[0]["key"].get<std::string>())).j()["status"], "resolved");
+  Reply bad = http("POST", d.url("/v2/enqueue"), R"({"event_action":"trigger","payload":{}})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.j()["status"], "invalid event");
+}
+
+}  // namespace

@@ -81,6 +81,12 @@ class Engine {
   Result<Actions> add_note(const std::string& key, const std::string& text, const std::string& actor, TimePoint now,
                            const std::optional<Ticket>& stored);
 
+  // Acknowledges or resolves the ticket holding the alert `fingerprint`
+  // (PagerDuty acknowledge / resolve by dedup_key). Not found is not an error:
+  // the answer says whether a ticket was touched.
+  Result<Actions> alert_command(const std::string& fingerprint, const std::string& action, const std::string& actor,
+                                TimePoint now, std::string* ticket_key);
+
   Result<Actions> add_silence(Silence silence, TimePoint now);
   Result<Actions> expire_silence(const std::string& id, TimePoint now);
   std::vector<Silence> silences() const;
