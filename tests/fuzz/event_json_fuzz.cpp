@@ -1,5 +1,6 @@
-// libFuzzer target: bytes as an HTTP request target and as a JSON body of
-// POST /api/v1/events. Must never crash, hang or leak, whatever arrives.
+// libFuzzer target: bytes as an HTTP request target and as the JSON body of
+// POST /api/v1/events and the webhooks (Alertmanager, Grafana, PagerDuty).
+// Must never crash, hang or leak, whatever arrives.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "api/http_types.hpp"
 #include "ticketd/core/event.hpp"
+#include "ticketd/ingest/webhook_parsers.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
@@ -17,6 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) return 0;
+  (void)ticketd::ingest::parse_alertmanager(j, ticketd::TimePoint{});
+  (void)ticketd::ingest::parse_grafana(j, ticketd::TimePoint{});
+  (void)ticketd::ingest::parse_pagerduty(j, ticketd::TimePoint{});
   auto one = [](const nlohmann::json& item) {
     auto e = ticketd::event_from_json(item, ticketd::TimePoint{});
     if (e) {

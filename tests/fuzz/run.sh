@@ -17,11 +17,14 @@ core=("$root/src/core/event.cpp" "$root/src/core/time.cpp" "$root/src/core/statu
 build() {
   local name=$1; shift
   local bin="$out/$name"
-  if [ ! -x "$bin" ] || [ -n "$(find "$@" "$root/include" -newer "$bin" 2>/dev/null | head -1)" ]; then
+  local srcs=()
+  for a in "$@"; do [ -f "$a" ] && srcs+=("$a"); done
+  if [ ! -x "$bin" ] || [ -n "$(find "${srcs[@]}" "$root/include" -newer "$bin" 2>/dev/null | head -1)" ]; then
     clang++ "${flags[@]}" "$@" -o "$bin"
   fi
 }
-build event_json_fuzz "$here/event_json_fuzz.cpp" "$root/src/api/http_types.cpp" "${core[@]}"
+build event_json_fuzz "$here/event_json_fuzz.cpp" "$root/src/api/http_types.cpp" \
+  "$root/src/ingest/webhook/webhook_parsers.cpp" "${core[@]}" -lcrypto
 build syslog_fuzz "$here/syslog_fuzz.cpp" "$root/src/ingest/syslog/syslog_parser.cpp" \
   "$root/src/ingest/syslog/syslog_framer.cpp" "${core[@]}"
 
