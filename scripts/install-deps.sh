@@ -21,6 +21,7 @@ packages=(
   rsyslog rsyslog-openssl      # a real syslog forwarder (TCP and TLS) in integration tests
   openssl                      # test certificates for the TLS listener
   clang                        # libFuzzer targets run by make test
+  prometheus-alertmanager      # a real Alertmanager sending webhooks in integration tests
 )
 
 missing=()

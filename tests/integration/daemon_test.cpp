@@ -518,3 +518,68 @@ rules:
 }
 
 }  // namespace
+
+namespace {
+
+using namespace ticketd_test;
+
+TEST(Webhooks, RealAlertmanagerFiresAndResolves) {
+  if (run("command -v prometheus-alertmanager").first != 0) GTEST_SKIP() << "prometheus-alertmanager is not installed";
+  Daemon d;
+  d.write_rules(R"(
+rules:
+  - name: prometheus
+    match: { source: alertmanager, severity: ">=warning" }
+    ticket: { title: "{{ labels.alertname }} on {{ host }}: {{ message }}" }
+)");
+  ASSERT_TRUE(d.start()) << d.log();
+  const uint16_t am_port = free_port();
+  const fs::path work = d.dir() / "alertmanager";
+  fs::create_directories(work);
+  std::ofstream(work / "am.yml") << "route:\n  receiver: ticketd\n  group_by: [alertname]\n  group_wait: 1s\n"
+                                    "  group_interval: 1s\n  repeat_interval: 1h\n"
+                                    "receivers:\n  - name: ticketd\n    webhook_configs:\n"
+                                    "      - url: " << d.url("/api/v1/webhooks/alertmanager") << "\n"
+                                    "        send_resolved: true\n";
+  const std::string cmd = "prometheus-alertmanager --config.file=" + (work / "am.yml").string() +
+                          " --storage.path=" + work.string() + " --web.listen-address=127.0.0.1:" +
+                          std::to_string(am_port) + " --cluster.listen-address= > " + (work / "am.log").string() +
+                          " 2>&1 & echo $!";
+  auto [src, pid_text] = run(cmd);
+  ASSERT_EQ(src, 0);
+  const pid_t am = static_cast<pid_t>(std::stol(pid_text));
+  const std::string am_url = "http://127.0.0.1:" + std::to_string(am_port);
+  bool up = false;
+  for (int i = 0; i < 100 && !up; ++i) {
+    up = http("GET", am_url + "/-/ready").status == 200;
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(up) << "alertmanager did not start";
+  const std::string alert = R"([{"labels":{"alertname":"NodeDown","instance":"db07:9100","severity":"critical"},
+                               "annotations":{"summary":"db07 is not answering"}}])";
+  ASSERT_EQ(http("POST", am_url + "/api/v2/alerts", alert).status, 200);
+  json list;
+  for (int i = 0; i < 100 && list.empty(); ++i) {
+    list = d.tickets()["tickets"];
+    if (list.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(list.size(), 1u) << d.log();
+  EXPECT_EQ(list[0]["title"], "NodeDown on db07: db07 is not answering");
+  EXPECT_EQ(list[0]["priority"], "P2");
+
+  // Ending the alert makes Alertmanager send "resolved".
+  const std::string ended = R"([{"labels":{"alertname":"NodeDown","instance":"db07:9100","severity":"critical"},
+                               "annotations":{"summary":"db07 is not answering"},"endsAt":"2000-01-01T00:00:00Z"}])";
+  ASSERT_EQ(http("POST", am_url + "/api/v2/alerts", ended).status, 200);
+  std::string status;
+  for (int i = 0; i < 150 && status != "resolved"; ++i) {
+    status = d.tickets()["tickets"][0]["status"];
+    if (status != "resolved") std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ::kill(am, SIGTERM);
+  ::waitpid(am, nullptr, WNOHANG);
+  EXPECT_EQ(status, "resolved") << d.log();
+  EXPECT_EQ(d.tickets()["tickets"].size(), 1u);
+}
+
+}  // namespace
