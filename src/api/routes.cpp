@@ -1,5 +1,7 @@
 #include "api/routes.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -72,6 +74,33 @@ std::string escape_label(const std::string& v) {
 
 }  // namespace
 
+std::optional<HttpResponse> Router::verify_signature(const HttpRequest& req, const std::string& endpoint) const {
+  for (const daemon::WebhookSignature& sig : deps_.signatures) {
+    if (sig.endpoint != endpoint) continue;
+    std::string lower_header = sig.header;
+    for (auto& c : lower_header) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string given = req.header(lower_header);
+    if (given.rfind("sha256=", 0) == 0) given = given.substr(7);
+    for (auto& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), sig.secret.data(), static_cast<int>(sig.secret.size()),
+         reinterpret_cast<const unsigned char*>(req.body.data()), req.body.size(), digest, &len);
+    static const char* hex = "0123456789abcdef";
+    std::string expected;
+    for (unsigned int i = 0; i < len; ++i) {
+      expected += hex[digest[i] >> 4];
+      expected += hex[digest[i] & 15];
+    }
+    if (given.empty() || !same_secret(expected, given)) {
+      spdlog::warn("api: {} from {}: missing or invalid {} signature", req.path, req.peer, sig.header);
+      return error_response(401, "invalid_signature",
+                            "missing or invalid HMAC-SHA256 signature in header " + sig.header);
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<HttpResponse> Router::authorize(const HttpRequest& req, daemon::Role needed, std::string* who) const {
   if (who) *who = "anonymous";
   if (deps_.tokens.empty()) return std::nullopt;
@@ -111,11 +140,14 @@ void Router::handle(HttpRequest req, Respond respond) {
     if (p == "/api/v1/events") {
       if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
       if (auto deny = authorize(req, daemon::Role::kIngest)) return respond(*deny);
+      if (auto deny = verify_signature(req, "events")) return respond(*deny);
       return post_events(req, std::move(respond));
     }
     if (p == "/api/v1/webhooks/alertmanager" || p == "/api/v1/webhooks/grafana" || p == "/v2/enqueue") {
       if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
       if (auto deny = authorize(req, daemon::Role::kIngest)) return respond(*deny);
+      const std::string endpoint = p == "/v2/enqueue" ? "pagerduty" : p.substr(p.rfind('/') + 1);
+      if (auto deny = verify_signature(req, endpoint)) return respond(*deny);
       if (p == "/v2/enqueue") return post_pagerduty(req, std::move(respond));
       return post_webhook(req, p.substr(p.rfind('/') + 1), std::move(respond));
     }

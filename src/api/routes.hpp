@@ -28,6 +28,7 @@ struct RouterDeps {
   std::string version;
   // Reloads the rules directory; on failure the diagnostics, old set kept.
   std::function<Result<size_t>(std::vector<std::string>* diagnostics)> reload_rules;
+  std::vector<daemon::WebhookSignature> signatures;
   // More Prometheus text for /metrics (the inputs' counters).
   std::function<std::string()> extra_metrics;
 };
@@ -62,6 +63,9 @@ class Router {
                       int ok_status, Respond respond);
   HttpResponse metrics();
   // Empty when allowed; otherwise the 401/403 answer.
+  // With an HMAC secret configured for `endpoint`, the 401 answer when the
+  // signature header is missing or wrong.
+  std::optional<HttpResponse> verify_signature(const HttpRequest& req, const std::string& endpoint) const;
   // `who` receives the token's name ("anonymous" without tokens).
   std::optional<HttpResponse> authorize(const HttpRequest& req, daemon::Role needed, std::string* who = nullptr) const;
 

@@ -20,7 +20,7 @@ struct Section {
   std::vector<std::string> keys;
 };
 
-const std::vector<std::string> kTopKeys = {"listen", "rules_dir", "store", "queue", "http", "syslog", "api", "log"};
+const std::vector<std::string> kTopKeys = {"listen", "rules_dir", "store", "queue", "http", "syslog", "api", "webhooks", "log"};
 const std::vector<Section> kSections = {
     {"listen", {"http", "syslog_udp", "syslog_tcp", "syslog_tls"}},
     {"syslog", {"max_message_bytes", "max_connections", "idle_timeout", "tls_cert", "tls_key"}},
@@ -80,6 +80,54 @@ std::string trim(std::string s) {
   return s;
 }
 
+// A secret from `<prefix>` (inline), `<prefix>_file` or `<prefix>_env`.
+Result<std::string> load_secret(const YAML::Node& n, const std::string& prefix, const std::string& base_dir,
+                                const std::string& what) {
+  if (n[prefix + "_file"]) {
+    const std::string file = resolve(base_dir, n[prefix + "_file"].as<std::string>());
+    std::ifstream in(file);
+    if (!in) return Status::invalid_argument(what + ": cannot read " + prefix + "_file " + file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return trim(ss.str());
+  }
+  if (n[prefix + "_env"]) {
+    const std::string var = n[prefix + "_env"].as<std::string>();
+    const char* v = std::getenv(var.c_str());
+    if (!v || !*v) return Status::invalid_argument(what + ": environment variable " + var + " is not set");
+    return trim(v);
+  }
+  if (n[prefix]) return n[prefix].as<std::string>();
+  return std::string();
+}
+
+Status load_webhooks(const YAML::Node& n, const std::string& base_dir, Config& c) {
+  if (!n.IsMap()) return Status::invalid_argument(where(n) + "\"webhooks\" must be a mapping of endpoint: {hmac_secret…}");
+  const std::vector<std::string> endpoints = {"events", "alertmanager", "grafana", "pagerduty"};
+  const std::vector<std::string> keys = {"hmac_secret", "hmac_secret_file", "hmac_secret_env", "hmac_header"};
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string ep = it->first.as<std::string>();
+    if (std::find(endpoints.begin(), endpoints.end(), ep) == endpoints.end()) return unknown(it->first, "webhooks.", endpoints);
+    if (!it->second.IsMap()) return Status::invalid_argument(where(it->second) + "\"webhooks." + ep + "\" must be a mapping");
+    for (auto k = it->second.begin(); k != it->second.end(); ++k) {
+      if (std::find(keys.begin(), keys.end(), k->first.as<std::string>()) == keys.end()) {
+        return unknown(k->first, "webhooks." + ep + ".", keys);
+      }
+    }
+    WebhookSignature sig;
+    sig.endpoint = ep;
+    auto secret = load_secret(it->second, "hmac_secret", base_dir, "webhooks." + ep);
+    if (!secret) return secret.error();
+    sig.secret = *secret;
+    if (sig.secret.size() < 16) {
+      return Status::invalid_argument(where(it->second) + "webhooks." + ep + ": the HMAC secret must be at least 16 characters");
+    }
+    if (it->second["hmac_header"]) sig.header = it->second["hmac_header"].as<std::string>();
+    c.signatures.push_back(std::move(sig));
+  }
+  return Status::ok();
+}
+
 Status load_tokens(const YAML::Node& list, const std::string& base_dir, Config& c) {
   if (!list.IsSequence()) return Status::invalid_argument(where(list) + "\"api.tokens\" must be a list");
   const std::vector<std::string> keys = {"name", "role", "token", "token_file", "token_env"};
@@ -102,23 +150,9 @@ Status load_tokens(const YAML::Node& list, const std::string& base_dir, Config& 
       return Status::invalid_argument(where(t) + "api token \"" + tok.name + "\": role is \"" + role +
                                       "\", expected ingest, read, write or admin");
     }
-    if (t["token_file"]) {
-      const std::string file = resolve(base_dir, t["token_file"].as<std::string>());
-      std::ifstream in(file);
-      if (!in) return Status::invalid_argument("api token \"" + tok.name + "\": cannot read token_file " + file);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      tok.token = trim(ss.str());
-    } else if (t["token_env"]) {
-      const std::string var = t["token_env"].as<std::string>();
-      const char* v = std::getenv(var.c_str());
-      if (!v || !*v) {
-        return Status::invalid_argument("api token \"" + tok.name + "\": environment variable " + var + " is not set");
-      }
-      tok.token = trim(v);
-    } else if (t["token"]) {
-      tok.token = t["token"].as<std::string>();
-    }
+    auto secret = load_secret(t, "token", base_dir, "api token \"" + tok.name + "\"");
+    if (!secret) return secret.error();
+    tok.token = *secret;
     if (tok.token.size() < 16) {
       return Status::invalid_argument(where(t) + "api token \"" + tok.name +
                                       "\": the secret must be at least 16 characters (set token_file, token_env or token)");
@@ -222,6 +256,9 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
 #undef TRY_ASSIGN
   if (auto n = child(root, "api", "tokens")) {
     if (Status s = load_tokens(n, base_dir, c); !s) return s;
+  }
+  if (auto n = root["webhooks"]) {
+    if (Status s = load_webhooks(n, base_dir, c); !s) return s;
   }
   std::string host;
   uint16_t port = 0;

@@ -158,7 +158,7 @@ int run(const Config& config, const std::string& version) {
            [](const S& s) { return s.connections_refused.load(); });
     return out;
   };
-  api::Router router({pipeline, **store, clock, config.tokens, version, reload, input_metrics});
+  api::Router router({pipeline, **store, clock, config.tokens, version, reload, config.signatures, input_metrics});
   api::HttpServerOptions http_opts;
   if (Status s = split_host_port(config.http_listen, http_opts.host, http_opts.port); !s) {
     spdlog::critical("{}", s.message());

@@ -583,3 +583,34 @@ rules:
 }
 
 }  // namespace
+
+namespace {
+
+using namespace ticketd_test;
+
+TEST(Webhooks, HmacSignaturesPerEndpoint) {
+  Daemon d("webhooks:\n  events: { hmac_secret: \"s3cr3t-0123456789abcdef\" }\n"
+           "  pagerduty: { hmac_secret: \"another-0123456789abcdef\", hmac_header: X-Hub-Signature-256 }\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string body = R"({"host":"db01","severity":"error","message":"write failed: No space left on sda1"})";
+  std::ofstream(d.dir() / "body.json") << body;
+  auto [rc, digest] = run("openssl dgst -sha256 -hmac 's3cr3t-0123456789abcdef' -r " + (d.dir() / "body.json").string());
+  ASSERT_EQ(rc, 0) << digest;
+  digest = digest.substr(0, 64);
+  auto post = [&](const std::string& header) {
+    return run("curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' " + header +
+               " --data-binary @" + (d.dir() / "body.json").string() + " " + d.url("/api/v1/events"))
+        .second;
+  };
+  EXPECT_EQ(post(""), "401");
+  EXPECT_EQ(post("-H 'X-Signature-256: sha256=" + std::string(64, '0') + "'"), "401");
+  EXPECT_EQ(post("-H 'X-Signature-256: sha256=" + digest + "'"), "202");
+  EXPECT_EQ(post("-H 'X-Signature-256: " + digest + "'"), "202");  // bare hex works too
+  EXPECT_EQ(d.tickets()["tickets"][0]["event_count"], 2);
+  // Endpoints without a secret are unaffected; the pagerduty one needs its own header.
+  EXPECT_EQ(http("POST", d.url("/v2/enqueue"), R"({"event_action":"resolve","dedup_key":"x"})").status, 401);
+  EXPECT_EQ(http("POST", d.url("/api/v1/webhooks/alertmanager"), R"({"alerts":[]})").status, 422);
+  EXPECT_EQ(d.log().find("s3cr3t"), std::string::npos) << "a secret was logged";
+}
+
+}  // namespace

@@ -90,6 +90,19 @@ TEST(Config, TokenProblems) {
             "/etc/ticketd/ticketd.yaml: api token \"a\": environment variable TICKETD_SURELY_UNSET is not set");
 }
 
+TEST(Config, WebhookSignatures) {
+  auto c = load_config_from_string("webhooks:\n  grafana: { hmac_secret: 0123456789abcdefXYZ, hmac_header: X-Grafana-Alerting-Signature }\n",
+                                   "/x/t.yaml");
+  ASSERT_TRUE(c) << c.error().message();
+  ASSERT_EQ(c->signatures.size(), 1u);
+  EXPECT_EQ(c->signatures[0].endpoint, "grafana");
+  EXPECT_EQ(c->signatures[0].header, "X-Grafana-Alerting-Signature");
+  EXPECT_EQ(error_of("webhooks: { grafna: { hmac_secret: 0123456789abcdefXYZ } }"),
+            "/etc/ticketd/ticketd.yaml: line 1: unknown config key \"webhooks.grafna\" (did you mean \"webhooks.grafana\"?)");
+  EXPECT_EQ(error_of("webhooks: { events: { hmac_secret: short } }"),
+            "/etc/ticketd/ticketd.yaml: line 1: webhooks.events: the HMAC secret must be at least 16 characters");
+}
+
 TEST(Config, Sizes) {
   EXPECT_EQ(*parse_size("1048576"), 1048576u);
   EXPECT_EQ(*parse_size("1MiB"), 1048576u);

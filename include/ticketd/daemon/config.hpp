@@ -22,6 +22,13 @@ struct ApiToken {
   Role role = Role::kRead;
 };
 
+// HMAC-SHA256 signature required on one ingest endpoint.
+struct WebhookSignature {
+  std::string endpoint;  // events | alertmanager | grafana | pagerduty
+  std::string secret;    // never logged
+  std::string header = "X-Signature-256";  // value: hex digest, optionally "sha256=" prefixed
+};
+
 struct Config {
   std::string path;                       // the file it was loaded from
   std::string http_listen = "127.0.0.1:8080";
@@ -44,6 +51,7 @@ struct Config {
   size_t http_max_connections = 1024;
   std::string log_level = "info";         // trace|debug|info|warn|error
   std::vector<ApiToken> tokens;
+  std::vector<WebhookSignature> signatures;
 };
 
 Result<Config> load_config(const std::string& path);
