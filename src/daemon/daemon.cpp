@@ -28,15 +28,14 @@ void notify_systemd(const char* state) {
 #endif
 }
 
-// Loads the rule directory, logging every diagnostic; null on any error.
-std::shared_ptr<const rules::RuleSet> load_rule_set(const Config& config) {
+// Loads the rules directory, logging every diagnostic (and collecting them
+// for an API answer); null on any error.
+std::shared_ptr<const rules::RuleSet> load_rule_set(const Config& config, std::vector<std::string>* diagnostics) {
   auto result = rules::load_rules({config.rules_dir});
   for (const auto& d : result.diagnostics) {
-    if (d.level == rules::Diagnostic::Level::kError) {
-      spdlog::error("rules: {}", d.to_string());
-    } else {
-      spdlog::warn("rules: {}", d.to_string());
-    }
+    spdlog::log(d.level == rules::Diagnostic::Level::kError ? spdlog::level::err : spdlog::level::warn, "rules: {}",
+                d.to_string());
+    if (diagnostics) diagnostics->push_back(d.to_string());
   }
   return result.rules;
 }
@@ -56,7 +55,7 @@ int run(const Config& config, const std::string& version) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   spdlog::info("ticketd {} starting (config {})", version, config.path);
 
-  auto rule_set = load_rule_set(config);
+  auto rule_set = load_rule_set(config, nullptr);
   if (!rule_set) {
     spdlog::critical("rules in {} are invalid; refusing to start (check with: ticketctl check-rules {})",
                      config.rules_dir, config.rules_dir);
@@ -87,18 +86,13 @@ int run(const Config& config, const std::string& version) {
   // pipeline (which swaps it between batches). Used by SIGHUP and the API.
   auto reload = [&](std::vector<std::string>* diagnostics) -> Result<size_t> {
     spdlog::info("rules: reloading from {}", config.rules_dir);
-    auto result = rules::load_rules({config.rules_dir});
-    for (const auto& d : result.diagnostics) {
-      spdlog::log(d.level == rules::Diagnostic::Level::kError ? spdlog::level::err : spdlog::level::warn, "rules: {}",
-                  d.to_string());
-      if (diagnostics) diagnostics->push_back(d.to_string());
-    }
-    if (!result.ok()) {
+    auto fresh = load_rule_set(config, diagnostics);
+    if (!fresh) {
       spdlog::error("rules: reload rejected; the previous rule set stays active");
       return Status::invalid_argument("rules in " + config.rules_dir + " are invalid; the previous rule set stays active");
     }
-    const size_t n = result.rules->rules().size();
-    pipeline.reload(std::move(result.rules));
+    const size_t n = fresh->rules().size();
+    pipeline.reload(std::move(fresh));
     return n;
   };
 

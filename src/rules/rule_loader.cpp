@@ -176,7 +176,7 @@ class FileLoader {
     bool has_condition = false;
     if (const YAML::Node n = r["match"]) {
       has_condition = true;
-      load_match(n, rule.condition, true);
+      load_match(n, rule.condition);
     }
     if (const YAML::Node n = r["any"]) {
       has_condition = true;
@@ -185,7 +185,7 @@ class FileLoader {
     if (const YAML::Node n = r["not"]) {
       has_condition = true;
       rule.condition.none.emplace_back();
-      load_match(n, rule.condition.none.back(), false);
+      load_match(n, rule.condition.none.back());
     }
     if (!has_condition) error(r, "rule \"" + rule.name + "\" has no \"match\" (use match: {} to match every event)");
 
@@ -223,11 +223,11 @@ class FileLoader {
       } else {
         for (auto it = n.begin(); it != n.end(); ++it) {
           const std::string k = it->first.as<std::string>();
-          if (k == "match") load_match(it->second, *rule.resolve_when, true);
+          if (k == "match") load_match(it->second, *rule.resolve_when);
           else if (k == "any") load_any(it->second, *rule.resolve_when);
           else if (k == "not") {
             rule.resolve_when->none.emplace_back();
-            load_match(it->second, rule.resolve_when->none.back(), false);
+            load_match(it->second, rule.resolve_when->none.back());
           } else {
             unknown_key(it->first, "resolve_when", {"match", "any", "not"});
           }
@@ -361,7 +361,7 @@ class FileLoader {
         }
       }
     }
-    load_match(n, sel.condition, true, /*allow_rule=*/true);
+    load_match(n, sel.condition, /*allow_rule=*/true);
     return sel;
   }
 
@@ -510,13 +510,12 @@ class FileLoader {
     }
     for (const YAML::Node& alt : n) {
       c.any.emplace_back();
-      load_match(alt, c.any.back(), false);
+      load_match(alt, c.any.back());
     }
   }
 
   // A match block: field: value | [values], plus nested any/not.
-  void load_match(const YAML::Node& n, Condition& c, bool top, bool allow_rule = false) {
-    (void)top;
+  void load_match(const YAML::Node& n, Condition& c, bool allow_rule = false) {
     if (n.IsNull()) return;  // match: {} or match: ~ means every event
     if (!n.IsMap()) {
       error(n, "a match block must be a mapping of field: value");
@@ -531,7 +530,7 @@ class FileLoader {
       }
       if (field == "not") {
         c.none.emplace_back();
-        load_match(v, c.none.back(), false);
+        load_match(v, c.none.back());
         continue;
       }
       if (field == "rule" && allow_rule) continue;  // handled by selector()
