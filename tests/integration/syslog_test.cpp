@@ -181,3 +181,86 @@ TEST(Syslog, RealRsyslogForwardsOverTcpAndTls) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace ticketd_test;
+
+int connect_tcp(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+// True when the daemon closed the connection (read returns 0 or an error).
+bool closed_by_peer(int fd) {
+  char c;
+  return ::recv(fd, &c, 1, 0) <= 0;
+}
+
+TEST(Syslog, ConnectionLimitAndIdleTimeout) {
+  Daemon d("syslog: { max_connections: 2, idle_timeout: 1s }\n");
+  d.write_rules(kSyslogRules);
+  ASSERT_TRUE(d.start()) << d.log();
+  int a = connect_tcp(d.syslog_port());
+  int b = connect_tcp(d.syslog_port());
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  // Let the daemon accept both before the third arrives.
+  for (int i = 0; i < 50 && metric(d, "ticketd_syslog_connections{transport=\"tcp\"}") != "2"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  int c = connect_tcp(d.syslog_port());
+  ASSERT_GE(c, 0);
+  EXPECT_TRUE(closed_by_peer(c));  // over the limit: closed at once
+  EXPECT_EQ(metric(d, "ticketd_syslog_connections_refused_total{transport=\"tcp\"}"), "1");
+  // A live connection still delivers, then idles out after 1 s.
+  const std::string line = "<11>Nov 28 14:03:00 web1 app: over a limited listener\n";
+  ASSERT_EQ(::send(a, line.data(), line.size(), 0), static_cast<ssize_t>(line.size()));
+  EXPECT_TRUE(has_title(wait_for_tickets(d, 1), "app: over a limited listener"));
+  EXPECT_TRUE(closed_by_peer(a));  // idle timeout
+  EXPECT_TRUE(closed_by_peer(b));
+  for (int fd : {a, b, c}) ::close(fd);
+  for (int i = 0; i < 50 && metric(d, "ticketd_syslog_connections{transport=\"tcp\"}") != "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(metric(d, "ticketd_syslog_connections{transport=\"tcp\"}"), "0");
+}
+
+}  // namespace
+
+namespace {
+
+using namespace ticketd_test;
+
+TEST(Syslog, TcpBackpressureLosesNothingWhenTheQueueIsFull) {
+  Daemon d("queue: { capacity: 16, batch_max: 16 }\n");
+  d.write_rules("rules:\n  - {name: all, match: {source: syslog}, action: drop}\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  const int n = 20000;
+  std::string payload;
+  for (int i = 0; i < n; ++i) payload += "<13>Nov 28 14:03:00 h app: line " + std::to_string(i) + "\n";
+  std::ofstream(d.dir() / "lines.txt") << payload;
+  ASSERT_EQ(run("timeout 60 bash -c 'cat " + (d.dir() / "lines.txt").string() + " > /dev/tcp/127.0.0.1/" +
+                std::to_string(d.syslog_port()) + "'").first, 0);
+  std::string processed;
+  for (int i = 0; i < 300 && processed != std::to_string(n); ++i) {
+    processed = metric(d, "ticketd_events_processed_total");
+    if (processed != std::to_string(n)) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(processed, std::to_string(n));
+  EXPECT_EQ(metric(d, "ticketd_syslog_received_total{transport=\"tcp\"}"), std::to_string(n));
+  EXPECT_NE(metric(d, "ticketd_events_rejected_total"), "0");  // the queue was full, the sender waited
+  EXPECT_EQ(metric(d, "ticketd_syslog_dropped_total{transport=\"tcp\"}"), "0");
+}
+
+}  // namespace
