@@ -162,6 +162,13 @@ void Router::handle(HttpRequest req, Respond respond) {
       if (auto deny = authorize(req, daemon::Role::kAdmin)) return respond(*deny);
       return reload_rules(std::move(respond));
     }
+    if (p == "/api/v1/stats") {
+      if (req.method != "GET") return respond(error_response(405, "method_not_allowed", "use GET"));
+      if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
+      auto stats = deps_.store.stats();
+      if (!stats) return respond(from_status(stats.error()));
+      return respond(json_response(200, *stats));
+    }
     if (p == "/api/v1/explain") {
       if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
       if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
@@ -196,6 +203,7 @@ void Router::handle(HttpRequest req, Respond respond) {
         if (sub.empty()) return respond(get_ticket(key));
         if (sub == "timeline") return respond(get_timeline(key));
         if (sub == "events") return respond(get_ticket_events(req, key));
+        if (sub == "similar") return respond(get_similar(key));
       } else if (req.method == "POST" || req.method == "PATCH") {
         std::string who;
         if (auto deny = authorize(req, daemon::Role::kWrite, &who)) return respond(*deny);
@@ -205,7 +213,7 @@ void Router::handle(HttpRequest req, Respond respond) {
           return ticket_command(req, key, sub, who, std::move(respond));
         }
       }
-      if (sub.empty() || sub == "timeline" || sub == "events" || sub == "notes" || sub == "ack") {
+      if (sub.empty() || sub == "timeline" || sub == "events" || sub == "notes" || sub == "ack" || sub == "similar") {
         return respond(error_response(405, "method_not_allowed", req.method + " is not allowed on " + p));
       }
     }
@@ -359,6 +367,15 @@ HttpResponse Router::get_ticket(const std::string& key) {
   if (!t) return from_status(t.error());
   if (!*t) return error_response(404, "not_found", "no ticket " + key);
   return json_response(200, ticket_to_json(**t));
+}
+
+HttpResponse Router::get_similar(const std::string& key) {
+  auto t = deps_.store.get_ticket(key);
+  if (!t) return from_status(t.error());
+  if (!*t) return error_response(404, "not_found", "no ticket " + key);
+  auto similar = deps_.store.similar(**t, 10);
+  if (!similar) return from_status(similar.error());
+  return json_response(200, {{"key", key}, {"similar", *similar}});
 }
 
 HttpResponse Router::get_timeline(const std::string& key) {

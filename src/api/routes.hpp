@@ -48,6 +48,7 @@ class Router {
   HttpResponse list_tickets(const HttpRequest& req);
   HttpResponse get_ticket(const std::string& key);
   HttpResponse get_timeline(const std::string& key);
+  HttpResponse get_similar(const std::string& key);
   HttpResponse get_ticket_events(const HttpRequest& req, const std::string& key);
   // create / patch / notes / ack, run on the engine as commands.
   void ticket_command(const HttpRequest& req, const std::string& key, const std::string& what, const std::string& who,

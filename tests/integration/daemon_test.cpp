@@ -614,3 +614,32 @@ TEST(Webhooks, HmacSignaturesPerEndpoint) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace ticketd_test;
+
+TEST(Tickets, SimilarTicketsAndStats) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string ctl = std::string(TICKETCTL_BIN) + " --server " + d.url("");
+  ASSERT_EQ(d.post(kDisk).status, 202);
+  ASSERT_EQ(run(ctl + " tickets ack INC-000001").first, 0);
+  ASSERT_EQ(run(ctl + " tickets resolve INC-000001 --note 'deleted old WAL files in /var/lib/pg'").first, 0);
+  ASSERT_EQ(d.post(kDisk).status, 202);  // recurrence: a new ticket
+  json similar = http("GET", d.url("/api/v1/tickets/INC-000002/similar")).j();
+  ASSERT_EQ(similar["similar"].size(), 1u) << similar.dump();
+  EXPECT_EQ(similar["similar"][0]["key"], "INC-000001");
+  EXPECT_EQ(similar["similar"][0]["same_fingerprint"], true);
+  EXPECT_EQ(similar["similar"][0]["notes"][0]["text"], "deleted old WAL files in /var/lib/pg");
+  json stats = http("GET", d.url("/api/v1/stats")).j();
+  EXPECT_EQ(stats["tickets_total"], 2);
+  EXPECT_EQ(stats["open_total"], 1);
+  EXPECT_EQ(stats["open_by_priority"]["P1"], 1);
+  EXPECT_TRUE(stats["mtta_seconds"].is_number()) << stats.dump();
+  EXPECT_TRUE(stats["mttr_seconds"].is_number()) << stats.dump();
+  EXPECT_EQ(stats["top_fingerprints"][0]["fingerprint"], "db01/sda1");
+  EXPECT_EQ(stats["top_fingerprints"][0]["tickets"], 2);
+}
+
+}  // namespace

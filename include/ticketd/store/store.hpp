@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ticketd/core/status.hpp"
 #include "ticketd/core/ticket.hpp"
 #include "ticketd/engine/action.hpp"
@@ -57,6 +59,11 @@ class Store {
   virtual Result<std::vector<TimelineEntry>> timeline(const std::string& key) = 0;
   virtual Result<std::vector<StoredEvent>> ticket_events(const std::string& key, int limit) = 0;
   virtual Result<std::vector<engine::Silence>> list_silences() = 0;
+  // Open tickets by priority and team, MTTA/MTTR, top recurring fingerprints.
+  virtual Result<nlohmann::json> stats() = 0;
+  // Resolved or closed tickets like `t` (same fingerprint first, then same
+  // rule), newest first, each with its notes.
+  virtual Result<nlohmann::json> similar(const Ticket& t, int limit) = 0;
   // Deletes events received before `cutoff`; returns how many.
   virtual Result<int64_t> prune_events(TimePoint cutoff) = 0;
 };
