@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/web_page.hpp"
 #include "daemon/pipeline.hpp"
 #include "ticketd/ingest/webhook_parsers.hpp"
 
@@ -132,6 +133,17 @@ void Router::handle(HttpRequest req, Respond respond) {
     if (p == "/healthz" || p == "/readyz") {
       if (req.method != "GET" && req.method != "HEAD") return respond(error_response(405, "method_not_allowed", "use GET"));
       return respond(json_response(200, {{"status", "ok"}, {"version", deps_.version}}));
+    }
+    if (p == "/" || p == "/index.html") {
+      if (req.method != "GET") return respond(error_response(405, "method_not_allowed", "use GET"));
+      // The page itself holds no data; its API calls carry the token.
+      HttpResponse page;
+      page.content_type = "text/html; charset=utf-8";
+      page.body = kWebPage;
+      page.headers.emplace_back("Content-Security-Policy",
+                                "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+      page.headers.emplace_back("X-Content-Type-Options", "nosniff");
+      return respond(std::move(page));
     }
     if (p == "/metrics") {
       if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);

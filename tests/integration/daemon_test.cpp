@@ -643,3 +643,26 @@ TEST(Tickets, SimilarTicketsAndStats) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace ticketd_test;
+
+TEST(WebPage, ServedAndItsScriptParses) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  Reply page = http("GET", d.url("/"));
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<title>ticketd</title>"), std::string::npos);
+  for (const char* endpoint : {"/api/v1/tickets", "/api/v1/silences", "/api/v1/rules", "/api/v1/stats"}) {
+    EXPECT_NE(page.body.find(endpoint), std::string::npos) << endpoint;
+  }
+  if (run("command -v node").first != 0) GTEST_SKIP() << "node is not installed: script not syntax-checked";
+  const size_t start = page.body.find("<script>") + 8;
+  const size_t end = page.body.find("</script>");
+  std::ofstream(d.dir() / "page.js") << page.body.substr(start, end - start);
+  auto [rc, out] = run("node --check " + (d.dir() / "page.js").string());
+  EXPECT_EQ(rc, 0) << out;
+}
+
+}  // namespace
