@@ -22,6 +22,7 @@ packages=(
   openssl                      # test certificates for the TLS listener
   clang                        # libFuzzer targets run by make test
   prometheus-alertmanager      # a real Alertmanager sending webhooks in integration tests
+  chromium                     # headless browser test of the web page
 )
 
 missing=()
