@@ -342,9 +342,15 @@ HttpResponse Router::list_tickets(const HttpRequest& req) {
     auto it = req.query.find(name);
     return it == req.query.end() ? "" : it->second;
   };
-  if (auto v = param("status"); !v.empty()) {
+  if (auto v = param("status"); v == "open") {
+    q.open_only = true;
+  } else if (!v.empty()) {
     q.status = parse_ticket_status(v);
-    if (!q.status) return error_response(400, "invalid_argument", "unknown status \"" + v + "\"");
+    if (!q.status) {
+      return error_response(400, "invalid_argument",
+                            "unknown status \"" + v +
+                                "\", expected open, new, assigned, in_progress, pending, resolved, closed or cancelled");
+    }
   }
   if (auto v = param("type"); !v.empty()) {
     q.type = parse_ticket_type(v);

@@ -160,7 +160,14 @@ Result<Event> event_from_json(const nlohmann::json& j, TimePoint received) {
     e.status = text;
   }
   text.clear();
-  if (Status s = str("time", text); !s) return s;
+  if (auto t = j.find("time"); t != j.end() && t->is_number()) {
+    // Unix time: seconds, or milliseconds when it is that large.
+    const double v = t->get<double>();
+    if (!(v >= 0 && v < 1e15)) return Status::invalid_argument("event: \"time\" is out of range");
+    e.time = from_unix_ms(v >= 1e11 ? static_cast<int64_t>(v) : static_cast<int64_t>(v * 1000));
+  } else if (Status s = str("time", text); !s) {
+    return s;
+  }
   if (!text.empty()) {
     auto t = parse_rfc3339(text);
     if (!t) return Status::invalid_argument("event: \"time\": " + t.error().message());

@@ -63,7 +63,8 @@ TEST(Daemon, BadInputGetsClearErrorsAndTheDaemonKeepsServing) {
   EXPECT_EQ(r.status, 405);
   r = http("GET", d.url("/nope"));
   EXPECT_EQ(r.status, 404);
-  EXPECT_EQ(http("GET", d.url("/api/v1/tickets?status=open")).status, 400);
+  EXPECT_EQ(http("GET", d.url("/api/v1/tickets?status=opened")).status, 400);
+  EXPECT_EQ(http("GET", d.url("/api/v1/tickets?status=open")).status, 200);
   EXPECT_EQ(http("GET", d.url("/api/v1/tickets?limit=0")).status, 400);
 
   // A raw malformed HTTP request, then the daemon still works.

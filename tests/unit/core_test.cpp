@@ -151,6 +151,16 @@ TEST(Event, FromJsonNamesTheBadField) {
   EXPECT_NE(msg(R"({"time":"noon","message":"x"})").find("event: \"time\": time: invalid RFC 3339"), std::string::npos);
 }
 
+TEST(Event, UnixTimesInSecondsOrMilliseconds) {
+  auto s = event_from_json(nlohmann::json::parse(R"({"message":"x","time":1800000000})"), TimePoint{});
+  ASSERT_TRUE(s);
+  EXPECT_EQ(to_unix_ms(s->time), 1'800'000'000'000);
+  auto ms = event_from_json(nlohmann::json::parse(R"({"message":"x","time":1800000000123})"), TimePoint{});
+  ASSERT_TRUE(ms);
+  EXPECT_EQ(to_unix_ms(ms->time), 1'800'000'000'123);
+  EXPECT_FALSE(event_from_json(nlohmann::json::parse(R"({"message":"x","time":-5})"), TimePoint{}));
+}
+
 TEST(Event, JsonRoundTrip) {
   Event e;
   e.host = "sw1";

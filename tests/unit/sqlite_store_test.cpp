@@ -122,6 +122,10 @@ TEST_F(SqliteStoreTest, FiltersAndPagination) {
   q = {};
   q.status = TicketStatus::kResolved;
   EXPECT_EQ(store_->list_tickets(q)->tickets.size(), 0u);
+  ASSERT_TRUE(store_->apply({engine::TicketUpdated{ticket(2, "fp2", TicketStatus::kResolved)}}));
+  q = {};
+  q.open_only = true;
+  EXPECT_EQ(store_->list_tickets(q)->tickets.size(), 6u);
 
   q = {};
   q.limit = 3;

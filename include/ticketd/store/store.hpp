@@ -22,6 +22,7 @@ namespace ticketd::store {
 
 struct TicketQuery {
   std::optional<TicketStatus> status;
+  bool open_only = false;  // status=open: new, assigned, in_progress or pending
   std::optional<TicketType> type;
   std::optional<Priority> priority;
   std::string team;    // empty = any

@@ -443,6 +443,7 @@ class SqliteStore final : public Store {
                         " || ' ' || labels), lower(?8)) > 0)"
                         " AND (?9 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' ' || fingerprint"
                         " || ' ' || labels), lower(?9)) > 0)"
+                        " AND (?10 = 0 OR status NOT IN ('resolved','closed','cancelled'))"
                         " ORDER BY id DESC LIMIT ?6");
     if (!s.ok()) return Status::io_error(s.error());
     s.bind(1, cursor);
@@ -468,6 +469,7 @@ class SqliteStore final : public Store {
     for (int i = 0; i < 3; ++i) {
       if (static_cast<size_t>(i) < words.size()) s.bind(7 + i, words[static_cast<size_t>(i)]); else s.bind_null(7 + i);
     }
+    s.bind(10, static_cast<int64_t>(q.open_only));
     TicketPage page;
     int64_t last_id = 0;
     int rc;
