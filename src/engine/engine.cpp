@@ -153,6 +153,7 @@ void Engine::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
     const rules::Rule* after = rules->find(it->second.rule);
     const bool unchanged = before && after && before->digest == after->digest;
     if (!unchanged && it->second.phase == Alert::Phase::kPending) {
+      unindex(it->second);
       it = alerts_.erase(it);
     } else {
       ++it;
@@ -163,7 +164,7 @@ void Engine::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
     const rules::Rule* after = rules->find(it->second.rule);
     const bool unchanged = before && after && before->digest == after->digest;
     if (!unchanged && it->second.ticket_key.empty() && !it->second.storm) {
-      for (const auto& fp : it->second.alerts) alerts_.erase(fp);
+      for (const auto& fp : it->second.alerts) erase_alert(fp);
       it = groups_.erase(it);
     } else {
       ++it;
@@ -415,7 +416,21 @@ const Ticket* Engine::change_covering(const Event& event) const {
 const Ticket* Engine::inhibited_by(const rules::Rule& rule, const Event& event, std::string* inhibit_name) const {
   for (const rules::InhibitRule& inh : rules_->inhibits) {
     if (!inh.target.matches(rule.name, event)) continue;
-    for (const auto& [fp, a] : alerts_) {
+    // Only firing alerts of the source rules are candidates (an index, not a scan).
+    std::vector<const Alert*> candidates;
+    for (const auto& [source_rule, fps] : firing_by_rule_) {
+      if (source_rule == rule.name) continue;
+      if (!inh.source.rules.empty() &&
+          std::find(inh.source.rules.begin(), inh.source.rules.end(), source_rule) == inh.source.rules.end()) {
+        continue;
+      }
+      for (const auto& fp : fps) {
+        auto it = alerts_.find(fp);
+        if (it != alerts_.end()) candidates.push_back(&it->second);
+      }
+    }
+    for (const Alert* ap : candidates) {
+      const Alert& a = *ap;
       if (a.phase != Alert::Phase::kFiring || a.rule == rule.name) continue;
       if (!inh.source.matches(a.rule, a.event)) continue;
       bool equal = true;
@@ -494,6 +509,7 @@ void Engine::on_alert_event(const rules::Rule& rule, const std::string& fp, cons
 void Engine::fire(const rules::Rule& rule, Alert& a, TimePoint now, Context& cx, EventRecorded& rec) {
   const bool was_resolved = a.phase == Alert::Phase::kResolved;
   a.phase = Alert::Phase::kFiring;
+  index_firing(a);
   const std::string group_id = was_resolved && !a.group.empty() ? a.group : group_of(rule, a.fingerprint, a.event);
   a.group = group_id;
   auto git = groups_.find(group_id);
@@ -655,7 +671,7 @@ bool Engine::open_group_ticket(Group& g, TimePoint now, Context& cx, std::string
   dirty_ = true;
   const rules::Rule* rule = rules_->find(g.rule);
   if (!rule) {  // the rule went away while waiting
-    for (const auto& fp : g.alerts) alerts_.erase(fp);
+    for (const auto& fp : g.alerts) erase_alert(fp);
     groups_.erase(g.id);
     return false;
   }
@@ -804,6 +820,7 @@ void Engine::resolve_alert(const std::string& fp, TimePoint now, const std::stri
     return;
   }
   if (a.phase == Alert::Phase::kResolved) return;
+  unindex(a);
   a.phase = Alert::Phase::kResolved;
   a.resolved_at = now;
   auto git = groups_.find(a.group);
@@ -813,7 +830,7 @@ void Engine::resolve_alert(const std::string& fp, TimePoint now, const std::stri
   if (g->ticket_key.empty()) {  // still waiting: drop the alert from the group
     g->alerts.erase(std::remove(g->alerts.begin(), g->alerts.end(), fp), g->alerts.end());
     if (g->alerts.empty()) groups_.erase(git);
-    alerts_.erase(fp);
+    erase_alert(fp);
     return;
   }
   Ticket* t = ticket(g->ticket_key);
@@ -1045,6 +1062,7 @@ void Engine::end_alerts_of(const Ticket& t, TimePoint now) {
     for (const auto& fp : g.alerts) {
       auto a = alerts_.find(fp);
       if (a != alerts_.end() && a->second.phase == Alert::Phase::kFiring) {
+        unindex(a->second);
         a->second.phase = Alert::Phase::kResolved;
         a->second.resolved_at = now;
       }
@@ -1184,7 +1202,7 @@ Result<Actions> Engine::patch_ticket(const std::string& key, const nlohmann::jso
   if (t.status == TicketStatus::kClosed || t.status == TicketStatus::kCancelled) {
     for (auto it = groups_.begin(); it != groups_.end();) {
       if (it->second.ticket_key == key) {
-        for (const auto& fp : it->second.alerts) alerts_.erase(fp);
+        for (const auto& fp : it->second.alerts) erase_alert(fp);
         it = groups_.erase(it);
       } else {
         ++it;
@@ -1336,6 +1354,7 @@ nlohmann::json Engine::snapshot() const {
 
 void Engine::restore(const EngineState& state) {
   alerts_.clear();
+  firing_by_rule_.clear();
   groups_.clear();
   tickets_.clear();
   silences_.clear();
@@ -1443,7 +1462,34 @@ void Engine::restore(const EngineState& state) {
     }
     groups_[g.id] = std::move(g);
   }
+  for (const auto& [fp, a] : alerts_) {
+    if (a.phase == Alert::Phase::kFiring) index_firing(a);
+  }
   dirty_ = false;
+}
+
+void Engine::index_firing(const Alert& a) { firing_by_rule_[a.rule].insert(a.fingerprint); }
+
+void Engine::unindex(const Alert& a) {
+  auto it = firing_by_rule_.find(a.rule);
+  if (it == firing_by_rule_.end()) return;
+  it->second.erase(a.fingerprint);
+  if (it->second.empty()) firing_by_rule_.erase(it);
+}
+
+void Engine::erase_alert(const std::string& fp) {
+  auto it = alerts_.find(fp);
+  if (it == alerts_.end()) return;
+  unindex(it->second);
+  alerts_.erase(it);
+}
+
+bool Engine::check_invariants() const {
+  std::unordered_map<std::string, std::unordered_set<std::string>> expected;
+  for (const auto& [fp, a] : alerts_) {
+    if (a.phase == Alert::Phase::kFiring) expected[a.rule].insert(fp);
+  }
+  return expected == firing_by_rule_;
 }
 
 }  // namespace ticketd::engine

@@ -33,11 +33,13 @@ class Harness {
       }
     }
     absorb(std::move(a));
+    EXPECT_TRUE(engine_.check_invariants());
     return d;
   }
   void advance(Duration d) {
     clock.advance(d);
     absorb(engine_.tick(clock.now()));
+    EXPECT_TRUE(engine_.check_invariants());
   }
   void absorb(Actions a) {
     for (Action& x : a) {
@@ -529,6 +531,7 @@ TEST(Correlation, BatchModeReportsEachChangedTicketOnceEvenIfItLeft) {
   for (const Action& x : a) EXPECT_FALSE(std::holds_alternative<TicketUpdated>(x));
   auto closed = h.engine_.patch_ticket(key, {{"status", "cancelled"}}, "user:x", h.clock.now(), std::nullopt);
   ASSERT_TRUE(closed);
+  EXPECT_TRUE(h.engine_.check_invariants());
   Actions flushed = h.engine_.flush_updates();
   ASSERT_EQ(flushed.size(), 1u);
   const Ticket& t = std::get<TicketUpdated>(flushed[0]).ticket;

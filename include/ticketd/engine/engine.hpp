@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "ticketd/engine/action.hpp"
 #include "ticketd/rules/rule_set.hpp"
@@ -102,6 +103,9 @@ class Engine {
   bool dirty() const { return dirty_; }
   void clear_dirty() { dirty_ = false; }
 
+  // Internal consistency (the firing-alert index matches the alerts); for tests.
+  bool check_invariants() const;
+
   size_t open_ticket_count() const;
   // Open tickets per rule name.
   std::map<std::string, int64_t> open_tickets_by_rule() const;
@@ -168,6 +172,10 @@ class Engine {
   Ticket* ticket(const std::string& key);
   void forget_group(const std::string& id);
   void erase_ticket(const std::string& key);
+  // The firing-alert index by rule, kept in step with every phase change.
+  void index_firing(const Alert& a);
+  void unindex(const Alert& a);
+  void erase_alert(const std::string& fp);
   // The engine's copy of a ticket, adopting `stored` when it has none.
   Result<Ticket*> held(const std::string& key, const std::optional<Ticket>& stored);
   // A human resolved, closed or cancelled the ticket: its alerts end too.
@@ -175,6 +183,7 @@ class Engine {
 
   std::shared_ptr<const rules::RuleSet> rules_;
   std::unordered_map<std::string, Alert> alerts_;
+  std::unordered_map<std::string, std::unordered_set<std::string>> firing_by_rule_;
   std::unordered_map<std::string, Group> groups_;
   std::unordered_map<std::string, Ticket> tickets_;  // open, or resolved and reopenable, by key
   std::vector<std::string> changes_;  // keys of open change tickets
