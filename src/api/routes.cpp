@@ -132,6 +132,17 @@ void Router::handle(HttpRequest req, Respond respond) {
     const std::string& p = req.path;
     if (p == "/healthz" || p == "/readyz") {
       if (req.method != "GET" && req.method != "HEAD") return respond(error_response(405, "method_not_allowed", "use GET"));
+      if (p == "/readyz") {
+        // Ready = the engine takes events: not stopping, queue not full.
+        const auto& st = deps_.pipeline.stats();
+        if (!deps_.pipeline.accepting()) {
+          return respond(json_response(503, {{"status", "stopping"}, {"version", deps_.version}}));
+        }
+        return respond(json_response(200, {{"status", "ready"},
+                                           {"version", deps_.version},
+                                           {"queue_depth", st.queue_depth.load()},
+                                           {"open_tickets", deps_.pipeline.open_tickets()}}));
+      }
       return respond(json_response(200, {{"status", "ok"}, {"version", deps_.version}}));
     }
     if (p == "/" || p == "/index.html") {

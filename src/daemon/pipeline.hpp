@@ -71,6 +71,11 @@ class Pipeline {
   // Snapshot of rule hit counts, refreshed after every batch.
   std::unordered_map<std::string, uint64_t> rule_hits() const;
   size_t open_tickets() const { return open_tickets_.load(); }
+  // False once stop() began.
+  bool accepting() const {
+    std::lock_guard lock(mu_);
+    return !stopping_;
+  }
 
  private:
   struct Submission {

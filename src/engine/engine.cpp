@@ -6,6 +6,8 @@ namespace ticketd::engine {
 namespace {
 
 constexpr size_t kTimelineMessageMax = 200;
+constexpr int64_t kTimelineEveryEventUpTo = 100;
+constexpr int64_t kTimelineEventStride = 100;
 
 std::string shorten(const std::string& s) {
   if (s.size() <= kTimelineMessageMax) return s;
@@ -477,8 +479,16 @@ void Engine::on_alert_event(const rules::Rule& rule, const std::string& fp, cons
     t->last_seen = now;
     rec.decision = Decision::kDeduplicated;
     rec.ticket_key = t->key;
-    note(cx, t->key, now, "event", "event #" + std::to_string(t->event_count) + ": " + shorten(event.message),
-         {{"rule", rule.name}, {"fingerprint", fp}, {"event_count", t->event_count}});
+    // Every event is on the timeline up to kTimelineEveryEventUpTo; beyond
+    // that one entry per kTimelineEventStride keeps chatty alerts readable
+    // (every event stays in the ticket's events).
+    if (t->event_count <= kTimelineEveryEventUpTo || t->event_count % kTimelineEventStride == 0) {
+      std::string msg = "event #" + std::to_string(t->event_count) + ": " + shorten(event.message);
+      if (t->event_count == kTimelineEveryEventUpTo) {
+        msg += " (from here on, one timeline entry per " + std::to_string(kTimelineEventStride) + " events)";
+      }
+      note(cx, t->key, now, "event", msg, {{"rule", rule.name}, {"fingerprint", fp}, {"event_count", t->event_count}});
+    }
     update(*t, now, cx);
     return;
   }

@@ -71,6 +71,7 @@ TEST(Daemon, BadInputGetsClearErrorsAndTheDaemonKeepsServing) {
   EXPECT_EQ(run("printf 'GARBAGE\\r\\n\\r\\n' | timeout 5 bash -c 'cat > /dev/tcp/127.0.0.1/" +
                 d.url("").substr(17) + "'").first, 0);
   EXPECT_EQ(http("GET", d.url("/healthz")).status, 200);
+  EXPECT_EQ(http("GET", d.url("/readyz")).j()["status"], "ready");
   EXPECT_EQ(d.post(kDisk).status, 202);
   EXPECT_EQ(d.tickets()["tickets"].size(), 1u);
 }

@@ -522,6 +522,14 @@ TEST(Correlation, ReloadKeepsUnchangedRulesState) {
   EXPECT_EQ(h.send(ev("h", "y")), Decision::kPending);   // b changed: counting starts again
 }
 
+TEST(Correlation, ChattyAlertsGetOneTimelineEntryPerHundredEventsAfterTheFirstHundred) {
+  Harness h("rules:\n  - {name: err, match: {severity: \">=error\"}}\n");
+  for (int i = 0; i < 350; ++i) h.send(ev("h1", "boom"));
+  const std::string key = h.order[0];
+  EXPECT_EQ(h.tickets[key].event_count, 350);
+  EXPECT_EQ(h.timeline[key].size(), 1u + 99u + 2u);  // created, #2..#100, #200, #300
+}
+
 TEST(Correlation, BatchModeReportsEachChangedTicketOnceEvenIfItLeft) {
   Harness h("rules:\n  - {name: err, match: {severity: \">=error\"}}\n");
   h.engine_.set_batch_mode(true);
