@@ -10,7 +10,7 @@ namespace ticketd::api {
 HttpResponse error_response(int status, const std::string& code, const std::string& message) {
   HttpResponse r;
   r.status = status;
-  r.body = nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump();
+  r.body = nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 

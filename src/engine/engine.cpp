@@ -9,9 +9,12 @@ constexpr size_t kTimelineMessageMax = 200;
 constexpr int64_t kTimelineEveryEventUpTo = 100;
 constexpr int64_t kTimelineEventStride = 100;
 
+// Cuts at a UTF-8 character boundary.
 std::string shorten(const std::string& s) {
   if (s.size() <= kTimelineMessageMax) return s;
-  return s.substr(0, kTimelineMessageMax) + "…";
+  size_t end = kTimelineMessageMax;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return s.substr(0, end) + "…";
 }
 
 void set_alert_status(Ticket& t, const std::string& fp, const char* status) {
@@ -198,7 +201,7 @@ std::map<std::string, int64_t> Engine::open_tickets_by_rule() const {
 
 void Engine::note(Context& cx, const std::string& key, TimePoint now, std::string kind, std::string message,
                   nlohmann::json details) {
-  cx.out.emplace_back(TimelineAdded{{key, now, "engine", std::move(kind), std::move(message), details.dump()}});
+  cx.out.emplace_back(TimelineAdded{{key, now, "engine", std::move(kind), std::move(message), details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}});
 }
 
 void Engine::update(Ticket& t, TimePoint now, Context& cx) {
@@ -661,7 +664,11 @@ bool Engine::storm_redirect(Group& g, TimePoint now, Context& cx) {
   st->event_count += g.waiting_events;
   st->last_seen = now;
   const std::string count_label = "storm." + g.rule;
-  st->labels[count_label] = std::to_string(std::stoll(st->labels.count(count_label) ? st->labels[count_label] : "0") + 1);
+  int64_t so_far = 0;
+  if (auto it = st->labels.find(count_label); it != st->labels.end()) {
+    so_far = std::strtoll(it->second.c_str(), nullptr, 10);
+  }
+  st->labels[count_label] = std::to_string(so_far + 1);
   note(cx, st->key, now, "alert", "collected " + std::to_string(g.alerts.size()) + " alert(s) of rule " + g.rule,
        {{"rule", g.rule}, {"fingerprints", g.alerts}});
   update(*st, now, cx);

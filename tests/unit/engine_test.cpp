@@ -184,6 +184,16 @@ TEST_F(EngineTest, SetRulesKeepsOpenTickets) {
   EXPECT_EQ(only<TicketUpdated>(a).size(), 1u);
 }
 
+TEST_F(EngineTest, LongMessagesAreCutAtACharacterBoundary) {
+  std::string message = "no space left on sda1 ";
+  for (int i = 0; i < 150; ++i) message += "\xC3\xA9";  // é
+  auto a = engine.process(ev("db01", message), clock.now());
+  auto timeline = only<TimelineAdded>(a);
+  ASSERT_EQ(timeline.size(), 1u);
+  EXPECT_NO_THROW(nlohmann::json(timeline[0].entry.message).dump());  // valid UTF-8
+  EXPECT_LT(timeline[0].entry.message.size(), message.size());
+}
+
 TEST_F(EngineTest, ActionsSerializeToJson) {
   auto a = engine.process(ev("db01", "no space left on sda1"), clock.now());
   for (const Action& x : a) {

@@ -611,7 +611,7 @@ class SqliteStore final : public Store {
         if (ev->decision == engine::Decision::kDropped) continue;  // counted, not kept
         event.reset();
         event.bind(1, ev->received_at).bind(2, engine::decision_name(ev->decision)).bind(3, ev->rule)
-            .bind(4, ev->ticket_key).bind(5, event_to_json(ev->event).dump()).bind(6, ev->detail);
+            .bind(4, ev->ticket_key).bind(5, event_to_json(ev->event).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).bind(6, ev->detail);
         st = event.run();
       } else if (const auto* pl = std::get_if<engine::ProblemLinked>(&a)) {
         link.reset();
@@ -620,11 +620,11 @@ class SqliteStore final : public Store {
       } else if (const auto* si = std::get_if<engine::SilenceSaved>(&a)) {
         silence.reset();
         silence.bind(1, si->silence.id).bind(2, si->silence.ends_at)
-            .bind(3, engine::silence_to_json(si->silence, si->silence.starts_at).dump());
+            .bind(3, engine::silence_to_json(si->silence, si->silence.starts_at).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         st = silence.run();
       } else if (const auto* sn = std::get_if<engine::StateSnapshot>(&a)) {
         snapshot.reset();
-        snapshot.bind(1, now_ms()).bind(2, sn->state.dump());
+        snapshot.bind(1, now_ms()).bind(2, sn->state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         st = snapshot.run();
       } else if (const auto* n = std::get_if<engine::Notify>(&a)) {
         notify.reset();
@@ -644,9 +644,9 @@ class SqliteStore final : public Store {
         .bind(12, t.assignee).bind(13, t.rule).bind(14, t.fingerprint).bind(15, t.event_count)
         .bind(16, t.first_seen).bind(17, t.last_seen).bind(18, t.created_at).bind(19, t.updated_at)
         .bind(20, t.acknowledged_at).bind(21, t.acknowledged_by).bind(22, t.resolved_at)
-        .bind(23, t.closed_at).bind(24, nlohmann::json(t.labels).dump()).bind(25, t.respond_by)
-        .bind(26, t.resolve_by).bind(27, nlohmann::json(t.breaches).dump()).bind(28, t.problem)
-        .bind(29, alerts_json(t.alerts).dump()).bind(30, static_cast<int64_t>(t.flapping))
+        .bind(23, t.closed_at).bind(24, nlohmann::json(t.labels).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).bind(25, t.respond_by)
+        .bind(26, t.resolve_by).bind(27, nlohmann::json(t.breaches).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).bind(28, t.problem)
+        .bind(29, alerts_json(t.alerts).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).bind(30, static_cast<int64_t>(t.flapping))
         .bind(31, t.suppressed_count);
     return s.run();
   }
