@@ -10,6 +10,7 @@
 
 #include "api/http_types.hpp"
 #include "api/routes.hpp"
+#include "net/listen.hpp"
 
 namespace ticketd::api {
 namespace {
@@ -193,22 +194,10 @@ HttpServer::~HttpServer() = default;
 
 Status HttpServer::start() {
   const auto& o = impl_->shared->options;
-  const std::string where = o.host + ":" + std::to_string(o.port);
-  beast::error_code ec;
-  asio::ip::address addr;
-  if (o.host == "localhost") {
-    addr = asio::ip::make_address("127.0.0.1");
-  } else {
-    addr = asio::ip::make_address(o.host, ec);
-    if (ec) return Status::invalid_argument("http: invalid listen address " + where + ": " + ec.message());
-  }
-  tcp::endpoint ep(addr, o.port);
-  auto& a = impl_->acceptor;
-  a.open(ep.protocol(), ec);
-  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) a.bind(ep, ec);
-  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Status::io_error("http: cannot listen on " + where + ": " + ec.message());
+  const std::string where = "http " + o.host + ":" + std::to_string(o.port);
+  auto addr = net::listen_address(o.host, where);
+  if (!addr) return addr.error();
+  if (Status s = net::listen_tcp(impl_->acceptor, tcp::endpoint(*addr, o.port), where); !s) return s;
   impl_->accept();
   return Status::ok();
 }

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "net/listen.hpp"
 #include "ticketd/ingest/syslog_framer.hpp"
 #include "ticketd/ingest/syslog_parser.hpp"
 
@@ -253,8 +254,9 @@ const SyslogListenerOptions& SyslogListener::options() const { return impl_->opt
 Status SyslogListener::start() {
   auto& o = impl_->options;
   beast::error_code ec;
-  auto addr = asio::ip::make_address(o.host == "localhost" ? "127.0.0.1" : o.host, ec);
-  if (ec) return Status::invalid_argument(impl_->where() + ": invalid address: " + ec.message());
+  auto address = net::listen_address(o.host, impl_->where());
+  if (!address) return address.error();
+  const auto addr = *address;
   if (o.kind == SyslogListenerOptions::Kind::kUdp) {
     udp::endpoint ep(addr, o.port);
     auto& s = impl_->udp_socket;
@@ -288,13 +290,7 @@ Status SyslogListener::start() {
     ctx.use_private_key_file(o.tls_key_file, ssl::context::pem, ec);
     if (ec) return Status::invalid_argument(impl_->where() + ": cannot load key " + o.tls_key_file + ": " + ec.message());
   }
-  tcp::endpoint ep(addr, o.port);
-  auto& a = impl_->acceptor;
-  a.open(ep.protocol(), ec);
-  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) a.bind(ep, ec);
-  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Status::io_error("cannot listen on " + impl_->where() + ": " + ec.message());
+  if (Status s = net::listen_tcp(impl_->acceptor, tcp::endpoint(addr, o.port), impl_->where()); !s) return s;
   impl_->accept();
   return Status::ok();
 }
