@@ -75,15 +75,20 @@ Result<Template> Template::parse(std::string_view text, size_t* error_offset) {
         }
         ++j;
         skip_space(inner, j);
-        if (j >= inner.size() || (inner[j] != '"' && inner[j] != '\'')) {
-          return fail(base + j, "template: default argument must be a quoted string");
+        if (j < inner.size() && (inner[j] == '"' || inner[j] == '\'')) {
+          char q = inner[j++];
+          size_t as = j;
+          while (j < inner.size() && inner[j] != q) ++j;
+          if (j >= inner.size()) return fail(base + as - 1, "template: unterminated string in default(...)");
+          f.arg = std::string(inner.substr(as, j - as));
+          ++j;
+        } else {
+          size_t vs = j;
+          while (j < inner.size() && is_ident_char(inner[j])) ++j;
+          if (j == vs) return fail(base + j, "template: default needs a quoted string or a variable: default(\"x\")");
+          f.arg = std::string(inner.substr(vs, j - vs));
+          f.arg_is_variable = true;
         }
-        char q = inner[j++];
-        size_t as = j;
-        while (j < inner.size() && inner[j] != q) ++j;
-        if (j >= inner.size()) return fail(base + as - 1, "template: unterminated string in default(...)");
-        f.arg = std::string(inner.substr(as, j - as));
-        ++j;
         skip_space(inner, j);
         if (j >= inner.size() || inner[j] != ')') return fail(base + j, "template: expected \")\"");
         ++j;
@@ -116,7 +121,7 @@ std::string Template::render(const VarLookup& vars) const {
         size_t e = v.find_last_not_of(" \t\r\n");
         v = b == std::string::npos ? "" : v.substr(b, e - b + 1);
       } else if (f.name == "default" && v.empty()) {
-        v = f.arg;
+        v = f.arg_is_variable ? vars(f.arg).value_or("") : f.arg;
       }
     }
     out += v;
@@ -127,7 +132,11 @@ std::string Template::render(const VarLookup& vars) const {
 std::vector<std::string> Template::variables() const {
   std::vector<std::string> out;
   for (const Part& p : parts_) {
-    if (p.is_var) out.push_back(p.text);
+    if (!p.is_var) continue;
+    out.push_back(p.text);
+    for (const Filter& f : p.filters) {
+      if (f.arg_is_variable) out.push_back(f.arg);
+    }
   }
   return out;
 }

@@ -40,6 +40,14 @@ TEST(Template, MissingVariableRendersEmpty) {
   EXPECT_EQ(t->render(vars({{"x", "  AbC "}})), "[]abc");
 }
 
+TEST(Template, DefaultFromAnotherVariable) {
+  auto t = Template::parse("{{ labels.alertname | default(message) | upper }}");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->render(vars({{"message", "disk full"}})), "DISK FULL");
+  EXPECT_EQ(t->render(vars({{"labels.alertname", "NodeDown"}, {"message", "x"}})), "NODEDOWN");
+  EXPECT_EQ(t->variables(), (std::vector<std::string>{"labels.alertname", "message"}));
+}
+
 TEST(Template, PlainTextAndSingleBraces) {
   auto t = Template::parse("a { b } c");
   ASSERT_TRUE(t);
@@ -59,7 +67,8 @@ TEST(Template, ErrorsPointAtTheFault) {
   EXPECT_FALSE(Template::parse("{{ }}"));
   EXPECT_FALSE(Template::parse("{{ a b }}"));
   EXPECT_FALSE(Template::parse("{{ a | default }}"));
-  EXPECT_FALSE(Template::parse("{{ a | default(x) }}"));
+  EXPECT_FALSE(Template::parse("{{ a | default() }}"));
+  EXPECT_FALSE(Template::parse("{{ a | default(\"x) }}"));
 }
 
 // ---- matchers ----

@@ -2,7 +2,8 @@
 //
 // Parsed once at rule load, rendered per event. Variables are dotted paths
 // ("host", "labels.ifDescr", a regex capture name); filters are `lower`,
-// `upper`, `trim` and `default("x")`. A missing variable renders empty.
+// `upper`, `trim` and `default("x")` / `default(other.variable)`. A missing
+// variable renders empty.
 // Immutable after parse, so safe to share between threads.
 #pragma once
 
@@ -34,7 +35,8 @@ class Template {
  private:
   struct Filter {
     std::string name;  // lower | upper | trim | default
-    std::string arg;
+    std::string arg;   // default("text") or default(variable)
+    bool arg_is_variable = false;
   };
   struct Part {
     bool is_var = false;
