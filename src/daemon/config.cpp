@@ -20,7 +20,7 @@ struct Section {
   std::vector<std::string> keys;
 };
 
-const std::vector<std::string> kTopKeys = {"listen", "rules_dir", "store", "queue", "http", "syslog", "api", "webhooks", "log"};
+const std::vector<std::string> kTopKeys = {"listen", "rules_dir", "default_rule", "store", "queue", "http", "syslog", "api", "webhooks", "log"};
 const std::vector<Section> kSections = {
     {"listen", {"http", "syslog_udp", "syslog_tcp", "syslog_tls"}},
     {"syslog", {"max_message_bytes", "max_connections", "idle_timeout", "tls_cert", "tls_key"}},
@@ -193,6 +193,7 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   } while (0)
   if (auto n = child(root, "listen", "http")) TRY_ASSIGN(c.http_listen, scalar(n, "listen.http"));
   if (auto n = root["rules_dir"]) TRY_ASSIGN(c.rules_dir, scalar(n, "rules_dir"));
+  if (auto n = root["default_rule"]) TRY_ASSIGN(c.default_rule, scalar(n, "default_rule"));
   for (auto [key, target] : {std::pair<const char*, std::string*>{"syslog_udp", &c.syslog_udp_listen},
                              {"syslog_tcp", &c.syslog_tcp_listen},
                              {"syslog_tls", &c.syslog_tls_listen}}) {

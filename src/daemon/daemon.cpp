@@ -32,6 +32,11 @@ void notify_systemd(const char* state) {
 // for an API answer); null on any error.
 std::shared_ptr<const rules::RuleSet> load_rule_set(const Config& config, std::vector<std::string>* diagnostics) {
   auto result = rules::load_rules({config.rules_dir});
+  if (result.rules && !config.default_rule.empty() && !result.rules->find(config.default_rule)) {
+    result.diagnostics.push_back({rules::Diagnostic::Level::kError, config.path, 0, 0,
+                                  "default_rule \"" + config.default_rule + "\" is not a rule in " + config.rules_dir});
+    result.rules = nullptr;
+  }
   for (const auto& d : result.diagnostics) {
     spdlog::log(d.level == rules::Diagnostic::Level::kError ? spdlog::level::err : spdlog::level::warn, "rules: {}",
                 d.to_string());
@@ -43,11 +48,12 @@ std::shared_ptr<const rules::RuleSet> load_rule_set(const Config& config, std::v
 }  // namespace
 
 int check_config(const Config& config) {
-  auto result = rules::load_rules({config.rules_dir});
-  for (const auto& d : result.diagnostics) std::cerr << d.to_string() << "\n";
-  if (!result.ok()) return 1;
-  std::cout << config.path << ": ok (" << result.rules->rules().size() << " rules from " << config.rules_dir
-            << ")\n";
+  std::vector<std::string> diagnostics;
+  spdlog::set_level(spdlog::level::off);  // the diagnostics are printed below
+  auto rule_set = load_rule_set(config, &diagnostics);
+  for (const auto& d : diagnostics) std::cerr << d << "\n";
+  if (!rule_set) return 1;
+  std::cout << config.path << ": ok (" << rule_set->rules().size() << " rules from " << config.rules_dir << ")\n";
   return 0;
 }
 
@@ -75,6 +81,7 @@ int run(const Config& config, const std::string& version) {
   }
   engine::Engine engine(rule_set);
   engine.restore(*state);
+  engine.set_default_rule(config.default_rule);
   spdlog::info("store: {} ({} open tickets)", config.store_path, state->open_tickets.size());
 
   SystemClock clock;

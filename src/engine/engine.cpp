@@ -285,6 +285,58 @@ Explanation Engine::explain(const Event& event, TimePoint now) const {
   return ex;
 }
 
+// A rule matched `event`: drop it, resolve, silence, inhibit or feed its
+// alert. Returns true when the event was dropped (no later rule applies).
+bool Engine::handle_match(const rules::Rule& rule, const Event& event, const rules::Captures& captures, TimePoint now,
+                          Context& cx, RuleTrace* tr) {
+  if (rule.action == rules::RuleAction::kDrop) {
+    if (tr) tr->reason = "matched: action drop";
+    cx.out.emplace_back(EventRecorded{event, now, Decision::kDropped, rule.name, {}, {}});
+    return true;
+  }
+  const std::string fp = fingerprint_of(rule, event, captures);
+  if (tr) {
+    tr->fingerprint = fp;
+    tr->group = group_of(rule, fp, event);
+  }
+  EventRecorded rec{event, now, Decision::kPending, rule.name, {}, {}};
+  if (event.status == "resolved") {
+    rec.decision = Decision::kResolved;
+    rec.detail = "status resolved";
+    resolve_alert(fp, now, "a resolved event", cx, &rec);
+  } else if (const Ticket* change = change_covering(event)) {
+    Ticket& t = tickets_[change->key];
+    ++t.suppressed_count;
+    t.last_seen = std::max(t.last_seen, now);
+    rec.decision = Decision::kSilenced;
+    rec.ticket_key = t.key;
+    rec.detail = "change " + t.key + " in progress";
+    update(t, now, cx);
+  } else if (const Silence* s = silenced_by(event, now)) {
+    auto& live = silences_[s->id];
+    ++live.silenced_count;
+    rec.decision = Decision::kSilenced;
+    rec.detail = "silence " + s->id;
+    cx.out.emplace_back(SilenceSaved{live});
+  } else if (std::string inhibit; const Ticket* source = inhibited_by(rule, event, &inhibit)) {
+    Ticket& t = tickets_[source->key];
+    ++t.suppressed_count;
+    t.last_seen = std::max(t.last_seen, now);
+    rec.decision = Decision::kInhibited;
+    rec.ticket_key = t.key;
+    rec.detail = "inhibit " + inhibit;
+    update(t, now, cx);
+  } else {
+    on_alert_event(rule, fp, event, captures, now, cx, rec);
+  }
+  if (tr) {
+    tr->reason = std::string("matched: ") + decision_name(rec.decision) +
+                 (rec.ticket_key.empty() ? "" : " " + rec.ticket_key) + (rec.detail.empty() ? "" : " (" + rec.detail + ")");
+  }
+  cx.out.emplace_back(std::move(rec));
+  return false;
+}
+
 void Engine::process_into(const Event& event, TimePoint now, Context& cx) {
   bool decided = false;
   const auto& all = rules_->rules();
@@ -336,56 +388,28 @@ void Engine::process_into(const Event& event, TimePoint now, Context& cx) {
       tr->matched = true;
       tr->captures = captures;
     }
-    if (rule.action == rules::RuleAction::kDrop) {
-      if (tr) tr->reason = "matched: action drop";
-      cx.out.emplace_back(EventRecorded{event, now, Decision::kDropped, rule.name, {}, {}});
-      stopped = true;
+    if (handle_match(rule, event, captures, now, cx, tr)) {
+      stopped = true;  // dropped
       if (!cx.trace) break;
       continue;
     }
-    const std::string fp = fingerprint_of(rule, event, captures);
-    if (tr) {
-      tr->fingerprint = fp;
-      tr->group = group_of(rule, fp, event);
-    }
-    EventRecorded rec{event, now, Decision::kPending, rule.name, {}, {}};
-    if (event.status == "resolved") {
-      rec.decision = Decision::kResolved;
-      rec.detail = "status resolved";
-      resolve_alert(fp, now, "a resolved event", cx, &rec);
-    } else if (const Ticket* change = change_covering(event)) {
-      Ticket& t = tickets_[change->key];
-      ++t.suppressed_count;
-      t.last_seen = std::max(t.last_seen, now);
-      rec.decision = Decision::kSilenced;
-      rec.ticket_key = t.key;
-      rec.detail = "change " + t.key + " in progress";
-      update(t, now, cx);
-    } else if (const Silence* s = silenced_by(event, now)) {
-      auto& live = silences_[s->id];
-      ++live.silenced_count;
-      rec.decision = Decision::kSilenced;
-      rec.detail = "silence " + s->id;
-      cx.out.emplace_back(SilenceSaved{live});
-    } else if (std::string inhibit; const Ticket* source = inhibited_by(rule, event, &inhibit)) {
-      Ticket& t = tickets_[source->key];
-      ++t.suppressed_count;
-      t.last_seen = std::max(t.last_seen, now);
-      rec.decision = Decision::kInhibited;
-      rec.ticket_key = t.key;
-      rec.detail = "inhibit " + inhibit;
-      update(t, now, cx);
-    } else {
-      on_alert_event(rule, fp, event, captures, now, cx, rec);
-    }
-    if (tr) {
-      tr->reason = std::string("matched: ") + decision_name(rec.decision) +
-                   (rec.ticket_key.empty() ? "" : " " + rec.ticket_key) + (rec.detail.empty() ? "" : " (" + rec.detail + ")");
-    }
-    cx.out.emplace_back(std::move(rec));
     if (!rule.continue_matching) {
       stopped = true;
       if (!cx.trace) break;
+    }
+  }
+  if (!decided && !default_rule_.empty()) {
+    // Configured default rule: handles what no rule matched, as if it had.
+    if (const rules::Rule* rule = rules_->find(default_rule_)) {
+      ++hits_[rule->name];
+      RuleTrace* tr = nullptr;
+      if (cx.trace) {
+        cx.trace->push_back({rule->name, true, "", {}, "", ""});
+        tr = &cx.trace->back();
+      }
+      handle_match(*rule, event, {}, now, cx, tr);
+      if (tr) tr->reason = "default rule: " + tr->reason;
+      decided = true;
     }
   }
   if (!decided) cx.out.emplace_back(EventRecorded{event, now, Decision::kUnmatched, {}, {}, {}});

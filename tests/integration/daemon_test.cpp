@@ -161,6 +161,14 @@ TEST(Daemon, RefusesToStartOnInvalidRulesOrConfig) {
   EXPECT_EQ(bad_config.exit_code(), 1);
   EXPECT_NE(bad_config.log().find("unknown config key \"bogus\""), std::string::npos) << bad_config.log();
 
+  Daemon bad_default("default_rule: no-such-rule\n");
+  EXPECT_FALSE(bad_default.start());
+  EXPECT_NE(bad_default.log().find("default_rule \"no-such-rule\" is not a rule in"), std::string::npos)
+      << bad_default.log();
+  auto [crc, check] = run(std::string(TICKETD_BIN) + " --config " + bad_default.config() + " --check-config");
+  EXPECT_EQ(crc, 1);
+  EXPECT_NE(check.find("default_rule \"no-such-rule\""), std::string::npos) << check;
+
   auto [vrc, version] = run(std::string(TICKETD_BIN) + " --version");
   EXPECT_EQ(vrc, 0);
   EXPECT_EQ(version.rfind("ticketd ", 0), 0u);

@@ -530,6 +530,23 @@ TEST(Correlation, ChattyAlertsGetOneTimelineEntryPerHundredEventsAfterTheFirstHu
   EXPECT_EQ(h.timeline[key].size(), 1u + 99u + 2u);  // created, #2..#100, #200, #300
 }
 
+TEST(Correlation, DefaultRuleHandlesWhatNoRuleMatched) {
+  Harness h(R"(
+rules:
+  - { name: disk, match: { message: "~disk" } }
+  - { name: everything-else, match: { app: never-matches }, ticket: { title: "Unclassified: {{ message }}", team: triage } }
+)");
+  EXPECT_EQ(h.send(ev("h", "something odd")), Decision::kUnmatched);
+  h.engine_.set_default_rule("everything-else");
+  EXPECT_EQ(h.send(ev("h", "something odd")), Decision::kTicketed);
+  EXPECT_EQ(h.tickets[h.order[0]].title, "Unclassified: something odd");
+  EXPECT_EQ(h.tickets[h.order[0]].team, "triage");
+  EXPECT_EQ(h.send(ev("h", "disk full")), Decision::kTicketed);
+  EXPECT_EQ(h.tickets[h.order[1]].rule, "disk");
+  auto ex = h.engine_.explain(ev("h2", "odd"), h.clock.now());
+  EXPECT_EQ(ex.rules.back().reason.rfind("default rule: matched: ticketed", 0), 0u) << ex.rules.back().reason;
+}
+
 TEST(Correlation, BatchModeReportsEachChangedTicketOnceEvenIfItLeft) {
   Harness h("rules:\n  - {name: err, match: {severity: \">=error\"}}\n");
   h.engine_.set_batch_mode(true);

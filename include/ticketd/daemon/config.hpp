@@ -42,6 +42,7 @@ struct Config {
   std::string syslog_tls_cert;
   std::string syslog_tls_key;
   std::string rules_dir = "rules";
+  std::string default_rule;               // handles events no rule matched; empty = none
   std::string store_path = "var/ticketd.db";
   Duration event_retention = std::chrono::hours(24 * 7);
   size_t queue_capacity = 10000;          // events waiting for the engine

@@ -55,6 +55,9 @@ class Engine {
   // group_wait) of changed or removed rules is dropped. Open tickets stay.
   void set_rules(std::shared_ptr<const rules::RuleSet> rules);
   const rules::RuleSet& rules() const { return *rules_; }
+  // The rule that handles events no rule matched (config `default_rule`);
+  // empty: they stay unmatched. The caller checks the rule exists.
+  void set_default_rule(std::string name) { default_rule_ = std::move(name); }
 
   // Forgets all state and adopts `state` (start-up, or after a store failure).
   void restore(const EngineState& state);
@@ -146,6 +149,8 @@ class Engine {
   struct Context;  // one call's output and trace
 
   void process_into(const Event& event, TimePoint now, Context& cx);
+  bool handle_match(const rules::Rule& rule, const Event& event, const rules::Captures& captures, TimePoint now,
+                    Context& cx, RuleTrace* tr);
   void on_alert_event(const rules::Rule& rule, const std::string& fp, const Event& event,
                       const rules::Captures& captures, TimePoint now, Context& cx, EventRecorded& rec);
   void fire(const rules::Rule& rule, Alert& alert, TimePoint now, Context& cx, EventRecorded& rec);
@@ -198,6 +203,7 @@ class Engine {
   std::unordered_map<std::string, uint64_t> hits_;
   bool dirty_ = false;
   bool batch_mode_ = false;
+  std::string default_rule_;
   std::set<std::string> changed_tickets_;  // batch mode: to report in flush_updates()
   std::map<std::string, Ticket> forgotten_;  // changed, then erased before the flush
 };
