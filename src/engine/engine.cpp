@@ -532,10 +532,7 @@ void Engine::on_alert_event(const rules::Rule& rule, const std::string& fp, cons
       rec.decision = Decision::kPending;
       rec.detail = "threshold " + std::to_string(a.hits.size()) + "/" + std::to_string(rule.threshold->count) +
                    " within " + format_duration(rule.threshold->within);
-      if (a.phase == Alert::Phase::kResolved) {
-        // Still resolved until the threshold is met again.
-      }
-      return;
+      return;  // a resolved alert stays resolved until the threshold is met again
     }
     a.event_count = static_cast<int64_t>(a.hits.size());
     a.hits.clear();
@@ -1315,7 +1312,7 @@ Result<Actions> Engine::alert_command(const std::string& fingerprint, const std:
 // ---- silences ----
 
 Result<Actions> Engine::add_silence(Silence s, TimePoint now) {
-  (void)now;
+  if (s.ends_at <= now) return Status::invalid_argument("silence: \"ends_at\" is in the past");
   s.id = "s-" + std::to_string(++last_silence_);
   silences_[s.id] = s;
   dirty_ = true;

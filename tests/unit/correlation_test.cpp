@@ -314,6 +314,11 @@ TEST(Correlation, SilencesMuteAndCount) {
   EXPECT_TRUE(h.engine_.expire_silence("s-2", h.clock.now()));
   EXPECT_EQ(h.engine_.expire_silence("s-2", h.clock.now()).error().code(), StatusCode::kConflict);
   EXPECT_EQ(h.engine_.expire_silence("s-9", h.clock.now()).error().code(), StatusCode::kNotFound);
+  auto past = silence_from_json(nlohmann::json::parse(
+                                    R"({"matchers":{"host":"x"},"starts_at":"2020-01-01T00:00:00Z","ends_at":"2020-01-02T00:00:00Z"})"),
+                                h.clock.now());
+  ASSERT_TRUE(past);
+  EXPECT_EQ(h.engine_.add_silence(*past, h.clock.now()).error().message(), "silence: \"ends_at\" is in the past");
 }
 
 TEST(Correlation, SilenceValidation) {
