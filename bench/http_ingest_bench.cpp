@@ -7,6 +7,8 @@
 //                     [--batch 1] [--hosts 1000] [--pid PID]
 #include <curl/curl.h>
 
+#include "common.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -23,14 +25,6 @@ namespace {
 
 size_t discard(char*, size_t s, size_t n, void*) { return s * n; }
 
-std::string peak_rss(const std::string& pid) {
-  std::ifstream in("/proc/" + pid + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return line.substr(6);
-  }
-  return "unknown";
-}
 
 }  // namespace
 
@@ -100,7 +94,7 @@ int main(int argc, char** argv) {
               static_cast<double>(ok.load()) / seconds, static_cast<unsigned long long>(failed.load()));
   std::printf("request latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", pct(0.50), pct(0.90), pct(0.99),
               latencies_ms.empty() ? 0.0 : latencies_ms.back());
-  if (!pid.empty()) std::printf("daemon peak RSS:%s\n", peak_rss(pid).c_str());
+  if (!pid.empty()) std::printf("daemon peak RSS:%s\n", bench::peak_rss(pid).c_str());
   curl_global_cleanup();
   return failed.load() == 0 ? 0 : 1;
 }

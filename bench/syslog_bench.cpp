@@ -7,6 +7,8 @@
 //                [--seconds 10] [--rate 0 (= max)] [--hosts 1000] [--pid PID]
 #include <arpa/inet.h>
 #include <curl/curl.h>
+
+#include "common.hpp"
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -42,14 +44,6 @@ double metric(const std::string& text, const std::string& name) {
   return std::atof(text.c_str() + at + name.size() + 2);
 }
 
-std::string peak_rss(const std::string& pid) {
-  std::ifstream in("/proc/" + pid + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return line.substr(6);
-  }
-  return " unknown";
-}
 
 }  // namespace
 
@@ -126,6 +120,6 @@ int main(int argc, char** argv) {
   std::printf("sent %llu (%.0f msg/s); accepted %.0f (%.0f msg/s), parsed %.0f, dropped %.0f, tickets opened %.0f\n",
               static_cast<unsigned long long>(sent), sent / static_cast<double>(seconds), received, received / seconds,
               parsed, dropped, opened);
-  if (!pid.empty()) std::printf("daemon peak RSS:%s\n", peak_rss(pid).c_str());
+  if (!pid.empty()) std::printf("daemon peak RSS:%s\n", bench::peak_rss(pid).c_str());
   return 0;
 }

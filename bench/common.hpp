@@ -1,0 +1,19 @@
+// Small helpers shared by the load generators.
+#pragma once
+
+#include <fstream>
+#include <string>
+
+namespace bench {
+
+// A process's peak resident set size ("VmHWM" of /proc/PID/status), e.g. " 11748 kB".
+inline std::string peak_rss(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return line.substr(6);
+  }
+  return " unknown";
+}
+
+}  // namespace bench
