@@ -249,6 +249,34 @@ int64_t key_seq(const std::string& key) {
   }
 }
 
+// The writer's statements, prepared once and reused by every batch.
+struct WriterStatements {
+  explicit WriterStatements(sqlite3* db)
+      : upsert(db, std::string("INSERT INTO tickets (") + kTicketColumns +
+                      ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,NULL,"
+                      "?25,?26,?27,?28,?29,?30,?31)"
+                      " ON CONFLICT(key) DO UPDATE SET title=excluded.title, description=excluded.description,"
+                      " status=excluded.status, priority=excluded.priority, impact=excluded.impact,"
+                      " urgency=excluded.urgency, category=excluded.category, team=excluded.team,"
+                      " assignee=excluded.assignee, fingerprint=excluded.fingerprint,"
+                      " event_count=excluded.event_count, last_seen=excluded.last_seen,"
+                      " updated_at=excluded.updated_at, acknowledged_at=excluded.acknowledged_at,"
+                      " acknowledged_by=excluded.acknowledged_by, resolved_at=excluded.resolved_at,"
+                      " closed_at=excluded.closed_at, labels=excluded.labels, respond_by=excluded.respond_by,"
+                      " resolve_by=excluded.resolve_by, breaches=excluded.breaches, problem=excluded.problem,"
+                      " alerts=excluded.alerts, flapping=excluded.flapping,"
+                      " suppressed_count=excluded.suppressed_count"),
+        timeline(db, "INSERT INTO timeline (ticket_key, time, actor, kind, message, details) VALUES (?1,?2,?3,?4,?5,?6)"),
+        event(db, "INSERT INTO events (received_at, decision, rule, ticket_key, body, detail) VALUES (?1,?2,?3,?4,?5,?6)"),
+        link(db, "UPDATE tickets SET problem = ?1 WHERE key = ?2"),
+        silence(db, "INSERT INTO silences (id, ends_at, body) VALUES (?1, ?2, ?3)"
+                   " ON CONFLICT(id) DO UPDATE SET ends_at = excluded.ends_at, body = excluded.body"),
+        snapshot(db, "INSERT INTO engine_state (id, saved_at, body) VALUES (1, ?1, ?2)"
+                    " ON CONFLICT(id) DO UPDATE SET saved_at = excluded.saved_at, body = excluded.body"),
+        notify(db, "INSERT INTO notifications (time, target, ticket_key, message) VALUES (?1, ?2, ?3, ?4)") {}
+  Stmt upsert, timeline, event, link, silence, snapshot, notify;
+};
+
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -256,6 +284,7 @@ int64_t now_ms() {
 class SqliteStore final : public Store {
  public:
   ~SqliteStore() override {
+    writes_.reset();  // finalize before closing the connection
     sqlite3_close_v2(reader_);
     sqlite3_close_v2(writer_);
   }
@@ -571,31 +600,22 @@ class SqliteStore final : public Store {
   }
 
   Status apply_locked(const engine::Actions& actions) {
-    Stmt upsert(writer_, std::string("INSERT INTO tickets (") + kTicketColumns +
-                             ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,NULL,"
-                             "?25,?26,?27,?28,?29,?30,?31)"
-                             " ON CONFLICT(key) DO UPDATE SET title=excluded.title, description=excluded.description,"
-                             " status=excluded.status, priority=excluded.priority, impact=excluded.impact,"
-                             " urgency=excluded.urgency, category=excluded.category, team=excluded.team,"
-                             " assignee=excluded.assignee, fingerprint=excluded.fingerprint,"
-                             " event_count=excluded.event_count, last_seen=excluded.last_seen,"
-                             " updated_at=excluded.updated_at, acknowledged_at=excluded.acknowledged_at,"
-                             " acknowledged_by=excluded.acknowledged_by, resolved_at=excluded.resolved_at,"
-                             " closed_at=excluded.closed_at, labels=excluded.labels, respond_by=excluded.respond_by,"
-                             " resolve_by=excluded.resolve_by, breaches=excluded.breaches, problem=excluded.problem,"
-                             " alerts=excluded.alerts, flapping=excluded.flapping,"
-                             " suppressed_count=excluded.suppressed_count");
-    Stmt timeline(writer_, "INSERT INTO timeline (ticket_key, time, actor, kind, message, details) VALUES (?1,?2,?3,?4,?5,?6)");
-    Stmt event(writer_, "INSERT INTO events (received_at, decision, rule, ticket_key, body, detail) VALUES (?1,?2,?3,?4,?5,?6)");
-    Stmt link(writer_, "UPDATE tickets SET problem = ?1 WHERE key = ?2");
-    Stmt silence(writer_, "INSERT INTO silences (id, ends_at, body) VALUES (?1, ?2, ?3)"
-                          " ON CONFLICT(id) DO UPDATE SET ends_at = excluded.ends_at, body = excluded.body");
-    Stmt snapshot(writer_, "INSERT INTO engine_state (id, saved_at, body) VALUES (1, ?1, ?2)"
-                           " ON CONFLICT(id) DO UPDATE SET saved_at = excluded.saved_at, body = excluded.body");
-    Stmt notify(writer_, "INSERT INTO notifications (time, target, ticket_key, message) VALUES (?1, ?2, ?3, ?4)");
-    for (const Stmt* s : {&upsert, &timeline, &event, &link, &silence, &snapshot, &notify}) {
-      if (!s->ok()) return Status::io_error(s->error());
+    if (!writes_) writes_ = std::make_unique<WriterStatements>(writer_);
+    auto& [upsert, timeline, event, link, silence, snapshot, notify] = *writes_;
+    const std::initializer_list<Stmt*> all = {&upsert, &timeline, &event, &link, &silence, &snapshot, &notify};
+    for (const Stmt* s : all) {
+      if (!s->ok()) {
+        Status st = Status::io_error(s->error());
+        writes_.reset();  // prepare again next time
+        return st;
+      }
     }
+    struct ResetAll {  // no statement stays active across COMMIT/ROLLBACK
+      std::initializer_list<Stmt*> stmts;
+      ~ResetAll() {
+        for (Stmt* s : stmts) s->reset();
+      }
+    } reset_all{all};
     for (const engine::Action& a : actions) {
       Status st;
       if (const auto* opened = std::get_if<engine::TicketOpened>(&a)) {
@@ -653,6 +673,7 @@ class SqliteStore final : public Store {
 
   sqlite3* writer_ = nullptr;
   sqlite3* reader_ = nullptr;
+  std::unique_ptr<WriterStatements> writes_;  // guarded by write_mu_
   std::mutex write_mu_;
   std::mutex read_mu_;
 };
