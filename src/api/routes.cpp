@@ -8,6 +8,8 @@
 
 #include "api/web_page.hpp"
 #include "daemon/pipeline.hpp"
+#include "ticketd/core/json.hpp"
+#include "ticketd/core/text.hpp"
 #include "ticketd/ingest/webhook_parsers.hpp"
 
 namespace ticketd::api {
@@ -35,6 +37,30 @@ HttpResponse from_status(const Status& s) {
     }
     default: return error_response(500, "internal", s.message());
   }
+}
+
+// The request body as JSON (depth-limited: nothing deeper than
+// kMaxJsonDepth is ever built), or the answer refusing it: 400 for
+// malformed JSON, 422 for nesting too deep.
+Result<json> json_body(const HttpRequest& req) {
+  auto body = parse_json(req.body);
+  if (body) return body;
+  return body.error();
+}
+HttpResponse json_body_error(const Status& s) {
+  if (is_too_deep(s)) return error_response(422, "too_deep", "request body is " + s.message());
+  return error_response(400, "invalid_json", "request body is not valid JSON: " + s.message());
+}
+
+// A display name from a request body: one line, at most 100 bytes.
+std::string display_name(const json& body, const char* field) {
+  if (!body.is_object() || !body.contains(field) || !body[field].is_string()) return "";
+  std::string name = body[field].get<std::string>();
+  for (auto& c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  if (name.size() > 100) name = std::string(utf8_prefix(name, 100));
+  return name;
 }
 
 bool role_allows(daemon::Role have, daemon::Role need) {
@@ -102,6 +128,13 @@ std::optional<HttpResponse> Router::verify_signature(const HttpRequest& req, con
   return std::nullopt;
 }
 
+std::string Router::attribution(const std::string& who, const std::string& display) const {
+  // Without tokens nobody is authenticated: the body's name is all we have.
+  if (deps_.tokens.empty()) return display.empty() ? who : display;
+  if (display.empty() || display == who) return who;
+  return who + " (" + display + ")";
+}
+
 std::optional<HttpResponse> Router::authorize(const HttpRequest& req, daemon::Role needed, std::string* who) const {
   if (who) *who = "anonymous";
   if (deps_.tokens.empty()) return std::nullopt;
@@ -137,6 +170,13 @@ void Router::handle(HttpRequest req, Respond respond) {
         const auto& st = deps_.pipeline.stats();
         if (!deps_.pipeline.accepting()) {
           return respond(json_response(503, {{"status", "stopping"}, {"version", deps_.version}}));
+        }
+        if (!deps_.pipeline.store_healthy()) {
+          HttpResponse r = json_response(503, {{"status", "store_unavailable"},
+                                               {"version", deps_.version},
+                                               {"store_failures", st.store_failures.load()}});
+          r.headers.emplace_back("Retry-After", "1");
+          return respond(std::move(r));
         }
         return respond(json_response(200, {{"status", "ready"},
                                            {"version", deps_.version},
@@ -252,8 +292,9 @@ void Router::post_events(const HttpRequest& req, Respond respond) {
     return respond(error_response(415, "unsupported_media_type",
                                   "Content-Type must be application/json, got \"" + req.header("content-type") + "\""));
   }
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded()) return respond(error_response(400, "invalid_json", "request body is not valid JSON"));
+  auto parsed = json_body(req);
+  if (!parsed) return respond(json_body_error(parsed.error()));
+  const json& body = *parsed;
   const TimePoint now = deps_.clock.now();
   std::vector<Event> events;
   std::vector<std::string> problems;
@@ -298,10 +339,10 @@ void Router::post_webhook(const HttpRequest& req, const std::string& kind, Respo
   if (!is_json_content_type(req.header("content-type"))) {
     return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded()) return respond(error_response(400, "invalid_json", "request body is not valid JSON"));
-  auto events = kind == "grafana" ? ingest::parse_grafana(body, deps_.clock.now())
-                                  : ingest::parse_alertmanager(body, deps_.clock.now());
+  auto body = json_body(req);
+  if (!body) return respond(json_body_error(body.error()));
+  auto events = kind == "grafana" ? ingest::parse_grafana(*body, deps_.clock.now())
+                                  : ingest::parse_alertmanager(*body, deps_.clock.now());
   if (!events) return respond(error_response(422, "invalid_payload", events.error().message()));
   const size_t n = events->size();
   submit_events(std::move(events).value(), {{"status", "accepted"}, {"accepted", n}}, std::move(respond));
@@ -318,9 +359,9 @@ void Router::post_pagerduty(const HttpRequest& req, Respond respond) {
   if (!is_json_content_type(req.header("content-type"))) {
     return respond(pd_error(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded()) return respond(pd_error(400, "invalid_json", "request body is not valid JSON"));
-  auto pd = ingest::parse_pagerduty(body, deps_.clock.now());
+  auto body = json_body(req);
+  if (!body) return respond(pd_error(400, is_too_deep(body.error()) ? "too_deep" : "invalid_json", body.error().message()));
+  auto pd = ingest::parse_pagerduty(*body, deps_.clock.now());
   if (!pd) return respond(pd_error(400, "invalid_event", pd.error().message()));
   json ok = {{"status", "success"}, {"message", "Event processed"}, {"dedup_key", pd->dedup_key}};
   if (pd->action == "trigger") {
@@ -454,8 +495,9 @@ void Router::ticket_command(const HttpRequest& req, const std::string& key, cons
     if (!is_json_content_type(req.header("content-type"))) {
       return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
     }
-    body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) return respond(error_response(400, "invalid_json", "request body is not valid JSON"));
+    auto parsed = json_body(req);
+    if (!parsed) return respond(json_body_error(parsed.error()));
+    body = std::move(parsed).value();
   }
   std::optional<Ticket> stored;
   if (!key.empty()) {
@@ -464,9 +506,7 @@ void Router::ticket_command(const HttpRequest& req, const std::string& key, cons
     if (!*t) return respond(error_response(404, "not_found", "no ticket " + key));
     stored = **t;
   }
-  const std::string actor = "user:" + (body.is_object() && body.contains("actor") && body["actor"].is_string()
-                                           ? body["actor"].get<std::string>()
-                                           : who);
+  const std::string actor = "user:" + attribution(who, display_name(body, "actor"));
   if (body.is_object()) body.erase("actor");
   engine_command(
       [key, what, body, actor, stored](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
@@ -539,9 +579,9 @@ void Router::explain(const HttpRequest& req, Respond respond) {
   if (!is_json_content_type(req.header("content-type"))) {
     return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded()) return respond(error_response(400, "invalid_json", "request body is not valid JSON"));
-  auto e = event_from_json(body, deps_.clock.now());
+  auto body = json_body(req);
+  if (!body) return respond(json_body_error(body.error()));
+  auto e = event_from_json(*body, deps_.clock.now());
   if (!e) return respond(error_response(422, "invalid_event", e.error().message()));
   engine_command(
       [event = std::move(e).value()](engine::Engine& eng, TimePoint now, engine::Actions&) -> Result<json> {
@@ -563,12 +603,14 @@ void Router::add_silence(const HttpRequest& req, const std::string& who, Respond
   if (!is_json_content_type(req.header("content-type"))) {
     return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded()) return respond(error_response(400, "invalid_json", "request body is not valid JSON"));
+  auto parsed = json_body(req);
+  if (!parsed) return respond(json_body_error(parsed.error()));
+  json body = std::move(parsed).value();
+  const std::string author = attribution(who, display_name(body, "created_by"));
   if (body.is_object()) body.erase("id");
   auto s = engine::silence_from_json(body, deps_.clock.now());
   if (!s) return respond(error_response(422, "invalid_silence", s.error().message()));
-  if (s->created_by.empty()) s->created_by = who;
+  s->created_by = author;
   engine_command(
       [silence = std::move(s).value()](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
         auto added = eng.add_silence(silence, now);
@@ -601,7 +643,13 @@ HttpResponse Router::metrics() {
            std::to_string(v) + "\n";
   };
   counter("ticketd_events_accepted_total", "Events accepted into the queue.", s.events_accepted);
-  counter("ticketd_events_rejected_total", "Events refused because the queue was full.", s.events_rejected_full);
+  counter("ticketd_events_rejected_total", "Events refused: queue full, store unavailable or shutting down.",
+          s.events_rejected_full);
+  counter("ticketd_events_rejected_store_unavailable_total", "Events refused because the store could not commit.",
+          s.events_rejected_store);
+  counter("ticketd_events_retried_total", "Syslog events kept and re-run after a failed commit.", s.events_retried);
+  counter("ticketd_store_healthy", "1 while store commits succeed, 0 after a failed one.",
+          deps_.pipeline.store_healthy() ? 1 : 0, "gauge");
   counter("ticketd_events_processed_total", "Events run through the engine and committed.", s.events_processed);
   out += "# HELP ticketd_event_decisions_total What became of processed events.\n"
          "# TYPE ticketd_event_decisions_total counter\n";

@@ -67,6 +67,10 @@ class Router {
   // With an HMAC secret configured for `endpoint`, the 401 answer when the
   // signature header is missing or wrong.
   std::optional<HttpResponse> verify_signature(const HttpRequest& req, const std::string& endpoint) const;
+  // The actor recorded for a change by `who` (the token's name): with tokens
+  // configured always the token's name, a body's display name only added
+  // ("ops-bot (alice)"); without tokens the display name when given.
+  std::string attribution(const std::string& who, const std::string& display) const;
   // `who` receives the token's name ("anonymous" without tokens).
   std::optional<HttpResponse> authorize(const HttpRequest& req, daemon::Role needed, std::string* who = nullptr) const;
 

@@ -80,7 +80,7 @@ int run(const Config& config, const std::string& version) {
     return 1;
   }
   engine::Engine engine(rule_set);
-  engine.restore(*state);
+  if (Status restored = engine.restore(*state); !restored) spdlog::warn("store: {}", restored.message());
   engine.set_default_rule(config.default_rule);
   spdlog::info("store: {} ({} open tickets)", config.store_path, state->open_tickets.size());
 
@@ -184,7 +184,7 @@ int run(const Config& config, const std::string& version) {
         if (ec) return;
         if (sig == SIGHUP) {
           notify_systemd("RELOADING=1");
-          reload(nullptr);
+          (void)reload(nullptr);  // logs its own outcome; the old rules stay on failure
           notify_systemd("READY=1");
           signals.async_wait(on_signal);
           return;

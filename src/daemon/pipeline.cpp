@@ -7,6 +7,11 @@ namespace ticketd::daemon {
 namespace {
 constexpr size_t kMaxQueuedCommands = 1000;
 constexpr auto kSnapshotEvery = std::chrono::seconds(1);
+// Retries after a failed commit: the first soon, then doubling up to the max.
+constexpr Duration kRetryFirst = std::chrono::milliseconds(250);
+constexpr Duration kRetryMax = std::chrono::seconds(5);
+// Attempts at shutdown while the store is still failing, before giving up.
+constexpr int kStopAttempts = 3;
 }  // namespace
 
 Pipeline::Pipeline(engine::Engine engine, store::Store& store, const Clock& clock, Options options)
@@ -33,7 +38,15 @@ Status Pipeline::try_submit(std::vector<Event>&& events, Done done) {
   const size_t n = events.size();
   {
     std::lock_guard lock(mu_);
-    if (stopping_) return Status::unavailable("ticketd is shutting down");
+    if (stopping_) {
+      stats_.events_rejected_full += n;
+      return Status::unavailable("ticketd is shutting down");
+    }
+    if (!store_healthy_) {
+      stats_.events_rejected_full += n;
+      stats_.events_rejected_store += n;
+      return Status::unavailable("store unavailable: not accepted, retry later");
+    }
     // A batch larger than the whole queue is still admitted into an empty
     // queue, so one big valid request can never be refused forever.
     if (queued_events_ > 0 && queued_events_ + n > options_.capacity) {
@@ -53,6 +66,7 @@ Status Pipeline::try_command(Command command, Reply reply) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) return Status::unavailable("ticketd is shutting down");
+    if (!store_healthy_) return Status::unavailable("store unavailable: not accepted, retry later");
     if (queue_.size() > options_.capacity + kMaxQueuedCommands) return Status::unavailable("command queue is full");
     queue_.push_back({{}, nullptr, std::move(command), std::move(reply)});
   }
@@ -75,32 +89,49 @@ std::unordered_map<std::string, uint64_t> Pipeline::rule_hits() const {
 
 void Pipeline::run() {
   TimePoint last_prune{};
+  int stop_attempts = 0;
   for (;;) {
     std::deque<Submission> batch;
     std::shared_ptr<const rules::RuleSet> new_rules;
-    bool exit_after = false;
+    bool stopping = false;
+    const bool healthy = store_healthy_;
     {
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(1),
-                   [this] { return stopping_ || !queue_.empty() || pending_rules_; });
+      if (healthy) {
+        cv_.wait_for(lock, std::chrono::seconds(1),
+                     [this] { return stopping_ || !queue_.empty() || !retry_.empty() || pending_rules_; });
+      } else {
+        // Retry after the backoff, at once when stopping; new submissions
+        // are refused meanwhile, so the queue is empty.
+        cv_.wait_for(lock, retry_backoff_, [this] { return stopping_; });
+      }
+      // Kept events first (they are older), then the queue; in batches, so
+      // a retry fits wherever a batch fits.
+      size_t taken = 0;
+      auto take_from = [&](std::deque<Submission>& from) {
+        while (!from.empty() && (taken == 0 || taken + from.front().events.size() <= options_.batch_max)) {
+          taken += from.front().events.size();
+          batch.push_back(std::move(from.front()));
+          from.pop_front();
+        }
+      };
+      take_from(retry_);
+      if (healthy) {
+        const size_t before = taken;
+        take_from(queue_);
+        queued_events_ -= taken - before;
+        stats_.queue_depth = queued_events_;
+      }
       new_rules = std::move(pending_rules_);
       pending_rules_.reset();
-      size_t taken = 0;
-      while (!queue_.empty() && (taken == 0 || taken + queue_.front().events.size() <= options_.batch_max)) {
-        taken += queue_.front().events.size();
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      queued_events_ -= taken;
-      stats_.queue_depth = queued_events_;
-      exit_after = stopping_ && queue_.empty();
+      stopping = stopping_;
     }
     if (new_rules) {
       engine_.set_rules(std::move(new_rules));
       spdlog::info("rules: switched to the new rule set ({} rules)", engine_.rules().rules().size());
     }
     try {
-      process(batch, exit_after);
+      process(batch, stopping, !healthy);
     } catch (const std::exception& e) {
       // Last resort: a bug must not kill the only engine thread.
       spdlog::error("pipeline: unexpected error: {}", e.what());
@@ -110,7 +141,7 @@ void Pipeline::run() {
       }
     }
     const TimePoint now = clock_.now();
-    if (now - last_prune > std::chrono::minutes(10)) {
+    if (store_healthy_ && now - last_prune > std::chrono::minutes(10)) {
       last_prune = now;
       auto pruned = store_.prune_events(now - options_.event_retention);
       if (!pruned) {
@@ -119,11 +150,21 @@ void Pipeline::run() {
         spdlog::info("store: pruned {} events older than {}", *pruned, format_duration(options_.event_retention));
       }
     }
-    if (exit_after) return;
+    if (!stopping) continue;
+    std::lock_guard lock(mu_);
+    if (store_healthy_ && queue_.empty() && retry_.empty()) return;
+    if (!store_healthy_ && ++stop_attempts >= kStopAttempts) {
+      size_t lost = 0;
+      for (const auto& s : retry_) lost += s.events.size();
+      stats_.events_rejected_store += lost;
+      spdlog::error("store: still failing at shutdown after {} attempts; {} syslog events read were not stored", stop_attempts,
+                    lost);
+      return;
+    }
   }
 }
 
-void Pipeline::process(std::deque<Submission>& batch, bool force_snapshot) {
+void Pipeline::process(std::deque<Submission>& batch, bool force_snapshot, bool probe) {
   engine::Actions actions;
   uint64_t events = 0;
   std::vector<Result<nlohmann::json>> replies;
@@ -145,7 +186,9 @@ void Pipeline::process(std::deque<Submission>& batch, bool force_snapshot) {
   }
   take(engine_.flush_updates());
   const TimePoint now = clock_.now();
-  if (engine_.dirty() && (force_snapshot || now - last_snapshot_ >= kSnapshotEvery)) {
+  // A probe (retrying a failed store with nothing else to write) writes the
+  // state, so that success means the store takes writes again.
+  if (probe || (engine_.dirty() && (force_snapshot || now - last_snapshot_ >= kSnapshotEvery))) {
     actions.push_back(engine::StateSnapshot{engine_.snapshot()});
   }
   if (actions.empty() && batch.empty()) return;
@@ -154,15 +197,47 @@ void Pipeline::process(std::deque<Submission>& batch, bool force_snapshot) {
   if (!st) {
     ++stats_.store_failures;
     spdlog::error("store: commit of {} events failed: {}", events, st.message());
-    // The engine ran ahead of the store: rebuild it from what is durable.
-    auto state = store_.load_state();
-    if (state) {
-      engine_.restore(*state);
-    } else {
-      spdlog::error("store: cannot reload engine state: {}", state.error().message());
+    rebuild_engine();
+    retry_backoff_ = probe ? std::min<Duration>(retry_backoff_ * 2, kRetryMax) : kRetryFirst;
+    if (store_healthy_.exchange(false)) {
+      spdlog::error("store: unavailable; refusing new events (HTTP 503, TCP backpressure) and retrying every {} up to {}",
+                    format_duration(kRetryFirst), format_duration(kRetryMax));
     }
     st = Status::unavailable("store unavailable: not accepted, retry later");
+    // Keep what only we hold (syslog: no completion to answer), queued or
+    // in this batch, for the retry; everything else is answered 503 below.
+    std::deque<Submission> queued;
+    {
+      std::lock_guard lock(mu_);
+      queued = std::move(queue_);
+      queue_.clear();
+      queued_events_ = 0;
+      stats_.queue_depth = 0;
+    }
+    size_t kept = 0;
+    std::deque<Submission> keep;
+    auto keep_or_answer = [&](Submission& s, bool answer_here) {
+      if (!s.done && !s.command && !s.events.empty()) {
+        kept += s.events.size();
+        keep.push_back(std::move(s));
+        s.events.clear();
+        return;
+      }
+      if (!s.events.empty()) stats_.events_rejected_store += s.events.size();
+      if (answer_here) {
+        if (s.done) s.done(st);
+        if (s.reply) s.reply(st);
+      }
+    };
+    // Oldest first: this batch, what was kept before, then the queue.
+    for (auto& s : batch) keep_or_answer(s, false);
+    for (auto& s : retry_) keep.push_back(std::move(s));
+    retry_.clear();
+    for (auto& s : queued) keep_or_answer(s, true);
+    retry_ = std::move(keep);
+    stats_.events_retried += kept;
   } else {
+    if (!store_healthy_.exchange(true)) spdlog::info("store: commits succeed again; accepting events");
     for (const auto& a : actions) {
       if (const auto* rec = std::get_if<engine::EventRecorded>(&a)) {
         ++stats_.decisions[static_cast<size_t>(rec->decision)];
@@ -195,6 +270,16 @@ void Pipeline::process(std::deque<Submission>& batch, bool force_snapshot) {
     }
     if (s.command) ++r;
   }
+}
+
+void Pipeline::rebuild_engine() {
+  // The engine ran ahead of the store: rebuild it from what is durable.
+  auto state = store_.load_state();
+  if (!state) {
+    spdlog::error("store: cannot reload engine state: {}", state.error().message());
+    return;
+  }
+  if (Status st = engine_.restore(*state); !st) spdlog::warn("store: {}", st.message());
 }
 
 }  // namespace ticketd::daemon

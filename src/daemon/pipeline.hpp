@@ -6,8 +6,15 @@
 // resulting actions in one store transaction per batch and only then calls
 // each submission's completion (so an HTTP 202 means "durable"). The
 // engine's correlation state is snapshotted into the same transaction at
-// most once a second and at shutdown. try_submit(), try_command(), reload()
-// and the counters are thread-safe; the engine is touched only by the worker.
+// most once a second and at shutdown.
+//
+// When a commit fails (disk full, I/O error) the engine is rebuilt from the
+// store, submissions that have a completion are answered `unavailable` (the
+// HTTP client retries on 503), and those without one (syslog) are kept and
+// retried: nothing read is lost. Until a commit succeeds again the store is
+// unhealthy: try_submit() refuses (TCP listeners stop reading, UDP drops and
+// counts, HTTP answers 503) and the worker retries with a growing backoff.
+// try_submit(), try_command(), reload() and the counters are thread-safe; the engine is touched only by the worker.
 #pragma once
 
 #include <array>
@@ -28,7 +35,9 @@ namespace ticketd::daemon {
 
 struct PipelineStats {
   std::atomic<uint64_t> events_accepted{0};
-  std::atomic<uint64_t> events_rejected_full{0};
+  std::atomic<uint64_t> events_rejected_full{0};   // every refusal: queue full, store down, stopping
+  std::atomic<uint64_t> events_rejected_store{0};  // of which: the store could not commit
+  std::atomic<uint64_t> events_retried{0};         // queued syslog events re-run after a failed commit
   std::atomic<uint64_t> events_processed{0};
   std::array<std::atomic<uint64_t>, 10> decisions{};  // by engine::Decision
   std::atomic<uint64_t> tickets_opened{0};
@@ -71,6 +80,8 @@ class Pipeline {
   // Snapshot of rule hit counts, refreshed after every batch.
   std::unordered_map<std::string, uint64_t> rule_hits() const;
   size_t open_tickets() const { return open_tickets_.load(); }
+  // False from a failed commit until the next successful one.
+  bool store_healthy() const { return store_healthy_.load(); }
   // False once stop() began.
   bool accepting() const {
     std::lock_guard lock(mu_);
@@ -85,7 +96,10 @@ class Pipeline {
     Reply reply;
   };
   void run();
-  void process(std::deque<Submission>& batch, bool force_snapshot);
+  // `probe`: the store failed before; write the state even with nothing else.
+  void process(std::deque<Submission>& batch, bool force_snapshot, bool probe);
+  // After a failed commit: rebuild the engine from the store.
+  void rebuild_engine();
 
   engine::Engine engine_;
   store::Store& store_;
@@ -100,6 +114,10 @@ class Pipeline {
   bool stopping_ = false;
   std::thread worker_;
   TimePoint last_snapshot_{};
+  // Events without a completion whose commit failed, retried first.
+  std::deque<Submission> retry_;
+  std::atomic<bool> store_healthy_{true};
+  Duration retry_backoff_{};
 
   PipelineStats stats_;
   std::atomic<size_t> open_tickets_{0};

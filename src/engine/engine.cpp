@@ -1,6 +1,9 @@
 #include "ticketd/engine/engine.hpp"
 
 #include <algorithm>
+#include <cstdio>
+
+#include "ticketd/core/text.hpp"
 
 namespace ticketd::engine {
 namespace {
@@ -9,12 +12,26 @@ constexpr size_t kTimelineMessageMax = 200;
 constexpr int64_t kTimelineEveryEventUpTo = 100;
 constexpr int64_t kTimelineEventStride = 100;
 
+using rules::RenderCaps;
+
+// Fingerprints are rendered up to this size; longer ones keep a hash of it.
+constexpr size_t kFingerprintHashed = 64 * 1024;
+
 // Cuts at a UTF-8 character boundary.
 std::string shorten(const std::string& s) {
   if (s.size() <= kTimelineMessageMax) return s;
-  size_t end = kTimelineMessageMax;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-  return s.substr(0, end) + "…";
+  return std::string(utf8_prefix(s, kTimelineMessageMax)) + "…";
+}
+
+// A fingerprint within RenderCaps::kFingerprint that still tells long ones
+// apart: a cut prefix plus a hash (FNV-1a, 64 bits) of the whole.
+std::string capped_identity(std::string fp) {
+  if (fp.size() <= RenderCaps::kFingerprint) return fp;
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : fp) h = (h ^ c) * 1099511628211ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return std::string(utf8_prefix(fp, RenderCaps::kFingerprint - 18)) + "#" + hex;
 }
 
 void set_alert_status(Ticket& t, const std::string& fp, const char* status) {
@@ -256,8 +273,8 @@ std::string Engine::fingerprint_of(const rules::Rule& rule, const Event& event,
       }
     }
   }
-  std::string fp = rule.fingerprint ? rule.fingerprint->render(vars) : rule.name + "/" + event.host;
-  return fp.empty() ? rule.name : fp;
+  std::string fp = rule.fingerprint ? rule.fingerprint->render(vars, kFingerprintHashed) : rule.name + "/" + event.host;
+  return fp.empty() ? rule.name : capped_identity(std::move(fp));
 }
 
 std::string Engine::group_of(const rules::Rule& rule, const std::string& fp, const Event& event) const {
@@ -729,14 +746,15 @@ bool Engine::open_group_ticket(Group& g, TimePoint now, Context& cx, std::string
   t.type = spec.type;
   t.key = next_key(spec.type);
   t.title = spec.title.empty() ? (event.host.empty() ? rule->name : rule->name + " on " + event.host)
-                               : spec.title.render(vars);
-  t.description = spec.description.empty() ? event.message : spec.description.render(vars);
+                               : spec.title.render(vars, RenderCaps::kTitle);
+  t.description = spec.description.empty() ? cap_text(event.message, RenderCaps::kDescription)
+                                           : spec.description.render(vars, RenderCaps::kDescription);
   t.impact = spec.impact.value_or(Level::kMedium);
   t.urgency = spec.urgency.value_or(urgency_from_severity(event.severity));
   t.priority = priority_from(t.impact, t.urgency);
-  t.category = spec.category.render(vars);
-  t.team = spec.team.render(vars);
-  t.assignee = spec.assignee.render(vars);
+  t.category = spec.category.render(vars, RenderCaps::kField);
+  t.team = spec.team.render(vars, RenderCaps::kField);
+  t.assignee = spec.assignee.render(vars, RenderCaps::kField);
   t.status = t.assignee.empty() ? TicketStatus::kNew : TicketStatus::kAssigned;
   t.rule = rule->name;
   t.fingerprint = g.id;
@@ -747,8 +765,8 @@ bool Engine::open_group_ticket(Group& g, TimePoint now, Context& cx, std::string
     if (a != alerts_.end()) t.first_seen = std::min(t.first_seen, a->second.first_seen);
     t.alerts.push_back({fp, "firing"});
   }
-  t.labels = event.labels;
-  for (const auto& [name, tmpl] : spec.labels) t.labels[name] = tmpl.render(vars);
+  for (const auto& [name, value] : event.labels) t.labels[name] = cap_text(value, RenderCaps::kLabel);
+  for (const auto& [name, tmpl] : spec.labels) t.labels[name] = tmpl.render(vars, RenderCaps::kLabel);
   apply_sla(t);
   g.ticket_key = t.key;
   g.waiting_events = 0;
@@ -791,24 +809,24 @@ void Engine::link_problems(const Ticket& incident, const Event& event, TimePoint
     Ticket t;
     t.type = TicketType::kProblem;
     t.key = next_key(t.type);
-    t.title = p.ticket.title.empty() ? "Recurring " + incident.rule + " (" + p.name + ")" : p.ticket.title.render(vars);
+    t.title = p.ticket.title.empty() ? "Recurring " + incident.rule + " (" + p.name + ")" : p.ticket.title.render(vars, RenderCaps::kTitle);
     t.description = p.ticket.description.empty()
                         ? std::to_string(w.incidents.size()) + " incidents of " + incident.rule + " within " +
                               format_duration(p.threshold.within)
-                        : p.ticket.description.render(vars);
+                        : p.ticket.description.render(vars, RenderCaps::kDescription);
     t.impact = p.ticket.impact.value_or(Level::kMedium);
     t.urgency = p.ticket.urgency.value_or(Level::kLow);
     t.priority = priority_from(t.impact, t.urgency);
-    t.category = p.ticket.category.empty() ? incident.category : p.ticket.category.render(vars);
-    t.team = p.ticket.team.empty() ? incident.team : p.ticket.team.render(vars);
-    t.assignee = p.ticket.assignee.render(vars);
+    t.category = p.ticket.category.empty() ? incident.category : p.ticket.category.render(vars, RenderCaps::kField);
+    t.team = p.ticket.team.empty() ? incident.team : p.ticket.team.render(vars, RenderCaps::kField);
+    t.assignee = p.ticket.assignee.render(vars, RenderCaps::kField);
     t.status = t.assignee.empty() ? TicketStatus::kNew : TicketStatus::kAssigned;
     t.rule = p.name;
     t.fingerprint = "problem/" + key;
     t.event_count = static_cast<int64_t>(w.incidents.size());
     t.first_seen = w.incidents.front().first;
     t.last_seen = t.created_at = t.updated_at = now;
-    for (const auto& [name, tmpl] : p.ticket.labels) t.labels[name] = tmpl.render(vars);
+    for (const auto& [name, tmpl] : p.ticket.labels) t.labels[name] = tmpl.render(vars, RenderCaps::kLabel);
     apply_sla(t);
     for (const auto& [at, key2] : w.incidents) t.incidents.push_back(key2);
     tickets_[t.key] = t;
@@ -1390,18 +1408,37 @@ nlohmann::json Engine::snapshot() const {
           {"storm_until", to_unix_ms(storm_until_)}};
 }
 
-void Engine::restore(const EngineState& state) {
-  alerts_.clear();
-  firing_by_rule_.clear();
-  groups_.clear();
-  tickets_.clear();
-  silences_.clear();
-  problems_.clear();
-  escalated_.clear();
-  opened_.clear();
-  storm_group_.clear();
+Status Engine::restore(const EngineState& state) {
+  // Rebuilt aside and swapped in whole, so a failure never leaves this
+  // engine half rebuilt.
+  Engine fresh(rules_);
+  fresh.default_rule_ = default_rule_;
+  fresh.batch_mode_ = batch_mode_;
+  fresh.hits_ = hits_;
+  fresh.adopt_tickets(state);
+  Status st = Status::ok();
+  const nlohmann::json& snap = state.snapshot;
+  if (snap.is_object() && snap.value("version", 0) == 1) {
+    Engine tickets_only = fresh;
+    try {
+      fresh.adopt_snapshot(snap);
+    } catch (const std::exception& e) {
+      // An unreadable snapshot costs the pending correlation state (threshold
+      // windows, group_wait), never the open tickets.
+      fresh = std::move(tickets_only);
+      st = Status::io_error(std::string("engine state snapshot is unreadable, rebuilt from open tickets only: ") +
+                            e.what());
+    }
+  } else if (!snap.is_null()) {
+    st = Status::io_error("engine state snapshot has an unknown version; rebuilt from open tickets only");
+  }
+  fresh.adopt_orphan_tickets();
+  *this = std::move(fresh);
+  return st;
+}
+
+void Engine::adopt_tickets(const EngineState& state) {
   last_seq_ = state.last_seq;
-  last_silence_ = 0;
   for (const Silence& s : state.silences) {
     silences_[s.id] = s;
     if (s.id.rfind("s-", 0) == 0) {
@@ -1411,67 +1448,77 @@ void Engine::restore(const EngineState& state) {
       }
     }
   }
-  changes_.clear();
   for (const Ticket& t : state.open_tickets) {
     if (!is_open(t.status)) continue;
     tickets_[t.key] = t;
     if (t.type == TicketType::kChange) changes_.push_back(t.key);
   }
-  const nlohmann::json& snap = state.snapshot;
-  if (snap.is_object() && snap.value("version", 0) == 1) {
-    for (const auto& j : snap.value("resolved_tickets", nlohmann::json::array())) {
-      Ticket t = ticket_from_json(j);
-      if (!tickets_.count(t.key)) tickets_[t.key] = t;
-    }
-    for (const auto& j : snap.value("groups", nlohmann::json::array())) {
-      Group g;
-      g.id = j.value("id", "");
-      g.rule = j.value("rule", "");
-      g.ticket_key = j.value("ticket", "");
-      if (!g.ticket_key.empty() && !tickets_.count(g.ticket_key)) continue;  // ticket closed since
-      g.wait_until = from_unix_ms(j.value("wait_until", int64_t{0}));
-      g.alerts = j.value("alerts", std::vector<std::string>{});
-      if (auto e = event_from_json(j.value("first_event", nlohmann::json::object()), TimePoint{})) g.first_event = *e;
-      g.captures = captures_from(j.value("captures", nlohmann::json::object()));
-      g.waiting_events = j.value("waiting_events", int64_t{0});
-      g.resolved = j.value("resolved", false);
-      g.resolved_at = from_unix_ms(j.value("resolved_at", int64_t{0}));
-      g.flapping = j.value("flapping", false);
-      g.storm = j.value("storm", false);
-      groups_[g.id] = std::move(g);
-    }
-    for (const auto& j : snap.value("alerts", nlohmann::json::array())) {
-      Alert a;
-      a.fingerprint = j.value("fingerprint", "");
-      a.rule = j.value("rule", "");
-      a.group = j.value("group", "");
-      a.phase = static_cast<Alert::Phase>(std::clamp(j.value("phase", 0), 0, 2));
-      if (a.phase != Alert::Phase::kPending && !groups_.count(a.group)) continue;
-      a.first_seen = from_unix_ms(j.value("first_seen", int64_t{0}));
-      a.last_seen = from_unix_ms(j.value("last_seen", int64_t{0}));
-      a.resolved_at = from_unix_ms(j.value("resolved_at", int64_t{0}));
-      a.event_count = j.value("event_count", int64_t{0});
-      a.hits = times_from(j.value("hits", nlohmann::json::array()));
-      a.changes = times_from(j.value("changes", nlohmann::json::array()));
-      if (auto e = event_from_json(j.value("event", nlohmann::json::object()), TimePoint{})) a.event = *e;
-      a.captures = captures_from(j.value("captures", nlohmann::json::object()));
-      alerts_[a.fingerprint] = std::move(a);
-    }
-    for (const auto& j : snap.value("problems", nlohmann::json::array())) {
-      ProblemWindow w;
-      for (const auto& x : j.value("incidents", nlohmann::json::array())) {
-        if (x.is_array() && x.size() == 2) w.incidents.emplace_back(from_unix_ms(x[0].get<int64_t>()), x[1].get<std::string>());
-      }
-      w.open_key = j.value("open", "");
-      problems_[j.value("key", "")] = std::move(w);
-    }
-    for (const auto& [key, names] : snap.value("escalated", nlohmann::json::object()).items()) {
-      escalated_[key] = names.get<std::set<std::string>>();
-    }
-    opened_ = times_from(snap.value("opened", nlohmann::json::array()));
-    storm_group_ = snap.value("storm_group", "");
-    storm_until_ = from_unix_ms(snap.value("storm_until", int64_t{0}));
+}
+
+void Engine::adopt_snapshot(const nlohmann::json& snap) {
+  const nlohmann::json kNoArray = nlohmann::json::array();
+  const nlohmann::json kNoObject = nlohmann::json::object();
+  // Every part is read by reference: iterating items() of a temporary
+  // returned by value() reads freed memory.
+  auto part = [&](const char* name, const nlohmann::json& fallback) -> const nlohmann::json& {
+    auto it = snap.find(name);
+    return it == snap.end() || it->type() != fallback.type() ? fallback : *it;
+  };
+  for (const auto& j : part("resolved_tickets", kNoArray)) {
+    Ticket t = ticket_from_json(j);
+    if (!tickets_.count(t.key)) tickets_[t.key] = t;
   }
+  for (const auto& j : part("groups", kNoArray)) {
+    Group g;
+    g.id = j.value("id", "");
+    g.rule = j.value("rule", "");
+    g.ticket_key = j.value("ticket", "");
+    if (!g.ticket_key.empty() && !tickets_.count(g.ticket_key)) continue;  // ticket closed since
+    g.wait_until = from_unix_ms(j.value("wait_until", int64_t{0}));
+    g.alerts = j.value("alerts", std::vector<std::string>{});
+    if (auto e = event_from_json(j.value("first_event", nlohmann::json::object()), TimePoint{})) g.first_event = *e;
+    g.captures = captures_from(j.value("captures", nlohmann::json::object()));
+    g.waiting_events = j.value("waiting_events", int64_t{0});
+    g.resolved = j.value("resolved", false);
+    g.resolved_at = from_unix_ms(j.value("resolved_at", int64_t{0}));
+    g.flapping = j.value("flapping", false);
+    g.storm = j.value("storm", false);
+    groups_[g.id] = std::move(g);
+  }
+  for (const auto& j : part("alerts", kNoArray)) {
+    Alert a;
+    a.fingerprint = j.value("fingerprint", "");
+    a.rule = j.value("rule", "");
+    a.group = j.value("group", "");
+    a.phase = static_cast<Alert::Phase>(std::clamp(j.value("phase", 0), 0, 2));
+    if (a.phase != Alert::Phase::kPending && !groups_.count(a.group)) continue;
+    a.first_seen = from_unix_ms(j.value("first_seen", int64_t{0}));
+    a.last_seen = from_unix_ms(j.value("last_seen", int64_t{0}));
+    a.resolved_at = from_unix_ms(j.value("resolved_at", int64_t{0}));
+    a.event_count = j.value("event_count", int64_t{0});
+    a.hits = times_from(j.value("hits", nlohmann::json::array()));
+    a.changes = times_from(j.value("changes", nlohmann::json::array()));
+    if (auto e = event_from_json(j.value("event", nlohmann::json::object()), TimePoint{})) a.event = *e;
+    a.captures = captures_from(j.value("captures", nlohmann::json::object()));
+    alerts_[a.fingerprint] = std::move(a);
+  }
+  for (const auto& j : part("problems", kNoArray)) {
+    ProblemWindow w;
+    for (const auto& x : j.value("incidents", nlohmann::json::array())) {
+      if (x.is_array() && x.size() == 2) w.incidents.emplace_back(from_unix_ms(x[0].get<int64_t>()), x[1].get<std::string>());
+    }
+    w.open_key = j.value("open", "");
+    problems_[j.value("key", "")] = std::move(w);
+  }
+  for (const auto& [key, names] : part("escalated", kNoObject).items()) {
+    if (tickets_.count(key)) escalated_[key] = names.get<std::set<std::string>>();
+  }
+  opened_ = times_from(snap.value("opened", nlohmann::json::array()));
+  storm_group_ = snap.value("storm_group", "");
+  storm_until_ = from_unix_ms(snap.value("storm_until", int64_t{0}));
+}
+
+void Engine::adopt_orphan_tickets() {
   // Open tickets the snapshot does not know (it lags the store by up to a
   // batch): rebuild them as groups of their alerts so dedup continues.
   std::set<std::string> held;

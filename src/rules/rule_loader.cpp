@@ -621,6 +621,38 @@ class FileLoader {
     }
   }
 
+  // Fields whose size only the sender bounds (a message may be 1 MiB).
+  static bool unbounded_variable(const std::string& var) {
+    return var == "message" || var.rfind("annotations.", 0) == 0;
+  }
+
+  // A template that can render without bound is cut at its RenderCaps size
+  // at run time; say so now. Short fields should not carry a whole message,
+  // and a description should carry it once.
+  void warn_unbounded(const Template& t, const YAML::Node& where, const std::string& what) {
+    size_t uses = 0;
+    std::string var;
+    for (const std::string& v : t.variables(false)) {  // a fallback is rarely rendered
+      if (unbounded_variable(v)) {
+        ++uses;
+        var = v;
+      }
+    }
+    if (uses == 0) return;
+    const bool description = what.find("description") != std::string::npos;
+    if (description && uses == 1) return;
+    const size_t cap = description                                ? RenderCaps::kDescription
+                       : what.find("title") != std::string::npos  ? RenderCaps::kTitle
+                       : what.find("labels") != std::string::npos ? RenderCaps::kLabel
+                       : what == "\"fingerprint\""                ? RenderCaps::kFingerprint
+                                                                  : RenderCaps::kField;
+    std::string msg = what + ": \"{{ " + var + " }}\" " +
+                      (uses > 1 ? "appears " + std::to_string(uses) + " times and " : std::string()) +
+                      "can grow without bound; output is cut at " + std::to_string(cap) + " bytes";
+    if (!description) msg += " (use a named regex capture for the part you need)";
+    warning(where, msg);
+  }
+
   // A template variable that no event and no capture of this rule can set is
   // a mistake the author wants to hear about now, not at 3 a.m.
   void check_variables(const Rule& rule, const YAML::Node& r) {
@@ -640,6 +672,7 @@ class FileLoader {
         }
         error(where, msg);
       }
+      warn_unbounded(t, where, what);
     };
     if (const YAML::Node t = r["ticket"]; t && t.IsMap()) {
       const TicketSpec& s = rule.ticket;

@@ -1,5 +1,7 @@
 #include "ticketd/rules/template.hpp"
 
+#include "ticketd/core/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -103,9 +105,10 @@ Result<Template> Template::parse(std::string_view text, size_t* error_offset) {
   return t;
 }
 
-std::string Template::render(const VarLookup& vars) const {
+std::string Template::render(const VarLookup& vars, size_t max_bytes) const {
   std::string out;
   for (const Part& p : parts_) {
+    if (out.size() > max_bytes) break;  // the rest would be cut anyway
     if (!p.is_var) {
       out += p.text;
       continue;
@@ -126,16 +129,16 @@ std::string Template::render(const VarLookup& vars) const {
     }
     out += v;
   }
-  return out;
+  return cap_text(std::move(out), max_bytes);
 }
 
-std::vector<std::string> Template::variables() const {
+std::vector<std::string> Template::variables(bool with_fallbacks) const {
   std::vector<std::string> out;
   for (const Part& p : parts_) {
     if (!p.is_var) continue;
     out.push_back(p.text);
     for (const Filter& f : p.filters) {
-      if (f.arg_is_variable) out.push_back(f.arg);
+      if (f.arg_is_variable && with_fallbacks) out.push_back(f.arg);
     }
   }
   return out;

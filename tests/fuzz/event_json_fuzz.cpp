@@ -9,6 +9,7 @@
 
 #include "api/http_types.hpp"
 #include "ticketd/core/event.hpp"
+#include "ticketd/core/json.hpp"
 #include "ticketd/ingest/webhook_parsers.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -17,8 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::map<std::string, std::string> query;
   ticketd::api::split_target(text, path, query);
 
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) return 0;
+  auto parsed = ticketd::parse_json(text);
+  if (!parsed) return 0;
+  const nlohmann::json& j = *parsed;
   (void)ticketd::ingest::parse_alertmanager(j, ticketd::TimePoint{});
   (void)ticketd::ingest::parse_grafana(j, ticketd::TimePoint{});
   (void)ticketd::ingest::parse_pagerduty(j, ticketd::TimePoint{});

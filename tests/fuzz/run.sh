@@ -11,7 +11,8 @@ out=${FUZZ_BUILD_DIR:-$root/build/fuzz}
 mkdir -p "$out"
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$root/include" -I"$root/src")
-core=("$root/src/core/event.cpp" "$root/src/core/time.cpp" "$root/src/core/status.cpp")
+core=("$root/src/core/event.cpp" "$root/src/core/time.cpp" "$root/src/core/status.cpp" "$root/src/core/json.cpp"
+      "$root/src/core/text.cpp")
 
 # build NAME SOURCES...: rebuilds when a source or a header is newer.
 build() {
@@ -25,11 +26,14 @@ build() {
 }
 build event_json_fuzz "$here/event_json_fuzz.cpp" "$root/src/api/http_types.cpp" \
   "$root/src/ingest/webhook/webhook_parsers.cpp" "${core[@]}" -lcrypto
+build http_body_fuzz "$here/http_body_fuzz.cpp" "$root/src/ingest/webhook/webhook_parsers.cpp" \
+  "$root/src/core/ticket.cpp" "$root/src/core/duration.cpp" "$root/src/core/clock.cpp" \
+  "$root/src"/engine/*.cpp "$root/src"/rules/*.cpp "${core[@]}" -lcrypto -lre2 -lyaml-cpp
 build syslog_fuzz "$here/syslog_fuzz.cpp" "$root/src/ingest/syslog/syslog_parser.cpp" \
   "$root/src/ingest/syslog/syslog_framer.cpp" "${core[@]}"
 
 status=0
-for target in event_json syslog; do
+for target in event_json http_body syslog; do
   work="$out/corpus-$target"
   log="$out/$target.log"
   mkdir -p "$work"

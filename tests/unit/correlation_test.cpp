@@ -57,9 +57,17 @@ class Harness {
       }
     }
   }
+  // The single ticket; fails the test (without dereferencing) otherwise.
   const Ticket& only() {
+    static const Ticket kNone;
     EXPECT_EQ(tickets.size(), 1u);
-    return tickets.begin()->second;
+    return tickets.size() == 1 ? tickets.begin()->second : kNone;
+  }
+  // The key of the i-th ticket opened; fails the test when there is none.
+  std::string nth(size_t i) {
+    if (i < order.size()) return order[i];
+    ADD_FAILURE() << "only " << order.size() << " tickets were opened, wanted #" << i;
+    return "";
   }
   bool timeline_has(const std::string& key, const std::string& kind) {
     for (const auto& e : timeline[key]) {
@@ -181,7 +189,7 @@ rules:
   EXPECT_EQ(h.tickets.size(), 2u);  // web2's
   // A new alert of the same host joins the open ticket at once.
   EXPECT_EQ(h.send(ev("web1", "redis is down")), Decision::kGrouped);
-  const std::string web1 = h.order[0];
+  const std::string web1 = h.nth(0);
   EXPECT_EQ(h.tickets[web1].alerts.size(), 3u);
   // The ticket resolves only when all its alerts are resolved.
   auto resolved = [](Event e) {
@@ -204,7 +212,7 @@ rules:
     reopen_window: 30m
 )");
   h.send(ev("db1", "disk full"));
-  const std::string key = h.order[0];
+  const std::string key = h.nth(0);
   h.advance(1h + 59min);
   EXPECT_TRUE(is_open(h.tickets[key].status));
   h.advance(1min);
@@ -233,7 +241,7 @@ rules:
     flapping: { changes: 3, within: 10m }
 )");
   h.send(ev("sw1", "link down"));
-  const std::string key = h.order[0];
+  const std::string key = h.nth(0);
   h.advance(1min);
   h.send(ev("sw1", "link up"));  // change 1
   EXPECT_EQ(h.tickets[key].status, TicketStatus::kResolved);
@@ -273,7 +281,7 @@ inhibit:
   Event down = ev("db1", "db1 unreachable");
   down.app = "ping";
   h.send(down);
-  const std::string key = h.order[0];
+  const std::string key = h.nth(0);
   Event noise = ev("db1", "connection refused");
   noise.source = "syslog";
   noise.app = "postgres";
@@ -352,7 +360,7 @@ TEST(Correlation, ChangeInProgressSilencesItsHostsAndCollectsTheirAlerts) {
   change.type = TicketType::kChange;
   change.status = TicketStatus::kInProgress;
   change.labels["hosts"] = "db1, db2";
-  h.engine_.restore({{change}, {{TicketType::kChange, 1}}, {}, nullptr});
+  ASSERT_TRUE(h.engine_.restore({{change}, {{TicketType::kChange, 1}}, {}, nullptr}));
   EXPECT_EQ(h.send(ev("db2", "restarting")), Decision::kSilenced);
   EXPECT_EQ(h.last_ticket, "CHG-000001");
   EXPECT_EQ(h.tickets["CHG-000001"].suppressed_count, 1);
@@ -437,7 +445,7 @@ escalate:
     do: { raise_priority: true }
 )");
   h.send(ev("db1", "db down"));
-  const std::string key = h.order[0];
+  const std::string key = h.nth(0);
   const TimePoint opened = h.clock.now();
   EXPECT_EQ(h.tickets[key].respond_by, opened + 15min);
   EXPECT_EQ(h.tickets[key].resolve_by, opened + 4h);
@@ -454,6 +462,65 @@ escalate:
   h.advance(4h);
   EXPECT_EQ(h.tickets[key].breaches, (std::vector<std::string>{"respond", "resolve"}));
   EXPECT_EQ(h.notifications.size(), 1u);  // an escalation fires once per ticket
+}
+
+// Regression: restoring a snapshot with escalations of two or more tickets
+// read freed memory (items() of a temporary) and failed every restart.
+TEST(Correlation, RestoreKeepsEscalationsOfSeveralTickets) {
+  const char* yaml = R"(
+rules:
+  - name: db-down
+    match: { message: "~db down" }
+    ticket: { impact: high, urgency: high, team: dba }
+    fingerprint: "{{ host }}"
+sla:
+  P1: { respond: 15m, resolve: 4h }
+escalate:
+  - name: page-leads
+    when: { priority: [P1, P2], unacknowledged_for: 10m }
+    do: { team: oncall-leads, notify: [oncall-webhook] }
+)";
+  Harness h(yaml);
+  h.send(ev("db1", "db down"));
+  h.send(ev("db2", "db down"));
+  h.send(ev("db3", "db down"));
+  h.advance(10min);
+  ASSERT_EQ(h.notifications.size(), 3u);
+  const nlohmann::json snap = nlohmann::json::parse(h.engine_.snapshot().dump());  // through text, like the store
+  ASSERT_EQ(snap["escalated"].size(), 3u);
+  std::vector<Ticket> open;
+  for (const auto& [key, t] : h.tickets) open.push_back(t);
+
+  Harness after(yaml);
+  after.clock.set(h.clock.now());
+  ASSERT_TRUE(after.engine_.restore({open, {{TicketType::kIncident, 3}}, {}, snap}));
+  EXPECT_EQ(after.engine_.open_ticket_count(), 3u);
+  after.advance(1h);
+  EXPECT_TRUE(after.notifications.empty()) << "escalations must not fire twice after a restart";
+  EXPECT_EQ(after.send(ev("db2", "db down")), Decision::kDeduplicated);
+}
+
+TEST(Correlation, RestoreOfAMalformedSnapshotKeepsTheOpenTickets) {
+  const char* yaml = R"(
+rules:
+  - name: db-down
+    match: { message: "~db down" }
+    fingerprint: "{{ host }}"
+)";
+  Harness h(yaml);
+  h.send(ev("db1", "db down"));
+  std::vector<Ticket> open;
+  for (const auto& [key, t] : h.tickets) open.push_back(t);
+  nlohmann::json snap = nlohmann::json::parse(h.engine_.snapshot().dump());
+  snap["escalated"] = {{open.at(0).key, 42}};  // not a list of names
+
+  Harness after(yaml);
+  Status st = after.engine_.restore({open, {{TicketType::kIncident, 1}}, {}, snap});
+  EXPECT_FALSE(st);
+  EXPECT_NE(st.message().find("rebuilt from open tickets only"), std::string::npos) << st.message();
+  EXPECT_EQ(after.engine_.open_ticket_count(), 1u);
+  EXPECT_EQ(after.send(ev("db1", "db down")), Decision::kDeduplicated);
+  EXPECT_TRUE(after.engine_.check_invariants());
 }
 
 TEST(Correlation, ExplainShowsEveryRuleAndChangesNothing) {
@@ -506,12 +573,12 @@ rules:
 
   Harness after(yaml);
   after.clock.set(h.clock.now());
-  after.engine_.restore({{}, {}, {}, snap});
+  ASSERT_TRUE(after.engine_.restore({{}, {}, {}, snap}));
   EXPECT_EQ(after.send(ev("a", "fail")), Decision::kTicketed);  // the third within the window
   EXPECT_EQ(after.send(ev("b", "y down")), Decision::kPending);
   after.advance(1min);
   ASSERT_EQ(after.tickets.size(), 2u);
-  EXPECT_EQ(after.tickets[after.order[1]].alerts.size(), 2u);
+  EXPECT_EQ(after.tickets[after.nth(1)].alerts.size(), 2u);
 }
 
 TEST(Correlation, ReloadKeepsUnchangedRulesState) {
@@ -530,7 +597,7 @@ TEST(Correlation, ReloadKeepsUnchangedRulesState) {
 TEST(Correlation, ChattyAlertsGetOneTimelineEntryPerHundredEventsAfterTheFirstHundred) {
   Harness h("rules:\n  - {name: err, match: {severity: \">=error\"}}\n");
   for (int i = 0; i < 350; ++i) h.send(ev("h1", "boom"));
-  const std::string key = h.order[0];
+  const std::string key = h.nth(0);
   EXPECT_EQ(h.tickets[key].event_count, 350);
   EXPECT_EQ(h.timeline[key].size(), 1u + 99u + 2u);  // created, #2..#100, #200, #300
 }
@@ -544,10 +611,10 @@ rules:
   EXPECT_EQ(h.send(ev("h", "something odd")), Decision::kUnmatched);
   h.engine_.set_default_rule("everything-else");
   EXPECT_EQ(h.send(ev("h", "something odd")), Decision::kTicketed);
-  EXPECT_EQ(h.tickets[h.order[0]].title, "Unclassified: something odd");
-  EXPECT_EQ(h.tickets[h.order[0]].team, "triage");
+  EXPECT_EQ(h.tickets[h.nth(0)].title, "Unclassified: something odd");
+  EXPECT_EQ(h.tickets[h.nth(0)].team, "triage");
   EXPECT_EQ(h.send(ev("h", "disk full")), Decision::kTicketed);
-  EXPECT_EQ(h.tickets[h.order[1]].rule, "disk");
+  EXPECT_EQ(h.tickets[h.nth(1)].rule, "disk");
   auto ex = h.engine_.explain(ev("h2", "odd"), h.clock.now());
   EXPECT_EQ(ex.rules.back().reason.rfind("default rule: matched: ticketed", 0), 0u) << ex.rules.back().reason;
 }

@@ -24,7 +24,8 @@ enum class StatusCode {
   kInternal,
 };
 
-class Status {
+// [[nodiscard]]: a dropped Status is a dropped error; say `(void)` where ignoring one is meant.
+class [[nodiscard]] Status {
  public:
   Status() = default;  // ok
 
@@ -53,7 +54,7 @@ class Status {
 const char* status_code_name(StatusCode code);
 
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit like std::expected
   Result(Status error) : v_(std::move(error)) { assert(!std::get<Status>(v_).is_ok()); }  // NOLINT

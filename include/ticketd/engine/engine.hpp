@@ -60,7 +60,10 @@ class Engine {
   void set_default_rule(std::string name) { default_rule_ = std::move(name); }
 
   // Forgets all state and adopts `state` (start-up, or after a store failure).
-  void restore(const EngineState& state);
+  // Never leaves the engine half rebuilt: on an unreadable snapshot it keeps
+  // the open tickets (and their dedup), drops the pending correlation state
+  // and says so in the returned status.
+  [[nodiscard]] Status restore(const EngineState& state);
 
   // Runs one event through the rules. `now` is the receive time.
   Actions process(const Event& event, TimePoint now);
@@ -147,6 +150,13 @@ class Engine {
     std::string open_key;
   };
   struct Context;  // one call's output and trace
+
+  // restore() in three steps: tickets and silences, the snapshot's
+  // correlation state (may throw on a malformed snapshot), then groups for
+  // open tickets the snapshot does not know.
+  void adopt_tickets(const EngineState& state);
+  void adopt_snapshot(const nlohmann::json& snap);
+  void adopt_orphan_tickets();
 
   void process_into(const Event& event, TimePoint now, Context& cx);
   bool handle_match(const rules::Rule& rule, const Event& event, const rules::Captures& captures, TimePoint now,

@@ -7,7 +7,9 @@
 // Immutable after parse, so safe to share between threads.
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +18,17 @@
 #include "ticketd/core/status.hpp"
 
 namespace ticketd::rules {
+
+// Size caps (bytes) of rendered ticket fields: one huge event must not make
+// a huge ticket. Output over a cap is cut at a UTF-8 boundary and ends in
+// kTruncatedMarker; check-rules warns about templates that can reach a cap.
+struct RenderCaps {
+  static constexpr size_t kTitle = 512;
+  static constexpr size_t kDescription = 32 * 1024;
+  static constexpr size_t kLabel = 1024;
+  static constexpr size_t kField = 256;        // category, team, assignee
+  static constexpr size_t kFingerprint = 512;  // longer ones keep a hash of the whole
+};
 
 // Resolves a variable name to its value, or nullopt when it is not set.
 using VarLookup = std::function<std::optional<std::string>(std::string_view)>;
@@ -26,9 +39,13 @@ class Template {
   // Errors carry the 0-based byte offset of the fault in `error_offset`.
   static Result<Template> parse(std::string_view text, size_t* error_offset = nullptr);
 
-  std::string render(const VarLookup& vars) const;
-  // Every variable name the template reads, in order of appearance.
-  std::vector<std::string> variables() const;
+  // Renders with every variable substituted, stopping once the output
+  // exceeds `max_bytes`: then it is cut (see cap_text) and ends in
+  // kTruncatedMarker.
+  std::string render(const VarLookup& vars, size_t max_bytes = std::numeric_limits<size_t>::max()) const;
+  // Every variable name the template reads, in order of appearance;
+  // without `with_fallbacks`, not those only read by default(variable).
+  std::vector<std::string> variables(bool with_fallbacks = true) const;
   const std::string& source() const { return source_; }
   bool empty() const { return parts_.empty(); }
 

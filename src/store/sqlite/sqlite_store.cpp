@@ -188,6 +188,16 @@ Status exec(sqlite3* db, const char* sql) {
   return Status::ok();
 }
 
+// Ends a failed transaction. SQLite may already have rolled it back itself
+// (SQLITE_FULL, SQLITE_IOERR during COMMIT), and then ROLLBACK's "no
+// transaction is active" is expected; what matters is that the connection is
+// out of the transaction, or every later BEGIN would fail.
+Status rollback(sqlite3* db) {
+  Status s = exec(db, "ROLLBACK");
+  if (sqlite3_get_autocommit(db) != 0) return Status::ok();
+  return s ? Status::io_error("sqlite: still inside a transaction after ROLLBACK") : s;
+}
+
 Labels labels_from_text(const std::string& text) {
   Labels out;
   auto j = nlohmann::json::parse(text, nullptr, false);
@@ -308,7 +318,11 @@ class SqliteStore final : public Store {
     if (Status s = exec(writer_, "BEGIN IMMEDIATE"); !s) return s;
     Status result = apply_locked(actions);
     if (result) result = exec(writer_, "COMMIT");
-    if (!result) exec(writer_, "ROLLBACK");
+    if (!result) {
+      if (Status r = rollback(writer_); !r) {
+        return Status::io_error(result.message() + "; and the rollback failed: " + r.message());
+      }
+    }
     return result;
   }
 
@@ -592,7 +606,7 @@ class SqliteStore final : public Store {
       if (s) s = exec(writer_, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
       if (s) s = exec(writer_, "COMMIT");
       if (!s) {
-        exec(writer_, "ROLLBACK");
+        if (Status r = rollback(writer_); !r) s = Status::io_error(s.message() + "; rollback: " + r.message());
         return Status::io_error("migration to schema version " + std::to_string(v + 1) + " failed: " + s.message());
       }
     }
