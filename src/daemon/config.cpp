@@ -1,9 +1,21 @@
 #include "ticketd/daemon/config.hpp"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
@@ -31,8 +43,26 @@ const std::vector<Section> kSections = {
     {"log", {"level"}},
 };
 
+// Messages about one key start with "line N: "; load_config_from_string()
+// turns that into "FILE:N: ".
 std::string where(const YAML::Node& n) {
   return "line " + std::to_string(n.Mark().line + 1) + ": ";
+}
+
+// The same for a key recorded in c.key_lines; empty for a default.
+std::string where(const Config& c, const std::string& key) {
+  auto it = c.key_lines.find(key);
+  return it == c.key_lines.end() ? "" : "line " + std::to_string(it->second) + ": ";
+}
+
+// "line N: message" -> "FILE:N: message"; anything else -> "FILE: message".
+std::string located(const std::string& path, const std::string& msg) {
+  if (msg.rfind("line ", 0) == 0) {
+    size_t i = 5;
+    while (i < msg.size() && std::isdigit(static_cast<unsigned char>(msg[i]))) ++i;
+    if (i > 5 && msg.compare(i, 2, ": ") == 0) return path + ":" + msg.substr(5, i - 5) + msg.substr(i);
+  }
+  return path + ": " + msg;
 }
 
 Status unknown(const YAML::Node& key, const std::string& prefix, const std::vector<std::string>& known) {
@@ -62,12 +92,43 @@ Result<size_t> count(const YAML::Node& n, const std::string& key, size_t min) {
   }
 }
 
+// Every duration key so far needs a positive value (a zero timeout or
+// retention makes no sense), and none may be so long that adding it to a
+// clock overflows.
+constexpr Duration kMaxDuration = std::chrono::hours(24 * 3650);
+
 Result<Duration> duration(const YAML::Node& n, const std::string& key) {
   auto s = scalar(n, key);
   if (!s) return s.error();
   auto d = parse_duration(*s);
   if (!d) return Status::invalid_argument(where(n) + "\"" + key + "\": " + d.error().message());
+  if (*d <= Duration::zero()) {
+    return Status::invalid_argument(where(n) + "\"" + key + "\" is \"" + *s + "\", expected a duration greater than 0");
+  }
+  if (*d > kMaxDuration) {
+    return Status::invalid_argument(where(n) + "\"" + key + "\" is \"" + *s + "\", expected at most 3650d");
+  }
   return *d;
+}
+
+// "1GiB", "64KiB", "480": the shortest exact spelling.
+std::string size_text(size_t n) {
+  if (n >= (1u << 30) && n % (1u << 30) == 0) return std::to_string(n >> 30) + "GiB";
+  if (n >= (1u << 20) && n % (1u << 20) == 0) return std::to_string(n >> 20) + "MiB";
+  if (n >= (1u << 10) && n % (1u << 10) == 0) return std::to_string(n >> 10) + "KiB";
+  return std::to_string(n);
+}
+
+// A size key with a sane maximum, so that a typo cannot turn a limit off.
+Result<size_t> byte_size(const YAML::Node& n, const std::string& key, size_t max) {
+  auto s = scalar(n, key);
+  if (!s) return s.error();
+  auto v = parse_size(*s);
+  if (!v) return Status::invalid_argument(where(n) + "\"" + key + "\": " + v.error().message());
+  if (*v > max) {
+    return Status::invalid_argument(where(n) + "\"" + key + "\" is \"" + *s + "\", expected at most " + size_text(max));
+  }
+  return *v;
 }
 
 std::string resolve(const std::string& base_dir, const std::string& p) {
@@ -86,7 +147,7 @@ Result<std::string> load_secret(const YAML::Node& n, const std::string& prefix, 
   if (n[prefix + "_file"]) {
     const std::string file = resolve(base_dir, n[prefix + "_file"].as<std::string>());
     std::ifstream in(file);
-    if (!in) return Status::invalid_argument(what + ": cannot read " + prefix + "_file " + file);
+    if (!in) return Status::invalid_argument(where(n[prefix + "_file"]) + what + ": cannot read " + prefix + "_file " + file);
     std::stringstream ss;
     ss << in.rdbuf();
     return trim(ss.str());
@@ -94,7 +155,9 @@ Result<std::string> load_secret(const YAML::Node& n, const std::string& prefix, 
   if (n[prefix + "_env"]) {
     const std::string var = n[prefix + "_env"].as<std::string>();
     const char* v = std::getenv(var.c_str());
-    if (!v || !*v) return Status::invalid_argument(what + ": environment variable " + var + " is not set");
+    if (!v || !*v) {
+      return Status::invalid_argument(where(n[prefix + "_env"]) + what + ": environment variable " + var + " is not set");
+    }
     return trim(v);
   }
   if (n[prefix]) return n[prefix].as<std::string>();
@@ -131,6 +194,7 @@ Status load_webhooks(const YAML::Node& n, const std::string& base_dir, Config& c
 Status load_tokens(const YAML::Node& list, const std::string& base_dir, Config& c) {
   if (!list.IsSequence()) return Status::invalid_argument(where(list) + "\"api.tokens\" must be a list");
   const std::vector<std::string> keys = {"name", "role", "token", "token_file", "token_env"};
+  std::vector<int> lines;  // of each token in c.tokens
   for (const YAML::Node& t : list) {
     if (!t.IsMap()) return Status::invalid_argument(where(t) + "each of \"api.tokens\" must be a mapping");
     for (auto it = t.begin(); it != t.end(); ++it) {
@@ -157,6 +221,20 @@ Status load_tokens(const YAML::Node& list, const std::string& base_dir, Config& 
       return Status::invalid_argument(where(t) + "api token \"" + tok.name +
                                       "\": the secret must be at least 16 characters (set token_file, token_env or token)");
     }
+    // A secret names one token: a second token with it would be ambiguous
+    // (which role?). Name both entries, never the secret.
+    for (size_t i = 0; i < c.tokens.size(); ++i) {
+      const std::string other = "api token \"" + c.tokens[i].name + "\" (line " + std::to_string(lines[i]) + ")";
+      if (c.tokens[i].name == tok.name) {
+        return Status::invalid_argument(where(t) + "api token name \"" + tok.name + "\" is also used by " + other +
+                                        ": token names must be unique");
+      }
+      if (c.tokens[i].token == tok.token) {
+        return Status::invalid_argument(where(t) + "api token \"" + tok.name + "\" has the same secret as " + other +
+                                        ": each token needs its own secret");
+      }
+    }
+    lines.push_back(t.Mark().line + 1);
     c.tokens.push_back(std::move(tok));
   }
   return Status::ok();
@@ -170,18 +248,105 @@ YAML::Node child(const YAML::Node& root, const char* a, const char* b) {
   return first[b];
 }
 
+constexpr size_t kMaxBodyBytes = size_t{1} << 30;           // http.max_body_bytes
+constexpr size_t kMaxSyslogMessageBytes = size_t{16} << 20;  // syslog.max_message_bytes
+
+// A listen host as bytes, for loopback and overlap checks: IPv4-mapped IPv6
+// addresses count as IPv4, "localhost" as 127.0.0.1 (as in net/listen.hpp).
+struct IpAddress {
+  bool v6 = false;
+  std::array<unsigned char, 16> bytes{};  // IPv4 in the first 4
+  bool any() const {
+    return std::all_of(bytes.begin(), bytes.begin() + (v6 ? 16 : 4), [](unsigned char b) { return b == 0; });
+  }
+  bool operator==(const IpAddress&) const = default;
+};
+
+bool parse_ip(const std::string& host, IpAddress& out) {
+  out = IpAddress();
+  if (host == "localhost") {
+    out.bytes = {127, 0, 0, 1};
+    return true;
+  }
+  if (inet_pton(AF_INET, host.c_str(), out.bytes.data()) == 1) return true;
+  const std::string bare = host.substr(0, host.find('%'));  // fe80::1%eth0
+  if (bare.empty() || inet_pton(AF_INET6, bare.c_str(), out.bytes.data()) != 1) return false;
+  out.v6 = true;
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(out.bytes.data(), kMapped, sizeof kMapped) == 0) {
+    std::memmove(out.bytes.data(), out.bytes.data() + 12, 4);
+    std::fill(out.bytes.begin() + 4, out.bytes.end(), 0);
+    out.v6 = false;
+  }
+  return true;
+}
+
+// Would binding both fail? The same address, or a wildcard of the same
+// family; "::" is dual-stack on Linux, so it also takes IPv4 addresses.
+bool overlaps(const IpAddress& a, const IpAddress& b) {
+  if (a == b) return true;
+  auto covers = [](const IpAddress& wild, const IpAddress& other) { return wild.any() && (wild.v6 || !other.v6); };
+  return covers(a, b) || covers(b, a);
+}
+
+// Every listener parses as the listeners will parse it (a literal address or
+// localhost, names are not resolved), and no two TCP listeners share a port.
+// UDP and TCP on the same port are fine.
+Status check_listeners(const Config& c) {
+  struct Listener {
+    std::string key;
+    const std::string* text;
+    bool tcp;
+    IpAddress ip;
+    uint16_t port = 0;
+  };
+  std::vector<Listener> all = {{"listen.http", &c.http_listen, true, {}, 0},
+                               {"listen.syslog_udp", &c.syslog_udp_listen, false, {}, 0},
+                               {"listen.syslog_tcp", &c.syslog_tcp_listen, true, {}, 0},
+                               // started only with a certificate
+                               {"listen.syslog_tls", &c.syslog_tls_listen, !c.syslog_tls_cert.empty(), {}, 0}};
+  for (Listener& l : all) {
+    if (l.text->empty()) continue;
+    std::string host;
+    if (Status s = split_host_port(*l.text, host, l.port); !s) {
+      return Status::invalid_argument(where(c, l.key) + "\"" + l.key + "\": " + s.message());
+    }
+    if (!parse_ip(host, l.ip)) {
+      return Status::invalid_argument(where(c, l.key) + "\"" + l.key + "\": invalid listen address \"" + *l.text +
+                                      "\": the host must be an IP address or localhost (names are not resolved)");
+    }
+  }
+  for (size_t i = 0; i < all.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      const Listener* a = &all[j];
+      const Listener* b = &all[i];
+      if (!a->tcp || !b->tcp || a->text->empty() || b->text->empty() || a->port == 0 || a->port != b->port) continue;
+      if (!overlaps(a->ip, b->ip)) continue;
+      // Lead with the later key the file sets; the other may be a default.
+      if (where(c, b->key).empty()) std::swap(a, b);
+      const std::string a_where = where(c, a->key);
+      return Status::invalid_argument(where(c, b->key) + "\"" + b->key + "\" " + *b->text + " overlaps \"" + a->key + "\" " +
+                                      *a->text + (a_where.empty() ? " (default)" : " (" + a_where.substr(0, a_where.size() - 2) + ")") +
+                                      ": two TCP listeners cannot share a port");
+    }
+  }
+  return Status::ok();
+}
+
 Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c) {
   if (root.IsNull()) return Status::ok();
   if (!root.IsMap()) return Status::invalid_argument("config must be a YAML mapping");
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string key = it->first.as<std::string>();
     if (std::find(kTopKeys.begin(), kTopKeys.end(), key) == kTopKeys.end()) return unknown(it->first, "", kTopKeys);
+    c.key_lines[key] = it->first.Mark().line + 1;
     for (const Section& s : kSections) {
       if (key != s.name) continue;
       if (!it->second.IsMap()) return Status::invalid_argument(where(it->second) + "\"" + key + "\" must be a mapping");
       for (auto sub = it->second.begin(); sub != it->second.end(); ++sub) {
         const std::string k = sub->first.as<std::string>();
         if (std::find(s.keys.begin(), s.keys.end(), k) == s.keys.end()) return unknown(sub->first, key + ".", s.keys);
+        c.key_lines[key + "." + k] = sub->first.Mark().line + 1;
       }
     }
   }
@@ -205,26 +370,20 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
     }
     TRY_ASSIGN(*target, scalar(n, std::string("listen.") + key));
     if (*target == "off" || *target == "false") target->clear();
-    if (!target->empty()) {
-      std::string h;
-      uint16_t p = 0;
-      if (Status st = split_host_port(*target, h, p); !st) return Status::invalid_argument(where(n) + st.message());
-    }
   }
   if (auto n = child(root, "syslog", "max_message_bytes")) {
-    std::string text;
-    TRY_ASSIGN(text, scalar(n, "syslog.max_message_bytes"));
-    auto size = parse_size(text);
-    if (!size) return Status::invalid_argument(where(n) + "\"syslog.max_message_bytes\": " + size.error().message());
-    if (*size < 480) return Status::invalid_argument(where(n) + "\"syslog.max_message_bytes\" must be at least 480 (RFC 5424)");
-    c.syslog_max_message_bytes = *size;
+    TRY_ASSIGN(c.syslog_max_message_bytes, byte_size(n, "syslog.max_message_bytes", kMaxSyslogMessageBytes));
+    if (c.syslog_max_message_bytes < 480) {
+      return Status::invalid_argument(where(n) + "\"syslog.max_message_bytes\" must be at least 480 (RFC 5424)");
+    }
   }
   if (auto n = child(root, "syslog", "max_connections")) TRY_ASSIGN(c.syslog_max_connections, count(n, "syslog.max_connections", 1));
   if (auto n = child(root, "syslog", "idle_timeout")) TRY_ASSIGN(c.syslog_idle_timeout, duration(n, "syslog.idle_timeout"));
   if (auto n = child(root, "syslog", "tls_cert")) TRY_ASSIGN(c.syslog_tls_cert, scalar(n, "syslog.tls_cert"));
   if (auto n = child(root, "syslog", "tls_key")) TRY_ASSIGN(c.syslog_tls_key, scalar(n, "syslog.tls_key"));
   if (c.syslog_tls_cert.empty() != c.syslog_tls_key.empty()) {
-    return Status::invalid_argument("syslog TLS needs both syslog.tls_cert and syslog.tls_key");
+    return Status::invalid_argument(where(c, c.syslog_tls_cert.empty() ? "syslog.tls_key" : "syslog.tls_cert") +
+                                    "syslog TLS needs both syslog.tls_cert and syslog.tls_key");
   }
   if (auto n = child(root, "store", "kind")) {
     std::string kind;
@@ -237,13 +396,7 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   if (auto n = child(root, "store", "event_retention")) TRY_ASSIGN(c.event_retention, duration(n, "store.event_retention"));
   if (auto n = child(root, "queue", "capacity")) TRY_ASSIGN(c.queue_capacity, count(n, "queue.capacity", 1));
   if (auto n = child(root, "queue", "batch_max")) TRY_ASSIGN(c.batch_max, count(n, "queue.batch_max", 1));
-  if (auto n = child(root, "http", "max_body_bytes")) {
-    std::string text;
-    TRY_ASSIGN(text, scalar(n, "http.max_body_bytes"));
-    auto size = parse_size(text);
-    if (!size) return Status::invalid_argument(where(n) + "\"http.max_body_bytes\": " + size.error().message());
-    c.max_body_bytes = *size;
-  }
+  if (auto n = child(root, "http", "max_body_bytes")) TRY_ASSIGN(c.max_body_bytes, byte_size(n, "http.max_body_bytes", kMaxBodyBytes));
   if (auto n = child(root, "http", "read_timeout")) TRY_ASSIGN(c.http_read_timeout, duration(n, "http.read_timeout"));
   if (auto n = child(root, "http", "max_connections")) TRY_ASSIGN(c.http_max_connections, count(n, "http.max_connections", 1));
   if (auto n = child(root, "log", "level")) {
@@ -261,11 +414,12 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   if (auto n = root["webhooks"]) {
     if (Status s = load_webhooks(n, base_dir, c); !s) return s;
   }
+  if (Status s = check_listeners(c); !s) return s;
   std::string host;
   uint16_t port = 0;
   if (Status s = split_host_port(c.http_listen, host, port); !s) return s;
   if (!is_loopback_host(host) && c.tokens.empty()) {
-    return Status::invalid_argument("listen.http is " + c.http_listen +
+    return Status::invalid_argument(where(c, "listen.http") + "listen.http is " + c.http_listen +
                                     ", which is not loopback, and no api.tokens are configured: "
                                     "refusing to serve the API unauthenticated; add api.tokens or listen on 127.0.0.1");
   }
@@ -288,7 +442,14 @@ Result<size_t> parse_size(const std::string& text) {
   size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
   if (i == 0) return Status::invalid_argument("invalid size \"" + text + "\", expected e.g. 1048576 or 1MiB");
-  unsigned long long n = std::stoull(text.substr(0, i));
+  const std::string too_large = "size \"" + text + "\" is too large";
+  constexpr unsigned long long kMax = std::numeric_limits<size_t>::max();
+  unsigned long long n = 0;
+  for (size_t d = 0; d < i; ++d) {
+    const unsigned digit = static_cast<unsigned>(text[d] - '0');
+    if (n > (kMax - digit) / 10) return Status::invalid_argument(too_large);
+    n = n * 10 + digit;
+  }
   std::string unit = text.substr(i);
   while (!unit.empty() && unit[0] == ' ') unit.erase(0, 1);
   unsigned long long mult = 1;
@@ -298,11 +459,21 @@ Result<size_t> parse_size(const std::string& text) {
   else if (unit == "GiB" || unit == "G" || unit == "GB") mult = 1024ull * 1024 * 1024;
   else return Status::invalid_argument("invalid size unit in \"" + text + "\", expected B, KiB, MiB or GiB");
   if (n == 0) return Status::invalid_argument("size \"" + text + "\" must be positive");
+  if (n > kMax / mult) return Status::invalid_argument(too_large);
   return static_cast<size_t>(n * mult);
 }
 
 bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  IpAddress ip;
+  if (!parse_ip(host, ip)) return false;
+  if (!ip.v6) return ip.bytes[0] == 127;
+  static constexpr unsigned char kLoopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  return std::memcmp(ip.bytes.data(), kLoopback6, 16) == 0;
+}
+
+bool is_listen_host(const std::string& host) {
+  IpAddress ip;
+  return parse_ip(host, ip);
 }
 
 Status split_host_port(const std::string& text, std::string& host, uint16_t& port) {
@@ -340,9 +511,7 @@ Result<Config> load_config_from_string(const std::string& text, const std::strin
   const std::string base_dir = fs::path(path).parent_path().string();
   try {
     YAML::Node root = YAML::Load(text);
-    if (Status s = load_root(root, base_dir, c); !s) {
-      return Status::invalid_argument(path + ": " + s.message());
-    }
+    if (Status s = load_root(root, base_dir, c); !s) return Status::invalid_argument(located(path, s.message()));
     c.rules_dir = resolve(base_dir, c.rules_dir);
     c.store_path = resolve(base_dir, c.store_path);
     c.syslog_tls_cert = resolve(base_dir, c.syslog_tls_cert);
@@ -352,6 +521,134 @@ Result<Config> load_config_from_string(const std::string& text, const std::strin
                                     std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
   return c;
+}
+
+std::string Config::where(const std::string& key) const {
+  auto it = key_lines.find(key);
+  return it == key_lines.end() ? path + ": " : path + ":" + std::to_string(it->second) + ": ";
+}
+
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+// fs::status() reports a missing path, or one under a regular file, as an error.
+bool missing_path(const std::error_code& ec) {
+  return ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory;
+}
+
+// The store opens (creating) its file and a -wal and -shm file beside it, and
+// creates missing parent directories. Checked by doing the same with a probe
+// file, then removing the probe and any directory created for it.
+Status check_store_path(const Config& c) {
+  const std::string prefix = c.where("store.path") + "\"store.path\" is \"" + c.store_path + "\": ";
+  auto fail = [&](const std::string& what) { return Status::invalid_argument(prefix + what); };
+  const fs::path db(c.store_path);
+  std::error_code ec;
+  const fs::file_status st = fs::status(db, ec);
+  if (fs::exists(st)) {
+    if (!fs::is_regular_file(st)) return fail("not a regular file");
+    const int fd = ::open(db.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return fail("cannot open it for writing: " + errno_text());
+    char header[16];
+    const ssize_t n = ::read(fd, header, sizeof header);
+    ::close(fd);
+    if (n != 0 && (n != 16 || std::memcmp(header, "SQLite format 3", 16) != 0)) return fail("not a SQLite database");
+  } else if (ec && !missing_path(ec)) {
+    return fail("cannot access it: " + ec.message());
+  }
+  const fs::path dir = db.has_parent_path() ? db.parent_path() : fs::path(".");
+  std::vector<fs::path> missing;  // deepest first
+  fs::path existing = dir;
+  for (;;) {
+    const fs::file_status ds = fs::status(existing, ec);
+    if (fs::exists(ds)) {
+      if (!fs::is_directory(ds)) return fail(existing.string() + " is not a directory");
+      break;
+    }
+    if (ec && !missing_path(ec)) return fail("cannot access " + existing.string() + ": " + ec.message());
+    missing.push_back(existing);
+    if (!existing.has_parent_path() || existing.parent_path() == existing) break;
+    existing = existing.parent_path();
+  }
+  std::vector<fs::path> created;
+  auto clean_up = [&created] {
+    std::error_code ignored;
+    for (auto it = created.rbegin(); it != created.rend(); ++it) fs::remove(*it, ignored);
+  };
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (::mkdir(it->c_str(), 0777) != 0) {
+      const std::string reason = errno_text();
+      clean_up();
+      return fail("cannot create directory " + it->string() + ": " + reason);
+    }
+    created.push_back(*it);
+  }
+  const fs::path probe = dir / (".ticketd-check-" + std::to_string(::getpid()));
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const std::string reason = fd < 0 ? errno_text() : "";
+  if (fd >= 0) {
+    ::close(fd);
+    ::unlink(probe.c_str());
+  }
+  clean_up();
+  if (fd < 0) return fail("cannot create files in " + dir.string() + ": " + reason);
+  return Status::ok();
+}
+
+// Loads the certificate and key as the TLS listener will (PEM, the key must
+// match the certificate); no passphrase prompt.
+Status check_tls_files(const Config& c) {
+  auto open = [&](const char* key, const std::string& file, FILE** f) -> Status {
+    *f = std::fopen(file.c_str(), "r");
+    if (!*f) return Status::invalid_argument(c.where(key) + "\"" + key + "\" is \"" + file + "\": cannot read it: " + errno_text());
+    return Status::ok();
+  };
+  ERR_clear_error();
+  FILE* f = nullptr;
+  if (Status s = open("syslog.tls_cert", c.syslog_tls_cert, &f); !s) return s;
+  X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  if (!cert) {
+    ERR_clear_error();
+    return Status::invalid_argument(c.where("syslog.tls_cert") + "\"syslog.tls_cert\" is \"" + c.syslog_tls_cert +
+                                    "\": not a PEM certificate");
+  }
+  if (Status s = open("syslog.tls_key", c.syslog_tls_key, &f); !s) {
+    X509_free(cert);
+    return s;
+  }
+  auto no_passphrase = [](char*, int, int, void*) { return -1; };
+  EVP_PKEY* key = PEM_read_PrivateKey(f, nullptr, no_passphrase, nullptr);
+  std::fclose(f);
+  Status result;
+  if (!key) {
+    result = Status::invalid_argument(c.where("syslog.tls_key") + "\"syslog.tls_key\" is \"" + c.syslog_tls_key +
+                                      "\": not an unencrypted PEM private key");
+  } else if (X509_check_private_key(cert, key) != 1) {
+    result = Status::invalid_argument(c.where("syslog.tls_key") + "\"syslog.tls_key\" is \"" + c.syslog_tls_key +
+                                      "\": it does not match the certificate " + c.syslog_tls_cert);
+  }
+  ERR_clear_error();  // OpenSSL's reasons vary by version; the message above says what is wrong
+  EVP_PKEY_free(key);
+  X509_free(cert);
+  return result;
+}
+
+}  // namespace
+
+Status check_environment(const Config& c) {
+  std::error_code ec;
+  if (!fs::exists(c.rules_dir, ec)) {
+    return Status::invalid_argument(c.where("rules_dir") + "\"rules_dir\" is \"" + c.rules_dir + "\": " +
+                                    (ec && !missing_path(ec) ? ec.message() : "no such directory"));
+  }
+  if (Status s = check_store_path(c); !s) return s;
+  // As in run(): the TLS listener, and so its files, only with a certificate.
+  if (!c.syslog_tls_cert.empty() && !c.syslog_tls_listen.empty()) {
+    if (Status s = check_tls_files(c); !s) return s;
+  }
+  return Status::ok();
 }
 
 Result<Config> load_config(const std::string& path) {

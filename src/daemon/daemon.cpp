@@ -32,10 +32,19 @@ void notify_systemd(const char* state) {
 // for an API answer); null on any error.
 std::shared_ptr<const rules::RuleSet> load_rule_set(const Config& config, std::vector<std::string>* diagnostics) {
   auto result = rules::load_rules({config.rules_dir});
+  auto line_of = [&config](const char* key) {
+    auto it = config.key_lines.find(key);
+    return it == config.key_lines.end() ? 0 : it->second;
+  };
   if (result.rules && !config.default_rule.empty() && !result.rules->find(config.default_rule)) {
-    result.diagnostics.push_back({rules::Diagnostic::Level::kError, config.path, 0, 0,
+    result.diagnostics.push_back({rules::Diagnostic::Level::kError, config.path, line_of("default_rule"), 0,
                                   "default_rule \"" + config.default_rule + "\" is not a rule in " + config.rules_dir});
     result.rules = nullptr;
+  }
+  if (result.rules && result.rules->rules().empty()) {
+    result.diagnostics.push_back({rules::Diagnostic::Level::kWarning, config.path, line_of("rules_dir"), 0,
+                                  "rules_dir \"" + config.rules_dir +
+                                      "\" has no rules: events will be stored, but no ticket will be opened"});
   }
   for (const auto& d : result.diagnostics) {
     spdlog::log(d.level == rules::Diagnostic::Level::kError ? spdlog::level::err : spdlog::level::warn, "rules: {}",
@@ -48,11 +57,15 @@ std::shared_ptr<const rules::RuleSet> load_rule_set(const Config& config, std::v
 }  // namespace
 
 int check_config(const Config& config) {
+  // load_config() has checked the file; this checks what start-up needs
+  // from the machine, then the rules, reporting both.
+  const Status environment = check_environment(config);
+  if (!environment) std::cerr << environment.message() << "\n";
   std::vector<std::string> diagnostics;
   spdlog::set_level(spdlog::level::off);  // the diagnostics are printed below
   auto rule_set = load_rule_set(config, &diagnostics);
   for (const auto& d : diagnostics) std::cerr << d << "\n";
-  if (!rule_set) return 1;
+  if (!environment || !rule_set) return 1;
   std::cout << config.path << ": ok (" << rule_set->rules().size() << " rules from " << config.rules_dir << ")\n";
   return 0;
 }
@@ -60,6 +73,10 @@ int check_config(const Config& config) {
 int run(const Config& config, const std::string& version) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   spdlog::info("ticketd {} starting (config {})", version, config.path);
+  if (Status s = check_environment(config); !s) {  // the same check as --check-config
+    spdlog::critical("{}", s.message());
+    return 1;
+  }
 
   auto rule_set = load_rule_set(config, nullptr);
   if (!rule_set) {

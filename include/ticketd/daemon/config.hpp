@@ -1,10 +1,16 @@
 // Config: the daemon's YAML configuration (config/ticketd.yaml documents every key).
 //
 // Loaded and validated in one pass at start-up; errors name the key and
-// value. Relative paths are resolved against the config file's directory.
+// value as "FILE:LINE: message". Relative paths are resolved against the
+// config file's directory. load_config() checks the file alone (syntax,
+// ranges, listener addresses and port overlaps, tokens); check_environment()
+// checks what start-up needs from the machine (rules directory, store path,
+// TLS files). `ticketd --check-config` and start-up both run the two, so
+// the check refuses everything start-up would.
 // A plain value; not synchronized.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -53,16 +59,36 @@ struct Config {
   std::string log_level = "info";         // trace|debug|info|warn|error
   std::vector<ApiToken> tokens;
   std::vector<WebhookSignature> signatures;
+
+  // 1-based line of every key given in the file ("store.path" -> 23); keys
+  // left at their default are absent.
+  std::map<std::string, int> key_lines;
+  // "FILE:LINE: " for `key`, or "FILE: " when the key is not in the file.
+  std::string where(const std::string& key) const;
 };
 
 Result<Config> load_config(const std::string& path);
 Result<Config> load_config_from_string(const std::string& text, const std::string& path);
 
-// "1048576", "512KiB", "1MiB", "1MB" -> bytes.
+// Checks, without changing anything, what start-up needs beyond the file:
+// rules_dir exists; the store file is a writable SQLite file, or the
+// directory it would be created in exists or can be created and is writable
+// (directories created to find out are removed again); the syslog TLS
+// certificate and key are readable PEM files that belong together. Binding
+// the listeners is not tried (the daemon being checked may be running).
+Status check_environment(const Config& config);
+
+// "1048576", "512KiB", "1MiB", "1MB" -> bytes. Refuses 0 and anything that
+// does not fit in 64 bits.
 Result<size_t> parse_size(const std::string& text);
 
-// True when host (an address or name) is loopback: 127.0.0.0/8, ::1, localhost.
+// True when host is a loopback address: IPv4 127.0.0.0/8, IPv6 ::1,
+// ::ffff:127.x.y.z, or the literal "localhost". Names are not resolved, so any
+// other name (even "127.0.0.1.nip.io") is not loopback.
 bool is_loopback_host(const std::string& host);
+// True when host is what the listeners accept: "localhost" or a literal IPv4
+// or IPv6 address (an IPv6 scope such as "%eth0" allowed).
+bool is_listen_host(const std::string& host);
 // Splits "host:port" / "[v6]:port".
 Status split_host_port(const std::string& text, std::string& host, uint16_t& port);
 
