@@ -94,6 +94,7 @@ void Pipeline::run() {
     std::deque<Submission> batch;
     std::shared_ptr<const rules::RuleSet> new_rules;
     bool stopping = false;
+    bool last = false;  // stopping and nothing left after this batch
     const bool healthy = store_healthy_;
     {
       std::unique_lock lock(mu_);
@@ -125,13 +126,14 @@ void Pipeline::run() {
       new_rules = std::move(pending_rules_);
       pending_rules_.reset();
       stopping = stopping_;
+      last = stopping_ && queue_.empty() && retry_.empty();
     }
     if (new_rules) {
       engine_.set_rules(std::move(new_rules));
       spdlog::info("rules: switched to the new rule set ({} rules)", engine_.rules().rules().size());
     }
     try {
-      process(batch, stopping, !healthy);
+      process(batch, last, !healthy);
     } catch (const std::exception& e) {
       // Last resort: a bug must not kill the only engine thread.
       spdlog::error("pipeline: unexpected error: {}", e.what());
