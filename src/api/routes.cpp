@@ -39,14 +39,9 @@ HttpResponse from_status(const Status& s) {
   }
 }
 
-// The request body as JSON (depth-limited: nothing deeper than
-// kMaxJsonDepth is ever built), or the answer refusing it: 400 for
-// malformed JSON, 422 for nesting too deep.
-Result<json> json_body(const HttpRequest& req) {
-  auto body = parse_json(req.body);
-  if (body) return body;
-  return body.error();
-}
+// The answer refusing a body parse_json() refused (depth-limited: nothing
+// deeper than kMaxJsonDepth is ever built): 400 for malformed JSON, 422 for
+// nesting too deep.
 HttpResponse json_body_error(const Status& s) {
   if (is_too_deep(s)) return error_response(422, "too_deep", "request body is " + s.message());
   return error_response(400, "invalid_json", "request body is not valid JSON: " + s.message());
@@ -292,7 +287,7 @@ void Router::post_events(const HttpRequest& req, Respond respond) {
     return respond(error_response(415, "unsupported_media_type",
                                   "Content-Type must be application/json, got \"" + req.header("content-type") + "\""));
   }
-  auto parsed = json_body(req);
+  auto parsed = parse_json(req.body);
   if (!parsed) return respond(json_body_error(parsed.error()));
   const json& body = *parsed;
   const TimePoint now = deps_.clock.now();
@@ -339,7 +334,7 @@ void Router::post_webhook(const HttpRequest& req, const std::string& kind, Respo
   if (!is_json_content_type(req.header("content-type"))) {
     return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
-  auto body = json_body(req);
+  auto body = parse_json(req.body);
   if (!body) return respond(json_body_error(body.error()));
   auto events = kind == "grafana" ? ingest::parse_grafana(*body, deps_.clock.now())
                                   : ingest::parse_alertmanager(*body, deps_.clock.now());
@@ -359,7 +354,7 @@ void Router::post_pagerduty(const HttpRequest& req, Respond respond) {
   if (!is_json_content_type(req.header("content-type"))) {
     return respond(pd_error(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
-  auto body = json_body(req);
+  auto body = parse_json(req.body);
   if (!body) return respond(pd_error(400, is_too_deep(body.error()) ? "too_deep" : "invalid_json", body.error().message()));
   auto pd = ingest::parse_pagerduty(*body, deps_.clock.now());
   if (!pd) return respond(pd_error(400, "invalid_event", pd.error().message()));
@@ -495,7 +490,7 @@ void Router::ticket_command(const HttpRequest& req, const std::string& key, cons
     if (!is_json_content_type(req.header("content-type"))) {
       return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
     }
-    auto parsed = json_body(req);
+    auto parsed = parse_json(req.body);
     if (!parsed) return respond(json_body_error(parsed.error()));
     body = std::move(parsed).value();
   }
@@ -579,7 +574,7 @@ void Router::explain(const HttpRequest& req, Respond respond) {
   if (!is_json_content_type(req.header("content-type"))) {
     return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
-  auto body = json_body(req);
+  auto body = parse_json(req.body);
   if (!body) return respond(json_body_error(body.error()));
   auto e = event_from_json(*body, deps_.clock.now());
   if (!e) return respond(error_response(422, "invalid_event", e.error().message()));
@@ -603,10 +598,12 @@ void Router::add_silence(const HttpRequest& req, const std::string& who, Respond
   if (!is_json_content_type(req.header("content-type"))) {
     return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
-  auto parsed = json_body(req);
+  auto parsed = parse_json(req.body);
   if (!parsed) return respond(json_body_error(parsed.error()));
   json body = std::move(parsed).value();
-  const std::string author = attribution(who, display_name(body, "created_by"));
+  std::string by = display_name(body, "created_by");
+  if (by.empty()) by = display_name(body, "createdBy");  // Alertmanager's spelling
+  const std::string author = attribution(who, by);
   if (body.is_object()) body.erase("id");
   auto s = engine::silence_from_json(body, deps_.clock.now());
   if (!s) return respond(error_response(422, "invalid_silence", s.error().message()));
