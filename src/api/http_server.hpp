@@ -1,12 +1,15 @@
 // HttpServer: the Boost.Beast listener and sessions of the REST API.
 //
 // Each connection is a session on its own strand, kept alive by
-// shared_from_this(); every read has a deadline and a body cap. Requests are
-// handed to the Router as plain values. Beast stays inside http_server.cpp;
+// shared_from_this(); every read has a deadline and a body cap. The header is
+// read first: authentication (Router::admit), the body size limit and the
+// server-wide budget of body bytes in flight are checked before any body
+// byte is buffered. Requests are handed to the Router as plain values. Beast stays inside http_server.cpp;
 // this header only forward-declares the io_context. start()/stop() must be
 // called from the io_context's thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,6 +31,20 @@ struct HttpServerOptions {
   size_t max_body_bytes = 1024 * 1024;
   Duration read_timeout = std::chrono::seconds(30);
   size_t max_connections = 1024;
+  size_t max_connections_per_peer = 256;  // per source address; 0 = no limit
+  // A new connection must deliver its first request header within this;
+  // later requests on a kept-alive connection get read_timeout.
+  Duration header_timeout = std::chrono::seconds(10);
+  // Request bodies being read or handled, all sessions together; beyond it
+  // 503 + Retry-After before the body is read.
+  size_t max_inflight_body_bytes = 64 * 1024 * 1024;
+};
+
+struct HttpServerStats {
+  std::atomic<uint64_t> connections{0};          // open now
+  std::atomic<uint64_t> connections_refused{0};  // over max_connections or max_connections_per_peer
+  std::atomic<uint64_t> accept_errors{0};        // failed accept() calls (EMFILE, ...)
+  std::atomic<uint64_t> busy_refused{0};         // 503: over max_inflight_body_bytes
 };
 
 class HttpServer {
@@ -40,6 +57,7 @@ class HttpServer {
   // Closes the acceptor; open sessions finish their current request.
   void stop();
   uint16_t bound_port() const;
+  const HttpServerStats& stats() const;
 
  private:
   struct Impl;

@@ -670,4 +670,30 @@ HttpResponse Router::metrics() {
   return r;
 }
 
+std::optional<HttpResponse> Router::admit(const HttpRequest& head) const {
+  if (deps_.tokens.empty()) return std::nullopt;
+  const std::string& p = head.path;
+  const std::string& m = head.method;
+  if (p == "/healthz" || p == "/readyz" || p == "/" || p == "/index.html") return std::nullopt;
+  using daemon::Role;
+  std::optional<Role> need;  // the role handle() asks for on this route
+  if (p == "/api/v1/events" || p == "/api/v1/webhooks/alertmanager" || p == "/api/v1/webhooks/grafana" ||
+      p == "/v2/enqueue") {
+    need = Role::kIngest;
+  } else if (p == "/api/v1/rules/reload" || p.rfind("/api/v1/silences/", 0) == 0 ||
+             (p == "/api/v1/silences" && m == "POST")) {
+    need = Role::kAdmin;
+  } else if (p == "/api/v1/tickets" || p.rfind("/api/v1/tickets/", 0) == 0) {
+    need = m == "GET" ? Role::kRead : Role::kWrite;
+  } else if (p == "/metrics" || p == "/api/v1/rules" || p == "/api/v1/stats" || p == "/api/v1/explain" ||
+             p == "/api/v1/silences") {
+    need = Role::kRead;
+  }
+  if (need) return authorize(head, *need);
+  // Unknown path: any valid token may learn it is a 404.
+  auto deny = authorize(head, Role::kAdmin);
+  if (deny && deny->status == 403) return std::nullopt;
+  return deny;
+}
+
 }  // namespace ticketd::api

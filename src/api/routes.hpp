@@ -37,6 +37,12 @@ class Router {
  public:
   explicit Router(RouterDeps deps) : deps_(std::move(deps)) {}
   void handle(HttpRequest req, Respond respond);
+  // Called with the request header only (empty body), before the server
+  // reads the body: the 401/403 answer when the bearer token is missing,
+  // unknown or lacks the role the route needs; empty when the body may be
+  // read. Routes that need no token pass; unknown paths need a valid token.
+  // handle() still checks everything (signatures need the body).
+  std::optional<HttpResponse> admit(const HttpRequest& head) const;
 
  private:
   void post_events(const HttpRequest& req, Respond respond);

@@ -35,10 +35,12 @@ struct Section {
 const std::vector<std::string> kTopKeys = {"listen", "rules_dir", "default_rule", "store", "queue", "http", "syslog", "api", "webhooks", "log"};
 const std::vector<Section> kSections = {
     {"listen", {"http", "syslog_udp", "syslog_tcp", "syslog_tls"}},
-    {"syslog", {"max_message_bytes", "max_connections", "idle_timeout", "tls_cert", "tls_key"}},
+    {"syslog", {"max_message_bytes", "max_connections", "idle_timeout", "tls_cert", "tls_key",
+                "max_connections_per_peer", "first_byte_timeout", "udp_receive_buffer"}},
     {"store", {"kind", "path", "event_retention", "busy_timeout"}},
     {"queue", {"capacity", "batch_max"}},
-    {"http", {"max_body_bytes", "read_timeout", "max_connections"}},
+    {"http", {"max_body_bytes", "read_timeout", "max_connections",
+              "max_connections_per_peer", "header_timeout", "max_inflight_body_bytes"}},
     {"api", {"tokens"}},
     {"log", {"level"}},
 };
@@ -381,6 +383,13 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   if (auto n = child(root, "syslog", "idle_timeout")) TRY_ASSIGN(c.syslog_idle_timeout, duration(n, "syslog.idle_timeout"));
   if (auto n = child(root, "syslog", "tls_cert")) TRY_ASSIGN(c.syslog_tls_cert, scalar(n, "syslog.tls_cert"));
   if (auto n = child(root, "syslog", "tls_key")) TRY_ASSIGN(c.syslog_tls_key, scalar(n, "syslog.tls_key"));
+  if (auto n = child(root, "syslog", "max_connections_per_peer")) {
+    TRY_ASSIGN(c.syslog_max_connections_per_peer, count(n, "syslog.max_connections_per_peer", 0));
+  }
+  if (auto n = child(root, "syslog", "first_byte_timeout")) {
+    TRY_ASSIGN(c.syslog_first_byte_timeout, duration(n, "syslog.first_byte_timeout"));
+  }
+  if (auto n = child(root, "syslog", "udp_receive_buffer")) TRY_ASSIGN(c.syslog_udp_receive_buffer, byte_size(n, "syslog.udp_receive_buffer", size_t{1} << 30));
   if (c.syslog_tls_cert.empty() != c.syslog_tls_key.empty()) {
     return Status::invalid_argument(where(c, c.syslog_tls_cert.empty() ? "syslog.tls_key" : "syslog.tls_cert") +
                                     "syslog TLS needs both syslog.tls_cert and syslog.tls_key");
@@ -399,6 +408,13 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   if (auto n = child(root, "http", "max_body_bytes")) TRY_ASSIGN(c.max_body_bytes, byte_size(n, "http.max_body_bytes", kMaxBodyBytes));
   if (auto n = child(root, "http", "read_timeout")) TRY_ASSIGN(c.http_read_timeout, duration(n, "http.read_timeout"));
   if (auto n = child(root, "http", "max_connections")) TRY_ASSIGN(c.http_max_connections, count(n, "http.max_connections", 1));
+  if (auto n = child(root, "http", "max_connections_per_peer")) {
+    TRY_ASSIGN(c.http_max_connections_per_peer, count(n, "http.max_connections_per_peer", 0));
+  }
+  if (auto n = child(root, "http", "header_timeout")) TRY_ASSIGN(c.http_header_timeout, duration(n, "http.header_timeout"));
+  if (auto n = child(root, "http", "max_inflight_body_bytes")) {
+    TRY_ASSIGN(c.http_max_inflight_body_bytes, byte_size(n, "http.max_inflight_body_bytes", size_t{16} << 30));
+  }
   if (auto n = child(root, "log", "level")) {
     TRY_ASSIGN(c.log_level, scalar(n, "log.level"));
     const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};

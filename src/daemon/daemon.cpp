@@ -3,6 +3,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <boost/asio.hpp>
 #include <iostream>
 #include <mutex>
@@ -54,12 +56,47 @@ std::shared_ptr<const rules::RuleSet> load_rule_set(const Config& config, std::v
   return result.rules;
 }
 
+// Descriptors kept for everything but client connections: stdio, the log,
+// the store's database/WAL/SHM files, listening and UDP sockets, epoll,
+// timers, the signal pipe, and 503/429 answers to connections over a limit.
+constexpr uint64_t kReservedDescriptors = 64;
+// How long SIGTERM waits for the syslog sessions to hand on what they read.
+constexpr auto kInputDrainTimeout = std::chrono::seconds(10);
+
+// Raises the soft RLIMIT_NOFILE to the hard limit; returns the soft limit.
+uint64_t raise_descriptor_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return UINT64_MAX;  // unknown: do not refuse
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  return lim.rlim_cur == RLIM_INFINITY ? UINT64_MAX : static_cast<uint64_t>(lim.rlim_cur);
+}
+
+// The connection limits must fit in the descriptors the process may open,
+// or a full listener turns into accept() failures instead of clean refusals.
+Status check_descriptor_budget(const Config& c, uint64_t limit) {
+  uint64_t tcp_listeners = c.syslog_tcp_listen.empty() ? 0 : 1;
+  if (!c.syslog_tls_cert.empty() && !c.syslog_tls_listen.empty()) ++tcp_listeners;
+  const uint64_t need = c.http_max_connections + c.syslog_max_connections * tcp_listeners + kReservedDescriptors;
+  if (need <= limit) return Status::ok();
+  return Status::invalid_argument(
+      "connection limits need " + std::to_string(need) + " file descriptors: http.max_connections (" +
+      std::to_string(c.http_max_connections) + ") + syslog.max_connections (" + std::to_string(c.syslog_max_connections) +
+      ") x " + std::to_string(tcp_listeners) + " TCP/TLS listener(s) + " + std::to_string(kReservedDescriptors) +
+      " reserved, but the open-file limit (RLIMIT_NOFILE) is " + std::to_string(limit) +
+      ": lower http.max_connections / syslog.max_connections or raise the limit (ulimit -n, systemd LimitNOFILE=)");
+}
+
 }  // namespace
 
 int check_config(const Config& config) {
   // load_config() has checked the file; this checks what start-up needs
   // from the machine, then the rules, reporting both.
-  const Status environment = check_environment(config);
+  Status environment = check_environment(config);
+  if (environment) environment = check_descriptor_budget(config, raise_descriptor_limit());  // as start-up does
   if (!environment) std::cerr << environment.message() << "\n";
   std::vector<std::string> diagnostics;
   spdlog::set_level(spdlog::level::off);  // the diagnostics are printed below
@@ -77,6 +114,13 @@ int run(const Config& config, const std::string& version) {
     spdlog::critical("{}", s.message());
     return 1;
   }
+
+  const uint64_t fd_limit = raise_descriptor_limit();
+  if (Status s = check_descriptor_budget(config, fd_limit); !s) {
+    spdlog::critical("{}", s.message());
+    return 1;
+  }
+  spdlog::info("descriptors: open-file limit {}", fd_limit);
 
   auto rule_set = load_rule_set(config, nullptr);
   if (!rule_set) {
@@ -134,6 +178,9 @@ int run(const Config& config, const std::string& version) {
     o.idle_timeout = config.syslog_idle_timeout;
     o.tls_cert_file = config.syslog_tls_cert;
     o.tls_key_file = config.syslog_tls_key;
+    o.max_connections_per_peer = config.syslog_max_connections_per_peer;
+    o.first_byte_timeout = config.syslog_first_byte_timeout;
+    o.udp_receive_buffer = config.syslog_udp_receive_buffer;
     auto l = std::make_unique<ingest::SyslogListener>(
         io, o, [&pipeline](std::vector<Event>& events) { return pipeline.try_submit(std::move(events), nullptr); },
         clock);
@@ -152,7 +199,8 @@ int run(const Config& config, const std::string& version) {
       return 1;
     }
   }
-  auto input_metrics = [&listeners]() {
+  api::HttpServer* http_server = nullptr;  // set below; /metrics runs only once it serves
+  auto input_metrics = [&listeners, &http_server]() {
     std::string out;
     auto family = [&](const char* name, const char* help, const char* type, auto get) {
       out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
@@ -174,6 +222,35 @@ int run(const Config& config, const std::string& version) {
     family("ticketd_syslog_connections", "Open syslog connections.", "gauge", [](const S& s) { return s.connections.load(); });
     family("ticketd_syslog_connections_refused_total", "Connections refused (limit, TLS handshake).", "counter",
            [](const S& s) { return s.connections_refused.load(); });
+    out += "# HELP ticketd_syslog_kernel_dropped_total Datagrams the kernel dropped: receive buffer full.\n"
+           "# TYPE ticketd_syslog_kernel_dropped_total counter\n";
+    for (const auto& l : listeners) {
+      if (l->options().kind != ingest::SyslogListenerOptions::Kind::kUdp) continue;
+      out += "ticketd_syslog_kernel_dropped_total{transport=\"udp\"} " + std::to_string(l->stats().kernel_dropped.load()) +
+             "\n";
+    }
+    out += "# HELP ticketd_accept_errors_total Failed accept() calls (e.g. out of file descriptors).\n"
+           "# TYPE ticketd_accept_errors_total counter\n";
+    if (http_server) {
+      out += "ticketd_accept_errors_total{listener=\"http\"} " + std::to_string(http_server->stats().accept_errors.load()) +
+             "\n";
+    }
+    for (const auto& l : listeners) {
+      if (l->options().kind == ingest::SyslogListenerOptions::Kind::kUdp) continue;
+      out += std::string("ticketd_accept_errors_total{listener=\"syslog_") + ingest::syslog_kind_name(l->options().kind) +
+             "\"} " + std::to_string(l->stats().accept_errors.load()) + "\n";
+    }
+    if (http_server) {
+      const auto& h = http_server->stats();
+      out += "# HELP ticketd_http_connections Open HTTP connections.\n# TYPE ticketd_http_connections gauge\n"
+             "ticketd_http_connections " + std::to_string(h.connections.load()) + "\n"
+             "# HELP ticketd_http_connections_refused_total HTTP connections refused (max_connections, per peer).\n"
+             "# TYPE ticketd_http_connections_refused_total counter\n"
+             "ticketd_http_connections_refused_total " + std::to_string(h.connections_refused.load()) + "\n"
+             "# HELP ticketd_http_body_budget_refused_total Requests answered 503: max_inflight_body_bytes reached.\n"
+             "# TYPE ticketd_http_body_budget_refused_total counter\n"
+             "ticketd_http_body_budget_refused_total " + std::to_string(h.busy_refused.load()) + "\n";
+    }
     return out;
   };
   api::Router router({pipeline, **store, clock, config.tokens, version, reload, config.signatures, input_metrics});
@@ -186,7 +263,11 @@ int run(const Config& config, const std::string& version) {
   http_opts.max_body_bytes = config.max_body_bytes;
   http_opts.read_timeout = config.http_read_timeout;
   http_opts.max_connections = config.http_max_connections;
+  http_opts.max_connections_per_peer = config.http_max_connections_per_peer;
+  http_opts.header_timeout = config.http_header_timeout;
+  http_opts.max_inflight_body_bytes = config.http_max_inflight_body_bytes;
   api::HttpServer http(io, router, http_opts);
+  http_server = &http;
   if (Status s = http.start(); !s) {
     spdlog::critical("{}", s.message());
     pipeline.stop();
@@ -196,6 +277,7 @@ int run(const Config& config, const std::string& version) {
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   boost::asio::steady_timer shutdown_timer(io);
+  boost::asio::steady_timer drain_timer(io);
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
@@ -209,11 +291,37 @@ int run(const Config& config, const std::string& version) {
         spdlog::info("{}: stopping: no new connections, draining the queue", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         notify_systemd("STOPPING=1");
         http.stop();
-        for (auto& l : listeners) l->stop();
-        pipeline.stop();  // processes and commits everything queued
-        // Let the answers to drained requests go out, then stop.
-        shutdown_timer.expires_after(std::chrono::milliseconds(300));
-        shutdown_timer.async_wait([&](const boost::system::error_code&) { io.stop(); });
+        // 1. Inputs stop reading and hand everything they read to the queue,
+        //    which still accepts. 2. The pipeline commits all of it. 3. Exit.
+        auto pipeline_stopped = std::make_shared<bool>(false);
+        auto stop_pipeline = [&, pipeline_stopped](bool timed_out) {
+          if (*pipeline_stopped) return;
+          *pipeline_stopped = true;
+          drain_timer.cancel();
+          if (timed_out) spdlog::warn("syslog: inputs still delivering after {}s; stopping anyway",
+                                      std::chrono::duration_cast<std::chrono::seconds>(kInputDrainTimeout).count());
+          for (const auto& l : listeners) {
+            const auto& st = l->stats();
+            spdlog::info("syslog {}: stopped: {} messages read, {} dropped (queue full), {} lost at stop",
+                         ingest::syslog_kind_name(l->options().kind), st.received.load(), st.dropped.load(),
+                         st.lost_at_stop.load());
+          }
+          pipeline.stop();  // processes and commits everything queued
+          // Let the answers to drained requests go out, then stop.
+          shutdown_timer.expires_after(std::chrono::milliseconds(300));
+          shutdown_timer.async_wait([&](const boost::system::error_code&) { io.stop(); });
+        };
+        auto waiting = std::make_shared<size_t>(listeners.size());
+        drain_timer.expires_after(kInputDrainTimeout);
+        drain_timer.async_wait([stop_pipeline](const boost::system::error_code& e) {
+          if (!e) stop_pipeline(true);
+        });
+        if (listeners.empty()) stop_pipeline(false);
+        for (auto& l : listeners) {
+          l->stop([waiting, stop_pipeline] {
+            if (--*waiting == 0) stop_pipeline(false);
+          });
+        }
       };
   signals.async_wait(on_signal);
 

@@ -2,8 +2,14 @@
 // Asio inside: include only from .cpp files that already use Asio.
 #pragma once
 
+#include <spdlog/spdlog.h>
+
+#include <atomic>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "ticketd/core/status.hpp"
@@ -29,5 +35,39 @@ inline Status listen_tcp(boost::asio::ip::tcp::acceptor& acceptor, const boost::
   if (ec) return Status::io_error("cannot listen on " + where + ": " + ec.message());
   return Status::ok();
 }
+
+// Pause before the next accept() after a failure. EMFILE/ENFILE leave the
+// connection in the backlog, so retrying at once would spin on it.
+inline constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+// At most one "accept failed" log line per listener this often.
+inline constexpr auto kAcceptLogInterval = std::chrono::seconds(10);
+
+// Counts accept() failures of one listener and logs them rate-limited: the
+// first failure, then at most one line per kAcceptLogInterval with the
+// number of failures since the last line. Thread-safe.
+class AcceptErrors {
+ public:
+  void record(const std::string& where, const boost::system::error_code& ec) {
+    ++total_;
+    ++since_log_;
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    int64_t prev = last_log_ms_.load();
+    const int64_t interval = std::chrono::duration_cast<std::chrono::milliseconds>(kAcceptLogInterval).count();
+    if (prev != 0 && now - prev < interval) return;
+    if (!last_log_ms_.compare_exchange_strong(prev, now)) return;
+    const uint64_t n = since_log_.exchange(0);
+    spdlog::warn("{}: accept failed: {} ({} failure{} since the last report; retrying every {} ms)", where,
+                 ec.message(), n, n == 1 ? "" : "s",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(kAcceptBackoff).count());
+  }
+  uint64_t total() const { return total_.load(); }
+
+ private:
+  std::atomic<uint64_t> total_{0};
+  std::atomic<uint64_t> since_log_{0};
+  std::atomic<int64_t> last_log_ms_{0};
+};
 
 }  // namespace ticketd::net

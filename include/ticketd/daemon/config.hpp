@@ -47,6 +47,9 @@ struct Config {
   Duration syslog_idle_timeout = std::chrono::minutes(10);
   std::string syslog_tls_cert;
   std::string syslog_tls_key;
+  size_t syslog_max_connections_per_peer = 100;          // per source address, each TCP/TLS listener; 0 = no limit
+  Duration syslog_first_byte_timeout = std::chrono::seconds(10);  // a new connection silent this long is closed
+  size_t syslog_udp_receive_buffer = 8 * 1024 * 1024;    // SO_RCVBUF of the UDP socket
   std::string rules_dir = "rules";
   std::string default_rule;               // handles events no rule matched; empty = none
   std::string store_path = "var/ticketd.db";
@@ -56,6 +59,9 @@ struct Config {
   size_t max_body_bytes = 1024 * 1024;    // HTTP request body limit
   Duration http_read_timeout = std::chrono::seconds(30);
   size_t http_max_connections = 1024;
+  size_t http_max_connections_per_peer = 256;             // per source address; 0 = no limit
+  Duration http_header_timeout = std::chrono::seconds(10);  // first request header of a new connection
+  size_t http_max_inflight_body_bytes = 64 * 1024 * 1024;   // request bodies in flight, all connections
   std::string log_level = "info";         // trace|debug|info|warn|error
   std::vector<ApiToken> tokens;
   std::vector<WebhookSignature> signatures;

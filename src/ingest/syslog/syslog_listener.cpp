@@ -8,11 +8,16 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cerrno>
+#include <climits>
+#include <cstring>
 #include <deque>
 #include <filesystem>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 
 #include "net/listen.hpp"
+#include "net/peer_limiter.hpp"
 #include "ticketd/ingest/syslog_framer.hpp"
 #include "ticketd/ingest/syslog_parser.hpp"
 
@@ -54,7 +59,14 @@ const char* syslog_kind_name(SyslogListenerOptions::Kind kind) {
 struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl> {
   Impl(asio::io_context& io_ctx, SyslogListenerOptions o, EventSink s, const Clock& c)
       : io(io_ctx), options(std::move(o)), sink(std::move(s)), clock(c), udp_socket(io_ctx), acceptor(io_ctx),
-        tls(ssl::context::tls_server) {}
+        tls(ssl::context::tls_server), accept_backoff(io_ctx), peers(options.max_connections_per_peer) {}
+
+  // What stop() needs of a session, whatever its stream type.
+  struct SessionBase {
+    virtual ~SessionBase() = default;
+    // Stop reading and hand on what was read; runs on the session's strand.
+    virtual void stop_reading() = 0;
+  };
 
   asio::io_context& io;
   SyslogListenerOptions options;
@@ -64,14 +76,29 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
   udp::socket udp_socket;
   tcp::acceptor acceptor;
   ssl::context tls;
-  bool stopped = false;
+  asio::steady_timer accept_backoff;
+  net::AcceptErrors accept_errors;
+  net::PeerLimiter peers;
+  std::atomic<bool> stopped{false};
+  // Live TCP/TLS sessions (for stop()) and the drain callback; guarded by
+  // sessions_mu because sessions end on their own strands.
+  std::mutex sessions_mu;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
+  std::function<void()> on_drained;
   std::atomic<int64_t> last_drop_warning{0};
+  std::atomic<int64_t> last_refuse_warning{0};
   std::atomic<int64_t> last_malformed_warning{0};
   // UDP receive buffers, reused.
   std::vector<std::vector<char>> buffers;
   std::vector<mmsghdr> headers;
   std::vector<iovec> iovecs;
   std::vector<sockaddr_storage> addrs;
+  union Control {
+    cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(uint32_t))];
+  };
+  std::vector<Control> controls;
+  uint32_t last_kernel_drops = 0;  // SO_RXQ_OVFL's running count (wraps)
 
   std::string where() const {
     return std::string("syslog ") + syslog_kind_name(options.kind) + " " + options.host + ":" + std::to_string(options.port);
@@ -109,6 +136,8 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
         headers[i].msg_hdr.msg_iovlen = 1;
         headers[i].msg_hdr.msg_name = &addrs[i];
         headers[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+        headers[i].msg_hdr.msg_control = controls[i].buf;
+        headers[i].msg_hdr.msg_controllen = sizeof(controls[i].buf);
       }
       int n = ::recvmmsg(fd, headers.data(), kUdpBatch, MSG_DONTWAIT, nullptr);
       if (n <= 0) return;  // EAGAIN: drained
@@ -121,6 +150,7 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
         udp::endpoint peer;
         std::memcpy(peer.data(), &addrs[static_cast<size_t>(i)], std::min<size_t>(h.msg_hdr.msg_namelen, sizeof(sockaddr_storage)));
         events.push_back(parse(std::string_view(buffers[static_cast<size_t>(i)].data(), len), peer.address().to_string()));
+        note_kernel_drops(h.msg_hdr);
       }
       const size_t count = events.size();
       if (Status s = sink(events); !s) {
@@ -131,27 +161,85 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
     }
   }
 
+  // SO_RXQ_OVFL: each datagram carries the socket's running count of
+  // datagrams the kernel dropped before it was queued (a wrapping uint32).
+  void note_kernel_drops(const msghdr& h) {
+    for (const cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), const_cast<cmsghdr*>(c))) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL) continue;
+      uint32_t count = 0;
+      std::memcpy(&count, CMSG_DATA(c), sizeof count);
+      const uint32_t fresh = count - last_kernel_drops;  // modulo 2^32
+      if (fresh != 0 && fresh < (1u << 31)) {
+        stats.kernel_dropped += fresh;
+        last_kernel_drops = count;
+        rate_limited_warn(last_drop_warning, where() + ": the kernel dropped " + std::to_string(fresh) +
+                                                 " datagrams (receive buffer full; raise syslog.udp_receive_buffer)");
+      }
+    }
+  }
+
+  // Asks for options.udp_receive_buffer: SO_RCVBUFFORCE (needs CAP_NET_ADMIN,
+  // ignores net.core.rmem_max), else SO_RCVBUF (capped by rmem_max). Logs
+  // what the kernel granted.
+  void set_udp_receive_buffer() {
+    const int fd = udp_socket.native_handle();
+    const int want = static_cast<int>(std::min<size_t>(options.udp_receive_buffer, INT_MAX / 2));
+    const bool forced = ::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) == 0;
+    if (!forced) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want);
+    int got = 0;
+    socklen_t len = sizeof got;
+    ::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
+    // The kernel reports twice what it accounts for payload (bookkeeping).
+    if (got / 2 < want) {
+      spdlog::warn("{}: receive buffer is {} bytes, syslog.udp_receive_buffer asks for {}: raise net.core.rmem_max "
+                   "or grant CAP_NET_ADMIN",
+                   where(), got, want);
+    } else {
+      spdlog::info("{}: receive buffer {} bytes ({})", where(), got, forced ? "SO_RCVBUFFORCE" : "SO_RCVBUF");
+    }
+    const int on = 1;
+    if (::setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on) != 0) {
+      spdlog::warn("{}: cannot enable SO_RXQ_OVFL; kernel drops will not be counted", where());
+    }
+  }
+
   // ---- TCP / TLS ----
   template <typename Stream>
-  class Session : public std::enable_shared_from_this<Session<Stream>> {
+  class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
    public:
+    // `peer` holds one slot of owner->peers, released on destruction.
     Session(std::shared_ptr<Impl> owner, Stream stream, std::string peer)
         : owner_(std::move(owner)), stream_(std::move(stream)), peer_(std::move(peer)),
           framer_(owner_->options.max_message_bytes), retry_(stream_.get_executor()) {
       ++owner_->stats.connections;
       buf_.resize(kReadChunk);
     }
-    ~Session() { --owner_->stats.connections; }
+    ~Session() override {
+      if (!pending_.empty()) {
+        // Only when the process stops before the queue took them.
+        owner_->stats.lost_at_stop += pending_.size();
+        spdlog::warn("{}: {} messages from {} were read but not queued before exit", owner_->where(), pending_.size(),
+                     peer_);
+      }
+      owner_->peers.release(peer_);
+      --owner_->stats.connections;
+      owner_->session_ended(this);
+    }
 
     void start() {
+      owner_->session_started(this, this->shared_from_this());
+      if (owner_->stopped) return stop_reading();
       if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
-        beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+        const auto& o = owner_->options;
+        beast::get_lowest_layer(stream_).expires_after(std::min(o.first_byte_timeout, o.idle_timeout));
         stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
           if (ec) {
+            if (self->stopping_) return;
             ++self->owner_->stats.connections_refused;
             spdlog::warn("{}: TLS handshake with {} failed: {}", self->owner_->where(), self->peer_, ec.message());
             return;
           }
+          if (self->stopping_) return;
           self->read();
         });
       } else {
@@ -159,50 +247,76 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
       }
     }
 
+    void stop_reading() override {
+      asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+        self->stopping_ = true;
+        // Completes a pending read (or handshake) with operation_aborted;
+        // a session waiting for queue space keeps retrying, then ends.
+        beast::get_lowest_layer(self->stream_).cancel();
+      });
+    }
+
    private:
     void read() {
-      beast::get_lowest_layer(stream_).expires_after(owner_->options.idle_timeout);
+      // Silent new connections are dropped sooner than idle established ones.
+      const auto& o = owner_->options;
+      beast::get_lowest_layer(stream_).expires_after(got_data_ ? o.idle_timeout
+                                                               : std::min(o.first_byte_timeout, o.idle_timeout));
       stream_.async_read_some(asio::buffer(buf_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
         self->on_read(ec, n);
       });
     }
 
+    void take(std::string_view frame) { pending_.push_back(owner_->parse(frame, peer_)); }
+
     void on_read(beast::error_code ec, size_t n) {
       if (n > 0) {
+        got_data_ = true;
         const uint64_t cut_before = framer_.truncated();
-        framer_.feed(std::string_view(buf_.data(), n), [&](std::string_view frame, bool) {
-          pending_.push_back(owner_->parse(frame, peer_));
-        });
+        framer_.feed(std::string_view(buf_.data(), n), [&](std::string_view frame, bool) { take(frame); });
         owner_->stats.truncated += framer_.truncated() - cut_before;
       }
       if (ec) {
-        // Connection over (EOF, reset, idle timeout): the unterminated rest
+        // Connection over (EOF, reset, timeout, stop): the unterminated rest
         // is a message too.
-        framer_.finish([&](std::string_view frame, bool) { pending_.push_back(owner_->parse(frame, peer_)); });
-        closing_ = true;
-        if (ec != asio::error::eof && ec != beast::error::timeout && ec != asio::error::operation_aborted &&
-            ec != ssl::error::stream_truncated) {
+        finish();
+        if (ec == beast::error::timeout && !got_data_) {
+          spdlog::debug("{}: closing {}: nothing sent within syslog.first_byte_timeout", owner_->where(), peer_);
+        } else if (ec != asio::error::eof && ec != beast::error::timeout && ec != asio::error::operation_aborted &&
+                   ec != ssl::error::stream_truncated) {
           spdlog::debug("{}: connection from {} ended: {}", owner_->where(), peer_, ec.message());
         }
       }
       deliver();
     }
 
+    void finish() {
+      if (closing_) return;
+      closing_ = true;
+      framer_.finish([&](std::string_view frame, bool) { take(frame); });
+    }
+
     // Hands pending events to the queue; while it is full, stop reading and
-    // retry shortly: TCP flow control pushes back on the sender.
+    // retry shortly: TCP flow control pushes back on the sender. When
+    // stopping, everything read is still handed on before the session ends.
     void deliver() {
       if (!pending_.empty()) {
         Status s = owner_->sink(pending_);  // takes the events only when accepted
         if (!s) {
           retry_.expires_after(kRetryFull);
           retry_.async_wait([self = this->shared_from_this()](const boost::system::error_code& e) {
-            if (!e && !self->owner_->stopped) self->deliver();
+            if (!e) self->deliver();
           });
           return;
         }
         pending_.clear();
       }
-      if (!closing_ && !owner_->stopped) read();
+      if (closing_) return;  // the session ends with its last handler
+      if (stopping_) {
+        finish();
+        return deliver();
+      }
+      read();
     }
 
     std::shared_ptr<Impl> owner_;
@@ -212,13 +326,43 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
     asio::steady_timer retry_;
     std::vector<char> buf_;
     std::vector<Event> pending_;
-    bool closing_ = false;
+    bool got_data_ = false;
+    bool closing_ = false;   // no more reads; pending_ still to hand on
+    bool stopping_ = false;  // the listener stops
   };
+
+  void session_started(SessionBase* s, std::weak_ptr<SessionBase> w) {
+    std::lock_guard lock(sessions_mu);
+    sessions.emplace(s, std::move(w));
+  }
+
+  void session_ended(SessionBase* s) {
+    std::function<void()> done;
+    {
+      std::lock_guard lock(sessions_mu);
+      sessions.erase(s);
+      if (stopped && sessions.empty() && on_drained) {
+        done = std::move(on_drained);
+        on_drained = nullptr;
+      }
+    }
+    if (done) asio::post(io, std::move(done));
+  }
 
   void accept() {
     acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || self->stopped) return;
-      if (!ec) self->admit(std::move(socket));
+      if (ec) {
+        // EMFILE and friends leave the connection queued: pause, or we spin.
+        self->accept_errors.record(self->where(), ec);
+        self->stats.accept_errors = self->accept_errors.total();
+        self->accept_backoff.expires_after(net::kAcceptBackoff);
+        self->accept_backoff.async_wait([self](const boost::system::error_code& e) {
+          if (!e && !self->stopped) self->accept();
+        });
+        return;
+      }
+      self->admit(std::move(socket));
       self->accept();
     });
   }
@@ -227,10 +371,16 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
     beast::error_code ec;
     auto ep = socket.remote_endpoint(ec);
     std::string peer = ec ? "unknown" : ep.address().to_string();
+    std::string why;
     if (stats.connections >= options.max_connections) {
+      why = std::to_string(options.max_connections) + " connections open (syslog.max_connections)";
+    } else if (!peers.try_acquire(peer)) {
+      why = "it has " + std::to_string(options.max_connections_per_peer) +
+            " connections open (syslog.max_connections_per_peer)";
+    }
+    if (!why.empty()) {
       ++stats.connections_refused;
-      rate_limited_warn(last_drop_warning, where() + ": refusing " + peer + ": " +
-                                               std::to_string(options.max_connections) + " connections open");
+      rate_limited_warn(last_refuse_warning, where() + ": refusing a connection from " + peer + ": " + why);
       socket.close(ec);
       return;
     }
@@ -246,7 +396,13 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
 SyslogListener::SyslogListener(asio::io_context& io, SyslogListenerOptions options, EventSink sink, const Clock& clock)
     : impl_(std::make_shared<Impl>(io, std::move(options), std::move(sink), clock)) {}
 
-SyslogListener::~SyslogListener() { stop(); }
+SyslogListener::~SyslogListener() {
+  stop();
+  // Sessions may outlive the listener inside a stopped io_context: never call
+  // back into the caller from there.
+  std::lock_guard lock(impl_->sessions_mu);
+  impl_->on_drained = nullptr;
+}
 
 const SyslogStats& SyslogListener::stats() const { return impl_->stats; }
 const SyslogListenerOptions& SyslogListener::options() const { return impl_->options; }
@@ -262,9 +418,8 @@ Status SyslogListener::start() {
     auto& s = impl_->udp_socket;
     s.open(ep.protocol(), ec);
     if (!ec) s.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) s.set_option(asio::socket_base::receive_buffer_size(4 * 1024 * 1024), ec);
-    ec.clear();  // a smaller kernel limit is fine
-    s.bind(ep, ec);
+    if (!ec) impl_->set_udp_receive_buffer();
+    if (!ec) s.bind(ep, ec);
     if (!ec) s.non_blocking(true, ec);
     if (ec) return Status::io_error("cannot listen on " + impl_->where() + ": " + ec.message());
     const size_t size = std::min<size_t>(o.max_message_bytes, 65535);
@@ -272,6 +427,7 @@ Status SyslogListener::start() {
     impl_->headers.resize(kUdpBatch);
     impl_->iovecs.resize(kUdpBatch);
     impl_->addrs.resize(kUdpBatch);
+    impl_->controls.resize(kUdpBatch);
     impl_->udp_wait();
     return Status::ok();
   }
@@ -295,12 +451,30 @@ Status SyslogListener::start() {
   return Status::ok();
 }
 
-void SyslogListener::stop() {
+void SyslogListener::stop(std::function<void()> on_drained) {
   if (!impl_ || impl_->stopped) return;
-  impl_->stopped = true;
+  auto& impl = *impl_;
   beast::error_code ec;
-  impl_->acceptor.close(ec);
-  impl_->udp_socket.close(ec);
+  if (impl.options.kind == SyslogListenerOptions::Kind::kUdp && impl.udp_socket.is_open()) {
+    impl.udp_drain();  // what the kernel already holds, before closing
+  }
+  std::vector<std::shared_ptr<Impl::SessionBase>> live;
+  {
+    std::lock_guard lock(impl.sessions_mu);
+    impl.stopped = true;
+    for (auto& [raw, weak] : impl.sessions) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+    if (impl.sessions.empty()) {
+      if (on_drained) asio::post(impl.io, std::move(on_drained));
+    } else {
+      impl.on_drained = std::move(on_drained);
+    }
+  }
+  impl.acceptor.close(ec);
+  impl.accept_backoff.cancel();
+  impl.udp_socket.close(ec);
+  for (auto& s : live) s->stop_reading();
 }
 
 uint16_t SyslogListener::bound_port() const {

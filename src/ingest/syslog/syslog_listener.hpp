@@ -6,6 +6,12 @@
 // TCP/TLS stop reading until it accepts again, so senders feel backpressure.
 // start()/stop() run on the io_context's thread; counters are atomics that
 // any thread may read.
+//
+// Shutdown drains: stop() closes the listening socket, makes every TCP/TLS
+// session stop reading, and has each hand every message it already read
+// (including an unterminated last line) to `submit`, retrying while the
+// queue is full; `on_drained` runs on the io_context once all sessions are
+// gone. The sink must keep accepting until then.
 #pragma once
 
 #include <atomic>
@@ -34,6 +40,9 @@ struct SyslogStats {
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> connections{0};          // open now (TCP/TLS)
   std::atomic<uint64_t> connections_refused{0};  // over max_connections, or TLS handshake failures
+  std::atomic<uint64_t> kernel_dropped{0};  // UDP: datagrams the kernel dropped (receive buffer full)
+  std::atomic<uint64_t> accept_errors{0};   // TCP/TLS: failed accept() calls (EMFILE, ...)
+  std::atomic<uint64_t> lost_at_stop{0};    // read but not handed on when the process stopped
 };
 
 struct SyslogListenerOptions {
@@ -46,6 +55,11 @@ struct SyslogListenerOptions {
   Duration idle_timeout = std::chrono::minutes(10);
   std::string tls_cert_file;  // PEM certificate chain (kTls)
   std::string tls_key_file;   // PEM private key (kTls)
+  size_t max_connections_per_peer = 100;  // per source address; 0 = no limit
+  // A new TCP/TLS connection (its TLS handshake included) that sends nothing
+  // this long is closed; after the first byte idle_timeout applies.
+  Duration first_byte_timeout = std::chrono::seconds(10);
+  size_t udp_receive_buffer = 8 * 1024 * 1024;  // SO_RCVBUF asked for (kUdp)
 };
 
 // Hands parsed events on: on success it takes (moves) them out of the
@@ -59,7 +73,10 @@ class SyslogListener {
 
   // Binds and starts; errors name the address.
   Status start();
-  void stop();
+  // Stops reading (see the header comment); `on_drained` (may be empty) runs
+  // on the io_context when every message read has been handed to the sink.
+  // Only the first call has an effect.
+  void stop(std::function<void()> on_drained = {});
   uint16_t bound_port() const;
   const SyslogStats& stats() const;
   const SyslogListenerOptions& options() const;
