@@ -47,15 +47,34 @@ HttpResponse json_body_error(const Status& s) {
   return error_response(400, "invalid_json", "request body is not valid JSON: " + s.message());
 }
 
-// A display name from a request body: one line, at most 100 bytes.
+// A display name from a request body: one line of visible text, at most
+// 100 bytes. Control characters (C0, C1), line and paragraph separators,
+// zero-width and bidirectional formatting characters, and parentheses (which
+// delimit it in "token (display)") are removed.
 std::string display_name(const json& body, const char* field) {
   if (!body.is_object() || !body.contains(field) || !body[field].is_string()) return "";
-  std::string name = body[field].get<std::string>();
-  for (auto& c : name) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  const std::string raw = body[field].get<std::string>();
+  std::string name;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const auto c = static_cast<unsigned char>(raw[i]);
+    const auto next = [&](size_t k) { return i + k < raw.size() ? static_cast<unsigned char>(raw[i + k]) : 0; };
+    if (c < 0x20 || c == 0x7f) {
+      name += ' ';
+    } else if (c == '(' || c == ')') {
+      continue;
+    } else if (c == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) {  // C1 controls
+      ++i;
+    } else if (c == 0xE2 && next(1) == 0x80 && ((next(2) >= 0x8B && next(2) <= 0x8F) || (next(2) >= 0xA8 && next(2) <= 0xAE))) {
+      i += 2;  // U+200B-200F, U+2028-202E
+    } else if (c == 0xE2 && next(1) == 0x81 && next(2) >= 0xA0 && next(2) <= 0xA9) {
+      i += 2;  // U+2060-2069
+    } else if (c == 0xEF && next(1) == 0xBB && next(2) == 0xBF) {
+      i += 2;  // U+FEFF
+    } else {
+      name += raw[i];
+    }
   }
-  if (name.size() > 100) name = std::string(utf8_prefix(name, 100));
-  return name;
+  return std::string(utf8_prefix(name, 100));
 }
 
 bool role_allows(daemon::Role have, daemon::Role need) {
@@ -501,6 +520,9 @@ void Router::ticket_command(const HttpRequest& req, const std::string& key, cons
     if (!*t) return respond(error_response(404, "not_found", "no ticket " + key));
     stored = **t;
   }
+  if (body.is_object() && body.contains("actor") && !body["actor"].is_string()) {
+    return respond(error_response(422, "invalid_argument", "\"actor\" must be a string"));
+  }
   const std::string actor = "user:" + attribution(who, display_name(body, "actor"));
   if (body.is_object()) body.erase("actor");
   engine_command(
@@ -640,7 +662,7 @@ HttpResponse Router::metrics() {
            std::to_string(v) + "\n";
   };
   counter("ticketd_events_accepted_total", "Events accepted into the queue.", s.events_accepted);
-  counter("ticketd_events_rejected_total", "Events refused: queue full, store unavailable or shutting down.",
+  counter("ticketd_events_rejected_total", "Events refused to HTTP senders (503) or lost at a stop: queue full, store unavailable or shutting down.",
           s.events_rejected_full);
   counter("ticketd_events_rejected_store_unavailable_total", "Events refused because the store could not commit.",
           s.events_rejected_store);

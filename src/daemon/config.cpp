@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -207,6 +208,16 @@ Status load_tokens(const YAML::Node& list, const std::string& base_dir, Config& 
     ApiToken tok;
     if (!t["name"]) return Status::invalid_argument(where(t) + "api token needs a \"name\"");
     tok.name = t["name"].as<std::string>();
+    // The name is what the audit trail shows: one plain word.
+    const bool plain = !tok.name.empty() && tok.name.size() <= 64 &&
+                       std::all_of(tok.name.begin(), tok.name.end(), [](char ch) {
+                         return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.' ||
+                                ch == '@' || ch == ':';
+                       });
+    if (!plain) {
+      return Status::invalid_argument(where(t["name"]) + "api token name \"" + tok.name +
+                                      "\" must be 1 to 64 letters, digits or - _ . @ :");
+    }
     const std::string role = t["role"] ? t["role"].as<std::string>() : "";
     if (role == "ingest") tok.role = Role::kIngest;
     else if (role == "read") tok.role = Role::kRead;
@@ -335,12 +346,20 @@ Status check_listeners(const Config& c) {
   return Status::ok();
 }
 
+Status duplicate(const YAML::Node& key, const std::string& name, int first_line) {
+  return Status::invalid_argument(where(key) + "duplicate config key \"" + name + "\" (first set at line " +
+                                  std::to_string(first_line) + ")");
+}
+
 Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c) {
   if (root.IsNull()) return Status::ok();
   if (!root.IsMap()) return Status::invalid_argument("config must be a YAML mapping");
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string key = it->first.as<std::string>();
     if (std::find(kTopKeys.begin(), kTopKeys.end(), key) == kTopKeys.end()) return unknown(it->first, "", kTopKeys);
+    // YAML parsers keep one of two equal keys silently; an override appended
+    // at the end of the file must not be ignored without a word.
+    if (c.key_lines.count(key)) return duplicate(it->first, key, c.key_lines[key]);
     c.key_lines[key] = it->first.Mark().line + 1;
     for (const Section& s : kSections) {
       if (key != s.name) continue;
@@ -348,6 +367,7 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
       for (auto sub = it->second.begin(); sub != it->second.end(); ++sub) {
         const std::string k = sub->first.as<std::string>();
         if (std::find(s.keys.begin(), s.keys.end(), k) == s.keys.end()) return unknown(sub->first, key + ".", s.keys);
+        if (c.key_lines.count(key + "." + k)) return duplicate(sub->first, key + "." + k, c.key_lines[key + "." + k]);
         c.key_lines[key + "." + k] = sub->first.Mark().line + 1;
       }
     }

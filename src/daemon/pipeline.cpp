@@ -12,6 +12,7 @@ constexpr Duration kRetryFirst = std::chrono::milliseconds(250);
 constexpr Duration kRetryMax = std::chrono::seconds(5);
 // Attempts at shutdown while the store is still failing, before giving up.
 constexpr int kStopAttempts = 3;
+constexpr Duration kStopRetryEvery = std::chrono::milliseconds(500);
 }  // namespace
 
 Pipeline::Pipeline(engine::Engine engine, store::Store& store, const Clock& clock, Options options)
@@ -38,20 +39,22 @@ Status Pipeline::try_submit(std::vector<Event>&& events, Done done) {
   const size_t n = events.size();
   {
     std::lock_guard lock(mu_);
-    if (stopping_) {
-      stats_.events_rejected_full += n;
-      return Status::unavailable("ticketd is shutting down");
-    }
-    if (!store_healthy_) {
-      stats_.events_rejected_full += n;
-      stats_.events_rejected_store += n;
-      return Status::unavailable("store unavailable: not accepted, retry later");
-    }
+    // Refusals are counted once per refused request. A submission without
+    // a completion (syslog) is counted by its listener instead: UDP drops
+    // it (ticketd_syslog_dropped_total), TCP keeps it and offers it again.
+    auto refuse = [&](Status st, bool store) {
+      if (done) {
+        stats_.events_rejected_full += n;
+        if (store) stats_.events_rejected_store += n;
+      }
+      return st;
+    };
+    if (stopping_) return refuse(Status::unavailable("ticketd is shutting down"), false);
+    if (!store_healthy_) return refuse(Status::unavailable("store unavailable: not accepted, retry later"), true);
     // A batch larger than the whole queue is still admitted into an empty
     // queue, so one big valid request can never be refused forever.
     if (queued_events_ > 0 && queued_events_ + n > options_.capacity) {
-      stats_.events_rejected_full += n;
-      return Status::unavailable("event queue is full (" + std::to_string(options_.capacity) + " events)");
+      return refuse(Status::unavailable("event queue is full (" + std::to_string(options_.capacity) + " events)"), false);
     }
     queued_events_ += n;
     stats_.queue_depth = queued_events_;
@@ -102,9 +105,13 @@ void Pipeline::run() {
         cv_.wait_for(lock, std::chrono::seconds(1),
                      [this] { return stopping_ || !queue_.empty() || !retry_.empty() || pending_rules_; });
       } else {
-        // Retry after the backoff, at once when stopping; new submissions
+        // Retry after the backoff (shorter once stopping); new submissions
         // are refused meanwhile, so the queue is empty.
-        cv_.wait_for(lock, retry_backoff_, [this] { return stopping_; });
+        if (stopping_) {
+          cv_.wait_for(lock, std::min<Duration>(retry_backoff_, kStopRetryEvery));
+        } else {
+          cv_.wait_for(lock, retry_backoff_, [this] { return stopping_; });
+        }
       }
       // Kept events first (they are older), then the queue; in batches, so
       // a retry fits wherever a batch fits.
@@ -158,6 +165,7 @@ void Pipeline::run() {
     if (!store_healthy_ && ++stop_attempts >= kStopAttempts) {
       size_t lost = 0;
       for (const auto& s : retry_) lost += s.events.size();
+      stats_.events_rejected_full += lost;
       stats_.events_rejected_store += lost;
       spdlog::error("store: still failing at shutdown after {} attempts; {} syslog events read were not stored", stop_attempts,
                     lost);
@@ -225,7 +233,10 @@ void Pipeline::process(std::deque<Submission>& batch, bool force_snapshot, bool 
         s.events.clear();
         return;
       }
-      if (!s.events.empty()) stats_.events_rejected_store += s.events.size();
+      if (!s.events.empty()) {
+        stats_.events_rejected_full += s.events.size();
+        stats_.events_rejected_store += s.events.size();
+      }
       if (answer_here) {
         if (s.done) s.done(st);
         if (s.reply) s.reply(st);

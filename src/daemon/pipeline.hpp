@@ -35,7 +35,7 @@ namespace ticketd::daemon {
 
 struct PipelineStats {
   std::atomic<uint64_t> events_accepted{0};
-  std::atomic<uint64_t> events_rejected_full{0};   // every refusal: queue full, store down, stopping
+  std::atomic<uint64_t> events_rejected_full{0};   // refused to requests (503): queue full, store down, stopping
   std::atomic<uint64_t> events_rejected_store{0};  // of which: the store could not commit
   std::atomic<uint64_t> events_retried{0};         // queued syslog events re-run after a failed commit
   std::atomic<uint64_t> events_processed{0};

@@ -184,6 +184,19 @@ TEST(Config, DuplicateTokenNameIsRefused) {
             "token names must be unique");
 }
 
+TEST(Config, TokenNameMustBeOnePlainWord) {
+  EXPECT_EQ(error_of("api:\n  tokens:\n"
+                     "    - {name: \"a\\nb\", role: read, token: first-secret-0123456789}\n"),
+            "/etc/ticketd/ticketd.yaml:3: api token name \"a\nb\" must be 1 to 64 letters, digits or - _ . @ :");
+}
+
+TEST(Config, DuplicateKeyIsRefused) {
+  EXPECT_EQ(error_of("store: {path: var/t.db}\nstore: {path: other/x.db}\n"),
+            "/etc/ticketd/ticketd.yaml:2: duplicate config key \"store\" (first set at line 1)");
+  EXPECT_EQ(error_of("http:\n  read_timeout: 5s\n  read_timeout: 9s\n"),
+            "/etc/ticketd/ticketd.yaml:3: duplicate config key \"http.read_timeout\" (first set at line 2)");
+}
+
 TEST(Config, TlsNeedsCertAndKey) {
   EXPECT_EQ(error_of("syslog:\n  tls_cert: c.pem\n"),
             "/etc/ticketd/ticketd.yaml:2: syslog TLS needs both syslog.tls_cert and syslog.tls_key");
