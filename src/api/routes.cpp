@@ -365,8 +365,9 @@ void Router::post_webhook(const HttpRequest& req, const std::string& kind, Respo
 void Router::post_pagerduty(const HttpRequest& req, Respond respond) {
   // PagerDuty clients expect its error shape; ours is there too.
   auto pd_error = [](int status, const std::string& code, const std::string& message) {
+    // PagerDuty's exact answer: a fixed message, the details in "errors".
     return json_response(status, {{"status", "invalid event"},
-                                  {"message", message},
+                                  {"message", "Event object is invalid"},
                                   {"errors", {message}},
                                   {"error", {{"code", code}, {"message", message}}}});
   };

@@ -525,6 +525,9 @@ rules:
   Reply bad = http("POST", d.url("/v2/enqueue"), R"({"event_action":"trigger","payload":{}})");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.j()["status"], "invalid event");
+  EXPECT_EQ(bad.j()["message"], "Event object is invalid");  // as PagerDuty answers
+  ASSERT_EQ(bad.j()["errors"].size(), 1u);
+  EXPECT_FALSE(bad.j()["errors"][0].get<std::string>().empty());
 }
 
 }  // namespace
