@@ -2,8 +2,6 @@
 // (issue 7): each drives the real ticketd binary the way the probe did.
 #include <sys/mount.h>
 
-#include <regex>
-
 #include "harness.hpp"
 
 namespace ticketd_test {
@@ -16,36 +14,6 @@ void use_shipped_rules(Daemon& d, const std::string& extra = "") {
     if (f.path().extension() == ".yaml") fs::copy_file(f.path(), d.dir() / "rules" / f.path().filename());
   }
   if (!extra.empty()) std::ofstream(d.dir() / "rules" / "99-test.yaml") << extra;
-}
-
-// Replaces `from` with `to` in the daemon's config file.
-void edit_config(Daemon& d, const std::string& from, const std::string& to) {
-  std::ifstream in(d.config());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  const auto at = text.find(from);
-  ASSERT_NE(at, std::string::npos) << from;
-  text.replace(at, from.size(), to);
-  std::ofstream(d.config()) << text;
-}
-
-// A metric's value from /metrics (0 when absent).
-double metric(Daemon& d, const std::string& series) {
-  const std::string text = http("GET", d.url("/metrics")).body;
-  const auto at = text.find("\n" + series + " ");
-  if (at == std::string::npos) return 0;
-  return std::stod(text.substr(at + series.size() + 2));
-}
-
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds within = std::chrono::seconds(20)) {
-  const auto until = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return pred();
 }
 
 std::string nested(const std::string& open, const std::string& close, int depth) {
@@ -79,7 +47,7 @@ escalate:
   ASSERT_EQ(d.tickets()["tickets"].size(), 4u);
   EXPECT_EQ(http("POST", d.url("/api/v1/tickets/INC-000001/notes"), R"({"text":"looking"})").status, 201);
   // Escalations fire on the daemon's next tick.
-  ASSERT_TRUE(eventually([&] { return metric(d, "ticketd_notifications_total") >= 4; })) << d.log();
+  ASSERT_TRUE(eventually([&] { return metric_u(d, "ticketd_notifications_total") >= 4; })) << d.log();
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the state is saved at most once a second
 
   for (int round = 0; round < 3; ++round) {
@@ -92,7 +60,7 @@ escalate:
   json t = http("GET", d.url("/api/v1/tickets/INC-000002")).j();
   EXPECT_EQ(t["event_count"], 2);
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-  EXPECT_EQ(metric(d, "ticketd_notifications_total"), 0) << "escalations fired again after the restart";
+  EXPECT_EQ(metric_u(d, "ticketd_notifications_total"), 0) << "escalations fired again after the restart";
   EXPECT_EQ(d.tickets()["tickets"].size(), 4u);
 }
 
@@ -169,12 +137,8 @@ TEST(CrashRegression, AFullStoreIsNotReadyPushesBackLosesNothingAndRecovers) {
   std::atomic<int> tcp_sent{0};
   const std::string padding(300, 'p');
   std::thread tcp([&] {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(d.syslog_port());
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    const int fd = connect_tcp(d.syslog_port());
+    ASSERT_GE(fd, 0);
     // Blocking writes: while the daemon pushes back, the sender waits.
     for (int i = 0; (!space_returned && i < 3000) || i < 400;) {
       std::string line = "<11>Jan  1 00:00:00 tcphost app: write failed: No space left on device " + std::to_string(i) +
@@ -190,28 +154,19 @@ TEST(CrashRegression, AFullStoreIsNotReadyPushesBackLosesNothingAndRecovers) {
     ::close(fd);
   });
   // HTTP: refused with 503 and Retry-After, never a silent 202; not ready.
-  ASSERT_TRUE(eventually([&] { return metric(d, "ticketd_store_failures_total") > 0; })) << d.log();
+  ASSERT_TRUE(eventually([&] { return metric_u(d, "ticketd_store_failures_total") > 0; })) << d.log();
   EXPECT_TRUE(eventually([&] {
     return d.post(R"({"host":"db9","severity":"error","app":"pg","message":"while full"})").status == 503;
   }));
   EXPECT_TRUE(eventually([&] { return http("GET", d.url("/readyz")).status == 503; }));
   // UDP: best effort, but every drop is counted.
   const int kUdp = 200;
-  {
-    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(d.syslog_port());
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    for (int i = 0; i < kUdp; ++i) {
-      std::string line = "<11>Jan  1 00:00:00 udphost app: write failed: No space left on device " + std::to_string(i);
-      ::sendto(fd, line.data(), line.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-    ::close(fd);
+  for (int i = 0; i < kUdp; ++i) {
+    send_udp(d.syslog_port(), "<11>Jan  1 00:00:00 udphost app: write failed: No space left on device " + std::to_string(i));
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
-  ASSERT_TRUE(eventually([&] { return metric(d, "ticketd_syslog_received_total{transport=\"udp\"}") >= kUdp; }));
-  EXPECT_GT(metric(d, "ticketd_events_rejected_store_unavailable_total"), 0);
+  ASSERT_TRUE(eventually([&] { return metric_u(d, "ticketd_syslog_received_total{transport=\"udp\"}") >= kUdp; }));
+  EXPECT_GT(metric_u(d, "ticketd_events_rejected_store_unavailable_total"), 0);
 
   // Space returns: no restart needed.
   fs::remove(var / "filler");
@@ -231,8 +186,8 @@ TEST(CrashRegression, AFullStoreIsNotReadyPushesBackLosesNothingAndRecovers) {
   ASSERT_TRUE(eventually([&] { return count_of("tcphost") == kTcp; }))
       << "TCP lines stored: " << count_of("tcphost") << " of " << kTcp << "\n"
       << d.tickets().dump(1) << "\n" << http("GET", d.url("/metrics")).body << d.log();
-  const double udp_dropped = metric(d, "ticketd_syslog_dropped_total{transport=\"udp\"}");
-  EXPECT_EQ(static_cast<double>(count_of("udphost")) + udp_dropped, kUdp);
+  const uint64_t udp_dropped = metric_u(d, "ticketd_syslog_dropped_total{transport=\"udp\"}");
+  EXPECT_EQ(static_cast<uint64_t>(count_of("udphost")) + udp_dropped, uint64_t{kUdp});
   EXPECT_EQ(d.stop(), 0);
 }
 

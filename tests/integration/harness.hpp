@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <cerrno>
 
 #include <atomic>
 #include <chrono>
@@ -181,5 +182,92 @@ class Daemon {
   int exit_code_ = -1;
 };
 
+// ---- shared helpers of the integration tests ----
+
+// Replaces the first `from` in the daemon's config file with `to`.
+inline void edit_config(const Daemon& d, const std::string& from, const std::string& to) {
+  std::ifstream in(d.config());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  const auto at = text.find(from);
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "config has no \"" << from << "\":\n" << text;
+    return;
+  }
+  text.replace(at, from.size(), to);
+  std::ofstream(d.config()) << text;
+}
+
+// One series' value in Prometheus text ("" when absent).
+inline std::string metric_in(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(series + " ", 0) == 0) return line.substr(series.size() + 1);
+  }
+  return "";
+}
+// A series from the daemon's /metrics, as text ("" when absent) or as a number (0 when absent).
+inline std::string metric(const Daemon& d, const std::string& series) {
+  return metric_in(http("GET", d.url("/metrics")).body, series);
+}
+inline uint64_t metric_u(const Daemon& d, const std::string& series) {
+  const std::string v = metric(d, series);
+  return v.empty() ? 0 : std::stoull(v);
+}
+
+// Polls `pred` every 50 ms until it holds or `within` passed; the generous
+// default only costs a failing run.
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::milliseconds within = std::chrono::seconds(30)) {
+  const auto until = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pred();
+}
+
+// A TCP connection to 127.0.0.1:port from `source` (any 127.x.y.z is
+// loopback on Linux: a different source address is a different peer), with
+// a 5 s receive timeout; -1 on failure.
+inline int connect_tcp(uint16_t port, const char* source = "127.0.0.1") {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in src{};
+  src.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &src.sin_addr);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+// True when the daemon closed the connection: EOF or reset, not a timeout of
+// our own read.
+inline bool closed_by_daemon(int fd) {
+  char c;
+  ssize_t r = ::recv(fd, &c, 1, 0);
+  return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+// One datagram to 127.0.0.1:port.
+inline void send_udp(uint16_t port, const std::string& payload) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::close(fd);
+}
 
 }  // namespace ticketd_test

@@ -81,54 +81,13 @@ class Proc {
 };
 
 // Replaces the harness' "http:" block of the config.
-void set_http(Daemon& d, const std::string& block) {
-  std::ifstream in(d.config());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string cfg = ss.str();
-  const std::string old = "http: { max_body_bytes: 64KiB }\n";
-  cfg.replace(cfg.find(old), old.size(), block);
-  std::ofstream(d.config()) << cfg;
-}
+void set_http(Daemon& d, const std::string& block) { edit_config(d, "http: { max_body_bytes: 64KiB }\n", block); }
 
 uint16_t http_port(const Daemon& d) {
   const std::string u = d.url("");
   return static_cast<uint16_t>(std::stoi(u.substr(u.rfind(':') + 1)));
 }
 
-// A TCP connection to 127.0.0.1:port from `source` (any 127.x.y.z is
-// loopback on Linux: a different source address is a different peer).
-int connect_from(uint16_t port, const char* source = "127.0.0.1") {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in src{};
-  src.sin_family = AF_INET;
-  ::inet_pton(AF_INET, source, &src.sin_addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return fd;
-}
-
-// True when the daemon closed the connection: EOF or reset, not a timeout of
-// our own read.
-bool closed_by_daemon(int fd) {
-  char c;
-  ssize_t r = ::recv(fd, &c, 1, 0);
-  return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-}
-
-// Sends `request`, reads until the daemon closes or 5 s pass in silence.
 std::string http_exchange(int fd, const std::string& request) {
   ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
   std::string out;
@@ -145,29 +104,11 @@ int status_of(const std::string& response) {
 
 // GET `path` over a fresh connection from `source`; the whole response.
 std::string get_from(const Daemon& d, const std::string& path, const char* source) {
-  int fd = connect_from(http_port(d), source);
+  int fd = connect_tcp(http_port(d), source);
   if (fd < 0) return "";
   std::string r = http_exchange(fd, "GET " + path + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   ::close(fd);
   return r;
-}
-
-std::string metric_in(const std::string& text, const std::string& name) {
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(name + " ", 0) == 0) return line.substr(name.size() + 1);
-  }
-  return "";
-}
-
-std::string metric(const Daemon& d, const std::string& name) {
-  return metric_in(http("GET", d.url("/metrics")).body, name);
-}
-
-uint64_t metric_u(const Daemon& d, const std::string& name) {
-  std::string v = metric(d, name);
-  return v.empty() ? 0 : std::stoull(v);
 }
 
 // "VmRSS:", "VmHWM:" of /proc/PID/status, in KiB.
@@ -186,16 +127,6 @@ size_t count_lines_with(const std::string& text, const std::string& what) {
   std::string line;
   while (std::getline(in, line)) n += line.find(what) != std::string::npos;
   return n;
-}
-
-// Polls `pred` every 50 ms; the generous default only costs a failing run.
-template <typename Pred>
-bool eventually(Pred pred, int tries = 600) {
-  for (int i = 0; i < tries; ++i) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return pred();
 }
 
 const char* kOneTicketRules = R"(
@@ -236,7 +167,7 @@ TEST(NetRobustness, SigtermMidStreamStoresEveryTcpMessageRead) {
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
-      int fd = connect_from(d.syslog_port());
+      int fd = connect_tcp(d.syslog_port());
       if (fd < 0) return;
       std::string payload;
       for (int i = 0; i < kLines; ++i) {
@@ -301,8 +232,8 @@ TEST(NetRobustness, OutOfDescriptorsAcceptBacksOffLogsRarelyAndRecovers) {
   ASSERT_EQ(::prlimit(p.pid(), RLIMIT_NOFILE, &low, nullptr), 0);
   std::vector<int> fds;
   for (int i = 0; i < 150; ++i) {
-    fds.push_back(connect_from(http_port(d)));
-    fds.push_back(connect_from(d.syslog_port()));
+    fds.push_back(connect_tcp(http_port(d)));
+    fds.push_back(connect_tcp(d.syslog_port()));
   }
   // The connections wait in the backlog; the daemon must not spin on them.
   std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -316,7 +247,7 @@ TEST(NetRobustness, OutOfDescriptorsAcceptBacksOffLogsRarelyAndRecovers) {
   EXPECT_GT(metric_u(d, "ticketd_accept_errors_total{listener=\"http\"}"), 0u);
   EXPECT_GT(metric_u(d, "ticketd_accept_errors_total{listener=\"syslog_tcp\"}"), 0u);
   // Syslog works again too.
-  int fd = connect_from(d.syslog_port());
+  int fd = connect_tcp(d.syslog_port());
   ASSERT_GE(fd, 0);
   const std::string line = "<11>Nov 28 14:03:00 web1 app: after the descriptor storm\n";
   ASSERT_EQ(::send(fd, line.data(), line.size(), MSG_NOSIGNAL), static_cast<ssize_t>(line.size()));
@@ -336,8 +267,8 @@ TEST(NetRobustness, SilentConnectionsAreClosedAfterTheFirstByteTimeout) {
   // read_timeout 30s: only the first-byte/header timeout frees them).
   std::vector<int> silent;
   for (int i = 0; i < 3; ++i) {
-    silent.push_back(connect_from(d.syslog_port()));
-    silent.push_back(connect_from(http_port(d)));
+    silent.push_back(connect_tcp(d.syslog_port()));
+    silent.push_back(connect_tcp(http_port(d)));
   }
   for (int fd : silent) {
     ASSERT_GE(fd, 0);
@@ -359,16 +290,16 @@ TEST(NetRobustness, APeerOverItsConnectionLimitIsRefusedWhileOthersGetThrough) {
 
   // Syslog: 127.0.0.1 holds two connections; its third is closed at once,
   // while 127.0.0.2 still delivers.
-  int a = connect_from(d.syslog_port(), "127.0.0.1");
-  int b = connect_from(d.syslog_port(), "127.0.0.1");
+  int a = connect_tcp(d.syslog_port(), "127.0.0.1");
+  int b = connect_tcp(d.syslog_port(), "127.0.0.1");
   ASSERT_GE(a, 0);
   ASSERT_GE(b, 0);
   EXPECT_TRUE(eventually([&] { return metric(d, "ticketd_syslog_connections{transport=\"tcp\"}") == "2"; }));
-  int c = connect_from(d.syslog_port(), "127.0.0.1");
+  int c = connect_tcp(d.syslog_port(), "127.0.0.1");
   ASSERT_GE(c, 0);
   EXPECT_TRUE(closed_by_daemon(c));
   EXPECT_EQ(metric(d, "ticketd_syslog_connections_refused_total{transport=\"tcp\"}"), "1");
-  int other = connect_from(d.syslog_port(), "127.0.0.2");
+  int other = connect_tcp(d.syslog_port(), "127.0.0.2");
   ASSERT_GE(other, 0);
   const std::string line = "<11>Nov 28 14:03:00 web2 app: from another peer\n";
   ASSERT_EQ(::send(other, line.data(), line.size(), MSG_NOSIGNAL), static_cast<ssize_t>(line.size()));
@@ -376,8 +307,8 @@ TEST(NetRobustness, APeerOverItsConnectionLimitIsRefusedWhileOthersGetThrough) {
   for (int fd : {a, b, c, other}) ::close(fd);
 
   // HTTP: the same with two idle connections from 127.0.0.1.
-  int h1 = connect_from(http_port(d), "127.0.0.1");
-  int h2 = connect_from(http_port(d), "127.0.0.1");
+  int h1 = connect_tcp(http_port(d), "127.0.0.1");
+  int h2 = connect_tcp(http_port(d), "127.0.0.1");
   ASSERT_GE(h1, 0);
   ASSERT_GE(h2, 0);
   EXPECT_TRUE(eventually([&] {
@@ -410,7 +341,7 @@ TEST(NetRobustness, UnauthenticatedBodiesAreRefusedBeforeTheyAreRead) {
   std::vector<int> fds;
   std::vector<size_t> sent(kConns, 0);
   for (int i = 0; i < kConns; ++i) {
-    int fd = connect_from(http_port(d), sources[i % 4]);
+    int fd = connect_tcp(http_port(d), sources[i % 4]);
     ASSERT_GE(fd, 0);
     ASSERT_EQ(::send(fd, header.data(), header.size(), MSG_NOSIGNAL), static_cast<ssize_t>(header.size()));
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -464,7 +395,7 @@ TEST(NetRobustness, BodiesOverTheInflightBudgetGet503BeforeTheyAreRead) {
   set_http(d, "http: { max_body_bytes: 1MiB, max_inflight_body_bytes: 1MiB }\n");
   ASSERT_TRUE(d.start()) << d.log();
   // One client announces a full 1 MiB body and sends only its first byte.
-  int hold = connect_from(http_port(d));
+  int hold = connect_tcp(http_port(d));
   ASSERT_GE(hold, 0);
   const std::string announce = "POST /api/v1/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
                                "Content-Length: 1048576\r\n\r\n{";
@@ -474,7 +405,7 @@ TEST(NetRobustness, BodiesOverTheInflightBudgetGet503BeforeTheyAreRead) {
                               "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   std::string answer;
   EXPECT_TRUE(eventually([&] {
-    int fd = connect_from(http_port(d));
+    int fd = connect_tcp(http_port(d));
     answer = http_exchange(fd, request);
     ::close(fd);
     return status_of(answer) == 503;
@@ -521,7 +452,7 @@ rules:
   bool seen = false;
   for (int i = 0; i < 50 && !seen; ++i) {
     send_one("<11>Nov 28 14:03:00 h app: marker " + std::to_string(i));
-    seen = eventually([&] { return has_ticket(d, "marker"); }, 20);
+    seen = eventually([&] { return has_ticket(d, "marker"); }, std::chrono::seconds(1));
   }
   ::close(fd);
   ASSERT_TRUE(seen) << d.log();

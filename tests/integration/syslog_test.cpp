@@ -34,25 +34,6 @@ bool has_title(const json& list, const std::string& title) {
   return false;
 }
 
-void send_udp(uint16_t port, const std::string& payload) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::close(fd);
-}
-
-std::string metric(Daemon& d, const std::string& name) {
-  std::istringstream in(http("GET", d.url("/metrics")).body);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(name + " ", 0) == 0) return line.substr(name.size() + 1);
-  }
-  return "";
-}
-
 TEST(Syslog, RealLoggerOverUdpAndTcpInBothFormatsAndFramings) {
   Daemon d;
   d.write_rules(kSyslogRules);
@@ -186,27 +167,6 @@ namespace {
 
 using namespace ticketd_test;
 
-int connect_tcp(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return fd;
-}
-
-// True when the daemon closed the connection (read returns 0 or an error).
-bool closed_by_peer(int fd) {
-  char c;
-  return ::recv(fd, &c, 1, 0) <= 0;
-}
-
 TEST(Syslog, ConnectionLimitAndIdleTimeout) {
   Daemon d("syslog: { max_connections: 2, idle_timeout: 1s }\n");
   d.write_rules(kSyslogRules);
@@ -221,14 +181,14 @@ TEST(Syslog, ConnectionLimitAndIdleTimeout) {
   }
   int c = connect_tcp(d.syslog_port());
   ASSERT_GE(c, 0);
-  EXPECT_TRUE(closed_by_peer(c));  // over the limit: closed at once
+  EXPECT_TRUE(closed_by_daemon(c));  // over the limit: closed at once
   EXPECT_EQ(metric(d, "ticketd_syslog_connections_refused_total{transport=\"tcp\"}"), "1");
   // A live connection still delivers, then idles out after 1 s.
   const std::string line = "<11>Nov 28 14:03:00 web1 app: over a limited listener\n";
   ASSERT_EQ(::send(a, line.data(), line.size(), 0), static_cast<ssize_t>(line.size()));
   EXPECT_TRUE(has_title(wait_for_tickets(d, 1), "app: over a limited listener"));
-  EXPECT_TRUE(closed_by_peer(a));  // idle timeout
-  EXPECT_TRUE(closed_by_peer(b));
+  EXPECT_TRUE(closed_by_daemon(a));  // idle timeout
+  EXPECT_TRUE(closed_by_daemon(b));
   for (int fd : {a, b, c}) ::close(fd);
   for (int i = 0; i < 50 && metric(d, "ticketd_syslog_connections{transport=\"tcp\"}") != "0"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
