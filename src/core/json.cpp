@@ -33,8 +33,13 @@ class DepthLimitedSax {
     --depth_;
     return dom_.end_array();
   }
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) {
-    error_ = "invalid JSON at byte " + std::to_string(position) + ": " + ex.what();
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) {
+    // "parse error at line 1, column 9: …", without the "[json.exception…] " tag.
+    std::string what = ex.what();
+    if (const auto tag = what.find("] "); what.rfind("[json.exception", 0) == 0 && tag != std::string::npos) {
+      what.erase(0, tag + 2);
+    }
+    error_ = std::move(what);
     return false;
   }
 

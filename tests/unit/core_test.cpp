@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "ticketd/core/clock.hpp"
+#include "ticketd/core/json.hpp"
+#include "ticketd/core/text.hpp"
 #include "ticketd/core/event.hpp"
 #include "ticketd/core/ticket.hpp"
 #include "ticketd/core/time.hpp"
@@ -172,6 +174,47 @@ TEST(Event, JsonRoundTrip) {
   auto back = event_from_json(event_to_json(e), TimePoint{});
   ASSERT_TRUE(back);
   EXPECT_EQ(event_to_json(*back), event_to_json(e));
+}
+
+}  // namespace
+}  // namespace ticketd
+
+namespace ticketd {
+namespace {
+
+std::string nest(int depth) { return std::string(static_cast<size_t>(depth), '[') + std::string(static_cast<size_t>(depth), ']'); }
+
+TEST(ParseJson, AcceptsUpToTheDepthLimitAndRefusesDeeper) {
+  EXPECT_TRUE(parse_json(nest(kMaxJsonDepth)));
+  auto deep = parse_json(nest(kMaxJsonDepth + 1));
+  ASSERT_FALSE(deep);
+  EXPECT_TRUE(is_too_deep(deep.error()));
+  EXPECT_EQ(deep.error().message(), "JSON nested deeper than 64 levels");
+  // 100,000 levels: refused while parsing, no stack overflow anywhere.
+  auto huge = parse_json(nest(100000));
+  ASSERT_FALSE(huge);
+  EXPECT_TRUE(is_too_deep(huge.error()));
+  // Brackets inside strings are not nesting.
+  EXPECT_TRUE(parse_json("{\"a\":\"" + nest(1000) + "\"}"));
+}
+
+TEST(ParseJson, InvalidJsonNamesWhereWithoutTheLibraryTag) {
+  auto r = parse_json("{\"host\":");
+  ASSERT_FALSE(r);
+  EXPECT_FALSE(is_too_deep(r.error()));
+  EXPECT_EQ(r.error().message().rfind("parse error at line 1, column 9: ", 0), 0u) << r.error().message();
+  EXPECT_FALSE(parse_json(""));
+  EXPECT_EQ((*parse_json(R"({"a":[1,2,{"b":null}]})"))["a"][2]["b"], nullptr);
+}
+
+TEST(CapText, CutsAtCharacterBoundariesAndMarksTheCut) {
+  EXPECT_EQ(cap_text("short", 100), "short");
+  const std::string euro = "€€€€€€€€€€";  // 3 bytes each
+  EXPECT_EQ(utf8_prefix(euro, 7), "€€");
+  const std::string capped = cap_text(euro + euro, 20);
+  EXPECT_LE(capped.size(), 20u);
+  EXPECT_EQ(capped, "€€" + std::string(kTruncatedMarker));
+  EXPECT_EQ(utf8_prefix("abc", 0), "");
 }
 
 }  // namespace
