@@ -36,6 +36,15 @@ TEST_F(CheckConfig, ShippedConfigPasses) {
   EXPECT_NE(out.find(": ok ("), std::string::npos) << out;
 }
 
+TEST_F(CheckConfig, ConnectionLimitsBeyondTheDescriptorLimit) {
+  std::ofstream(cfg()) << "rules_dir: rules\n";
+  auto [rc, err] = run("{ prlimit --nofile=256:256 " + std::string(TICKETD_BIN) + " --config " + cfg() +
+                       " --check-config 2>&1 >/dev/null; }");
+  EXPECT_EQ(rc, 1) << err;
+  EXPECT_NE(err.find("connection limits need 2088 file descriptors"), std::string::npos) << err;
+  EXPECT_NE(err.find("the open-file limit (RLIMIT_NOFILE) is 256"), std::string::npos) << err;
+}
+
 TEST_F(CheckConfig, SizeThatOverflows) {
   auto [rc, err] = check("http:\n  max_body_bytes: 99999999999GiB\n");
   EXPECT_EQ(rc, 1);
