@@ -321,7 +321,7 @@ int replay(const std::vector<std::string>& rule_paths, const std::string& events
   int lineno = 0, bad = 0;
   auto emit = [&](const engine::Actions& actions) {
     for (const auto& a : actions) {
-      if (std::holds_alternative<engine::StateSnapshot>(a)) continue;
+      if (std::holds_alternative<engine::StateChanged>(a)) continue;  // the daemon's, not the engine's
       out << engine::action_to_json(a).dump() << "\n";
     }
   };

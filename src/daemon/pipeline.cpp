@@ -6,7 +6,6 @@ namespace ticketd::daemon {
 
 namespace {
 constexpr size_t kMaxQueuedCommands = 1000;
-constexpr auto kSnapshotEvery = std::chrono::seconds(1);
 // Retries after a failed commit: the first soon, then doubling up to the max.
 constexpr Duration kRetryFirst = std::chrono::milliseconds(250);
 constexpr Duration kRetryMax = std::chrono::seconds(5);
@@ -97,7 +96,6 @@ void Pipeline::run() {
     std::deque<Submission> batch;
     std::shared_ptr<const rules::RuleSet> new_rules;
     bool stopping = false;
-    bool last = false;  // stopping and nothing left after this batch
     const bool healthy = store_healthy_;
     {
       std::unique_lock lock(mu_);
@@ -133,14 +131,13 @@ void Pipeline::run() {
       new_rules = std::move(pending_rules_);
       pending_rules_.reset();
       stopping = stopping_;
-      last = stopping_ && queue_.empty() && retry_.empty();
     }
     if (new_rules) {
       engine_.set_rules(std::move(new_rules));
       spdlog::info("rules: switched to the new rule set ({} rules)", engine_.rules().rules().size());
     }
     try {
-      process(batch, last, !healthy);
+      process(batch, !healthy);
     } catch (const std::exception& e) {
       // Last resort: a bug must not kill the only engine thread.
       spdlog::error("pipeline: unexpected error: {}", e.what());
@@ -174,7 +171,7 @@ void Pipeline::run() {
   }
 }
 
-void Pipeline::process(std::deque<Submission>& batch, bool force_snapshot, bool probe) {
+void Pipeline::process(std::deque<Submission>& batch, bool probe) {
   engine::Actions actions;
   uint64_t events = 0;
   std::vector<Result<nlohmann::json>> replies;
@@ -196,11 +193,13 @@ void Pipeline::process(std::deque<Submission>& batch, bool force_snapshot, bool 
   }
   take(engine_.flush_updates());
   const TimePoint now = clock_.now();
-  // A probe (retrying a failed store with nothing else to write) writes the
-  // state, so that success means the store takes writes again.
-  if (probe || (engine_.dirty() && (force_snapshot || now - last_snapshot_ >= kSnapshotEvery))) {
-    actions.push_back(engine::StateSnapshot{engine_.snapshot()});
-  }
+  // The correlation state records this batch changed, in its transaction:
+  // after any crash the stored state matches the stored tickets and events.
+  // A probe (retrying a failed store with nothing else to write) writes one
+  // record, so that success means the store takes writes again.
+  engine::StateChanged changed = engine_.take_state_changes();
+  if (probe) changed.records.push_back({"probe", std::to_string(to_unix_ms(now))});
+  if (!changed.records.empty()) actions.push_back(std::move(changed));
   if (actions.empty() && batch.empty()) return;
 
   Status st = store_.apply(actions);
@@ -256,9 +255,6 @@ void Pipeline::process(std::deque<Submission>& batch, bool force_snapshot, bool 
         ++stats_.decisions[static_cast<size_t>(rec->decision)];
       } else if (std::holds_alternative<engine::TicketOpened>(a)) {
         ++stats_.tickets_opened;
-      } else if (std::holds_alternative<engine::StateSnapshot>(a)) {
-        engine_.clear_dirty();
-        last_snapshot_ = now;
       } else if (const auto* n = std::get_if<engine::Notify>(&a)) {
         ++stats_.notifications;
         spdlog::info("notify {}: {}", n->target, n->message);

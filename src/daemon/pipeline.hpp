@@ -5,8 +5,8 @@
 // from a bounded queue, runs the engine, ticks its timers, commits the
 // resulting actions in one store transaction per batch and only then calls
 // each submission's completion (so an HTTP 202 means "durable"). The
-// engine's correlation state is snapshotted into the same transaction at
-// most once a second and at shutdown.
+// correlation state records the batch changed are written in the same
+// transaction.
 //
 // When a commit fails (disk full, I/O error) the engine is rebuilt from the
 // store, submissions that have a completion are answered `unavailable` (the
@@ -96,8 +96,8 @@ class Pipeline {
     Reply reply;
   };
   void run();
-  // `probe`: the store failed before; write the state even with nothing else.
-  void process(std::deque<Submission>& batch, bool force_snapshot, bool probe);
+  // `probe`: the store failed before; write even with nothing else to write.
+  void process(std::deque<Submission>& batch, bool probe);
   // After a failed commit: rebuild the engine from the store.
   void rebuild_engine();
 
@@ -113,7 +113,6 @@ class Pipeline {
   std::shared_ptr<const rules::RuleSet> pending_rules_;
   bool stopping_ = false;
   std::thread worker_;
-  TimePoint last_snapshot_{};
   // Events without a completion whose commit failed, retried first.
   std::deque<Submission> retry_;
   std::atomic<bool> store_healthy_{true};

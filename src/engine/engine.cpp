@@ -129,7 +129,7 @@ nlohmann::json action_to_json(const Action& a) {
         } else if constexpr (std::is_same_v<T, Notify>) {
           return {{"action", "notify"}, {"target", x.target}, {"ticket", x.ticket_key}, {"message", x.message}};
         } else {
-          return {{"action", "state_snapshot"}};
+          return {{"action", "state_changed"}, {"records", x.records.size()}};
         }
       },
       a);
@@ -176,6 +176,7 @@ void Engine::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
     const bool unchanged = before && after && before->digest == after->digest;
     if (!unchanged && it->second.phase == Alert::Phase::kPending) {
       unindex(it->second);
+      touch_alert(it->first);
       it = alerts_.erase(it);
     } else {
       ++it;
@@ -187,13 +188,13 @@ void Engine::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
     const bool unchanged = before && after && before->digest == after->digest;
     if (!unchanged && it->second.ticket_key.empty() && !it->second.storm) {
       for (const auto& fp : it->second.alerts) erase_alert(fp);
+      touch_group(it->first);
       it = groups_.erase(it);
     } else {
       ++it;
     }
   }
   rules_ = std::move(rules);
-  dirty_ = true;
 }
 
 std::string Engine::next_key(TicketType type) { return format_ticket_key(type, ++last_seq_[type]); }
@@ -223,7 +224,7 @@ void Engine::note(Context& cx, const std::string& key, TimePoint now, std::strin
 
 void Engine::update(Ticket& t, TimePoint now, Context& cx) {
   t.updated_at = std::max(t.updated_at, now);
-  dirty_ = true;
+  touch_ticket_state(t.key);
   if (batch_mode_) {
     changed_tickets_.insert(t.key);
   } else {
@@ -245,12 +246,15 @@ Actions Engine::flush_updates() {
   return out;
 }
 
-void Engine::erase_ticket(const std::string& key) {
+void Engine::erase_ticket(const std::string& key_ref) {
+  const std::string key = key_ref;  // callers may pass the map's own key
   auto it = tickets_.find(key);
   if (it == tickets_.end()) return;
   // A change not yet reported must survive the ticket leaving the engine.
   if (changed_tickets_.count(key)) forgotten_[key] = std::move(it->second);
   tickets_.erase(it);
+  escalated_.erase(key);
+  touch_ticket_state(key);
   changes_.erase(std::remove(changes_.begin(), changes_.end(), key), changes_.end());
 }
 
@@ -495,7 +499,7 @@ const Ticket* Engine::inhibited_by(const rules::Rule& rule, const Event& event, 
 
 void Engine::on_alert_event(const rules::Rule& rule, const std::string& fp, const Event& event,
                             const rules::Captures& captures, TimePoint now, Context& cx, EventRecorded& rec) {
-  dirty_ = true;
+  touch_alert(fp);
   auto [it, created] = alerts_.try_emplace(fp);
   Alert& a = it->second;
   if (created) {
@@ -512,6 +516,7 @@ void Engine::on_alert_event(const rules::Rule& rule, const std::string& fp, cons
     auto g = groups_.find(a.group);
     if (g == groups_.end()) return;  // cannot happen; keep going
     if (g->second.ticket_key.empty()) {
+      touch_group(g->first);
       ++g->second.waiting_events;
       rec.decision = Decision::kPending;
       rec.detail = "group_wait";
@@ -559,10 +564,12 @@ void Engine::on_alert_event(const rules::Rule& rule, const std::string& fp, cons
 
 void Engine::fire(const rules::Rule& rule, Alert& a, TimePoint now, Context& cx, EventRecorded& rec) {
   const bool was_resolved = a.phase == Alert::Phase::kResolved;
+  touch_alert(a.fingerprint);
   a.phase = Alert::Phase::kFiring;
   index_firing(a);
   const std::string group_id = was_resolved && !a.group.empty() ? a.group : group_of(rule, a.fingerprint, a.event);
   a.group = group_id;
+  touch_group(group_id);
   auto git = groups_.find(group_id);
   Group* g = git == groups_.end() ? nullptr : &git->second;
   if (was_resolved) note_change(&rule, a, g, now, cx);
@@ -638,6 +645,7 @@ void Engine::fire(const rules::Rule& rule, Alert& a, TimePoint now, Context& cx,
 void Engine::forget_group(const std::string& id) {
   auto it = groups_.find(id);
   if (it == groups_.end()) return;
+  touch_group(id);
   if (!it->second.ticket_key.empty()) {
     auto t = tickets_.find(it->second.ticket_key);
     if (t != tickets_.end() && !is_open(t->second.status)) erase_ticket(t->first);
@@ -650,6 +658,7 @@ void Engine::forget_group(const std::string& id) {
 bool Engine::storm_redirect(Group& g, TimePoint now, Context& cx) {
   const rules::StormRule& storm = rules_->storm;
   if (storm.threshold <= 0) return false;
+  touch_storm();
   while (!opened_.empty() && opened_.front() <= now - storm.within) opened_.pop_front();
   Ticket* st = nullptr;
   if (!storm_group_.empty() && now < storm_until_) {
@@ -692,9 +701,11 @@ bool Engine::storm_redirect(Group& g, TimePoint now, Context& cx) {
     st = &tickets_[t.key];
   }
   Group& sg = groups_[storm_group_];
+  touch_group(storm_group_);
   for (const auto& fp : g.alerts) {
     auto a = alerts_.find(fp);
     if (a == alerts_.end()) continue;
+    touch_alert(fp);
     a->second.group = storm_group_;
     sg.alerts.push_back(fp);
     set_alert_status(*st, fp, "firing");
@@ -711,6 +722,7 @@ bool Engine::storm_redirect(Group& g, TimePoint now, Context& cx) {
        {{"rule", g.rule}, {"fingerprints", g.alerts}});
   update(*st, now, cx);
   const std::string id = g.id;
+  touch_group(id);
   groups_.erase(id);  // `g` is gone from here on
   return true;
 }
@@ -723,7 +735,7 @@ void Engine::apply_sla(Ticket& t) const {
 }
 
 bool Engine::open_group_ticket(Group& g, TimePoint now, Context& cx, std::string* key) {
-  dirty_ = true;
+  touch_group(g.id);
   const rules::Rule* rule = rules_->find(g.rule);
   if (!rule) {  // the rule went away while waiting
     for (const auto& fp : g.alerts) erase_alert(fp);
@@ -785,6 +797,7 @@ void Engine::link_problems(const Ticket& incident, const Event& event, TimePoint
     if (!p.when.matches(incident.rule, event)) continue;
     std::string key = p.name;
     for (const auto& f : p.group_by) key += "|" + event.field(f).value_or("");
+    touch_problem(key);
     ProblemWindow& w = problems_[key];
     Ticket* open = w.open_key.empty() ? nullptr : ticket(w.open_key);
     if (open && is_open(open->status)) {
@@ -840,7 +853,6 @@ void Engine::link_problems(const Ticket& incident, const Event& event, TimePoint
     }
     w.open_key = t.key;
     w.incidents.clear();
-    dirty_ = true;
   }
 }
 
@@ -848,6 +860,8 @@ void Engine::link_problems(const Ticket& incident, const Event& event, TimePoint
 
 void Engine::note_change(const rules::Rule* rule, Alert& a, Group* g, TimePoint now, Context& cx) {
   if (!rule || !rule->flapping) return;
+  touch_alert(a.fingerprint);
+  if (g) touch_group(g->id);
   a.changes.push_back(now);
   while (!a.changes.empty() && a.changes.front() <= now - rule->flapping->within) a.changes.pop_front();
   if (static_cast<int64_t>(a.changes.size()) < rule->flapping->changes || !g || g->flapping) return;
@@ -867,7 +881,8 @@ void Engine::resolve_alert(const std::string& fp, TimePoint now, const std::stri
   auto it = alerts_.find(fp);
   if (it == alerts_.end()) return;
   Alert& a = it->second;
-  dirty_ = true;
+  touch_alert(fp);
+  touch_group(a.group);
   if (a.phase == Alert::Phase::kPending) {  // below threshold: nothing to resolve
     auto g = groups_.find(a.group);
     if (g == groups_.end() || g->second.ticket_key.empty()) {
@@ -913,6 +928,7 @@ void Engine::resolve_ticket_if_done(Group& g, TimePoint now, const std::string& 
   t->status = TicketStatus::kResolved;
   t->resolved_at = now;
   t->flapping = false;
+  touch_group(g.id);
   g.resolved = true;
   g.resolved_at = now;
   note(cx, t->key, now, "status", "resolved: all alerts resolved (" + why + ")", {{"from", from}, {"to", "resolved"}});
@@ -960,10 +976,12 @@ Actions Engine::tick(TimePoint now) {
     }
     if (last_change + within > now) continue;
     g.flapping = false;
-    dirty_ = true;
+    touch_group(id);
     for (const auto& fp : g.alerts) {
       auto a = alerts_.find(fp);
-      if (a != alerts_.end()) a->second.changes.clear();
+      if (a == alerts_.end()) continue;
+      a->second.changes.clear();
+      touch_alert(fp);
     }
     if (Ticket* t = ticket(g.ticket_key)) {
       t->flapping = false;
@@ -981,11 +999,14 @@ Actions Engine::tick(TimePoint now) {
     if (g.resolved && g.resolved_at + keep <= now) {
       for (const auto& fp : g.alerts) {
         auto a = alerts_.find(fp);
-        if (a != alerts_.end() && a->second.phase != Alert::Phase::kFiring && a->second.group == g.id) alerts_.erase(a);
+        if (a != alerts_.end() && a->second.phase != Alert::Phase::kFiring && a->second.group == g.id) {
+          touch_alert(fp);
+          alerts_.erase(a);
+        }
       }
       if (auto t = tickets_.find(g.ticket_key); t != tickets_.end() && !is_open(t->second.status)) erase_ticket(g.ticket_key);
+      touch_group(it->first);
       it = groups_.erase(it);
-      dirty_ = true;
     } else {
       ++it;
     }
@@ -995,14 +1016,17 @@ Actions Engine::tick(TimePoint now) {
     Alert& a = it->second;
     const rules::Rule* r = rules_->find(a.rule);
     if (a.phase == Alert::Phase::kPending && a.group.empty() && r && r->threshold) {
+      const size_t before = a.hits.size();
       while (!a.hits.empty() && a.hits.front() <= now - r->threshold->within) a.hits.pop_front();
+      if (a.hits.size() != before) touch_alert(it->first);
       if (a.hits.empty()) {
+        touch_alert(it->first);
         it = alerts_.erase(it);
-        dirty_ = true;
         continue;
       }
     }
     if (a.phase == Alert::Phase::kResolved && !groups_.count(a.group)) {
+      touch_alert(it->first);
       it = alerts_.erase(it);
       continue;
     }
@@ -1028,8 +1052,7 @@ Actions Engine::tick(TimePoint now) {
     breach("respond", t.respond_by, t.acknowledged_at.has_value());
     breach("resolve", t.resolve_by, false);
     for (const rules::EscalationRule& e : rules_->escalations) {
-      auto& done = escalated_[t.key];
-      if (done.count(e.name)) continue;
+      if (auto done = escalated_.find(t.key); done != escalated_.end() && done->second.count(e.name)) continue;
       if (!e.priorities.empty() && std::find(e.priorities.begin(), e.priorities.end(), t.priority) == e.priorities.end()) continue;
       if (!e.teams.empty() && std::find(e.teams.begin(), e.teams.end(), t.team) == e.teams.end()) continue;
       std::optional<TimePoint> at;
@@ -1039,7 +1062,8 @@ Actions Engine::tick(TimePoint now) {
       }
       if (e.unresolved_for) at = std::max(at.value_or(TimePoint{}), t.created_at + *e.unresolved_for);
       if (!at || *at > now) continue;
-      done.insert(e.name);
+      escalated_[t.key].insert(e.name);
+      touch_ticket_state(t.key);
       std::string what;
       if (e.raise_priority && t.priority != Priority::kP1) {
         what += "priority " + priority_name(t.priority) + " -> " + priority_name(raised(t.priority)) + "; ";
@@ -1074,7 +1098,7 @@ Actions Engine::tick(TimePoint now) {
       }
     }
     storm_group_.clear();
-    dirty_ = true;
+    touch_storm();
   }
   // Silences that ended.
   for (auto it = silences_.begin(); it != silences_.end();) {
@@ -1108,6 +1132,7 @@ Result<Ticket*> Engine::held(const std::string& key, const std::optional<Ticket>
   if (Ticket* t = ticket(key)) return t;
   if (!stored) return Status::not_found("no ticket " + key);
   tickets_[key] = *stored;
+  touch_ticket_state(key);
   if (stored->type == TicketType::kChange) changes_.push_back(key);
   return &tickets_[key];
 }
@@ -1115,9 +1140,11 @@ Result<Ticket*> Engine::held(const std::string& key, const std::optional<Ticket>
 void Engine::end_alerts_of(const Ticket& t, TimePoint now) {
   for (auto& [id, g] : groups_) {
     if (g.ticket_key != t.key) continue;
+    touch_group(id);
     for (const auto& fp : g.alerts) {
       auto a = alerts_.find(fp);
       if (a != alerts_.end() && a->second.phase == Alert::Phase::kFiring) {
+        touch_alert(fp);
         unindex(a->second);
         a->second.phase = Alert::Phase::kResolved;
         a->second.resolved_at = now;
@@ -1171,7 +1198,6 @@ Result<Actions> Engine::create_ticket(const nlohmann::json& body, const std::str
   apply_sla(t);
   tickets_[t.key] = t;
   if (t.type == TicketType::kChange) changes_.push_back(t.key);
-  dirty_ = true;
   Actions out;
   out.emplace_back(TicketOpened{t});
   out.emplace_back(TimelineAdded{{t.key, now, actor, "created", "created by " + actor, "{}"}});
@@ -1333,7 +1359,6 @@ Result<Actions> Engine::add_silence(Silence s, TimePoint now) {
   if (s.ends_at <= now) return Status::invalid_argument("silence: \"ends_at\" is in the past");
   s.id = "s-" + std::to_string(++last_silence_);
   silences_[s.id] = s;
-  dirty_ = true;
   return Actions{SilenceSaved{std::move(s)}};
 }
 
@@ -1354,58 +1379,92 @@ std::vector<Silence> Engine::silences() const {
 
 // ---- snapshot and restore ----
 
-nlohmann::json Engine::snapshot() const {
-  nlohmann::json alerts = nlohmann::json::array();
-  for (const auto& [fp, a] : alerts_) {
-    alerts.push_back({{"fingerprint", fp},
-                      {"rule", a.rule},
-                      {"group", a.group},
-                      {"phase", static_cast<int>(a.phase)},
-                      {"first_seen", to_unix_ms(a.first_seen)},
-                      {"last_seen", to_unix_ms(a.last_seen)},
-                      {"resolved_at", to_unix_ms(a.resolved_at)},
-                      {"event_count", a.event_count},
-                      {"hits", times_json(a.hits)},
-                      {"changes", times_json(a.changes)},
-                      {"event", event_to_json(a.event)},
-                      {"captures", captures_json(a.captures)}});
+// Records by key prefix: "a/<fingerprint>" an alert, "g/<id>" a group,
+// "t/<key>" a resolved ticket kept for its reopen window, "e/<key>" the
+// escalations done for a ticket, "p/<key>" a problem window, "storm" the
+// storm window. Values are JSON.
+std::optional<std::string> Engine::state_record(const std::string& key) const {
+  auto dump = [](const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
+  const std::string_view id = std::string_view(key).substr(std::min<size_t>(2, key.size()));
+  if (key.rfind("a/", 0) == 0) {
+    auto it = alerts_.find(std::string(id));
+    if (it == alerts_.end()) return std::nullopt;
+    const Alert& a = it->second;
+    return dump({{"fingerprint", a.fingerprint},
+                 {"rule", a.rule},
+                 {"group", a.group},
+                 {"phase", static_cast<int>(a.phase)},
+                 {"first_seen", to_unix_ms(a.first_seen)},
+                 {"last_seen", to_unix_ms(a.last_seen)},
+                 {"resolved_at", to_unix_ms(a.resolved_at)},
+                 {"event_count", a.event_count},
+                 {"hits", times_json(a.hits)},
+                 {"changes", times_json(a.changes)},
+                 {"event", event_to_json(a.event)},
+                 {"captures", captures_json(a.captures)}});
   }
-  nlohmann::json groups = nlohmann::json::array();
-  for (const auto& [id, g] : groups_) {
-    groups.push_back({{"id", id},
-                      {"rule", g.rule},
-                      {"ticket", g.ticket_key},
-                      {"wait_until", to_unix_ms(g.wait_until)},
-                      {"alerts", g.alerts},
-                      {"first_event", event_to_json(g.first_event)},
-                      {"captures", captures_json(g.captures)},
-                      {"waiting_events", g.waiting_events},
-                      {"resolved", g.resolved},
-                      {"resolved_at", to_unix_ms(g.resolved_at)},
-                      {"flapping", g.flapping},
-                      {"storm", g.storm}});
+  if (key.rfind("g/", 0) == 0) {
+    auto it = groups_.find(std::string(id));
+    if (it == groups_.end()) return std::nullopt;
+    const Group& g = it->second;
+    return dump({{"id", g.id},
+                 {"rule", g.rule},
+                 {"ticket", g.ticket_key},
+                 {"wait_until", to_unix_ms(g.wait_until)},
+                 {"alerts", g.alerts},
+                 {"first_event", event_to_json(g.first_event)},
+                 {"captures", captures_json(g.captures)},
+                 {"waiting_events", g.waiting_events},
+                 {"resolved", g.resolved},
+                 {"resolved_at", to_unix_ms(g.resolved_at)},
+                 {"flapping", g.flapping},
+                 {"storm", g.storm}});
   }
-  nlohmann::json tickets = nlohmann::json::array();
-  for (const auto& [key, t] : tickets_) {
-    if (!is_open(t.status)) tickets.push_back(ticket_to_json(t));  // open ones come from the store
+  if (key.rfind("t/", 0) == 0) {  // open tickets come from the store
+    auto it = tickets_.find(std::string(id));
+    if (it == tickets_.end() || is_open(it->second.status)) return std::nullopt;
+    return dump(ticket_to_json(it->second));
   }
-  nlohmann::json problems = nlohmann::json::array();
-  for (const auto& [key, w] : problems_) {
+  if (key.rfind("e/", 0) == 0) {
+    auto it = escalated_.find(std::string(id));
+    if (it == escalated_.end() || it->second.empty()) return std::nullopt;
+    return dump(it->second);
+  }
+  if (key.rfind("p/", 0) == 0) {
+    auto it = problems_.find(std::string(id));
+    if (it == problems_.end()) return std::nullopt;
     nlohmann::json inc = nlohmann::json::array();
-    for (const auto& [at, k] : w.incidents) inc.push_back({to_unix_ms(at), k});
-    problems.push_back({{"key", key}, {"incidents", inc}, {"open", w.open_key}});
+    for (const auto& [at, k] : it->second.incidents) inc.push_back({to_unix_ms(at), k});
+    return dump({{"key", it->first}, {"incidents", inc}, {"open", it->second.open_key}});
   }
-  nlohmann::json escalated = nlohmann::json::object();
-  for (const auto& [key, names] : escalated_) escalated[key] = names;
-  return {{"version", 1},
-          {"alerts", alerts},
-          {"groups", groups},
-          {"resolved_tickets", tickets},
-          {"problems", problems},
-          {"escalated", escalated},
-          {"opened", times_json(opened_)},
-          {"storm_group", storm_group_},
-          {"storm_until", to_unix_ms(storm_until_)}};
+  if (key == "storm") {
+    if (opened_.empty() && storm_group_.empty()) return std::nullopt;
+    return dump({{"opened", times_json(opened_)}, {"storm_group", storm_group_}, {"storm_until", to_unix_ms(storm_until_)}});
+  }
+  return std::nullopt;
+}
+
+StateChanged Engine::take_state_changes() {
+  StateChanged out;
+  out.records.reserve(changed_state_.size());
+  for (const std::string& key : changed_state_) out.records.push_back({key, state_record(key)});
+  changed_state_.clear();
+  return out;
+}
+
+std::map<std::string, std::string> Engine::state_records() const {
+  std::vector<std::string> keys;
+  for (const auto& [fp, a] : alerts_) keys.push_back("a/" + fp);
+  for (const auto& [id, g] : groups_) keys.push_back("g/" + id);
+  for (const auto& [key, t] : tickets_) keys.push_back("t/" + key);
+  for (const auto& [key, names] : escalated_) keys.push_back("e/" + key);
+  for (const auto& [key, w] : problems_) keys.push_back("p/" + key);
+  keys.push_back("storm");
+  std::map<std::string, std::string> out;
+  for (const auto& key : keys) {
+    if (auto v = state_record(key)) out[key] = std::move(*v);
+  }
+  return out;
 }
 
 Status Engine::restore(const EngineState& state) {
@@ -1417,20 +1476,17 @@ Status Engine::restore(const EngineState& state) {
   fresh.hits_ = hits_;
   fresh.adopt_tickets(state);
   Status st = Status::ok();
-  const nlohmann::json& snap = state.snapshot;
-  if (snap.is_object() && snap.value("version", 0) == 1) {
+  if (!state.records.empty()) {
     Engine tickets_only = fresh;
     try {
-      fresh.adopt_snapshot(snap);
+      fresh.adopt_records(state.records);
     } catch (const std::exception& e) {
-      // An unreadable snapshot costs the pending correlation state (threshold
+      // An unreadable record costs the pending correlation state (threshold
       // windows, group_wait), never the open tickets.
       fresh = std::move(tickets_only);
-      st = Status::io_error(std::string("engine state snapshot is unreadable, rebuilt from open tickets only: ") +
+      st = Status::io_error(std::string("engine state records are unreadable, rebuilt from open tickets only: ") +
                             e.what());
     }
-  } else if (!snap.is_null()) {
-    st = Status::io_error("engine state snapshot has an unknown version; rebuilt from open tickets only");
   }
   fresh.adopt_orphan_tickets();
   *this = std::move(fresh);
@@ -1455,7 +1511,33 @@ void Engine::adopt_tickets(const EngineState& state) {
   }
 }
 
-void Engine::adopt_snapshot(const nlohmann::json& snap) {
+void Engine::adopt_records(const std::vector<std::pair<std::string, std::string>>& records) {
+  // Reassembled into the shape of one state document, read below.
+  nlohmann::json snap = {{"alerts", nlohmann::json::array()},
+                         {"groups", nlohmann::json::array()},
+                         {"resolved_tickets", nlohmann::json::array()},
+                         {"problems", nlohmann::json::array()},
+                         {"escalated", nlohmann::json::object()}};
+  for (const auto& [key, text] : records) {
+    nlohmann::json v = nlohmann::json::parse(text);  // throws on a corrupt record
+    if (key.rfind("a/", 0) == 0) {
+      snap["alerts"].push_back(std::move(v));
+    } else if (key.rfind("g/", 0) == 0) {
+      snap["groups"].push_back(std::move(v));
+    } else if (key.rfind("t/", 0) == 0) {
+      snap["resolved_tickets"].push_back(std::move(v));
+    } else if (key.rfind("p/", 0) == 0) {
+      snap["problems"].push_back(std::move(v));
+    } else if (key.rfind("e/", 0) == 0) {
+      snap["escalated"][key.substr(2)] = std::move(v);
+    } else if (key == "storm") {
+      for (auto& [k, x] : v.items()) snap[k] = std::move(x);
+    }
+  }
+  adopt_state_document(snap);
+}
+
+void Engine::adopt_state_document(const nlohmann::json& snap) {
   const nlohmann::json kNoArray = nlohmann::json::array();
   const nlohmann::json kNoObject = nlohmann::json::object();
   // Every part is read by reference: iterating items() of a temporary
@@ -1519,8 +1601,10 @@ void Engine::adopt_snapshot(const nlohmann::json& snap) {
 }
 
 void Engine::adopt_orphan_tickets() {
-  // Open tickets the snapshot does not know (it lags the store by up to a
-  // batch): rebuild them as groups of their alerts so dedup continues.
+  changed_state_.clear();  // what was read is what is stored
+  // Open tickets the state records do not know (a store written before the
+  // records existed, or records lost): rebuild them as groups of their
+  // alerts so dedup continues, and write those with the next batch.
   std::set<std::string> held;
   for (const auto& [id, g] : groups_) held.insert(g.ticket_key);
   for (auto& [key, t] : tickets_) {
@@ -1543,14 +1627,15 @@ void Engine::adopt_orphan_tickets() {
       a.phase = Alert::Phase::kFiring;
       a.first_seen = t.first_seen;
       a.last_seen = t.last_seen;
+      touch_alert(a.fingerprint);
       alerts_[a.fingerprint] = std::move(a);
     }
+    touch_group(g.id);
     groups_[g.id] = std::move(g);
   }
   for (const auto& [fp, a] : alerts_) {
     if (a.phase == Alert::Phase::kFiring) index_firing(a);
   }
-  dirty_ = false;
 }
 
 void Engine::index_firing(const Alert& a) { firing_by_rule_[a.rule].insert(a.fingerprint); }
@@ -1562,9 +1647,11 @@ void Engine::unindex(const Alert& a) {
   if (it->second.empty()) firing_by_rule_.erase(it);
 }
 
-void Engine::erase_alert(const std::string& fp) {
+void Engine::erase_alert(const std::string& fp_ref) {
+  const std::string fp = fp_ref;  // callers may pass the alert's own fingerprint
   auto it = alerts_.find(fp);
   if (it == alerts_.end()) return;
+  touch_alert(fp);
   unindex(it->second);
   alerts_.erase(it);
 }

@@ -274,6 +274,49 @@ TEST(Correlation, ThresholdWindowSurvivesARestart) {
   EXPECT_EQ(list["tickets"][0]["event_count"], 3);
 }
 
+// After kill -9 nothing acknowledged is lost: the state records a batch
+// changed are committed with its events, so a threshold window and a
+// group_wait continue exactly where they were.
+TEST(Correlation, ThresholdWindowAndGroupWaitSurviveKill9) {
+  Daemon d;
+  d.write_rules(R"(
+rules:
+  - name: ssh
+    match: { app: sshd, message: '~Failed password for \S+ from (?P<ip>\S+)' }
+    fingerprint: "{{ host }}/{{ ip }}"
+    threshold: { count: 3, within: 10m }
+    ticket: { title: "SSH brute force on {{ host }} from {{ ip }}" }
+  - name: oom
+    match: { message: '~Killed process \d+ \((?P<process>[^)]+)\)' }
+    fingerprint: "{{ host }}/{{ process }}"
+    group_by: [host]
+    group_wait: 3s
+    ticket: { title: "OOM on {{ host }}" }
+)");
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_EQ(d.post(ssh_fail("203.0.113.9")).status, 202);
+  EXPECT_EQ(d.post(ssh_fail("203.0.113.9")).status, 202);
+  EXPECT_EQ(d.post(R"j({"host":"app1","message":"Killed process 1 (java)"})j").status, 202);
+  d.signal(SIGKILL);  // right after the 202s: no clean stop, no final save
+  d.stop();
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_EQ(d.tickets()["tickets"].size(), 0u);  // the group still waits
+  EXPECT_EQ(d.post(R"j({"host":"app1","message":"Killed process 2 (python3)"})j").status, 202);  // joins the group
+  EXPECT_EQ(d.post(ssh_fail("203.0.113.9")).status, 202);  // the third within the window
+  json ssh = d.tickets("?q=SSH");
+  ASSERT_EQ(ssh["tickets"].size(), 1u) << ssh.dump() << d.log();
+  EXPECT_EQ(ssh["tickets"][0]["event_count"], 3);
+  json oom;
+  for (int i = 0; i < 100; ++i) {  // group_wait (3 s from the first OOM event) ends
+    oom = d.tickets("?q=OOM");
+    if (!oom["tickets"].empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(oom["tickets"].size(), 1u) << oom.dump() << d.log();
+  EXPECT_EQ(oom["tickets"][0]["alerts"].size(), 2u) << oom.dump();
+  EXPECT_EQ(oom["tickets"][0]["event_count"], 2);
+}
+
 TEST(Correlation, SilencesThroughTheApiAndTicketctl) {
   Daemon d;
   ASSERT_TRUE(d.start()) << d.log();

@@ -168,7 +168,7 @@ TEST_F(EngineTest, ResolvedEventResolvesAndTheNextOneOpensANewTicket) {
 TEST_F(EngineTest, RestoreContinuesNumberingAndDedup) {
   auto first = only<TicketOpened>(engine.process(ev("db01", "no space left on sda1"), clock.now())).at(0).ticket;
   Engine restarted(rules_from(kRules));
-  ASSERT_TRUE(restarted.restore({{first}, {{TicketType::kIncident, 7}}, {}, nullptr}));
+  ASSERT_TRUE(restarted.restore({{first}, {{TicketType::kIncident, 7}}, {}, {}}));
   auto a = restarted.process(ev("db01", "no space left on sda1"), clock.now());
   ASSERT_EQ(only<TicketUpdated>(a).size(), 1u);
   EXPECT_EQ(only<TicketUpdated>(a)[0].ticket.key, first.key);

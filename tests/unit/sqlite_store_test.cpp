@@ -189,7 +189,8 @@ TEST_F(SqliteStoreTest, CorrelationStateSilencesAndProblemLinksPersist) {
   incident.alerts = {{"a", "firing"}, {"b", "resolved"}};
   incident.flapping = true;
   incident.suppressed_count = 3;
-  ASSERT_TRUE(store_->apply({engine::SilenceSaved{*silence}, engine::StateSnapshot{{{"version", 1}, {"x", 2}}},
+  ASSERT_TRUE(store_->apply({engine::SilenceSaved{*silence}, engine::StateChanged{{{"a/x", "{\"n\":2}"}, {"g/gone", "{}"}}},
+                             engine::StateChanged{{{"g/gone", std::nullopt}}},
                              engine::TicketOpened{incident}, engine::TicketOpened{problem},
                              engine::ProblemLinked{"PRB-000001", incident.key},
                              engine::Notify{"oncall", incident.key, "escalated"}}));
@@ -199,7 +200,8 @@ TEST_F(SqliteStoreTest, CorrelationStateSilencesAndProblemLinksPersist) {
   ASSERT_EQ(state->silences.size(), 1u);
   EXPECT_EQ(state->silences[0].id, "s-7");
   EXPECT_EQ(state->silences[0].silenced_count, 4);
-  EXPECT_EQ(state->snapshot["x"], 2);
+  ASSERT_EQ(state->records.size(), 1u);  // the second batch of records deleted one
+  EXPECT_EQ(state->records[0], (std::pair<std::string, std::string>{"a/x", "{\"n\":2}"}));
   auto inc = **store_->get_ticket(incident.key);
   EXPECT_EQ(inc.problem, "PRB-000001");
   EXPECT_EQ(inc.respond_by, now_ + 15min);

@@ -65,13 +65,22 @@ struct Notify {
   std::string ticket_key;
   std::string message;
 };
-// The engine's correlation state (windows, timers, groups), for restarts.
-struct StateSnapshot {
-  nlohmann::json state;
+// One record of the engine's correlation state (an alert with its windows,
+// a group with its timer, a problem window, escalations done, …), opaque to
+// the store: `value` replaces the stored record of `key`, or, when empty,
+// deletes it.
+struct StateRecord {
+  std::string key;
+  std::optional<std::string> value;
+};
+// The records a batch changed, committed in the batch's transaction so that
+// after any crash the stored state matches the stored tickets and events.
+struct StateChanged {
+  std::vector<StateRecord> records;
 };
 
 using Action = std::variant<TicketOpened, TicketUpdated, TimelineAdded, EventRecorded, ProblemLinked, SilenceSaved,
-                            Notify, StateSnapshot>;
+                            Notify, StateChanged>;
 using Actions = std::vector<Action>;
 
 nlohmann::json action_to_json(const Action& a);

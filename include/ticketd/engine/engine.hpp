@@ -27,7 +27,9 @@ struct EngineState {
   std::vector<Ticket> open_tickets;        // authoritative ticket state
   std::map<TicketType, int64_t> last_seq;  // highest key number used per type
   std::vector<Silence> silences;
-  nlohmann::json snapshot;                 // Engine::snapshot() as last saved, or null
+  // The correlation state records as stored (Engine::take_state_changes()),
+  // by key; any order.
+  std::vector<std::pair<std::string, std::string>> records;
 };
 
 // One rule as explain() saw it.
@@ -60,7 +62,7 @@ class Engine {
   void set_default_rule(std::string name) { default_rule_ = std::move(name); }
 
   // Forgets all state and adopts `state` (start-up, or after a store failure).
-  // Never leaves the engine half rebuilt: on an unreadable snapshot it keeps
+  // Never leaves the engine half rebuilt: on unreadable state records it keeps
   // the open tickets (and their dedup), drops the pending correlation state
   // and says so in the returned status.
   [[nodiscard]] Status restore(const EngineState& state);
@@ -104,10 +106,14 @@ class Engine {
   void set_batch_mode(bool on) { batch_mode_ = on; }
   Actions flush_updates();
 
-  // Correlation state as JSON, and whether it changed since clear_dirty().
-  nlohmann::json snapshot() const;
-  bool dirty() const { return dirty_; }
-  void clear_dirty() { dirty_ = false; }
+  // The correlation state records changed since the last call (and forgets
+  // them): an alert, a group, a problem window, … each one record, so a batch
+  // writes what it changed, not the whole state. Empty when nothing changed.
+  StateChanged take_state_changes();
+  bool state_changed() const { return !changed_state_.empty(); }
+  // Every state record, by key: what take_state_changes() has handed out in
+  // total, for tests and diagnostics (walks the whole state).
+  std::map<std::string, std::string> state_records() const;
 
   // Internal consistency (the firing-alert index matches the alerts); for tests.
   bool check_invariants() const;
@@ -151,12 +157,25 @@ class Engine {
   };
   struct Context;  // one call's output and trace
 
-  // restore() in three steps: tickets and silences, the snapshot's
-  // correlation state (may throw on a malformed snapshot), then groups for
-  // open tickets the snapshot does not know.
+  // restore() in three steps: tickets and silences, the state records
+  // (may throw on a malformed record), then groups for open tickets the
+  // records do not know.
   void adopt_tickets(const EngineState& state);
-  void adopt_snapshot(const nlohmann::json& snap);
+  void adopt_records(const std::vector<std::pair<std::string, std::string>>& records);
+  void adopt_state_document(const nlohmann::json& doc);
   void adopt_orphan_tickets();
+  // The record of `key` as it is now; empty when it no longer exists.
+  std::optional<std::string> state_record(const std::string& key) const;
+  // Marks a state record changed (written with the next batch).
+  void touch(std::string key) { changed_state_.insert(std::move(key)); }
+  void touch_alert(const std::string& fp) { touch("a/" + fp); }
+  void touch_group(const std::string& id) { touch("g/" + id); }
+  void touch_ticket_state(const std::string& key) {  // kept resolved ticket, escalations done
+    touch("t/" + key);
+    touch("e/" + key);
+  }
+  void touch_problem(const std::string& key) { touch("p/" + key); }
+  void touch_storm() { touch("storm"); }
 
   void process_into(const Event& event, TimePoint now, Context& cx);
   bool handle_match(const rules::Rule& rule, const Event& event, const rules::Captures& captures, TimePoint now,
@@ -211,7 +230,7 @@ class Engine {
   std::map<TicketType, int64_t> last_seq_;
   int64_t last_silence_ = 0;
   std::unordered_map<std::string, uint64_t> hits_;
-  bool dirty_ = false;
+  std::unordered_set<std::string> changed_state_;  // record keys, see touch()
   bool batch_mode_ = false;
   std::string default_rule_;
   std::set<std::string> changed_tickets_;  // batch mode: to report in flush_updates()

@@ -101,6 +101,36 @@ CREATE TABLE notifications (
   message TEXT NOT NULL
 );
 )sql",
+    // The engine's correlation state as one record per alert, group, window
+    // (written by each batch for what it changed) instead of one document;
+    // the last document, if any, becomes records.
+    R"sql(
+CREATE TABLE engine_records (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT OR REPLACE INTO engine_records (key, value)
+  SELECT 'a/' || json_extract(x.value, '$.fingerprint'), x.value
+  FROM engine_state s, json_each(s.body, '$.alerts') x WHERE json_valid(s.body);
+INSERT OR REPLACE INTO engine_records (key, value)
+  SELECT 'g/' || json_extract(x.value, '$.id'), x.value
+  FROM engine_state s, json_each(s.body, '$.groups') x WHERE json_valid(s.body);
+INSERT OR REPLACE INTO engine_records (key, value)
+  SELECT 't/' || json_extract(x.value, '$.key'), x.value
+  FROM engine_state s, json_each(s.body, '$.resolved_tickets') x WHERE json_valid(s.body);
+INSERT OR REPLACE INTO engine_records (key, value)
+  SELECT 'p/' || json_extract(x.value, '$.key'), x.value
+  FROM engine_state s, json_each(s.body, '$.problems') x WHERE json_valid(s.body);
+INSERT OR REPLACE INTO engine_records (key, value)
+  SELECT 'e/' || x.key, x.value
+  FROM engine_state s, json_each(s.body, '$.escalated') x WHERE json_valid(s.body);
+INSERT OR REPLACE INTO engine_records (key, value)
+  SELECT 'storm', json_object('opened', json(coalesce(json_extract(s.body, '$.opened'), '[]')),
+                              'storm_group', coalesce(json_extract(s.body, '$.storm_group'), ''),
+                              'storm_until', coalesce(json_extract(s.body, '$.storm_until'), 0))
+  FROM engine_state s WHERE json_valid(s.body);
+DROP TABLE engine_state;
+)sql",
 };
 
 constexpr const char* kTicketColumns =
@@ -281,10 +311,11 @@ struct WriterStatements {
         link(db, "UPDATE tickets SET problem = ?1 WHERE key = ?2"),
         silence(db, "INSERT INTO silences (id, ends_at, body) VALUES (?1, ?2, ?3)"
                    " ON CONFLICT(id) DO UPDATE SET ends_at = excluded.ends_at, body = excluded.body"),
-        snapshot(db, "INSERT INTO engine_state (id, saved_at, body) VALUES (1, ?1, ?2)"
-                    " ON CONFLICT(id) DO UPDATE SET saved_at = excluded.saved_at, body = excluded.body"),
+        record_put(db, "INSERT INTO engine_records (key, value) VALUES (?1, ?2)"
+                      " ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+        record_del(db, "DELETE FROM engine_records WHERE key = ?1"),
         notify(db, "INSERT INTO notifications (time, target, ticket_key, message) VALUES (?1, ?2, ?3, ?4)") {}
-  Stmt upsert, timeline, event, link, silence, snapshot, notify;
+  Stmt upsert, timeline, event, link, silence, record_put, record_del, notify;
 };
 
 int64_t now_ms() {
@@ -347,10 +378,10 @@ class SqliteStore final : public Store {
       auto s = engine::silence_from_json(nlohmann::json::parse(sil.text(0), nullptr, false), TimePoint{});
       if (s) state.silences.push_back(std::move(s).value());
     }
-    Stmt snap(reader_, "SELECT body FROM engine_state WHERE id = 1");
-    if (!snap.ok()) return Status::io_error(snap.error());
-    if (snap.step() == SQLITE_ROW) state.snapshot = nlohmann::json::parse(snap.text(0), nullptr, false);
-    if (state.snapshot.is_discarded()) state.snapshot = nullptr;
+    Stmt records(reader_, "SELECT key, value FROM engine_records");
+    if (!records.ok()) return Status::io_error(records.error());
+    while ((rc = records.step()) == SQLITE_ROW) state.records.emplace_back(records.text(0), records.text(1));
+    if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
     return state;
   }
 
@@ -615,8 +646,8 @@ class SqliteStore final : public Store {
 
   Status apply_locked(const engine::Actions& actions) {
     if (!writes_) writes_ = std::make_unique<WriterStatements>(writer_);
-    auto& [upsert, timeline, event, link, silence, snapshot, notify] = *writes_;
-    const std::initializer_list<Stmt*> all = {&upsert, &timeline, &event, &link, &silence, &snapshot, &notify};
+    auto& [upsert, timeline, event, link, silence, record_put, record_del, notify] = *writes_;
+    const std::initializer_list<Stmt*> all = {&upsert, &timeline, &event, &link, &silence, &record_put, &record_del, &notify};
     for (const Stmt* s : all) {
       if (!s->ok()) {
         Status st = Status::io_error(s->error());
@@ -656,10 +687,15 @@ class SqliteStore final : public Store {
         silence.bind(1, si->silence.id).bind(2, si->silence.ends_at)
             .bind(3, engine::silence_to_json(si->silence, si->silence.starts_at).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         st = silence.run();
-      } else if (const auto* sn = std::get_if<engine::StateSnapshot>(&a)) {
-        snapshot.reset();
-        snapshot.bind(1, now_ms()).bind(2, sn->state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-        st = snapshot.run();
+      } else if (const auto* sc = std::get_if<engine::StateChanged>(&a)) {
+        for (const engine::StateRecord& r : sc->records) {
+          Stmt& w = r.value ? record_put : record_del;
+          w.reset();
+          w.bind(1, r.key);
+          if (r.value) w.bind(2, *r.value);
+          st = w.run();
+          if (!st) break;
+        }
       } else if (const auto* n = std::get_if<engine::Notify>(&a)) {
         notify.reset();
         notify.bind(1, now_ms()).bind(2, n->target).bind(3, n->ticket_key).bind(4, n->message);
