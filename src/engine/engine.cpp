@@ -195,6 +195,7 @@ void Engine::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
     }
   }
   rules_ = std::move(rules);
+  rebuild_timers();  // deadlines depend on the rules (auto_resolve_after, windows, SLA)
 }
 
 std::string Engine::next_key(TicketType type) { return format_ticket_key(type, ++last_seq_[type]); }
@@ -204,10 +205,7 @@ Ticket* Engine::ticket(const std::string& key) {
   return it == tickets_.end() ? nullptr : &it->second;
 }
 
-size_t Engine::open_ticket_count() const {
-  return static_cast<size_t>(std::count_if(tickets_.begin(), tickets_.end(),
-                                           [](const auto& kv) { return is_open(kv.second.status); }));
-}
+size_t Engine::open_ticket_count() const { return open_keys_.size(); }
 
 std::map<std::string, int64_t> Engine::open_tickets_by_rule() const {
   std::map<std::string, int64_t> out;
@@ -225,6 +223,7 @@ void Engine::note(Context& cx, const std::string& key, TimePoint now, std::strin
 void Engine::update(Ticket& t, TimePoint now, Context& cx) {
   t.updated_at = std::max(t.updated_at, now);
   touch_ticket_state(t.key);
+  ticket_changed(t);
   if (batch_mode_) {
     changed_tickets_.insert(t.key);
   } else {
@@ -253,6 +252,7 @@ void Engine::erase_ticket(const std::string& key_ref) {
   // A change not yet reported must survive the ticket leaving the engine.
   if (changed_tickets_.count(key)) forgotten_[key] = std::move(it->second);
   tickets_.erase(it);
+  open_keys_.erase(key);
   escalated_.erase(key);
   touch_ticket_state(key);
   changes_.erase(std::remove(changes_.begin(), changes_.end(), key), changes_.end());
@@ -550,6 +550,7 @@ void Engine::on_alert_event(const rules::Rule& rule, const std::string& fp, cons
   if (rule.threshold) {
     a.hits.push_back(now);
     while (!a.hits.empty() && a.hits.front() <= now - rule.threshold->within) a.hits.pop_front();
+    if (a.hits.size() == 1) timers_.schedule(now + rule.threshold->within, TimerKind::kWindow, fp);
     if (static_cast<int64_t>(a.hits.size()) < rule.threshold->count) {
       rec.decision = Decision::kPending;
       rec.detail = "threshold " + std::to_string(a.hits.size()) + "/" + std::to_string(rule.threshold->count) +
@@ -567,6 +568,7 @@ void Engine::fire(const rules::Rule& rule, Alert& a, TimePoint now, Context& cx,
   touch_alert(a.fingerprint);
   a.phase = Alert::Phase::kFiring;
   index_firing(a);
+  if (rule.auto_resolve_after) timers_.schedule(a.last_seen + *rule.auto_resolve_after, TimerKind::kAutoResolve, a.fingerprint);
   const std::string group_id = was_resolved && !a.group.empty() ? a.group : group_of(rule, a.fingerprint, a.event);
   a.group = group_id;
   touch_group(group_id);
@@ -633,6 +635,7 @@ void Engine::fire(const rules::Rule& rule, Alert& a, TimePoint now, Context& cx,
   ng.waiting_events = a.event_count;
   if (rule.group_wait > Duration::zero()) {
     ng.wait_until = now + rule.group_wait;
+    timers_.schedule(ng.wait_until, TimerKind::kGroupWait, group_id);
     rec.decision = Decision::kPending;
     rec.detail = "group_wait until " + format_rfc3339(ng.wait_until);
     return;
@@ -646,6 +649,8 @@ void Engine::forget_group(const std::string& id) {
   auto it = groups_.find(id);
   if (it == groups_.end()) return;
   touch_group(id);
+  // Resolved alerts left without a group are forgotten by the next tick.
+  for (const auto& fp : it->second.alerts) timers_.schedule(TimePoint{}, TimerKind::kWindow, fp);
   if (!it->second.ticket_key.empty()) {
     auto t = tickets_.find(it->second.ticket_key);
     if (t != tickets_.end() && !is_open(t->second.status)) erase_ticket(t->first);
@@ -695,6 +700,7 @@ bool Engine::storm_redirect(Group& g, TimePoint now, Context& cx) {
     sg.ticket_key = t.key;
     sg.storm = true;
     tickets_[t.key] = t;
+    ticket_changed(t);
     cx.out.emplace_back(TicketOpened{t});
     note(cx, t.key, now, "created", "storm started: " + std::to_string(opened_.size()) + " tickets opened within " +
                                         format_duration(storm.within));
@@ -783,6 +789,7 @@ bool Engine::open_group_ticket(Group& g, TimePoint now, Context& cx, std::string
   g.ticket_key = t.key;
   g.waiting_events = 0;
   tickets_[t.key] = t;
+  ticket_changed(t);
   cx.out.emplace_back(TicketOpened{t});
   nlohmann::json details = {{"rule", rule->name}, {"fingerprint", t.fingerprint}, {"priority", priority_name(t.priority)}};
   if (g.alerts.size() > 1) details["alerts"] = g.alerts;
@@ -843,6 +850,7 @@ void Engine::link_problems(const Ticket& incident, const Event& event, TimePoint
     apply_sla(t);
     for (const auto& [at, key2] : w.incidents) t.incidents.push_back(key2);
     tickets_[t.key] = t;
+    ticket_changed(t);
     cx.out.emplace_back(TicketOpened{t});
     note(cx, t.key, now, "created",
          "opened by problem rule " + p.name + ": " + std::to_string(w.incidents.size()) + " incidents",
@@ -866,6 +874,7 @@ void Engine::note_change(const rules::Rule* rule, Alert& a, Group* g, TimePoint 
   while (!a.changes.empty() && a.changes.front() <= now - rule->flapping->within) a.changes.pop_front();
   if (static_cast<int64_t>(a.changes.size()) < rule->flapping->changes || !g || g->flapping) return;
   g->flapping = true;
+  timers_.schedule(now + rule->flapping->within, TimerKind::kFlapping, g->id);
   if (Ticket* t = ticket(g->ticket_key)) {
     t->flapping = true;
     note(cx, t->key, now, "flapping",
@@ -931,41 +940,160 @@ void Engine::resolve_ticket_if_done(Group& g, TimePoint now, const std::string& 
   touch_group(g.id);
   g.resolved = true;
   g.resolved_at = now;
+  timers_.schedule(now + reopen_keep(g), TimerKind::kForgetGroup, g.id);
   note(cx, t->key, now, "status", "resolved: all alerts resolved (" + why + ")", {{"from", from}, {"to", "resolved"}});
 }
 
 // ---- timers ----
 
-Actions Engine::tick(TimePoint now) {
-  Context cx;
-  // group_wait
-  std::vector<std::string> due;
+Duration Engine::reopen_keep(const Group& g) const {
+  const rules::Rule* r = rules_->find(g.rule);
+  Duration keep = r && r->reopen_window ? *r->reopen_window : Duration::zero();
+  if (r && r->flapping) keep = std::max(keep, r->flapping->within);
+  return keep;
+}
+
+std::optional<TimePoint> Engine::ticket_deadline(const Ticket& t) const {
+  if (!is_open(t.status)) return std::nullopt;
+  std::optional<TimePoint> next;
+  auto consider = [&](TimePoint at) { next = next ? std::min(*next, at) : at; };
+  auto breached = [&](const char* which) {
+    return std::find(t.breaches.begin(), t.breaches.end(), which) != t.breaches.end();
+  };
+  if (t.respond_by && !t.acknowledged_at && !breached("respond")) consider(*t.respond_by);
+  if (t.resolve_by && !breached("resolve")) consider(*t.resolve_by);
+  auto done = escalated_.find(t.key);
+  for (const rules::EscalationRule& e : rules_->escalations) {
+    if (done != escalated_.end() && done->second.count(e.name)) continue;
+    // Not applicable now: a change of priority or team reschedules (update()).
+    if (!e.priorities.empty() && std::find(e.priorities.begin(), e.priorities.end(), t.priority) == e.priorities.end()) continue;
+    if (!e.teams.empty() && std::find(e.teams.begin(), e.teams.end(), t.team) == e.teams.end()) continue;
+    std::optional<TimePoint> at;
+    if (e.unacknowledged_for) {
+      if (t.acknowledged_at) continue;
+      at = t.created_at + *e.unacknowledged_for;
+    }
+    if (e.unresolved_for) at = std::max(at.value_or(TimePoint{}), t.created_at + *e.unresolved_for);
+    if (at) consider(*at);
+  }
+  return next;
+}
+
+void Engine::schedule_ticket(const Ticket& t) {
+  const std::optional<TimePoint> at = ticket_deadline(t);
+  if (!at) return;
+  auto [it, fresh] = ticket_due_.try_emplace(t.key, *at);
+  if (!fresh && it->second <= *at) return;  // an earlier entry fires and reschedules
+  it->second = *at;
+  timers_.schedule(*at, TimerKind::kTicket, t.key);
+}
+
+void Engine::ticket_changed(const Ticket& t) {
+  if (is_open(t.status)) {
+    open_keys_.insert(t.key);
+  } else {
+    open_keys_.erase(t.key);
+  }
+  schedule_ticket(t);
+}
+
+void Engine::rebuild_timers() {
+  timers_.clear();
+  ticket_due_.clear();
   for (const auto& [id, g] : groups_) {
-    if (g.ticket_key.empty() && !g.storm && g.wait_until <= now) due.push_back(id);
+    if (g.ticket_key.empty() && !g.storm) timers_.schedule(g.wait_until, TimerKind::kGroupWait, id);
+    if (g.flapping) timers_.schedule(TimePoint{}, TimerKind::kFlapping, id);  // re-checked at once
+    if (g.resolved) timers_.schedule(g.resolved_at + reopen_keep(g), TimerKind::kForgetGroup, id);
   }
-  std::sort(due.begin(), due.end(), [&](const std::string& a, const std::string& b) {
-    return groups_[a].wait_until < groups_[b].wait_until;
-  });
-  for (const auto& id : due) {
-    auto it = groups_.find(id);
-    if (it != groups_.end()) open_group_ticket(it->second, it->second.wait_until, cx, nullptr);
-  }
-  // auto_resolve_after
-  std::vector<std::pair<TimePoint, std::string>> expired;
   for (const auto& [fp, a] : alerts_) {
-    if (a.phase != Alert::Phase::kFiring) continue;
     const rules::Rule* r = rules_->find(a.rule);
-    if (r && r->auto_resolve_after && a.last_seen + *r->auto_resolve_after <= now) {
-      expired.emplace_back(a.last_seen + *r->auto_resolve_after, fp);
+    if (a.phase == Alert::Phase::kFiring && r && r->auto_resolve_after) {
+      timers_.schedule(a.last_seen + *r->auto_resolve_after, TimerKind::kAutoResolve, fp);
+    }
+    if (a.phase == Alert::Phase::kPending && !a.hits.empty() && r && r->threshold) {
+      timers_.schedule(a.hits.front() + r->threshold->within, TimerKind::kWindow, fp);
+    }
+    if (a.phase == Alert::Phase::kResolved && !groups_.count(a.group)) timers_.schedule(TimePoint{}, TimerKind::kWindow, fp);
+  }
+  for (const auto& [key, t] : tickets_) ticket_changed(t);
+}
+
+// Every deadline the tick acts on has a timer at or before it.
+bool Engine::check_timers() const {
+  for (const auto& [id, g] : groups_) {
+    if (g.ticket_key.empty() && !g.storm && !timers_.covers(TimerKind::kGroupWait, id, g.wait_until)) return false;
+    if (g.resolved && !timers_.covers(TimerKind::kForgetGroup, id, g.resolved_at + reopen_keep(g))) return false;
+  }
+  for (const auto& [fp, a] : alerts_) {
+    const rules::Rule* r = rules_->find(a.rule);
+    if (a.phase == Alert::Phase::kFiring && r && r->auto_resolve_after &&
+        !timers_.covers(TimerKind::kAutoResolve, fp, a.last_seen + *r->auto_resolve_after)) {
+      return false;
+    }
+    if (a.phase == Alert::Phase::kPending && a.group.empty() && !a.hits.empty() && r && r->threshold &&
+        !timers_.covers(TimerKind::kWindow, fp, a.hits.front() + r->threshold->within)) {
+      return false;
     }
   }
-  std::sort(expired.begin(), expired.end());
-  for (const auto& [at, fp] : expired) {
-    resolve_alert(fp, at, "auto_resolve_after " + format_duration(*rules_->find(alerts_[fp].rule)->auto_resolve_after), cx, nullptr);
+  for (const auto& [key, t] : tickets_) {
+    const auto at = ticket_deadline(t);
+    if (!at) continue;
+    auto due = ticket_due_.find(key);
+    if (due == ticket_due_.end() || due->second > *at || !timers_.covers(TimerKind::kTicket, key, due->second)) return false;
   }
-  // flapping clears when stable; windows expire
-  for (auto& [id, g] : groups_) {
-    if (!g.flapping) continue;
+  return true;
+}
+
+Actions Engine::tick(TimePoint now) {
+  Context cx;
+  // Only what is due: each section takes its timers and checks them against
+  // the state (a timer is a hint; see TimerQueue).
+  // group_wait
+  {
+    std::vector<std::pair<TimePoint, std::string>> due;
+    for (auto& id : timers_.take_due(TimerKind::kGroupWait, now)) {
+      auto it = groups_.find(id);
+      if (it == groups_.end() || !it->second.ticket_key.empty() || it->second.storm) continue;
+      if (it->second.wait_until > now) {
+        timers_.schedule(it->second.wait_until, TimerKind::kGroupWait, id);
+        continue;
+      }
+      due.emplace_back(it->second.wait_until, std::move(id));
+    }
+    std::sort(due.begin(), due.end());
+    for (const auto& [at, id] : due) {
+      auto it = groups_.find(id);
+      if (it != groups_.end() && it->second.ticket_key.empty()) open_group_ticket(it->second, it->second.wait_until, cx, nullptr);
+    }
+  }
+  // auto_resolve_after
+  {
+    std::vector<std::pair<TimePoint, std::string>> expired;
+    for (auto& fp : timers_.take_due(TimerKind::kAutoResolve, now)) {
+      auto it = alerts_.find(fp);
+      if (it == alerts_.end() || it->second.phase != Alert::Phase::kFiring) continue;
+      const rules::Rule* r = rules_->find(it->second.rule);
+      if (!r || !r->auto_resolve_after) continue;
+      const TimePoint at = it->second.last_seen + *r->auto_resolve_after;
+      if (at > now) {
+        timers_.schedule(at, TimerKind::kAutoResolve, fp);  // seen again since
+        continue;
+      }
+      expired.emplace_back(at, std::move(fp));
+    }
+    std::sort(expired.begin(), expired.end());
+    for (const auto& [at, fp] : expired) {
+      auto it = alerts_.find(fp);
+      if (it == alerts_.end()) continue;
+      resolve_alert(fp, at, "auto_resolve_after " + format_duration(*rules_->find(it->second.rule)->auto_resolve_after),
+                    cx, nullptr);
+    }
+  }
+  // flapping clears when stable
+  for (const auto& id : timers_.take_due(TimerKind::kFlapping, now)) {
+    auto git = groups_.find(id);
+    if (git == groups_.end() || !git->second.flapping) continue;
+    Group& g = git->second;
     TimePoint last_change{};
     Duration within{};
     for (const auto& fp : g.alerts) {
@@ -974,7 +1102,10 @@ Actions Engine::tick(TimePoint now) {
       if (!a->second.changes.empty()) last_change = std::max(last_change, a->second.changes.back());
       if (const rules::Rule* r = rules_->find(a->second.rule); r && r->flapping) within = std::max(within, r->flapping->within);
     }
-    if (last_change + within > now) continue;
+    if (last_change + within > now) {
+      timers_.schedule(last_change + within, TimerKind::kFlapping, id);
+      continue;
+    }
     g.flapping = false;
     touch_group(id);
     for (const auto& fp : g.alerts) {
@@ -991,55 +1122,61 @@ Actions Engine::tick(TimePoint now) {
     }
   }
   // Forget resolved groups past their reopen window, and their alerts.
-  for (auto it = groups_.begin(); it != groups_.end();) {
+  for (const auto& id : timers_.take_due(TimerKind::kForgetGroup, now)) {
+    auto it = groups_.find(id);
+    if (it == groups_.end() || !it->second.resolved) continue;
     const Group& g = it->second;
-    const rules::Rule* r = rules_->find(g.rule);
-    Duration keep = r && r->reopen_window ? *r->reopen_window : Duration::zero();
-    if (r && r->flapping) keep = std::max(keep, r->flapping->within);
-    if (g.resolved && g.resolved_at + keep <= now) {
-      for (const auto& fp : g.alerts) {
-        auto a = alerts_.find(fp);
-        if (a != alerts_.end() && a->second.phase != Alert::Phase::kFiring && a->second.group == g.id) {
-          touch_alert(fp);
-          alerts_.erase(a);
-        }
-      }
-      if (auto t = tickets_.find(g.ticket_key); t != tickets_.end() && !is_open(t->second.status)) erase_ticket(g.ticket_key);
-      touch_group(it->first);
-      it = groups_.erase(it);
-    } else {
-      ++it;
+    const TimePoint until = g.resolved_at + reopen_keep(g);
+    if (until > now) {
+      timers_.schedule(until, TimerKind::kForgetGroup, id);
+      continue;
     }
+    for (const auto& fp : g.alerts) {
+      auto a = alerts_.find(fp);
+      if (a != alerts_.end() && a->second.phase != Alert::Phase::kFiring && a->second.group == g.id) {
+        touch_alert(fp);
+        alerts_.erase(a);
+      }
+    }
+    if (auto t = tickets_.find(g.ticket_key); t != tickets_.end() && !is_open(t->second.status)) erase_ticket(g.ticket_key);
+    touch_group(id);
+    groups_.erase(it);
   }
-  // Threshold windows of pending alerts that ran out.
-  for (auto it = alerts_.begin(); it != alerts_.end();) {
+  // Threshold windows of pending alerts that ran out; resolved alerts whose
+  // group is gone.
+  for (const auto& fp : timers_.take_due(TimerKind::kWindow, now)) {
+    auto it = alerts_.find(fp);
+    if (it == alerts_.end()) continue;
     Alert& a = it->second;
     const rules::Rule* r = rules_->find(a.rule);
     if (a.phase == Alert::Phase::kPending && a.group.empty() && r && r->threshold) {
       const size_t before = a.hits.size();
       while (!a.hits.empty() && a.hits.front() <= now - r->threshold->within) a.hits.pop_front();
-      if (a.hits.size() != before) touch_alert(it->first);
+      if (a.hits.size() != before) touch_alert(fp);
       if (a.hits.empty()) {
-        touch_alert(it->first);
-        it = alerts_.erase(it);
+        alerts_.erase(it);
         continue;
       }
+      timers_.schedule(a.hits.front() + r->threshold->within, TimerKind::kWindow, fp);
     }
     if (a.phase == Alert::Phase::kResolved && !groups_.count(a.group)) {
-      touch_alert(it->first);
-      it = alerts_.erase(it);
-      continue;
+      touch_alert(fp);
+      alerts_.erase(it);
     }
-    ++it;
   }
   // SLA breaches and escalations, in key order for a stable replay.
   std::vector<std::string> keys;
-  for (const auto& [key, t] : tickets_) {
-    if (is_open(t.status)) keys.push_back(key);
+  for (auto& key : timers_.take_due(TimerKind::kTicket, now)) {
+    auto due = ticket_due_.find(key);
+    if (due == ticket_due_.end() || due->second > now) continue;  // rescheduled since: a stale entry
+    ticket_due_.erase(due);
+    keys.push_back(std::move(key));
   }
   std::sort(keys.begin(), keys.end());
   for (const auto& key : keys) {
-    Ticket& t = tickets_[key];
+    auto tit = tickets_.find(key);
+    if (tit == tickets_.end() || !is_open(tit->second.status)) continue;
+    Ticket& t = tit->second;
     bool changed = false;
     auto breach = [&](const char* which, std::optional<TimePoint> by, bool met) {
       if (!by || met || *by > now) return;
@@ -1086,7 +1223,11 @@ Actions Engine::tick(TimePoint now) {
            {{"escalation", e.name}});
       changed = true;
     }
-    if (changed) update(t, now, cx);
+    if (changed) {
+      update(t, now, cx);
+    } else {
+      ticket_changed(t);
+    }
   }
   // The storm window ends: normal behaviour resumes.
   if (!storm_group_.empty() && storm_until_ <= now) {
@@ -1133,6 +1274,7 @@ Result<Ticket*> Engine::held(const std::string& key, const std::optional<Ticket>
   if (!stored) return Status::not_found("no ticket " + key);
   tickets_[key] = *stored;
   touch_ticket_state(key);
+  ticket_changed(*stored);
   if (stored->type == TicketType::kChange) changes_.push_back(key);
   return &tickets_[key];
 }
@@ -1153,6 +1295,7 @@ void Engine::end_alerts_of(const Ticket& t, TimePoint now) {
     g.resolved = true;
     g.resolved_at = now;
     g.flapping = false;
+    timers_.schedule(now + reopen_keep(g), TimerKind::kForgetGroup, id);
   }
 }
 
@@ -1197,6 +1340,7 @@ Result<Actions> Engine::create_ticket(const nlohmann::json& body, const std::str
   t.first_seen = t.last_seen = t.created_at = t.updated_at = now;
   apply_sla(t);
   tickets_[t.key] = t;
+  ticket_changed(t);
   if (t.type == TicketType::kChange) changes_.push_back(t.key);
   Actions out;
   out.emplace_back(TicketOpened{t});
@@ -1636,6 +1780,7 @@ void Engine::adopt_orphan_tickets() {
   for (const auto& [fp, a] : alerts_) {
     if (a.phase == Alert::Phase::kFiring) index_firing(a);
   }
+  rebuild_timers();
 }
 
 void Engine::index_firing(const Alert& a) { firing_by_rule_[a.rule].insert(a.fingerprint); }
@@ -1661,7 +1806,11 @@ bool Engine::check_invariants() const {
   for (const auto& [fp, a] : alerts_) {
     if (a.phase == Alert::Phase::kFiring) expected[a.rule].insert(fp);
   }
-  return expected == firing_by_rule_;
+  std::unordered_set<std::string> open;
+  for (const auto& [key, t] : tickets_) {
+    if (is_open(t.status)) open.insert(key);
+  }
+  return expected == firing_by_rule_ && open == open_keys_ && check_timers();
 }
 
 }  // namespace ticketd::engine

@@ -18,6 +18,7 @@
 #include <unordered_set>
 
 #include "ticketd/engine/action.hpp"
+#include "ticketd/engine/timer_queue.hpp"
 #include "ticketd/rules/rule_set.hpp"
 
 namespace ticketd::engine {
@@ -115,7 +116,8 @@ class Engine {
   // total, for tests and diagnostics (walks the whole state).
   std::map<std::string, std::string> state_records() const;
 
-  // Internal consistency (the firing-alert index matches the alerts); for tests.
+  // Internal consistency (the firing-alert index matches the alerts, every
+  // deadline has a timer); for tests.
   bool check_invariants() const;
 
   size_t open_ticket_count() const;
@@ -176,6 +178,18 @@ class Engine {
   }
   void touch_problem(const std::string& key) { touch("p/" + key); }
   void touch_storm() { touch("storm"); }
+  // Timers (see TimerQueue): rebuilt from the state after restore and reload;
+  // otherwise each place that sets a deadline schedules it.
+  void rebuild_timers();
+  // How long a resolved group is kept (reopen window, flapping window).
+  Duration reopen_keep(const Group& g) const;
+  // The next SLA target or applicable escalation of an open ticket.
+  std::optional<TimePoint> ticket_deadline(const Ticket& t) const;
+  // Schedules the ticket's next deadline unless an earlier entry exists.
+  void schedule_ticket(const Ticket& t);
+  // After any change of a ticket the engine holds: open-ticket count, timers.
+  void ticket_changed(const Ticket& t);
+  bool check_timers() const;
 
   void process_into(const Event& event, TimePoint now, Context& cx);
   bool handle_match(const rules::Rule& rule, const Event& event, const rules::Captures& captures, TimePoint now,
@@ -231,6 +245,9 @@ class Engine {
   int64_t last_silence_ = 0;
   std::unordered_map<std::string, uint64_t> hits_;
   std::unordered_set<std::string> changed_state_;  // record keys, see touch()
+  TimerQueue timers_;
+  std::unordered_map<std::string, TimePoint> ticket_due_;  // the live kTicket entry per ticket
+  std::unordered_set<std::string> open_keys_;              // keys of open tickets held
   bool batch_mode_ = false;
   std::string default_rule_;
   std::set<std::string> changed_tickets_;  // batch mode: to report in flush_updates()
