@@ -1588,6 +1588,23 @@ std::optional<std::string> Engine::state_record(const std::string& key) const {
   return std::nullopt;
 }
 
+bool Engine::holds_record(const std::string& key) const {
+  const std::string id = key.substr(std::min<size_t>(2, key.size()));
+  if (key.rfind("a/", 0) == 0) return alerts_.count(id) > 0;
+  if (key.rfind("g/", 0) == 0) return groups_.count(id) > 0;
+  if (key.rfind("t/", 0) == 0) {
+    auto it = tickets_.find(id);
+    return it != tickets_.end() && !is_open(it->second.status);
+  }
+  if (key.rfind("e/", 0) == 0) {
+    auto it = escalated_.find(id);
+    return it != escalated_.end() && !it->second.empty();
+  }
+  if (key.rfind("p/", 0) == 0) return problems_.count(id) > 0;
+  if (key == "storm") return !opened_.empty() || !storm_group_.empty();
+  return false;
+}
+
 StateChanged Engine::take_state_changes() {
   StateChanged out;
   out.records.reserve(changed_state_.size());
@@ -1633,6 +1650,11 @@ Status Engine::restore(const EngineState& state) {
     }
   }
   fresh.adopt_orphan_tickets();
+  // Stored records the engine did not take (a ticket closed since, a stray
+  // probe) are deleted with the next batch.
+  for (const auto& [key, value] : state.records) {
+    if (!fresh.holds_record(key)) fresh.touch(key);
+  }
   *this = std::move(fresh);
   return st;
 }

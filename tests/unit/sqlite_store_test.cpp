@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sqlite3.h>
+
 #include "ticketd/store/store.hpp"
 
 namespace ticketd::store {
@@ -218,6 +220,52 @@ TEST_F(SqliteStoreTest, OpenFailsClearlyOnAnUnwritablePath) {
   auto s = open_sqlite_store({"/proc/ticketd/nope.db"});
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message().find("/proc/ticketd"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ticketd::store
+
+namespace ticketd::store {
+namespace {
+
+// Schema 3 turns the whole-state document of schema 2 into state records.
+TEST(SqliteStoreMigration, TheStateDocumentOfSchema2BecomesRecords) {
+  const fs::path dir = fs::temp_directory_path() / ("ticketd-migrate-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const std::string path = (dir / "t.db").string();
+  ASSERT_TRUE(open_sqlite_store({path}));  // the current schema, then back to schema 2's state table
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* downgrade = R"sql(
+DROP TABLE engine_records;
+CREATE TABLE engine_state (id INTEGER PRIMARY KEY CHECK (id = 1), saved_at INTEGER NOT NULL, body TEXT NOT NULL);
+INSERT INTO engine_state VALUES (1, 0, '{"version":1,
+  "alerts":[{"fingerprint":"h/1","rule":"r","hits":[5]}],
+  "groups":[{"id":"g1","rule":"r","alerts":["h/1"]}],
+  "resolved_tickets":[{"key":"INC-000002","status":"resolved"}],
+  "problems":[{"key":"p|h","incidents":[[5,"INC-000002"]],"open":""}],
+  "escalated":{"INC-000003":["page"]},
+  "opened":[7],"storm_group":"","storm_until":0}');
+PRAGMA user_version = 2;
+)sql";
+  ASSERT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+
+  auto store = open_sqlite_store({path});
+  ASSERT_TRUE(store) << store.error().message();
+  auto state = (*store)->load_state();
+  ASSERT_TRUE(state);
+  std::map<std::string, nlohmann::json> records;
+  for (const auto& [key, value] : state->records) records[key] = nlohmann::json::parse(value);
+  ASSERT_EQ(records.size(), 6u);
+  EXPECT_EQ(records["a/h/1"]["hits"], nlohmann::json::array({5}));
+  EXPECT_EQ(records["g/g1"]["alerts"], nlohmann::json::array({"h/1"}));
+  EXPECT_EQ(records["t/INC-000002"]["status"], "resolved");
+  EXPECT_EQ(records["p/p|h"]["incidents"][0][1], "INC-000002");
+  EXPECT_EQ(records["e/INC-000003"], nlohmann::json::array({"page"}));
+  EXPECT_EQ(records["storm"]["opened"], nlohmann::json::array({7}));
+  store->reset();
+  fs::remove_all(dir);
 }
 
 }  // namespace

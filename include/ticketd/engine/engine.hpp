@@ -168,6 +168,8 @@ class Engine {
   void adopt_orphan_tickets();
   // The record of `key` as it is now; empty when it no longer exists.
   std::optional<std::string> state_record(const std::string& key) const;
+  // Whether state_record(key) has a value, without building it.
+  bool holds_record(const std::string& key) const;
   // Marks a state record changed (written with the next batch).
   void touch(std::string key) { changed_state_.insert(std::move(key)); }
   void touch_alert(const std::string& fp) { touch("a/" + fp); }
