@@ -1,0 +1,291 @@
+#include "engine/engine_internal.hpp"
+
+#include <algorithm>
+
+namespace ticketd::engine {
+
+// ---- state records and restore ----
+
+// Records by key prefix: "a/<fingerprint>" an alert, "g/<id>" a group,
+// "t/<key>" a resolved ticket kept for its reopen window, "e/<key>" the
+// escalations done for a ticket, "p/<key>" a problem window, "storm" the
+// storm window. Values are JSON.
+std::optional<std::string> Engine::state_record(const std::string& key) const {
+  auto dump = [](const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
+  const std::string_view id = std::string_view(key).substr(std::min<size_t>(2, key.size()));
+  if (key.rfind("a/", 0) == 0) {
+    auto it = alerts_.find(std::string(id));
+    if (it == alerts_.end()) return std::nullopt;
+    const Alert& a = it->second;
+    return dump({{"fingerprint", a.fingerprint},
+                 {"rule", a.rule},
+                 {"group", a.group},
+                 {"phase", static_cast<int>(a.phase)},
+                 {"first_seen", to_unix_ms(a.first_seen)},
+                 {"last_seen", to_unix_ms(a.last_seen)},
+                 {"resolved_at", to_unix_ms(a.resolved_at)},
+                 {"event_count", a.event_count},
+                 {"hits", times_json(a.hits)},
+                 {"changes", times_json(a.changes)},
+                 {"event", event_to_json(a.event)},
+                 {"captures", captures_json(a.captures)}});
+  }
+  if (key.rfind("g/", 0) == 0) {
+    auto it = groups_.find(std::string(id));
+    if (it == groups_.end()) return std::nullopt;
+    const Group& g = it->second;
+    return dump({{"id", g.id},
+                 {"rule", g.rule},
+                 {"ticket", g.ticket_key},
+                 {"wait_until", to_unix_ms(g.wait_until)},
+                 {"alerts", g.alerts},
+                 {"first_event", event_to_json(g.first_event)},
+                 {"captures", captures_json(g.captures)},
+                 {"waiting_events", g.waiting_events},
+                 {"resolved", g.resolved},
+                 {"resolved_at", to_unix_ms(g.resolved_at)},
+                 {"flapping", g.flapping},
+                 {"storm", g.storm}});
+  }
+  if (key.rfind("t/", 0) == 0) {  // open tickets come from the store
+    auto it = tickets_.find(std::string(id));
+    if (it == tickets_.end() || is_open(it->second.status)) return std::nullopt;
+    return dump(ticket_to_json(it->second));
+  }
+  if (key.rfind("e/", 0) == 0) {
+    auto it = escalated_.find(std::string(id));
+    if (it == escalated_.end() || it->second.empty()) return std::nullopt;
+    return dump(it->second);
+  }
+  if (key.rfind("p/", 0) == 0) {
+    auto it = problems_.find(std::string(id));
+    if (it == problems_.end()) return std::nullopt;
+    nlohmann::json inc = nlohmann::json::array();
+    for (const auto& [at, k] : it->second.incidents) inc.push_back({to_unix_ms(at), k});
+    return dump({{"key", it->first}, {"incidents", inc}, {"open", it->second.open_key}});
+  }
+  if (key == "storm") {
+    if (opened_.empty() && storm_group_.empty()) return std::nullopt;
+    return dump({{"opened", times_json(opened_)}, {"storm_group", storm_group_}, {"storm_until", to_unix_ms(storm_until_)}});
+  }
+  return std::nullopt;
+}
+
+bool Engine::holds_record(const std::string& key) const {
+  const std::string id = key.substr(std::min<size_t>(2, key.size()));
+  if (key.rfind("a/", 0) == 0) return alerts_.count(id) > 0;
+  if (key.rfind("g/", 0) == 0) return groups_.count(id) > 0;
+  if (key.rfind("t/", 0) == 0) {
+    auto it = tickets_.find(id);
+    return it != tickets_.end() && !is_open(it->second.status);
+  }
+  if (key.rfind("e/", 0) == 0) {
+    auto it = escalated_.find(id);
+    return it != escalated_.end() && !it->second.empty();
+  }
+  if (key.rfind("p/", 0) == 0) return problems_.count(id) > 0;
+  if (key == "storm") return !opened_.empty() || !storm_group_.empty();
+  return false;
+}
+
+StateChanged Engine::take_state_changes() {
+  StateChanged out;
+  out.records.reserve(changed_state_.size());
+  for (const std::string& key : changed_state_) out.records.push_back({key, state_record(key)});
+  changed_state_.clear();
+  return out;
+}
+
+std::map<std::string, std::string> Engine::state_records() const {
+  std::vector<std::string> keys;
+  for (const auto& [fp, a] : alerts_) keys.push_back("a/" + fp);
+  for (const auto& [id, g] : groups_) keys.push_back("g/" + id);
+  for (const auto& [key, t] : tickets_) keys.push_back("t/" + key);
+  for (const auto& [key, names] : escalated_) keys.push_back("e/" + key);
+  for (const auto& [key, w] : problems_) keys.push_back("p/" + key);
+  keys.push_back("storm");
+  std::map<std::string, std::string> out;
+  for (const auto& key : keys) {
+    if (auto v = state_record(key)) out[key] = std::move(*v);
+  }
+  return out;
+}
+
+Status Engine::restore(const EngineState& state) {
+  // Rebuilt aside and swapped in whole, so a failure never leaves this
+  // engine half rebuilt.
+  Engine fresh(rules_);
+  fresh.default_rule_ = default_rule_;
+  fresh.batch_mode_ = batch_mode_;
+  fresh.hits_ = hits_;
+  fresh.adopt_tickets(state);
+  Status st = Status::ok();
+  if (!state.records.empty()) {
+    Engine tickets_only = fresh;
+    try {
+      fresh.adopt_records(state.records);
+    } catch (const std::exception& e) {
+      // An unreadable record costs the pending correlation state (threshold
+      // windows, group_wait), never the open tickets.
+      fresh = std::move(tickets_only);
+      st = Status::io_error(std::string("engine state records are unreadable, rebuilt from open tickets only: ") +
+                            e.what());
+    }
+  }
+  fresh.adopt_orphan_tickets();
+  // Stored records the engine did not take (a ticket closed since, a stray
+  // probe) are deleted with the next batch.
+  for (const auto& [key, value] : state.records) {
+    if (!fresh.holds_record(key)) fresh.touch(key);
+  }
+  *this = std::move(fresh);
+  return st;
+}
+
+void Engine::adopt_tickets(const EngineState& state) {
+  last_seq_ = state.last_seq;
+  for (const Silence& s : state.silences) {
+    silences_[s.id] = s;
+    if (s.id.rfind("s-", 0) == 0) {
+      try {
+        last_silence_ = std::max<int64_t>(last_silence_, std::stoll(s.id.substr(2)));
+      } catch (...) {
+      }
+    }
+  }
+  for (const Ticket& t : state.open_tickets) {
+    if (!is_open(t.status)) continue;
+    tickets_[t.key] = t;
+    if (t.type == TicketType::kChange) changes_.push_back(t.key);
+  }
+}
+
+void Engine::adopt_records(const std::vector<std::pair<std::string, std::string>>& records) {
+  // Reassembled into the shape of one state document, read below.
+  nlohmann::json snap = {{"alerts", nlohmann::json::array()},
+                         {"groups", nlohmann::json::array()},
+                         {"resolved_tickets", nlohmann::json::array()},
+                         {"problems", nlohmann::json::array()},
+                         {"escalated", nlohmann::json::object()}};
+  for (const auto& [key, text] : records) {
+    nlohmann::json v = nlohmann::json::parse(text);  // throws on a corrupt record
+    if (key.rfind("a/", 0) == 0) {
+      snap["alerts"].push_back(std::move(v));
+    } else if (key.rfind("g/", 0) == 0) {
+      snap["groups"].push_back(std::move(v));
+    } else if (key.rfind("t/", 0) == 0) {
+      snap["resolved_tickets"].push_back(std::move(v));
+    } else if (key.rfind("p/", 0) == 0) {
+      snap["problems"].push_back(std::move(v));
+    } else if (key.rfind("e/", 0) == 0) {
+      snap["escalated"][key.substr(2)] = std::move(v);
+    } else if (key == "storm") {
+      for (auto& [k, x] : v.items()) snap[k] = std::move(x);
+    }
+  }
+  adopt_state_document(snap);
+}
+
+void Engine::adopt_state_document(const nlohmann::json& snap) {
+  const nlohmann::json kNoArray = nlohmann::json::array();
+  const nlohmann::json kNoObject = nlohmann::json::object();
+  // Every part is read by reference: iterating items() of a temporary
+  // returned by value() reads freed memory.
+  auto part = [&](const char* name, const nlohmann::json& fallback) -> const nlohmann::json& {
+    auto it = snap.find(name);
+    return it == snap.end() || it->type() != fallback.type() ? fallback : *it;
+  };
+  for (const auto& j : part("resolved_tickets", kNoArray)) {
+    Ticket t = ticket_from_json(j);
+    if (!tickets_.count(t.key)) tickets_[t.key] = t;
+  }
+  for (const auto& j : part("groups", kNoArray)) {
+    Group g;
+    g.id = j.value("id", "");
+    g.rule = j.value("rule", "");
+    g.ticket_key = j.value("ticket", "");
+    if (!g.ticket_key.empty() && !tickets_.count(g.ticket_key)) continue;  // ticket closed since
+    g.wait_until = from_unix_ms(j.value("wait_until", int64_t{0}));
+    g.alerts = j.value("alerts", std::vector<std::string>{});
+    if (auto e = event_from_json(j.value("first_event", nlohmann::json::object()), TimePoint{})) g.first_event = *e;
+    g.captures = captures_from(j.value("captures", nlohmann::json::object()));
+    g.waiting_events = j.value("waiting_events", int64_t{0});
+    g.resolved = j.value("resolved", false);
+    g.resolved_at = from_unix_ms(j.value("resolved_at", int64_t{0}));
+    g.flapping = j.value("flapping", false);
+    g.storm = j.value("storm", false);
+    groups_[g.id] = std::move(g);
+  }
+  for (const auto& j : part("alerts", kNoArray)) {
+    Alert a;
+    a.fingerprint = j.value("fingerprint", "");
+    a.rule = j.value("rule", "");
+    a.group = j.value("group", "");
+    a.phase = static_cast<Alert::Phase>(std::clamp(j.value("phase", 0), 0, 2));
+    if (a.phase != Alert::Phase::kPending && !groups_.count(a.group)) continue;
+    a.first_seen = from_unix_ms(j.value("first_seen", int64_t{0}));
+    a.last_seen = from_unix_ms(j.value("last_seen", int64_t{0}));
+    a.resolved_at = from_unix_ms(j.value("resolved_at", int64_t{0}));
+    a.event_count = j.value("event_count", int64_t{0});
+    a.hits = times_from(j.value("hits", nlohmann::json::array()));
+    a.changes = times_from(j.value("changes", nlohmann::json::array()));
+    if (auto e = event_from_json(j.value("event", nlohmann::json::object()), TimePoint{})) a.event = *e;
+    a.captures = captures_from(j.value("captures", nlohmann::json::object()));
+    alerts_[a.fingerprint] = std::move(a);
+  }
+  for (const auto& j : part("problems", kNoArray)) {
+    ProblemWindow w;
+    for (const auto& x : j.value("incidents", nlohmann::json::array())) {
+      if (x.is_array() && x.size() == 2) w.incidents.emplace_back(from_unix_ms(x[0].get<int64_t>()), x[1].get<std::string>());
+    }
+    w.open_key = j.value("open", "");
+    problems_[j.value("key", "")] = std::move(w);
+  }
+  for (const auto& [key, names] : part("escalated", kNoObject).items()) {
+    if (tickets_.count(key)) escalated_[key] = names.get<std::set<std::string>>();
+  }
+  opened_ = times_from(snap.value("opened", nlohmann::json::array()));
+  storm_group_ = snap.value("storm_group", "");
+  storm_until_ = from_unix_ms(snap.value("storm_until", int64_t{0}));
+}
+
+void Engine::adopt_orphan_tickets() {
+  changed_state_.clear();  // what was read is what is stored
+  // Open tickets the state records do not know (a store written before the
+  // records existed, or records lost): rebuild them as groups of their
+  // alerts so dedup continues, and write those with the next batch.
+  std::set<std::string> held;
+  for (const auto& [id, g] : groups_) held.insert(g.ticket_key);
+  for (auto& [key, t] : tickets_) {
+    if (!is_open(t.status) || held.count(key) || t.type == TicketType::kProblem || t.type == TicketType::kChange ||
+        t.fingerprint.empty()) {
+      continue;
+    }
+    Group g;
+    g.id = t.fingerprint;
+    g.rule = t.rule;
+    g.ticket_key = key;
+    std::vector<AlertRef> refs = t.alerts.empty() ? std::vector<AlertRef>{{t.fingerprint, "firing"}} : t.alerts;
+    for (const AlertRef& r : refs) {
+      g.alerts.push_back(r.fingerprint);
+      if (r.status != "firing" || alerts_.count(r.fingerprint)) continue;
+      Alert a;
+      a.fingerprint = r.fingerprint;
+      a.rule = t.rule;
+      a.group = g.id;
+      a.phase = Alert::Phase::kFiring;
+      a.first_seen = t.first_seen;
+      a.last_seen = t.last_seen;
+      touch_alert(a.fingerprint);
+      alerts_[a.fingerprint] = std::move(a);
+    }
+    touch_group(g.id);
+    groups_[g.id] = std::move(g);
+  }
+  for (const auto& [fp, a] : alerts_) {
+    if (a.phase == Alert::Phase::kFiring) index_firing(a);
+  }
+  rebuild_timers();
+}
+
+}  // namespace ticketd::engine
