@@ -22,6 +22,7 @@ packages=(
   openssl                      # test certificates for the TLS listener
   clang                        # libFuzzer targets run by make test
   prometheus-alertmanager      # a real Alertmanager sending webhooks in integration tests
+  sec                          # the Simple Event Correlator, measured beside ticketd by bench/run
   chromium                     # headless browser test of the web page
 )
 
