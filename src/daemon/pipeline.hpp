@@ -55,7 +55,7 @@ class Pipeline {
 
   struct Options {
     size_t capacity = 10000;  // queued events
-    size_t batch_max = 512;   // events per transaction
+    size_t batch_max = 4096;  // at most, per transaction
     Duration event_retention = std::chrono::hours(24 * 7);
   };
 

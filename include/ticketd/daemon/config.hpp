@@ -55,7 +55,7 @@ struct Config {
   std::string store_path = "var/ticketd.db";
   Duration event_retention = std::chrono::hours(24 * 7);
   size_t queue_capacity = 10000;          // events waiting for the engine
-  size_t batch_max = 512;                 // events per store transaction
+  size_t batch_max = 4096;                // at most, per store transaction
   size_t max_body_bytes = 1024 * 1024;    // HTTP request body limit
   Duration http_read_timeout = std::chrono::seconds(30);
   size_t http_max_connections = 1024;
