@@ -6,6 +6,8 @@
 #include <sys/resource.h>
 
 #include <boost/asio.hpp>
+#include <malloc.h>
+
 #include <iostream>
 #include <mutex>
 
@@ -142,8 +144,10 @@ int run(const Config& config, const std::string& version) {
   }
   engine::Engine engine(rule_set);
   if (Status restored = engine.restore(*state); !restored) spdlog::warn("store: {}", restored.message());
-  engine.set_default_rule(config.default_rule);
   spdlog::info("store: {} ({} open tickets)", config.store_path, state->open_tickets.size());
+  state = engine::EngineState{};  // the engine holds its own copy
+  ::malloc_trim(0);  // hand back what reading the state needed (glibc keeps freed heap otherwise)
+  engine.set_default_rule(config.default_rule);
 
   SystemClock clock;
   Pipeline pipeline(std::move(engine), **store, clock,

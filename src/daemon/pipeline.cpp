@@ -198,12 +198,37 @@ void Pipeline::process(std::deque<Submission>& batch, bool probe) {
   // A probe (retrying a failed store with nothing else to write) writes one
   // record, so that success means the store takes writes again.
   engine::StateChanged changed = engine_.take_state_changes();
-  if (probe) changed.records.push_back({"probe", std::to_string(to_unix_ms(now))});
+  if (probe) {
+    changed.records.push_back({"probe", std::to_string(to_unix_ms(now))});
+  } else if (probe_written_) {
+    changed.records.push_back({"probe", std::nullopt});  // the probe's record leaves with the next batch
+  }
   if (!changed.records.empty()) actions.push_back(std::move(changed));
   if (actions.empty() && batch.empty()) return;
 
   Status st = store_.apply(actions);
-  if (!st) {
+  if (!st && st.code() == StatusCode::kConflict) {
+    // The batch broke a store constraint: an engine bug, not an outage. The
+    // engine is rebuilt from what is durable, requests are answered 503 (a
+    // retry meets the rebuilt engine), syslog events are run once more, and
+    // dropped (counted, logged) if they conflict again. Ingestion goes on.
+    ++stats_.store_failures;
+    spdlog::error("store: commit of {} events refused: {}; rebuilding the engine from the store", events, st.message());
+    rebuild_engine();
+    st = Status::unavailable("the batch conflicted with stored tickets; retry");
+    std::deque<Submission> again;
+    for (auto& s : batch) {
+      if (s.done || s.command || s.events.empty()) continue;
+      if (s.attempts++ == 0) {
+        again.push_back(std::move(s));
+        s.events.clear();
+      } else {
+        stats_.events_rejected_full += s.events.size();
+        spdlog::error("store: dropping {} syslog events that conflicted twice", s.events.size());
+      }
+    }
+    for (auto it = again.rbegin(); it != again.rend(); ++it) retry_.push_front(std::move(*it));
+  } else if (!st) {
     ++stats_.store_failures;
     spdlog::error("store: commit of {} events failed: {}", events, st.message());
     rebuild_engine();
@@ -250,6 +275,7 @@ void Pipeline::process(std::deque<Submission>& batch, bool probe) {
     stats_.events_retried += kept;
   } else {
     if (!store_healthy_.exchange(true)) spdlog::info("store: commits succeed again; accepting events");
+    probe_written_ = probe;
     for (const auto& a : actions) {
       if (const auto* rec = std::get_if<engine::EventRecorded>(&a)) {
         ++stats_.decisions[static_cast<size_t>(rec->decision)];

@@ -94,6 +94,7 @@ class Pipeline {
     Done done;
     Command command;
     Reply reply;
+    int attempts = 0;  // re-runs after a conflicting commit
   };
   void run();
   // `probe`: the store failed before; write even with nothing else to write.
@@ -117,6 +118,7 @@ class Pipeline {
   std::deque<Submission> retry_;
   std::atomic<bool> store_healthy_{true};
   Duration retry_backoff_{};
+  bool probe_written_ = false;  // the last commit wrote the probe record
 
   PipelineStats stats_;
   std::atomic<size_t> open_tickets_{0};

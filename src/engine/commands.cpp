@@ -166,9 +166,16 @@ Result<Actions> Engine::patch_ticket(const std::string& key, const nlohmann::jso
       end_alerts_of(t, now);
     } else if (before.status == TicketStatus::kResolved) {
       t.resolved_at.reset();  // reopened by hand
+      bool grouped = false;
       for (auto& [id, g] : groups_) {
-        if (g.ticket_key == key) g.resolved = false;
+        if (g.ticket_key != key) continue;
+        g.resolved = false;
+        touch_group(id);
+        grouped = true;
       }
+      // Its group may be gone (no reopen window): without one, the next
+      // event of its alert would open a second ticket for the fingerprint.
+      if (!grouped) adopt_ticket_group(t);
     }
     note(cx, key, now, "status", std::string(ticket_status_name(before.status)) + " -> " + ticket_status_name(t.status),
          {{"from", ticket_status_name(before.status)}, {"to", ticket_status_name(t.status)}});

@@ -741,6 +741,7 @@ void Engine::link_problems(const Ticket& incident, const Event& event, TimePoint
     w.open_key.clear();
     w.incidents.emplace_back(now, incident.key);
     while (!w.incidents.empty() && w.incidents.front().first <= now - p.threshold.within) w.incidents.pop_front();
+    timers_.schedule(w.incidents.front().first + p.threshold.within, TimerKind::kProblem, key);
     if (static_cast<int64_t>(w.incidents.size()) < p.threshold.count) continue;
 
     const rules::VarLookup vars = [&](std::string_view name) -> std::optional<std::string> {

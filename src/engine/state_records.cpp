@@ -249,6 +249,31 @@ void Engine::adopt_state_document(const nlohmann::json& snap) {
   storm_until_ = from_unix_ms(snap.value("storm_until", int64_t{0}));
 }
 
+void Engine::adopt_ticket_group(const Ticket& t) {
+  if (t.type == TicketType::kProblem || t.type == TicketType::kChange || t.fingerprint.empty()) return;
+  Group g;
+  g.id = t.fingerprint;  // a ticket's fingerprint is its group's id
+  g.rule = t.rule;
+  g.ticket_key = t.key;
+  std::vector<AlertRef> refs = t.alerts.empty() ? std::vector<AlertRef>{{t.fingerprint, "firing"}} : t.alerts;
+  for (const AlertRef& r : refs) {
+    g.alerts.push_back(r.fingerprint);
+    if (r.status != "firing" || alerts_.count(r.fingerprint)) continue;
+    Alert a;
+    a.fingerprint = r.fingerprint;
+    a.rule = t.rule;
+    a.group = g.id;
+    a.phase = Alert::Phase::kFiring;
+    a.first_seen = t.first_seen;
+    a.last_seen = t.last_seen;
+    touch_alert(a.fingerprint);
+    index_firing(a);
+    alerts_[a.fingerprint] = std::move(a);
+  }
+  touch_group(g.id);
+  groups_[g.id] = std::move(g);
+}
+
 void Engine::adopt_orphan_tickets() {
   changed_state_.clear();  // what was read is what is stored
   // Open tickets the state records do not know (a store written before the
@@ -256,31 +281,8 @@ void Engine::adopt_orphan_tickets() {
   // alerts so dedup continues, and write those with the next batch.
   std::set<std::string> held;
   for (const auto& [id, g] : groups_) held.insert(g.ticket_key);
-  for (auto& [key, t] : tickets_) {
-    if (!is_open(t.status) || held.count(key) || t.type == TicketType::kProblem || t.type == TicketType::kChange ||
-        t.fingerprint.empty()) {
-      continue;
-    }
-    Group g;
-    g.id = t.fingerprint;
-    g.rule = t.rule;
-    g.ticket_key = key;
-    std::vector<AlertRef> refs = t.alerts.empty() ? std::vector<AlertRef>{{t.fingerprint, "firing"}} : t.alerts;
-    for (const AlertRef& r : refs) {
-      g.alerts.push_back(r.fingerprint);
-      if (r.status != "firing" || alerts_.count(r.fingerprint)) continue;
-      Alert a;
-      a.fingerprint = r.fingerprint;
-      a.rule = t.rule;
-      a.group = g.id;
-      a.phase = Alert::Phase::kFiring;
-      a.first_seen = t.first_seen;
-      a.last_seen = t.last_seen;
-      touch_alert(a.fingerprint);
-      alerts_[a.fingerprint] = std::move(a);
-    }
-    touch_group(g.id);
-    groups_[g.id] = std::move(g);
+  for (const auto& [key, t] : tickets_) {
+    if (is_open(t.status) && !held.count(key)) adopt_ticket_group(t);
   }
   for (const auto& [fp, a] : alerts_) {
     if (a.phase == Alert::Phase::kFiring) index_firing(a);

@@ -76,6 +76,7 @@ void Engine::rebuild_timers() {
     if (a.phase == Alert::Phase::kResolved && !groups_.count(a.group)) timers_.schedule(TimePoint{}, TimerKind::kWindow, fp);
   }
   for (const auto& [key, t] : tickets_) ticket_changed(t);
+  for (const auto& [key, w] : problems_) timers_.schedule(TimePoint{}, TimerKind::kProblem, key);  // re-checked at once
 }
 
 // Every deadline the tick acts on has a timer at or before it.
@@ -94,6 +95,9 @@ bool Engine::check_timers() const {
         !timers_.covers(TimerKind::kWindow, fp, a.hits.front() + r->threshold->within)) {
       return false;
     }
+  }
+  for (const auto& [key, w] : problems_) {  // every window is looked at again some time
+    if (!timers_.covers(TimerKind::kProblem, key, TimePoint::max())) return false;
   }
   for (const auto& [key, t] : tickets_) {
     const auto at = ticket_deadline(t);
@@ -289,6 +293,32 @@ Actions Engine::tick(TimePoint now) {
       ticket_changed(t);
     }
   }
+  // Problem windows: incidents age out; a window with neither incidents nor
+  // an open problem leaves (its record too).
+  for (const auto& key : timers_.take_due(TimerKind::kProblem, now)) {
+    auto it = problems_.find(key);
+    if (it == problems_.end()) continue;
+    ProblemWindow& w = it->second;
+    const std::string name = key.substr(0, key.find('|'));
+    auto rule = std::find_if(rules_->problems.begin(), rules_->problems.end(),
+                             [&](const rules::ProblemRule& p) { return p.name == name; });
+    const Duration within = rule == rules_->problems.end() ? Duration::zero() : rule->threshold.within;
+    const size_t before = w.incidents.size();
+    while (!w.incidents.empty() && w.incidents.front().first <= now - within) w.incidents.pop_front();
+    if (w.incidents.size() != before) touch_problem(key);
+    if (!w.incidents.empty()) {
+      timers_.schedule(w.incidents.front().first + within, TimerKind::kProblem, key);
+      continue;
+    }
+    const Ticket* open = w.open_key.empty() ? nullptr : ticket(w.open_key);
+    if (open && is_open(open->status)) {
+      // Checked again later: the problem ticket closes by hand, not by a timer.
+      timers_.schedule(now + std::max<Duration>(within, std::chrono::hours(1)), TimerKind::kProblem, key);
+      continue;
+    }
+    touch_problem(key);
+    problems_.erase(it);
+  }
   // The storm window ends: normal behaviour resumes.
   if (!storm_group_.empty() && storm_until_ <= now) {
     if (auto sg = groups_.find(storm_group_); sg != groups_.end()) {
@@ -299,6 +329,12 @@ Actions Engine::tick(TimePoint now) {
       }
     }
     storm_group_.clear();
+    touch_storm();
+  }
+  // Openings older than the storm window no longer count (otherwise only a
+  // later opening would prune them).
+  if (!opened_.empty() && opened_.front() <= now - rules_->storm.within) {
+    while (!opened_.empty() && opened_.front() <= now - rules_->storm.within) opened_.pop_front();
     touch_storm();
   }
   // Silences that ended.

@@ -673,5 +673,45 @@ TEST(Correlation, BatchModeReportsEachChangedTicketOnceEvenIfItLeft) {
   EXPECT_TRUE(h.engine_.flush_updates().empty());
 }
 
+// Regression: a ticket resolved by hand, forgotten by the engine (no reopen
+// window) and reopened by hand had no group, so its alert's next event opened
+// a second ticket for the fingerprint (refused by the store: 503).
+TEST(Correlation, ATicketReopenedByHandKeepsDeduplicating) {
+  Harness h("rules:\n  - {name: ro, match: {message: \"~ro\"}, fingerprint: \"{{ host }}\"}\n");
+  ASSERT_EQ(h.send(ev("h1", "ro x")), Decision::kTicketed);
+  const std::string key = h.nth(0);
+  auto resolved = h.engine_.patch_ticket(key, {{"status", "resolved"}}, "user:x", h.clock.now(), std::nullopt);
+  ASSERT_TRUE(resolved);
+  h.absorb(std::move(resolved).value());
+  h.advance(1s);  // the group leaves with its (zero) reopen window
+  auto reopened = h.engine_.patch_ticket(key, {{"status", "in_progress"}}, "user:x", h.clock.now(), h.tickets[key]);
+  ASSERT_TRUE(reopened) << reopened.error().message();
+  h.absorb(std::move(reopened).value());
+  EXPECT_EQ(h.send(ev("h1", "ro x")), Decision::kDeduplicated);
+  EXPECT_EQ(h.last_ticket, key);
+  EXPECT_EQ(h.tickets.size(), 1u);
+}
+
+// Problem windows leave once their incidents aged out (they stayed forever).
+TEST(Correlation, ProblemWindowsLeaveWhenTheirIncidentsAgeOut) {
+  Harness h(R"(
+rules:
+  - name: prob
+    match: { message: "~prob" }
+    fingerprint: "{{ host }}"
+problems:
+  - name: pr
+    when: { rule: prob }
+    group_by: [host]
+    threshold: { count: 2, within: 10m }
+)");
+  EXPECT_EQ(h.send(ev("c", "prob")), Decision::kTicketed);
+  EXPECT_EQ(h.stored.count("p/pr|c"), 1u);
+  h.advance(9min);
+  EXPECT_EQ(h.stored.count("p/pr|c"), 1u);
+  h.advance(1min);
+  EXPECT_EQ(h.stored.count("p/pr|c"), 0u) << "the window ended; its record must go";
+}
+
 }  // namespace
 }  // namespace ticketd::engine

@@ -166,6 +166,9 @@ class Engine {
   void adopt_records(const std::vector<std::pair<std::string, std::string>>& records);
   void adopt_state_document(const nlohmann::json& doc);
   void adopt_orphan_tickets();
+  // Rebuilds the group of an open ticket the engine holds no group for, so
+  // dedup continues into it (restore; a ticket reopened by hand).
+  void adopt_ticket_group(const Ticket& t);
   // The record of `key` as it is now; empty when it no longer exists.
   std::optional<std::string> state_record(const std::string& key) const;
   // Whether state_record(key) has a value, without building it.

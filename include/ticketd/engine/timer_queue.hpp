@@ -24,8 +24,9 @@ enum class TimerKind : uint8_t {
   kForgetGroup,  // key: group id; a resolved group past its reopen window
   kWindow,       // key: fingerprint; a threshold window runs out, or an orphaned alert
   kTicket,       // key: ticket key; an SLA target or an escalation is due
+  kProblem,      // key: problem window; its incidents age out, or its problem ended
 };
-inline constexpr size_t kTimerKinds = 6;
+inline constexpr size_t kTimerKinds = 7;
 
 class TimerQueue {
  public:

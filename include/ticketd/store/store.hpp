@@ -51,6 +51,8 @@ class Store {
   virtual ~Store() = default;
 
   // Commits every action of the batch in one transaction, or none of them.
+  // Fails with conflict when the batch violates a constraint (the batch is
+  // wrong; retrying it cannot help), io_error when the store is.
   virtual Status apply(const engine::Actions& actions) = 0;
   // Open tickets and key counters, for Engine::restore after a restart.
   virtual Result<engine::EngineState> load_state() = 0;

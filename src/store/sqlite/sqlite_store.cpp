@@ -184,6 +184,9 @@ class Stmt {
   Status run() {
     int rc = step();
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+      // A violated constraint (two open tickets for one fingerprint) is the
+      // batch's fault, not the disk's: retrying the same batch cannot help.
+      if ((rc & 0xff) == SQLITE_CONSTRAINT) return Status::conflict(std::string("sqlite: ") + sqlite3_errmsg(db_));
       return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(db_));
     }
     return Status::ok();
