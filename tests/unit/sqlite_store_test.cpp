@@ -82,6 +82,39 @@ TEST_F(SqliteStoreTest, ApplyThenReadBack) {
   EXPECT_FALSE(*store_->get_ticket("INC-999999"));
 }
 
+// Events are stored as columns; every field comes back as it went in,
+// including labels that need escaping and text beyond ASCII.
+TEST_F(SqliteStoreTest, EveryEventFieldRoundTrips) {
+  Ticket t = ticket(1, "fp1");
+  Event e;
+  e.source = "snmp";
+  e.time = now_ - 5s;
+  e.host = "sw1";
+  e.severity = Severity::kWarning;
+  e.facility = "local7";
+  e.app = "ifmgr";
+  e.msgid = "ID47";
+  e.message = "line \"quoted\"\n\ttab \\ back";
+  e.trap_oid = "IF-MIB::linkDown";
+  e.status = "resolved";
+  e.labels = {{"ifDescr", "Gi0/1 \"uplink\""}, {"ctl", std::string("a\x01b")}, {"city", "K\xc3\xb6ln"}};
+  e.annotations = {{"summary", "down\\up"}};
+  Event bare;  // no severity, labels or annotations
+  bare.message = "x";
+  ASSERT_TRUE(store_->apply({engine::TicketOpened{t},
+                             engine::EventRecorded{e, now_, engine::Decision::kReopened, "r", t.key, "why"},
+                             engine::EventRecorded{bare, now_, engine::Decision::kDeduplicated, "r", t.key, ""}}));
+  auto events = store_->ticket_events(t.key, 10);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ(event_to_json((*events)[1].event), event_to_json(e));
+  EXPECT_EQ((*events)[1].detail, "why");
+  EXPECT_EQ((*events)[1].decision, "reopened");
+  EXPECT_EQ((*events)[1].received_at, now_);
+  EXPECT_EQ(event_to_json((*events)[0].event), event_to_json(bare));
+  EXPECT_FALSE((*events)[0].event.severity);
+}
+
 TEST_F(SqliteStoreTest, UpdateUpsertsTheSameRow) {
   Ticket t = ticket(1, "fp1");
   ASSERT_TRUE(store_->apply({engine::TicketOpened{t}}));
@@ -246,6 +279,13 @@ INSERT INTO engine_state VALUES (1, 0, '{"version":1,
   "problems":[{"key":"p|h","incidents":[[5,"INC-000002"]],"open":""}],
   "escalated":{"INC-000003":["page"]},
   "opened":[7],"storm_group":"","storm_until":0}');
+DROP TABLE events;
+CREATE TABLE events (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, decision TEXT NOT NULL,
+  rule TEXT NOT NULL DEFAULT '', ticket_key TEXT NOT NULL DEFAULT '', body TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');
+CREATE INDEX events_ticket ON events(ticket_key, id);
+CREATE INDEX events_received ON events(received_at);
+INSERT INTO events (received_at, decision, rule, ticket_key, body) VALUES (1000, 'deduplicated', 'r', 'INC-000002',
+  '{"source":"syslog","time":"2026-11-28T14:03:00Z","status":"firing","host":"h","severity":"error","message":"old row","labels":{"pid":"7"}}');
 PRAGMA user_version = 2;
 )sql";
   ASSERT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
@@ -264,6 +304,15 @@ PRAGMA user_version = 2;
   EXPECT_EQ(records["p/p|h"]["incidents"][0][1], "INC-000002");
   EXPECT_EQ(records["e/INC-000003"], nlohmann::json::array({"page"}));
   EXPECT_EQ(records["storm"]["opened"], nlohmann::json::array({7}));
+  // Schema 4 stores events as columns; rows written before keep their body.
+  auto events = (*store)->ticket_events("INC-000002", 10);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].event.message, "old row");
+  EXPECT_EQ((*events)[0].event.host, "h");
+  EXPECT_EQ((*events)[0].event.severity, Severity::kError);
+  EXPECT_EQ((*events)[0].event.labels.at("pid"), "7");
+  EXPECT_EQ((*events)[0].decision, "deduplicated");
   store->reset();
   fs::remove_all(dir);
 }

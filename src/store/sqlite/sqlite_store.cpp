@@ -6,10 +6,13 @@
 
 #include <algorithm>
 #include <climits>
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "ticketd/store/store.hpp"
 
@@ -131,6 +134,26 @@ INSERT OR REPLACE INTO engine_records (key, value)
   FROM engine_state s WHERE json_valid(s.body);
 DROP TABLE engine_state;
 )sql",
+    // Events as columns instead of one JSON document each: no JSON tree per
+    // event on the hot path and smaller rows. Older rows keep their body
+    // (read as before); new rows leave it empty. Events without a ticket
+    // (unmatched, silenced) stay out of the per-ticket index.
+    R"sql(
+ALTER TABLE events ADD COLUMN source TEXT;
+ALTER TABLE events ADD COLUMN time INTEGER;
+ALTER TABLE events ADD COLUMN host TEXT;
+ALTER TABLE events ADD COLUMN severity INTEGER;
+ALTER TABLE events ADD COLUMN facility TEXT;
+ALTER TABLE events ADD COLUMN app TEXT;
+ALTER TABLE events ADD COLUMN msgid TEXT;
+ALTER TABLE events ADD COLUMN message TEXT;
+ALTER TABLE events ADD COLUMN trap_oid TEXT;
+ALTER TABLE events ADD COLUMN status TEXT;
+ALTER TABLE events ADD COLUMN labels TEXT;
+ALTER TABLE events ADD COLUMN annotations TEXT;
+DROP INDEX events_ticket;
+CREATE INDEX events_ticket ON events(ticket_key, id) WHERE ticket_key <> '';
+)sql",
 };
 
 constexpr const char* kTicketColumns =
@@ -159,6 +182,11 @@ class Stmt {
     return *this;
   }
   Stmt& bind(int i, const char* v) { return bind(i, std::string(v)); }
+  // Binds without copying: `v` must outlive the next step() and reset().
+  Stmt& bind_static(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.empty() ? "" : v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
   Stmt& bind(int i, int64_t v) {
     sqlite3_bind_int64(stmt_, i, v);
     return *this;
@@ -242,6 +270,42 @@ Labels labels_from_text(const std::string& text) {
   return out;
 }
 
+// Labels as a JSON object, written by hand for the common case (the hot
+// path stores one per event): "" for none, nlohmann for anything beyond
+// plain ASCII so invalid UTF-8 is replaced rather than stored.
+std::string labels_to_text(const Labels& labels) {
+  if (labels.empty()) return {};
+  std::string out = "{";
+  auto put = [&](const std::string& s) {
+    out += '"';
+    for (char c : s) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u >= 0x80) return false;
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (u < 0x20) {
+        static const char* const kHex = "0123456789abcdef";
+        out += "\\u00";
+        out += kHex[u >> 4];
+        out += kHex[u & 15];
+      } else {
+        out += c;
+      }
+    }
+    out += '"';
+    return true;
+  };
+  for (const auto& [k, v] : labels) {
+    if (out.size() > 1) out += ',';
+    if (!put(k)) return nlohmann::json(labels).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out += ':';
+    if (!put(v)) return nlohmann::json(labels).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  out += '}';
+  return out;
+}
+
 Ticket read_ticket(const Stmt& s) {
   Ticket t;
   t.key = s.text(0);
@@ -282,6 +346,39 @@ Ticket read_ticket(const Stmt& s) {
   return t;
 }
 
+constexpr const char* kEventColumns =
+    "id, received_at, decision, rule, ticket_key, body, detail, source, time, host, severity, facility, app, msgid, "
+    "message, trap_oid, status, labels, annotations";
+
+StoredEvent read_event(const Stmt& s) {
+  StoredEvent out;
+  out.id = s.integer(0);
+  out.received_at = s.time(1);
+  out.decision = s.text(2);
+  out.rule = s.text(3);
+  out.ticket_key = s.text(4);
+  out.detail = s.text(6);
+  if (std::string body = s.text(5); !body.empty()) {  // written before schema version 4
+    auto parsed = event_from_json(nlohmann::json::parse(body, nullptr, false), out.received_at);
+    if (parsed) out.event = std::move(parsed).value();
+    return out;
+  }
+  Event& e = out.event;
+  e.source = s.text(7);
+  e.time = s.time(8);
+  e.host = s.text(9);
+  if (!s.is_null(10)) e.severity = static_cast<Severity>(std::clamp<int64_t>(s.integer(10), 0, 7));
+  e.facility = s.text(11);
+  e.app = s.text(12);
+  e.msgid = s.text(13);
+  e.message = s.text(14);
+  e.trap_oid = s.text(15);
+  e.status = s.text(16);
+  if (!s.is_null(17)) e.labels = labels_from_text(s.text(17));
+  if (!s.is_null(18)) e.annotations = labels_from_text(s.text(18));
+  return out;
+}
+
 int64_t key_seq(const std::string& key) {
   auto dash = key.rfind('-');
   if (dash == std::string::npos) return 0;
@@ -310,7 +407,9 @@ struct WriterStatements {
                       " alerts=excluded.alerts, flapping=excluded.flapping,"
                       " suppressed_count=excluded.suppressed_count"),
         timeline(db, "INSERT INTO timeline (ticket_key, time, actor, kind, message, details) VALUES (?1,?2,?3,?4,?5,?6)"),
-        event(db, "INSERT INTO events (received_at, decision, rule, ticket_key, body, detail) VALUES (?1,?2,?3,?4,?5,?6)"),
+        event(db, "INSERT INTO events (received_at, decision, rule, ticket_key, body, detail, source, time, host, severity,"
+                  " facility, app, msgid, message, trap_oid, status, labels, annotations)"
+                  " VALUES (?1,?2,?3,?4,'',?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"),
         link(db, "UPDATE tickets SET problem = ?1 WHERE key = ?2"),
         silence(db, "INSERT INTO silences (id, ends_at, body) VALUES (?1, ?2, ?3)"
                    " ON CONFLICT(id) DO UPDATE SET ends_at = excluded.ends_at, body = excluded.body"),
@@ -325,10 +424,20 @@ int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// WAL pages after which a commit asks for a checkpoint (SQLite's own default).
+constexpr int kCheckpointPages = 1000;
+
 class SqliteStore final : public Store {
  public:
   ~SqliteStore() override {
+    {
+      std::lock_guard lock(ckpt_mu_);
+      ckpt_stop_ = true;
+    }
+    ckpt_cv_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
     writes_.reset();  // finalize before closing the connection
+    sqlite3_close_v2(ckpt_db_);
     sqlite3_close_v2(reader_);
     sqlite3_close_v2(writer_);
   }
@@ -342,8 +451,19 @@ class SqliteStore final : public Store {
     if (Status s = exec(writer_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"); !s) {
       return s;
     }
+    // A batch of thousands of events dirties more pages than the default 2 MB
+    // cache holds; spilling them mid-transaction costs writes and re-reads.
+    if (Status s = exec(writer_, "PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-16384;"); !s) return s;
     if (Status s = migrate(); !s) return s;
-    return open_connection(opts, &reader_);
+    if (Status s = open_connection(opts, &reader_); !s) return s;
+    // Checkpoints (copying the WAL into the database, with its fsyncs) run
+    // on their own connection and thread, beside the writer, instead of
+    // inside whichever batch's COMMIT crossed the threshold. Registering the
+    // hook turns SQLite's automatic checkpoint off for the writer.
+    if (Status s = open_connection(opts, &ckpt_db_); !s) return s;
+    sqlite3_wal_hook(writer_, &SqliteStore::on_wal_commit, this);
+    checkpointer_ = std::thread([this] { checkpoint_loop(); });
+    return Status::ok();
   }
 
   Status apply(const engine::Actions& actions) override {
@@ -578,24 +698,13 @@ class SqliteStore final : public Store {
 
   Result<std::vector<StoredEvent>> ticket_events(const std::string& key, int limit) override {
     std::lock_guard lock(read_mu_);
-    Stmt s(reader_, "SELECT id, received_at, decision, rule, ticket_key, body, detail FROM events"
-                    " WHERE ticket_key = ?1 ORDER BY id DESC LIMIT ?2");
+    Stmt s(reader_, std::string("SELECT ") + kEventColumns +
+                        " FROM events WHERE ticket_key = ?1 AND ticket_key <> '' ORDER BY id DESC LIMIT ?2");
     if (!s.ok()) return Status::io_error(s.error());
     s.bind(1, key).bind(2, static_cast<int64_t>(std::clamp(limit, 1, 10000)));
     std::vector<StoredEvent> out;
     int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      StoredEvent e;
-      e.id = s.integer(0);
-      e.received_at = s.time(1);
-      e.decision = s.text(2);
-      e.rule = s.text(3);
-      e.ticket_key = s.text(4);
-      e.detail = s.text(6);
-      auto parsed = event_from_json(nlohmann::json::parse(s.text(5), nullptr, false), e.received_at);
-      if (parsed) e.event = std::move(parsed).value();
-      out.push_back(std::move(e));
-    }
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_event(s));
     if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
     return out;
   }
@@ -610,6 +719,40 @@ class SqliteStore final : public Store {
   }
 
  private:
+  static int on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+    if (pages >= kCheckpointPages) {
+      auto* store = static_cast<SqliteStore*>(self);
+      {
+        std::lock_guard lock(store->ckpt_mu_);
+        store->ckpt_wanted_ = true;
+      }
+      store->ckpt_cv_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void checkpoint_loop() {
+    bool failing = false;
+    std::unique_lock lock(ckpt_mu_);
+    for (;;) {
+      ckpt_cv_.wait(lock, [this] { return ckpt_stop_ || ckpt_wanted_; });
+      if (ckpt_stop_) return;
+      ckpt_wanted_ = false;
+      lock.unlock();
+      // PASSIVE never blocks the writer or readers; what it cannot copy now
+      // (a reader still needs it) is copied by a later one.
+      int rc = sqlite3_wal_checkpoint_v2(ckpt_db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+        if (!failing) spdlog::warn("store: checkpoint failed: {} (the WAL grows until one succeeds)", sqlite3_errmsg(ckpt_db_));
+        failing = true;
+      } else if (failing && rc == SQLITE_OK) {
+        spdlog::info("store: checkpoints succeed again");
+        failing = false;
+      }
+      lock.lock();
+    }
+  }
+
   Status open_connection(const SqliteOptions& opts, sqlite3** db) {
     int rc = sqlite3_open_v2(opts.path.c_str(), db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -677,10 +820,7 @@ class SqliteStore final : public Store {
         st = timeline.run();
       } else if (const auto* ev = std::get_if<engine::EventRecorded>(&a)) {
         if (ev->decision == engine::Decision::kDropped) continue;  // counted, not kept
-        event.reset();
-        event.bind(1, ev->received_at).bind(2, engine::decision_name(ev->decision)).bind(3, ev->rule)
-            .bind(4, ev->ticket_key).bind(5, event_to_json(ev->event).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).bind(6, ev->detail);
-        st = event.run();
+        st = write_event(event, *ev);
       } else if (const auto* pl = std::get_if<engine::ProblemLinked>(&a)) {
         link.reset();
         link.bind(1, pl->problem_key).bind(2, pl->incident_key);
@@ -709,6 +849,19 @@ class SqliteStore final : public Store {
     return Status::ok();
   }
 
+  Status write_event(Stmt& s, const engine::EventRecorded& ev) {
+    const Event& e = ev.event;
+    s.reset();
+    labels_text_ = labels_to_text(e.labels);
+    annotations_text_ = labels_to_text(e.annotations);
+    s.bind(1, ev.received_at).bind_static(2, engine::decision_name(ev.decision)).bind_static(3, ev.rule)
+        .bind_static(4, ev.ticket_key).bind_static(5, ev.detail).bind_static(6, e.source).bind(7, e.time).bind_static(8, e.host);
+    if (e.severity) s.bind(9, static_cast<int64_t>(*e.severity)); else s.bind_null(9);
+    s.bind_static(10, e.facility).bind_static(11, e.app).bind_static(12, e.msgid).bind_static(13, e.message)
+        .bind_static(14, e.trap_oid).bind_static(15, e.status).bind_static(16, labels_text_).bind_static(17, annotations_text_);
+    return s.run();
+  }
+
   Status write_ticket(Stmt& s, const Ticket& t) {
     s.reset();
     s.bind(1, t.key).bind(2, ticket_type_name(t.type)).bind(3, key_seq(t.key)).bind(4, t.title)
@@ -727,8 +880,15 @@ class SqliteStore final : public Store {
   sqlite3* writer_ = nullptr;
   sqlite3* reader_ = nullptr;
   std::unique_ptr<WriterStatements> writes_;  // guarded by write_mu_
+  std::string labels_text_, annotations_text_;  // write_event's buffers, guarded by write_mu_
   std::mutex write_mu_;
   std::mutex read_mu_;
+  sqlite3* ckpt_db_ = nullptr;  // the checkpointer's own connection
+  std::thread checkpointer_;
+  std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;
+  bool ckpt_wanted_ = false;  // guarded by ckpt_mu_
+  bool ckpt_stop_ = false;    // guarded by ckpt_mu_
 };
 
 }  // namespace
