@@ -1,10 +1,35 @@
-// Load generator for POST /api/v1/events: C client threads, each with one
-// keep-alive connection, send events (one per request, or --batch N per
-// request) for --seconds and print throughput, latency percentiles and, with
-// --pid, the daemon's peak memory (VmHWM).
+// HTTP load generator: C client threads, each with one keep-alive connection,
+// POST events or alerts (one per request, or --batch N per request) and the
+// program prints throughput, request latency percentiles and, with --pid, the
+// daemon's peak memory (VmHWM).
 //
-//   http_ingest_bench --url http://127.0.0.1:8080 [--clients 8] [--seconds 10]
-//                     [--batch 1] [--hosts 1000] [--pid PID]
+//   http_ingest_bench --url http://127.0.0.1:8080 [--path P]
+//                     [--format events|alertmanager-webhook|alertmanager-v2]
+//                     [--clients 8 | --connections 8] [--batch 1]
+//                     [--seconds 10] [--count N] [--rate ITEMS_PER_S]
+//                     [--hosts 1000] [--labelsets 10000] [--messages plain|syslog-mix]
+//                     [--pid PID]
+//
+// Formats (the default path follows the format):
+//   events                POST /api/v1/events, ticketd's own events; a batch is a
+//                         JSON array. --messages syslog-mix sends the messages of
+//                         bench/run's syslog workload (five kinds + 35% noise)
+//                         instead of "bench event N".
+//   alertmanager-webhook  POST /api/v1/webhooks/alertmanager: Alertmanager's
+//                         webhook payload version 4, --batch alerts in "alerts".
+//   alertmanager-v2       POST /api/v2/alerts: the JSON array Prometheus sends
+//                         to Alertmanager ({labels, annotations, startsAt}).
+// Alert i carries label set i % --labelsets (alertname, instance, job,
+// severity), so the same label set is the same alert on both receivers.
+//
+// Ending: after --count items (events or alerts) when given, else after
+// --seconds. --rate paces the clients open-loop at that many items/s in all
+// (requests spread evenly over the clients); latency is then measured from the
+// moment a request was due, so a receiver that falls behind shows it. Any 2xx
+// answer counts as accepted (ticketd answers 202 once durable, Alertmanager 200).
+//
+// Besides the readable lines, the last line is for scripts:
+//   RESULT items=N failed=N requests=N seconds=S rate=R p50_ms=X p90_ms=X p99_ms=X max_ms=X
 #include <curl/curl.h>
 
 #include "common.hpp"
@@ -14,6 +39,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -23,59 +49,204 @@
 
 namespace {
 
-size_t discard(char*, size_t s, size_t n, void*) { return s * n; }
+using Clock = std::chrono::steady_clock;
 
+size_t collect(char* p, size_t s, size_t n, void* out) {
+  auto* body = static_cast<std::string*>(out);
+  if (body->size() < 4096) body->append(p, s * n);
+  return s * n;
+}
+
+enum class Format { kEvents, kWebhook, kV2 };
+
+struct Options {
+  std::string url = "http://127.0.0.1:8080", path, pid, messages = "plain";
+  Format format = Format::kEvents;
+  int clients = 8, seconds = 10, batch = 1, hosts = 1000, labelsets = 10000;
+  uint64_t count = 0;  // 0: run for --seconds
+  double rate = 0;     // items/s in all; 0: as fast as possible
+};
+
+// A fixed, well-mixed number for item n (to pick message kinds reproducibly).
+uint64_t mix(uint64_t n) {
+  n ^= n >> 33;
+  n *= 0xff51afd7ed558ccdULL;
+  n ^= n >> 33;
+  n *= 0xc4ceb93fe53b8a85ULL;
+  return n ^ (n >> 33);
+}
+
+std::string event_json(const Options& o, uint64_t n) {
+  const std::string host = "host" + std::to_string(n % static_cast<uint64_t>(o.hosts));
+  if (o.messages != "syslog-mix") {
+    return R"({"host":")" + host + R"(","app":"bench","severity":"error","message":"bench event )" +
+           std::to_string(n) + "\"}";
+  }
+  // The same mix as bench/run's syslog lines: 20% sshd, 10% link down, 10% link
+  // up, 15% disk full, 10% OOM, 35% noise that no rule matches.
+  const uint64_t r = mix(n) % 100, v = 1 + mix(n + 1) % 249;
+  std::string app, msg;
+  if (r < 20) app = "sshd", msg = "Failed password for root from 203.0.113." + std::to_string(v) + " port 4711 ssh2";
+  else if (r < 30) app = "ifmgr", msg = "%LINK-3-UPDOWN: Interface Gi0/" + std::to_string(v) + ", changed state to down";
+  else if (r < 40) app = "ifmgr", msg = "%LINK-3-UPDOWN: Interface Gi0/" + std::to_string(v) + ", changed state to up";
+  else if (r < 55) app = "postgres", msg = "could not write block " + std::to_string(v) + ": No space left on device";
+  else if (r < 65) app = "kernel", msg = "Out of memory: Killed process " + std::to_string(v) + " (java)";
+  else app = "app", msg = "request served in 12 ms";
+  return R"({"host":")" + host + R"(","app":")" + app + R"(","severity":"error","message":")" + msg + "\"}";
+}
+
+std::string labels_json(const Options& o, uint64_t n) {
+  const uint64_t k = n % static_cast<uint64_t>(o.labelsets);
+  return R"({"alertname":"BenchAlert)" + std::to_string(k % 20) + R"(","instance":"node)" + std::to_string(k) +
+         R"(:9100","job":"node","severity":"warning"})";
+}
+
+std::string annotations_json(uint64_t k) {
+  return R"({"summary":"bench alert )" + std::to_string(k) + R"(","description":"load generated by http_ingest_bench"})";
+}
+
+std::string hex16(uint64_t v) {
+  char b[17];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+// One request's body for items [first, first + n).
+std::string body(const Options& o, uint64_t first, uint64_t n, const std::string& starts_at) {
+  std::string b;
+  switch (o.format) {
+    case Format::kEvents:
+      if (o.batch > 1) b += "[";
+      for (uint64_t i = 0; i < n; ++i) {
+        if (i) b += ",";
+        b += event_json(o, first + i);
+      }
+      if (o.batch > 1) b += "]";
+      return b;
+    case Format::kV2:
+      b = "[";
+      for (uint64_t i = 0; i < n; ++i) {
+        const uint64_t k = (first + i) % static_cast<uint64_t>(o.labelsets);
+        if (i) b += ",";
+        b += R"({"labels":)" + labels_json(o, k) + R"(,"annotations":)" + annotations_json(k) + R"(,"startsAt":")" +
+             starts_at + R"(","generatorURL":"http://bench/graph"})";
+      }
+      return b + "]";
+    case Format::kWebhook:
+      b = R"({"version":"4","status":"firing","receiver":"bench","groupKey":"{}:{bench=\")" + std::to_string(first) +
+          R"(\"}","truncatedAlerts":0,"groupLabels":{},"commonLabels":{"job":"node"},"commonAnnotations":{},)"
+          R"("externalURL":"http://127.0.0.1:9093","alerts":[)";
+      for (uint64_t i = 0; i < n; ++i) {
+        const uint64_t k = (first + i) % static_cast<uint64_t>(o.labelsets);
+        if (i) b += ",";
+        b += R"({"status":"firing","labels":)" + labels_json(o, k) + R"(,"annotations":)" + annotations_json(k) +
+             R"(,"startsAt":")" + starts_at + R"(","endsAt":"0001-01-01T00:00:00Z",)"
+             R"("generatorURL":"http://bench/graph","fingerprint":")" + hex16(mix(k + 1)) + "\"}";
+      }
+      return b + "]}";
+  }
+  return b;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string url = "http://127.0.0.1:8080", pid;
-  int clients = 8, seconds = 10, batch = 1, hosts = 1000;
+  Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
-    if (a == "--url") url = v;
-    else if (a == "--clients") clients = std::atoi(v.c_str());
-    else if (a == "--seconds") seconds = std::atoi(v.c_str());
-    else if (a == "--batch") batch = std::atoi(v.c_str());
-    else if (a == "--hosts") hosts = std::atoi(v.c_str());
-    else if (a == "--pid") pid = v;
+    if (a == "--url") o.url = v;
+    else if (a == "--path") o.path = v;
+    else if (a == "--clients" || a == "--connections") o.clients = std::atoi(v.c_str());
+    else if (a == "--seconds") o.seconds = std::atoi(v.c_str());
+    else if (a == "--count") o.count = std::strtoull(v.c_str(), nullptr, 10);
+    else if (a == "--rate") o.rate = std::atof(v.c_str());
+    else if (a == "--batch") o.batch = std::atoi(v.c_str());
+    else if (a == "--hosts") o.hosts = std::atoi(v.c_str());
+    else if (a == "--labelsets") o.labelsets = std::atoi(v.c_str());
+    else if (a == "--messages" && (v == "plain" || v == "syslog-mix")) o.messages = v;
+    else if (a == "--pid") o.pid = v;
+    else if (a == "--format" && v == "events") o.format = Format::kEvents;
+    else if (a == "--format" && v == "alertmanager-webhook") o.format = Format::kWebhook;
+    else if (a == "--format" && v == "alertmanager-v2") o.format = Format::kV2;
     else {
-      std::cerr << "unknown option " << a << "\n";
+      std::cerr << "unknown option or value: " << a << " " << v << "\n";
       return 2;
     }
   }
+  if ((argc - 1) % 2 != 0) {
+    std::cerr << "option " << argv[argc - 1] << " needs a value\n";
+    return 2;
+  }
+  if (o.clients < 1 || o.batch < 1 || o.hosts < 1 || o.labelsets < 1 || o.rate < 0) {
+    std::cerr << "--clients, --batch, --hosts and --labelsets must be positive\n";
+    return 2;
+  }
+  if (o.path.empty()) {
+    o.path = o.format == Format::kEvents    ? "/api/v1/events"
+             : o.format == Format::kWebhook ? "/api/v1/webhooks/alertmanager"
+                                            : "/api/v2/alerts";
+  }
+  char starts_at[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(starts_at, sizeof starts_at, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  const std::string target = url + "/api/v1/events";
-  std::atomic<uint64_t> ok{0}, failed{0};
+  const std::string target = o.url + o.path;
+  std::atomic<uint64_t> next{0}, ok{0}, failed{0}, requests{0};
   std::mutex mu;
+  std::string first_error;
   std::vector<double> latencies_ms;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::seconds(o.seconds);
+  // With --rate, request r (counted over all clients) is due at start + r * interval.
+  const double interval_s = o.rate > 0 ? o.batch / o.rate : 0;
   std::vector<std::thread> threads;
-  for (int c = 0; c < clients; ++c) {
+  for (int c = 0; c < o.clients; ++c) {
     threads.emplace_back([&, c] {
       CURL* h = curl_easy_init();
       curl_slist* hdr = curl_slist_append(nullptr, "Content-Type: application/json");
+      hdr = curl_slist_append(hdr, "Expect:");  // no 100-continue round trip on larger bodies
+      std::string answer;
       curl_easy_setopt(h, CURLOPT_URL, target.c_str());
       curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-      curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-      curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+      curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+      curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
+      curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+      curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
       std::vector<double> local;
-      uint64_t n = static_cast<uint64_t>(c) * 7919;
-      while (std::chrono::steady_clock::now() < deadline) {
-        std::string body = batch > 1 ? "[" : "";
-        for (int b = 0; b < batch; ++b, ++n) {
-          if (b) body += ",";
-          body += R"({"host":"host)" + std::to_string(n % static_cast<uint64_t>(hosts)) +
-                  R"(","app":"bench","severity":"error","message":"bench event )" + std::to_string(n) + "\"}";
+      for (uint64_t r = static_cast<uint64_t>(c);; r += static_cast<uint64_t>(o.clients)) {
+        auto due = Clock::now();
+        if (o.rate > 0) {
+          due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(r * interval_s));
+          std::this_thread::sleep_until(due);
         }
-        if (batch > 1) body += "]";
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-        auto t0 = std::chrono::steady_clock::now();
+        if (o.count == 0 && Clock::now() >= deadline) break;
+        if (o.count > 0 && o.rate > 0 && Clock::now() >= deadline) break;
+        const uint64_t first = next.fetch_add(static_cast<uint64_t>(o.batch));
+        uint64_t n = static_cast<uint64_t>(o.batch);
+        if (o.count > 0) {
+          if (first >= o.count) break;
+          n = std::min(n, o.count - first);
+        }
+        const std::string b = body(o, first, n, starts_at);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, b.c_str());
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(b.size()));
+        answer.clear();
         long status = 0;
-        if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-        local.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-        (status == 202 ? ok : failed) += static_cast<uint64_t>(batch);
+        const CURLcode rc = curl_easy_perform(h);
+        if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        local.push_back(std::chrono::duration<double, std::milli>(Clock::now() - due).count());
+        ++requests;
+        if (status >= 200 && status < 300) {
+          ok += n;
+        } else {
+          failed += n;
+          std::lock_guard lock(mu);
+          if (first_error.empty()) {
+            first_error = rc == CURLE_OK ? "HTTP " + std::to_string(status) + ": " + answer.substr(0, 300)
+                                         : std::string(curl_easy_strerror(rc));
+          }
+        }
       }
       curl_slist_free_all(hdr);
       curl_easy_cleanup(h);
@@ -84,17 +255,26 @@ int main(int argc, char** argv) {
     });
   }
   for (auto& t : threads) t.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   std::sort(latencies_ms.begin(), latencies_ms.end());
   auto pct = [&](double p) {
     if (latencies_ms.empty()) return 0.0;
     return latencies_ms[std::min(latencies_ms.size() - 1, static_cast<size_t>(p * latencies_ms.size()))];
   };
-  std::printf("clients=%d batch=%d seconds=%d hosts=%d\n", clients, batch, seconds, hosts);
-  std::printf("events accepted: %llu (%.0f events/s), failed: %llu\n", static_cast<unsigned long long>(ok.load()),
-              static_cast<double>(ok.load()) / seconds, static_cast<unsigned long long>(failed.load()));
+  const char* what = o.format == Format::kEvents ? "events" : "alerts";
+  std::printf("%s clients=%d batch=%d elapsed=%.2fs hosts=%d labelsets=%d rate=%s\n", target.c_str(), o.clients,
+              o.batch, elapsed, o.hosts, o.labelsets, o.rate > 0 ? std::to_string(static_cast<long long>(o.rate)).c_str() : "max");
+  std::printf("%s accepted: %llu (%.0f %s/s), failed: %llu\n", what, static_cast<unsigned long long>(ok.load()),
+              static_cast<double>(ok.load()) / elapsed, what, static_cast<unsigned long long>(failed.load()));
+  if (!first_error.empty()) std::printf("first failure: %s\n", first_error.c_str());
   std::printf("request latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", pct(0.50), pct(0.90), pct(0.99),
               latencies_ms.empty() ? 0.0 : latencies_ms.back());
-  if (!pid.empty()) std::printf("daemon peak RSS:%s\n", bench::peak_rss(pid).c_str());
+  if (!o.pid.empty()) std::printf("daemon peak RSS:%s\n", bench::peak_rss(o.pid).c_str());
+  std::printf("RESULT items=%llu failed=%llu requests=%llu seconds=%.3f rate=%.0f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f "
+              "max_ms=%.2f\n",
+              static_cast<unsigned long long>(ok.load()), static_cast<unsigned long long>(failed.load()),
+              static_cast<unsigned long long>(requests.load()), elapsed, static_cast<double>(ok.load()) / elapsed,
+              pct(0.50), pct(0.90), pct(0.99), latencies_ms.empty() ? 0.0 : latencies_ms.back());
   curl_global_cleanup();
   return failed.load() == 0 ? 0 : 1;
 }
