@@ -23,6 +23,7 @@ packages=(
   clang                        # libFuzzer targets run by make test
   prometheus-alertmanager      # a real Alertmanager sending webhooks in integration tests
   sec                          # the Simple Event Correlator, measured beside ticketd by bench/run
+  time                         # /usr/bin/time: peak RSS of the peers in bench/run
   chromium                     # headless browser test of the web page
 )
 
