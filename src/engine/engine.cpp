@@ -403,9 +403,10 @@ const Ticket* Engine::inhibited_by(const rules::Rule& rule, const Event& event, 
     for (const Alert* ap : candidates) {
       const Alert& a = *ap;
       if (a.phase != Alert::Phase::kFiring || a.rule == rule.name) continue;
-      if (!inh.source.matches(a.rule, a.event)) continue;
+      const Event& latest = a.event ? *a.event : kNoEvent;
+      if (!inh.source.matches(a.rule, latest)) continue;
       bool equal = true;
-      for (const auto& f : inh.equal) equal = equal && a.event.field(f) == event.field(f);
+      for (const auto& f : inh.equal) equal = equal && latest.field(f) == event.field(f);
       if (!equal) continue;
       auto g = groups_.find(a.group);
       if (g == groups_.end() || g->second.ticket_key.empty()) continue;
@@ -430,7 +431,13 @@ void Engine::on_alert_event(const rules::Rule& rule, const std::string& fp, cons
     a.captures = captures;
   }
   a.last_seen = now;
-  a.event = event;
+  // The latest event is kept only where inhibition reads it: alerts of a
+  // rule that can be an inhibit source. Everything else uses `event`.
+  if (may_inhibit(rule.name)) {
+    a.event = std::make_shared<const Event>(event);
+  } else {
+    a.event.reset();
+  }
 
   if (a.phase == Alert::Phase::kFiring) {
     ++a.event_count;
@@ -470,7 +477,7 @@ void Engine::on_alert_event(const rules::Rule& rule, const std::string& fp, cons
   ++a.event_count;
   if (rule.threshold) {
     a.hits.push_back(now);
-    while (!a.hits.empty() && a.hits.front() <= now - rule.threshold->within) a.hits.pop_front();
+    drop_expired(a.hits, [&](TimePoint t) { return t <= now - rule.threshold->within; });
     if (a.hits.size() == 1) timers_.schedule(now + rule.threshold->within, TimerKind::kWindow, fp);
     if (static_cast<int64_t>(a.hits.size()) < rule.threshold->count) {
       rec.decision = Decision::kPending;
@@ -481,16 +488,32 @@ void Engine::on_alert_event(const rules::Rule& rule, const std::string& fp, cons
     a.event_count = static_cast<int64_t>(a.hits.size());
     a.hits.clear();
   }
-  fire(rule, a, now, cx, rec);
+  fire(rule, a, event, now, cx, rec);
+  // The captures seeded the alert's group; a firing alert needs them no more
+  // (they are set again when it fires after resolving).
+  if (auto it2 = alerts_.find(fp); it2 != alerts_.end() && it2->second.phase == Alert::Phase::kFiring) {
+    it2->second.captures.clear();
+  }
 }
 
-void Engine::fire(const rules::Rule& rule, Alert& a, TimePoint now, Context& cx, EventRecorded& rec) {
+bool Engine::may_inhibit(const std::string& rule_name) const {
+  for (const rules::InhibitRule& inh : rules_->inhibits) {
+    if (inh.source.rules.empty() ||
+        std::find(inh.source.rules.begin(), inh.source.rules.end(), rule_name) != inh.source.rules.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Engine::fire(const rules::Rule& rule, Alert& a, const Event& event, TimePoint now, Context& cx,
+                  EventRecorded& rec) {
   const bool was_resolved = a.phase == Alert::Phase::kResolved;
   touch_alert(a.fingerprint);
   a.phase = Alert::Phase::kFiring;
   index_firing(a);
   if (rule.auto_resolve_after) timers_.schedule(a.last_seen + *rule.auto_resolve_after, TimerKind::kAutoResolve, a.fingerprint);
-  const std::string group_id = was_resolved && !a.group.empty() ? a.group : group_of(rule, a.fingerprint, a.event);
+  const std::string group_id = was_resolved && !a.group.empty() ? a.group : group_of(rule, a.fingerprint, event);
   a.group = group_id;
   touch_group(group_id);
   auto git = groups_.find(group_id);
@@ -531,7 +554,7 @@ void Engine::fire(const rules::Rule& rule, Alert& a, TimePoint now, Context& cx,
       rec.decision = known ? Decision::kDeduplicated : Decision::kGrouped;
       rec.ticket_key = t->key;
       note(cx, t->key, now, "alert",
-           (known ? "alert firing again: " : "alert joined: ") + a.fingerprint + ": " + shorten(a.event.message),
+           (known ? "alert firing again: " : "alert joined: ") + a.fingerprint + ": " + shorten(event.message),
            {{"rule", rule.name}, {"fingerprint", a.fingerprint}});
       update(*t, now, cx);
       return;
@@ -551,7 +574,7 @@ void Engine::fire(const rules::Rule& rule, Alert& a, TimePoint now, Context& cx,
   ng.id = group_id;
   ng.rule = rule.name;
   ng.alerts = {a.fingerprint};
-  ng.first_event = a.event;
+  ng.first_event = std::make_shared<const Event>(event);
   ng.captures = a.captures;
   ng.waiting_events = a.event_count;
   if (rule.group_wait > Duration::zero()) {
@@ -673,7 +696,7 @@ bool Engine::open_group_ticket(Group& g, TimePoint now, Context& cx, std::string
     if (key) *key = groups_[storm_group_].ticket_key;
     return true;
   }
-  const Event& event = g.first_event;
+  const Event& event = g.first_event ? *g.first_event : kNoEvent;
   const rules::Captures& captures = g.captures;
   const rules::VarLookup vars = [&](std::string_view name) -> std::optional<std::string> {
     if (auto it = captures.find(name); it != captures.end()) return it->second;
@@ -717,6 +740,10 @@ bool Engine::open_group_ticket(Group& g, TimePoint now, Context& cx, std::string
   note(cx, t.key, now, "created", "opened by rule " + rule->name + ": " + shorten(event.message), details);
   if (key) *key = t.key;
   if (t.type == TicketType::kIncident) link_problems(tickets_[t.key], event, now, cx);
+  // What rendered the ticket is not needed again (a group whose ticket
+  // closes is forgotten; the next alert starts a new one).
+  g.first_event.reset();
+  g.captures.clear();
   return false;
 }
 
@@ -740,7 +767,7 @@ void Engine::link_problems(const Ticket& incident, const Event& event, TimePoint
     }
     w.open_key.clear();
     w.incidents.emplace_back(now, incident.key);
-    while (!w.incidents.empty() && w.incidents.front().first <= now - p.threshold.within) w.incidents.pop_front();
+    drop_expired(w.incidents, [&](const auto& x) { return x.first <= now - p.threshold.within; });
     timers_.schedule(w.incidents.front().first + p.threshold.within, TimerKind::kProblem, key);
     if (static_cast<int64_t>(w.incidents.size()) < p.threshold.count) continue;
 
@@ -793,7 +820,7 @@ void Engine::note_change(const rules::Rule* rule, Alert& a, Group* g, TimePoint 
   touch_alert(a.fingerprint);
   if (g) touch_group(g->id);
   a.changes.push_back(now);
-  while (!a.changes.empty() && a.changes.front() <= now - rule->flapping->within) a.changes.pop_front();
+  drop_expired(a.changes, [&](TimePoint t) { return t <= now - rule->flapping->within; });
   if (static_cast<int64_t>(a.changes.size()) < rule->flapping->changes || !g || g->flapping) return;
   g->flapping = true;
   timers_.schedule(now + rule->flapping->within, TimerKind::kFlapping, g->id);

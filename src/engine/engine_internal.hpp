@@ -68,14 +68,25 @@ inline rules::Captures captures_from(const nlohmann::json& j) {
   return c;
 }
 
-inline nlohmann::json times_json(const std::deque<TimePoint>& d) {
+// Drops the leading entries of a time-ordered window that `expired` says
+// are out of it.
+template <typename Window, typename Pred>
+void drop_expired(Window& w, Pred expired) {
+  auto keep = w.begin();
+  while (keep != w.end() && expired(*keep)) ++keep;
+  w.erase(w.begin(), keep);
+}
+
+template <typename Times>
+nlohmann::json times_json(const Times& d) {
   nlohmann::json j = nlohmann::json::array();
   for (TimePoint t : d) j.push_back(to_unix_ms(t));
   return j;
 }
 
-inline std::deque<TimePoint> times_from(const nlohmann::json& j) {
-  std::deque<TimePoint> d;
+template <typename Times = std::vector<TimePoint>>
+Times times_from(const nlohmann::json& j) {
+  Times d;
   if (j.is_array()) {
     for (const auto& x : j) {
       if (x.is_number_integer()) d.push_back(from_unix_ms(x.get<int64_t>()));
@@ -84,6 +95,9 @@ inline std::deque<TimePoint> times_from(const nlohmann::json& j) {
   return d;
 }
 
+
+// What an alert or group without a kept event reads as.
+inline const Event kNoEvent{};
 
 // One call's output, and (for explain) the trace of every rule.
 struct Engine::Context {

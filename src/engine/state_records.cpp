@@ -17,7 +17,7 @@ std::optional<std::string> Engine::state_record(const std::string& key) const {
     auto it = alerts_.find(std::string(id));
     if (it == alerts_.end()) return std::nullopt;
     const Alert& a = it->second;
-    return dump({{"fingerprint", a.fingerprint},
+    nlohmann::json j = {{"fingerprint", a.fingerprint},
                  {"rule", a.rule},
                  {"group", a.group},
                  {"phase", static_cast<int>(a.phase)},
@@ -27,25 +27,27 @@ std::optional<std::string> Engine::state_record(const std::string& key) const {
                  {"event_count", a.event_count},
                  {"hits", times_json(a.hits)},
                  {"changes", times_json(a.changes)},
-                 {"event", event_to_json(a.event)},
-                 {"captures", captures_json(a.captures)}});
+                 {"captures", captures_json(a.captures)}};
+    if (a.event) j["event"] = event_to_json(*a.event);
+    return dump(j);
   }
   if (key.rfind("g/", 0) == 0) {
     auto it = groups_.find(std::string(id));
     if (it == groups_.end()) return std::nullopt;
     const Group& g = it->second;
-    return dump({{"id", g.id},
+    nlohmann::json j = {{"id", g.id},
                  {"rule", g.rule},
                  {"ticket", g.ticket_key},
                  {"wait_until", to_unix_ms(g.wait_until)},
                  {"alerts", g.alerts},
-                 {"first_event", event_to_json(g.first_event)},
                  {"captures", captures_json(g.captures)},
                  {"waiting_events", g.waiting_events},
                  {"resolved", g.resolved},
                  {"resolved_at", to_unix_ms(g.resolved_at)},
                  {"flapping", g.flapping},
-                 {"storm", g.storm}});
+                 {"storm", g.storm}};
+    if (g.first_event) j["first_event"] = event_to_json(*g.first_event);
+    return dump(j);
   }
   if (key.rfind("t/", 0) == 0) {  // open tickets come from the store
     auto it = tickets_.find(std::string(id));
@@ -207,7 +209,9 @@ void Engine::adopt_state_document(const nlohmann::json& snap) {
     if (!g.ticket_key.empty() && !tickets_.count(g.ticket_key)) continue;  // ticket closed since
     g.wait_until = from_unix_ms(j.value("wait_until", int64_t{0}));
     g.alerts = j.value("alerts", std::vector<std::string>{});
-    if (auto e = event_from_json(j.value("first_event", nlohmann::json::object()), TimePoint{})) g.first_event = *e;
+    if (auto it = j.find("first_event"); it != j.end() && it->is_object()) {
+      if (auto e = event_from_json(*it, TimePoint{})) g.first_event = std::make_shared<const Event>(std::move(e).value());
+    }
     g.captures = captures_from(j.value("captures", nlohmann::json::object()));
     g.waiting_events = j.value("waiting_events", int64_t{0});
     g.resolved = j.value("resolved", false);
@@ -229,7 +233,9 @@ void Engine::adopt_state_document(const nlohmann::json& snap) {
     a.event_count = j.value("event_count", int64_t{0});
     a.hits = times_from(j.value("hits", nlohmann::json::array()));
     a.changes = times_from(j.value("changes", nlohmann::json::array()));
-    if (auto e = event_from_json(j.value("event", nlohmann::json::object()), TimePoint{})) a.event = *e;
+    if (auto it = j.find("event"); it != j.end() && it->is_object()) {
+      if (auto e = event_from_json(*it, TimePoint{})) a.event = std::make_shared<const Event>(std::move(e).value());
+    }
     a.captures = captures_from(j.value("captures", nlohmann::json::object()));
     alerts_[a.fingerprint] = std::move(a);
   }
@@ -244,7 +250,7 @@ void Engine::adopt_state_document(const nlohmann::json& snap) {
   for (const auto& [key, names] : part("escalated", kNoObject).items()) {
     if (tickets_.count(key)) escalated_[key] = names.get<std::set<std::string>>();
   }
-  opened_ = times_from(snap.value("opened", nlohmann::json::array()));
+  opened_ = times_from<std::deque<TimePoint>>(snap.value("opened", nlohmann::json::array()));
   storm_group_ = snap.value("storm_group", "");
   storm_until_ = from_unix_ms(snap.value("storm_until", int64_t{0}));
 }

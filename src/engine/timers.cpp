@@ -215,7 +215,7 @@ Actions Engine::tick(TimePoint now) {
     const rules::Rule* r = rules_->find(a.rule);
     if (a.phase == Alert::Phase::kPending && a.group.empty() && r && r->threshold) {
       const size_t before = a.hits.size();
-      while (!a.hits.empty() && a.hits.front() <= now - r->threshold->within) a.hits.pop_front();
+      drop_expired(a.hits, [&](TimePoint t) { return t <= now - r->threshold->within; });
       if (a.hits.size() != before) touch_alert(fp);
       if (a.hits.empty()) {
         alerts_.erase(it);
@@ -304,7 +304,7 @@ Actions Engine::tick(TimePoint now) {
                              [&](const rules::ProblemRule& p) { return p.name == name; });
     const Duration within = rule == rules_->problems.end() ? Duration::zero() : rule->threshold.within;
     const size_t before = w.incidents.size();
-    while (!w.incidents.empty() && w.incidents.front().first <= now - within) w.incidents.pop_front();
+    drop_expired(w.incidents, [&](const auto& x) { return x.first <= now - within; });
     if (w.incidents.size() != before) touch_problem(key);
     if (!w.incidents.empty()) {
       timers_.schedule(w.incidents.front().first + within, TimerKind::kProblem, key);

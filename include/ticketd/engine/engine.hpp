@@ -134,10 +134,14 @@ class Engine {
     enum class Phase { kPending, kFiring, kResolved } phase = Phase::kPending;
     TimePoint first_seen{}, last_seen{}, resolved_at{};
     int64_t event_count = 0;       // events since it last started firing (or pending)
-    std::deque<TimePoint> hits;    // threshold window
-    std::deque<TimePoint> changes; // firing <-> resolved transitions, for flapping
-    Event event;                   // the latest event
-    rules::Captures captures;      // of the first event
+    // Vectors, not deques: libstdc++'s deque allocates about 600 bytes even
+    // when empty, and most alerts never use either window.
+    std::vector<TimePoint> hits;    // threshold window
+    std::vector<TimePoint> changes; // firing <-> resolved transitions, for flapping
+    // The latest event, kept only if the rule may inhibit (may_inhibit()):
+    // shared and immutable, so a copy of the engine (explain) stays cheap.
+    std::shared_ptr<const Event> event;
+    rules::Captures captures;      // of the first event, until the alert fires and seeds its group
   };
   struct Group {
     std::string id;
@@ -145,8 +149,8 @@ class Engine {
     std::string ticket_key;   // empty while waiting for group_wait
     TimePoint wait_until{};
     std::vector<std::string> alerts;  // fingerprints, in arrival order
-    Event first_event;
-    rules::Captures captures;
+    std::shared_ptr<const Event> first_event;  // to render the ticket; dropped once it is open
+    rules::Captures captures;   // likewise
     int64_t waiting_events = 0;
     bool resolved = false;  // ticket resolved, kept for reopen_window
     TimePoint resolved_at{};
@@ -154,7 +158,7 @@ class Engine {
     bool storm = false;     // the storm incident's group
   };
   struct ProblemWindow {
-    std::deque<std::pair<TimePoint, std::string>> incidents;
+    std::vector<std::pair<TimePoint, std::string>> incidents;
     std::string open_key;
   };
   struct Context;  // one call's output and trace
@@ -201,7 +205,9 @@ class Engine {
                     Context& cx, RuleTrace* tr);
   void on_alert_event(const rules::Rule& rule, const std::string& fp, const Event& event,
                       const rules::Captures& captures, TimePoint now, Context& cx, EventRecorded& rec);
-  void fire(const rules::Rule& rule, Alert& alert, TimePoint now, Context& cx, EventRecorded& rec);
+  void fire(const rules::Rule& rule, Alert& alert, const Event& event, TimePoint now, Context& cx, EventRecorded& rec);
+  // True when an inhibit rule may take alerts of `rule_name` as its source.
+  bool may_inhibit(const std::string& rule_name) const;
   // Opens the group's ticket, or hands its alerts to the storm incident
   // (returns true; `g` is then gone). `key` receives the ticket's key.
   bool open_group_ticket(Group& g, TimePoint now, Context& cx, std::string* key);
