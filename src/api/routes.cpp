@@ -613,7 +613,10 @@ HttpResponse Router::list_silences() {
   if (!list) return from_status(list.error());
   const TimePoint now = deps_.clock.now();
   json out = json::array();
-  for (const auto& s : *list) out.push_back(engine::silence_to_json(s, now));
+  for (const std::string& body : *list) {
+    auto s = engine::saved_silence(SilenceSaved{{}, {}, body});
+    if (s) out.push_back(engine::silence_to_json(*s, now));
+  }
   return json_response(200, {{"silences", out}});
 }
 
@@ -635,8 +638,9 @@ void Router::add_silence(const HttpRequest& req, const std::string& who, Respond
       [silence = std::move(s).value()](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
         auto added = eng.add_silence(silence, now);
         if (!added) return added.error();
-        const auto& saved = std::get<engine::SilenceSaved>(added->front()).silence;
-        json j = engine::silence_to_json(saved, now);
+        auto saved = engine::saved_silence(std::get<engine::SilenceSaved>(added->front()));
+        if (!saved) return saved.error();
+        json j = engine::silence_to_json(*saved, now);
         for (auto& a : *added) out.push_back(std::move(a));
         return j;
       },
@@ -648,7 +652,9 @@ void Router::expire_silence(const std::string& id, Respond respond) {
       [id](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
         auto expired = eng.expire_silence(id, now);
         if (!expired) return expired.error();
-        json j = engine::silence_to_json(std::get<engine::SilenceSaved>(expired->front()).silence, now);
+        auto saved = engine::saved_silence(std::get<engine::SilenceSaved>(expired->front()));
+        if (!saved) return saved.error();
+        json j = engine::silence_to_json(*saved, now);
         for (auto& a : *expired) out.push_back(std::move(a));
         return j;
       },

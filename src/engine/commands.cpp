@@ -262,7 +262,7 @@ Result<Actions> Engine::add_silence(Silence s, TimePoint now) {
   if (s.ends_at <= now) return Status::invalid_argument("silence: \"ends_at\" is in the past");
   s.id = "s-" + std::to_string(++last_silence_);
   silences_[s.id] = s;
-  return Actions{SilenceSaved{std::move(s)}};
+  return Actions{silence_saved(s)};
 }
 
 Result<Actions> Engine::expire_silence(const std::string& id, TimePoint now) {
@@ -271,7 +271,7 @@ Result<Actions> Engine::expire_silence(const std::string& id, TimePoint now) {
   if (it->second.ends_at <= now) return Status::conflict("silence " + id + " has already expired");
   it->second.ends_at = now;
   if (it->second.starts_at > now) it->second.starts_at = now;
-  return Actions{SilenceSaved{it->second}};
+  return Actions{silence_saved(it->second)};
 }
 
 std::vector<Silence> Engine::silences() const {

@@ -3,24 +3,20 @@
 #include <algorithm>
 
 #include "engine/engine_internal.hpp"
+#include "ticketd/core/json.hpp"
 
 namespace ticketd::engine {
 
 
-const char* decision_name(Decision d) {
-  switch (d) {
-    case Decision::kTicketed: return "ticketed";
-    case Decision::kDeduplicated: return "deduplicated";
-    case Decision::kGrouped: return "grouped";
-    case Decision::kReopened: return "reopened";
-    case Decision::kPending: return "pending";
-    case Decision::kResolved: return "resolved";
-    case Decision::kInhibited: return "inhibited";
-    case Decision::kSilenced: return "silenced";
-    case Decision::kDropped: return "dropped";
-    case Decision::kUnmatched: return "unmatched";
-  }
-  return "unknown";
+SilenceSaved silence_saved(const Silence& s) {
+  return SilenceSaved{s.id, s.ends_at,
+                      silence_to_json(s, s.starts_at).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
+Result<Silence> saved_silence(const SilenceSaved& saved) {
+  auto j = parse_json(saved.body);
+  if (!j) return j.error();
+  return silence_from_json(*j, TimePoint{});
 }
 
 nlohmann::json action_to_json(const Action& a) {
@@ -46,7 +42,8 @@ nlohmann::json action_to_json(const Action& a) {
         } else if constexpr (std::is_same_v<T, ProblemLinked>) {
           return {{"action", "problem_linked"}, {"problem", x.problem_key}, {"incident", x.incident_key}};
         } else if constexpr (std::is_same_v<T, SilenceSaved>) {
-          return {{"action", "silence_saved"}, {"silence", silence_to_json(x.silence, x.silence.starts_at)}};
+          auto j = parse_json(x.body);
+          return {{"action", "silence_saved"}, {"silence", j ? *j : nlohmann::json(x.id)}};
         } else if constexpr (std::is_same_v<T, Notify>) {
           return {{"action", "notify"}, {"target", x.target}, {"ticket", x.ticket_key}, {"message", x.message}};
         } else {
@@ -259,7 +256,7 @@ bool Engine::handle_match(const rules::Rule& rule, const Event& event, const rul
     ++live.silenced_count;
     rec.decision = Decision::kSilenced;
     rec.detail = "silence " + s->id;
-    cx.out.emplace_back(SilenceSaved{live});
+    cx.out.emplace_back(silence_saved(live));
   } else if (std::string inhibit; const Ticket* source = inhibited_by(rule, event, &inhibit)) {
     Ticket& t = tickets_[source->key];
     ++t.suppressed_count;

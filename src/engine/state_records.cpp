@@ -146,7 +146,10 @@ Status Engine::restore(const EngineState& state) {
 
 void Engine::adopt_tickets(const EngineState& state) {
   last_seq_ = state.last_seq;
-  for (const Silence& s : state.silences) {
+  for (const std::string& body : state.silences) {
+    auto parsed = saved_silence(SilenceSaved{{}, {}, body});
+    if (!parsed) continue;  // unreadable: that silence is gone, the rest stay
+    const Silence& s = *parsed;
     silences_[s.id] = s;
     if (s.id.rfind("s-", 0) == 0) {
       try {

@@ -280,7 +280,7 @@ Actions Engine::tick(TimePoint now) {
       }
       for (const auto& target : e.notify) {
         what += "notified " + target + "; ";
-        cx.out.emplace_back(Notify{target, t.key, "Escalated " + t.key + " (" + priority_name(t.priority) + "): " + t.title});
+        cx.out.emplace_back(Notify{target, t.key, "Escalated " + t.key + " (" + priority_name(t.priority) + "): " + t.title, now});
       }
       if (what.size() > 2) what.resize(what.size() - 2);
       note(cx, t.key, *at, "escalation", "escalated by " + e.name + (what.empty() ? "" : ": " + what),

@@ -343,7 +343,7 @@ TEST(Correlation, SilencesMuteAndCount) {
   ASSERT_TRUE(silence) << silence.error().message();
   auto added = h.engine_.add_silence(*silence, h.clock.now());
   ASSERT_TRUE(added);
-  const std::string id = std::get<SilenceSaved>(added->at(0)).silence.id;
+  const std::string id = std::get<SilenceSaved>(added->at(0)).id;
   EXPECT_EQ(id, "s-1");
   EXPECT_EQ(h.send(ev("db1", "boom")), Decision::kSilenced);
   EXPECT_EQ(h.last_detail, "silence s-1");

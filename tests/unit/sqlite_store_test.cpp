@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include "ticketd/engine/action.hpp"  // silences are built by the engine
 #include "ticketd/store/store.hpp"
 
 namespace ticketd::store {
@@ -224,17 +225,19 @@ TEST_F(SqliteStoreTest, CorrelationStateSilencesAndProblemLinksPersist) {
   incident.alerts = {{"a", "firing"}, {"b", "resolved"}};
   incident.flapping = true;
   incident.suppressed_count = 3;
-  ASSERT_TRUE(store_->apply({engine::SilenceSaved{*silence}, engine::StateChanged{{{"a/x", "{\"n\":2}"}, {"g/gone", "{}"}}},
+  ASSERT_TRUE(store_->apply({engine::silence_saved(*silence), engine::StateChanged{{{"a/x", "{\"n\":2}"}, {"g/gone", "{}"}}},
                              engine::StateChanged{{{"g/gone", std::nullopt}}},
                              engine::TicketOpened{incident}, engine::TicketOpened{problem},
                              engine::ProblemLinked{"PRB-000001", incident.key},
-                             engine::Notify{"oncall", incident.key, "escalated"}}));
+                             engine::Notify{"oncall", incident.key, "escalated", now_}}));
   reopen();
   auto state = store_->load_state();
   ASSERT_TRUE(state);
   ASSERT_EQ(state->silences.size(), 1u);
-  EXPECT_EQ(state->silences[0].id, "s-7");
-  EXPECT_EQ(state->silences[0].silenced_count, 4);
+  auto restored = engine::saved_silence(SilenceSaved{{}, {}, state->silences[0]});
+  ASSERT_TRUE(restored);
+  EXPECT_EQ(restored->id, "s-7");
+  EXPECT_EQ(restored->silenced_count, 4);
   ASSERT_EQ(state->records.size(), 1u);  // the second batch of records deleted one
   EXPECT_EQ(state->records[0], (std::pair<std::string, std::string>{"a/x", "{\"n\":2}"}));
   auto inc = **store_->get_ticket(incident.key);

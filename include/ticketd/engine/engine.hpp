@@ -24,14 +24,8 @@
 namespace ticketd::engine {
 
 // The state a restart rebuilds the engine from (read back from the store).
-struct EngineState {
-  std::vector<Ticket> open_tickets;        // authoritative ticket state
-  std::map<TicketType, int64_t> last_seq;  // highest key number used per type
-  std::vector<Silence> silences;
-  // The correlation state records as stored (Engine::take_state_changes()),
-  // by key; any order.
-  std::vector<std::pair<std::string, std::string>> records;
-};
+// What the engine starts from after a restart: what the store kept.
+using EngineState = StoredState;
 
 // One rule as explain() saw it.
 struct RuleTrace {

@@ -13,10 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ticketd/core/actions.hpp"
 #include "ticketd/core/status.hpp"
 #include "ticketd/core/ticket.hpp"
-#include "ticketd/engine/action.hpp"
-#include "ticketd/engine/engine.hpp"
 
 namespace ticketd::store {
 
@@ -53,15 +52,17 @@ class Store {
   // Commits every action of the batch in one transaction, or none of them.
   // Fails with conflict when the batch violates a constraint (the batch is
   // wrong; retrying it cannot help), io_error when the store is.
-  virtual Status apply(const engine::Actions& actions) = 0;
-  // Open tickets and key counters, for Engine::restore after a restart.
-  virtual Result<engine::EngineState> load_state() = 0;
+  virtual Status apply(const Actions& actions) = 0;
+  // Open tickets, key counters, silences and state records: what the engine
+  // restarts from.
+  virtual Result<StoredState> load_state() = 0;
 
   virtual Result<std::optional<Ticket>> get_ticket(const std::string& key) = 0;
   virtual Result<TicketPage> list_tickets(const TicketQuery& query) = 0;
   virtual Result<std::vector<TimelineEntry>> timeline(const std::string& key) = 0;
   virtual Result<std::vector<StoredEvent>> ticket_events(const std::string& key, int limit) = 0;
-  virtual Result<std::vector<engine::Silence>> list_silences() = 0;
+  // Every silence's latest document (SilenceSaved::body), latest end first.
+  virtual Result<std::vector<std::string>> list_silences() = 0;
   // Open tickets by priority and team, MTTA/MTTR, top recurring fingerprints.
   virtual Result<nlohmann::json> stats() = 0;
   // Resolved or closed tickets like `t` (same fingerprint first, then same

@@ -420,9 +420,6 @@ struct WriterStatements {
   Stmt upsert, timeline, event, link, silence, record_put, record_del, notify;
 };
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // WAL pages after which a commit asks for a checkpoint (SQLite's own default).
 constexpr int kCheckpointPages = 1000;
@@ -466,7 +463,7 @@ class SqliteStore final : public Store {
     return Status::ok();
   }
 
-  Status apply(const engine::Actions& actions) override {
+  Status apply(const Actions& actions) override {
     std::lock_guard lock(write_mu_);
     if (actions.empty()) return Status::ok();
     if (Status s = exec(writer_, "BEGIN IMMEDIATE"); !s) return s;
@@ -480,9 +477,9 @@ class SqliteStore final : public Store {
     return result;
   }
 
-  Result<engine::EngineState> load_state() override {
+  Result<StoredState> load_state() override {
     std::lock_guard lock(read_mu_);
-    engine::EngineState state;
+    StoredState state;
     Stmt open(reader_, std::string("SELECT ") + kTicketColumns +
                            " FROM tickets WHERE status NOT IN ('resolved','closed','cancelled')");
     if (!open.ok()) return Status::io_error(open.error());
@@ -497,10 +494,7 @@ class SqliteStore final : public Store {
     if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
     Stmt sil(reader_, "SELECT body FROM silences ORDER BY id");
     if (!sil.ok()) return Status::io_error(sil.error());
-    while ((rc = sil.step()) == SQLITE_ROW) {
-      auto s = engine::silence_from_json(nlohmann::json::parse(sil.text(0), nullptr, false), TimePoint{});
-      if (s) state.silences.push_back(std::move(s).value());
-    }
+    while ((rc = sil.step()) == SQLITE_ROW) state.silences.push_back(sil.text(0));
     Stmt records(reader_, "SELECT key, value FROM engine_records");
     if (!records.ok()) return Status::io_error(records.error());
     while ((rc = records.step()) == SQLITE_ROW) state.records.emplace_back(records.text(0), records.text(1));
@@ -583,16 +577,13 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  Result<std::vector<engine::Silence>> list_silences() override {
+  Result<std::vector<std::string>> list_silences() override {
     std::lock_guard lock(read_mu_);
     Stmt s(reader_, "SELECT body FROM silences ORDER BY ends_at DESC, id");
     if (!s.ok()) return Status::io_error(s.error());
-    std::vector<engine::Silence> out;
+    std::vector<std::string> out;
     int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      auto sil = engine::silence_from_json(nlohmann::json::parse(s.text(0), nullptr, false), TimePoint{});
-      if (sil) out.push_back(std::move(sil).value());
-    }
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.text(0));
     if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
     return out;
   }
@@ -790,7 +781,7 @@ class SqliteStore final : public Store {
     return Status::ok();
   }
 
-  Status apply_locked(const engine::Actions& actions) {
+  Status apply_locked(const Actions& actions) {
     if (!writes_) writes_ = std::make_unique<WriterStatements>(writer_);
     auto& [upsert, timeline, event, link, silence, record_put, record_del, notify] = *writes_;
     const std::initializer_list<Stmt*> all = {&upsert, &timeline, &event, &link, &silence, &record_put, &record_del, &notify};
@@ -807,31 +798,30 @@ class SqliteStore final : public Store {
         for (Stmt* s : stmts) s->reset();
       }
     } reset_all{all};
-    for (const engine::Action& a : actions) {
+    for (const Action& a : actions) {
       Status st;
-      if (const auto* opened = std::get_if<engine::TicketOpened>(&a)) {
+      if (const auto* opened = std::get_if<TicketOpened>(&a)) {
         st = write_ticket(upsert, opened->ticket);
-      } else if (const auto* updated = std::get_if<engine::TicketUpdated>(&a)) {
+      } else if (const auto* updated = std::get_if<TicketUpdated>(&a)) {
         st = write_ticket(upsert, updated->ticket);
-      } else if (const auto* tl = std::get_if<engine::TimelineAdded>(&a)) {
+      } else if (const auto* tl = std::get_if<TimelineAdded>(&a)) {
         const TimelineEntry& e = tl->entry;
         timeline.reset();
         timeline.bind(1, e.ticket_key).bind(2, e.time).bind(3, e.actor).bind(4, e.kind).bind(5, e.message).bind(6, e.details);
         st = timeline.run();
-      } else if (const auto* ev = std::get_if<engine::EventRecorded>(&a)) {
-        if (ev->decision == engine::Decision::kDropped) continue;  // counted, not kept
+      } else if (const auto* ev = std::get_if<EventRecorded>(&a)) {
+        if (ev->decision == Decision::kDropped) continue;  // counted, not kept
         st = write_event(event, *ev);
-      } else if (const auto* pl = std::get_if<engine::ProblemLinked>(&a)) {
+      } else if (const auto* pl = std::get_if<ProblemLinked>(&a)) {
         link.reset();
         link.bind(1, pl->problem_key).bind(2, pl->incident_key);
         st = link.run();
-      } else if (const auto* si = std::get_if<engine::SilenceSaved>(&a)) {
+      } else if (const auto* si = std::get_if<SilenceSaved>(&a)) {
         silence.reset();
-        silence.bind(1, si->silence.id).bind(2, si->silence.ends_at)
-            .bind(3, engine::silence_to_json(si->silence, si->silence.starts_at).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        silence.bind(1, si->id).bind(2, si->ends_at).bind(3, si->body);
         st = silence.run();
-      } else if (const auto* sc = std::get_if<engine::StateChanged>(&a)) {
-        for (const engine::StateRecord& r : sc->records) {
+      } else if (const auto* sc = std::get_if<StateChanged>(&a)) {
+        for (const StateRecord& r : sc->records) {
           Stmt& w = r.value ? record_put : record_del;
           w.reset();
           w.bind(1, r.key);
@@ -839,9 +829,9 @@ class SqliteStore final : public Store {
           st = w.run();
           if (!st) break;
         }
-      } else if (const auto* n = std::get_if<engine::Notify>(&a)) {
+      } else if (const auto* n = std::get_if<Notify>(&a)) {
         notify.reset();
-        notify.bind(1, now_ms()).bind(2, n->target).bind(3, n->ticket_key).bind(4, n->message);
+        notify.bind(1, n->time).bind(2, n->target).bind(3, n->ticket_key).bind(4, n->message);
         st = notify.run();
       }
       if (!st) return st;
@@ -849,12 +839,12 @@ class SqliteStore final : public Store {
     return Status::ok();
   }
 
-  Status write_event(Stmt& s, const engine::EventRecorded& ev) {
+  Status write_event(Stmt& s, const EventRecorded& ev) {
     const Event& e = ev.event;
     s.reset();
     labels_text_ = labels_to_text(e.labels);
     annotations_text_ = labels_to_text(e.annotations);
-    s.bind(1, ev.received_at).bind_static(2, engine::decision_name(ev.decision)).bind_static(3, ev.rule)
+    s.bind(1, ev.received_at).bind_static(2, decision_name(ev.decision)).bind_static(3, ev.rule)
         .bind_static(4, ev.ticket_key).bind_static(5, ev.detail).bind_static(6, e.source).bind(7, e.time).bind_static(8, e.host);
     if (e.severity) s.bind(9, static_cast<int64_t>(*e.severity)); else s.bind_null(9);
     s.bind_static(10, e.facility).bind_static(11, e.app).bind_static(12, e.msgid).bind_static(13, e.message)
