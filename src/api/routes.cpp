@@ -687,6 +687,14 @@ HttpResponse Router::metrics() {
   counter("ticketd_notifications_total", "Escalation notifications sent.", s.notifications);
   counter("ticketd_store_failures_total", "Failed store commits.", s.store_failures);
   counter("ticketd_queue_depth", "Events waiting for the engine.", s.queue_depth, "gauge");
+  counter("ticketd_store_commits_total", "Store transactions committed (one per batch of events and commands).", s.commits);
+  auto seconds = [&](const char* name, const char* help, uint64_t micros) {
+    char v[32];
+    std::snprintf(v, sizeof v, "%.6f", static_cast<double>(micros) / 1e6);
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " + v + "\n";
+  };
+  seconds("ticketd_store_commit_seconds_total", "Time spent committing batches to the store.", s.commit_micros);
+  seconds("ticketd_engine_seconds_total", "Time the engine spent deciding batches.", s.engine_micros);
   counter("ticketd_open_tickets", "Tickets still collecting events.", deps_.pipeline.open_tickets(), "gauge");
   out += "# HELP ticketd_rule_hits_total Events matched per rule.\n# TYPE ticketd_rule_hits_total counter\n";
   for (const auto& [name, hits] : deps_.pipeline.rule_hits()) {

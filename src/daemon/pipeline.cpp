@@ -180,6 +180,7 @@ void Pipeline::process(std::deque<Submission>& batch, bool probe) {
   };
   // Timers fire once per batch (a batch spans milliseconds), not per event:
   // a tick walks the whole correlation state.
+  const auto engine_started = std::chrono::steady_clock::now();
   take(engine_.tick(clock_.now()));
   for (Submission& s : batch) {
     if (s.command) {
@@ -206,7 +207,13 @@ void Pipeline::process(std::deque<Submission>& batch, bool probe) {
   if (!changed.records.empty()) actions.push_back(std::move(changed));
   if (actions.empty() && batch.empty()) return;
 
+  // Durations are measured on the steady clock, not the injected one: they
+  // are metrics of this process, not correlation time.
+  const auto commit_started = std::chrono::steady_clock::now();
+  stats_.engine_micros += static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(commit_started - engine_started).count());
   Status st = store_.apply(actions);
+  const auto commit_took = std::chrono::steady_clock::now() - commit_started;
   if (!st && st.code() == StatusCode::kConflict) {
     // The batch broke a store constraint: an engine bug, not an outage. The
     // engine is rebuilt from what is durable, requests are answered 503 (a
@@ -275,6 +282,8 @@ void Pipeline::process(std::deque<Submission>& batch, bool probe) {
     stats_.events_retried += kept;
   } else {
     if (!store_healthy_.exchange(true)) spdlog::info("store: commits succeed again; accepting events");
+    ++stats_.commits;
+    stats_.commit_micros += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(commit_took).count());
     probe_written_ = probe;
     for (const auto& a : actions) {
       if (const auto* rec = std::get_if<engine::EventRecorded>(&a)) {

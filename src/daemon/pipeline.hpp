@@ -44,6 +44,9 @@ struct PipelineStats {
   std::atomic<uint64_t> notifications{0};
   std::atomic<uint64_t> store_failures{0};
   std::atomic<uint64_t> queue_depth{0};
+  std::atomic<uint64_t> commits{0};         // successful store transactions (batches)
+  std::atomic<uint64_t> commit_micros{0};   // time spent in them
+  std::atomic<uint64_t> engine_micros{0};   // time the engine spent deciding batches
 };
 
 class Pipeline {

@@ -144,8 +144,19 @@ void Engine::update(Ticket& t, TimePoint now, Context& cx) {
   ticket_changed(t);
   if (batch_mode_) {
     changed_tickets_.insert(t.key);
+    changed_fully_.insert(t.key);
   } else {
     cx.out.emplace_back(TicketUpdated{t});
+  }
+}
+
+void Engine::update_counters(Ticket& t, TimePoint now, Context& cx) {
+  if (!is_open(t.status)) return update(t, now, cx);  // its state record holds the counters too
+  t.updated_at = std::max(t.updated_at, now);
+  if (batch_mode_) {
+    changed_tickets_.insert(t.key);
+  } else {
+    cx.out.emplace_back(TicketUpdated{t, true});
   }
 }
 
@@ -153,12 +164,13 @@ Actions Engine::flush_updates() {
   Actions out;
   for (const auto& key : changed_tickets_) {
     if (const Ticket* t = ticket(key)) {
-      out.emplace_back(TicketUpdated{*t});
+      out.emplace_back(TicketUpdated{*t, changed_fully_.count(key) == 0});
     } else if (auto gone = forgotten_.find(key); gone != forgotten_.end()) {
       out.emplace_back(TicketUpdated{std::move(gone->second)});
     }
   }
   changed_tickets_.clear();
+  changed_fully_.clear();
   forgotten_.clear();
   return out;
 }
@@ -463,7 +475,7 @@ void Engine::on_alert_event(const rules::Rule& rule, const std::string& fp, cons
       }
       note(cx, t->key, now, "event", msg, {{"rule", rule.name}, {"fingerprint", fp}, {"event_count", t->event_count}});
     }
-    update(*t, now, cx);
+    update_counters(*t, now, cx);
     return;
   }
 

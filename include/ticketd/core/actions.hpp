@@ -37,8 +37,12 @@ struct TicketOpened {
   Ticket ticket;
 };
 // A changed ticket: the whole new state (the store upserts it).
+// `counters_only`: since the ticket was last reported, only event_count,
+// last_seen and updated_at changed (deduplicated events), so a store may
+// write just those.
 struct TicketUpdated {
   Ticket ticket;
+  bool counters_only = false;
 };
 struct TimelineAdded {
   TimelineEntry entry;

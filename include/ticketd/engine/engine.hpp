@@ -217,6 +217,8 @@ class Engine {
   const Ticket* inhibited_by(const rules::Rule& rule, const Event& event, std::string* inhibit_name) const;
   void apply_sla(Ticket& t) const;
   void update(Ticket& t, TimePoint now, Context& cx);
+  // After a deduplicated event: only the counters changed (TicketUpdated::counters_only).
+  void update_counters(Ticket& t, TimePoint now, Context& cx);
   void note(Context& cx, const std::string& key, TimePoint now, std::string kind, std::string message,
             nlohmann::json details = nlohmann::json::object());
   std::string fingerprint_of(const rules::Rule& rule, const Event& event, const rules::Captures& captures) const;
@@ -256,6 +258,7 @@ class Engine {
   bool batch_mode_ = false;
   std::string default_rule_;
   std::set<std::string> changed_tickets_;  // batch mode: to report in flush_updates()
+  std::set<std::string> changed_fully_;    // of which more than the counters changed
   std::map<std::string, Ticket> forgotten_;  // changed, then erased before the flush
 };
 

@@ -416,8 +416,9 @@ struct WriterStatements {
         record_put(db, "INSERT INTO engine_records (key, value) VALUES (?1, ?2)"
                       " ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
         record_del(db, "DELETE FROM engine_records WHERE key = ?1"),
-        notify(db, "INSERT INTO notifications (time, target, ticket_key, message) VALUES (?1, ?2, ?3, ?4)") {}
-  Stmt upsert, timeline, event, link, silence, record_put, record_del, notify;
+        notify(db, "INSERT INTO notifications (time, target, ticket_key, message) VALUES (?1, ?2, ?3, ?4)"),
+        counters(db, "UPDATE tickets SET event_count = ?2, last_seen = ?3, updated_at = ?4 WHERE key = ?1") {}
+  Stmt upsert, timeline, event, link, silence, record_put, record_del, notify, counters;
 };
 
 
@@ -783,8 +784,9 @@ class SqliteStore final : public Store {
 
   Status apply_locked(const Actions& actions) {
     if (!writes_) writes_ = std::make_unique<WriterStatements>(writer_);
-    auto& [upsert, timeline, event, link, silence, record_put, record_del, notify] = *writes_;
-    const std::initializer_list<Stmt*> all = {&upsert, &timeline, &event, &link, &silence, &record_put, &record_del, &notify};
+    auto& [upsert, timeline, event, link, silence, record_put, record_del, notify, counters] = *writes_;
+    const std::initializer_list<Stmt*> all = {&upsert,     &timeline,   &event,  &link,    &silence,
+                                              &record_put, &record_del, &notify, &counters};
     for (const Stmt* s : all) {
       if (!s->ok()) {
         Status st = Status::io_error(s->error());
@@ -803,6 +805,14 @@ class SqliteStore final : public Store {
       if (const auto* opened = std::get_if<TicketOpened>(&a)) {
         st = write_ticket(upsert, opened->ticket);
       } else if (const auto* updated = std::get_if<TicketUpdated>(&a)) {
+        if (updated->counters_only) {
+          const Ticket& t = updated->ticket;
+          counters.reset();
+          counters.bind_static(1, t.key).bind(2, t.event_count).bind(3, t.last_seen).bind(4, t.updated_at);
+          st = counters.run();
+          if (st && sqlite3_changes(writer_) == 1) continue;
+          if (!st) return st;
+        }
         st = write_ticket(upsert, updated->ticket);
       } else if (const auto* tl = std::get_if<TimelineAdded>(&a)) {
         const TimelineEntry& e = tl->entry;
