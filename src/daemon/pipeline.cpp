@@ -22,6 +22,7 @@ Pipeline::~Pipeline() { stop(); }
 void Pipeline::start() {
   engine_.set_batch_mode(true);
   open_tickets_ = engine_.open_ticket_count();
+  committer_ = std::thread([this] { commit_loop(); });
   worker_ = std::thread([this] { run(); });
 }
 
@@ -32,6 +33,12 @@ void Pipeline::stop() {
   }
   cv_.notify_all();
   if (worker_.joinable()) worker_.join();
+  {
+    std::lock_guard lock(commit_mu_);
+    commit_stop_ = true;
+  }
+  commit_cv_.notify_all();
+  if (committer_.joinable()) committer_.join();
 }
 
 Status Pipeline::try_submit(std::vector<Event>&& events, Done done) {
@@ -93,6 +100,7 @@ void Pipeline::run() {
   TimePoint last_prune{};
   int stop_attempts = 0;
   for (;;) {
+    if (commit_failed_flag_) settle(nullptr);  // rebuilds the engine, answers or keeps that batch
     std::deque<Submission> batch;
     std::shared_ptr<const rules::RuleSet> new_rules;
     bool stopping = false;
@@ -100,8 +108,9 @@ void Pipeline::run() {
     {
       std::unique_lock lock(mu_);
       if (healthy) {
-        cv_.wait_for(lock, std::chrono::seconds(1),
-                     [this] { return stopping_ || !queue_.empty() || !retry_.empty() || pending_rules_; });
+        cv_.wait_for(lock, std::chrono::seconds(1), [this] {
+          return stopping_ || !queue_.empty() || !retry_.empty() || pending_rules_ || commit_failed_flag_;
+        });
       } else {
         // Retry after the backoff (shorter once stopping); new submissions
         // are refused meanwhile, so the queue is empty.
@@ -149,6 +158,7 @@ void Pipeline::run() {
     const TimePoint now = clock_.now();
     if (store_healthy_ && now - last_prune > std::chrono::minutes(10)) {
       last_prune = now;
+      settle(nullptr);  // the batch in flight first: its events are older
       auto pruned = store_.prune_events(now - options_.event_retention);
       if (!pruned) {
         spdlog::warn("store: pruning old events failed: {}", pruned.error().message());
@@ -157,8 +167,15 @@ void Pipeline::run() {
       }
     }
     if (!stopping) continue;
+    bool drained;
+    {
+      std::lock_guard lock(mu_);
+      drained = queue_.empty() && retry_.empty();
+    }
+    if (drained) settle(nullptr);  // the last commit, whose failure would refill the retries
     std::lock_guard lock(mu_);
     if (store_healthy_ && queue_.empty() && retry_.empty()) return;
+    if (store_healthy_) stop_attempts = 0;  // attempts count while the store keeps failing, not over the whole stop
     if (!store_healthy_ && ++stop_attempts >= kStopAttempts) {
       size_t lost = 0;
       for (const auto& s : retry_) lost += s.events.size();
@@ -172,15 +189,14 @@ void Pipeline::run() {
 }
 
 void Pipeline::process(std::deque<Submission>& batch, bool probe) {
-  engine::Actions actions;
-  uint64_t events = 0;
-  std::vector<Result<nlohmann::json>> replies;
+  Pending p;
+  std::vector<Result<nlohmann::json>>& replies = p.replies;
+  engine::Actions& actions = p.actions;
   auto take = [&](engine::Actions&& a) {
     for (auto& x : a) actions.push_back(std::move(x));
   };
-  // Timers fire once per batch (a batch spans milliseconds), not per event:
-  // a tick walks the whole correlation state.
   const auto engine_started = std::chrono::steady_clock::now();
+  // Timers fire once per batch (a batch spans milliseconds), not per event.
   take(engine_.tick(clock_.now()));
   for (Submission& s : batch) {
     if (s.command) {
@@ -189,7 +205,7 @@ void Pipeline::process(std::deque<Submission>& batch, bool probe) {
     }
     for (const Event& e : s.events) {
       take(engine_.process(e, clock_.now()));
-      ++events;
+      ++p.events;
     }
   }
   take(engine_.flush_updates());
@@ -203,18 +219,125 @@ void Pipeline::process(std::deque<Submission>& batch, bool probe) {
     changed.records.push_back({"probe", std::to_string(to_unix_ms(now))});
   } else if (probe_written_) {
     changed.records.push_back({"probe", std::nullopt});  // the probe's record leaves with the next batch
+    probe_written_ = false;
   }
   if (!changed.records.empty()) actions.push_back(std::move(changed));
   if (actions.empty() && batch.empty()) return;
-
-  // Durations are measured on the steady clock, not the injected one: they
-  // are metrics of this process, not correlation time.
-  const auto commit_started = std::chrono::steady_clock::now();
   stats_.engine_micros += static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(commit_started - engine_started).count());
-  Status st = store_.apply(actions);
-  const auto commit_took = std::chrono::steady_clock::now() - commit_started;
-  if (!st && st.code() == StatusCode::kConflict) {
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - engine_started).count());
+  p.probe = probe;
+  p.open_tickets = engine_.open_ticket_count();
+  p.hits = engine_.rule_hits();
+  p.batch = std::move(batch);
+  batch.clear();
+
+  // The previous batch is still committing: wait for it. If it failed, this
+  // batch was decided by an engine that ran ahead of the store, so its
+  // actions are dropped and its submissions go back to the queue's front,
+  // to be run again by the rebuilt engine (or answered 503).
+  if (!settle(&p.batch)) return;
+  {
+    std::lock_guard lock(commit_mu_);
+    commit_slot_ = std::move(p);
+    commit_busy_ = true;
+  }
+  commit_cv_.notify_all();
+  if (probe) {
+    // Recovering: one commit at a time, and its outcome is known before the next.
+    if (settle(nullptr)) probe_written_ = true;
+  }
+}
+
+bool Pipeline::settle(std::deque<Submission>* unsent) {
+  Pending failed;
+  Status st;
+  {
+    std::unique_lock lock(commit_mu_);
+    commit_cv_.wait(lock, [this] { return !commit_busy_; });
+    if (!commit_failed_) return true;
+    failed = std::move(*commit_failed_);
+    st = commit_status_;
+    commit_failed_.reset();
+    commit_failed_flag_ = false;
+  }
+  if (unsent && !unsent->empty()) {
+    std::lock_guard lock(mu_);
+    for (auto it = unsent->rbegin(); it != unsent->rend(); ++it) {
+      queued_events_ += it->events.size();
+      queue_.push_front(std::move(*it));
+    }
+    stats_.queue_depth = queued_events_;
+    unsent->clear();
+  }
+  on_commit_failed(failed, st);
+  return false;
+}
+
+void Pipeline::commit_loop() {
+  for (;;) {
+    Pending p;
+    {
+      std::unique_lock lock(commit_mu_);
+      commit_cv_.wait(lock, [this] { return commit_slot_.has_value() || commit_stop_; });
+      if (!commit_slot_) return;
+      p = std::move(*commit_slot_);
+      commit_slot_.reset();
+    }
+    // Durations on the steady clock, not the injected one: metrics of this
+    // process, not correlation time.
+    const auto started = std::chrono::steady_clock::now();
+    Status st = store_.apply(p.actions);
+    if (st) {
+      ++stats_.commits;
+      stats_.commit_micros += static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+      on_committed(p);
+    }
+    {
+      std::lock_guard lock(commit_mu_);
+      if (!st) {
+        commit_failed_ = std::move(p);
+        commit_status_ = st;
+        commit_failed_flag_ = true;
+      }
+      commit_busy_ = false;
+    }
+    commit_cv_.notify_all();
+    if (!st) cv_.notify_all();  // the engine thread handles the failure now
+  }
+}
+
+void Pipeline::on_committed(Pending& p) {
+  if (!store_healthy_.exchange(true)) spdlog::info("store: commits succeed again; accepting events");
+  for (const auto& a : p.actions) {
+    if (const auto* rec = std::get_if<engine::EventRecorded>(&a)) {
+      ++stats_.decisions[static_cast<size_t>(rec->decision)];
+    } else if (std::holds_alternative<engine::TicketOpened>(a)) {
+      ++stats_.tickets_opened;
+    } else if (const auto* n = std::get_if<engine::Notify>(&a)) {
+      ++stats_.notifications;
+      spdlog::info("notify {}: {}", n->target, n->message);
+    }
+  }
+  stats_.events_processed += p.events;
+  open_tickets_ = p.open_tickets;
+  {
+    std::lock_guard lock(hits_mu_);
+    hits_ = std::move(p.hits);
+  }
+  size_t r = 0;
+  for (auto& s : p.batch) {
+    if (s.done) s.done(Status::ok());
+    if (s.reply) s.reply(std::move(p.replies[r]));
+    if (s.command) ++r;
+  }
+}
+
+void Pipeline::on_commit_failed(Pending& p, Status st) {
+  std::deque<Submission>& batch = p.batch;
+  const uint64_t events = p.events;
+  const bool probe = p.probe;
+  if (st.code() == StatusCode::kConflict) {
     // The batch broke a store constraint: an engine bug, not an outage. The
     // engine is rebuilt from what is durable, requests are answered 503 (a
     // retry meets the rebuilt engine), syslog events are run once more, and
@@ -235,7 +358,7 @@ void Pipeline::process(std::deque<Submission>& batch, bool probe) {
       }
     }
     for (auto it = again.rbegin(); it != again.rend(); ++it) retry_.push_front(std::move(*it));
-  } else if (!st) {
+  } else {
     ++stats_.store_failures;
     spdlog::error("store: commit of {} events failed: {}", events, st.message());
     rebuild_engine();
@@ -280,39 +403,11 @@ void Pipeline::process(std::deque<Submission>& batch, bool probe) {
     for (auto& s : queued) keep_or_answer(s, true);
     retry_ = std::move(keep);
     stats_.events_retried += kept;
-  } else {
-    if (!store_healthy_.exchange(true)) spdlog::info("store: commits succeed again; accepting events");
-    ++stats_.commits;
-    stats_.commit_micros += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(commit_took).count());
-    probe_written_ = probe;
-    for (const auto& a : actions) {
-      if (const auto* rec = std::get_if<engine::EventRecorded>(&a)) {
-        ++stats_.decisions[static_cast<size_t>(rec->decision)];
-      } else if (std::holds_alternative<engine::TicketOpened>(a)) {
-        ++stats_.tickets_opened;
-      } else if (const auto* n = std::get_if<engine::Notify>(&a)) {
-        ++stats_.notifications;
-        spdlog::info("notify {}: {}", n->target, n->message);
-      }
-    }
-    stats_.events_processed += events;
   }
   open_tickets_ = engine_.open_ticket_count();
-  {
-    std::lock_guard lock(hits_mu_);
-    hits_ = engine_.rule_hits();
-  }
-  size_t r = 0;
   for (auto& s : batch) {
     if (s.done) s.done(st);
-    if (s.reply) {
-      if (st) {
-        s.reply(std::move(replies[r]));
-      } else {
-        s.reply(st);
-      }
-    }
-    if (s.command) ++r;
+    if (s.reply) s.reply(st);
   }
 }
 

@@ -1,20 +1,24 @@
 // Pipeline: the single owner of the engine and the store writer.
 //
 // Sources submit batches of events with try_submit(); the API submits
-// commands (silences, explain) with try_command(). A worker thread takes them
-// from a bounded queue, runs the engine, ticks its timers, commits the
-// resulting actions in one store transaction per batch and only then calls
-// each submission's completion (so an HTTP 202 means "durable"). The
-// correlation state records the batch changed are written in the same
-// transaction.
+// commands (silences, explain) with try_command(). The worker thread takes
+// them from a bounded queue, runs the engine and ticks its timers; the
+// committer thread commits the resulting actions in one store transaction
+// per batch and only then calls each submission's completion (so an HTTP 202
+// means "durable"). The two form a two-stage pipeline: the engine decides
+// batch N+1 while batch N commits, never further ahead. The correlation state
+// records a batch changed are written in its transaction.
 //
 // When a commit fails (disk full, I/O error) the engine is rebuilt from the
-// store, submissions that have a completion are answered `unavailable` (the
-// HTTP client retries on 503), and those without one (syslog) are kept and
-// retried: nothing read is lost. Until a commit succeeds again the store is
-// unhealthy: try_submit() refuses (TCP listeners stop reading, UDP drops and
-// counts, HTTP answers 503) and the worker retries with a growing backoff.
-// try_submit(), try_command(), reload() and the counters are thread-safe; the engine is touched only by the worker.
+// store; the batch decided meanwhile is dropped and its submissions go back
+// to the queue's front. Submissions that have a completion are answered
+// `unavailable` (the HTTP client retries on 503), and those without one
+// (syslog) are kept and retried: nothing read is lost. Until a commit
+// succeeds again the store is unhealthy: try_submit() refuses (TCP listeners
+// stop reading, UDP drops and counts, HTTP answers 503) and the worker
+// retries with a growing backoff, one commit at a time.
+// try_submit(), try_command(), reload() and the counters are thread-safe;
+// the engine is touched only by the worker.
 #pragma once
 
 #include <array>
@@ -24,6 +28,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -70,11 +75,12 @@ class Pipeline {
   // engine state, then joins.
   void stop();
 
-  // Queues the events; `done` (may be empty) runs on the worker thread once
+  // Queues the events; `done` (may be empty) runs on the committer thread once
   // they are durable (ok) or failed. Returns unavailable when full or
   // stopping, and then leaves `events` untouched and never calls `done`.
   Status try_submit(std::vector<Event>&& events, Done done);
-  // Queues a command; `reply` runs on the worker after its actions commit.
+  // Queues a command; `reply` runs on the committer after its actions commit
+  // (on the worker when they fail).
   Status try_command(Command command, Reply reply);
   // Swaps the rule set between two batches.
   void reload(std::shared_ptr<const rules::RuleSet> rules);
@@ -99,9 +105,27 @@ class Pipeline {
     Reply reply;
     int attempts = 0;  // re-runs after a conflicting commit
   };
+  // A batch the engine has decided, on its way to the store.
+  struct Pending {
+    std::deque<Submission> batch;
+    engine::Actions actions;
+    std::vector<Result<nlohmann::json>> replies;  // one per command, in order
+    uint64_t events = 0;
+    bool probe = false;
+    size_t open_tickets = 0;
+    std::unordered_map<std::string, uint64_t> hits;
+  };
   void run();
+  // Runs the engine over `batch` and hands the actions to the committer.
   // `probe`: the store failed before; write even with nothing else to write.
   void process(std::deque<Submission>& batch, bool probe);
+  // Waits until no commit is in flight. After a failed one: puts `unsent`
+  // (decided by the engine that ran ahead) back at the queue's front,
+  // handles the failure and returns false.
+  bool settle(std::deque<Submission>* unsent);
+  void commit_loop();                            // the committer thread
+  void on_committed(Pending& p);                 // committer: stats, answers
+  void on_commit_failed(Pending& p, Status st);  // worker: rebuild, retry, answer
   // After a failed commit: rebuild the engine from the store.
   void rebuild_engine();
 
@@ -122,6 +146,18 @@ class Pipeline {
   std::atomic<bool> store_healthy_{true};
   Duration retry_backoff_{};
   bool probe_written_ = false;  // the last commit wrote the probe record
+
+  // The committer: the engine decides batch N+1 while batch N commits (two
+  // cores, two stages). At most one batch waits or commits at a time.
+  std::thread committer_;
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  std::optional<Pending> commit_slot_;    // handed over, not yet taken
+  bool commit_busy_ = false;              // handed over and not finished
+  std::optional<Pending> commit_failed_;  // finished with commit_status_ != ok
+  Status commit_status_;
+  std::atomic<bool> commit_failed_flag_{false};
+  bool commit_stop_ = false;
 
   PipelineStats stats_;
   std::atomic<size_t> open_tickets_{0};
