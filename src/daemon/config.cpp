@@ -38,7 +38,7 @@ const std::vector<Section> kSections = {
     {"listen", {"http", "syslog_udp", "syslog_tcp", "syslog_tls"}},
     {"syslog", {"max_message_bytes", "max_connections", "idle_timeout", "tls_cert", "tls_key",
                 "max_connections_per_peer", "first_byte_timeout", "udp_receive_buffer"}},
-    {"store", {"kind", "path", "event_retention", "busy_timeout"}},
+    {"store", {"kind", "path", "event_retention", "busy_timeout", "sync"}},
     {"queue", {"capacity", "batch_max"}},
     {"http", {"max_body_bytes", "read_timeout", "max_connections",
               "max_connections_per_peer", "header_timeout", "max_inflight_body_bytes"}},
@@ -423,6 +423,15 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   }
   if (auto n = child(root, "store", "path")) TRY_ASSIGN(c.store_path, scalar(n, "store.path"));
   if (auto n = child(root, "store", "event_retention")) TRY_ASSIGN(c.event_retention, duration(n, "store.event_retention"));
+  if (auto n = child(root, "store", "busy_timeout")) TRY_ASSIGN(c.store_busy_timeout, duration(n, "store.busy_timeout"));
+  if (auto n = child(root, "store", "sync")) {
+    std::string sync;
+    TRY_ASSIGN(sync, scalar(n, "store.sync"));
+    if (sync != "full" && sync != "normal") {
+      return Status::invalid_argument(where(n) + "\"store.sync\" is \"" + sync + "\": must be full or normal");
+    }
+    c.store_sync_full = sync == "full";
+  }
   if (auto n = child(root, "queue", "capacity")) TRY_ASSIGN(c.queue_capacity, count(n, "queue.capacity", 1));
   if (auto n = child(root, "queue", "batch_max")) TRY_ASSIGN(c.batch_max, count(n, "queue.batch_max", 1));
   if (auto n = child(root, "http", "max_body_bytes")) TRY_ASSIGN(c.max_body_bytes, byte_size(n, "http.max_body_bytes", kMaxBodyBytes));

@@ -132,7 +132,11 @@ int run(const Config& config, const std::string& version) {
   }
   spdlog::info("rules: loaded {} rules from {}", rule_set->rules().size(), config.rules_dir);
 
-  auto store = store::open_sqlite_store({config.store_path});
+  store::SqliteOptions store_options;
+  store_options.path = config.store_path;
+  store_options.sync_full = config.store_sync_full;
+  store_options.busy_timeout_ms = static_cast<int>(std::min<int64_t>(config.store_busy_timeout.count(), INT32_MAX));
+  auto store = store::open_sqlite_store(store_options);
   if (!store) {
     spdlog::critical("{}", store.error().message());
     return 1;

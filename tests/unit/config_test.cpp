@@ -25,13 +25,14 @@ TEST(Config, DefaultsAndRelativePaths) {
   EXPECT_EQ(c->store_path, "/etc/ticketd/var/ticketd.db");
   EXPECT_EQ(c->max_body_bytes, 1024u * 1024u);
   EXPECT_EQ(c->event_retention, std::chrono::hours(24 * 7));
+  EXPECT_TRUE(c->store_sync_full);
 }
 
 TEST(Config, ReadsEveryKey) {
   auto c = load_config_from_string(R"(
 listen: { http: "127.0.0.1:9090" }
 rules_dir: /srv/rules
-store: { kind: sqlite, path: db/t.db, event_retention: 2d }
+store: { kind: sqlite, path: db/t.db, event_retention: 2d, sync: normal, busy_timeout: 2s }
 queue: { capacity: 50, batch_max: 10 }
 http: { max_body_bytes: 64KiB, read_timeout: 5s, max_connections: 7 }
 log: { level: debug }
@@ -42,6 +43,8 @@ log: { level: debug }
   EXPECT_EQ(c->rules_dir, "/srv/rules");
   EXPECT_EQ(c->store_path, "/etc/ticketd/db/t.db");
   EXPECT_EQ(c->event_retention, std::chrono::hours(48));
+  EXPECT_FALSE(c->store_sync_full);
+  EXPECT_EQ(c->store_busy_timeout, std::chrono::seconds(2));
   EXPECT_EQ(c->queue_capacity, 50u);
   EXPECT_EQ(c->batch_max, 10u);
   EXPECT_EQ(c->max_body_bytes, 64u * 1024u);
@@ -65,6 +68,8 @@ TEST(Config, BadValuesNameTheKey) {
             "/etc/ticketd/ticketd.yaml:1: \"queue.capacity\" is \"0\", expected an integer >= 1");
   EXPECT_EQ(error_of("log: {level: loud}"),
             "/etc/ticketd/ticketd.yaml:1: \"log.level\" is \"loud\", expected trace, debug, info, warn or error");
+  EXPECT_EQ(error_of("store: {sync: off}"),
+            "/etc/ticketd/ticketd.yaml:1: \"store.sync\" is \"off\": must be full or normal");
   EXPECT_EQ(error_of("store: {kind: mysql}"),
             "/etc/ticketd/ticketd.yaml:1: \"store.kind\" is \"mysql\", this version supports: sqlite");
   EXPECT_EQ(error_of("listen: {http: nowhere}"),

@@ -53,6 +53,10 @@ struct Config {
   std::string rules_dir = "rules";
   std::string default_rule;               // handles events no rule matched; empty = none
   std::string store_path = "var/ticketd.db";
+  // store.sync: full (default) fsyncs every commit, so an acknowledged event
+  // survives power loss; normal survives a crash of ticketd, not of the OS.
+  bool store_sync_full = true;
+  Duration store_busy_timeout = std::chrono::seconds(5);  // store.busy_timeout: wait for a lock
   Duration event_retention = std::chrono::hours(24 * 7);
   size_t queue_capacity = 10000;          // events waiting for the engine
   size_t batch_max = 4096;                // at most, per store transaction

@@ -75,6 +75,10 @@ class Store {
 struct SqliteOptions {
   std::string path;            // database file; parent directory is created
   int busy_timeout_ms = 5000;  // wait for a lock this long before failing
+  // true: fsync every commit (synchronous=FULL): a commit survives power
+  // loss. false (synchronous=NORMAL in WAL mode): commits survive a crash of
+  // the process, and only checkpoints fsync.
+  bool sync_full = true;
 };
 
 // Opens (creating and migrating as needed) a SQLite store in WAL mode.

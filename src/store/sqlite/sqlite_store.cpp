@@ -446,7 +446,9 @@ class SqliteStore final : public Store {
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     if (ec) return Status::io_error("sqlite: cannot create directory " + parent.string() + ": " + ec.message());
     if (Status s = open_connection(opts, &writer_); !s) return s;
-    if (Status s = exec(writer_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"); !s) {
+    const char* pragmas = opts.sync_full ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                                         : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+    if (Status s = exec(writer_, pragmas); !s) {
       return s;
     }
     // A batch of thousands of events dirties more pages than the default 2 MB
