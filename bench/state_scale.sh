@@ -12,7 +12,7 @@ build=${BUILD_DIR:-$root/build}
 n=${1:-40000}
 cmake --build "$build" --target ticketd >/dev/null
 work=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; [ -n "${KEEP_STATE:-}" ] && cp -r "$work" "$KEEP_STATE"; rm -rf "$work"' EXIT
 mkdir "$work/rules"
 cp "$root"/rules/*.yaml "$work/rules/"
 sed -i '/^storm:/d' "$work/rules/95-policy.yaml"
