@@ -12,7 +12,7 @@ mkdir -p "$out"
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$root/include" -I"$root/src")
 core=("$root/src/core/event.cpp" "$root/src/core/time.cpp" "$root/src/core/status.cpp" "$root/src/core/json.cpp"
-      "$root/src/core/text.cpp")
+      "$root/src/core/text.cpp" "$root/src/core/actions.cpp")
 
 # build NAME SOURCES...: rebuilds when a source or a header is newer.
 build() {
