@@ -166,96 +166,90 @@ void Engine::adopt_tickets(const EngineState& state) {
 }
 
 void Engine::adopt_records(const std::vector<std::pair<std::string, std::string>>& records) {
-  // Reassembled into the shape of one state document, read below.
-  nlohmann::json snap = {{"alerts", nlohmann::json::array()},
-                         {"groups", nlohmann::json::array()},
-                         {"resolved_tickets", nlohmann::json::array()},
-                         {"problems", nlohmann::json::array()},
-                         {"escalated", nlohmann::json::object()}};
-  for (const auto& [key, text] : records) {
-    nlohmann::json v = nlohmann::json::parse(text);  // throws on a corrupt record
-    if (key.rfind("a/", 0) == 0) {
-      snap["alerts"].push_back(std::move(v));
-    } else if (key.rfind("g/", 0) == 0) {
-      snap["groups"].push_back(std::move(v));
-    } else if (key.rfind("t/", 0) == 0) {
-      snap["resolved_tickets"].push_back(std::move(v));
-    } else if (key.rfind("p/", 0) == 0) {
-      snap["problems"].push_back(std::move(v));
-    } else if (key.rfind("e/", 0) == 0) {
-      snap["escalated"][key.substr(2)] = std::move(v);
-    } else if (key == "storm") {
-      for (auto& [k, x] : v.items()) snap[k] = std::move(x);
+  // Each record is parsed and adopted on its own (no document of the whole
+  // state is built), in the order adoption needs: resolved tickets before
+  // the groups that refer to them, groups before their alerts, tickets
+  // before their escalations. parse() throws on a corrupt record.
+  const std::pair<const char*, void (Engine::*)(const std::string&, const nlohmann::json&)> kinds[] = {
+      {"t/", &Engine::adopt_resolved_ticket}, {"g/", &Engine::adopt_group},     {"a/", &Engine::adopt_alert},
+      {"p/", &Engine::adopt_problem},         {"e/", &Engine::adopt_escalated}, {"storm", &Engine::adopt_storm},
+  };
+  for (const auto& [prefix, adopt] : kinds) {
+    for (const auto& [key, text] : records) {
+      if (key.rfind(prefix, 0) != 0) continue;
+      (this->*adopt)(key, nlohmann::json::parse(text));
     }
   }
-  adopt_state_document(snap);
 }
 
-void Engine::adopt_state_document(const nlohmann::json& snap) {
-  const nlohmann::json kNoArray = nlohmann::json::array();
-  const nlohmann::json kNoObject = nlohmann::json::object();
-  // Every part is read by reference: iterating items() of a temporary
-  // returned by value() reads freed memory.
-  auto part = [&](const char* name, const nlohmann::json& fallback) -> const nlohmann::json& {
-    auto it = snap.find(name);
-    return it == snap.end() || it->type() != fallback.type() ? fallback : *it;
-  };
-  for (const auto& j : part("resolved_tickets", kNoArray)) {
-    Ticket t = ticket_from_json(j);
-    if (!tickets_.count(t.key)) tickets_[t.key] = t;
+void Engine::adopt_resolved_ticket(const std::string&, const nlohmann::json& j) {
+  Ticket t = ticket_from_json(j);
+  if (!tickets_.count(t.key)) tickets_[t.key] = std::move(t);
+}
+
+void Engine::adopt_group(const std::string&, const nlohmann::json& j) {
+  Group g;
+  g.id = j.value("id", "");
+  g.rule = j.value("rule", "");
+  g.ticket_key = j.value("ticket", "");
+  if (!g.ticket_key.empty() && !tickets_.count(g.ticket_key)) return;  // ticket closed since
+  g.wait_until = from_unix_ms(j.value("wait_until", int64_t{0}));
+  g.alerts = j.value("alerts", std::vector<std::string>{});
+  if (auto it = j.find("first_event"); it != j.end() && it->is_object()) {
+    if (auto e = event_from_json(*it, TimePoint{})) g.first_event = std::make_shared<const Event>(std::move(e).value());
   }
-  for (const auto& j : part("groups", kNoArray)) {
-    Group g;
-    g.id = j.value("id", "");
-    g.rule = j.value("rule", "");
-    g.ticket_key = j.value("ticket", "");
-    if (!g.ticket_key.empty() && !tickets_.count(g.ticket_key)) continue;  // ticket closed since
-    g.wait_until = from_unix_ms(j.value("wait_until", int64_t{0}));
-    g.alerts = j.value("alerts", std::vector<std::string>{});
-    if (auto it = j.find("first_event"); it != j.end() && it->is_object()) {
-      if (auto e = event_from_json(*it, TimePoint{})) g.first_event = std::make_shared<const Event>(std::move(e).value());
-    }
-    g.captures = captures_from(j.value("captures", nlohmann::json::object()));
-    g.waiting_events = j.value("waiting_events", int64_t{0});
-    g.resolved = j.value("resolved", false);
-    g.resolved_at = from_unix_ms(j.value("resolved_at", int64_t{0}));
-    g.flapping = j.value("flapping", false);
-    g.storm = j.value("storm", false);
-    groups_[g.id] = std::move(g);
+  g.captures = captures_from(j.value("captures", nlohmann::json::object()));
+  g.waiting_events = j.value("waiting_events", int64_t{0});
+  g.resolved = j.value("resolved", false);
+  g.resolved_at = from_unix_ms(j.value("resolved_at", int64_t{0}));
+  g.flapping = j.value("flapping", false);
+  g.storm = j.value("storm", false);
+  std::string id = g.id;
+  groups_[std::move(id)] = std::move(g);
+}
+
+void Engine::adopt_alert(const std::string&, const nlohmann::json& j) {
+  Alert a;
+  a.fingerprint = j.value("fingerprint", "");
+  a.rule = j.value("rule", "");
+  a.group = j.value("group", "");
+  a.phase = static_cast<Alert::Phase>(std::clamp(j.value("phase", 0), 0, 2));
+  if (a.phase != Alert::Phase::kPending && !groups_.count(a.group)) return;
+  a.first_seen = from_unix_ms(j.value("first_seen", int64_t{0}));
+  a.last_seen = from_unix_ms(j.value("last_seen", int64_t{0}));
+  a.resolved_at = from_unix_ms(j.value("resolved_at", int64_t{0}));
+  a.event_count = j.value("event_count", int64_t{0});
+  a.hits = times_from(j.value("hits", nlohmann::json::array()));
+  a.changes = times_from(j.value("changes", nlohmann::json::array()));
+  if (auto it = j.find("event"); it != j.end() && it->is_object()) {
+    if (auto e = event_from_json(*it, TimePoint{})) a.event = std::make_shared<const Event>(std::move(e).value());
   }
-  for (const auto& j : part("alerts", kNoArray)) {
-    Alert a;
-    a.fingerprint = j.value("fingerprint", "");
-    a.rule = j.value("rule", "");
-    a.group = j.value("group", "");
-    a.phase = static_cast<Alert::Phase>(std::clamp(j.value("phase", 0), 0, 2));
-    if (a.phase != Alert::Phase::kPending && !groups_.count(a.group)) continue;
-    a.first_seen = from_unix_ms(j.value("first_seen", int64_t{0}));
-    a.last_seen = from_unix_ms(j.value("last_seen", int64_t{0}));
-    a.resolved_at = from_unix_ms(j.value("resolved_at", int64_t{0}));
-    a.event_count = j.value("event_count", int64_t{0});
-    a.hits = times_from(j.value("hits", nlohmann::json::array()));
-    a.changes = times_from(j.value("changes", nlohmann::json::array()));
-    if (auto it = j.find("event"); it != j.end() && it->is_object()) {
-      if (auto e = event_from_json(*it, TimePoint{})) a.event = std::make_shared<const Event>(std::move(e).value());
-    }
-    a.captures = captures_from(j.value("captures", nlohmann::json::object()));
-    alerts_[a.fingerprint] = std::move(a);
-  }
-  for (const auto& j : part("problems", kNoArray)) {
-    ProblemWindow w;
-    for (const auto& x : j.value("incidents", nlohmann::json::array())) {
+  a.captures = captures_from(j.value("captures", nlohmann::json::object()));
+  std::string fp = a.fingerprint;
+  alerts_[std::move(fp)] = std::move(a);
+}
+
+void Engine::adopt_problem(const std::string&, const nlohmann::json& j) {
+  ProblemWindow w;
+  if (auto it = j.find("incidents"); it != j.end() && it->is_array()) {
+    for (const auto& x : *it) {
       if (x.is_array() && x.size() == 2) w.incidents.emplace_back(from_unix_ms(x[0].get<int64_t>()), x[1].get<std::string>());
     }
-    w.open_key = j.value("open", "");
-    problems_[j.value("key", "")] = std::move(w);
   }
-  for (const auto& [key, names] : part("escalated", kNoObject).items()) {
-    if (tickets_.count(key)) escalated_[key] = names.get<std::set<std::string>>();
-  }
-  opened_ = times_from<std::deque<TimePoint>>(snap.value("opened", nlohmann::json::array()));
-  storm_group_ = snap.value("storm_group", "");
-  storm_until_ = from_unix_ms(snap.value("storm_until", int64_t{0}));
+  w.open_key = j.value("open", "");
+  problems_[j.value("key", "")] = std::move(w);
+}
+
+void Engine::adopt_escalated(const std::string& key, const nlohmann::json& names) {
+  const std::string ticket = key.substr(2);
+  if (tickets_.count(ticket)) escalated_[ticket] = names.get<std::set<std::string>>();
+}
+
+void Engine::adopt_storm(const std::string&, const nlohmann::json& j) {
+  if (!j.is_object()) return;
+  opened_ = times_from<std::deque<TimePoint>>(j.value("opened", nlohmann::json::array()));
+  storm_group_ = j.value("storm_group", "");
+  storm_until_ = from_unix_ms(j.value("storm_until", int64_t{0}));
 }
 
 void Engine::adopt_ticket_group(const Ticket& t) {

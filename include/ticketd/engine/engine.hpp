@@ -162,7 +162,13 @@ class Engine {
   // records do not know.
   void adopt_tickets(const EngineState& state);
   void adopt_records(const std::vector<std::pair<std::string, std::string>>& records);
-  void adopt_state_document(const nlohmann::json& doc);
+  // One record each (adopt_records() calls them in dependency order).
+  void adopt_resolved_ticket(const std::string& key, const nlohmann::json& j);
+  void adopt_group(const std::string& key, const nlohmann::json& j);
+  void adopt_alert(const std::string& key, const nlohmann::json& j);
+  void adopt_problem(const std::string& key, const nlohmann::json& j);
+  void adopt_escalated(const std::string& key, const nlohmann::json& names);
+  void adopt_storm(const std::string& key, const nlohmann::json& j);
   void adopt_orphan_tickets();
   // Rebuilds the group of an open ticket the engine holds no group for, so
   // dedup continues into it (restore; a ticket reopened by hand).
