@@ -428,9 +428,37 @@ const Ticket* Engine::inhibited_by(const rules::Rule& rule, const Event& event, 
   return nullptr;
 }
 
+bool Engine::record_follows_ticket(const Alert& a) const {
+  if (a.phase != Alert::Phase::kFiring || a.event) return false;
+  auto g = groups_.find(a.group);
+  return g != groups_.end() && !g->second.ticket_key.empty() && g->second.alerts.size() == 1 &&
+         g->second.alerts.front() == a.fingerprint && tickets_.count(g->second.ticket_key) > 0;
+}
+
+void Engine::touch_group(const std::string& id) {
+  touch("g/" + id);
+  // A group's only alert may have a record that follows its ticket
+  // (record_follows_ticket); a change of the group may end that.
+  auto g = groups_.find(id);
+  if (g != groups_.end() && g->second.alerts.size() <= 2) {
+    for (const auto& fp : g->second.alerts) touch_alert(fp);
+  }
+}
+
 void Engine::on_alert_event(const rules::Rule& rule, const std::string& fp, const Event& event,
                             const rules::Captures& captures, TimePoint now, Context& cx, EventRecorded& rec) {
-  touch_alert(fp);
+  // A deduplicated event into an alert whose record follows its ticket
+  // changes nothing that record holds: it is not rewritten (the ticket's
+  // counters, written anyway, carry last_seen).
+  const auto before = alerts_.find(fp);
+  const bool quiet = before != alerts_.end() && record_follows_ticket(before->second);
+  alert_event(rule, fp, event, captures, now, cx, rec);
+  const auto after = alerts_.find(fp);
+  if (!quiet || after == alerts_.end() || !record_follows_ticket(after->second)) touch_alert(fp);
+}
+
+void Engine::alert_event(const rules::Rule& rule, const std::string& fp, const Event& event,
+                         const rules::Captures& captures, TimePoint now, Context& cx, EventRecorded& rec) {
   auto [it, created] = alerts_.try_emplace(fp);
   Alert& a = it->second;
   if (created) {

@@ -17,6 +17,16 @@ std::optional<std::string> Engine::state_record(const std::string& key) const {
     auto it = alerts_.find(std::string(id));
     if (it == alerts_.end()) return std::nullopt;
     const Alert& a = it->second;
+    if (record_follows_ticket(a)) {  // last_seen is the ticket's; event_count unused while firing
+      return dump({{"fingerprint", a.fingerprint},
+                   {"rule", a.rule},
+                   {"group", a.group},
+                   {"phase", static_cast<int>(a.phase)},
+                   {"first_seen", to_unix_ms(a.first_seen)},
+                   {"resolved_at", to_unix_ms(a.resolved_at)},
+                   {"changes", times_json(a.changes)},
+                   {"follows_ticket", true}});
+    }
     nlohmann::json j = {{"fingerprint", a.fingerprint},
                  {"rule", a.rule},
                  {"group", a.group},
@@ -225,6 +235,11 @@ void Engine::adopt_alert(const std::string&, const nlohmann::json& j) {
     if (auto e = event_from_json(*it, TimePoint{})) a.event = std::make_shared<const Event>(std::move(e).value());
   }
   a.captures = captures_from(j.value("captures", nlohmann::json::object()));
+  if (j.value("follows_ticket", false)) {
+    auto g = groups_.find(a.group);
+    const Ticket* t = g == groups_.end() ? nullptr : ticket(g->second.ticket_key);
+    if (t) a.last_seen = t->last_seen;
+  }
   std::string fp = a.fingerprint;
   alerts_[std::move(fp)] = std::move(a);
 }

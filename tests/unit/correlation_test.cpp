@@ -511,6 +511,45 @@ escalate:
 
 // Regression: restoring state with escalations of two or more tickets
 // read freed memory (items() of a temporary) and failed every restart.
+// A deduplicated event into an alert that fires alone in its group does
+// not rewrite the alert's record (the ticket's counters carry last_seen);
+// after a restart its auto-resolve timer still counts from the last event.
+TEST(Correlation, DeduplicationLeavesTheAlertRecordAndRestoreTakesLastSeenFromTheTicket) {
+  const char* yaml = R"(
+rules:
+  - name: db-down
+    match: { message: "~db down" }
+    fingerprint: "{{ host }}"
+    auto_resolve_after: 10m
+)";
+  Harness h(yaml);
+  h.send(ev("db1", "db down"));
+  ASSERT_EQ(h.tickets.size(), 1u);
+  const std::string before = h.stored.at("a/db1");
+  h.clock.advance(5min);
+  EXPECT_EQ(h.engine_.process(ev("db1", "db down"), h.clock.now()).size() > 0, true);
+  auto changed = h.engine_.take_state_changes();
+  for (const auto& r : changed.records) EXPECT_NE(r.key, "a/db1") << "rewritten on a deduplicated event";
+  for (auto& r : changed.records) {
+    if (r.value) h.stored[r.key] = *r.value; else h.stored.erase(r.key);
+  }
+  EXPECT_EQ(h.stored.at("a/db1"), before);
+  h.persist();  // the stored records are still the whole state
+
+  // The stored ticket (as the store holds it: counters written) restarts it.
+  std::vector<Ticket> open;
+  for (const auto& [key, t] : h.tickets) open.push_back(t);
+  open.at(0).last_seen = h.clock.now();
+  Harness after(yaml);
+  after.clock.set(h.clock.now());
+  ASSERT_TRUE(after.restore(open, {{TicketType::kIncident, 1}}, h));
+  after.advance(9min);  // 9 minutes after the last event: still firing
+  EXPECT_EQ(after.send(ev("db2", "db down")), Decision::kTicketed);
+  EXPECT_EQ(after.engine_.open_ticket_count(), 2u);
+  after.advance(2min);  // 11 minutes after db1's last event: auto-resolved
+  EXPECT_EQ(after.engine_.open_ticket_count(), 1u);
+}
+
 TEST(Correlation, RestoreKeepsEscalationsOfSeveralTickets) {
   const char* yaml = R"(
 rules:

@@ -180,7 +180,7 @@ class Engine {
   // Marks a state record changed (written with the next batch).
   void touch(std::string key) { changed_state_.insert(std::move(key)); }
   void touch_alert(const std::string& fp) { touch("a/" + fp); }
-  void touch_group(const std::string& id) { touch("g/" + id); }
+  void touch_group(const std::string& id);  // and the alerts of a group of one or two
   void touch_ticket_state(const std::string& key) {  // kept resolved ticket, escalations done
     touch("t/" + key);
     touch("e/" + key);
@@ -203,6 +203,12 @@ class Engine {
   void process_into(const Event& event, TimePoint now, Context& cx);
   bool handle_match(const rules::Rule& rule, const Event& event, const rules::Captures& captures, TimePoint now,
                     Context& cx, RuleTrace* tr);
+  // True when the alert fires alone in a group whose ticket the engine holds,
+  // keeps no event, and so its record need not change with a deduplicated
+  // event: last_seen is the ticket's, event_count is unused while firing.
+  bool record_follows_ticket(const Alert& a) const;
+  void alert_event(const rules::Rule& rule, const std::string& fp, const Event& event,
+                   const rules::Captures& captures, TimePoint now, Context& cx, EventRecorded& rec);
   void on_alert_event(const rules::Rule& rule, const std::string& fp, const Event& event,
                       const rules::Captures& captures, TimePoint now, Context& cx, EventRecorded& rec);
   void fire(const rules::Rule& rule, Alert& alert, const Event& event, TimePoint now, Context& cx, EventRecorded& rec);
