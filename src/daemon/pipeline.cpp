@@ -100,7 +100,7 @@ void Pipeline::run() {
   TimePoint last_prune{};
   int stop_attempts = 0;
   for (;;) {
-    if (commit_failed_flag_) settle(nullptr);  // rebuilds the engine, answers or keeps that batch
+    if (commit_failed_flag_) settle_guarded();  // rebuilds the engine, answers or keeps that batch
     std::deque<Submission> batch;
     std::shared_ptr<const rules::RuleSet> new_rules;
     bool stopping = false;
@@ -154,12 +154,16 @@ void Pipeline::run() {
         if (s.done) s.done(Status::internal("internal error while processing events"));
         if (s.reply) s.reply(Status::internal("internal error"));
       }
+      // The engine may hold part of a batch that was never stored.
+      settle_guarded();
+      rebuild_engine();
     }
     const TimePoint now = clock_.now();
     if (store_healthy_ && now - last_prune > std::chrono::minutes(10)) {
       last_prune = now;
-      settle(nullptr);  // the batch in flight first: its events are older
-      auto pruned = store_.prune_events(now - options_.event_retention);
+      // The batch in flight first (its events are older); not on a store that just failed.
+      auto pruned = settle_guarded() ? store_.prune_events(now - options_.event_retention)
+                                     : Result<int64_t>(Status::unavailable("the last commit failed"));
       if (!pruned) {
         spdlog::warn("store: pruning old events failed: {}", pruned.error().message());
       } else if (*pruned > 0) {
@@ -172,7 +176,7 @@ void Pipeline::run() {
       std::lock_guard lock(mu_);
       drained = queue_.empty() && retry_.empty();
     }
-    if (drained) settle(nullptr);  // the last commit, whose failure would refill the retries
+    if (drained) settle_guarded();  // the last commit, whose failure would refill the retries
     std::lock_guard lock(mu_);
     if (store_healthy_ && queue_.empty() && retry_.empty()) return;
     if (store_healthy_) stop_attempts = 0;  // attempts count while the store keeps failing, not over the whole stop
@@ -248,6 +252,16 @@ void Pipeline::process(std::deque<Submission>& batch, bool probe) {
   }
 }
 
+bool Pipeline::settle_guarded() {
+  try {
+    return settle(nullptr);
+  } catch (const std::exception& e) {
+    spdlog::error("pipeline: unexpected error while handling a failed commit: {}", e.what());
+    rebuild_engine();
+    return false;
+  }
+}
+
 bool Pipeline::settle(std::deque<Submission>* unsent) {
   Pending failed;
   Status st;
@@ -286,12 +300,21 @@ void Pipeline::commit_loop() {
     // Durations on the steady clock, not the injected one: metrics of this
     // process, not correlation time.
     const auto started = std::chrono::steady_clock::now();
-    Status st = store_.apply(p.actions);
+    Status st;
+    try {
+      st = store_.apply(p.actions);
+    } catch (const std::exception& e) {  // e.g. bad_alloc: a failed commit, handled as one
+      st = Status::io_error(std::string("store: unexpected error: ") + e.what());
+    }
     if (st) {
       ++stats_.commits;
       stats_.commit_micros += static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
-      on_committed(p);
+      try {
+        on_committed(p);
+      } catch (const std::exception& e) {  // the batch is durable; only an answer failed
+        spdlog::error("pipeline: answering a committed batch failed: {}", e.what());
+      }
     }
     {
       std::lock_guard lock(commit_mu_);
@@ -303,7 +326,12 @@ void Pipeline::commit_loop() {
       commit_busy_ = false;
     }
     commit_cv_.notify_all();
-    if (!st) cv_.notify_all();  // the engine thread handles the failure now
+    if (!st) {
+      // The worker handles the failure now. Taking mu_ first means it is
+      // either waiting (and woken) or has not yet read the flag.
+      { std::lock_guard lock(mu_); }
+      cv_.notify_all();
+    }
   }
 }
 

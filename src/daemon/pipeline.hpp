@@ -123,6 +123,8 @@ class Pipeline {
   // (decided by the engine that ran ahead) back at the queue's front,
   // handles the failure and returns false.
   bool settle(std::deque<Submission>* unsent);
+  // settle(nullptr) for the loop outside process(): an exception is logged.
+  bool settle_guarded();
   void commit_loop();                            // the committer thread
   void on_committed(Pending& p);                 // committer: stats, answers
   void on_commit_failed(Pending& p, Status st);  // worker: rebuild, retry, answer

@@ -116,6 +116,27 @@ TEST_F(SqliteStoreTest, EveryEventFieldRoundTrips) {
   EXPECT_FALSE((*events)[0].event.severity);
 }
 
+// Checkpoints keep the WAL bounded under continuous commits: the background
+// checkpointer copies pages, and past the cap the writer finishes the copy so
+// the WAL restarts (a connection that never ran a statement checkpoints
+// nothing, which once let the WAL grow without end).
+TEST_F(SqliteStoreTest, TheWalStaysBoundedUnderContinuousCommits) {
+  const fs::path wal = dir_ / "sub" / "t.db-wal";
+  Ticket t = ticket(1, "fp1");
+  ASSERT_TRUE(store_->apply({engine::TicketOpened{t}}));
+  Event e;
+  e.host = "h";
+  e.message = std::string(2000, 'x');
+  uintmax_t largest = 0;
+  for (int batch = 0; batch < 150; ++batch) {  // about 60 MB of events
+    engine::Actions actions;
+    for (int i = 0; i < 200; ++i) actions.push_back(engine::EventRecorded{e, now_, engine::Decision::kDeduplicated, "r", t.key, ""});
+    ASSERT_TRUE(store_->apply(actions));
+    largest = std::max(largest, fs::file_size(wal));
+  }
+  EXPECT_LT(largest, 40u << 20) << "WAL peaked at " << largest << " bytes";
+}
+
 TEST_F(SqliteStoreTest, UpdateUpsertsTheSameRow) {
   Ticket t = ticket(1, "fp1");
   ASSERT_TRUE(store_->apply({engine::TicketOpened{t}}));

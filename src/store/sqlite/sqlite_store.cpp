@@ -422,8 +422,10 @@ struct WriterStatements {
 };
 
 
-// WAL pages after which a commit asks for a checkpoint (SQLite's own default).
+// WAL pages after which a commit asks the checkpointer for a checkpoint
+// (SQLite's own default), and after which the writer completes one itself.
 constexpr int kCheckpointPages = 1000;
+constexpr int kCheckpointCapPages = 4 * kCheckpointPages;
 
 class SqliteStore final : public Store {
  public:
@@ -461,6 +463,9 @@ class SqliteStore final : public Store {
     // inside whichever batch's COMMIT crossed the threshold. Registering the
     // hook turns SQLite's automatic checkpoint off for the writer.
     if (Status s = open_connection(opts, &ckpt_db_); !s) return s;
+    // A connection that has run no statement has not opened the WAL, and a
+    // checkpoint on it does nothing (and reports success).
+    if (Status s = exec(ckpt_db_, "SELECT 1 FROM sqlite_master LIMIT 1"); !s) return s;
     sqlite3_wal_hook(writer_, &SqliteStore::on_wal_commit, this);
     checkpointer_ = std::thread([this] { checkpoint_loop(); });
     return Status::ok();
@@ -713,8 +718,15 @@ class SqliteStore final : public Store {
   }
 
  private:
-  static int on_wal_commit(void* self, sqlite3*, const char*, int pages) {
-    if (pages >= kCheckpointPages) {
+  static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages) {
+    if (pages >= kCheckpointCapPages) {
+      // Checkpoints beside a busy writer stay a batch behind, and the WAL
+      // restarts from its beginning only once it is wholly copied. So past
+      // the cap the writer copies the rest itself (most of it is copied
+      // already): the next transaction restarts the WAL, whose file
+      // journal_size_limit keeps bounded.
+      sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (pages >= kCheckpointPages) {
       auto* store = static_cast<SqliteStore*>(self);
       {
         std::lock_guard lock(store->ckpt_mu_);
@@ -735,9 +747,14 @@ class SqliteStore final : public Store {
       lock.unlock();
       // PASSIVE never blocks the writer or readers; what it cannot copy now
       // (a reader still needs it) is copied by a later one.
-      int rc = sqlite3_wal_checkpoint_v2(ckpt_db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      int log = 0;
+      int rc = sqlite3_wal_checkpoint_v2(ckpt_db_, "main", SQLITE_CHECKPOINT_PASSIVE, &log, nullptr);
+      if (rc == SQLITE_OK && log < 0) rc = SQLITE_ERROR;  // not in WAL mode: nothing was copied
       if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-        if (!failing) spdlog::warn("store: checkpoint failed: {} (the WAL grows until one succeeds)", sqlite3_errmsg(ckpt_db_));
+        if (!failing) {
+          spdlog::warn("store: background checkpoint failed (sqlite code {}): {}; commits checkpoint themselves meanwhile",
+                       rc, sqlite3_errmsg(ckpt_db_));
+        }
         failing = true;
       } else if (failing && rc == SQLITE_OK) {
         spdlog::info("store: checkpoints succeed again");
