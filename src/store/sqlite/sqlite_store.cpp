@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#include <type_traits>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -819,50 +821,58 @@ class SqliteStore final : public Store {
         for (Stmt* s : stmts) s->reset();
       }
     } reset_all{all};
+    // std::visit with a static_assert: an action type the store does not
+    // apply is a compile error, never silently skipped.
     for (const Action& a : actions) {
-      Status st;
-      if (const auto* opened = std::get_if<TicketOpened>(&a)) {
-        st = write_ticket(upsert, opened->ticket);
-      } else if (const auto* updated = std::get_if<TicketUpdated>(&a)) {
-        if (updated->counters_only) {
-          const Ticket& t = updated->ticket;
-          counters.reset();
-          counters.bind_static(1, t.key).bind(2, t.event_count).bind(3, t.last_seen).bind(4, t.updated_at);
-          st = counters.run();
-          if (st && sqlite3_changes(writer_) == 1) continue;
-          if (!st) return st;
-        }
-        st = write_ticket(upsert, updated->ticket);
-      } else if (const auto* tl = std::get_if<TimelineAdded>(&a)) {
-        const TimelineEntry& e = tl->entry;
-        timeline.reset();
-        timeline.bind(1, e.ticket_key).bind(2, e.time).bind(3, e.actor).bind(4, e.kind).bind(5, e.message).bind(6, e.details);
-        st = timeline.run();
-      } else if (const auto* ev = std::get_if<EventRecorded>(&a)) {
-        if (ev->decision == Decision::kDropped) continue;  // counted, not kept
-        st = write_event(event, *ev);
-      } else if (const auto* pl = std::get_if<ProblemLinked>(&a)) {
-        link.reset();
-        link.bind(1, pl->problem_key).bind(2, pl->incident_key);
-        st = link.run();
-      } else if (const auto* si = std::get_if<SilenceSaved>(&a)) {
-        silence.reset();
-        silence.bind(1, si->id).bind(2, si->ends_at).bind(3, si->body);
-        st = silence.run();
-      } else if (const auto* sc = std::get_if<StateChanged>(&a)) {
-        for (const StateRecord& r : sc->records) {
-          Stmt& w = r.value ? record_put : record_del;
-          w.reset();
-          w.bind(1, r.key);
-          if (r.value) w.bind(2, *r.value);
-          st = w.run();
-          if (!st) break;
-        }
-      } else if (const auto* n = std::get_if<Notify>(&a)) {
-        notify.reset();
-        notify.bind(1, n->time).bind(2, n->target).bind(3, n->ticket_key).bind(4, n->message);
-        st = notify.run();
-      }
+      Status st = std::visit(
+          [&](const auto& x) -> Status {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, TicketOpened>) {
+              return write_ticket(upsert, x.ticket);
+            } else if constexpr (std::is_same_v<T, TicketUpdated>) {
+              if (x.counters_only) {
+                const Ticket& t = x.ticket;
+                counters.reset();
+                counters.bind_static(1, t.key).bind(2, t.event_count).bind(3, t.last_seen).bind(4, t.updated_at);
+                Status c = counters.run();
+                if (!c || sqlite3_changes(writer_) == 1) return c;
+              }
+              return write_ticket(upsert, x.ticket);  // not stored yet: the whole ticket
+            } else if constexpr (std::is_same_v<T, TimelineAdded>) {
+              const TimelineEntry& e = x.entry;
+              timeline.reset();
+              timeline.bind(1, e.ticket_key).bind(2, e.time).bind(3, e.actor).bind(4, e.kind).bind(5, e.message)
+                  .bind(6, e.details);
+              return timeline.run();
+            } else if constexpr (std::is_same_v<T, EventRecorded>) {
+              if (x.decision == Decision::kDropped) return Status::ok();  // counted, not kept
+              return write_event(event, x);
+            } else if constexpr (std::is_same_v<T, ProblemLinked>) {
+              link.reset();
+              link.bind(1, x.problem_key).bind(2, x.incident_key);
+              return link.run();
+            } else if constexpr (std::is_same_v<T, SilenceSaved>) {
+              silence.reset();
+              silence.bind(1, x.id).bind(2, x.ends_at).bind(3, x.body);
+              return silence.run();
+            } else if constexpr (std::is_same_v<T, StateChanged>) {
+              for (const StateRecord& r : x.records) {
+                Stmt& w = r.value ? record_put : record_del;
+                w.reset();
+                w.bind(1, r.key);
+                if (r.value) w.bind(2, *r.value);
+                if (Status ws = w.run(); !ws) return ws;
+              }
+              return Status::ok();
+            } else if constexpr (std::is_same_v<T, Notify>) {
+              notify.reset();
+              notify.bind(1, x.time).bind(2, x.target).bind(3, x.ticket_key).bind(4, x.message);
+              return notify.run();
+            } else {
+              static_assert(sizeof(T) == 0, "the store must apply every action type");
+            }
+          },
+          a);
       if (!st) return st;
     }
     return Status::ok();
