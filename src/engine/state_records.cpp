@@ -17,27 +17,21 @@ std::optional<std::string> Engine::state_record(const std::string& key) const {
     auto it = alerts_.find(std::string(id));
     if (it == alerts_.end()) return std::nullopt;
     const Alert& a = it->second;
-    if (record_follows_ticket(a)) {  // last_seen is the ticket's; event_count unused while firing
-      return dump({{"fingerprint", a.fingerprint},
-                   {"rule", a.rule},
-                   {"group", a.group},
-                   {"phase", static_cast<int>(a.phase)},
-                   {"first_seen", to_unix_ms(a.first_seen)},
-                   {"resolved_at", to_unix_ms(a.resolved_at)},
-                   {"changes", times_json(a.changes)},
-                   {"follows_ticket", true}});
-    }
     nlohmann::json j = {{"fingerprint", a.fingerprint},
-                 {"rule", a.rule},
-                 {"group", a.group},
-                 {"phase", static_cast<int>(a.phase)},
-                 {"first_seen", to_unix_ms(a.first_seen)},
-                 {"last_seen", to_unix_ms(a.last_seen)},
-                 {"resolved_at", to_unix_ms(a.resolved_at)},
-                 {"event_count", a.event_count},
-                 {"hits", times_json(a.hits)},
-                 {"changes", times_json(a.changes)},
-                 {"captures", captures_json(a.captures)}};
+                        {"rule", a.rule},
+                        {"group", a.group},
+                        {"phase", static_cast<int>(a.phase)},
+                        {"first_seen", to_unix_ms(a.first_seen)},
+                        {"resolved_at", to_unix_ms(a.resolved_at)},
+                        {"changes", times_json(a.changes)}};
+    if (record_follows_ticket(a)) {  // last_seen is the ticket's; event_count unused while firing
+      j["follows_ticket"] = true;
+      return dump(j);
+    }
+    j["last_seen"] = to_unix_ms(a.last_seen);
+    j["event_count"] = a.event_count;
+    j["hits"] = times_json(a.hits);
+    j["captures"] = captures_json(a.captures);
     if (a.event) j["event"] = event_to_json(*a.event);
     return dump(j);
   }

@@ -22,21 +22,26 @@ std::optional<TimePoint> Engine::ticket_deadline(const Ticket& t) const {
   };
   if (t.respond_by && !t.acknowledged_at && !breached("respond")) consider(*t.respond_by);
   if (t.resolve_by && !breached("resolve")) consider(*t.resolve_by);
-  auto done = escalated_.find(t.key);
   for (const rules::EscalationRule& e : rules_->escalations) {
-    if (done != escalated_.end() && done->second.count(e.name)) continue;
-    // Not applicable now: a change of priority or team reschedules (update()).
-    if (!e.priorities.empty() && std::find(e.priorities.begin(), e.priorities.end(), t.priority) == e.priorities.end()) continue;
-    if (!e.teams.empty() && std::find(e.teams.begin(), e.teams.end(), t.team) == e.teams.end()) continue;
-    std::optional<TimePoint> at;
-    if (e.unacknowledged_for) {
-      if (t.acknowledged_at) continue;
-      at = t.created_at + *e.unacknowledged_for;
-    }
-    if (e.unresolved_for) at = std::max(at.value_or(TimePoint{}), t.created_at + *e.unresolved_for);
-    if (at) consider(*at);
+    if (auto at = escalation_due(t, e)) consider(*at);
   }
   return next;
+}
+
+std::optional<TimePoint> Engine::escalation_due(const Ticket& t, const rules::EscalationRule& e) const {
+  if (auto done = escalated_.find(t.key); done != escalated_.end() && done->second.count(e.name)) return std::nullopt;
+  // Not applicable now: a change of priority or team reschedules (update()).
+  if (!e.priorities.empty() && std::find(e.priorities.begin(), e.priorities.end(), t.priority) == e.priorities.end()) {
+    return std::nullopt;
+  }
+  if (!e.teams.empty() && std::find(e.teams.begin(), e.teams.end(), t.team) == e.teams.end()) return std::nullopt;
+  std::optional<TimePoint> at;
+  if (e.unacknowledged_for) {
+    if (t.acknowledged_at) return std::nullopt;
+    at = t.created_at + *e.unacknowledged_for;
+  }
+  if (e.unresolved_for) at = std::max(at.value_or(TimePoint{}), t.created_at + *e.unresolved_for);
+  return at;
 }
 
 void Engine::schedule_ticket(const Ticket& t) {
@@ -253,15 +258,7 @@ Actions Engine::tick(TimePoint now) {
     breach("respond", t.respond_by, t.acknowledged_at.has_value());
     breach("resolve", t.resolve_by, false);
     for (const rules::EscalationRule& e : rules_->escalations) {
-      if (auto done = escalated_.find(t.key); done != escalated_.end() && done->second.count(e.name)) continue;
-      if (!e.priorities.empty() && std::find(e.priorities.begin(), e.priorities.end(), t.priority) == e.priorities.end()) continue;
-      if (!e.teams.empty() && std::find(e.teams.begin(), e.teams.end(), t.team) == e.teams.end()) continue;
-      std::optional<TimePoint> at;
-      if (e.unacknowledged_for) {
-        if (t.acknowledged_at) continue;
-        at = t.created_at + *e.unacknowledged_for;
-      }
-      if (e.unresolved_for) at = std::max(at.value_or(TimePoint{}), t.created_at + *e.unresolved_for);
+      const std::optional<TimePoint> at = escalation_due(t, e);
       if (!at || *at > now) continue;
       escalated_[t.key].insert(e.name);
       touch_ticket_state(t.key);

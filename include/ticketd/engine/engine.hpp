@@ -194,6 +194,9 @@ class Engine {
   Duration reopen_keep(const Group& g) const;
   // The next SLA target or applicable escalation of an open ticket.
   std::optional<TimePoint> ticket_deadline(const Ticket& t) const;
+  // When escalation `e` of ticket `t` is due, or nullopt: done already, or
+  // not applicable (priority, team, acknowledged) at present.
+  std::optional<TimePoint> escalation_due(const Ticket& t, const rules::EscalationRule& e) const;
   // Schedules the ticket's next deadline unless an earlier entry exists.
   void schedule_ticket(const Ticket& t);
   // After any change of a ticket the engine holds: open-ticket count, timers.
