@@ -175,10 +175,37 @@ Actions Engine::flush_updates() {
   return out;
 }
 
+void Engine::set_alert_status(Ticket& t, const std::string& fp, const char* status) {
+  constexpr size_t kIndexFrom = 64;  // below, a linear search is as cheap
+  if (t.alerts.size() < kIndexFrom) return set_alert_status_linear(t, fp, status);
+  // A ticket's alerts only grow (here), so an index whose count matches the
+  // list is complete; a position is still checked before it is trusted.
+  AlertIndex& idx = alert_index_[t.key];
+  auto rebuild = [&] {
+    idx.pos.clear();
+    for (size_t i = 0; i < t.alerts.size(); ++i) idx.pos.emplace(t.alerts[i].fingerprint, i);
+    idx.count = t.alerts.size();
+  };
+  if (idx.count != t.alerts.size()) rebuild();
+  auto it = idx.pos.find(fp);
+  if (it != idx.pos.end() && (it->second >= t.alerts.size() || t.alerts[it->second].fingerprint != fp)) {
+    rebuild();
+    it = idx.pos.find(fp);
+  }
+  if (it != idx.pos.end()) {
+    t.alerts[it->second].status = status;
+    return;
+  }
+  idx.pos.emplace(fp, t.alerts.size());
+  t.alerts.push_back({fp, status});
+  idx.count = t.alerts.size();
+}
+
 void Engine::erase_ticket(const std::string& key_ref) {
   const std::string key = key_ref;  // callers may pass the map's own key
   auto it = tickets_.find(key);
   if (it == tickets_.end()) return;
+  alert_index_.erase(key);
   // A change not yet reported must survive the ticket leaving the engine.
   if (changed_tickets_.count(key)) forgotten_[key] = std::move(it->second);
   tickets_.erase(it);

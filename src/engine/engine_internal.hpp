@@ -40,7 +40,9 @@ inline std::string capped_identity(std::string fp) {
   return std::string(utf8_prefix(fp, RenderCaps::kFingerprint - 18)) + "#" + hex;
 }
 
-inline void set_alert_status(Ticket& t, const std::string& fp, const char* status) {
+// A linear search of the ticket's alerts: for tickets with few of them
+// (Engine::set_alert_status indexes the long ones, like a storm's).
+inline void set_alert_status_linear(Ticket& t, const std::string& fp, const char* status) {
   for (AlertRef& a : t.alerts) {
     if (a.fingerprint == fp) {
       a.status = status;

@@ -275,6 +275,36 @@ rules:
   EXPECT_EQ(h.tickets.size(), 2u);
 }
 
+// A ticket with many alerts (past the size where set_alert_status indexes
+// them): each alert is listed once, with its current status, through
+// joining, resolving and firing again.
+TEST(Correlation, ATicketWithManyAlertsListsEachOnceWithItsStatus) {
+  Harness h(R"(
+rules:
+  - name: link
+    match: { message: "~link down" }
+    resolve_when: { match: { message: "~link up" } }
+    fingerprint: "{{ host }}/{{ labels.port }}"
+    group_by: [host]
+)");
+  for (int p = 0; p < 150; ++p) h.send(ev("sw1", "link down", {{"port", std::to_string(p)}}));
+  ASSERT_EQ(h.tickets.size(), 1u);
+  const std::string key = h.nth(0);
+  for (int p = 0; p < 150; p += 3) h.send(ev("sw1", "link up", {{"port", std::to_string(p)}}));
+  for (int p = 0; p < 150; p += 6) {
+    EXPECT_EQ(h.send(ev("sw1", "link down", {{"port", std::to_string(p)}})), Decision::kDeduplicated);
+  }
+  const Ticket& t = h.tickets.at(key);
+  ASSERT_EQ(t.alerts.size(), 150u);
+  std::set<std::string> seen;
+  for (size_t i = 0; i < t.alerts.size(); ++i) {
+    const int port = std::stoi(t.alerts[i].fingerprint.substr(4));
+    EXPECT_TRUE(seen.insert(t.alerts[i].fingerprint).second) << "listed twice: " << t.alerts[i].fingerprint;
+    const bool resolved = port % 3 == 0 && port % 6 != 0;
+    EXPECT_EQ(t.alerts[i].status, resolved ? "resolved" : "firing") << t.alerts[i].fingerprint;
+  }
+}
+
 TEST(Correlation, FlappingHoldsTheTicketOpenUntilStable) {
   Harness h(R"(
 rules:

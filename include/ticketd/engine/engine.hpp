@@ -232,6 +232,9 @@ class Engine {
   const Ticket* inhibited_by(const rules::Rule& rule, const Event& event, std::string* inhibit_name) const;
   void apply_sla(Ticket& t) const;
   void update(Ticket& t, TimePoint now, Context& cx);
+  // Sets (adding if new) the status of alert `fp` on ticket `t`; indexed for
+  // tickets with many alerts, so a storm costs the same per alert at any size.
+  void set_alert_status(Ticket& t, const std::string& fp, const char* status);
   // After a deduplicated event: only the counters changed (TicketUpdated::counters_only).
   void update_counters(Ticket& t, TimePoint now, Context& cx);
   void note(Context& cx, const std::string& key, TimePoint now, std::string kind, std::string message,
@@ -274,6 +277,12 @@ class Engine {
   std::string default_rule_;
   std::set<std::string> changed_tickets_;  // batch mode: to report in flush_updates()
   std::set<std::string> changed_fully_;    // of which more than the counters changed
+  // Positions in a long ticket's `alerts` by fingerprint (set_alert_status).
+  struct AlertIndex {
+    size_t count = 0;
+    std::unordered_map<std::string, size_t> pos;
+  };
+  std::unordered_map<std::string, AlertIndex> alert_index_;
   std::map<std::string, Ticket> forgotten_;  // changed, then erased before the flush
 };
 
