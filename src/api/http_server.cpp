@@ -1,4 +1,4 @@
-#include "api/http_server.hpp"
+#include "ticketd/api/http_server.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -8,10 +8,10 @@
 #include <boost/beast/http.hpp>
 #include <optional>
 
-#include "api/http_types.hpp"
-#include "api/routes.hpp"
-#include "net/listen.hpp"
-#include "net/peer_limiter.hpp"
+#include "ticketd/api/http_types.hpp"
+#include "ticketd/api/routes.hpp"
+#include "ticketd/net/listen.hpp"
+#include "ticketd/net/peer_limiter.hpp"
 
 namespace ticketd::api {
 namespace {

@@ -1,4 +1,4 @@
-#include "api/http_types.hpp"
+#include "ticketd/api/http_types.hpp"
 
 #include <cctype>
 #include <string_view>

@@ -1,4 +1,4 @@
-#include "api/routes.hpp"
+#include "ticketd/api/routes.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -6,8 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/web_page.hpp"
-#include "daemon/pipeline.hpp"
+#include "web_page.hpp"
 #include "ticketd/core/json.hpp"
 #include "ticketd/core/text.hpp"
 #include "ticketd/ingest/webhook_parsers.hpp"
@@ -77,12 +76,6 @@ std::string display_name(const json& body, const char* field) {
   return std::string(utf8_prefix(name, 100));
 }
 
-bool role_allows(daemon::Role have, daemon::Role need) {
-  if (have == daemon::Role::kAdmin) return true;
-  if (have == need) return true;
-  return have == daemon::Role::kWrite && need == daemon::Role::kRead;
-}
-
 // Constant-time comparison, so response timing does not leak the secret.
 bool same_secret(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;
@@ -99,24 +92,10 @@ bool is_json_content_type(const std::string& ct) {
                                         base.compare(base.size() - 5, 5, "+json") == 0);
 }
 
-// Prometheus label value escaping: backslash, double quote, newline.
-std::string escape_label(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<HttpResponse> Router::verify_signature(const HttpRequest& req, const std::string& endpoint) const {
-  for (const daemon::WebhookSignature& sig : deps_.signatures) {
+  for (const WebhookSignature& sig : deps_.signatures) {
     if (sig.endpoint != endpoint) continue;
     std::string lower_header = sig.header;
     for (auto& c : lower_header) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -149,7 +128,7 @@ std::string Router::attribution(const std::string& who, const std::string& displ
   return who + " (" + display + ")";
 }
 
-std::optional<HttpResponse> Router::authorize(const HttpRequest& req, daemon::Role needed, std::string* who) const {
+std::optional<HttpResponse> Router::authorize(const HttpRequest& req, Role needed, std::string* who) const {
   if (who) *who = "anonymous";
   if (deps_.tokens.empty()) return std::nullopt;
   const std::string auth = req.header("authorization");
@@ -160,13 +139,13 @@ std::optional<HttpResponse> Router::authorize(const HttpRequest& req, daemon::Ro
     return r;
   }
   const std::string secret = auth.substr(prefix.size());
-  for (const daemon::ApiToken& t : deps_.tokens) {
+  for (const ApiToken& t : deps_.tokens) {
     if (!same_secret(t.token, secret)) continue;
     if (who) *who = t.name;
     if (role_allows(t.role, needed)) return std::nullopt;
     return error_response(403, "forbidden",
-                          std::string("token \"") + t.name + "\" has role " + daemon::role_name(t.role) +
-                              ", this request needs " + daemon::role_name(needed));
+                          std::string("token \"") + t.name + "\" has role " + role_name(t.role) +
+                              ", this request needs " + role_name(needed));
   }
   spdlog::warn("api: rejected an unknown bearer token from {}", req.peer);
   HttpResponse r = error_response(401, "unauthorized", "unknown token");
@@ -181,21 +160,21 @@ void Router::handle(HttpRequest req, Respond respond) {
       if (req.method != "GET" && req.method != "HEAD") return respond(error_response(405, "method_not_allowed", "use GET"));
       if (p == "/readyz") {
         // Ready = the engine takes events: not stopping, queue not full.
-        const auto& st = deps_.pipeline.stats();
-        if (!deps_.pipeline.accepting()) {
+        const Intake::Health h = deps_.intake.health();
+        if (!h.accepting) {
           return respond(json_response(503, {{"status", "stopping"}, {"version", deps_.version}}));
         }
-        if (!deps_.pipeline.store_healthy()) {
+        if (!h.store_healthy) {
           HttpResponse r = json_response(503, {{"status", "store_unavailable"},
                                                {"version", deps_.version},
-                                               {"store_failures", st.store_failures.load()}});
+                                               {"store_failures", h.store_failures}});
           r.headers.emplace_back("Retry-After", "1");
           return respond(std::move(r));
         }
         return respond(json_response(200, {{"status", "ready"},
                                            {"version", deps_.version},
-                                           {"queue_depth", st.queue_depth.load()},
-                                           {"open_tickets", deps_.pipeline.open_tickets()}}));
+                                           {"queue_depth", h.queue_depth},
+                                           {"open_tickets", h.open_tickets}}));
       }
       return respond(json_response(200, {{"status", "ok"}, {"version", deps_.version}}));
     }
@@ -211,18 +190,18 @@ void Router::handle(HttpRequest req, Respond respond) {
       return respond(std::move(page));
     }
     if (p == "/metrics") {
-      if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
+      if (auto deny = authorize(req, Role::kRead)) return respond(*deny);
       return respond(metrics());
     }
     if (p == "/api/v1/events") {
       if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
-      if (auto deny = authorize(req, daemon::Role::kIngest)) return respond(*deny);
+      if (auto deny = authorize(req, Role::kIngest)) return respond(*deny);
       if (auto deny = verify_signature(req, "events")) return respond(*deny);
       return post_events(req, std::move(respond));
     }
     if (p == "/api/v1/webhooks/alertmanager" || p == "/api/v1/webhooks/grafana" || p == "/v2/enqueue") {
       if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
-      if (auto deny = authorize(req, daemon::Role::kIngest)) return respond(*deny);
+      if (auto deny = authorize(req, Role::kIngest)) return respond(*deny);
       const std::string endpoint = p == "/v2/enqueue" ? "pagerduty" : p.substr(p.rfind('/') + 1);
       if (auto deny = verify_signature(req, endpoint)) return respond(*deny);
       if (p == "/v2/enqueue") return post_pagerduty(req, std::move(respond));
@@ -231,39 +210,39 @@ void Router::handle(HttpRequest req, Respond respond) {
     const std::string tickets = "/api/v1/tickets";
     if (p == "/api/v1/rules") {
       if (req.method != "GET") return respond(error_response(405, "method_not_allowed", "use GET"));
-      if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
+      if (auto deny = authorize(req, Role::kRead)) return respond(*deny);
       return list_rules(std::move(respond));
     }
     if (p == "/api/v1/rules/reload") {
       if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
-      if (auto deny = authorize(req, daemon::Role::kAdmin)) return respond(*deny);
+      if (auto deny = authorize(req, Role::kAdmin)) return respond(*deny);
       return reload_rules(std::move(respond));
     }
     if (p == "/api/v1/stats") {
       if (req.method != "GET") return respond(error_response(405, "method_not_allowed", "use GET"));
-      if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
+      if (auto deny = authorize(req, Role::kRead)) return respond(*deny);
       auto stats = deps_.store.stats();
       if (!stats) return respond(from_status(stats.error()));
       return respond(json_response(200, *stats));
     }
     if (p == "/api/v1/explain") {
       if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
-      if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
+      if (auto deny = authorize(req, Role::kRead)) return respond(*deny);
       return explain(req, std::move(respond));
     }
     if (p == "/api/v1/silences") {
       if (req.method == "GET") {
-        if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
+        if (auto deny = authorize(req, Role::kRead)) return respond(*deny);
         return respond(list_silences());
       }
       if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use GET or POST"));
       std::string who;
-      if (auto deny = authorize(req, daemon::Role::kAdmin, &who)) return respond(*deny);
+      if (auto deny = authorize(req, Role::kAdmin, &who)) return respond(*deny);
       return add_silence(req, who, std::move(respond));
     }
     if (p.rfind("/api/v1/silences/", 0) == 0) {
       if (req.method != "DELETE") return respond(error_response(405, "method_not_allowed", "use DELETE"));
-      if (auto deny = authorize(req, daemon::Role::kAdmin)) return respond(*deny);
+      if (auto deny = authorize(req, Role::kAdmin)) return respond(*deny);
       return expire_silence(p.substr(std::string("/api/v1/silences/").size()), std::move(respond));
     }
     if (p == tickets || p.rfind(tickets + "/", 0) == 0) {
@@ -275,7 +254,7 @@ void Router::handle(HttpRequest req, Respond respond) {
         sub = slash == std::string::npos ? "" : rest.substr(slash + 1);
       }
       if (req.method == "GET") {
-        if (auto deny = authorize(req, daemon::Role::kRead)) return respond(*deny);
+        if (auto deny = authorize(req, Role::kRead)) return respond(*deny);
         if (p == tickets) return respond(list_tickets(req));
         if (sub.empty()) return respond(get_ticket(key));
         if (sub == "timeline") return respond(get_timeline(key));
@@ -283,7 +262,7 @@ void Router::handle(HttpRequest req, Respond respond) {
         if (sub == "similar") return respond(get_similar(key));
       } else if (req.method == "POST" || req.method == "PATCH") {
         std::string who;
-        if (auto deny = authorize(req, daemon::Role::kWrite, &who)) return respond(*deny);
+        if (auto deny = authorize(req, Role::kWrite, &who)) return respond(*deny);
         if (p == tickets && req.method == "POST") return ticket_command(req, "", "create", who, std::move(respond));
         if (!key.empty() && sub.empty() && req.method == "PATCH") return ticket_command(req, key, "patch", who, std::move(respond));
         if (!key.empty() && (sub == "notes" || sub == "ack") && req.method == "POST") {
@@ -339,7 +318,7 @@ void Router::post_events(const HttpRequest& req, Respond respond) {
 }
 
 void Router::submit_events(std::vector<Event> events, json accepted, Respond respond) {
-  Status s = deps_.pipeline.try_submit(std::move(events), [respond, accepted](const Status& st) {
+  Status s = deps_.intake.try_submit(std::move(events), [respond, accepted](const Status& st) {
     if (st) {
       respond(json_response(202, accepted));
     } else {
@@ -384,7 +363,7 @@ void Router::post_pagerduty(const HttpRequest& req, Respond respond) {
     events.push_back(std::move(pd->event));
     return submit_events(std::move(events), ok, std::move(respond));
   }
-  Status s = deps_.pipeline.try_command(
+  Status s = deps_.intake.try_command(
       [key = pd->dedup_key, action = pd->action](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
         std::string ticket;
         auto r = eng.alert_command(key, action, "pagerduty", now, &ticket);
@@ -493,7 +472,7 @@ HttpResponse Router::get_ticket_events(const HttpRequest& req, const std::string
 void Router::engine_command(
     std::function<Result<json>(engine::Engine&, TimePoint, engine::Actions&)> command, int ok_status,
     Respond respond) {
-  Status s = deps_.pipeline.try_command(std::move(command), [respond, ok_status](Result<json> r) {
+  Status s = deps_.intake.try_command(std::move(command), [respond, ok_status](Result<json> r) {
     if (r) {
       respond(json_response(ok_status, *r));
     } else {
@@ -662,48 +641,9 @@ void Router::expire_silence(const std::string& id, Respond respond) {
 }
 
 HttpResponse Router::metrics() {
-  const auto& s = deps_.pipeline.stats();
-  std::string out;
-  auto counter = [&](const char* name, const char* help, uint64_t v, const char* type = "counter") {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
-           std::to_string(v) + "\n";
-  };
-  counter("ticketd_events_accepted_total", "Events accepted into the queue.", s.events_accepted);
-  counter("ticketd_events_rejected_total", "Events refused to HTTP senders (503) or lost at a stop: queue full, store unavailable or shutting down.",
-          s.events_rejected_full);
-  counter("ticketd_events_rejected_store_unavailable_total", "Events refused because the store could not commit.",
-          s.events_rejected_store);
-  counter("ticketd_events_retried_total", "Syslog events kept and re-run after a failed commit.", s.events_retried);
-  counter("ticketd_store_healthy", "1 while store commits succeed, 0 after a failed one.",
-          deps_.pipeline.store_healthy() ? 1 : 0, "gauge");
-  counter("ticketd_events_processed_total", "Events run through the engine and committed.", s.events_processed);
-  out += "# HELP ticketd_event_decisions_total What became of processed events.\n"
-         "# TYPE ticketd_event_decisions_total counter\n";
-  for (size_t d = 0; d < s.decisions.size(); ++d) {
-    out += std::string("ticketd_event_decisions_total{decision=\"") +
-           engine::decision_name(static_cast<engine::Decision>(d)) + "\"} " + std::to_string(s.decisions[d].load()) + "\n";
-  }
-  counter("ticketd_tickets_opened_total", "Tickets opened by the engine.", s.tickets_opened);
-  counter("ticketd_notifications_total", "Escalation notifications sent.", s.notifications);
-  counter("ticketd_store_failures_total", "Failed store commits.", s.store_failures);
-  counter("ticketd_queue_depth", "Events waiting for the engine.", s.queue_depth, "gauge");
-  counter("ticketd_store_commits_total", "Store transactions committed (one per batch of events and commands).", s.commits);
-  auto seconds = [&](const char* name, const char* help, uint64_t micros) {
-    char v[32];
-    std::snprintf(v, sizeof v, "%.6f", static_cast<double>(micros) / 1e6);
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " + v + "\n";
-  };
-  seconds("ticketd_store_commit_seconds_total", "Time spent committing batches to the store.", s.commit_micros);
-  seconds("ticketd_engine_seconds_total", "Time the engine spent deciding batches.", s.engine_micros);
-  counter("ticketd_open_tickets", "Tickets still collecting events.", deps_.pipeline.open_tickets(), "gauge");
-  out += "# HELP ticketd_rule_hits_total Events matched per rule.\n# TYPE ticketd_rule_hits_total counter\n";
-  for (const auto& [name, hits] : deps_.pipeline.rule_hits()) {
-    out += "ticketd_rule_hits_total{rule=\"" + escape_label(name) + "\"} " + std::to_string(hits) + "\n";
-  }
-  if (deps_.extra_metrics) out += deps_.extra_metrics();
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4";
-  r.body = std::move(out);
+  if (deps_.metrics) r.body = deps_.metrics();
   return r;
 }
 
@@ -712,7 +652,6 @@ std::optional<HttpResponse> Router::admit(const HttpRequest& head) const {
   const std::string& p = head.path;
   const std::string& m = head.method;
   if (p == "/healthz" || p == "/readyz" || p == "/" || p == "/index.html") return std::nullopt;
-  using daemon::Role;
   std::optional<Role> need;  // the role handle() asks for on this route
   if (p == "/api/v1/events" || p == "/api/v1/webhooks/alertmanager" || p == "/api/v1/webhooks/grafana" ||
       p == "/v2/enqueue") {

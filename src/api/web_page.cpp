@@ -1,4 +1,4 @@
-#include "api/web_page.hpp"
+#include "web_page.hpp"
 
 namespace ticketd::api {
 

@@ -1,4 +1,4 @@
-#include "cli/offline.hpp"
+#include "offline.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/table.hpp"
+#include "table.hpp"
 #include "ticketd/core/clock.hpp"
 #include "ticketd/engine/engine.hpp"
 

@@ -13,9 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/http_client.hpp"
-#include "cli/offline.hpp"
-#include "cli/table.hpp"
+#include "http_client.hpp"
+#include "offline.hpp"
+#include "table.hpp"
 #include "ticketd/rules/rule_set.hpp"
 
 namespace {

@@ -21,7 +21,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "ticketd/rules/rule_set.hpp"
+#include "ticketd/core/text.hpp"
 
 namespace ticketd::daemon {
 namespace {
@@ -71,7 +71,7 @@ std::string located(const std::string& path, const std::string& msg) {
 Status unknown(const YAML::Node& key, const std::string& prefix, const std::vector<std::string>& known) {
   std::string k = key.as<std::string>();
   std::string msg = where(key) + "unknown config key \"" + prefix + k + "\"";
-  std::string guess = rules::did_you_mean(k, known);
+  std::string guess = did_you_mean(k, known);
   if (!guess.empty()) msg += " (did you mean \"" + prefix + guess + "\"?)";
   return Status::invalid_argument(msg);
 }
@@ -180,7 +180,7 @@ Status load_webhooks(const YAML::Node& n, const std::string& base_dir, Config& c
         return unknown(k->first, "webhooks." + ep + ".", keys);
       }
     }
-    WebhookSignature sig;
+    api::WebhookSignature sig;
     sig.endpoint = ep;
     auto secret = load_secret(it->second, "hmac_secret", base_dir, "webhooks." + ep);
     if (!secret) return secret.error();
@@ -205,7 +205,7 @@ Status load_tokens(const YAML::Node& list, const std::string& base_dir, Config& 
         return unknown(it->first, "api.tokens[].", keys);
       }
     }
-    ApiToken tok;
+    api::ApiToken tok;
     if (!t["name"]) return Status::invalid_argument(where(t) + "api token needs a \"name\"");
     tok.name = t["name"].as<std::string>();
     // The name is what the audit trail shows: one plain word.
@@ -219,10 +219,10 @@ Status load_tokens(const YAML::Node& list, const std::string& base_dir, Config& 
                                       "\" must be 1 to 64 letters, digits or - _ . @ :");
     }
     const std::string role = t["role"] ? t["role"].as<std::string>() : "";
-    if (role == "ingest") tok.role = Role::kIngest;
-    else if (role == "read") tok.role = Role::kRead;
-    else if (role == "write") tok.role = Role::kWrite;
-    else if (role == "admin") tok.role = Role::kAdmin;
+    if (role == "ingest") tok.role = api::Role::kIngest;
+    else if (role == "read") tok.role = api::Role::kRead;
+    else if (role == "write") tok.role = api::Role::kWrite;
+    else if (role == "admin") tok.role = api::Role::kAdmin;
     else {
       return Status::invalid_argument(where(t) + "api token \"" + tok.name + "\": role is \"" + role +
                                       "\", expected ingest, read, write or admin");
@@ -472,16 +472,6 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
 }
 
 }  // namespace
-
-const char* role_name(Role r) {
-  switch (r) {
-    case Role::kIngest: return "ingest";
-    case Role::kRead: return "read";
-    case Role::kWrite: return "write";
-    case Role::kAdmin: return "admin";
-  }
-  return "unknown";
-}
 
 Result<size_t> parse_size(const std::string& text) {
   size_t i = 0;

@@ -15,10 +15,11 @@
 #include <systemd/sd-daemon.h>
 #endif
 
-#include "api/http_server.hpp"
-#include "api/routes.hpp"
-#include "daemon/pipeline.hpp"
-#include "ingest/syslog/syslog_listener.hpp"
+#include "ticketd/api/http_server.hpp"
+#include "ticketd/api/routes.hpp"
+#include "metrics.hpp"
+#include "pipeline.hpp"
+#include "ticketd/ingest/syslog_listener.hpp"
 #include "ticketd/rules/rule_set.hpp"
 
 namespace ticketd::daemon {
@@ -208,60 +209,10 @@ int run(const Config& config, const std::string& version) {
     }
   }
   api::HttpServer* http_server = nullptr;  // set below; /metrics runs only once it serves
-  auto input_metrics = [&listeners, &http_server]() {
-    std::string out;
-    auto family = [&](const char* name, const char* help, const char* type, auto get) {
-      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-      for (const auto& l : listeners) {
-        out += std::string(name) + "{transport=\"" + ingest::syslog_kind_name(l->options().kind) + "\"} " +
-               std::to_string(get(l->stats())) + "\n";
-      }
-    };
-    using S = ingest::SyslogStats;
-    family("ticketd_syslog_received_total", "Syslog messages received.", "counter", [](const S& s) { return s.received.load(); });
-    family("ticketd_syslog_parsed_total", "Syslog messages parsed.", "counter", [](const S& s) { return s.parsed.load(); });
-    family("ticketd_syslog_malformed_total", "Syslog messages kept raw because they did not parse.", "counter",
-           [](const S& s) { return s.malformed.load(); });
-    family("ticketd_syslog_dropped_total", "Syslog messages dropped (UDP, queue full).", "counter",
-           [](const S& s) { return s.dropped.load(); });
-    family("ticketd_syslog_truncated_total", "Syslog messages cut at max_message_bytes.", "counter",
-           [](const S& s) { return s.truncated.load(); });
-    family("ticketd_syslog_bytes_total", "Syslog bytes received.", "counter", [](const S& s) { return s.bytes.load(); });
-    family("ticketd_syslog_connections", "Open syslog connections.", "gauge", [](const S& s) { return s.connections.load(); });
-    family("ticketd_syslog_connections_refused_total", "Connections refused (limit, TLS handshake).", "counter",
-           [](const S& s) { return s.connections_refused.load(); });
-    out += "# HELP ticketd_syslog_kernel_dropped_total Datagrams the kernel dropped: receive buffer full.\n"
-           "# TYPE ticketd_syslog_kernel_dropped_total counter\n";
-    for (const auto& l : listeners) {
-      if (l->options().kind != ingest::SyslogListenerOptions::Kind::kUdp) continue;
-      out += "ticketd_syslog_kernel_dropped_total{transport=\"udp\"} " + std::to_string(l->stats().kernel_dropped.load()) +
-             "\n";
-    }
-    out += "# HELP ticketd_accept_errors_total Failed accept() calls (e.g. out of file descriptors).\n"
-           "# TYPE ticketd_accept_errors_total counter\n";
-    if (http_server) {
-      out += "ticketd_accept_errors_total{listener=\"http\"} " + std::to_string(http_server->stats().accept_errors.load()) +
-             "\n";
-    }
-    for (const auto& l : listeners) {
-      if (l->options().kind == ingest::SyslogListenerOptions::Kind::kUdp) continue;
-      out += std::string("ticketd_accept_errors_total{listener=\"syslog_") + ingest::syslog_kind_name(l->options().kind) +
-             "\"} " + std::to_string(l->stats().accept_errors.load()) + "\n";
-    }
-    if (http_server) {
-      const auto& h = http_server->stats();
-      out += "# HELP ticketd_http_connections Open HTTP connections.\n# TYPE ticketd_http_connections gauge\n"
-             "ticketd_http_connections " + std::to_string(h.connections.load()) + "\n"
-             "# HELP ticketd_http_connections_refused_total HTTP connections refused (max_connections, per peer).\n"
-             "# TYPE ticketd_http_connections_refused_total counter\n"
-             "ticketd_http_connections_refused_total " + std::to_string(h.connections_refused.load()) + "\n"
-             "# HELP ticketd_http_body_budget_refused_total Requests answered 503: max_inflight_body_bytes reached.\n"
-             "# TYPE ticketd_http_body_budget_refused_total counter\n"
-             "ticketd_http_body_budget_refused_total " + std::to_string(h.busy_refused.load()) + "\n";
-    }
-    return out;
+  auto metrics = [&pipeline, &listeners, &http_server] {
+    return pipeline_metrics(pipeline) + input_metrics(listeners, http_server);
   };
-  api::Router router({pipeline, **store, clock, config.tokens, version, reload, config.signatures, input_metrics});
+  api::Router router({pipeline, **store, clock, config.tokens, version, reload, config.signatures, metrics});
   api::HttpServerOptions http_opts;
   if (Status s = split_host_port(config.http_listen, http_opts.host, http_opts.port); !s) {
     spdlog::critical("{}", s.message());

@@ -1,4 +1,4 @@
-#include "daemon/pipeline.hpp"
+#include "pipeline.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -69,6 +69,16 @@ Status Pipeline::try_submit(std::vector<Event>&& events, Done done) {
   stats_.events_accepted += n;
   cv_.notify_one();
   return Status::ok();
+}
+
+api::Intake::Health Pipeline::health() const {
+  Health h;
+  h.accepting = accepting();
+  h.store_healthy = store_healthy();
+  h.queue_depth = stats_.queue_depth.load();
+  h.store_failures = stats_.store_failures.load();
+  h.open_tickets = open_tickets();
+  return h;
 }
 
 Status Pipeline::try_command(Command command, Reply reply) {

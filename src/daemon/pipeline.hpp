@@ -32,6 +32,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "ticketd/api/intake.hpp"
 #include "ticketd/core/clock.hpp"
 #include "ticketd/engine/engine.hpp"
 #include "ticketd/store/store.hpp"
@@ -54,12 +55,8 @@ struct PipelineStats {
   std::atomic<uint64_t> engine_micros{0};   // time the engine spent deciding batches
 };
 
-class Pipeline {
+class Pipeline final : public api::Intake {
  public:
-  using Done = std::function<void(const Status&)>;
-  // Runs on the worker with the engine; may append actions to commit.
-  using Command = std::function<Result<nlohmann::json>(engine::Engine&, TimePoint now, engine::Actions& out)>;
-  using Reply = std::function<void(Result<nlohmann::json>)>;
 
   struct Options {
     size_t capacity = 10000;  // queued events
@@ -68,7 +65,7 @@ class Pipeline {
   };
 
   Pipeline(engine::Engine engine, store::Store& store, const Clock& clock, Options options);
-  ~Pipeline();
+  ~Pipeline() override;
 
   void start();
   // Stops taking submissions, processes everything queued, saves the
@@ -78,13 +75,14 @@ class Pipeline {
   // Queues the events; `done` (may be empty) runs on the committer thread once
   // they are durable (ok) or failed. Returns unavailable when full or
   // stopping, and then leaves `events` untouched and never calls `done`.
-  Status try_submit(std::vector<Event>&& events, Done done);
+  Status try_submit(std::vector<Event>&& events, Done done) override;
   // Queues a command; `reply` runs on the committer after its actions commit
   // (on the worker when they fail).
-  Status try_command(Command command, Reply reply);
+  Status try_command(Command command, Reply reply) override;
   // Swaps the rule set between two batches.
   void reload(std::shared_ptr<const rules::RuleSet> rules);
 
+  Health health() const override;
   const PipelineStats& stats() const { return stats_; }
   // Snapshot of rule hit counts, refreshed after every batch.
   std::unordered_map<std::string, uint64_t> rule_hits() const;

@@ -1,4 +1,4 @@
-#include "engine/engine_internal.hpp"
+#include "engine_internal.hpp"
 
 #include <algorithm>
 

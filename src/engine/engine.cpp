@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "engine/engine_internal.hpp"
+#include "engine_internal.hpp"
 #include "ticketd/core/json.hpp"
 
 namespace ticketd::engine {

@@ -13,6 +13,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "ticketd/rules/rule_set.hpp"
+#include "ticketd/core/text.hpp"
 
 namespace ticketd::rules {
 namespace {
@@ -95,7 +96,7 @@ class FileLoader {
                    const std::vector<std::string>& known) {
     const std::string k = key.as<std::string>();
     std::string msg = "unknown key \"" + k + "\" in " + where;
-    std::string guess = did_you_mean(k, known);
+    std::string guess = ticketd::did_you_mean(k, known);
     if (!guess.empty()) msg += " (did you mean \"" + guess + "\"?)";
     error(key, msg);
   }
@@ -323,7 +324,7 @@ class FileLoader {
       if (!scalar(item, what, f)) return;
       if (!is_condition_field(f)) {
         std::string msg = what + ": unknown field \"" + f + "\"";
-        std::string guess = did_you_mean(f, kFieldNames);
+        std::string guess = ticketd::did_you_mean(f, kFieldNames);
         if (!guess.empty()) msg += " (did you mean \"" + guess + "\"?)";
         error(item, msg);
         return;
@@ -539,7 +540,7 @@ class FileLoader {
         known.push_back("any");
         known.push_back("not");
         std::string msg = "unknown field \"" + field + "\" in match";
-        std::string guess = did_you_mean(field, known);
+        std::string guess = ticketd::did_you_mean(field, known);
         if (!guess.empty()) {
           msg += " (did you mean \"" + guess + "\"?)";
         } else {
@@ -664,7 +665,7 @@ class FileLoader {
         std::vector<std::string> known = kFieldNames;
         known.insert(known.end(), captures.begin(), captures.end());
         std::string msg = what + ": variable \"" + var + "\" is never set";
-        std::string guess = did_you_mean(var, known);
+        std::string guess = ticketd::did_you_mean(var, known);
         if (!guess.empty()) {
           msg += " (did you mean \"" + guess + "\"?)";
         } else {
@@ -724,7 +725,7 @@ LoadResult finish(LoadParts parts) {
   for (const RuleRef& ref : parts.refs) {
     if (parts.declared.count(ref.name)) continue;
     std::string msg = "\"" + ref.what + "\" refers to unknown rule \"" + ref.name + "\"";
-    std::string guess = did_you_mean(ref.name, names);
+    std::string guess = ticketd::did_you_mean(ref.name, names);
     if (!guess.empty()) msg += " (did you mean \"" + guess + "\"?)";
     diags.push_back({Diagnostic::Level::kError, ref.file, ref.line, ref.column, msg});
   }
@@ -762,28 +763,6 @@ std::string Diagnostic::to_string() const {
   out += ": ";
   if (level == Level::kWarning) out += "warning: ";
   return out + message;
-}
-
-std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
-  std::string best;
-  size_t best_d = std::max<size_t>(2, word.size() / 3) + 1;
-  for (const std::string& c : candidates) {
-    std::vector<size_t> prev(c.size() + 1), cur(c.size() + 1);
-    for (size_t j = 0; j <= c.size(); ++j) prev[j] = j;
-    for (size_t i = 1; i <= word.size(); ++i) {
-      cur[0] = i;
-      for (size_t j = 1; j <= c.size(); ++j) {
-        size_t cost = word[i - 1] == c[j - 1] ? 0 : 1;
-        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
-      }
-      std::swap(prev, cur);
-    }
-    if (prev[c.size()] < best_d && prev[c.size()] < word.size()) {
-      best_d = prev[c.size()];
-      best = c;
-    }
-  }
-  return best;
 }
 
 LoadResult load_rules_from_string(const std::string& text, const std::string& name) {

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/http_types.hpp"
+#include "ticketd/api/http_types.hpp"
 #include "ticketd/core/event.hpp"
 #include "ticketd/core/json.hpp"
 #include "ticketd/ingest/webhook_parsers.hpp"

@@ -10,7 +10,8 @@ command -v clang++ >/dev/null || { echo "clang++ not found: fuzzing skipped"; ex
 out=${FUZZ_BUILD_DIR:-$root/build/fuzz}
 mkdir -p "$out"
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -I"$root/include" -I"$root/src")
+       -I"$root/src")
+for inc in "$root"/src/*/include; do flags+=(-I"$inc"); done
 core=("$root/src/core/event.cpp" "$root/src/core/time.cpp" "$root/src/core/status.cpp" "$root/src/core/json.cpp"
       "$root/src/core/text.cpp" "$root/src/core/actions.cpp")
 

@@ -87,7 +87,7 @@ TEST(Config, NonLoopbackWithoutTokensIsRefused) {
   ASSERT_TRUE(c) << c.error().message();
   ASSERT_EQ(c->tokens.size(), 1u);
   EXPECT_EQ(c->tokens[0].token, "0123456789abcdef0123");
-  EXPECT_EQ(c->tokens[0].role, Role::kIngest);
+  EXPECT_EQ(c->tokens[0].role, api::Role::kIngest);
 }
 
 TEST(Config, TokenProblems) {

@@ -2,7 +2,7 @@
 // per-peer counter, the shared body budget and their config keys.
 #include <gtest/gtest.h>
 
-#include "net/peer_limiter.hpp"
+#include "ticketd/net/peer_limiter.hpp"
 #include "ticketd/daemon/config.hpp"
 
 namespace ticketd {

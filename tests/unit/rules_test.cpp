@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "ticketd/rules/rule_set.hpp"
+#include "ticketd/core/text.hpp"
 
 namespace ticketd::rules {
 namespace {

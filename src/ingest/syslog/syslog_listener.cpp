@@ -1,4 +1,4 @@
-#include "ingest/syslog/syslog_listener.hpp"
+#include "ticketd/ingest/syslog_listener.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -16,8 +16,8 @@
 #include <optional>
 #include <unordered_map>
 
-#include "net/listen.hpp"
-#include "net/peer_limiter.hpp"
+#include "ticketd/net/listen.hpp"
+#include "ticketd/net/peer_limiter.hpp"
 #include "ticketd/ingest/syslog_framer.hpp"
 #include "ticketd/ingest/syslog_parser.hpp"
 

@@ -14,26 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "ticketd/api/auth.hpp"
 #include "ticketd/core/status.hpp"
 #include "ticketd/core/time.hpp"
 
 namespace ticketd::daemon {
-
-enum class Role { kIngest, kRead, kWrite, kAdmin };
-const char* role_name(Role r);
-
-struct ApiToken {
-  std::string name;   // shown in logs and timeline actors, never the secret
-  std::string token;  // the secret, from token_file / token_env / token
-  Role role = Role::kRead;
-};
-
-// HMAC-SHA256 signature required on one ingest endpoint.
-struct WebhookSignature {
-  std::string endpoint;  // events | alertmanager | grafana | pagerduty
-  std::string secret;    // never logged
-  std::string header = "X-Signature-256";  // value: hex digest, optionally "sha256=" prefixed
-};
 
 struct Config {
   std::string path;                       // the file it was loaded from
@@ -67,8 +52,8 @@ struct Config {
   Duration http_header_timeout = std::chrono::seconds(10);  // first request header of a new connection
   size_t http_max_inflight_body_bytes = 64 * 1024 * 1024;   // request bodies in flight, all connections
   std::string log_level = "info";         // trace|debug|info|warn|error
-  std::vector<ApiToken> tokens;
-  std::vector<WebhookSignature> signatures;
+  std::vector<api::ApiToken> tokens;
+  std::vector<api::WebhookSignature> signatures;
 
   // 1-based line of every key given in the file ("store.path" -> 23); keys
   // left at their default are absent.

@@ -8,29 +8,26 @@
 
 #include <memory>
 
-#include "api/http_types.hpp"
+#include "ticketd/api/http_types.hpp"
 #include "ticketd/core/clock.hpp"
-#include "ticketd/daemon/config.hpp"
+#include "ticketd/api/auth.hpp"
+#include "ticketd/api/intake.hpp"
 #include "ticketd/engine/engine.hpp"
 #include "ticketd/store/store.hpp"
-
-namespace ticketd::daemon {
-class Pipeline;
-}
 
 namespace ticketd::api {
 
 struct RouterDeps {
-  daemon::Pipeline& pipeline;
+  Intake& intake;
   store::Store& store;
   const Clock& clock;
-  std::vector<daemon::ApiToken> tokens;
+  std::vector<ApiToken> tokens;
   std::string version;
   // Reloads the rules directory; on failure the diagnostics, old set kept.
   std::function<Result<size_t>(std::vector<std::string>* diagnostics)> reload_rules;
-  std::vector<daemon::WebhookSignature> signatures;
-  // More Prometheus text for /metrics (the inputs' counters).
-  std::function<std::string()> extra_metrics;
+  std::vector<WebhookSignature> signatures;
+  // The Prometheus text of /metrics (pipeline, inputs, server counters).
+  std::function<std::string()> metrics;
 };
 
 class Router {
@@ -78,7 +75,7 @@ class Router {
   // ("ops-bot (alice)"); without tokens the display name when given.
   std::string attribution(const std::string& who, const std::string& display) const;
   // `who` receives the token's name ("anonymous" without tokens).
-  std::optional<HttpResponse> authorize(const HttpRequest& req, daemon::Role needed, std::string* who = nullptr) const;
+  std::optional<HttpResponse> authorize(const HttpRequest& req, Role needed, std::string* who = nullptr) const;
 
   RouterDeps deps_;
 };

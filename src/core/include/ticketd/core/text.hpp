@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ticketd {
 
@@ -18,5 +19,9 @@ std::string_view utf8_prefix(std::string_view s, size_t max_bytes);
 // `s` when it fits in `max_bytes`; otherwise its UTF-8-safe prefix followed
 // by kTruncatedMarker, `max_bytes` in all (max_bytes > marker size).
 std::string cap_text(std::string s, size_t max_bytes);
+
+// The candidate closest to `word` by edit distance when close enough to be a
+// likely typo ("severty" -> "severity"); empty otherwise.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace ticketd

@@ -162,8 +162,4 @@ LoadResult load_rules(const std::vector<std::string>& paths);
 // Same, from text already in memory (tests, API); `name` labels diagnostics.
 LoadResult load_rules_from_string(const std::string& text, const std::string& name);
 
-// Levenshtein-based suggestion: the closest candidate within a small distance,
-// or empty.
-std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
-
 }  // namespace ticketd::rules

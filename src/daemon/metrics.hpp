@@ -1,0 +1,25 @@
+// The Prometheus text of /metrics: the pipeline's counters, the inputs' and
+// the HTTP server's. Reads atomics only; callable from any thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pipeline.hpp"
+
+namespace ticketd::api {
+class HttpServer;
+}
+namespace ticketd::ingest {
+class SyslogListener;
+}
+
+namespace ticketd::daemon {
+
+std::string pipeline_metrics(const Pipeline& pipeline);
+// `http_server` may be null (not serving yet).
+std::string input_metrics(const std::vector<std::unique_ptr<ingest::SyslogListener>>& listeners,
+                          const api::HttpServer* http_server);
+
+}  // namespace ticketd::daemon
