@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "commands.hpp"
+#include "task_pool.hpp"
 #include "web_page.hpp"
 #include "ticketd/core/json.hpp"
 #include "ticketd/core/text.hpp"
@@ -153,134 +155,182 @@ std::optional<HttpResponse> Router::authorize(const HttpRequest& req, Role neede
   return r;
 }
 
+namespace {
+
+// Splits "/a/b/c" into {"a","b","c"}.
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+// Whether `path` fits `pattern` ("{name}" matches one non-empty segment);
+// the placeholders' values go to `params`.
+bool matches(std::string_view pattern, std::string_view path, std::vector<std::string>* params) {
+  if (pattern == "/" || path == "/") return pattern == path;
+  if (path.size() > 1 && path.back() == '/') return false;  // "/api/v1/tickets/" names nothing
+  const auto want = segments(pattern);
+  const auto have = segments(path);
+  if (want.size() != have.size()) return false;
+  std::vector<std::string> values;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (want[i].size() > 2 && want[i].front() == '{' && want[i].back() == '}') {
+      values.emplace_back(have[i]);
+    } else if (want[i] != have[i]) {
+      return false;
+    }
+  }
+  if (params) *params = std::move(values);
+  return true;
+}
+
+// The route for `method` on `path`; `allowed` gets the methods the path
+// takes when the method is not among them.
+const Router::Route* find_route(const std::string& method, const std::string& path,
+                                std::vector<std::string>* params, std::string* allowed) {
+  for (const Router::Route& r : Router::routes()) {
+    if (!matches(r.pattern, path, nullptr)) continue;
+    if (method == r.method) {
+      matches(r.pattern, path, params);
+      return &r;
+    }
+    if (allowed && allowed->find(r.method) == std::string::npos) {
+      *allowed += (allowed->empty() ? "" : ", ") + std::string(r.method);
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const std::vector<Router::Route>& Router::routes() {
+  using R = Router;
+  static const std::vector<Route> table = {
+      {"GET", "/healthz", std::nullopt, &R::health},
+      {"HEAD", "/healthz", std::nullopt, &R::health},
+      {"GET", "/readyz", std::nullopt, &R::ready},
+      {"HEAD", "/readyz", std::nullopt, &R::ready},
+      // The page itself holds no data; its API calls carry the token.
+      {"GET", "/", std::nullopt, &R::web_page},
+      {"GET", "/index.html", std::nullopt, &R::web_page},
+      {"GET", "/metrics", Role::kRead, &R::metrics},
+      {"POST", "/api/v1/events", Role::kIngest, &R::post_events, Runs::kInline, "events"},
+      {"POST", "/api/v1/webhooks/alertmanager", Role::kIngest, &R::post_alertmanager, Runs::kInline, "alertmanager"},
+      {"POST", "/api/v1/webhooks/grafana", Role::kIngest, &R::post_grafana, Runs::kInline, "grafana"},
+      {"POST", "/v2/enqueue", Role::kIngest, &R::post_pagerduty, Runs::kInline, "pagerduty"},
+      {"GET", "/api/v1/rules", Role::kRead, &R::list_rules},
+      {"POST", "/api/v1/rules/reload", Role::kAdmin, &R::reload_rules, Runs::kReader},
+      {"GET", "/api/v1/stats", Role::kRead, &R::stats, Runs::kReader},
+      {"POST", "/api/v1/explain", Role::kRead, &R::explain},
+      {"GET", "/api/v1/silences", Role::kRead, &R::list_silences, Runs::kReader},
+      {"POST", "/api/v1/silences", Role::kAdmin, &R::add_silence},
+      {"DELETE", "/api/v1/silences/{id}", Role::kAdmin, &R::expire_silence},
+      {"GET", "/api/v1/tickets", Role::kRead, &R::list_tickets, Runs::kReader},
+      {"POST", "/api/v1/tickets", Role::kWrite, &R::create_ticket},
+      {"GET", "/api/v1/tickets/{key}", Role::kRead, &R::get_ticket, Runs::kReader},
+      {"PATCH", "/api/v1/tickets/{key}", Role::kWrite, &R::patch_ticket, Runs::kReader},
+      {"GET", "/api/v1/tickets/{key}/timeline", Role::kRead, &R::get_timeline, Runs::kReader},
+      {"GET", "/api/v1/tickets/{key}/events", Role::kRead, &R::get_ticket_events, Runs::kReader},
+      {"GET", "/api/v1/tickets/{key}/similar", Role::kRead, &R::get_similar, Runs::kReader},
+      {"POST", "/api/v1/tickets/{key}/notes", Role::kWrite, &R::add_note, Runs::kReader},
+      {"POST", "/api/v1/tickets/{key}/ack", Role::kWrite, &R::acknowledge, Runs::kReader},
+  };
+  return table;
+}
+
+Router::Router(RouterDeps deps)
+    : deps_(std::move(deps)), readers_(std::make_unique<TaskPool>(deps_.reader_threads, deps_.reader_queue)) {}
+
+Router::~Router() = default;
+
 void Router::handle(HttpRequest req, Respond respond) {
   try {
-    const std::string& p = req.path;
-    if (p == "/healthz" || p == "/readyz") {
-      if (req.method != "GET" && req.method != "HEAD") return respond(error_response(405, "method_not_allowed", "use GET"));
-      if (p == "/readyz") {
-        // Ready = the engine takes events: not stopping, queue not full.
-        const Intake::Health h = deps_.intake.health();
-        if (!h.accepting) {
-          return respond(json_response(503, {{"status", "stopping"}, {"version", deps_.version}}));
-        }
-        if (!h.store_healthy) {
-          HttpResponse r = json_response(503, {{"status", "store_unavailable"},
-                                               {"version", deps_.version},
-                                               {"store_failures", h.store_failures}});
-          r.headers.emplace_back("Retry-After", "1");
-          return respond(std::move(r));
-        }
-        return respond(json_response(200, {{"status", "ready"},
-                                           {"version", deps_.version},
-                                           {"queue_depth", h.queue_depth},
-                                           {"open_tickets", h.open_tickets}}));
+    Call call;
+    std::string allowed;
+    const Route* route = find_route(req.method, req.path, &call.params, &allowed);
+    if (!route) {
+      if (allowed.empty()) return respond(error_response(404, "not_found", "no route for " + req.method + " " + req.path));
+      HttpResponse r = error_response(405, "method_not_allowed", req.method + " is not allowed on " + req.path + "; use " + allowed);
+      r.headers.emplace_back("Allow", allowed);
+      return respond(std::move(r));
+    }
+    call.who = "anonymous";
+    if (route->role) {
+      if (auto deny = authorize(req, *route->role, &call.who)) return respond(std::move(*deny));
+    }
+    if (route->signed_as) {
+      if (auto deny = verify_signature(req, route->signed_as)) return respond(std::move(*deny));
+    }
+    call.req = std::move(req);
+    if (route->runs == Runs::kInline) return (this->*route->handler)(call, std::move(respond));
+    auto task = [this, handler = route->handler, call = std::move(call), respond]() {
+      try {
+        (this->*handler)(call, respond);
+      } catch (const std::exception& e) {
+        spdlog::error("api: {} {} failed: {}", call.req.method, call.req.path, e.what());
+        respond(error_response(500, "internal", "internal error"));
       }
-      return respond(json_response(200, {{"status", "ok"}, {"version", deps_.version}}));
+    };
+    if (!readers_->try_post(std::move(task))) {
+      HttpResponse r = error_response(503, "unavailable", "too many API reads waiting; retry");
+      r.headers.emplace_back("Retry-After", "1");
+      return respond(std::move(r));
     }
-    if (p == "/" || p == "/index.html") {
-      if (req.method != "GET") return respond(error_response(405, "method_not_allowed", "use GET"));
-      // The page itself holds no data; its API calls carry the token.
-      HttpResponse page;
-      page.content_type = "text/html; charset=utf-8";
-      page.body = kWebPage;
-      page.headers.emplace_back("Content-Security-Policy",
-                                "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
-      page.headers.emplace_back("X-Content-Type-Options", "nosniff");
-      return respond(std::move(page));
-    }
-    if (p == "/metrics") {
-      if (auto deny = authorize(req, Role::kRead)) return respond(*deny);
-      return respond(metrics());
-    }
-    if (p == "/api/v1/events") {
-      if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
-      if (auto deny = authorize(req, Role::kIngest)) return respond(*deny);
-      if (auto deny = verify_signature(req, "events")) return respond(*deny);
-      return post_events(req, std::move(respond));
-    }
-    if (p == "/api/v1/webhooks/alertmanager" || p == "/api/v1/webhooks/grafana" || p == "/v2/enqueue") {
-      if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
-      if (auto deny = authorize(req, Role::kIngest)) return respond(*deny);
-      const std::string endpoint = p == "/v2/enqueue" ? "pagerduty" : p.substr(p.rfind('/') + 1);
-      if (auto deny = verify_signature(req, endpoint)) return respond(*deny);
-      if (p == "/v2/enqueue") return post_pagerduty(req, std::move(respond));
-      return post_webhook(req, p.substr(p.rfind('/') + 1), std::move(respond));
-    }
-    const std::string tickets = "/api/v1/tickets";
-    if (p == "/api/v1/rules") {
-      if (req.method != "GET") return respond(error_response(405, "method_not_allowed", "use GET"));
-      if (auto deny = authorize(req, Role::kRead)) return respond(*deny);
-      return list_rules(std::move(respond));
-    }
-    if (p == "/api/v1/rules/reload") {
-      if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
-      if (auto deny = authorize(req, Role::kAdmin)) return respond(*deny);
-      return reload_rules(std::move(respond));
-    }
-    if (p == "/api/v1/stats") {
-      if (req.method != "GET") return respond(error_response(405, "method_not_allowed", "use GET"));
-      if (auto deny = authorize(req, Role::kRead)) return respond(*deny);
-      auto stats = deps_.store.stats();
-      if (!stats) return respond(from_status(stats.error()));
-      return respond(json_response(200, *stats));
-    }
-    if (p == "/api/v1/explain") {
-      if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
-      if (auto deny = authorize(req, Role::kRead)) return respond(*deny);
-      return explain(req, std::move(respond));
-    }
-    if (p == "/api/v1/silences") {
-      if (req.method == "GET") {
-        if (auto deny = authorize(req, Role::kRead)) return respond(*deny);
-        return respond(list_silences());
-      }
-      if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use GET or POST"));
-      std::string who;
-      if (auto deny = authorize(req, Role::kAdmin, &who)) return respond(*deny);
-      return add_silence(req, who, std::move(respond));
-    }
-    if (p.rfind("/api/v1/silences/", 0) == 0) {
-      if (req.method != "DELETE") return respond(error_response(405, "method_not_allowed", "use DELETE"));
-      if (auto deny = authorize(req, Role::kAdmin)) return respond(*deny);
-      return expire_silence(p.substr(std::string("/api/v1/silences/").size()), std::move(respond));
-    }
-    if (p == tickets || p.rfind(tickets + "/", 0) == 0) {
-      std::string key, sub;
-      if (p != tickets) {
-        std::string rest = p.substr(tickets.size() + 1);
-        auto slash = rest.find('/');
-        key = rest.substr(0, slash);
-        sub = slash == std::string::npos ? "" : rest.substr(slash + 1);
-      }
-      if (req.method == "GET") {
-        if (auto deny = authorize(req, Role::kRead)) return respond(*deny);
-        if (p == tickets) return respond(list_tickets(req));
-        if (sub.empty()) return respond(get_ticket(key));
-        if (sub == "timeline") return respond(get_timeline(key));
-        if (sub == "events") return respond(get_ticket_events(req, key));
-        if (sub == "similar") return respond(get_similar(key));
-      } else if (req.method == "POST" || req.method == "PATCH") {
-        std::string who;
-        if (auto deny = authorize(req, Role::kWrite, &who)) return respond(*deny);
-        if (p == tickets && req.method == "POST") return ticket_command(req, "", "create", who, std::move(respond));
-        if (!key.empty() && sub.empty() && req.method == "PATCH") return ticket_command(req, key, "patch", who, std::move(respond));
-        if (!key.empty() && (sub == "notes" || sub == "ack") && req.method == "POST") {
-          return ticket_command(req, key, sub, who, std::move(respond));
-        }
-      }
-      if (sub.empty() || sub == "timeline" || sub == "events" || sub == "notes" || sub == "ack" || sub == "similar") {
-        return respond(error_response(405, "method_not_allowed", req.method + " is not allowed on " + p));
-      }
-    }
-    respond(error_response(404, "not_found", "no route for " + req.method + " " + p));
   } catch (const std::exception& e) {
     spdlog::error("api: {} {} failed: {}", req.method, req.path, e.what());
     respond(error_response(500, "internal", "internal error"));
   }
 }
 
-void Router::post_events(const HttpRequest& req, Respond respond) {
+void Router::health(const Call&, Respond respond) {
+  respond(json_response(200, {{"status", "ok"}, {"version", deps_.version}}));
+}
+
+void Router::ready(const Call&, Respond respond) {
+  // Ready = the engine takes events: not stopping, store committing.
+  const Intake::Health h = deps_.intake.health();
+  if (!h.accepting) return respond(json_response(503, {{"status", "stopping"}, {"version", deps_.version}}));
+  if (!h.store_healthy) {
+    HttpResponse r = json_response(
+        503, {{"status", "store_unavailable"}, {"version", deps_.version}, {"store_failures", h.store_failures}});
+    r.headers.emplace_back("Retry-After", "1");
+    return respond(std::move(r));
+  }
+  respond(json_response(200, {{"status", "ready"},
+                              {"version", deps_.version},
+                              {"queue_depth", h.queue_depth},
+                              {"open_tickets", h.open_tickets}}));
+}
+
+void Router::web_page(const Call&, Respond respond) {
+      HttpResponse page;
+      page.content_type = "text/html; charset=utf-8";
+      page.body = kWebPage;
+      page.headers.emplace_back("Content-Security-Policy",
+                                "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+      page.headers.emplace_back("X-Content-Type-Options", "nosniff");
+      respond(std::move(page));
+}
+
+void Router::metrics(const Call&, Respond respond) {
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4";
+  if (deps_.metrics) r.body = deps_.metrics();
+  respond(std::move(r));
+}
+
+void Router::post_events(const Call& c, Respond respond) {
+  const HttpRequest& req = c.req;
   if (!is_json_content_type(req.header("content-type"))) {
     return respond(error_response(415, "unsupported_media_type",
                                   "Content-Type must be application/json, got \"" + req.header("content-type") + "\""));
@@ -328,20 +378,26 @@ void Router::submit_events(std::vector<Event> events, json accepted, Respond res
   if (!s) respond(from_status(s));
 }
 
-void Router::post_webhook(const HttpRequest& req, const std::string& kind, Respond respond) {
+void Router::post_alertmanager(const Call& c, Respond respond) { post_webhook(c, false, std::move(respond)); }
+
+void Router::post_grafana(const Call& c, Respond respond) { post_webhook(c, true, std::move(respond)); }
+
+void Router::post_webhook(const Call& c, bool grafana, Respond respond) {
+  const HttpRequest& req = c.req;
   if (!is_json_content_type(req.header("content-type"))) {
     return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
   auto body = parse_json(req.body);
   if (!body) return respond(json_body_error(body.error()));
-  auto events = kind == "grafana" ? ingest::parse_grafana(*body, deps_.clock.now())
+  auto events = grafana ? ingest::parse_grafana(*body, deps_.clock.now())
                                   : ingest::parse_alertmanager(*body, deps_.clock.now());
   if (!events) return respond(error_response(422, "invalid_payload", events.error().message()));
   const size_t n = events->size();
   submit_events(std::move(events).value(), {{"status", "accepted"}, {"accepted", n}}, std::move(respond));
 }
 
-void Router::post_pagerduty(const HttpRequest& req, Respond respond) {
+void Router::post_pagerduty(const Call& c, Respond respond) {
+  const HttpRequest& req = c.req;
   // PagerDuty clients expect its error shape; ours is there too.
   auto pd_error = [](int status, const std::string& code, const std::string& message) {
     // PagerDuty's exact answer: a fixed message, the details in "errors".
@@ -363,10 +419,12 @@ void Router::post_pagerduty(const HttpRequest& req, Respond respond) {
     events.push_back(std::move(pd->event));
     return submit_events(std::move(events), ok, std::move(respond));
   }
+  const auto command = parse_alert_command(pd->action);
+  if (!command) return respond(pd_error(400, "invalid_event", "unknown event_action \"" + pd->action + "\""));
   Status s = deps_.intake.try_command(
-      [key = pd->dedup_key, action = pd->action](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
+      [key = pd->dedup_key, command = *command](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
         std::string ticket;
-        auto r = eng.alert_command(key, action, "pagerduty", now, &ticket);
+        auto r = eng.alert_command(key, command, "pagerduty", now, &ticket);
         if (!r) return r.error();
         for (auto& a : *r) out.push_back(std::move(a));
         for (auto& a : eng.flush_updates()) out.push_back(std::move(a));
@@ -382,7 +440,8 @@ void Router::post_pagerduty(const HttpRequest& req, Respond respond) {
   if (!s) respond(from_status(s));
 }
 
-HttpResponse Router::list_tickets(const HttpRequest& req) {
+void Router::list_tickets(const Call& c, Respond respond) {
+  const HttpRequest& req = c.req;
   store::TicketQuery q;
   auto param = [&](const char* name) -> std::string {
     auto it = req.query.find(name);
@@ -393,18 +452,18 @@ HttpResponse Router::list_tickets(const HttpRequest& req) {
   } else if (!v.empty()) {
     q.status = parse_ticket_status(v);
     if (!q.status) {
-      return error_response(400, "invalid_argument",
+      return respond(error_response(400, "invalid_argument",
                             "unknown status \"" + v +
-                                "\", expected open, new, assigned, in_progress, pending, resolved, closed or cancelled");
+                                "\", expected open, new, assigned, in_progress, pending, resolved, closed or cancelled"));
     }
   }
   if (auto v = param("type"); !v.empty()) {
     q.type = parse_ticket_type(v);
-    if (!q.type) return error_response(400, "invalid_argument", "unknown type \"" + v + "\"");
+    if (!q.type) return respond(error_response(400, "invalid_argument", "unknown type \"" + v + "\""));
   }
   if (auto v = param("priority"); !v.empty()) {
     q.priority = parse_priority(v);
-    if (!q.priority) return error_response(400, "invalid_argument", "unknown priority \"" + v + "\", expected P1..P5");
+    if (!q.priority) return respond(error_response(400, "invalid_argument", "unknown priority \"" + v + "\", expected P1..P5"));
   }
   q.team = param("team");
   q.text = param("q");
@@ -415,49 +474,54 @@ HttpResponse Router::list_tickets(const HttpRequest& req) {
       q.limit = std::stoi(v, &used);
       if (used != v.size() || q.limit < 1 || q.limit > 1000) throw std::out_of_range("limit");
     } catch (...) {
-      return error_response(400, "invalid_argument", "limit must be an integer from 1 to 1000, got \"" + v + "\"");
+      return respond(error_response(400, "invalid_argument", "limit must be an integer from 1 to 1000, got \"" + v + "\""));
     }
   }
   auto page = deps_.store.list_tickets(q);
-  if (!page) return from_status(page.error());
+  if (!page) return respond(from_status(page.error()));
   json list = json::array();
   for (const Ticket& t : page->tickets) list.push_back(ticket_to_json(t));
   json out = {{"tickets", list}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}};
-  return json_response(200, out);
+  respond(json_response(200, out));
 }
 
-HttpResponse Router::get_ticket(const std::string& key) {
+void Router::get_ticket(const Call& c, Respond respond) {
+  const std::string& key = c.param(0);
   auto t = deps_.store.get_ticket(key);
-  if (!t) return from_status(t.error());
-  if (!*t) return error_response(404, "not_found", "no ticket " + key);
-  return json_response(200, ticket_to_json(**t));
+  if (!t) return respond(from_status(t.error()));
+  if (!*t) return respond(error_response(404, "not_found", "no ticket " + key));
+  respond(json_response(200, ticket_to_json(**t)));
 }
 
-HttpResponse Router::get_similar(const std::string& key) {
+void Router::get_similar(const Call& c, Respond respond) {
+  const std::string& key = c.param(0);
   auto t = deps_.store.get_ticket(key);
-  if (!t) return from_status(t.error());
-  if (!*t) return error_response(404, "not_found", "no ticket " + key);
+  if (!t) return respond(from_status(t.error()));
+  if (!*t) return respond(error_response(404, "not_found", "no ticket " + key));
   auto similar = deps_.store.similar(**t, 10);
-  if (!similar) return from_status(similar.error());
-  return json_response(200, {{"key", key}, {"similar", *similar}});
+  if (!similar) return respond(from_status(similar.error()));
+  respond(json_response(200, {{"key", key}, {"similar", *similar}}));
 }
 
-HttpResponse Router::get_timeline(const std::string& key) {
+void Router::get_timeline(const Call& c, Respond respond) {
+  const std::string& key = c.param(0);
   auto t = deps_.store.get_ticket(key);
-  if (!t) return from_status(t.error());
-  if (!*t) return error_response(404, "not_found", "no ticket " + key);
+  if (!t) return respond(from_status(t.error()));
+  if (!*t) return respond(error_response(404, "not_found", "no ticket " + key));
   auto entries = deps_.store.timeline(key);
-  if (!entries) return from_status(entries.error());
+  if (!entries) return respond(from_status(entries.error()));
   json list = json::array();
   for (const TimelineEntry& e : *entries) list.push_back(timeline_entry_to_json(e));
-  return json_response(200, {{"key", key}, {"timeline", list}});
+  respond(json_response(200, {{"key", key}, {"timeline", list}}));
 }
 
-HttpResponse Router::get_ticket_events(const HttpRequest& req, const std::string& key) {
+void Router::get_ticket_events(const Call& c, Respond respond) {
+  const HttpRequest& req = c.req;
+  const std::string& key = c.param(0);
   int limit = 100;
   if (auto it = req.query.find("limit"); it != req.query.end()) limit = std::atoi(it->second.c_str());
   auto events = deps_.store.ticket_events(key, limit);
-  if (!events) return from_status(events.error());
+  if (!events) return respond(from_status(events.error()));
   json list = json::array();
   for (const store::StoredEvent& e : *events) {
     list.push_back({{"id", e.id},
@@ -466,12 +530,10 @@ HttpResponse Router::get_ticket_events(const HttpRequest& req, const std::string
                     {"rule", e.rule},
                     {"event", event_to_json(e.event)}});
   }
-  return json_response(200, {{"key", key}, {"events", list}});
+  respond(json_response(200, {{"key", key}, {"events", list}}));
 }
 
-void Router::engine_command(
-    std::function<Result<json>(engine::Engine&, TimePoint, engine::Actions&)> command, int ok_status,
-    Respond respond) {
+void Router::engine_command(Intake::Command command, int ok_status, Respond respond) {
   Status s = deps_.intake.try_command(std::move(command), [respond, ok_status](Result<json> r) {
     if (r) {
       respond(json_response(ok_status, *r));
@@ -482,8 +544,14 @@ void Router::engine_command(
   if (!s) respond(from_status(s));
 }
 
-void Router::ticket_command(const HttpRequest& req, const std::string& key, const std::string& what,
-                            const std::string& who, Respond respond) {
+void Router::create_ticket(const Call& c, Respond respond) { ticket_command(c, "create", std::move(respond)); }
+void Router::patch_ticket(const Call& c, Respond respond) { ticket_command(c, "patch", std::move(respond)); }
+void Router::add_note(const Call& c, Respond respond) { ticket_command(c, "notes", std::move(respond)); }
+void Router::acknowledge(const Call& c, Respond respond) { ticket_command(c, "ack", std::move(respond)); }
+
+void Router::ticket_command(const Call& c, const std::string& what, Respond respond) {
+  const HttpRequest& req = c.req;
+  const std::string key = c.params.empty() ? std::string() : c.param(0);
   json body = json::object();
   if (what != "ack" || !req.body.empty()) {
     if (!is_json_content_type(req.header("content-type"))) {
@@ -493,6 +561,7 @@ void Router::ticket_command(const HttpRequest& req, const std::string& key, cons
     if (!parsed) return respond(json_body_error(parsed.error()));
     body = std::move(parsed).value();
   }
+  // A ticket the engine no longer holds (resolved long ago) goes with the command.
   std::optional<Ticket> stored;
   if (!key.empty()) {
     auto t = deps_.store.get_ticket(key);
@@ -503,23 +572,35 @@ void Router::ticket_command(const HttpRequest& req, const std::string& key, cons
   if (body.is_object() && body.contains("actor") && !body["actor"].is_string()) {
     return respond(error_response(422, "invalid_argument", "\"actor\" must be a string"));
   }
-  const std::string actor = "user:" + attribution(who, display_name(body, "actor"));
+  const std::string actor = "user:" + attribution(c.who, display_name(body, "actor"));
   if (body.is_object()) body.erase("actor");
+  // The body becomes a typed command here; the engine never sees JSON.
+  std::function<Result<engine::Actions>(engine::Engine&, TimePoint)> run;
+  if (what == "create") {
+    auto spec = parse_new_ticket(body);
+    if (!spec) return respond(from_status(spec.error()));
+    run = [spec = std::move(spec).value(), actor](engine::Engine& eng, TimePoint now) {
+      return eng.create_ticket(spec, actor, now);
+    };
+  } else if (what == "patch") {
+    auto patch = parse_ticket_patch(body);
+    if (!patch) return respond(from_status(patch.error()));
+    run = [key, patch = std::move(patch).value(), actor, stored](engine::Engine& eng, TimePoint now) {
+      return eng.patch_ticket(key, patch, actor, now, stored);
+    };
+  } else if (what == "ack") {
+    run = [key, actor, stored](engine::Engine& eng, TimePoint now) { return eng.acknowledge(key, actor, now, stored); };
+  } else {
+    if (!body.is_object() || !body.contains("text") || !body["text"].is_string()) {
+      return respond(from_status(Status::invalid_argument("note: send {\"text\": \"...\"}")));
+    }
+    run = [key, text = body["text"].get<std::string>(), actor, stored](engine::Engine& eng, TimePoint now) {
+      return eng.add_note(key, text, actor, now, stored);
+    };
+  }
   engine_command(
-      [key, what, body, actor, stored](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
-        Result<engine::Actions> r = Status::internal("unknown ticket command");
-        if (what == "create") {
-          r = eng.create_ticket(body, actor, now);
-        } else if (what == "patch") {
-          r = eng.patch_ticket(key, body, actor, now, stored);
-        } else if (what == "ack") {
-          r = eng.acknowledge(key, actor, now, stored);
-        } else if (what == "notes") {
-          if (!body.is_object() || !body.contains("text") || !body["text"].is_string()) {
-            return Status::invalid_argument("note: send {\"text\": \"...\"}");
-          }
-          r = eng.add_note(key, body["text"].get<std::string>(), actor, now, stored);
-        }
+      [key, run = std::move(run)](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
+        Result<engine::Actions> r = run(eng, now);
         if (!r) return r.error();
         for (auto& a : eng.flush_updates()) r->push_back(std::move(a));  // batch mode defers updates
         json result;
@@ -539,7 +620,13 @@ void Router::ticket_command(const HttpRequest& req, const std::string& key, cons
       what == "create" || what == "notes" ? 201 : 200, std::move(respond));
 }
 
-void Router::list_rules(Respond respond) {
+void Router::stats(const Call&, Respond respond) {
+  auto stats = deps_.store.stats();
+  if (!stats) return respond(from_status(stats.error()));
+  respond(json_response(200, *stats));
+}
+
+void Router::list_rules(const Call&, Respond respond) {
   engine_command(
       [](engine::Engine& eng, TimePoint, engine::Actions&) -> Result<json> {
         std::map<std::string, int64_t> open;
@@ -561,7 +648,7 @@ void Router::list_rules(Respond respond) {
       200, std::move(respond));
 }
 
-void Router::reload_rules(Respond respond) {
+void Router::reload_rules(const Call&, Respond respond) {
   std::vector<std::string> diagnostics;
   auto r = deps_.reload_rules(&diagnostics);
   if (!r) {
@@ -572,7 +659,8 @@ void Router::reload_rules(Respond respond) {
   respond(json_response(200, {{"status", "reloaded"}, {"rules", *r}, {"warnings", diagnostics}}));
 }
 
-void Router::explain(const HttpRequest& req, Respond respond) {
+void Router::explain(const Call& c, Respond respond) {
+  const HttpRequest& req = c.req;
   if (!is_json_content_type(req.header("content-type"))) {
     return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
@@ -587,19 +675,20 @@ void Router::explain(const HttpRequest& req, Respond respond) {
       200, std::move(respond));
 }
 
-HttpResponse Router::list_silences() {
+void Router::list_silences(const Call&, Respond respond) {
   auto list = deps_.store.list_silences();
-  if (!list) return from_status(list.error());
+  if (!list) return respond(from_status(list.error()));
   const TimePoint now = deps_.clock.now();
   json out = json::array();
   for (const std::string& body : *list) {
     auto s = engine::saved_silence(SilenceSaved{{}, {}, body});
     if (s) out.push_back(engine::silence_to_json(*s, now));
   }
-  return json_response(200, {{"silences", out}});
+  respond(json_response(200, {{"silences", out}}));
 }
 
-void Router::add_silence(const HttpRequest& req, const std::string& who, Respond respond) {
+void Router::add_silence(const Call& c, Respond respond) {
+  const HttpRequest& req = c.req;
   if (!is_json_content_type(req.header("content-type"))) {
     return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
@@ -608,7 +697,7 @@ void Router::add_silence(const HttpRequest& req, const std::string& who, Respond
   json body = std::move(parsed).value();
   std::string by = display_name(body, "created_by");
   if (by.empty()) by = display_name(body, "createdBy");  // Alertmanager's spelling
-  const std::string author = attribution(who, by);
+  const std::string author = attribution(c.who, by);
   if (body.is_object()) body.erase("id");
   auto s = engine::silence_from_json(body, deps_.clock.now());
   if (!s) return respond(error_response(422, "invalid_silence", s.error().message()));
@@ -626,7 +715,8 @@ void Router::add_silence(const HttpRequest& req, const std::string& who, Respond
       201, std::move(respond));
 }
 
-void Router::expire_silence(const std::string& id, Respond respond) {
+void Router::expire_silence(const Call& c, Respond respond) {
+  const std::string& id = c.param(0);
   engine_command(
       [id](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
         auto expired = eng.expire_silence(id, now);
@@ -640,33 +730,13 @@ void Router::expire_silence(const std::string& id, Respond respond) {
       200, std::move(respond));
 }
 
-HttpResponse Router::metrics() {
-  HttpResponse r;
-  r.content_type = "text/plain; version=0.0.4";
-  if (deps_.metrics) r.body = deps_.metrics();
-  return r;
-}
-
 std::optional<HttpResponse> Router::admit(const HttpRequest& head) const {
   if (deps_.tokens.empty()) return std::nullopt;
-  const std::string& p = head.path;
-  const std::string& m = head.method;
-  if (p == "/healthz" || p == "/readyz" || p == "/" || p == "/index.html") return std::nullopt;
-  std::optional<Role> need;  // the role handle() asks for on this route
-  if (p == "/api/v1/events" || p == "/api/v1/webhooks/alertmanager" || p == "/api/v1/webhooks/grafana" ||
-      p == "/v2/enqueue") {
-    need = Role::kIngest;
-  } else if (p == "/api/v1/rules/reload" || p.rfind("/api/v1/silences/", 0) == 0 ||
-             (p == "/api/v1/silences" && m == "POST")) {
-    need = Role::kAdmin;
-  } else if (p == "/api/v1/tickets" || p.rfind("/api/v1/tickets/", 0) == 0) {
-    need = m == "GET" ? Role::kRead : Role::kWrite;
-  } else if (p == "/metrics" || p == "/api/v1/rules" || p == "/api/v1/stats" || p == "/api/v1/explain" ||
-             p == "/api/v1/silences") {
-    need = Role::kRead;
+  if (const Route* route = find_route(head.method, head.path, nullptr, nullptr)) {
+    if (!route->role) return std::nullopt;
+    return authorize(head, *route->role);
   }
-  if (need) return authorize(head, *need);
-  // Unknown path: any valid token may learn it is a 404.
+  // Unknown path or method: any valid token may learn it is a 404 or 405.
   auto deny = authorize(head, Role::kAdmin);
   if (deny && deny->status == 403) return std::nullopt;
   return deny;

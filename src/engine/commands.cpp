@@ -51,43 +51,20 @@ void Engine::end_alerts_of(const Ticket& t, TimePoint now) {
   }
 }
 
-Result<Actions> Engine::create_ticket(const nlohmann::json& body, const std::string& actor, TimePoint now) {
-  if (!body.is_object()) return Status::invalid_argument("ticket: must be a JSON object");
-  auto str = [&](const char* k) -> std::string {
-    auto it = body.find(k);
-    return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  for (const char* k : {"type", "title", "description", "impact", "urgency", "category", "team", "assignee"}) {
-    if (body.contains(k) && !body[k].is_string() && !body[k].is_null()) {
-      return Status::invalid_argument(std::string("ticket: \"") + k + "\" must be a string");
-    }
-  }
+Result<Actions> Engine::create_ticket(const NewTicket& spec, const std::string& actor, TimePoint now) {
+  if (spec.title.empty()) return Status::invalid_argument("ticket: \"title\" is required");
   Ticket t;
-  t.title = str("title");
-  if (t.title.empty()) return Status::invalid_argument("ticket: \"title\" is required");
-  const std::string type = str("type").empty() ? "incident" : str("type");
-  auto tt = parse_ticket_type(type);
-  if (!tt) return Status::invalid_argument("ticket: \"type\" is \"" + type + "\", expected incident, service_request, problem or change");
-  t.type = *tt;
-  for (auto [k, level] : {std::pair<const char*, Level*>{"impact", &t.impact}, {"urgency", &t.urgency}}) {
-    if (str(k).empty()) continue;
-    auto l = parse_level(str(k));
-    if (!l) return Status::invalid_argument(std::string("ticket: \"") + k + "\" is \"" + str(k) + "\", expected high, medium or low");
-    *level = *l;
-  }
-  if (body.contains("labels")) {
-    if (!body["labels"].is_object()) return Status::invalid_argument("ticket: \"labels\" must be an object of strings");
-    for (const auto& [k, v] : body["labels"].items()) {
-      if (!v.is_string()) return Status::invalid_argument("ticket: \"labels." + k + "\" must be a string");
-      t.labels[k] = v.get<std::string>();
-    }
-  }
+  t.type = spec.type;
+  t.title = spec.title;
+  if (spec.impact) t.impact = *spec.impact;
+  if (spec.urgency) t.urgency = *spec.urgency;
+  t.labels = spec.labels;
   t.key = next_key(t.type);
-  t.description = str("description");
+  t.description = spec.description;
   t.priority = priority_from(t.impact, t.urgency);
-  t.category = str("category");
-  t.team = str("team");
-  t.assignee = str("assignee");
+  t.category = spec.category;
+  t.team = spec.team;
+  t.assignee = spec.assignee;
   t.status = t.assignee.empty() ? TicketStatus::kNew : TicketStatus::kAssigned;
   t.first_seen = t.last_seen = t.created_at = t.updated_at = now;
   apply_sla(t);
@@ -100,16 +77,10 @@ Result<Actions> Engine::create_ticket(const nlohmann::json& body, const std::str
   return out;
 }
 
-Result<Actions> Engine::patch_ticket(const std::string& key, const nlohmann::json& patch, const std::string& actor,
+Result<Actions> Engine::patch_ticket(const std::string& key, const TicketPatch& patch, const std::string& actor,
                                      TimePoint now, const std::optional<Ticket>& stored) {
-  if (!patch.is_object() || patch.empty()) {
+  if (patch.empty()) {
     return Status::invalid_argument("patch: send a JSON object with status, assignee, team, impact or urgency");
-  }
-  for (const auto& [k, v] : patch.items()) {
-    if (k != "status" && k != "assignee" && k != "team" && k != "impact" && k != "urgency") {
-      return Status::invalid_argument("patch: \"" + k + "\" cannot be changed; use status, assignee, team, impact or urgency");
-    }
-    if (!v.is_string()) return Status::invalid_argument("patch: \"" + k + "\" must be a string");
   }
   auto held_ticket = held(key, stored);
   if (!held_ticket) return held_ticket.error();
@@ -117,45 +88,31 @@ Result<Actions> Engine::patch_ticket(const std::string& key, const nlohmann::jso
   Ticket before = t;
   Context cx;
   std::vector<std::string> changes;
-  if (patch.contains("impact") || patch.contains("urgency")) {
-    for (const char* k : {"impact", "urgency"}) {
-      if (!patch.contains(k)) continue;
-      auto l = parse_level(patch[k].get<std::string>());
-      if (!l) return Status::invalid_argument(std::string("patch: \"") + k + "\" must be high, medium or low");
-      (std::string(k) == "impact" ? t.impact : t.urgency) = *l;
-    }
+  if (patch.status && !transition_allowed(before.status, *patch.status)) {
+    return Status::conflict(std::string("ticket ") + key + " cannot go from " + ticket_status_name(before.status) +
+                            " to " + ticket_status_name(*patch.status));
+  }
+  if (patch.impact || patch.urgency) {
+    if (patch.impact) t.impact = *patch.impact;
+    if (patch.urgency) t.urgency = *patch.urgency;
     t.priority = priority_from(t.impact, t.urgency);
     if (t.priority != before.priority) {
       changes.push_back("priority " + priority_name(before.priority) + " -> " + priority_name(t.priority));
       note(cx, key, now, "priority", changes.back(), {{"from", priority_name(before.priority)}, {"to", priority_name(t.priority)}});
     }
   }
-  if (patch.contains("team") && patch["team"].get<std::string>() != t.team) {
-    t.team = patch["team"].get<std::string>();
+  if (patch.team && *patch.team != t.team) {
+    t.team = *patch.team;
     note(cx, key, now, "assignment", "team " + (before.team.empty() ? "-" : before.team) + " -> " + t.team,
          {{"field", "team"}, {"from", before.team}, {"to", t.team}});
   }
-  if (patch.contains("assignee") && patch["assignee"].get<std::string>() != t.assignee) {
-    t.assignee = patch["assignee"].get<std::string>();
+  if (patch.assignee && *patch.assignee != t.assignee) {
+    t.assignee = *patch.assignee;
     note(cx, key, now, "assignment", "assignee " + (before.assignee.empty() ? "-" : before.assignee) + " -> " + t.assignee,
          {{"field", "assignee"}, {"from", before.assignee}, {"to", t.assignee}});
-    if (t.status == TicketStatus::kNew && !t.assignee.empty() && !patch.contains("status")) t.status = TicketStatus::kAssigned;
+    if (t.status == TicketStatus::kNew && !t.assignee.empty() && !patch.status) t.status = TicketStatus::kAssigned;
   }
-  if (patch.contains("status")) {
-    const std::string text = patch["status"].get<std::string>();
-    auto to = parse_ticket_status(text);
-    if (!to) {
-      t = before;
-      return Status::invalid_argument("patch: unknown status \"" + text +
-                                      "\", expected new, assigned, in_progress, pending, resolved, closed or cancelled");
-    }
-    if (!transition_allowed(before.status, *to)) {
-      t = before;
-      return Status::conflict(std::string("ticket ") + key + " cannot go from " + ticket_status_name(before.status) +
-                              " to " + ticket_status_name(*to));
-    }
-    t.status = *to;
-  }
+  if (patch.status) t.status = *patch.status;
   if (t.status != before.status) {
     if (t.status == TicketStatus::kResolved) {
       t.resolved_at = now;
@@ -235,25 +192,27 @@ Result<Actions> Engine::add_note(const std::string& key, const std::string& text
   return std::move(cx.out);
 }
 
-Result<Actions> Engine::alert_command(const std::string& fingerprint, const std::string& action,
+Result<Actions> Engine::alert_command(const std::string& fingerprint, AlertCommand command,
                                       const std::string& actor, TimePoint now, std::string* ticket_key) {
   auto a = alerts_.find(fingerprint);
   if (a == alerts_.end()) return Actions{};
   auto g = groups_.find(a->second.group);
   const std::string key = g == groups_.end() ? std::string() : g->second.ticket_key;
   if (ticket_key) *ticket_key = key;
-  if (action == "resolve") {
-    Context cx;
-    resolve_alert(fingerprint, now, actor + " resolve", cx, nullptr);
-    return std::move(cx.out);
+  switch (command) {
+    case AlertCommand::kResolve: {
+      Context cx;
+      resolve_alert(fingerprint, now, actor + " resolve", cx, nullptr);
+      return std::move(cx.out);
+    }
+    case AlertCommand::kAcknowledge: {
+      if (key.empty()) return Actions{};
+      Ticket* t = ticket(key);
+      if (!t || t->acknowledged_at || !is_open(t->status)) return Actions{};
+      return acknowledge(key, actor, now, std::nullopt);
+    }
   }
-  if (action == "acknowledge") {
-    if (key.empty()) return Actions{};
-    Ticket* t = ticket(key);
-    if (!t || t->acknowledged_at || !is_open(t->status)) return Actions{};
-    return acknowledge(key, actor, now, std::nullopt);
-  }
-  return Status::invalid_argument("unknown alert command \"" + action + "\"");
+  return Status::internal("unknown alert command");
 }
 
 // ---- silences ----

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/commands.hpp"
 #include "ticketd/core/event.hpp"
 #include "ticketd/core/json.hpp"
 #include "ticketd/core/ticket.hpp"
@@ -65,9 +66,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto s = ticketd::engine::silence_from_json(j, now)) (void)ticketd::engine::silence_to_json(*s, now).dump();
   // POST /api/v1/tickets, PATCH /api/v1/tickets/{key}, POST .../notes
   ticketd::engine::Engine engine(nullptr);
-  auto created = engine.create_ticket(j, "user:fuzz", now);
-  actions(created);
-  actions(engine.patch_ticket("INC-000001", j, "user:fuzz", now, std::nullopt));
+  if (auto spec = ticketd::api::parse_new_ticket(j)) actions(engine.create_ticket(*spec, "user:fuzz", now));
+  if (auto patch = ticketd::api::parse_ticket_patch(j)) {
+    actions(engine.patch_ticket("INC-000001", *patch, "user:fuzz", now, std::nullopt));
+  }
   if (j.is_object() && j.contains("text") && j["text"].is_string()) {
     actions(engine.add_note("INC-000001", j["text"].get<std::string>(), "user:fuzz", now, std::nullopt));
   }

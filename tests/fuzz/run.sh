@@ -24,7 +24,7 @@ mkdir -p "$objdir"
 # (ccache, when present, makes unchanged ones free); then each target links.
 event_json_srcs=("$here/event_json_fuzz.cpp" "$root/src/api/http_types.cpp"
   "$root/src/ingest/webhook/webhook_parsers.cpp" "${core[@]}")
-http_body_srcs=("$here/http_body_fuzz.cpp" "$root/src/ingest/webhook/webhook_parsers.cpp"
+http_body_srcs=("$here/http_body_fuzz.cpp" "$root/src/ingest/webhook/webhook_parsers.cpp" "$root/src/api/commands.cpp"
   "$root/src/core/ticket.cpp" "$root/src/core/duration.cpp" "$root/src/core/clock.cpp"
   "$root/src"/engine/*.cpp "$root/src"/rules/*.cpp "${core[@]}")
 syslog_srcs=("$here/syslog_fuzz.cpp" "$root/src/ingest/syslog/syslog_parser.cpp"

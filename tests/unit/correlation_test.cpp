@@ -740,7 +740,7 @@ TEST(Correlation, BatchModeReportsEachChangedTicketOnceEvenIfItLeft) {
   const std::string key = std::get<TicketOpened>(a[0]).ticket.key;
   for (int i = 0; i < 3; ++i) a = h.engine_.process(ev("h1", "boom"), h.clock.now());
   for (const Action& x : a) EXPECT_FALSE(std::holds_alternative<TicketUpdated>(x));
-  auto closed = h.engine_.patch_ticket(key, {{"status", "cancelled"}}, "user:x", h.clock.now(), std::nullopt);
+  auto closed = h.engine_.patch_ticket(key, engine::TicketPatch{.status = TicketStatus::kCancelled}, "user:x", h.clock.now(), std::nullopt);
   ASSERT_TRUE(closed);
   EXPECT_TRUE(h.engine_.check_invariants());
   Actions flushed = h.engine_.flush_updates();
@@ -758,11 +758,11 @@ TEST(Correlation, ATicketReopenedByHandKeepsDeduplicating) {
   Harness h("rules:\n  - {name: ro, match: {message: \"~ro\"}, fingerprint: \"{{ host }}\"}\n");
   ASSERT_EQ(h.send(ev("h1", "ro x")), Decision::kTicketed);
   const std::string key = h.nth(0);
-  auto resolved = h.engine_.patch_ticket(key, {{"status", "resolved"}}, "user:x", h.clock.now(), std::nullopt);
+  auto resolved = h.engine_.patch_ticket(key, engine::TicketPatch{.status = TicketStatus::kResolved}, "user:x", h.clock.now(), std::nullopt);
   ASSERT_TRUE(resolved);
   h.absorb(std::move(resolved).value());
   h.advance(1s);  // the group leaves with its (zero) reopen window
-  auto reopened = h.engine_.patch_ticket(key, {{"status", "in_progress"}}, "user:x", h.clock.now(), h.tickets[key]);
+  auto reopened = h.engine_.patch_ticket(key, engine::TicketPatch{.status = TicketStatus::kInProgress}, "user:x", h.clock.now(), h.tickets[key]);
   ASSERT_TRUE(reopened) << reopened.error().message();
   h.absorb(std::move(reopened).value());
   EXPECT_EQ(h.send(ev("h1", "ro x")), Decision::kDeduplicated);

@@ -1,21 +1,31 @@
-// Router: maps HTTP requests to the API handlers of DESIGN.md.
+// Router: maps HTTP requests to the API handlers through one route table
+// {method, path pattern, role, handler, where it runs}.
 //
-// Authentication (bearer tokens with roles) is checked here. Handlers read
-// from the store directly and submit events to the pipeline; POST answers
-// arrive asynchronously once the events are durable. Thread-safe: handle()
-// may run on any I/O thread.
+// Authentication (bearer tokens with roles) and webhook signatures are
+// checked in one place, from the table. Handlers that read the store (ticket
+// lists, timelines, stats, silences) or the disk (rule reload) run on a small
+// pool of reader threads, so a slow query never delays the I/O thread, syslog
+// intake or other connections. Events and commands go to the engine through
+// the Intake; POST answers arrive asynchronously once durable. Thread-safe:
+// handle() may run on any thread and answers through `respond` from any
+// thread, exactly once.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
-#include "ticketd/api/http_types.hpp"
-#include "ticketd/core/clock.hpp"
 #include "ticketd/api/auth.hpp"
+#include "ticketd/api/http_types.hpp"
 #include "ticketd/api/intake.hpp"
-#include "ticketd/engine/engine.hpp"
+#include "ticketd/core/clock.hpp"
 #include "ticketd/store/store.hpp"
 
 namespace ticketd::api {
+
+class TaskPool;
 
 struct RouterDeps {
   Intake& intake;
@@ -28,11 +38,16 @@ struct RouterDeps {
   std::vector<WebhookSignature> signatures;
   // The Prometheus text of /metrics (pipeline, inputs, server counters).
   std::function<std::string()> metrics;
+  size_t reader_threads = 4;   // store reads run here, off the I/O thread
+  size_t reader_queue = 1024;  // reads waiting beyond this are answered 503
 };
 
 class Router {
  public:
-  explicit Router(RouterDeps deps) : deps_(std::move(deps)) {}
+  explicit Router(RouterDeps deps);
+  // Waits for the reads still running; their answers are sent.
+  ~Router();
+
   void handle(HttpRequest req, Respond respond);
   // Called with the request header only (empty body), before the server
   // reads the body: the 401/403 answer when the bearer token is missing,
@@ -41,32 +56,61 @@ class Router {
   // handle() still checks everything (signatures need the body).
   std::optional<HttpResponse> admit(const HttpRequest& head) const;
 
+  // One request on its way through a handler.
+  struct Call {
+    HttpRequest req;
+    std::string who;                  // the token's name ("anonymous" without tokens)
+    std::vector<std::string> params;  // the pattern's {placeholders}, in order
+    const std::string& param(size_t i) const { return params.at(i); }
+  };
+  // Where a handler runs: on the calling (I/O) thread, or on a reader thread
+  // because it blocks on the store or the disk.
+  enum class Runs { kInline, kReader };
+  using Handler = void (Router::*)(const Call& call, Respond respond);
+  struct Route {
+    const char* method;             // "GET", "POST", "PATCH", "DELETE", "HEAD"
+    const char* pattern;            // "/api/v1/tickets/{key}/timeline"
+    std::optional<Role> role;       // nullopt: no token needed
+    Handler handler;
+    Runs runs = Runs::kInline;
+    const char* signed_as = nullptr;  // webhook signature endpoint name, if any
+  };
+  static const std::vector<Route>& routes();
+
  private:
-  void post_events(const HttpRequest& req, Respond respond);
+  void health(const Call& c, Respond respond);
+  void ready(const Call& c, Respond respond);
+  void web_page(const Call& c, Respond respond);
+  void metrics(const Call& c, Respond respond);
+  void post_events(const Call& c, Respond respond);
   // Alertmanager / Grafana webhooks: all alerts of a payload, durable before 202.
-  void post_webhook(const HttpRequest& req, const std::string& kind, Respond respond);
-  void post_pagerduty(const HttpRequest& req, Respond respond);
+  void post_alertmanager(const Call& c, Respond respond);
+  void post_grafana(const Call& c, Respond respond);
+  void post_webhook(const Call& c, bool grafana, Respond respond);
+  void post_pagerduty(const Call& c, Respond respond);
   // Queues events; answers `accepted` (JSON) once durable.
   void submit_events(std::vector<Event> events, nlohmann::json accepted, Respond respond);
-  HttpResponse list_tickets(const HttpRequest& req);
-  HttpResponse get_ticket(const std::string& key);
-  HttpResponse get_timeline(const std::string& key);
-  HttpResponse get_similar(const std::string& key);
-  HttpResponse get_ticket_events(const HttpRequest& req, const std::string& key);
-  // create / patch / notes / ack, run on the engine as commands.
-  void ticket_command(const HttpRequest& req, const std::string& key, const std::string& what, const std::string& who,
-                      Respond respond);
-  void list_rules(Respond respond);
-  void reload_rules(Respond respond);
-  void explain(const HttpRequest& req, Respond respond);
-  HttpResponse list_silences();
-  void add_silence(const HttpRequest& req, const std::string& who, Respond respond);
-  void expire_silence(const std::string& id, Respond respond);
+  void list_tickets(const Call& c, Respond respond);
+  void get_ticket(const Call& c, Respond respond);
+  void get_timeline(const Call& c, Respond respond);
+  void get_similar(const Call& c, Respond respond);
+  void get_ticket_events(const Call& c, Respond respond);
+  void create_ticket(const Call& c, Respond respond);
+  void patch_ticket(const Call& c, Respond respond);
+  void add_note(const Call& c, Respond respond);
+  void acknowledge(const Call& c, Respond respond);
+  // create / patch / notes / ack: the body parsed into a typed command, run
+  // on the engine; a ticket the engine no longer holds is read first.
+  void ticket_command(const Call& c, const std::string& what, Respond respond);
+  void stats(const Call& c, Respond respond);
+  void list_rules(const Call& c, Respond respond);
+  void reload_rules(const Call& c, Respond respond);
+  void explain(const Call& c, Respond respond);
+  void list_silences(const Call& c, Respond respond);
+  void add_silence(const Call& c, Respond respond);
+  void expire_silence(const Call& c, Respond respond);
   // Runs `command` on the engine; answers with its JSON (status `ok_status`).
-  void engine_command(std::function<Result<nlohmann::json>(engine::Engine&, TimePoint, engine::Actions&)> command,
-                      int ok_status, Respond respond);
-  HttpResponse metrics();
-  // Empty when allowed; otherwise the 401/403 answer.
+  void engine_command(Intake::Command command, int ok_status, Respond respond);
   // With an HMAC secret configured for `endpoint`, the 401 answer when the
   // signature header is missing or wrong.
   std::optional<HttpResponse> verify_signature(const HttpRequest& req, const std::string& endpoint) const;
@@ -74,10 +118,12 @@ class Router {
   // configured always the token's name, a body's display name only added
   // ("ops-bot (alice)"); without tokens the display name when given.
   std::string attribution(const std::string& who, const std::string& display) const;
-  // `who` receives the token's name ("anonymous" without tokens).
+  // Empty when allowed; otherwise the 401/403 answer. `who` receives the
+  // token's name ("anonymous" without tokens).
   std::optional<HttpResponse> authorize(const HttpRequest& req, Role needed, std::string* who = nullptr) const;
 
   RouterDeps deps_;
+  std::unique_ptr<TaskPool> readers_;
 };
 
 }  // namespace ticketd::api

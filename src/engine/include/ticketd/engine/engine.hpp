@@ -18,6 +18,7 @@
 #include <unordered_set>
 
 #include "ticketd/engine/action.hpp"
+#include "ticketd/engine/commands.hpp"
 #include "ticketd/engine/timer_queue.hpp"
 #include "ticketd/rules/rule_set.hpp"
 
@@ -73,12 +74,11 @@ class Engine {
   // Commands from humans (API, ticketctl). `actor` goes on the timeline.
   // A ticket the engine no longer holds (resolved long ago) is passed in as
   // `stored`, read from the store by the caller.
-  // Creates a manual ticket: {"type","title","description","impact","urgency",
-  // "category","team","assignee","labels"}; title is required.
-  Result<Actions> create_ticket(const nlohmann::json& body, const std::string& actor, TimePoint now);
-  // Changes status / assignee / team / impact / urgency. An invalid status
-  // transition is a conflict.
-  Result<Actions> patch_ticket(const std::string& key, const nlohmann::json& patch, const std::string& actor,
+  // Opens a manual ticket; an empty title is invalid.
+  Result<Actions> create_ticket(const NewTicket& ticket, const std::string& actor, TimePoint now);
+  // Changes status / assignee / team / impact / urgency. An empty patch is
+  // invalid; an invalid status transition is a conflict (nothing changes).
+  Result<Actions> patch_ticket(const std::string& key, const TicketPatch& patch, const std::string& actor,
                                TimePoint now, const std::optional<Ticket>& stored);
   Result<Actions> acknowledge(const std::string& key, const std::string& actor, TimePoint now,
                               const std::optional<Ticket>& stored);
@@ -88,7 +88,7 @@ class Engine {
   // Acknowledges or resolves the ticket holding the alert `fingerprint`
   // (PagerDuty acknowledge / resolve by dedup_key). Not found is not an error:
   // the answer says whether a ticket was touched.
-  Result<Actions> alert_command(const std::string& fingerprint, const std::string& action, const std::string& actor,
+  Result<Actions> alert_command(const std::string& fingerprint, AlertCommand command, const std::string& actor,
                                 TimePoint now, std::string* ticket_key);
 
   Result<Actions> add_silence(Silence silence, TimePoint now);

@@ -1,0 +1,41 @@
+// Typed commands from humans and integrations. The API parses and validates
+// request bodies into these; the engine never sees JSON. Plain values.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "ticketd/core/ticket.hpp"
+
+namespace ticketd::engine {
+
+// A ticket opened by hand (POST /api/v1/tickets). `title` is required.
+struct NewTicket {
+  TicketType type = TicketType::kIncident;
+  std::string title;
+  std::string description;
+  std::optional<Level> impact;   // unset: medium
+  std::optional<Level> urgency;  // unset: medium
+  std::string category;
+  std::string team;
+  std::string assignee;  // set: the ticket starts `assigned`
+  Labels labels;
+};
+
+// What a human changes on a ticket (PATCH /api/v1/tickets/{key}); unset
+// fields stay as they are. An invalid status transition is a conflict.
+struct TicketPatch {
+  std::optional<TicketStatus> status = std::nullopt;
+  std::optional<std::string> assignee = std::nullopt;
+  std::optional<std::string> team = std::nullopt;
+  std::optional<Level> impact = std::nullopt;
+  std::optional<Level> urgency = std::nullopt;
+
+  bool empty() const { return !status && !assignee && !team && !impact && !urgency; }
+};
+
+// What an integration may do to the ticket holding one alert (PagerDuty
+// Events API v2 `event_action` acknowledge / resolve by dedup_key).
+enum class AlertCommand { kAcknowledge, kResolve };
+
+}  // namespace ticketd::engine
