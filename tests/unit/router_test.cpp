@@ -1,0 +1,420 @@
+// The API's router without sockets: the route table, roles, signatures,
+// typed commands, and the paths where the pipeline or the store fail. The
+// pipeline is a fake Intake that runs commands on a real engine; the store
+// is an in-memory fake whose reads can fail or block on demand.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "ticketd/api/routes.hpp"
+
+namespace ticketd::api {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// The pipeline: accepts or refuses, completes submissions with a chosen
+// status (a failed commit), runs commands on a real engine.
+class FakeIntake final : public Intake {
+ public:
+  FakeIntake() : engine_(nullptr) {}
+  Status refuse = Status::ok();       // what try_submit/try_command answer
+  Status commit = Status::ok();       // what `done` receives
+  std::atomic<int> submissions{0}, commands{0};
+  std::vector<Event> events;
+  engine::Actions committed;
+
+  Status try_submit(std::vector<Event>&& batch, Done done) override {
+    if (!refuse) return refuse;
+    ++submissions;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& e : batch) events.push_back(std::move(e));
+    }
+    if (done) done(commit);
+    return Status::ok();
+  }
+  Status try_command(Command command, Reply reply) override {
+    if (!refuse) return refuse;
+    ++commands;
+    std::lock_guard lock(mu_);
+    engine::Actions out;
+    Result<json> r = command(engine_, TimePoint{} + std::chrono::hours(24 * 365 * 50), out);
+    if (r && !commit) {
+      reply(commit);
+      return Status::ok();
+    }
+    for (auto& a : out) committed.push_back(std::move(a));
+    reply(std::move(r));
+    return Status::ok();
+  }
+  Health health() const override { return health_; }
+  Health health_;
+
+ private:
+  std::mutex mu_;
+  engine::Engine engine_;
+};
+
+// Tickets in a map. `fail` makes every read fail; `block` holds list_tickets
+// until released.
+class FakeStore final : public store::Store {
+ public:
+  std::map<std::string, Ticket> tickets;
+  Status fail = Status::ok();
+  bool block = false;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool blocked_now = false;
+
+  void release() {
+    std::lock_guard lock(mu);
+    block = false;
+    cv.notify_all();
+  }
+
+  Status apply(const Actions&) override { return Status::ok(); }
+  Result<StoredState> load_state() override { return StoredState{}; }
+  Result<std::optional<Ticket>> get_ticket(const std::string& key) override {
+    if (!fail) return fail;
+    auto it = tickets.find(key);
+    if (it == tickets.end()) return std::optional<Ticket>();
+    return std::optional<Ticket>(it->second);
+  }
+  Result<store::TicketPage> list_tickets(const store::TicketQuery&) override {
+    std::unique_lock lock(mu);
+    blocked_now = block;
+    cv.notify_all();
+    cv.wait(lock, [this] { return !block; });
+    blocked_now = false;
+    if (!fail) return fail;
+    store::TicketPage page;
+    for (const auto& [k, t] : tickets) page.tickets.push_back(t);
+    return page;
+  }
+  Result<std::vector<TimelineEntry>> timeline(const std::string&) override {
+    if (!fail) return fail;
+    return std::vector<TimelineEntry>{};
+  }
+  Result<std::vector<store::StoredEvent>> ticket_events(const std::string&, int) override {
+    if (!fail) return fail;
+    return std::vector<store::StoredEvent>{};
+  }
+  Result<std::vector<std::string>> list_silences() override {
+    if (!fail) return fail;
+    return std::vector<std::string>{};
+  }
+  Result<nlohmann::json> stats() override {
+    if (!fail) return fail;
+    return json{{"open", 0}};
+  }
+  Result<nlohmann::json> similar(const Ticket&, int) override {
+    if (!fail) return fail;
+    return json::array();
+  }
+  Result<int64_t> prune_events(TimePoint) override { return 0; }
+};
+
+HttpRequest request(std::string method, std::string path, std::string body = "", std::string token = "") {
+  HttpRequest r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  r.body = std::move(body);
+  if (!r.body.empty()) r.headers["content-type"] = "application/json";
+  if (!token.empty()) r.headers["authorization"] = "Bearer " + token;
+  r.peer = "127.0.0.1:1";
+  return r;
+}
+
+std::string hmac_hex(const std::string& secret, const std::string& body) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(body.data()),
+       body.size(), digest, &len);
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) {
+    static const char* d = "0123456789abcdef";
+    hex += d[digest[i] >> 4];
+    hex += d[digest[i] & 15];
+  }
+  return hex;
+}
+
+class RouterTest : public ::testing::Test {
+ protected:
+  void make(std::vector<ApiToken> tokens = {}, std::vector<WebhookSignature> sigs = {}, size_t readers = 2,
+            size_t queue = 64) {
+    RouterDeps deps{intake_, store_, clock_, std::move(tokens), "test", nullptr, std::move(sigs), nullptr};
+    deps.reload_rules = [](std::vector<std::string>*) -> Result<size_t> { return size_t{3}; };
+    deps.metrics = [] { return std::string("ticketd_up 1\n"); };
+    deps.reader_threads = readers;
+    deps.reader_queue = queue;
+    router_ = std::make_unique<Router>(std::move(deps));
+  }
+  // handle() and wait for its one answer.
+  HttpResponse call(HttpRequest req) {
+    auto answer = std::make_shared<std::promise<HttpResponse>>();
+    auto calls = std::make_shared<std::atomic<int>>(0);
+    auto f = answer->get_future();
+    router_->handle(std::move(req), [answer, calls](HttpResponse r) {
+      if (++*calls == 1) answer->set_value(std::move(r));
+      else ADD_FAILURE() << "respond called twice";
+    });
+    EXPECT_EQ(f.wait_for(10s), std::future_status::ready);
+    return f.get();
+  }
+  void add_ticket(const std::string& key, const std::string& title) {
+    Ticket t;
+    t.key = key;
+    t.title = title;
+    store_.tickets[key] = t;
+  }
+  static json body(const HttpResponse& r) { return json::parse(r.body); }
+  static std::string header(const HttpResponse& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers) {
+      if (k == name) return v;
+    }
+    return "";
+  }
+
+  FakeIntake intake_;
+  FakeStore store_;
+  ManualClock clock_{from_unix_ms(1'700'000'000'000)};
+  std::unique_ptr<Router> router_;
+};
+
+std::vector<ApiToken> all_roles() {
+  return {{"ing", "t-ingest", Role::kIngest},
+          {"reader", "t-read", Role::kRead},
+          {"writer", "t-write", Role::kWrite},
+          {"boss", "t-admin", Role::kAdmin}};
+}
+
+// A concrete path for a pattern: {key} -> INC-000001, {id} -> s-1.
+std::string concrete(std::string pattern) {
+  for (auto [from, to] : {std::pair<std::string, std::string>{"{key}", "INC-000001"}, {"{id}", "s-1"}}) {
+    if (auto i = pattern.find(from); i != std::string::npos) pattern.replace(i, from.size(), to);
+  }
+  return pattern;
+}
+
+TEST_F(RouterTest, EveryRouteOfTheTableIsReachedAndUnknownOnesAreNot) {
+  make();
+  add_ticket("INC-000001", "disk full");
+  for (const Router::Route& r : Router::routes()) {
+    HttpResponse resp = call(request(r.method, concrete(r.pattern)));
+    EXPECT_EQ(resp.body.find("no route for"), std::string::npos) << r.method << " " << r.pattern;
+    EXPECT_NE(resp.status, 405) << r.method << " " << r.pattern << ": " << resp.body;
+  }
+  EXPECT_EQ(call(request("GET", "/api/v1/nothing")).status, 404);
+  EXPECT_EQ(call(request("GET", "/api/v1/tickets/")).status, 404);
+  EXPECT_EQ(call(request("GET", "/api/v1/tickets/INC-000001/nothing")).status, 404);
+}
+
+TEST_F(RouterTest, AWrongMethodIs405NamingTheAllowedOnes) {
+  make();
+  HttpResponse r = call(request("PUT", "/api/v1/tickets/INC-000001"));
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(header(r, "Allow"), "GET, PATCH");
+  EXPECT_EQ(body(r)["error"]["code"], "method_not_allowed");
+  r = call(request("GET", "/api/v1/events"));
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(header(r, "Allow"), "POST");
+  EXPECT_EQ(intake_.submissions, 0);
+}
+
+TEST_F(RouterTest, EveryRouteChecksItsRoleAndAdmitAgreesWithHandle) {
+  make(all_roles());
+  add_ticket("INC-000001", "disk full");
+  for (const Router::Route& r : Router::routes()) {
+    for (const ApiToken& t : all_roles()) {
+      HttpRequest head = request(r.method, concrete(r.pattern), "", t.token);
+      const std::optional<HttpResponse> admitted = router_->admit(head);
+      const HttpResponse handled = call(head);
+      const bool allowed = !r.role || role_allows(t.role, *r.role);
+      SCOPED_TRACE(std::string(r.method) + " " + r.pattern + " as " + t.name);
+      EXPECT_EQ(!admitted.has_value(), allowed);
+      if (allowed) {
+        EXPECT_NE(handled.status, 401);
+        EXPECT_NE(handled.status, 403);
+      } else {
+        EXPECT_EQ(handled.status, 403);
+        EXPECT_EQ(admitted->status, 403);
+      }
+    }
+    if (r.role) {
+      EXPECT_EQ(call(request(r.method, concrete(r.pattern))).status, 401) << r.pattern;
+      EXPECT_EQ(call(request(r.method, concrete(r.pattern), "", "wrong")).status, 401) << r.pattern;
+    }
+  }
+  // An unknown path needs a valid token of any role to learn it is a 404.
+  EXPECT_FALSE(router_->admit(request("GET", "/nothing", "", "t-ingest")));
+  EXPECT_EQ(router_->admit(request("GET", "/nothing"))->status, 401);
+}
+
+TEST_F(RouterTest, EventsAreAnswered202OnlyOnceTheCommitSucceeds) {
+  make();
+  const std::string one = R"({"source":"api","host":"web-1","message":"disk full"})";
+  HttpResponse r = call(request("POST", "/api/v1/events", one));
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(body(r)["accepted"], 1);
+  ASSERT_EQ(intake_.events.size(), 1u);
+  EXPECT_EQ(intake_.events[0].host, "web-1");
+
+  intake_.commit = Status::unavailable("store: disk full");  // the commit fails after the queue took it
+  r = call(request("POST", "/api/v1/events", one));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(header(r, "Retry-After"), "1");
+
+  intake_.commit = Status::ok();
+  intake_.refuse = Status::unavailable("queue full");  // the queue refuses
+  r = call(request("POST", "/api/v1/events", "[" + one + "," + one + "]"));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(intake_.events.size(), 2u);  // nothing more taken
+}
+
+TEST_F(RouterTest, ABatchWithOneBadEventIsRefusedWhole) {
+  make();
+  HttpResponse r = call(request("POST", "/api/v1/events", R"([{"message":"ok"},{"severity":"nope","message":"x"}])"));
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(intake_.submissions, 0);
+  r = call(request("POST", "/api/v1/events", "{not json"));
+  EXPECT_EQ(r.status, 400);
+  HttpRequest text = request("POST", "/api/v1/events", R"({"message":"x"})");
+  text.headers["content-type"] = "text/plain";
+  EXPECT_EQ(call(text).status, 415);
+}
+
+TEST_F(RouterTest, SignedEndpointsRefuseAMissingOrWrongSignature) {
+  make({}, {{"alertmanager", "s3cret", "X-Signature-256"}});
+  const std::string payload = R"({"version":"4","status":"firing","alerts":[{"status":"firing",
+    "labels":{"alertname":"DiskFull","instance":"web-1"},"annotations":{},"startsAt":"2026-01-01T00:00:00Z"}]})";
+  HttpRequest req = request("POST", "/api/v1/webhooks/alertmanager", payload);
+  EXPECT_EQ(call(req).status, 401);
+  req.headers["x-signature-256"] = "sha256=" + hmac_hex("wrong", payload);
+  EXPECT_EQ(call(req).status, 401);
+  req.headers["x-signature-256"] = "sha256=" + hmac_hex("s3cret", payload);
+  HttpResponse r = call(req);
+  EXPECT_EQ(r.status, 202) << r.body;
+  // Another endpoint without a configured secret needs none.
+  EXPECT_EQ(call(request("POST", "/api/v1/events", R"({"message":"x"})")).status, 202);
+}
+
+TEST_F(RouterTest, ATicketBodyBecomesATypedCommandOrA400BeforeTheEngine) {
+  make();
+  HttpResponse r = call(request("POST", "/api/v1/tickets", R"({"title":"printer jam","urgency":"high","team":"desk"})"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(body(r)["priority"], "P2");
+  EXPECT_EQ(body(r)["team"], "desk");
+  EXPECT_EQ(intake_.commands, 1);
+
+  for (const char* bad : {R"({"urgency":"high"})", R"({"title":"x","type":"bogus"})", R"({"title":"x","impact":"huge"})",
+                          R"({"title":"x","labels":{"a":1}})", R"({"title":7})", "[]"}) {
+    r = call(request("POST", "/api/v1/tickets", bad));
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+  }
+  add_ticket("INC-000001", "printer jam");
+  for (const char* bad : {R"({})", R"({"status":"done"})", R"({"title":"x"})", R"({"impact":"high","urgency":"bad"})",
+                          R"({"team":5})"}) {
+    r = call(request("PATCH", "/api/v1/tickets/INC-000001", bad));
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+  }
+  EXPECT_EQ(intake_.commands, 1);  // none of them reached the engine
+  r = call(request("PATCH", "/api/v1/tickets/INC-404", R"({"status":"resolved"})"));
+  EXPECT_EQ(r.status, 404);
+}
+
+TEST_F(RouterTest, StoreFailuresAreAnsweredAndNothingIsSubmitted) {
+  make();
+  add_ticket("INC-000001", "disk full");
+  store_.fail = Status::io_error("sqlite: disk I/O error");
+  for (const char* path : {"/api/v1/tickets", "/api/v1/tickets/INC-000001", "/api/v1/tickets/INC-000001/timeline",
+                           "/api/v1/tickets/INC-000001/events", "/api/v1/tickets/INC-000001/similar", "/api/v1/stats",
+                           "/api/v1/silences"}) {
+    HttpResponse r = call(request("GET", path));
+    EXPECT_EQ(r.status, 500) << path;
+    EXPECT_EQ(body(r)["error"]["code"], "internal") << path;
+  }
+  HttpResponse r = call(request("POST", "/api/v1/tickets/INC-000001/notes", R"({"text":"looked at it"})"));
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(intake_.commands, 0);
+}
+
+TEST_F(RouterTest, ACommandWhoseCommitFailsIsAnswered503) {
+  make();
+  intake_.commit = Status::unavailable("store: disk full");
+  HttpResponse r = call(request("POST", "/api/v1/tickets", R"({"title":"printer jam"})"));
+  EXPECT_EQ(r.status, 503) << r.body;
+  intake_.commit = Status::ok();
+  intake_.refuse = Status::unavailable("stopping");
+  r = call(request("POST", "/api/v1/silences", R"({"matchers":[{"name":"host","value":"a"}],"endsAt":"2099-01-01T00:00:00Z"})"));
+  EXPECT_EQ(r.status, 503) << r.body;
+}
+
+TEST_F(RouterTest, ReadinessFollowsThePipelineHealth) {
+  make();
+  EXPECT_EQ(call(request("GET", "/readyz")).status, 200);
+  intake_.health_.store_healthy = false;
+  HttpResponse r = call(request("GET", "/readyz"));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(body(r)["status"], "store_unavailable");
+  intake_.health_.accepting = false;
+  EXPECT_EQ(body(call(request("GET", "/readyz")))["status"], "stopping");
+  EXPECT_EQ(call(request("HEAD", "/healthz")).status, 200);
+}
+
+TEST_F(RouterTest, ASlowStoreReadDoesNotHoldTheCallingThread) {
+  make({}, {}, 1, 1);
+  store_.block = true;
+  std::promise<HttpResponse> slow;
+  auto slow_answer = slow.get_future();
+  const auto start = std::chrono::steady_clock::now();
+  router_->handle(request("GET", "/api/v1/tickets"), [&slow](HttpResponse r) { slow.set_value(std::move(r)); });
+  // handle() returned although the read is still blocked in the store...
+  {
+    std::unique_lock lock(store_.mu);
+    ASSERT_TRUE(store_.cv.wait_for(lock, 10s, [this] { return store_.blocked_now; }));
+  }
+  EXPECT_EQ(slow_answer.wait_for(0s), std::future_status::timeout);
+  // ...and the I/O thread keeps answering events and health meanwhile.
+  EXPECT_EQ(call(request("POST", "/api/v1/events", R"({"message":"x"})")).status, 202);
+  EXPECT_EQ(call(request("GET", "/healthz")).status, 200);
+  // With the one reader busy and its queue (1) full, a third read is refused.
+  router_->handle(request("GET", "/api/v1/tickets"), [](HttpResponse) {});
+  HttpResponse refused = call(request("GET", "/api/v1/stats"));
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(header(refused, "Retry-After"), "1");
+  store_.release();
+  ASSERT_EQ(slow_answer.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(slow_answer.get().status, 200);
+  (void)start;
+}
+
+TEST_F(RouterTest, TheActorIsTheTokenNameWithTheBodysNameAdded) {
+  make(all_roles());
+  HttpResponse r =
+      call(request("POST", "/api/v1/tickets", "{\"title\":\"printer jam\",\"actor\":\"alice\\n(evil)\"}", "t-write"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  bool found = false;
+  for (const auto& a : intake_.committed) {
+    if (const auto* tl = std::get_if<TimelineAdded>(&a)) {
+      EXPECT_EQ(tl->entry.actor, "user:writer (alice evil)");
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace ticketd::api
