@@ -26,5 +26,13 @@ check src/engine -- 'store|api|daemon|ingest'
 check src/rules -- 'engine|store|api|daemon|ingest'
 check src/ingest -- 'engine|rules|store|api|daemon'
 check src/api -- 'daemon'
+# Time comes only from the Clock (core/clock.cpp), so every time-driven path
+# can be tested with a ManualClock.
+if out=$(grep -rnE '(system_clock|steady_clock|high_resolution_clock)::now|gettimeofday|clock_gettime|std::time\(|[ (=!]time\((nullptr|NULL)\)' \
+    src --include='*.cpp' --include='*.hpp' | grep -v '^src/core/clock.cpp:'); then
+  echo "layering: time read outside core/clock.cpp (take a Clock):"
+  echo "$out"
+  bad=1
+fi
 [ $bad -eq 0 ] && echo "layering: ok"
 exit $bad

@@ -262,8 +262,12 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(asio::io_context& io_ctx, Router& router, HttpServerOptions opts)
-      : io(io_ctx), acceptor(io_ctx), backoff(io_ctx), shared(std::make_shared<Shared>(router, std::move(opts))) {}
+  Impl(asio::io_context& io_ctx, Router& router, HttpServerOptions opts, const Clock& clock)
+      : io(io_ctx),
+        acceptor(io_ctx),
+        backoff(io_ctx),
+        shared(std::make_shared<Shared>(router, std::move(opts))),
+        errors(clock) {}
 
   void accept() {
     acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
@@ -309,8 +313,8 @@ struct HttpServer::Impl {
   std::string where;
 };
 
-HttpServer::HttpServer(asio::io_context& io, Router& router, HttpServerOptions options)
-    : impl_(std::make_unique<Impl>(io, router, std::move(options))) {}
+HttpServer::HttpServer(asio::io_context& io, Router& router, HttpServerOptions options, const Clock& clock)
+    : impl_(std::make_unique<Impl>(io, router, std::move(options), clock)) {}
 
 HttpServer::~HttpServer() = default;
 

@@ -225,7 +225,7 @@ int run(const Config& config, const std::string& version) {
   http_opts.max_connections_per_peer = config.http_max_connections_per_peer;
   http_opts.header_timeout = config.http_header_timeout;
   http_opts.max_inflight_body_bytes = config.http_max_inflight_body_bytes;
-  api::HttpServer http(io, router, http_opts);
+  api::HttpServer http(io, router, http_opts, clock);
   http_server = &http;
   if (Status s = http.start(); !s) {
     spdlog::critical("{}", s.message());

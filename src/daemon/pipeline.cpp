@@ -209,7 +209,7 @@ void Pipeline::process(std::deque<Submission>& batch, bool probe) {
   auto take = [&](engine::Actions&& a) {
     for (auto& x : a) actions.push_back(std::move(x));
   };
-  const auto engine_started = std::chrono::steady_clock::now();
+  const int64_t engine_started = clock_.monotonic_ns();
   // Timers fire once per batch (a batch spans milliseconds), not per event.
   take(engine_.tick(clock_.now()));
   for (Submission& s : batch) {
@@ -238,7 +238,7 @@ void Pipeline::process(std::deque<Submission>& batch, bool probe) {
   if (!changed.records.empty()) actions.push_back(std::move(changed));
   if (actions.empty() && batch.empty()) return;
   stats_.engine_micros += static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - engine_started).count());
+      (clock_.monotonic_ns() - engine_started) / 1000);
   p.probe = probe;
   p.open_tickets = engine_.open_ticket_count();
   p.hits = engine_.rule_hits();
@@ -309,7 +309,7 @@ void Pipeline::commit_loop() {
     }
     // Durations on the steady clock, not the injected one: metrics of this
     // process, not correlation time.
-    const auto started = std::chrono::steady_clock::now();
+    const int64_t started = clock_.monotonic_ns();
     Status st;
     try {
       st = store_.apply(p.actions);
@@ -319,7 +319,7 @@ void Pipeline::commit_loop() {
     if (st) {
       ++stats_.commits;
       stats_.commit_micros += static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+          (clock_.monotonic_ns() - started) / 1000);
       try {
         on_committed(p);
       } catch (const std::exception& e) {  // the batch is durable; only an answer failed

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "ticketd/core/clock.hpp"
 #include "ticketd/core/status.hpp"
 #include "ticketd/core/time.hpp"
 
@@ -49,7 +50,8 @@ struct HttpServerStats {
 
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, Router& router, HttpServerOptions options);
+  // `clock` (outliving the server) times the rate-limited logs.
+  HttpServer(boost::asio::io_context& io, Router& router, HttpServerOptions options, const Clock& clock);
   ~HttpServer();
 
   // Binds and starts accepting. Errors name the address.

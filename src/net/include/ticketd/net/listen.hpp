@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 
+#include "ticketd/core/clock.hpp"
 #include "ticketd/core/status.hpp"
 
 namespace ticketd::net {
@@ -47,12 +48,11 @@ inline constexpr auto kAcceptLogInterval = std::chrono::seconds(10);
 // number of failures since the last line. Thread-safe.
 class AcceptErrors {
  public:
+  explicit AcceptErrors(const Clock& clock) : clock_(clock) {}
   void record(const std::string& where, const boost::system::error_code& ec) {
     ++total_;
     ++since_log_;
-    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now().time_since_epoch())
-                            .count();
+    const int64_t now = clock_.monotonic_ns() / 1'000'000 + 1;  // 0 means "never logged"
     int64_t prev = last_log_ms_.load();
     const int64_t interval = std::chrono::duration_cast<std::chrono::milliseconds>(kAcceptLogInterval).count();
     if (prev != 0 && now - prev < interval) return;
@@ -65,6 +65,7 @@ class AcceptErrors {
   uint64_t total() const { return total_.load(); }
 
  private:
+  const Clock& clock_;
   std::atomic<uint64_t> total_{0};
   std::atomic<uint64_t> since_log_{0};
   std::atomic<int64_t> last_log_ms_{0};
