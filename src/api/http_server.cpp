@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <mutex>
 #include <optional>
 
 #include "ticketd/api/http_types.hpp"
@@ -31,6 +32,24 @@ struct Shared {
       : router(r), options(std::move(o)), peers(options.max_connections_per_peer), bodies(options.max_inflight_body_bytes) {}
   Router& router;
   HttpServerOptions options;
+
+  // Requests handed to the router whose answer is not yet written. Once
+  // stop() was called, on_idle runs (once) when it reaches zero.
+  std::atomic<size_t> in_flight{0};
+  std::atomic<bool> stopping{false};
+  std::mutex idle_mu;
+  std::function<void()> on_idle;
+  void request_done() {
+    if (--in_flight == 0) notify_if_idle();
+  }
+  void notify_if_idle() {
+    std::function<void()> idle;
+    {
+      std::lock_guard lock(idle_mu);
+      if (in_flight.load() == 0 && on_idle) idle = std::exchange(on_idle, nullptr);
+    }
+    if (idle) idle();
+  }
   net::PeerLimiter peers;
   net::ByteBudget bodies;  // body bytes reserved by sessions reading or handling a request
   HttpServerStats stats;
@@ -131,6 +150,11 @@ class Session : public std::enable_shared_from_this<Session> {
     first_request_ = false;
     if (failed(ec)) return;
     keep_alive_ = parser_->get().keep_alive();
+    if (shared_->stopping) {  // a kept-alive connection asking after stop()
+      HttpResponse r = error_response(503, "unavailable", "ticketd is stopping");
+      r.headers.emplace_back("Retry-After", "1");
+      return refuse_before_body(std::move(r));
+    }
     if (auto deny = shared_->router.admit(request(false))) return refuse_before_body(std::move(*deny));
     const size_t limit = shared_->options.max_body_bytes;
     const auto length = parser_->content_length();
@@ -175,6 +199,8 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest req = request(true);
     const bool head = parser_->get().method() == http::verb::head;
     stream_.expires_never();
+    handling_ = true;
+    ++shared_->in_flight;
     shared_->router.handle(std::move(req), [self = shared_from_this(), head](HttpResponse r) {
       if (head) r.body.clear();
       asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
@@ -203,6 +229,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_write(beast::error_code ec, size_t) {
     release_body();
+    if (handling_) {
+      handling_ = false;
+      shared_->request_done();
+    }
     if (ec) return close();
     if (!res_->keep_alive()) {
       if (drain_after_write_) return drain();
@@ -253,6 +283,7 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t drained_ = 0;
   size_t reserved_ = 0;  // of shared_->bodies
   bool peer_held_ = false;
+  bool handling_ = false;  // counted in shared_->in_flight until its answer is written
   bool first_request_ = true;
   bool keep_alive_ = true;
   bool close_after_write_ = false;
@@ -329,11 +360,20 @@ Status HttpServer::start() {
   return Status::ok();
 }
 
-void HttpServer::stop() {
+void HttpServer::stop(std::function<void()> on_idle) {
   beast::error_code ec;
   impl_->acceptor.close(ec);
   impl_->backoff.cancel();
+  auto& shared = *impl_->shared;
+  shared.stopping = true;
+  {
+    std::lock_guard lock(shared.idle_mu);
+    shared.on_idle = std::move(on_idle);
+  }
+  shared.notify_if_idle();
 }
+
+size_t HttpServer::in_flight() const { return impl_->shared->in_flight.load(); }
 
 const HttpServerStats& HttpServer::stats() const { return impl_->shared->stats; }
 

@@ -110,6 +110,235 @@ int check_config(const Config& config) {
   return 0;
 }
 
+namespace {
+
+// The running daemon. Members are declared in start-up order, so leaving
+// run() by any path stops them in reverse: the HTTP server and the syslog
+// listeners (no new input), the router (its reader threads finish), the
+// pipeline (drains its queue and commits everything), the I/O context, the
+// store. A graceful stop (SIGTERM) runs the same order while the I/O thread
+// still runs: inputs stop and hand on what they read, the pipeline commits
+// it, then the daemon waits for the HTTP answers still in flight (counted by
+// the server, not slept on) and stops the I/O thread.
+class Daemon {
+ public:
+  Daemon(const Config& config, std::string version) : config_(config), version_(std::move(version)) {}
+
+  int run() {
+    if (!load_rules() || !open_store() || !start_pipeline() || !start_syslog() || !start_http()) return 1;
+    signals_.async_wait([this](const boost::system::error_code& ec, int sig) { on_signal(ec, sig); });
+    notify_systemd("READY=1");
+    spdlog::info("ticketd ready");
+    for (;;) {
+      try {
+        io_.run();
+        break;
+      } catch (const std::exception& e) {
+        spdlog::error("io: unexpected error: {}", e.what());  // keep serving
+      }
+    }
+    spdlog::info("ticketd stopped");
+    return 0;
+  }
+
+ private:
+  bool open_store() {
+    store::SqliteOptions o;
+    o.path = config_.store_path;
+    o.sync_full = config_.store_sync_full;
+    o.busy_timeout_ms = static_cast<int>(std::min<int64_t>(config_.store_busy_timeout.count(), INT32_MAX));
+    auto opened = store::open_sqlite_store(o);
+    if (!opened) {
+      spdlog::critical("{}", opened.error().message());
+      return false;
+    }
+    store_ = std::move(opened).value();
+    return true;
+  }
+
+  bool load_rules() {
+    rule_set_ = load_rule_set(config_, nullptr);
+    if (!rule_set_) {
+      spdlog::critical("rules in {} are invalid; refusing to start (check with: ticketctl check-rules {})",
+                       config_.rules_dir, config_.rules_dir);
+      return false;
+    }
+    spdlog::info("rules: loaded {} rules from {}", rule_set_->rules().size(), config_.rules_dir);
+    return true;
+  }
+
+  bool start_pipeline() {
+    auto state = store_->load_state();
+    if (!state) {
+      spdlog::critical("store: cannot load state: {}", state.error().message());
+      return false;
+    }
+    engine::Engine engine(std::move(rule_set_));
+    if (Status restored = engine.restore(*state); !restored) spdlog::warn("store: {}", restored.message());
+    spdlog::info("store: {} ({} open tickets)", config_.store_path, state->open_tickets.size());
+    state = StoredState{};  // the engine holds its own copy
+    ::malloc_trim(0);       // hand back what reading the state needed (glibc keeps freed heap otherwise)
+    engine.set_default_rule(config_.default_rule);
+    pipeline_ = std::make_unique<Pipeline>(std::move(engine), *store_, clock_,
+                                           Pipeline::Options{config_.queue_capacity, config_.batch_max,
+                                                             config_.event_retention});
+    pipeline_->start();
+    return true;
+  }
+
+  // Validates the rules directory and, when valid, hands the new set to the
+  // pipeline (which swaps it between batches). Used by SIGHUP and the API.
+  Result<size_t> reload(std::vector<std::string>* diagnostics) {
+    spdlog::info("rules: reloading from {}", config_.rules_dir);
+    auto fresh = load_rule_set(config_, diagnostics);
+    if (!fresh) {
+      spdlog::error("rules: reload rejected; the previous rule set stays active");
+      return Status::invalid_argument("rules in " + config_.rules_dir +
+                                      " are invalid; the previous rule set stays active");
+    }
+    const size_t n = fresh->rules().size();
+    pipeline_->reload(std::move(fresh));
+    return n;
+  }
+
+  // Inputs hand events to the pipeline and never see rules or stores.
+  bool start_syslog() {
+    using Kind = ingest::SyslogListenerOptions::Kind;
+    for (auto [kind, address] :
+         {std::pair{Kind::kUdp, config_.syslog_udp_listen}, std::pair{Kind::kTcp, config_.syslog_tcp_listen},
+          std::pair{Kind::kTls, config_.syslog_tls_cert.empty() ? std::string() : config_.syslog_tls_listen}}) {
+      if (address.empty()) continue;
+      ingest::SyslogListenerOptions o;
+      o.kind = kind;
+      Status s = split_host_port(address, o.host, o.port);
+      if (s) {
+        o.max_message_bytes = config_.syslog_max_message_bytes;
+        o.max_connections = config_.syslog_max_connections;
+        o.idle_timeout = config_.syslog_idle_timeout;
+        o.tls_cert_file = config_.syslog_tls_cert;
+        o.tls_key_file = config_.syslog_tls_key;
+        o.max_connections_per_peer = config_.syslog_max_connections_per_peer;
+        o.first_byte_timeout = config_.syslog_first_byte_timeout;
+        o.udp_receive_buffer = config_.syslog_udp_receive_buffer;
+        auto l = std::make_unique<ingest::SyslogListener>(
+            io_, o, [this](std::vector<Event>& events) { return pipeline_->try_submit(std::move(events), nullptr); },
+            clock_);
+        s = l->start();
+        if (s) {
+          spdlog::info("syslog: listening on {} {}:{}", ingest::syslog_kind_name(kind), o.host, l->bound_port());
+          listeners_.push_back(std::move(l));
+        }
+      }
+      if (!s) {
+        spdlog::critical("{}", s.message());
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool start_http() {
+    api::RouterDeps deps{*pipeline_, *store_, clock_, config_.tokens, version_,
+                         [this](std::vector<std::string>* d) { return reload(d); }, config_.signatures,
+                         [this] { return pipeline_metrics(*pipeline_) + input_metrics(listeners_, http_.get()); }};
+    router_ = std::make_unique<api::Router>(std::move(deps));
+    api::HttpServerOptions o;
+    if (Status s = split_host_port(config_.http_listen, o.host, o.port); !s) {
+      spdlog::critical("{}", s.message());
+      return false;
+    }
+    o.max_body_bytes = config_.max_body_bytes;
+    o.read_timeout = config_.http_read_timeout;
+    o.max_connections = config_.http_max_connections;
+    o.max_connections_per_peer = config_.http_max_connections_per_peer;
+    o.header_timeout = config_.http_header_timeout;
+    o.max_inflight_body_bytes = config_.http_max_inflight_body_bytes;
+    http_ = std::make_unique<api::HttpServer>(io_, *router_, o, clock_);
+    if (Status s = http_->start(); !s) {
+      spdlog::critical("{}", s.message());
+      return false;
+    }
+    spdlog::info("http: listening on {}:{}", o.host, http_->bound_port());
+    return true;
+  }
+
+  void on_signal(const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      notify_systemd("RELOADING=1");
+      (void)reload(nullptr);  // logs its own outcome; the old rules stay on failure
+      notify_systemd("READY=1");
+      signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
+      return;
+    }
+    spdlog::info("{}: stopping: no new connections, draining the queue", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    notify_systemd("STOPPING=1");
+    http_->stop();  // no new connections; answers still in flight are counted
+    // 1. Inputs stop reading and hand everything they read to the queue,
+    //    which still accepts. 2. The pipeline commits all of it. 3. The HTTP
+    //    answers go out. 4. Exit.
+    drain_timer_.expires_after(kInputDrainTimeout);
+    drain_timer_.async_wait([this](const boost::system::error_code& e) {
+      if (!e) stop_pipeline(true);
+    });
+    inputs_left_ = listeners_.size();
+    if (listeners_.empty()) return stop_pipeline(false);
+    for (auto& l : listeners_) {
+      l->stop([this] {
+        if (--inputs_left_ == 0) stop_pipeline(false);
+      });
+    }
+  }
+
+  void stop_pipeline(bool timed_out) {
+    if (pipeline_stopped_) return;
+    pipeline_stopped_ = true;
+    drain_timer_.cancel();
+    if (timed_out) {
+      spdlog::warn("syslog: inputs still delivering after {}s; stopping anyway",
+                   std::chrono::duration_cast<std::chrono::seconds>(kInputDrainTimeout).count());
+    }
+    for (const auto& l : listeners_) {
+      const auto& st = l->stats();
+      spdlog::info("syslog {}: stopped: {} messages read, {} dropped (queue full), {} lost at stop",
+                   ingest::syslog_kind_name(l->options().kind), st.received.load(), st.dropped.load(),
+                   st.lost_at_stop.load());
+    }
+    pipeline_->stop();  // processes and commits everything queued; answers are posted
+    // The I/O thread stops once every answer is written, or after a bound
+    // for clients that do not read theirs.
+    answers_timer_.expires_after(kAnswersTimeout);
+    answers_timer_.async_wait([this](const boost::system::error_code& e) {
+      if (e) return;
+      spdlog::warn("http: {} answers still unwritten after {}s; stopping anyway", http_->in_flight(),
+                   std::chrono::duration_cast<std::chrono::seconds>(kAnswersTimeout).count());
+      io_.stop();
+    });
+    http_->stop([this] { boost::asio::post(io_, [this] { io_.stop(); }); });
+  }
+
+  // How long SIGTERM waits for clients to take the answers of drained requests.
+  static constexpr auto kAnswersTimeout = std::chrono::seconds(5);
+
+  const Config& config_;
+  const std::string version_;
+  SystemClock clock_;
+  std::shared_ptr<const rules::RuleSet> rule_set_;  // until the engine takes it
+  std::unique_ptr<store::Store> store_;
+  boost::asio::io_context io_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::vector<std::unique_ptr<ingest::SyslogListener>> listeners_;
+  std::unique_ptr<api::Router> router_;
+  std::unique_ptr<api::HttpServer> http_;
+  boost::asio::signal_set signals_{io_, SIGINT, SIGTERM, SIGHUP};
+  boost::asio::steady_timer drain_timer_{io_};
+  boost::asio::steady_timer answers_timer_{io_};
+  size_t inputs_left_ = 0;
+  bool pipeline_stopped_ = false;
+};
+
+}  // namespace
+
 int run(const Config& config, const std::string& version) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   spdlog::info("ticketd {} starting (config {})", version, config.path);
@@ -117,185 +346,14 @@ int run(const Config& config, const std::string& version) {
     spdlog::critical("{}", s.message());
     return 1;
   }
-
   const uint64_t fd_limit = raise_descriptor_limit();
   if (Status s = check_descriptor_budget(config, fd_limit); !s) {
     spdlog::critical("{}", s.message());
     return 1;
   }
   spdlog::info("descriptors: open-file limit {}", fd_limit);
-
-  auto rule_set = load_rule_set(config, nullptr);
-  if (!rule_set) {
-    spdlog::critical("rules in {} are invalid; refusing to start (check with: ticketctl check-rules {})",
-                     config.rules_dir, config.rules_dir);
-    return 1;
-  }
-  spdlog::info("rules: loaded {} rules from {}", rule_set->rules().size(), config.rules_dir);
-
-  store::SqliteOptions store_options;
-  store_options.path = config.store_path;
-  store_options.sync_full = config.store_sync_full;
-  store_options.busy_timeout_ms = static_cast<int>(std::min<int64_t>(config.store_busy_timeout.count(), INT32_MAX));
-  auto store = store::open_sqlite_store(store_options);
-  if (!store) {
-    spdlog::critical("{}", store.error().message());
-    return 1;
-  }
-  auto state = (*store)->load_state();
-  if (!state) {
-    spdlog::critical("store: cannot load state: {}", state.error().message());
-    return 1;
-  }
-  engine::Engine engine(rule_set);
-  if (Status restored = engine.restore(*state); !restored) spdlog::warn("store: {}", restored.message());
-  spdlog::info("store: {} ({} open tickets)", config.store_path, state->open_tickets.size());
-  state = engine::EngineState{};  // the engine holds its own copy
-  ::malloc_trim(0);  // hand back what reading the state needed (glibc keeps freed heap otherwise)
-  engine.set_default_rule(config.default_rule);
-
-  SystemClock clock;
-  Pipeline pipeline(std::move(engine), **store, clock,
-                    {config.queue_capacity, config.batch_max, config.event_retention});
-  pipeline.start();
-
-  // Validates the rules directory and, when valid, hands the new set to the
-  // pipeline (which swaps it between batches). Used by SIGHUP and the API.
-  auto reload = [&](std::vector<std::string>* diagnostics) -> Result<size_t> {
-    spdlog::info("rules: reloading from {}", config.rules_dir);
-    auto fresh = load_rule_set(config, diagnostics);
-    if (!fresh) {
-      spdlog::error("rules: reload rejected; the previous rule set stays active");
-      return Status::invalid_argument("rules in " + config.rules_dir + " are invalid; the previous rule set stays active");
-    }
-    const size_t n = fresh->rules().size();
-    pipeline.reload(std::move(fresh));
-    return n;
-  };
-
-  boost::asio::io_context io;
-
-  // Inputs hand events to the pipeline and never see rules or stores.
-  std::vector<std::unique_ptr<ingest::SyslogListener>> listeners;
-  auto add_syslog = [&](ingest::SyslogListenerOptions::Kind kind, const std::string& address) -> Status {
-    if (address.empty()) return Status::ok();
-    ingest::SyslogListenerOptions o;
-    o.kind = kind;
-    if (Status s = split_host_port(address, o.host, o.port); !s) return s;
-    o.max_message_bytes = config.syslog_max_message_bytes;
-    o.max_connections = config.syslog_max_connections;
-    o.idle_timeout = config.syslog_idle_timeout;
-    o.tls_cert_file = config.syslog_tls_cert;
-    o.tls_key_file = config.syslog_tls_key;
-    o.max_connections_per_peer = config.syslog_max_connections_per_peer;
-    o.first_byte_timeout = config.syslog_first_byte_timeout;
-    o.udp_receive_buffer = config.syslog_udp_receive_buffer;
-    auto l = std::make_unique<ingest::SyslogListener>(
-        io, o, [&pipeline](std::vector<Event>& events) { return pipeline.try_submit(std::move(events), nullptr); },
-        clock);
-    if (Status s = l->start(); !s) return s;
-    spdlog::info("syslog: listening on {} {}:{}", ingest::syslog_kind_name(kind), o.host, l->bound_port());
-    listeners.push_back(std::move(l));
-    return Status::ok();
-  };
-  for (auto [kind, address] : {std::pair{ingest::SyslogListenerOptions::Kind::kUdp, config.syslog_udp_listen},
-                               std::pair{ingest::SyslogListenerOptions::Kind::kTcp, config.syslog_tcp_listen},
-                               std::pair{ingest::SyslogListenerOptions::Kind::kTls,
-                                         config.syslog_tls_cert.empty() ? std::string() : config.syslog_tls_listen}}) {
-    if (Status s = add_syslog(kind, address); !s) {
-      spdlog::critical("{}", s.message());
-      pipeline.stop();
-      return 1;
-    }
-  }
-  api::HttpServer* http_server = nullptr;  // set below; /metrics runs only once it serves
-  auto metrics = [&pipeline, &listeners, &http_server] {
-    return pipeline_metrics(pipeline) + input_metrics(listeners, http_server);
-  };
-  api::Router router({pipeline, **store, clock, config.tokens, version, reload, config.signatures, metrics});
-  api::HttpServerOptions http_opts;
-  if (Status s = split_host_port(config.http_listen, http_opts.host, http_opts.port); !s) {
-    spdlog::critical("{}", s.message());
-    pipeline.stop();
-    return 1;
-  }
-  http_opts.max_body_bytes = config.max_body_bytes;
-  http_opts.read_timeout = config.http_read_timeout;
-  http_opts.max_connections = config.http_max_connections;
-  http_opts.max_connections_per_peer = config.http_max_connections_per_peer;
-  http_opts.header_timeout = config.http_header_timeout;
-  http_opts.max_inflight_body_bytes = config.http_max_inflight_body_bytes;
-  api::HttpServer http(io, router, http_opts, clock);
-  http_server = &http;
-  if (Status s = http.start(); !s) {
-    spdlog::critical("{}", s.message());
-    pipeline.stop();
-    return 1;
-  }
-  spdlog::info("http: listening on {}:{}", http_opts.host, http.bound_port());
-
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-  boost::asio::steady_timer shutdown_timer(io);
-  boost::asio::steady_timer drain_timer(io);
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        if (sig == SIGHUP) {
-          notify_systemd("RELOADING=1");
-          (void)reload(nullptr);  // logs its own outcome; the old rules stay on failure
-          notify_systemd("READY=1");
-          signals.async_wait(on_signal);
-          return;
-        }
-        spdlog::info("{}: stopping: no new connections, draining the queue", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-        notify_systemd("STOPPING=1");
-        http.stop();
-        // 1. Inputs stop reading and hand everything they read to the queue,
-        //    which still accepts. 2. The pipeline commits all of it. 3. Exit.
-        auto pipeline_stopped = std::make_shared<bool>(false);
-        auto stop_pipeline = [&, pipeline_stopped](bool timed_out) {
-          if (*pipeline_stopped) return;
-          *pipeline_stopped = true;
-          drain_timer.cancel();
-          if (timed_out) spdlog::warn("syslog: inputs still delivering after {}s; stopping anyway",
-                                      std::chrono::duration_cast<std::chrono::seconds>(kInputDrainTimeout).count());
-          for (const auto& l : listeners) {
-            const auto& st = l->stats();
-            spdlog::info("syslog {}: stopped: {} messages read, {} dropped (queue full), {} lost at stop",
-                         ingest::syslog_kind_name(l->options().kind), st.received.load(), st.dropped.load(),
-                         st.lost_at_stop.load());
-          }
-          pipeline.stop();  // processes and commits everything queued
-          // Let the answers to drained requests go out, then stop.
-          shutdown_timer.expires_after(std::chrono::milliseconds(300));
-          shutdown_timer.async_wait([&](const boost::system::error_code&) { io.stop(); });
-        };
-        auto waiting = std::make_shared<size_t>(listeners.size());
-        drain_timer.expires_after(kInputDrainTimeout);
-        drain_timer.async_wait([stop_pipeline](const boost::system::error_code& e) {
-          if (!e) stop_pipeline(true);
-        });
-        if (listeners.empty()) stop_pipeline(false);
-        for (auto& l : listeners) {
-          l->stop([waiting, stop_pipeline] {
-            if (--*waiting == 0) stop_pipeline(false);
-          });
-        }
-      };
-  signals.async_wait(on_signal);
-
-  notify_systemd("READY=1");
-  spdlog::info("ticketd ready");
-  for (;;) {
-    try {
-      io.run();
-      break;
-    } catch (const std::exception& e) {
-      spdlog::error("io: unexpected error: {}", e.what());  // keep serving
-    }
-  }
-  spdlog::info("ticketd stopped");
-  return 0;
+  Daemon daemon(config, version);
+  return daemon.run();
 }
 
 }  // namespace ticketd::daemon

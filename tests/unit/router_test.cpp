@@ -16,6 +16,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "ticketd/api/http_server.hpp"
 #include "ticketd/api/routes.hpp"
 
 namespace ticketd::api {
@@ -42,8 +52,19 @@ class FakeIntake final : public Intake {
       std::lock_guard lock(mu_);
       for (auto& e : batch) events.push_back(std::move(e));
     }
-    if (done) done(commit);
+    if (done && done_delay.count() > 0) {
+      late_.emplace_back([done, st = commit, d = done_delay] {
+        std::this_thread::sleep_for(d);
+        done(st);
+      });
+    } else if (done) {
+      done(commit);
+    }
     return Status::ok();
+  }
+  std::chrono::milliseconds done_delay{0};  // > 0: `done` runs this much later, on another thread
+  ~FakeIntake() override {
+    for (auto& t : late_) t.join();
   }
   Status try_command(Command command, Reply reply) override {
     if (!refuse) return refuse;
@@ -63,6 +84,7 @@ class FakeIntake final : public Intake {
   Health health_;
 
  private:
+  std::vector<std::thread> late_;
   std::mutex mu_;
   engine::Engine engine_;
 };
@@ -414,6 +436,48 @@ TEST_F(RouterTest, TheActorIsTheTokenNameWithTheBodysNameAdded) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+// The server's stop(): no new connections, and the answer of a request
+// already handed to the router is written before on_idle runs (counted, not
+// waited for by a timer).
+TEST_F(RouterTest, StopWaitsForTheAnswersInFlight) {
+  make();
+  intake_.done_delay = 300ms;  // the commit takes a while
+  boost::asio::io_context io;
+  HttpServerOptions o;
+  o.port = 0;
+  HttpServer server(io, *router_, o, clock_);
+  ASSERT_TRUE(server.start());
+  std::thread io_thread([&io] {
+    auto guard = boost::asio::make_work_guard(io);
+    io.run();
+  });
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(server.bound_port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string body = R"({"message":"disk full"})";
+  const std::string req = "POST /api/v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  ASSERT_EQ(::write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
+  for (int i = 0; i < 500 && server.in_flight() == 0; ++i) std::this_thread::sleep_for(2ms);
+  ASSERT_EQ(server.in_flight(), 1u);
+  std::promise<size_t> idle;
+  boost::asio::post(io, [&] { server.stop([&] { idle.set_value(server.in_flight()); }); });
+  auto idle_at = idle.get_future();
+  EXPECT_EQ(idle_at.wait_for(100ms), std::future_status::timeout);  // the answer is not written yet
+  char buf[4096];
+  const ssize_t n = ::read(fd, buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, n).rfind("HTTP/1.1 202", 0), 0u) << std::string(buf, n);
+  ASSERT_EQ(idle_at.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(idle_at.get(), 0u);
+  ::close(fd);
+  io.stop();
+  io_thread.join();
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -56,8 +57,13 @@ class HttpServer {
 
   // Binds and starts accepting. Errors name the address.
   Status start();
-  // Closes the acceptor; open sessions finish their current request.
-  void stop();
+  // Closes the acceptor; open sessions finish their current request, and
+  // later requests on kept-alive connections are answered 503. `on_idle`
+  // (may be empty) runs once no answer is in flight: at once, or on the
+  // thread that writes the last one.
+  void stop(std::function<void()> on_idle = nullptr);
+  // Requests handed to the router whose answer is not yet written.
+  size_t in_flight() const;
   uint16_t bound_port() const;
   const HttpServerStats& stats() const;
 
