@@ -249,7 +249,7 @@ const std::vector<Router::Route>& Router::routes() {
 }
 
 Router::Router(RouterDeps deps)
-    : deps_(std::move(deps)), readers_(std::make_unique<TaskPool>(deps_.reader_threads, deps_.reader_queue)) {}
+    : deps_(std::move(deps)), readers_(std::make_unique<TaskPool>(deps_.reader_threads, deps_.reader_queue, deps_.reader_nice)) {}
 
 Router::~Router() = default;
 

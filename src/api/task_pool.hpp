@@ -1,8 +1,13 @@
 // TaskPool: a few threads that run the API's blocking work (store reads,
 // rule reloads) so the I/O thread never waits on the database. Bounded: when
 // `max_queued` tasks wait, try_post() refuses and the caller answers 503.
-// Thread-safe. The destructor runs what is queued, then joins.
+// Its threads run at a lower CPU priority (`nice` above the process's), so on
+// a busy machine intake keeps its share and reads wait. Thread-safe. The
+// destructor runs what is queued, then joins.
 #pragma once
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <cstddef>
@@ -16,9 +21,16 @@ namespace ticketd::api {
 
 class TaskPool {
  public:
-  TaskPool(size_t threads, size_t max_queued) : max_queued_(max_queued) {
+  TaskPool(size_t threads, size_t max_queued, int nice = 0) : max_queued_(max_queued) {
     if (threads == 0) threads = 1;
-    for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+    for (size_t i = 0; i < threads; ++i) {
+      threads_.emplace_back([this, nice] {
+        // Linux: the nice value is per thread. Failure (a sandbox) only
+        // leaves the default priority.
+        if (nice > 0) (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), ::getpriority(PRIO_PROCESS, 0) + nice);
+        run();
+      });
+    }
   }
   ~TaskPool() {
     {

@@ -40,6 +40,7 @@ struct RouterDeps {
   std::function<std::string()> metrics;
   size_t reader_threads = 4;   // store reads run here, off the I/O thread
   size_t reader_queue = 1024;  // reads waiting beyond this are answered 503
+  int reader_nice = 5;         // readers yield the CPU to intake when both want it
 };
 
 class Router {
