@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "shapes.hpp"
 #include "web_page.hpp"
 #include "ticketd/core/json.hpp"
 #include "ticketd/core/text.hpp"
@@ -223,7 +224,7 @@ void Router::handle(HttpRequest req, Respond respond) {
       if (auto deny = authorize(req, Role::kRead)) return respond(*deny);
       auto stats = deps_.store.stats();
       if (!stats) return respond(from_status(stats.error()));
-      return respond(json_response(200, *stats));
+      return respond(json_response(200, stats_to_json(*stats)));
     }
     if (p == "/api/v1/explain") {
       if (req.method != "POST") return respond(error_response(405, "method_not_allowed", "use POST"));
@@ -439,7 +440,7 @@ HttpResponse Router::get_similar(const std::string& key) {
   if (!*t) return error_response(404, "not_found", "no ticket " + key);
   auto similar = deps_.store.similar(**t, 10);
   if (!similar) return from_status(similar.error());
-  return json_response(200, {{"key", key}, {"similar", *similar}});
+  return json_response(200, {{"key", key}, {"similar", similar_to_json(*similar)}});
 }
 
 HttpResponse Router::get_timeline(const std::string& key) {

@@ -251,6 +251,9 @@ Status exec(sqlite3* db, const char* sql) {
   return Status::ok();
 }
 
+// The connection's last error, after a step that failed.
+Status last_error(sqlite3* db) { return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(db)); }
+
 // Ends a failed transaction. SQLite may already have rolled it back itself
 // (SQLITE_FULL, SQLITE_IOERR during COMMIT), and then ROLLBACK's "no
 // transaction is active" is expected; what matters is that the connection is
@@ -512,77 +515,75 @@ class SqliteStore final : public Store {
     return state;
   }
 
-  Result<nlohmann::json> stats() override {
+  Result<StoreStats> stats() override {
     std::lock_guard lock(read_mu_);
-    nlohmann::json out;
-    auto count_by = [&](const char* column, nlohmann::json& into) -> Status {
-      Stmt s(reader_, std::string("SELECT ") + column + ", COUNT(*) FROM tickets"
-                      " WHERE status NOT IN ('resolved','closed','cancelled') GROUP BY 1 ORDER BY 1");
+    sqlite3* db = reader_;
+    StoreStats out;
+    int rc;
+    auto open_by = [&](const char* column, auto&& put) -> Status {
+      Stmt s(db, std::string("SELECT ") + column + ", COUNT(*) FROM tickets"
+                 " WHERE status NOT IN ('resolved','closed','cancelled') GROUP BY 1");
       if (!s.ok()) return Status::io_error(s.error());
-      into = nlohmann::json::object();
-      while (s.step() == SQLITE_ROW) {
-        std::string k = s.is_null(0) ? "" : s.text(0);
-        if (std::string(column) == "priority") k = "P" + k;
-        into[k.empty() ? "(none)" : k] = s.integer(1);
-      }
-      return Status::ok();
+      while ((rc = s.step()) == SQLITE_ROW) put(s);
+      return rc == SQLITE_DONE ? Status::ok() : last_error(db);
     };
-    if (Status st = count_by("priority", out["open_by_priority"]); !st) return st;
-    if (Status st = count_by("team", out["open_by_team"]); !st) return st;
-    if (Status st = count_by("type", out["open_by_type"]); !st) return st;
-    Stmt totals(reader_, "SELECT COUNT(*), SUM(status NOT IN ('resolved','closed','cancelled')),"
-                         " AVG(CASE WHEN acknowledged_at IS NOT NULL THEN acknowledged_at - created_at END),"
-                         " AVG(CASE WHEN resolved_at IS NOT NULL THEN resolved_at - created_at END) FROM tickets");
+    Status st = open_by("priority", [&](const Stmt& s) {
+      out.open_by_priority[static_cast<Priority>(s.integer(0))] = s.integer(1);
+    });
+    if (st) st = open_by("team", [&](const Stmt& s) { out.open_by_team[s.text(0)] = s.integer(1); });
+    if (st) {
+      st = open_by("type", [&](const Stmt& s) {
+        if (auto t = parse_ticket_type(s.text(0))) out.open_by_type[*t] = s.integer(1);
+      });
+    }
+    if (!st) return st;
+    Stmt totals(db, "SELECT COUNT(*), SUM(status NOT IN ('resolved','closed','cancelled')),"
+                    " AVG(CASE WHEN acknowledged_at IS NOT NULL THEN acknowledged_at - created_at END),"
+                    " AVG(CASE WHEN resolved_at IS NOT NULL THEN resolved_at - created_at END) FROM tickets");
     if (!totals.ok()) return Status::io_error(totals.error());
-    if (totals.step() == SQLITE_ROW) {
-      out["tickets_total"] = totals.integer(0);
-      out["open_total"] = totals.integer(1);
-      out["mtta_seconds"] = totals.is_null(2) ? nlohmann::json(nullptr) : nlohmann::json(totals.integer(2) / 1000);
-      out["mttr_seconds"] = totals.is_null(3) ? nlohmann::json(nullptr) : nlohmann::json(totals.integer(3) / 1000);
-    }
-    Stmt top(reader_, "SELECT fingerprint, rule, COUNT(*), SUM(event_count), MAX(created_at) FROM tickets"
-                      " WHERE fingerprint <> '' GROUP BY fingerprint, rule ORDER BY 3 DESC, 4 DESC LIMIT 10");
+    if ((rc = totals.step()) != SQLITE_ROW) return last_error(db);
+    out.tickets_total = totals.integer(0);
+    out.open_total = totals.integer(1);
+    if (!totals.is_null(2)) out.mtta = Duration(totals.integer(2));
+    if (!totals.is_null(3)) out.mttr = Duration(totals.integer(3));
+    Stmt top(db, "SELECT fingerprint, rule, COUNT(*), SUM(event_count), MAX(created_at) FROM tickets"
+                 " WHERE fingerprint <> '' GROUP BY fingerprint, rule ORDER BY 3 DESC, 4 DESC LIMIT 10");
     if (!top.ok()) return Status::io_error(top.error());
-    out["top_fingerprints"] = nlohmann::json::array();
-    while (top.step() == SQLITE_ROW) {
-      out["top_fingerprints"].push_back({{"fingerprint", top.text(0)},
-                                         {"rule", top.text(1)},
-                                         {"tickets", top.integer(2)},
-                                         {"events", top.integer(3)},
-                                         {"last_opened", format_rfc3339(top.time(4))}});
+    while ((rc = top.step()) == SQLITE_ROW) {
+      out.top_fingerprints.push_back({top.text(0), top.text(1), top.integer(2), top.integer(3), top.time(4)});
     }
+    if (rc != SQLITE_DONE) return last_error(db);
     return out;
   }
 
-  Result<nlohmann::json> similar(const Ticket& t, int limit) override {
+  Result<std::vector<SimilarTicket>> similar(const Ticket& t, int limit) override {
     std::lock_guard lock(read_mu_);
-    Stmt s(reader_, std::string("SELECT ") + kTicketColumns +
-                        " FROM tickets WHERE key <> ?1 AND status IN ('resolved','closed')"
-                        " AND ((?2 <> '' AND fingerprint = ?2) OR (?3 <> '' AND rule = ?3))"
-                        " ORDER BY (fingerprint = ?2) DESC, id DESC LIMIT ?4");
+    sqlite3* db = reader_;
+    Stmt s(db, std::string("SELECT ") + kTicketColumns +
+                   " FROM tickets WHERE key <> ?1 AND status IN ('resolved','closed')"
+                   " AND ((?2 <> '' AND fingerprint = ?2) OR (?3 <> '' AND rule = ?3))"
+                   " ORDER BY (fingerprint = ?2) DESC, id DESC LIMIT ?4");
     if (!s.ok()) return Status::io_error(s.error());
     s.bind(1, t.key).bind(2, t.fingerprint).bind(3, t.rule).bind(4, static_cast<int64_t>(std::clamp(limit, 1, 100)));
-    std::vector<Ticket> found;
-    while (s.step() == SQLITE_ROW) found.push_back(read_ticket(s));
-    nlohmann::json out = nlohmann::json::array();
-    Stmt notes(reader_, "SELECT time, actor, message FROM timeline WHERE ticket_key = ?1 AND kind = 'note' ORDER BY id");
+    std::vector<SimilarTicket> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      SimilarTicket found;
+      found.ticket = read_ticket(s);
+      found.same_fingerprint = !t.fingerprint.empty() && found.ticket.fingerprint == t.fingerprint;
+      out.push_back(std::move(found));
+    }
+    if (rc != SQLITE_DONE) return last_error(db);
+    Stmt notes(db, "SELECT time, actor, kind, message, details FROM timeline WHERE ticket_key = ?1 AND kind = 'note'"
+                   " ORDER BY id");
     if (!notes.ok()) return Status::io_error(notes.error());
-    for (const Ticket& f : found) {
+    for (SimilarTicket& f : out) {
       notes.reset();
-      notes.bind(1, f.key);
-      nlohmann::json list = nlohmann::json::array();
-      while (notes.step() == SQLITE_ROW) {
-        list.push_back({{"time", format_rfc3339(notes.time(0))}, {"actor", notes.text(1)}, {"text", notes.text(2)}});
+      notes.bind(1, f.ticket.key);
+      while ((rc = notes.step()) == SQLITE_ROW) {
+        f.notes.push_back({f.ticket.key, notes.time(0), notes.text(1), notes.text(2), notes.text(3), notes.text(4)});
       }
-      nlohmann::json j = {{"key", f.key},
-                          {"title", f.title},
-                          {"status", ticket_status_name(f.status)},
-                          {"rule", f.rule},
-                          {"fingerprint", f.fingerprint},
-                          {"same_fingerprint", f.fingerprint == t.fingerprint && !t.fingerprint.empty()},
-                          {"resolved_at", f.resolved_at ? nlohmann::json(format_rfc3339(*f.resolved_at)) : nlohmann::json()},
-                          {"notes", list}};
-      out.push_back(std::move(j));
+      if (rc != SQLITE_DONE) return last_error(db);
     }
     return out;
   }

@@ -3,15 +3,16 @@
 // apply() is called by one writer (the pipeline worker) and commits a batch of
 // engine actions atomically. Reads may come from any thread; implementations
 // serialize them internally. All methods report failure as a Status and never
-// throw.
+// throw. Reads return domain values; shaping them for the HTTP API is the
+// API's job.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ticketd/core/actions.hpp"
 #include "ticketd/core/status.hpp"
@@ -45,6 +46,42 @@ struct StoredEvent {
   std::string detail;
 };
 
+// A fingerprint (with the rule that opened it) that tickets keep coming back for.
+struct RecurringFingerprint {
+  std::string fingerprint;
+  std::string rule;
+  int64_t tickets = 0;     // tickets ever opened for it, in any status
+  int64_t events = 0;      // the sum of their event counts
+  TimePoint last_opened{};  // created_at of the newest of them
+};
+
+// Counts over all stored tickets. "Open" means not resolved, closed or
+// cancelled (is_open()).
+struct StoreStats {
+  std::map<Priority, int64_t> open_by_priority;  // only priorities with open tickets
+  std::map<std::string, int64_t> open_by_team;   // "" counts open tickets without a team
+  std::map<TicketType, int64_t> open_by_type;
+  int64_t tickets_total = 0;
+  int64_t open_total = 0;
+  // Mean time to acknowledge: acknowledged_at - created_at averaged over the
+  // tickets that have acknowledged_at (truncated to whole milliseconds);
+  // empty when none has.
+  std::optional<Duration> mtta;
+  // Mean time to resolve: resolved_at - created_at over the tickets that
+  // have resolved_at; empty when none has.
+  std::optional<Duration> mttr;
+  // At most 10 (fingerprint, rule) pairs of tickets with a fingerprint, most
+  // tickets first, then most events.
+  std::vector<RecurringFingerprint> top_fingerprints;
+};
+
+// A resolved or closed ticket like another one, with what people noted on it.
+struct SimilarTicket {
+  Ticket ticket;
+  bool same_fingerprint = false;     // matched by fingerprint, not only by rule
+  std::vector<TimelineEntry> notes;  // its timeline entries of kind "note", oldest first
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -63,11 +100,13 @@ class Store {
   virtual Result<std::vector<StoredEvent>> ticket_events(const std::string& key, int limit) = 0;
   // Every silence's latest document (SilenceSaved::body), latest end first.
   virtual Result<std::vector<std::string>> list_silences() = 0;
-  // Open tickets by priority and team, MTTA/MTTR, top recurring fingerprints.
-  virtual Result<nlohmann::json> stats() = 0;
-  // Resolved or closed tickets like `t` (same fingerprint first, then same
-  // rule), newest first, each with its notes.
-  virtual Result<nlohmann::json> similar(const Ticket& t, int limit) = 0;
+  // Open tickets by priority, team and type, MTTA/MTTR, top recurring
+  // fingerprints.
+  virtual Result<StoreStats> stats() = 0;
+  // Up to `limit` (clamped to 1..100) resolved or closed tickets other than
+  // `t` that share its fingerprint or its rule (empty ones match nothing):
+  // those with its fingerprint first, each group newest first.
+  virtual Result<std::vector<SimilarTicket>> similar(const Ticket& t, int limit) = 0;
   // Deletes events received before `cutoff`; returns how many.
   virtual Result<int64_t> prune_events(TimePoint cutoff) = 0;
 };
