@@ -1,10 +1,10 @@
 // Store: the system of record for tickets, their timelines and events.
 //
 // apply() is called by one writer (the pipeline worker) and commits a batch of
-// engine actions atomically. Reads may come from any thread; implementations
-// serialize them internally. All methods report failure as a Status and never
-// throw. Reads return domain values; shaping them for the HTTP API is the
-// API's job.
+// engine actions atomically. Reads may come from any thread, concurrently
+// with each other and with apply(); each read sees committed batches only,
+// never part of one. All methods report failure as a Status and never throw.
+// Reads return domain values; shaping them for the HTTP API is the API's job.
 #pragma once
 
 #include <cstdint>
@@ -90,8 +90,8 @@ class Store {
   // Fails with conflict when the batch violates a constraint (the batch is
   // wrong; retrying it cannot help), io_error when the store is.
   virtual Status apply(const Actions& actions) = 0;
-  // Open tickets, key counters, silences and state records: what the engine
-  // restarts from.
+  // Open tickets, key counters, silences and state records, from one
+  // snapshot: what the engine restarts from.
   virtual Result<StoredState> load_state() = 0;
 
   virtual Result<std::optional<Ticket>> get_ticket(const std::string& key) = 0;
@@ -101,7 +101,7 @@ class Store {
   // Every silence's latest document (SilenceSaved::body), latest end first.
   virtual Result<std::vector<std::string>> list_silences() = 0;
   // Open tickets by priority, team and type, MTTA/MTTR, top recurring
-  // fingerprints.
+  // fingerprints, all from one snapshot.
   virtual Result<StoreStats> stats() = 0;
   // Up to `limit` (clamped to 1..100) resolved or closed tickets other than
   // `t` that share its fingerprint or its rule (empty ones match nothing):
@@ -118,6 +118,10 @@ struct SqliteOptions {
   // loss. false (synchronous=NORMAL in WAL mode): commits survive a crash of
   // the process, and only checkpoints fsync.
   bool sync_full = true;
+  // Reader connections: up to this many reads run at once (WAL lets readers
+  // proceed beside the writer and each other); a read waits while all are
+  // busy. Less than 1: invalid_argument.
+  int readers = 4;
 };
 
 // Opens (creating and migrating as needed) a SQLite store in WAL mode.
