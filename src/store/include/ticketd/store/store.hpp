@@ -5,6 +5,8 @@
 // with each other and with apply(); each read sees committed batches only,
 // never part of one. All methods report failure as a Status and never throw.
 // Reads return domain values; shaping them for the HTTP API is the API's job.
+// tests/unit/store_conformance_test.cpp states this contract for every
+// implementation.
 #pragma once
 
 #include <cstdint>
@@ -26,8 +28,10 @@ struct TicketQuery {
   std::optional<TicketType> type;
   std::optional<Priority> priority;
   std::string team;    // empty = any
-  std::string text;    // q=: words that must all appear in title, description, key or fingerprint
-  int limit = 100;     // 1..1000
+  // q=: up to 3 words (more: invalid_argument), each of which must appear,
+  // ignoring ASCII case, in the title, description, key, fingerprint or labels.
+  std::string text;
+  int limit = 100;     // clamped to 1..1000
   std::string cursor;  // opaque, from the previous page's next_cursor
 };
 
@@ -88,15 +92,28 @@ class Store {
 
   // Commits every action of the batch in one transaction, or none of them.
   // Fails with conflict when the batch violates a constraint (the batch is
-  // wrong; retrying it cannot help), io_error when the store is.
+  // wrong; retrying it cannot help), io_error when the store is. The
+  // constraint: no two open tickets share a non-empty fingerprint.
+  // TicketUpdated replaces the stored state of a ticket, except what is fixed
+  // when it opens (type, rule, first_seen, created_at).
   virtual Status apply(const Actions& actions) = 0;
   // Open tickets, key counters, silences and state records, from one
   // snapshot: what the engine restarts from.
   virtual Result<StoredState> load_state() = 0;
 
+  // The ticket as last written, or none; a problem comes with the keys of
+  // its linked incidents, oldest first (Ticket::incidents; only here:
+  // list_tickets and load_state leave it empty).
   virtual Result<std::optional<Ticket>> get_ticket(const std::string& key) = 0;
+  // Tickets matching every filter of `query`, newest first (by when the
+  // store first saw each; updates do not move it); following next_cursor
+  // visits each match once. A malformed cursor: invalid_argument.
   virtual Result<TicketPage> list_tickets(const TicketQuery& query) = 0;
+  // A ticket's timeline, oldest first (in the order written); empty for an
+  // unknown key.
   virtual Result<std::vector<TimelineEntry>> timeline(const std::string& key) = 0;
+  // The newest `limit` (clamped to 1..10000) events attached to the ticket,
+  // newest first. Dropped events are never stored.
   virtual Result<std::vector<StoredEvent>> ticket_events(const std::string& key, int limit) = 0;
   // Every silence's latest document (SilenceSaved::body), latest end first.
   virtual Result<std::vector<std::string>> list_silences() = 0;
