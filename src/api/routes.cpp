@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "shapes.hpp"
 #include "task_pool.hpp"
 #include "web_page.hpp"
 #include "ticketd/core/json.hpp"
@@ -500,7 +501,7 @@ void Router::get_similar(const Call& c, Respond respond) {
   if (!*t) return respond(error_response(404, "not_found", "no ticket " + key));
   auto similar = deps_.store.similar(**t, 10);
   if (!similar) return respond(from_status(similar.error()));
-  respond(json_response(200, {{"key", key}, {"similar", *similar}}));
+  respond(json_response(200, {{"key", key}, {"similar", similar_to_json(*similar)}}));
 }
 
 void Router::get_timeline(const Call& c, Respond respond) {
@@ -623,7 +624,7 @@ void Router::ticket_command(const Call& c, const std::string& what, Respond resp
 void Router::stats(const Call&, Respond respond) {
   auto stats = deps_.store.stats();
   if (!stats) return respond(from_status(stats.error()));
-  respond(json_response(200, *stats));
+  respond(json_response(200, stats_to_json(*stats)));
 }
 
 void Router::list_rules(const Call&, Respond respond) {

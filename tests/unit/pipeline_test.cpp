@@ -46,8 +46,10 @@ class FailingStore final : public store::Store {
     return real_->ticket_events(key, limit);
   }
   Result<std::vector<std::string>> list_silences() override { return real_->list_silences(); }
-  Result<nlohmann::json> stats() override { return real_->stats(); }
-  Result<nlohmann::json> similar(const Ticket& t, int limit) override { return real_->similar(t, limit); }
+  Result<store::StoreStats> stats() override { return real_->stats(); }
+  Result<std::vector<store::SimilarTicket>> similar(const Ticket& t, int limit) override {
+    return real_->similar(t, limit);
+  }
   Result<int64_t> prune_events(TimePoint cutoff) override { return real_->prune_events(cutoff); }
 
  private:

@@ -137,13 +137,13 @@ class FakeStore final : public store::Store {
     if (!fail) return fail;
     return std::vector<std::string>{};
   }
-  Result<nlohmann::json> stats() override {
+  Result<store::StoreStats> stats() override {
     if (!fail) return fail;
-    return json{{"open", 0}};
+    return store::StoreStats{};
   }
-  Result<nlohmann::json> similar(const Ticket&, int) override {
+  Result<std::vector<store::SimilarTicket>> similar(const Ticket&, int) override {
     if (!fail) return fail;
-    return json::array();
+    return std::vector<store::SimilarTicket>{};
   }
   Result<int64_t> prune_events(TimePoint) override { return 0; }
 };

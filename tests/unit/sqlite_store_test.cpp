@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -271,6 +274,46 @@ TEST_F(SqliteStoreTest, CorrelationStateSilencesAndProblemLinksPersist) {
   auto prb = **store_->get_ticket("PRB-000001");
   EXPECT_EQ(prb.incidents, std::vector<std::string>{incident.key});
   EXPECT_EQ(store_->list_silences()->size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, ThePoolNeedsAReader) {
+  SqliteOptions options;
+  options.path = (dir_ / "none.db").string();
+  options.readers = 0;
+  auto s = open_sqlite_store(options);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.error().message(), "sqlite: readers must be at least 1, got 0");
+}
+
+// With one reader connection, reads from several threads take turns: none
+// fails, none waits forever, and every read transaction ends (a stale
+// snapshot would hide the writer's later batches).
+TEST_F(SqliteStoreTest, OneReaderServesManyThreadsInTurn) {
+  store_.reset();
+  SqliteOptions options;
+  options.path = (dir_ / "one.db").string();
+  options.readers = 1;
+  auto opened = open_sqlite_store(options);
+  ASSERT_TRUE(opened) << opened.error().message();
+  store_ = std::move(opened).value();
+  Ticket t = ticket(1, "fp1");
+  ASSERT_TRUE(store_->apply({engine::TicketOpened{t}}));
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      for (int n = 0; n < 50; ++n) {
+        if (!store_->get_ticket(t.key) || !store_->list_tickets({}) || !store_->stats() || !store_->load_state()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures, 0);
+  t.event_count = 2;
+  ASSERT_TRUE(store_->apply({engine::TicketUpdated{t}}));
+  EXPECT_EQ((**store_->get_ticket(t.key)).event_count, 2);
+  EXPECT_EQ(store_->stats()->tickets_total, 1);
 }
 
 TEST_F(SqliteStoreTest, OpenFailsClearlyOnAnUnwritablePath) {

@@ -1,7 +1,8 @@
 // SQLite implementation of Store: WAL mode, migrations versioned by
 // PRAGMA user_version, prepared statements only, one transaction per batch.
-// One connection writes (apply, prune), another serves reads, each behind its
-// own mutex, so API reads never wait for a long batch commit.
+// One connection writes (apply, prune) behind a mutex; a pool of reader
+// connections serves reads, several at once, so API reads never wait for a
+// long batch commit nor, up to the pool's size, for each other.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -251,6 +252,9 @@ Status exec(sqlite3* db, const char* sql) {
   return Status::ok();
 }
 
+// The connection's last error, after a step that failed.
+Status last_error(sqlite3* db) { return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(db)); }
+
 // Ends a failed transaction. SQLite may already have rolled it back itself
 // (SQLITE_FULL, SQLITE_IOERR during COMMIT), and then ROLLBACK's "no
 // transaction is active" is expected; what matters is that the connection is
@@ -440,11 +444,12 @@ class SqliteStore final : public Store {
     if (checkpointer_.joinable()) checkpointer_.join();
     writes_.reset();  // finalize before closing the connection
     sqlite3_close_v2(ckpt_db_);
-    sqlite3_close_v2(reader_);
+    for (sqlite3* r : readers_) sqlite3_close_v2(r);
     sqlite3_close_v2(writer_);
   }
 
   Status open(const SqliteOptions& opts) {
+    if (opts.readers < 1) return Status::invalid_argument("sqlite: readers must be at least 1, got " + std::to_string(opts.readers));
     std::error_code ec;
     const auto parent = std::filesystem::path(opts.path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -459,7 +464,13 @@ class SqliteStore final : public Store {
     // cache holds; spilling them mid-transaction costs writes and re-reads.
     if (Status s = exec(writer_, "PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-16384;"); !s) return s;
     if (Status s = migrate(); !s) return s;
-    if (Status s = open_connection(opts, &reader_); !s) return s;
+    for (int i = 0; i < opts.readers; ++i) {
+      sqlite3* r = nullptr;
+      Status s = open_connection(opts, &r);
+      if (r) readers_.push_back(r);  // closed by the destructor, even when opening failed
+      if (!s) return s;
+    }
+    idle_readers_ = readers_;
     // Checkpoints (copying the WAL into the database, with its fsyncs) run
     // on their own connection and thread, beside the writer, instead of
     // inside whichever batch's COMMIT crossed the threshold. Registering the
@@ -488,119 +499,127 @@ class SqliteStore final : public Store {
   }
 
   Result<StoredState> load_state() override {
-    std::lock_guard lock(read_mu_);
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    if (Status st = reader.snapshot(); !st) return st;
     StoredState state;
-    Stmt open(reader_, std::string("SELECT ") + kTicketColumns +
-                           " FROM tickets WHERE status NOT IN ('resolved','closed','cancelled')");
+    Stmt open(db, std::string("SELECT ") + kTicketColumns +
+                      " FROM tickets WHERE status NOT IN ('resolved','closed','cancelled')");
     if (!open.ok()) return Status::io_error(open.error());
     int rc;
     while ((rc = open.step()) == SQLITE_ROW) state.open_tickets.push_back(read_ticket(open));
-    if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
-    Stmt seq(reader_, "SELECT type, MAX(seq) FROM tickets GROUP BY type");
+    if (rc != SQLITE_DONE) return last_error(db);
+    Stmt seq(db, "SELECT type, MAX(seq) FROM tickets GROUP BY type");
     if (!seq.ok()) return Status::io_error(seq.error());
     while ((rc = seq.step()) == SQLITE_ROW) {
       if (auto t = parse_ticket_type(seq.text(0))) state.last_seq[*t] = seq.integer(1);
     }
-    if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
-    Stmt sil(reader_, "SELECT body FROM silences ORDER BY id");
+    if (rc != SQLITE_DONE) return last_error(db);
+    Stmt sil(db, "SELECT body FROM silences ORDER BY id");
     if (!sil.ok()) return Status::io_error(sil.error());
     while ((rc = sil.step()) == SQLITE_ROW) state.silences.push_back(sil.text(0));
-    Stmt records(reader_, "SELECT key, value FROM engine_records");
+    if (rc != SQLITE_DONE) return last_error(db);
+    Stmt records(db, "SELECT key, value FROM engine_records");
     if (!records.ok()) return Status::io_error(records.error());
     while ((rc = records.step()) == SQLITE_ROW) state.records.emplace_back(records.text(0), records.text(1));
-    if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
+    if (rc != SQLITE_DONE) return last_error(db);
     return state;
   }
 
-  Result<nlohmann::json> stats() override {
-    std::lock_guard lock(read_mu_);
-    nlohmann::json out;
-    auto count_by = [&](const char* column, nlohmann::json& into) -> Status {
-      Stmt s(reader_, std::string("SELECT ") + column + ", COUNT(*) FROM tickets"
-                      " WHERE status NOT IN ('resolved','closed','cancelled') GROUP BY 1 ORDER BY 1");
+  Result<StoreStats> stats() override {
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    // One snapshot: the counts by priority add up to open_total even while
+    // batches commit.
+    if (Status st = reader.snapshot(); !st) return st;
+    StoreStats out;
+    int rc;
+    auto open_by = [&](const char* column, auto&& put) -> Status {
+      Stmt s(db, std::string("SELECT ") + column + ", COUNT(*) FROM tickets"
+                 " WHERE status NOT IN ('resolved','closed','cancelled') GROUP BY 1");
       if (!s.ok()) return Status::io_error(s.error());
-      into = nlohmann::json::object();
-      while (s.step() == SQLITE_ROW) {
-        std::string k = s.is_null(0) ? "" : s.text(0);
-        if (std::string(column) == "priority") k = "P" + k;
-        into[k.empty() ? "(none)" : k] = s.integer(1);
-      }
-      return Status::ok();
+      while ((rc = s.step()) == SQLITE_ROW) put(s);
+      return rc == SQLITE_DONE ? Status::ok() : last_error(db);
     };
-    if (Status st = count_by("priority", out["open_by_priority"]); !st) return st;
-    if (Status st = count_by("team", out["open_by_team"]); !st) return st;
-    if (Status st = count_by("type", out["open_by_type"]); !st) return st;
-    Stmt totals(reader_, "SELECT COUNT(*), SUM(status NOT IN ('resolved','closed','cancelled')),"
-                         " AVG(CASE WHEN acknowledged_at IS NOT NULL THEN acknowledged_at - created_at END),"
-                         " AVG(CASE WHEN resolved_at IS NOT NULL THEN resolved_at - created_at END) FROM tickets");
+    Status st = open_by("priority", [&](const Stmt& s) {
+      out.open_by_priority[static_cast<Priority>(s.integer(0))] = s.integer(1);
+    });
+    if (st) st = open_by("team", [&](const Stmt& s) { out.open_by_team[s.text(0)] = s.integer(1); });
+    if (st) {
+      st = open_by("type", [&](const Stmt& s) {
+        if (auto t = parse_ticket_type(s.text(0))) out.open_by_type[*t] = s.integer(1);
+      });
+    }
+    if (!st) return st;
+    Stmt totals(db, "SELECT COUNT(*), SUM(status NOT IN ('resolved','closed','cancelled')),"
+                    " AVG(CASE WHEN acknowledged_at IS NOT NULL THEN acknowledged_at - created_at END),"
+                    " AVG(CASE WHEN resolved_at IS NOT NULL THEN resolved_at - created_at END) FROM tickets");
     if (!totals.ok()) return Status::io_error(totals.error());
-    if (totals.step() == SQLITE_ROW) {
-      out["tickets_total"] = totals.integer(0);
-      out["open_total"] = totals.integer(1);
-      out["mtta_seconds"] = totals.is_null(2) ? nlohmann::json(nullptr) : nlohmann::json(totals.integer(2) / 1000);
-      out["mttr_seconds"] = totals.is_null(3) ? nlohmann::json(nullptr) : nlohmann::json(totals.integer(3) / 1000);
-    }
-    Stmt top(reader_, "SELECT fingerprint, rule, COUNT(*), SUM(event_count), MAX(created_at) FROM tickets"
-                      " WHERE fingerprint <> '' GROUP BY fingerprint, rule ORDER BY 3 DESC, 4 DESC LIMIT 10");
+    if ((rc = totals.step()) != SQLITE_ROW) return last_error(db);
+    out.tickets_total = totals.integer(0);
+    out.open_total = totals.integer(1);
+    if (!totals.is_null(2)) out.mtta = Duration(totals.integer(2));
+    if (!totals.is_null(3)) out.mttr = Duration(totals.integer(3));
+    Stmt top(db, "SELECT fingerprint, rule, COUNT(*), SUM(event_count), MAX(created_at) FROM tickets"
+                 " WHERE fingerprint <> '' GROUP BY fingerprint, rule ORDER BY 3 DESC, 4 DESC LIMIT 10");
     if (!top.ok()) return Status::io_error(top.error());
-    out["top_fingerprints"] = nlohmann::json::array();
-    while (top.step() == SQLITE_ROW) {
-      out["top_fingerprints"].push_back({{"fingerprint", top.text(0)},
-                                         {"rule", top.text(1)},
-                                         {"tickets", top.integer(2)},
-                                         {"events", top.integer(3)},
-                                         {"last_opened", format_rfc3339(top.time(4))}});
+    while ((rc = top.step()) == SQLITE_ROW) {
+      out.top_fingerprints.push_back({top.text(0), top.text(1), top.integer(2), top.integer(3), top.time(4)});
     }
+    if (rc != SQLITE_DONE) return last_error(db);
     return out;
   }
 
-  Result<nlohmann::json> similar(const Ticket& t, int limit) override {
-    std::lock_guard lock(read_mu_);
-    Stmt s(reader_, std::string("SELECT ") + kTicketColumns +
-                        " FROM tickets WHERE key <> ?1 AND status IN ('resolved','closed')"
-                        " AND ((?2 <> '' AND fingerprint = ?2) OR (?3 <> '' AND rule = ?3))"
-                        " ORDER BY (fingerprint = ?2) DESC, id DESC LIMIT ?4");
+  Result<std::vector<SimilarTicket>> similar(const Ticket& t, int limit) override {
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    if (Status st = reader.snapshot(); !st) return st;  // tickets and their notes from one snapshot
+    Stmt s(db, std::string("SELECT ") + kTicketColumns +
+                   " FROM tickets WHERE key <> ?1 AND status IN ('resolved','closed')"
+                   " AND ((?2 <> '' AND fingerprint = ?2) OR (?3 <> '' AND rule = ?3))"
+                   " ORDER BY (fingerprint = ?2) DESC, id DESC LIMIT ?4");
     if (!s.ok()) return Status::io_error(s.error());
     s.bind(1, t.key).bind(2, t.fingerprint).bind(3, t.rule).bind(4, static_cast<int64_t>(std::clamp(limit, 1, 100)));
-    std::vector<Ticket> found;
-    while (s.step() == SQLITE_ROW) found.push_back(read_ticket(s));
-    nlohmann::json out = nlohmann::json::array();
-    Stmt notes(reader_, "SELECT time, actor, message FROM timeline WHERE ticket_key = ?1 AND kind = 'note' ORDER BY id");
+    std::vector<SimilarTicket> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      SimilarTicket found;
+      found.ticket = read_ticket(s);
+      found.same_fingerprint = !t.fingerprint.empty() && found.ticket.fingerprint == t.fingerprint;
+      out.push_back(std::move(found));
+    }
+    if (rc != SQLITE_DONE) return last_error(db);
+    Stmt notes(db, "SELECT time, actor, kind, message, details FROM timeline WHERE ticket_key = ?1 AND kind = 'note'"
+                   " ORDER BY id");
     if (!notes.ok()) return Status::io_error(notes.error());
-    for (const Ticket& f : found) {
+    for (SimilarTicket& f : out) {
       notes.reset();
-      notes.bind(1, f.key);
-      nlohmann::json list = nlohmann::json::array();
-      while (notes.step() == SQLITE_ROW) {
-        list.push_back({{"time", format_rfc3339(notes.time(0))}, {"actor", notes.text(1)}, {"text", notes.text(2)}});
+      notes.bind(1, f.ticket.key);
+      while ((rc = notes.step()) == SQLITE_ROW) {
+        f.notes.push_back({f.ticket.key, notes.time(0), notes.text(1), notes.text(2), notes.text(3), notes.text(4)});
       }
-      nlohmann::json j = {{"key", f.key},
-                          {"title", f.title},
-                          {"status", ticket_status_name(f.status)},
-                          {"rule", f.rule},
-                          {"fingerprint", f.fingerprint},
-                          {"same_fingerprint", f.fingerprint == t.fingerprint && !t.fingerprint.empty()},
-                          {"resolved_at", f.resolved_at ? nlohmann::json(format_rfc3339(*f.resolved_at)) : nlohmann::json()},
-                          {"notes", list}};
-      out.push_back(std::move(j));
+      if (rc != SQLITE_DONE) return last_error(db);
     }
     return out;
   }
 
   Result<std::vector<std::string>> list_silences() override {
-    std::lock_guard lock(read_mu_);
-    Stmt s(reader_, "SELECT body FROM silences ORDER BY ends_at DESC, id");
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    Stmt s(db, "SELECT body FROM silences ORDER BY ends_at DESC, id");
     if (!s.ok()) return Status::io_error(s.error());
     std::vector<std::string> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.text(0));
-    if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
+    if (rc != SQLITE_DONE) return last_error(db);
     return out;
   }
 
   Result<std::optional<Ticket>> get_ticket(const std::string& key) override {
-    std::lock_guard lock(read_mu_);
-    Stmt s(reader_, std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE key = ?1");
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    if (Status st = reader.snapshot(); !st) return st;  // a problem and its incidents from one snapshot
+    Stmt s(db, std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE key = ?1");
     if (!s.ok()) return Status::io_error(s.error());
     s.bind(1, key);
     int rc = s.step();
@@ -608,14 +627,15 @@ class SqliteStore final : public Store {
     if (rc == SQLITE_ROW) {
       Ticket t = read_ticket(s);
       if (t.type == TicketType::kProblem) {
-        Stmt inc(reader_, "SELECT key FROM tickets WHERE problem = ?1 ORDER BY id");
+        Stmt inc(db, "SELECT key FROM tickets WHERE problem = ?1 ORDER BY id");
         if (!inc.ok()) return Status::io_error(inc.error());
         inc.bind(1, key);
-        while (inc.step() == SQLITE_ROW) t.incidents.push_back(inc.text(0));
+        while ((rc = inc.step()) == SQLITE_ROW) t.incidents.push_back(inc.text(0));
+        if (rc != SQLITE_DONE) return last_error(db);
       }
       return std::optional<Ticket>(std::move(t));
     }
-    return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
+    return last_error(db);
   }
 
   Result<TicketPage> list_tickets(const TicketQuery& q) override {
@@ -630,8 +650,9 @@ class SqliteStore final : public Store {
       }
     }
     const int limit = std::clamp(q.limit, 1, 1000);
-    std::lock_guard lock(read_mu_);
-    Stmt s(reader_, std::string("SELECT ") + kTicketColumns +
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    Stmt s(db, std::string("SELECT ") + kTicketColumns +
                         " FROM tickets WHERE id < ?1"
                         " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR type = ?3)"
                         " AND (?4 IS NULL OR priority = ?4) AND (?5 IS NULL OR team = ?5)"
@@ -679,13 +700,14 @@ class SqliteStore final : public Store {
       page.tickets.push_back(read_ticket(s));
       last_id = s.integer(24);
     }
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return last_error(db);
     return page;
   }
 
   Result<std::vector<TimelineEntry>> timeline(const std::string& key) override {
-    std::lock_guard lock(read_mu_);
-    Stmt s(reader_, "SELECT time, actor, kind, message, details FROM timeline WHERE ticket_key = ?1 ORDER BY id");
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    Stmt s(db, "SELECT time, actor, kind, message, details FROM timeline WHERE ticket_key = ?1 ORDER BY id");
     if (!s.ok()) return Status::io_error(s.error());
     s.bind(1, key);
     std::vector<TimelineEntry> out;
@@ -693,20 +715,21 @@ class SqliteStore final : public Store {
     while ((rc = s.step()) == SQLITE_ROW) {
       out.push_back({key, s.time(0), s.text(1), s.text(2), s.text(3), s.text(4)});
     }
-    if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
+    if (rc != SQLITE_DONE) return last_error(db);
     return out;
   }
 
   Result<std::vector<StoredEvent>> ticket_events(const std::string& key, int limit) override {
-    std::lock_guard lock(read_mu_);
-    Stmt s(reader_, std::string("SELECT ") + kEventColumns +
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    Stmt s(db, std::string("SELECT ") + kEventColumns +
                         " FROM events WHERE ticket_key = ?1 AND ticket_key <> '' ORDER BY id DESC LIMIT ?2");
     if (!s.ok()) return Status::io_error(s.error());
     s.bind(1, key).bind(2, static_cast<int64_t>(std::clamp(limit, 1, 10000)));
     std::vector<StoredEvent> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_event(s));
-    if (rc != SQLITE_DONE) return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
+    if (rc != SQLITE_DONE) return last_error(db);
     return out;
   }
 
@@ -720,6 +743,43 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // A reader connection leased for one read: the constructor takes an idle
+  // one, waiting while every one is busy; the destructor ends any read
+  // transaction and gives it back. Declare it before the read's statements,
+  // so they are finalized before it ends.
+  class Reader {
+   public:
+    explicit Reader(SqliteStore& store) : store_(store) {
+      std::unique_lock lock(store_.read_mu_);
+      store_.read_cv_.wait(lock, [this] { return !store_.idle_readers_.empty(); });
+      db_ = store_.idle_readers_.back();
+      store_.idle_readers_.pop_back();
+    }
+    ~Reader() {
+      // A read transaction left open would pin its snapshot, and with it the
+      // WAL, for every later read on this connection.
+      if (sqlite3_get_autocommit(db_) == 0) {
+        if (Status s = rollback(db_); !s) spdlog::warn("store: cannot end a read transaction: {}", s.message());
+      }
+      {
+        std::lock_guard lock(store_.read_mu_);
+        store_.idle_readers_.push_back(db_);
+      }
+      store_.read_cv_.notify_one();
+    }
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+
+    sqlite3* db() const { return db_; }
+    // Starts a read transaction: every statement of this lease reads the
+    // same snapshot, whatever commits meanwhile.
+    Status snapshot() { return exec(db_, "BEGIN"); }
+
+   private:
+    SqliteStore& store_;
+    sqlite3* db_ = nullptr;
+  };
+
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages) {
     if (pages >= kCheckpointCapPages) {
       // Checkpoints beside a busy writer stay a batch behind, and the WAL
@@ -907,11 +967,13 @@ class SqliteStore final : public Store {
   }
 
   sqlite3* writer_ = nullptr;
-  sqlite3* reader_ = nullptr;
+  std::vector<sqlite3*> readers_;       // every reader connection
+  std::vector<sqlite3*> idle_readers_;  // those no read holds; guarded by read_mu_
   std::unique_ptr<WriterStatements> writes_;  // guarded by write_mu_
   std::string labels_text_, annotations_text_;  // write_event's buffers, guarded by write_mu_
   std::mutex write_mu_;
   std::mutex read_mu_;
+  std::condition_variable read_cv_;  // a reader became idle
   sqlite3* ckpt_db_ = nullptr;  // the checkpointer's own connection
   std::thread checkpointer_;
   std::mutex ckpt_mu_;

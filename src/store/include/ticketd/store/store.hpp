@@ -1,17 +1,20 @@
 // Store: the system of record for tickets, their timelines and events.
 //
 // apply() is called by one writer (the pipeline worker) and commits a batch of
-// engine actions atomically. Reads may come from any thread; implementations
-// serialize them internally. All methods report failure as a Status and never
-// throw.
+// engine actions atomically. Reads may come from any thread, concurrently
+// with each other and with apply(); each read sees committed batches only,
+// never part of one. All methods report failure as a Status and never throw.
+// Reads return domain values; shaping them for the HTTP API is the API's job.
+// tests/unit/store_conformance_test.cpp states this contract for every
+// implementation.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ticketd/core/actions.hpp"
 #include "ticketd/core/status.hpp"
@@ -25,8 +28,10 @@ struct TicketQuery {
   std::optional<TicketType> type;
   std::optional<Priority> priority;
   std::string team;    // empty = any
-  std::string text;    // q=: words that must all appear in title, description, key or fingerprint
-  int limit = 100;     // 1..1000
+  // q=: up to 3 words (more: invalid_argument), each of which must appear,
+  // ignoring ASCII case, in the title, description, key, fingerprint or labels.
+  std::string text;
+  int limit = 100;     // clamped to 1..1000
   std::string cursor;  // opaque, from the previous page's next_cursor
 };
 
@@ -45,29 +50,80 @@ struct StoredEvent {
   std::string detail;
 };
 
+// A fingerprint (with the rule that opened it) that tickets keep coming back for.
+struct RecurringFingerprint {
+  std::string fingerprint;
+  std::string rule;
+  int64_t tickets = 0;     // tickets ever opened for it, in any status
+  int64_t events = 0;      // the sum of their event counts
+  TimePoint last_opened{};  // created_at of the newest of them
+};
+
+// Counts over all stored tickets. "Open" means not resolved, closed or
+// cancelled (is_open()).
+struct StoreStats {
+  std::map<Priority, int64_t> open_by_priority;  // only priorities with open tickets
+  std::map<std::string, int64_t> open_by_team;   // "" counts open tickets without a team
+  std::map<TicketType, int64_t> open_by_type;
+  int64_t tickets_total = 0;
+  int64_t open_total = 0;
+  // Mean time to acknowledge: acknowledged_at - created_at averaged over the
+  // tickets that have acknowledged_at (truncated to whole milliseconds);
+  // empty when none has.
+  std::optional<Duration> mtta;
+  // Mean time to resolve: resolved_at - created_at over the tickets that
+  // have resolved_at; empty when none has.
+  std::optional<Duration> mttr;
+  // At most 10 (fingerprint, rule) pairs of tickets with a fingerprint, most
+  // tickets first, then most events.
+  std::vector<RecurringFingerprint> top_fingerprints;
+};
+
+// A resolved or closed ticket like another one, with what people noted on it.
+struct SimilarTicket {
+  Ticket ticket;
+  bool same_fingerprint = false;     // matched by fingerprint, not only by rule
+  std::vector<TimelineEntry> notes;  // its timeline entries of kind "note", oldest first
+};
+
 class Store {
  public:
   virtual ~Store() = default;
 
   // Commits every action of the batch in one transaction, or none of them.
   // Fails with conflict when the batch violates a constraint (the batch is
-  // wrong; retrying it cannot help), io_error when the store is.
+  // wrong; retrying it cannot help), io_error when the store is. The
+  // constraint: no two open tickets share a non-empty fingerprint.
+  // TicketUpdated replaces the stored state of a ticket, except what is fixed
+  // when it opens (type, rule, first_seen, created_at).
   virtual Status apply(const Actions& actions) = 0;
-  // Open tickets, key counters, silences and state records: what the engine
-  // restarts from.
+  // Open tickets, key counters, silences and state records, from one
+  // snapshot: what the engine restarts from.
   virtual Result<StoredState> load_state() = 0;
 
+  // The ticket as last written, or none; a problem comes with the keys of
+  // its linked incidents, oldest first (Ticket::incidents; only here:
+  // list_tickets and load_state leave it empty).
   virtual Result<std::optional<Ticket>> get_ticket(const std::string& key) = 0;
+  // Tickets matching every filter of `query`, newest first (by when the
+  // store first saw each; updates do not move it); following next_cursor
+  // visits each match once. A malformed cursor: invalid_argument.
   virtual Result<TicketPage> list_tickets(const TicketQuery& query) = 0;
+  // A ticket's timeline, oldest first (in the order written); empty for an
+  // unknown key.
   virtual Result<std::vector<TimelineEntry>> timeline(const std::string& key) = 0;
+  // The newest `limit` (clamped to 1..10000) events attached to the ticket,
+  // newest first. Dropped events are never stored.
   virtual Result<std::vector<StoredEvent>> ticket_events(const std::string& key, int limit) = 0;
   // Every silence's latest document (SilenceSaved::body), latest end first.
   virtual Result<std::vector<std::string>> list_silences() = 0;
-  // Open tickets by priority and team, MTTA/MTTR, top recurring fingerprints.
-  virtual Result<nlohmann::json> stats() = 0;
-  // Resolved or closed tickets like `t` (same fingerprint first, then same
-  // rule), newest first, each with its notes.
-  virtual Result<nlohmann::json> similar(const Ticket& t, int limit) = 0;
+  // Open tickets by priority, team and type, MTTA/MTTR, top recurring
+  // fingerprints, all from one snapshot.
+  virtual Result<StoreStats> stats() = 0;
+  // Up to `limit` (clamped to 1..100) resolved or closed tickets other than
+  // `t` that share its fingerprint or its rule (empty ones match nothing):
+  // those with its fingerprint first, each group newest first.
+  virtual Result<std::vector<SimilarTicket>> similar(const Ticket& t, int limit) = 0;
   // Deletes events received before `cutoff`; returns how many.
   virtual Result<int64_t> prune_events(TimePoint cutoff) = 0;
 };
@@ -79,6 +135,10 @@ struct SqliteOptions {
   // loss. false (synchronous=NORMAL in WAL mode): commits survive a crash of
   // the process, and only checkpoints fsync.
   bool sync_full = true;
+  // Reader connections: up to this many reads run at once (WAL lets readers
+  // proceed beside the writer and each other); a read waits while all are
+  // busy. Less than 1: invalid_argument.
+  int readers = 4;
 };
 
 // Opens (creating and migrating as needed) a SQLite store in WAL mode.

@@ -1,0 +1,61 @@
+#include "shapes.hpp"
+
+#include <chrono>
+#include <optional>
+
+#include "ticketd/core/time.hpp"
+
+namespace ticketd::api {
+namespace {
+
+nlohmann::json whole_seconds(const std::optional<Duration>& d) {
+  if (!d) return nullptr;
+  return std::chrono::duration_cast<std::chrono::seconds>(*d).count();
+}
+
+}  // namespace
+
+nlohmann::json stats_to_json(const store::StoreStats& stats) {
+  nlohmann::json out;
+  out["open_by_priority"] = nlohmann::json::object();
+  for (const auto& [priority, n] : stats.open_by_priority) out["open_by_priority"][priority_name(priority)] = n;
+  out["open_by_team"] = nlohmann::json::object();
+  for (const auto& [team, n] : stats.open_by_team) out["open_by_team"][team.empty() ? "(none)" : team] = n;
+  out["open_by_type"] = nlohmann::json::object();
+  for (const auto& [type, n] : stats.open_by_type) out["open_by_type"][ticket_type_name(type)] = n;
+  out["tickets_total"] = stats.tickets_total;
+  out["open_total"] = stats.open_total;
+  out["mtta_seconds"] = whole_seconds(stats.mtta);
+  out["mttr_seconds"] = whole_seconds(stats.mttr);
+  out["top_fingerprints"] = nlohmann::json::array();
+  for (const store::RecurringFingerprint& f : stats.top_fingerprints) {
+    out["top_fingerprints"].push_back({{"fingerprint", f.fingerprint},
+                                       {"rule", f.rule},
+                                       {"tickets", f.tickets},
+                                       {"events", f.events},
+                                       {"last_opened", format_rfc3339(f.last_opened)}});
+  }
+  return out;
+}
+
+nlohmann::json similar_to_json(const std::vector<store::SimilarTicket>& similar) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const store::SimilarTicket& s : similar) {
+    const Ticket& t = s.ticket;
+    nlohmann::json notes = nlohmann::json::array();
+    for (const TimelineEntry& n : s.notes) {
+      notes.push_back({{"time", format_rfc3339(n.time)}, {"actor", n.actor}, {"text", n.message}});
+    }
+    out.push_back({{"key", t.key},
+                   {"title", t.title},
+                   {"status", ticket_status_name(t.status)},
+                   {"rule", t.rule},
+                   {"fingerprint", t.fingerprint},
+                   {"same_fingerprint", s.same_fingerprint},
+                   {"resolved_at", t.resolved_at ? nlohmann::json(format_rfc3339(*t.resolved_at)) : nlohmann::json()},
+                   {"notes", std::move(notes)}});
+  }
+  return out;
+}
+
+}  // namespace ticketd::api

@@ -1,0 +1,25 @@
+// The JSON the HTTP API answers with for the store's domain values (private
+// to the api layer). Pure functions of their arguments; thread-safe.
+#pragma once
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ticketd/store/store.hpp"
+
+namespace ticketd::api {
+
+// GET /api/v1/stats: {"open_by_priority": {"P1": n}, "open_by_team": {"dba": n,
+// "(none)": n}, "open_by_type": {"incident": n}, "tickets_total", "open_total",
+// "mtta_seconds" and "mttr_seconds" (whole seconds, null when unknown),
+// "top_fingerprints": [{"fingerprint", "rule", "tickets", "events",
+// "last_opened"}]}.
+nlohmann::json stats_to_json(const store::StoreStats& stats);
+
+// The "similar" array of GET /api/v1/tickets/{key}/similar, in the store's
+// order: [{"key", "title", "status", "rule", "fingerprint", "same_fingerprint",
+// "resolved_at" (null when unset), "notes": [{"time", "actor", "text"}]}].
+nlohmann::json similar_to_json(const std::vector<store::SimilarTicket>& similar);
+
+}  // namespace ticketd::api

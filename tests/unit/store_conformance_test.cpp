@@ -1,0 +1,865 @@
+// The contract of store::Store (ticketd/store/store.hpp), stated once for
+// every backend: each test speaks to the Store interface only, against a
+// fresh store in a fresh directory. A new backend (PostgreSQL, ...) adds a
+// StoreFactory to the instantiation at the bottom and must pass all of it.
+// What is specific to one backend (SQLite's migrations, WAL, checkpoints)
+// is tested beside it (sqlite_store_test.cpp).
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ticketd/store/store.hpp"
+
+namespace ticketd::store {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// A backend under test: opens a new, empty store keeping its files in `dir`
+// (which exists and is empty); nullptr if it cannot.
+struct StoreFactory {
+  std::string name;
+  std::function<std::unique_ptr<Store>(const std::string& dir)> open;
+};
+
+void PrintTo(const StoreFactory& f, std::ostream* os) { *os << f.name; }
+
+std::unique_ptr<Store> open_sqlite(const std::string& dir, int readers) {
+  SqliteOptions options;
+  options.path = dir + "/store.db";
+  options.readers = readers;
+  options.sync_full = false;  // durability is not this suite's subject; fsyncs would make it slow
+  auto s = open_sqlite_store(options);
+  if (!s) {
+    ADD_FAILURE() << s.error().message();
+    return nullptr;
+  }
+  return std::move(s).value();
+}
+
+class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override {
+    std::string name = std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::replace(name.begin(), name.end(), '/', '_');
+    dir_ = fs::temp_directory_path() / ("ticketd-conformance-" + std::to_string(::getpid()) + "-" + name);
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    store_ = GetParam().open(dir_.string());
+    ASSERT_NE(store_, nullptr);
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  Ticket ticket(TicketType type, int64_t seq, std::string fp = "", TicketStatus status = TicketStatus::kNew) {
+    Ticket t;
+    t.type = type;
+    t.key = format_ticket_key(type, seq);
+    t.title = "title " + std::to_string(seq);
+    t.fingerprint = std::move(fp);
+    t.rule = "rule";
+    t.status = status;
+    t.event_count = 1;
+    t.first_seen = t.last_seen = t.created_at = t.updated_at = now_ + std::chrono::seconds(seq);
+    return t;
+  }
+  Ticket incident(int64_t seq, std::string fp = "", TicketStatus status = TicketStatus::kNew) {
+    return ticket(TicketType::kIncident, seq, std::move(fp), status);
+  }
+  EventRecorded event(const std::string& key, const std::string& message, TimePoint received,
+                      Decision decision = Decision::kDeduplicated) {
+    Event e;
+    e.host = "h1";
+    e.message = message;
+    e.time = received;
+    return EventRecorded{e, received, decision, "rule", key, ""};
+  }
+  void apply(const Actions& actions) {
+    Status s = store_->apply(actions);
+    ASSERT_TRUE(s) << s.to_string();
+  }
+  Ticket get(const std::string& key) {
+    auto t = store_->get_ticket(key);
+    EXPECT_TRUE(t) << t.error().to_string();
+    if (!t || !*t) {
+      ADD_FAILURE() << "no ticket " << key;
+      return {};
+    }
+    return **t;
+  }
+  std::vector<std::string> keys(const TicketQuery& q) {
+    auto page = store_->list_tickets(q);
+    EXPECT_TRUE(page) << page.error().to_string();
+    std::vector<std::string> out;
+    if (page) {
+      for (const Ticket& t : page->tickets) out.push_back(t.key);
+    }
+    return out;
+  }
+  std::map<std::string, std::string> records() {
+    auto state = store_->load_state();
+    EXPECT_TRUE(state) << state.error().to_string();
+    std::map<std::string, std::string> out;
+    if (state) {
+      for (const auto& [k, v] : state->records) EXPECT_TRUE(out.emplace(k, v).second) << "record " << k << " twice";
+    }
+    return out;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+  TimePoint now_ = from_unix_ms(1'800'000'000'000);
+};
+
+// --- apply: all or nothing ---------------------------------------------------
+
+// A batch that violates a constraint (a second open ticket for a fingerprint)
+// fails with conflict, and none of its actions, of any kind, stays behind;
+// the store then takes the next batch.
+TEST_P(StoreConformanceTest, AFailedBatchLeavesNothingBehind) {
+  apply({TicketOpened{incident(1, "disk")}, StateChanged{{{"a/keep", "1"}}}});
+  Ticket other = incident(2, "cpu");
+  Status s = store_->apply({
+      TicketOpened{other},
+      TimelineAdded{{other.key, now_, "engine", "created", "opened", "{}"}},
+      event(other.key, "cpu high", now_),
+      ProblemLinked{"PRB-000001", "INC-000001"},
+      SilenceSaved{"s-1", now_ + 1h, R"({"id":"s-1"})"},
+      StateChanged{{{"a/new", "2"}, {"a/keep", std::nullopt}}},
+      Notify{"oncall", other.key, "paged", now_},
+      TicketOpened{incident(3, "disk")},  // the fingerprint of INC-000001, still open
+  });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.code(), StatusCode::kConflict) << s.to_string();
+
+  EXPECT_FALSE(*store_->get_ticket(other.key));
+  EXPECT_FALSE(*store_->get_ticket("INC-000003"));
+  EXPECT_TRUE(store_->timeline(other.key)->empty());
+  EXPECT_TRUE(store_->ticket_events(other.key, 10)->empty());
+  EXPECT_TRUE(store_->list_silences()->empty());
+  EXPECT_EQ(get("INC-000001").problem, "");
+  EXPECT_EQ(records(), (std::map<std::string, std::string>{{"a/keep", "1"}}));
+  auto state = store_->load_state();
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->last_seq, (std::map<TicketType, int64_t>{{TicketType::kIncident, 1}}));
+
+  apply({TicketOpened{other}, TimelineAdded{{other.key, now_, "engine", "created", "opened", "{}"}}});
+  EXPECT_EQ(get(other.key).fingerprint, "cpu");
+  EXPECT_EQ(store_->timeline(other.key)->size(), 1u);
+}
+
+TEST_P(StoreConformanceTest, AnEmptyBatchCommitsNothing) {
+  EXPECT_TRUE(store_->apply({}));
+  EXPECT_TRUE(store_->list_tickets({})->tickets.empty());
+}
+
+// Only open tickets hold their fingerprint: any number of resolved, closed
+// or cancelled ones may share it, and tickets without one never conflict.
+TEST_P(StoreConformanceTest, OnlyAnOpenTicketHoldsItsFingerprint) {
+  apply({TicketOpened{incident(1, "fp", TicketStatus::kResolved)}, TicketOpened{incident(2, "fp", TicketStatus::kClosed)},
+         TicketOpened{incident(3, "fp", TicketStatus::kCancelled)}, TicketOpened{incident(4, "fp")},
+         TicketOpened{incident(5, "")}, TicketOpened{incident(6, "")}});
+  // Reopening a resolved ticket while another holds the fingerprint conflicts.
+  Status s = store_->apply({TicketUpdated{incident(1, "fp", TicketStatus::kInProgress)}});
+  EXPECT_EQ(s.code(), StatusCode::kConflict) << s.to_string();
+  EXPECT_EQ(get("INC-000001").status, TicketStatus::kResolved);
+  // Once the holder resolves, it may, in the same batch.
+  apply({TicketUpdated{incident(4, "fp", TicketStatus::kResolved)}, TicketUpdated{incident(1, "fp", TicketStatus::kInProgress)}});
+  EXPECT_EQ(get("INC-000001").status, TicketStatus::kInProgress);
+}
+
+// --- tickets ------------------------------------------------------------------
+
+TEST_P(StoreConformanceTest, EveryTicketFieldRoundTrips) {
+  Ticket t = ticket(TicketType::kServiceRequest, 42, "svc/fp", TicketStatus::kPending);
+  t.title = "Ünïcode \"title\"\nwith newline";
+  t.description = "a\\b\tc";
+  t.impact = Level::kHigh;
+  t.urgency = Level::kLow;
+  t.priority = Priority::kP4;
+  t.category = "storage";
+  t.team = "dba";
+  t.assignee = "alice";
+  t.rule = "disk-full";
+  t.event_count = 17;
+  t.first_seen = now_ - 1h + 1ms;
+  t.last_seen = now_ + 2min + 3ms;
+  t.created_at = now_;
+  t.updated_at = now_ + 5min;
+  t.acknowledged_at = now_ + 1min;
+  t.acknowledged_by = "user:alice";
+  t.resolved_at = now_ + 7min;
+  t.closed_at = now_ + 8min;
+  t.labels = {{"city", "K\xc3\xb6ln"}, {"quote", "say \"hi\""}, {"ctl", std::string("a\x01z")}};
+  t.respond_by = now_ + 15min;
+  t.resolve_by = now_ + 4h;
+  t.breaches = {"respond", "resolve"};
+  t.problem = "PRB-000009";
+  t.alerts = {{"h1/disk", "firing"}, {"h2/disk", "resolved"}};
+  t.flapping = true;
+  t.suppressed_count = 3;
+  apply({TicketOpened{t}});
+  EXPECT_EQ(ticket_to_json(get(t.key)), ticket_to_json(t));
+  auto page = store_->list_tickets({});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->tickets.size(), 1u);
+  EXPECT_EQ(ticket_to_json(page->tickets[0]), ticket_to_json(t));
+  EXPECT_FALSE(*store_->get_ticket("REQ-000043"));
+}
+
+// TicketUpdated replaces the ticket's state: fields change, optional ones
+// clear (a reopened ticket has no resolved_at), labels and lists are
+// replaced, not merged.
+TEST_P(StoreConformanceTest, TicketUpdatedReplacesTheStoredState) {
+  Ticket t = incident(1, "fp", TicketStatus::kResolved);
+  t.resolved_at = now_ + 1min;
+  t.labels = {{"a", "1"}, {"b", "2"}};
+  t.breaches = {"respond"};
+  t.alerts = {{"x", "firing"}, {"y", "firing"}};
+  t.flapping = true;
+  apply({TicketOpened{t}});
+  t.status = TicketStatus::kInProgress;
+  t.resolved_at.reset();
+  t.title = "reopened";
+  t.assignee = "bob";
+  t.priority = Priority::kP1;
+  t.labels = {{"c", "3"}};
+  t.breaches.clear();
+  t.alerts = {{"y", "resolved"}};
+  t.flapping = false;
+  t.event_count = 9;
+  t.last_seen = t.updated_at = now_ + 10min;
+  apply({TicketUpdated{t}});
+  EXPECT_EQ(ticket_to_json(get(t.key)), ticket_to_json(t));
+  EXPECT_EQ(store_->list_tickets({})->tickets.size(), 1u);
+}
+
+// counters_only: event_count, last_seen and updated_at reach the store; a
+// ticket the store has not seen yet is stored whole.
+TEST_P(StoreConformanceTest, ACountersOnlyUpdateStoresTheCounters) {
+  Ticket t = incident(1, "fp");
+  apply({TicketOpened{t}});
+  t.event_count = 40;
+  t.last_seen = now_ + 30s;
+  t.updated_at = now_ + 31s;
+  apply({TicketUpdated{t, true}});
+  Ticket got = get(t.key);
+  EXPECT_EQ(got.event_count, 40);
+  EXPECT_EQ(got.last_seen, now_ + 30s);
+  EXPECT_EQ(got.updated_at, now_ + 31s);
+
+  Ticket unseen = incident(2, "other");
+  unseen.title = "never opened here";
+  unseen.event_count = 3;
+  apply({TicketUpdated{unseen, true}});
+  EXPECT_EQ(ticket_to_json(get(unseen.key)), ticket_to_json(unseen));
+}
+
+// A problem lists its linked incidents, oldest ticket first; each incident
+// names its problem.
+TEST_P(StoreConformanceTest, AProblemListsItsLinkedIncidents) {
+  Ticket problem = ticket(TicketType::kProblem, 1, "problem/db");
+  apply({TicketOpened{incident(1, "a")}, TicketOpened{incident(2, "b")}, TicketOpened{incident(3, "c")},
+         TicketOpened{problem}, ProblemLinked{problem.key, "INC-000002"}});
+  apply({ProblemLinked{problem.key, "INC-000001"}});
+  EXPECT_EQ(get(problem.key).incidents, (std::vector<std::string>{"INC-000001", "INC-000002"}));
+  EXPECT_EQ(get("INC-000001").problem, problem.key);
+  EXPECT_EQ(get("INC-000002").problem, problem.key);
+  EXPECT_EQ(get("INC-000003").problem, "");
+  EXPECT_TRUE(get("INC-000001").incidents.empty());
+}
+
+// --- timeline and events --------------------------------------------------------
+
+// Entries come back in the order written (not by time), with every field,
+// and only the ticket's own.
+TEST_P(StoreConformanceTest, TheTimelineKeepsTheOrderWritten) {
+  apply({TicketOpened{incident(1)}, TicketOpened{incident(2)},
+         TimelineAdded{{"INC-000001", now_ + 5s, "engine", "created", "opened", R"({"rule":"r"})"}},
+         TimelineAdded{{"INC-000002", now_, "engine", "created", "other ticket", "{}"}},
+         TimelineAdded{{"INC-000001", now_ + 1s, "user:alice", "note", "earlier time, written later", "{}"}}});
+  apply({TimelineAdded{{"INC-000001", now_ + 5s, "api:bot", "status", "resolved", R"({"to":"resolved"})"}}});
+  auto tl = store_->timeline("INC-000001");
+  ASSERT_TRUE(tl);
+  ASSERT_EQ(tl->size(), 3u);
+  std::vector<std::string> messages;
+  for (const TimelineEntry& e : *tl) messages.push_back(e.message);
+  EXPECT_EQ(messages, (std::vector<std::string>{"opened", "earlier time, written later", "resolved"}));
+  const TimelineEntry& last = (*tl)[2];
+  EXPECT_EQ(last.ticket_key, "INC-000001");
+  EXPECT_EQ(last.time, now_ + 5s);
+  EXPECT_EQ(last.actor, "api:bot");
+  EXPECT_EQ(last.kind, "status");
+  EXPECT_EQ(last.details_json(), nlohmann::json({{"to", "resolved"}}));
+  EXPECT_TRUE(store_->timeline("INC-000404")->empty());
+}
+
+// A ticket's events: newest first, at most `limit` (clamped to at least 1);
+// dropped events are never stored, and events attached to no ticket are no
+// ticket's events.
+TEST_P(StoreConformanceTest, TicketEventsAreTheNewestFirst) {
+  Actions a = {TicketOpened{incident(1)}, TicketOpened{incident(2)}};
+  for (int i = 1; i <= 5; ++i) a.emplace_back(event("INC-000001", "m" + std::to_string(i), now_ + std::chrono::seconds(i)));
+  a.emplace_back(event("INC-000002", "other ticket", now_));
+  a.emplace_back(event("INC-000001", "dropped", now_ + 9s, Decision::kDropped));
+  a.emplace_back(event("", "unmatched", now_, Decision::kUnmatched));
+  apply(a);
+  auto messages = [&](const std::string& key, int limit) {
+    std::vector<std::string> out;
+    auto events = store_->ticket_events(key, limit);
+    EXPECT_TRUE(events);
+    if (events) {
+      for (const StoredEvent& e : *events) out.push_back(e.event.message);
+    }
+    return out;
+  };
+  EXPECT_EQ(messages("INC-000001", 3), (std::vector<std::string>{"m5", "m4", "m3"}));
+  EXPECT_EQ(messages("INC-000001", 100).size(), 5u);
+  EXPECT_EQ(messages("INC-000001", 0), (std::vector<std::string>{"m5"}));
+  EXPECT_EQ(messages("INC-000002", 10), (std::vector<std::string>{"other ticket"}));
+  EXPECT_TRUE(messages("", 10).empty());
+  auto first = store_->ticket_events("INC-000001", 1);
+  ASSERT_TRUE(first);
+  EXPECT_EQ((*first)[0].ticket_key, "INC-000001");
+  EXPECT_EQ((*first)[0].rule, "rule");
+  EXPECT_EQ((*first)[0].decision, "deduplicated");
+  EXPECT_EQ((*first)[0].received_at, now_ + 5s);
+}
+
+// prune_events deletes what was received strictly before the cutoff, says
+// how many, and leaves tickets and timelines alone.
+TEST_P(StoreConformanceTest, PruneDeletesEventsReceivedBeforeTheCutoff) {
+  const TimePoint cutoff = now_;
+  apply({TicketOpened{incident(1)}, TimelineAdded{{"INC-000001", now_ - 1h, "engine", "created", "opened", "{}"}},
+         event("INC-000001", "old", cutoff - 1h), event("INC-000001", "just before", cutoff - 1ms),
+         event("INC-000001", "at", cutoff), event("INC-000001", "after", cutoff + 1ms),
+         event("", "old unmatched", cutoff - 2h, Decision::kUnmatched)});
+  auto pruned = store_->prune_events(cutoff);
+  ASSERT_TRUE(pruned) << pruned.error().to_string();
+  EXPECT_EQ(*pruned, 3);
+  auto events = store_->ticket_events("INC-000001", 10);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].event.message, "after");
+  EXPECT_EQ((*events)[1].event.message, "at");
+  EXPECT_EQ(*store_->prune_events(cutoff), 0);
+  EXPECT_TRUE(*store_->get_ticket("INC-000001"));
+  EXPECT_EQ(store_->timeline("INC-000001")->size(), 1u);
+}
+
+// --- list_tickets -----------------------------------------------------------------
+
+// Newest first by when the store first saw the ticket; updating an old
+// ticket does not move it.
+TEST_P(StoreConformanceTest, TicketsAreListedNewestFirst) {
+  apply({TicketOpened{incident(1)}, TicketOpened{ticket(TicketType::kChange, 1)}});
+  apply({TicketOpened{incident(2)}});
+  Ticket first = incident(1);
+  first.updated_at = now_ + 1h;
+  first.title = "touched";
+  apply({TicketUpdated{first}});
+  EXPECT_EQ(keys({}), (std::vector<std::string>{"INC-000002", "CHG-000001", "INC-000001"}));
+}
+
+TEST_P(StoreConformanceTest, FiltersSelectExactlyTheMatchingTickets) {
+  auto make = [&](int64_t seq, TicketStatus status, Priority p, std::string team, TicketType type = TicketType::kIncident) {
+    Ticket t = ticket(type, seq, "", status);
+    t.fingerprint = "fp/" + t.key;
+    t.priority = p;
+    t.team = std::move(team);
+    return TicketOpened{t};
+  };
+  apply({make(1, TicketStatus::kNew, Priority::kP1, "dba"), make(2, TicketStatus::kAssigned, Priority::kP2, "dba"),
+         make(3, TicketStatus::kInProgress, Priority::kP1, "net"), make(4, TicketStatus::kPending, Priority::kP1, ""),
+         make(5, TicketStatus::kResolved, Priority::kP1, "dba"), make(6, TicketStatus::kClosed, Priority::kP2, "net"),
+         make(7, TicketStatus::kCancelled, Priority::kP1, "dba"),
+         make(1, TicketStatus::kNew, Priority::kP1, "dba", TicketType::kProblem),
+         make(1, TicketStatus::kResolved, Priority::kP3, "net", TicketType::kChange)});
+  using V = std::vector<std::string>;
+  TicketQuery q;
+  q.status = TicketStatus::kResolved;
+  EXPECT_EQ(keys(q), (V{"CHG-000001", "INC-000005"}));
+  q = {};
+  q.open_only = true;
+  EXPECT_EQ(keys(q), (V{"PRB-000001", "INC-000004", "INC-000003", "INC-000002", "INC-000001"}));
+  q.status = TicketStatus::kResolved;  // both must hold
+  EXPECT_EQ(keys(q), V{});
+  q = {};
+  q.type = TicketType::kIncident;
+  q.priority = Priority::kP1;
+  EXPECT_EQ(keys(q), (V{"INC-000007", "INC-000005", "INC-000004", "INC-000003", "INC-000001"}));
+  q.team = "dba";
+  EXPECT_EQ(keys(q), (V{"INC-000007", "INC-000005", "INC-000001"}));
+  q.open_only = true;
+  EXPECT_EQ(keys(q), (V{"INC-000001"}));
+  q = {};
+  q.type = TicketType::kChange;
+  EXPECT_EQ(keys(q), (V{"CHG-000001"}));
+  q = {};
+  q.team = "nobody";
+  EXPECT_EQ(keys(q), V{});
+}
+
+// Every word must appear, ignoring case, in the title, description, key,
+// fingerprint or labels; the words may sit in different fields.
+TEST_P(StoreConformanceTest, TextSearchNeedsEveryWordInSomeField) {
+  Ticket a = incident(1, "db01/sda1");
+  a.title = "Disk full";
+  a.description = "Filesystem /var at 99%";
+  a.labels = {{"site", "Berlin"}};
+  Ticket b = incident(2, "web01/nginx");
+  b.title = "HTTP 5xx";
+  b.description = "upstream timeout";
+  apply({TicketOpened{a}, TicketOpened{b}});
+  using V = std::vector<std::string>;
+  auto search = [&](const std::string& text) {
+    TicketQuery q;
+    q.text = text;
+    return keys(q);
+  };
+  EXPECT_EQ(search("DISK"), V{"INC-000001"});                 // title
+  EXPECT_EQ(search("filesystem"), V{"INC-000001"});           // description
+  EXPECT_EQ(search("inc-000002"), V{"INC-000002"});           // key
+  EXPECT_EQ(search("sda1"), V{"INC-000001"});                 // fingerprint
+  EXPECT_EQ(search("berlin"), V{"INC-000001"});               // label value
+  EXPECT_EQ(search("disk  berlin   db01"), V{"INC-000001"});  // three fields, extra spaces
+  EXPECT_EQ(search("disk timeout"), V{});                     // each word in another ticket
+  EXPECT_EQ(search("inc-00000"), (V{"INC-000002", "INC-000001"}));
+  TicketQuery q;
+  q.text = "a b c d";
+  auto page = store_->list_tickets(q);
+  ASSERT_FALSE(page);
+  EXPECT_EQ(page.error().code(), StatusCode::kInvalidArgument);
+}
+
+// Following next_cursor visits every match exactly once, newest first, in
+// full pages; tickets created between two pages do not shift the pages.
+TEST_P(StoreConformanceTest, CursorPagingVisitsEveryMatchOnce) {
+  Actions a;
+  for (int i = 1; i <= 25; ++i) {
+    Ticket t = incident(i, "fp" + std::to_string(i));
+    t.team = i % 2 ? "odd" : "even";
+    a.emplace_back(TicketOpened{t});
+  }
+  apply(a);
+  TicketQuery q;
+  q.team = "odd";
+  q.limit = 4;
+  std::vector<std::string> seen;
+  int pages = 0;
+  for (;;) {
+    auto page = store_->list_tickets(q);
+    ASSERT_TRUE(page) << page.error().to_string();
+    ++pages;
+    ASSERT_LE(pages, 10) << "the cursor does not advance";
+    for (const Ticket& t : page->tickets) seen.push_back(t.key);
+    if (page->next_cursor.empty()) break;
+    EXPECT_EQ(page->tickets.size(), 4u);
+    if (pages == 1) {  // a newer matching ticket arrives while paging
+      Ticket late = incident(26, "fp26");
+      late.team = "odd";
+      apply({TicketOpened{late}});
+    }
+    q.cursor = page->next_cursor;
+  }
+  std::vector<std::string> expected;
+  for (int i = 25; i >= 1; i -= 2) expected.push_back(format_ticket_key(TicketType::kIncident, i));
+  EXPECT_EQ(seen, expected);
+  EXPECT_EQ(pages, 4);
+}
+
+// A last page that is exactly full says so: no cursor to an empty page.
+TEST_P(StoreConformanceTest, AFullLastPageHasNoCursor) {
+  apply({TicketOpened{incident(1)}, TicketOpened{incident(2)}, TicketOpened{incident(3)}, TicketOpened{incident(4)}});
+  TicketQuery q;
+  q.limit = 2;
+  auto first = store_->list_tickets(q);
+  ASSERT_TRUE(first);
+  ASSERT_FALSE(first->next_cursor.empty());
+  q.cursor = first->next_cursor;
+  auto second = store_->list_tickets(q);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->tickets.size(), 2u);
+  EXPECT_EQ(second->next_cursor, "");
+  q = {};
+  q.limit = 4;
+  EXPECT_EQ(store_->list_tickets(q)->next_cursor, "");
+}
+
+// limit is clamped to 1..1000.
+TEST_P(StoreConformanceTest, TheLimitIsClamped) {
+  Actions a;
+  for (int i = 1; i <= 1002; ++i) a.emplace_back(TicketOpened{incident(i)});
+  apply(a);
+  TicketQuery q;
+  q.limit = 0;
+  EXPECT_EQ(keys(q), std::vector<std::string>{"INC-001002"});
+  q.limit = -5;
+  EXPECT_EQ(keys(q).size(), 1u);
+  q.limit = 5000;
+  auto page = store_->list_tickets(q);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->tickets.size(), 1000u);
+  EXPECT_FALSE(page->next_cursor.empty());
+  q.cursor = page->next_cursor;
+  EXPECT_EQ(keys(q), (std::vector<std::string>{"INC-000002", "INC-000001"}));
+}
+
+TEST_P(StoreConformanceTest, AMalformedCursorIsInvalidArgument) {
+  apply({TicketOpened{incident(1)}});
+  for (const char* cursor : {"banana", "12abc", "-3"}) {
+    TicketQuery q;
+    q.cursor = cursor;
+    auto page = store_->list_tickets(q);
+    ASSERT_FALSE(page) << cursor;
+    EXPECT_EQ(page.error().code(), StatusCode::kInvalidArgument) << cursor;
+    EXPECT_NE(page.error().message().find(cursor), std::string::npos) << page.error().message();
+  }
+}
+
+// --- silences, state records, key counters ------------------------------------------
+
+// One document per silence id, the latest saved; listed latest end first.
+TEST_P(StoreConformanceTest, SilencesAreListedLatestEndFirst) {
+  apply({SilenceSaved{"s-1", now_ + 1h, "one"}, SilenceSaved{"s-2", now_ + 3h, "two"},
+         SilenceSaved{"s-3", now_ + 2h, "three"}});
+  EXPECT_EQ(*store_->list_silences(), (std::vector<std::string>{"two", "three", "one"}));
+  apply({SilenceSaved{"s-1", now_ + 4h, "one, extended"}, SilenceSaved{"s-2", now_ - 1min, "two, expired"}});
+  EXPECT_EQ(*store_->list_silences(), (std::vector<std::string>{"one, extended", "three", "two, expired"}));
+  auto state = store_->load_state();
+  ASSERT_TRUE(state);
+  std::multiset<std::string> bodies(state->silences.begin(), state->silences.end());
+  EXPECT_EQ(bodies, (std::multiset<std::string>{"one, extended", "two, expired", "three"}));
+}
+
+// A record is put, replaced and deleted by key, in batch order; an empty
+// value is a value, not a deletion; deleting a missing key is no error.
+TEST_P(StoreConformanceTest, StateRecordsArePutReplacedAndDeleted) {
+  apply({StateChanged{{{"a/1", "one"}, {"a/2", "two"}, {"g/x", R"({"alerts":["a/1"]})"}}}});
+  apply({StateChanged{{{"a/1", "ONE"}, {"a/2", std::nullopt}, {"missing", std::nullopt}, {"empty", ""}}},
+         StateChanged{{{"t/put-then-delete", "v"}, {"t/put-then-delete", std::nullopt},
+                       {"t/delete-then-put", std::nullopt}, {"t/delete-then-put", "back"}}}});
+  EXPECT_EQ(records(), (std::map<std::string, std::string>{{"a/1", "ONE"},
+                                                           {"g/x", R"({"alerts":["a/1"]})"},
+                                                           {"empty", ""},
+                                                           {"t/delete-then-put", "back"}}));
+}
+
+// load_state: the open tickets whole (new, assigned, in_progress, pending)
+// and, per type, the highest key number ever used, whatever its status.
+TEST_P(StoreConformanceTest, LoadStateHasOpenTicketsAndKeyCounters) {
+  const TicketStatus statuses[] = {TicketStatus::kNew,      TicketStatus::kAssigned, TicketStatus::kInProgress,
+                                   TicketStatus::kPending,  TicketStatus::kResolved, TicketStatus::kClosed,
+                                   TicketStatus::kCancelled};
+  Actions a;
+  std::map<std::string, Ticket> open;
+  int64_t seq = 0;
+  for (TicketStatus s : statuses) {
+    ++seq;
+    Ticket t = incident(seq, "fp" + std::to_string(seq), s);
+    t.labels = {{"n", std::to_string(seq)}};
+    t.alerts = {{t.fingerprint, "firing"}};
+    if (is_open(s)) open[t.key] = t;
+    a.emplace_back(TicketOpened{t});
+  }
+  a.emplace_back(TicketOpened{ticket(TicketType::kProblem, 3, "p", TicketStatus::kClosed)});
+  Ticket change = ticket(TicketType::kChange, 12, "", TicketStatus::kInProgress);
+  open[change.key] = change;
+  a.emplace_back(TicketOpened{change});
+  apply(a);
+  auto state = store_->load_state();
+  ASSERT_TRUE(state);
+  std::map<std::string, nlohmann::json> got, want;
+  for (const Ticket& t : state->open_tickets) got[t.key] = ticket_to_json(t);
+  for (const auto& [k, t] : open) want[k] = ticket_to_json(t);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(state->last_seq, (std::map<TicketType, int64_t>{
+                                 {TicketType::kIncident, 7}, {TicketType::kProblem, 3}, {TicketType::kChange, 12}}));
+}
+
+// --- stats and similar ------------------------------------------------------------------
+
+TEST_P(StoreConformanceTest, StatsOfAnEmptyStore) {
+  auto stats = store_->stats();
+  ASSERT_TRUE(stats) << stats.error().to_string();
+  EXPECT_EQ(stats->tickets_total, 0);
+  EXPECT_EQ(stats->open_total, 0);
+  EXPECT_TRUE(stats->open_by_priority.empty());
+  EXPECT_TRUE(stats->open_by_team.empty());
+  EXPECT_TRUE(stats->open_by_type.empty());
+  EXPECT_FALSE(stats->mtta);
+  EXPECT_FALSE(stats->mttr);
+  EXPECT_TRUE(stats->top_fingerprints.empty());
+}
+
+TEST_P(StoreConformanceTest, StatsCountOpenTicketsByPriorityTeamAndType) {
+  auto make = [&](TicketType type, int64_t seq, TicketStatus status, Priority p, std::string team) {
+    Ticket t = ticket(type, seq, "", status);
+    t.priority = p;
+    t.team = std::move(team);
+    return TicketOpened{t};
+  };
+  apply({make(TicketType::kIncident, 1, TicketStatus::kNew, Priority::kP1, "dba"),
+         make(TicketType::kIncident, 2, TicketStatus::kPending, Priority::kP1, "net"),
+         make(TicketType::kIncident, 3, TicketStatus::kAssigned, Priority::kP3, ""),
+         make(TicketType::kProblem, 1, TicketStatus::kInProgress, Priority::kP3, "dba"),
+         make(TicketType::kIncident, 4, TicketStatus::kResolved, Priority::kP2, "dba"),
+         make(TicketType::kChange, 1, TicketStatus::kClosed, Priority::kP5, "web"),
+         make(TicketType::kServiceRequest, 1, TicketStatus::kCancelled, Priority::kP4, "desk")});
+  auto stats = store_->stats();
+  ASSERT_TRUE(stats) << stats.error().to_string();
+  EXPECT_EQ(stats->tickets_total, 7);
+  EXPECT_EQ(stats->open_total, 4);
+  EXPECT_EQ(stats->open_by_priority, (std::map<Priority, int64_t>{{Priority::kP1, 2}, {Priority::kP3, 2}}));
+  EXPECT_EQ(stats->open_by_team, (std::map<std::string, int64_t>{{"", 1}, {"dba", 2}, {"net", 1}}));
+  EXPECT_EQ(stats->open_by_type,
+            (std::map<TicketType, int64_t>{{TicketType::kIncident, 3}, {TicketType::kProblem, 1}}));
+}
+
+// MTTA and MTTR average over the tickets that were acknowledged, resolved,
+// whatever their status now.
+TEST_P(StoreConformanceTest, StatsMeanTimesToAcknowledgeAndResolve) {
+  Ticket a = incident(1);
+  a.acknowledged_at = a.created_at + 60s;
+  Ticket b = incident(2, "", TicketStatus::kResolved);
+  b.acknowledged_at = b.created_at + 120s + 500ms;
+  b.resolved_at = b.created_at + 10min;
+  Ticket c = incident(3, "", TicketStatus::kClosed);
+  c.resolved_at = c.created_at + 20min;
+  Ticket d = incident(4);  // neither
+  apply({TicketOpened{a}, TicketOpened{b}, TicketOpened{c}, TicketOpened{d}});
+  auto stats = store_->stats();
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->mtta, Duration(90'250));
+  EXPECT_EQ(stats->mttr, Duration(15min));
+}
+
+// Recurrence per (fingerprint, rule): most tickets first, then most events;
+// tickets without a fingerprint do not count; at most 10.
+TEST_P(StoreConformanceTest, StatsRankRecurringFingerprints) {
+  Actions a;
+  int64_t seq = 0;
+  auto add = [&](const std::string& fp, const std::string& rule, int64_t events, TicketStatus status) {
+    Ticket t = incident(++seq, fp, status);
+    t.rule = rule;
+    t.event_count = events;
+    a.emplace_back(TicketOpened{t});
+    return t;
+  };
+  add("db/disk", "disk", 5, TicketStatus::kClosed);
+  add("db/disk", "disk", 1, TicketStatus::kResolved);
+  const Ticket newest_disk = add("db/disk", "disk", 2, TicketStatus::kNew);
+  add("web/5xx", "http", 1, TicketStatus::kResolved);
+  add("web/5xx", "http", 1, TicketStatus::kNew);
+  add("web/5xx", "other-rule", 50, TicketStatus::kResolved);
+  add("lb/health", "http", 30, TicketStatus::kResolved);
+  add("lb/health", "http", 1, TicketStatus::kNew);
+  add("", "no-fingerprint", 99, TicketStatus::kNew);
+  for (int i = 0; i < 10; ++i) add("single/" + std::to_string(i), "s", 1, TicketStatus::kResolved);
+  apply(a);
+  auto stats = store_->stats();
+  ASSERT_TRUE(stats);
+  const auto& top = stats->top_fingerprints;
+  ASSERT_EQ(top.size(), 10u);
+  EXPECT_EQ(top[0].fingerprint, "db/disk");
+  EXPECT_EQ(top[0].rule, "disk");
+  EXPECT_EQ(top[0].tickets, 3);
+  EXPECT_EQ(top[0].events, 8);
+  EXPECT_EQ(top[0].last_opened, newest_disk.created_at);
+  EXPECT_EQ(top[1].fingerprint, "lb/health");  // two tickets, 31 events
+  EXPECT_EQ(top[1].events, 31);
+  EXPECT_EQ(top[2].fingerprint, "web/5xx");    // two tickets, 2 events
+  EXPECT_EQ(top[2].rule, "http");
+  EXPECT_EQ(top[3].fingerprint, "web/5xx");    // one ticket, 50 events
+  EXPECT_EQ(top[3].rule, "other-rule");
+  for (const RecurringFingerprint& f : top) EXPECT_NE(f.fingerprint, "");
+}
+
+// Resolved or closed tickets like `t`: same fingerprint first, then same
+// rule, each newest first, never `t` itself, open or cancelled ones; each
+// with its notes, oldest first.
+TEST_P(StoreConformanceTest, SimilarTicketsComeWithTheirNotes) {
+  Ticket t = incident(10, "db/disk", TicketStatus::kResolved);  // never similar to itself
+  t.rule = "disk";
+  auto past = [&](int64_t seq, const std::string& fp, const std::string& rule, TicketStatus status) {
+    Ticket p = incident(seq, fp, status);
+    p.rule = rule;
+    if (status == TicketStatus::kResolved || status == TicketStatus::kClosed) p.resolved_at = p.created_at + 1h;
+    return TicketOpened{p};
+  };
+  apply({past(1, "db/disk", "disk", TicketStatus::kResolved), past(2, "other", "disk", TicketStatus::kClosed),
+         past(3, "db/disk", "old-rule", TicketStatus::kClosed), past(4, "db/disk", "disk", TicketStatus::kCancelled),
+         past(5, "other2", "disk", TicketStatus::kResolved), past(6, "unrelated", "x", TicketStatus::kResolved),
+         past(7, "db/disk", "disk", TicketStatus::kResolved), TicketOpened{t},
+         TimelineAdded{{"INC-000001", now_ + 1min, "user:alice", "note", "cleaned /var/log", "{}"}},
+         TimelineAdded{{"INC-000001", now_ + 2min, "engine", "status", "resolved", "{}"}},
+         TimelineAdded{{"INC-000001", now_ + 3min, "user:bob", "note", "added a disk", "{}"}}});
+  // An open ticket with the rule is not similar.
+  apply({past(8, "still-open", "disk", TicketStatus::kInProgress)});
+  auto similar = store_->similar(t, 10);
+  ASSERT_TRUE(similar) << similar.error().to_string();
+  std::vector<std::string> got;
+  for (const SimilarTicket& s : *similar) got.push_back(s.ticket.key + (s.same_fingerprint ? " fp" : " rule"));
+  EXPECT_EQ(got, (std::vector<std::string>{"INC-000007 fp", "INC-000003 fp", "INC-000001 fp", "INC-000005 rule",
+                                           "INC-000002 rule"}));
+  const SimilarTicket& first = (*similar)[2];
+  EXPECT_EQ(first.ticket.resolved_at, now_ + 1s + 1h);
+  ASSERT_EQ(first.notes.size(), 2u);
+  EXPECT_EQ(first.notes[0].message, "cleaned /var/log");
+  EXPECT_EQ(first.notes[0].actor, "user:alice");
+  EXPECT_EQ(first.notes[0].time, now_ + 1min);
+  EXPECT_EQ(first.notes[1].message, "added a disk");
+  EXPECT_TRUE((*similar)[0].notes.empty());
+
+  auto limited = store_->similar(t, 2);
+  ASSERT_TRUE(limited);
+  ASSERT_EQ(limited->size(), 2u);
+  EXPECT_EQ((*limited)[1].ticket.key, "INC-000003");
+}
+
+// An empty fingerprint or rule is no likeness: tickets that share only an
+// empty one are not similar.
+TEST_P(StoreConformanceTest, NothingIsSimilarByAnEmptyFingerprintOrRule) {
+  Ticket manual = incident(1, "", TicketStatus::kResolved);
+  manual.rule = "";
+  Ticket other = incident(2, "", TicketStatus::kClosed);
+  other.rule = "";
+  Ticket t = incident(3);
+  t.rule = "";
+  apply({TicketOpened{manual}, TicketOpened{other}, TicketOpened{t}});
+  auto similar = store_->similar(t, 10);
+  ASSERT_TRUE(similar);
+  EXPECT_TRUE(similar->empty());
+}
+
+// --- concurrency ------------------------------------------------------------------------
+
+// Reads from more threads than a store may have connections, while the
+// writer commits: every read succeeds and sees whole batches. Each batch
+// sets event_count n on two tickets, their titles to match, the state
+// record "n" to n, and opens a P1 ticket; every second batch resolves the
+// two last opened.
+TEST_P(StoreConformanceTest, ConcurrentReadsSeeWholeBatches) {
+  Ticket x = incident(1, "x");
+  Ticket y = incident(2, "y");
+  const std::string key = x.key;
+  x.title = y.title = "n=0";
+  x.event_count = y.event_count = 0;
+  x.priority = y.priority = Priority::kP2;
+  apply({TicketOpened{x}, TicketOpened{y}, StateChanged{{{"n", "0"}}}});
+  constexpr int kBatches = 150;
+  constexpr int kReaders = 6;  // more than the 4 connections of the SQLite store
+  std::atomic<bool> done{false};
+  std::atomic<int> started{0};
+  std::thread writer([&] {
+    while (started < kReaders) std::this_thread::yield();
+    for (int n = 1; n <= kBatches; ++n) {
+      x.event_count = y.event_count = n;
+      x.title = y.title = "n=" + std::to_string(n);
+      Ticket opened = incident(100 + n, "load/" + std::to_string(n));
+      opened.priority = Priority::kP1;
+      Actions a = {TicketUpdated{x}, TimelineAdded{{x.key, now_, "engine", "event", x.title, "{}"}},
+                   TicketOpened{opened}, StateChanged{{{"n", std::to_string(n)}}}, TicketUpdated{y}};
+      if (n % 2 == 0) {  // the open count goes up by one, then down by one
+        for (int k : {n - 1, n}) {
+          Ticket done_one = incident(100 + k, "load/" + std::to_string(k), TicketStatus::kResolved);
+          done_one.priority = Priority::kP1;
+          a.emplace_back(TicketUpdated{done_one});
+        }
+      }
+      Status s = store_->apply(a);
+      EXPECT_TRUE(s) << s.to_string();
+      if (!s) break;
+    }
+    done = true;
+  });
+  auto consistent = [](const Ticket& t) { return t.title == "n=" + std::to_string(t.event_count); };
+  std::vector<std::thread> readers;
+  for (int r = 0; r < kReaders; ++r) {
+    readers.emplace_back([&, r] {
+      int64_t last = 0;  // what this thread saw last: never goes back
+      ++started;
+      while (!done) {
+        switch (r % 3) {
+          case 0: {
+            auto got = store_->get_ticket(key);
+            ASSERT_TRUE(got) << got.error().to_string();
+            ASSERT_TRUE(*got);
+            EXPECT_TRUE(consistent(**got)) << (*got)->title << " with event_count " << (*got)->event_count;
+            EXPECT_GE((*got)->event_count, last);
+            last = (*got)->event_count;
+            auto tl = store_->timeline(key);
+            ASSERT_TRUE(tl) << tl.error().to_string();
+            EXPECT_GE(static_cast<int64_t>(tl->size()), last);
+            break;
+          }
+          case 1: {
+            TicketQuery q;
+            q.priority = Priority::kP2;
+            auto page = store_->list_tickets(q);
+            ASSERT_TRUE(page) << page.error().to_string();
+            ASSERT_EQ(page->tickets.size(), 2u);
+            EXPECT_EQ(page->tickets[0].event_count, page->tickets[1].event_count) << "half a batch";
+            EXPECT_TRUE(consistent(page->tickets[0]) && consistent(page->tickets[1]));
+            auto stats = store_->stats();
+            ASSERT_TRUE(stats) << stats.error().to_string();
+            auto sum = [](const auto& counts) {
+              int64_t n = 0;
+              for (const auto& [value, count] : counts) n += count;
+              return n;
+            };
+            EXPECT_EQ(sum(stats->open_by_priority), stats->open_total);
+            EXPECT_EQ(sum(stats->open_by_team), stats->open_total);
+            EXPECT_EQ(sum(stats->open_by_type), stats->open_total);
+            EXPECT_EQ(stats->open_by_priority[Priority::kP2], 2);
+            EXPECT_LE(stats->open_by_priority[Priority::kP1], 1);
+            break;
+          }
+          default: {
+            auto state = store_->load_state();
+            ASSERT_TRUE(state) << state.error().to_string();
+            std::string n;
+            for (const auto& [k, v] : state->records) {
+              if (k == "n") n = v;
+            }
+            for (const Ticket& t : state->open_tickets) {
+              if (t.key == key) {
+                EXPECT_EQ(std::to_string(t.event_count), n) << "tickets and records from different batches";
+              }
+            }
+            EXPECT_LE(state->open_tickets.size(), 3u);
+            break;
+          }
+        }
+      }
+    });
+  }
+  writer.join();
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(get(key).event_count, kBatches);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, StoreConformanceTest,
+    ::testing::Values(StoreFactory{"sqlite", [](const std::string& dir) { return open_sqlite(dir, 4); }}),
+    [](const ::testing::TestParamInfo<StoreFactory>& p) { return p.param.name; });
+
+}  // namespace
+}  // namespace ticketd::store
