@@ -38,7 +38,7 @@ const std::vector<Section> kSections = {
     {"listen", {"http", "syslog_udp", "syslog_tcp", "syslog_tls"}},
     {"syslog", {"max_message_bytes", "max_connections", "idle_timeout", "tls_cert", "tls_key",
                 "max_connections_per_peer", "first_byte_timeout", "udp_receive_buffer"}},
-    {"store", {"kind", "path", "event_retention", "busy_timeout", "sync"}},
+    {"store", {"kind", "path", "event_retention", "busy_timeout", "sync", "readers"}},
     {"queue", {"capacity", "batch_max"}},
     {"http", {"max_body_bytes", "read_timeout", "max_connections",
               "max_connections_per_peer", "header_timeout", "max_inflight_body_bytes"}},
@@ -81,17 +81,19 @@ Result<std::string> scalar(const YAML::Node& n, const std::string& key) {
   return n.Scalar();
 }
 
-Result<size_t> count(const YAML::Node& n, const std::string& key, size_t min) {
+Result<size_t> count(const YAML::Node& n, const std::string& key, size_t min, size_t max = SIZE_MAX) {
   auto s = scalar(n, key);
   if (!s) return s.error();
   try {
     size_t used = 0;
     long long v = std::stoll(*s, &used);
-    if (used != s->size() || v < static_cast<long long>(min)) throw std::out_of_range(key);
+    if (used != s->size() || v < static_cast<long long>(min) || static_cast<unsigned long long>(v) > max) {
+      throw std::out_of_range(key);
+    }
     return static_cast<size_t>(v);
   } catch (...) {
     return Status::invalid_argument(where(n) + "\"" + key + "\" is \"" + *s + "\", expected an integer >= " +
-                                    std::to_string(min));
+                                    std::to_string(min) + (max == SIZE_MAX ? "" : " and <= " + std::to_string(max)));
   }
 }
 
@@ -423,6 +425,7 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   }
   if (auto n = child(root, "store", "path")) TRY_ASSIGN(c.store_path, scalar(n, "store.path"));
   if (auto n = child(root, "store", "event_retention")) TRY_ASSIGN(c.event_retention, duration(n, "store.event_retention"));
+  if (auto n = child(root, "store", "readers")) TRY_ASSIGN(c.store_readers, count(n, "store.readers", 1, 64));
   if (auto n = child(root, "store", "busy_timeout")) TRY_ASSIGN(c.store_busy_timeout, duration(n, "store.busy_timeout"));
   if (auto n = child(root, "store", "sync")) {
     std::string sync;

@@ -146,6 +146,7 @@ class Daemon {
     store::SqliteOptions o;
     o.path = config_.store_path;
     o.sync_full = config_.store_sync_full;
+    o.readers = static_cast<int>(config_.store_readers);  // 1..64, checked by the config
     o.busy_timeout_ms = static_cast<int>(std::min<int64_t>(config_.store_busy_timeout.count(), INT32_MAX));
     auto opened = store::open_sqlite_store(o);
     if (!opened) {
@@ -241,6 +242,7 @@ class Daemon {
     api::RouterDeps deps{*pipeline_, *store_, clock_, config_.tokens, version_,
                          [this](std::vector<std::string>* d) { return reload(d); }, config_.signatures,
                          [this] { return pipeline_metrics(*pipeline_) + input_metrics(listeners_, http_.get()); }};
+    deps.reader_threads = config_.store_readers;
     router_ = std::make_unique<api::Router>(std::move(deps));
     api::HttpServerOptions o;
     if (Status s = split_host_port(config_.http_listen, o.host, o.port); !s) {

@@ -66,6 +66,8 @@ TEST(Config, BadValuesNameTheKey) {
             "expected <number><unit> with unit ms, s, m, h, d or w");
   EXPECT_EQ(error_of("queue: {capacity: 0}"),
             "/etc/ticketd/ticketd.yaml:1: \"queue.capacity\" is \"0\", expected an integer >= 1");
+  EXPECT_EQ(error_of("store: {readers: 65}"),
+            "/etc/ticketd/ticketd.yaml:1: \"store.readers\" is \"65\", expected an integer >= 1 and <= 64");
   EXPECT_EQ(error_of("log: {level: loud}"),
             "/etc/ticketd/ticketd.yaml:1: \"log.level\" is \"loud\", expected trace, debug, info, warn or error");
   EXPECT_EQ(error_of("store: {sync: off}"),

@@ -42,6 +42,7 @@ struct Config {
   // survives power loss; normal survives a crash of ticketd, not of the OS.
   bool store_sync_full = true;
   Duration store_busy_timeout = std::chrono::seconds(5);  // store.busy_timeout: wait for a lock
+  size_t store_readers = 4;  // store.readers: read connections, and API reader threads
   Duration event_retention = std::chrono::hours(24 * 7);
   size_t queue_capacity = 10000;          // events waiting for the engine
   size_t batch_max = 4096;                // at most, per store transaction
