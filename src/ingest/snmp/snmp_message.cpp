@@ -157,6 +157,7 @@ Status decode_message(std::string_view datagram, Message* out) {
   BerReader msg;
   if (Status s = top.enter(tag::kSequence, "message", &msg); !s) return s;
   if (Status s = top.expect_end("the message"); !s) return s;
+  out->version_offset = msg.offset();
   if (Status s = msg.read_integer("version", &out->version); !s) return s;
   if (out->version == 0 || out->version == 1) {
     if (Status s = msg.read_octets("community", &out->community); !s) return s;

@@ -52,6 +52,7 @@ std::string encode_pdu(const Pdu& pdu);
 // The outer layer of any message: its version, then the rest.
 struct Message {
   int64_t version = 0;  // 0 = v1, 1 = v2c, 3 = v3
+  size_t version_offset = 0;
   // v1/v2c
   std::string_view community;
   Pdu pdu;

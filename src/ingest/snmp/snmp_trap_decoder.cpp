@@ -365,7 +365,8 @@ SnmpReceived SnmpTrapDecoder::Impl::decode(std::string_view datagram, TimePoint 
   if (m.version == 0 || m.version == 1) return decode_community(datagram, m);
   if (m.version == 3) return decode_v3(datagram, m, now);
   if (m.version == 2) return outcome(SnmpOutcome::kUnsupported, "snmp: SNMPv2u/v2* (version 2) is not supported");
-  return outcome(SnmpOutcome::kMalformed, "snmp: unknown SNMP version " + std::to_string(m.version) + " at byte 2");
+  return outcome(SnmpOutcome::kMalformed, "snmp: unknown SNMP version " + std::to_string(m.version) + " at byte " +
+                                              std::to_string(m.version_offset));
 }
 
 SnmpReceived SnmpTrapDecoder::Impl::decode_community(std::string_view datagram, snmp::Message& m) const {
