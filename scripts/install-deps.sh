@@ -16,6 +16,9 @@ packages=(
   libre2-dev                   # linear-time regexes for rule matchers
   libssl-dev                   # TLS, HMAC
   libsystemd-dev               # sd_notify
+  libsnmp-dev                  # net-snmp's MIB parser: vendor MIB directories (src/ingest/snmp/snmp_mib_loader.cpp)
+  snmp                         # net-snmp's snmptrap/snmpinform/snmptranslate: SNMP test datagrams, scripts/verify-snmp-names.py
+  snmptrapd                    # net-snmp's trap receiver, a reference to compare SNMP decoding against
   curl                         # real HTTP client used by integration tests
   bsdutils                     # logger(1), used by syslog integration tests
   rsyslog rsyslog-openssl      # a real syslog forwarder (TCP and TLS) in integration tests

@@ -1,7 +1,12 @@
 // The table of SNMP names compiled into ticketd (SnmpNames::builtin()).
 //
-// Internal to ticketd_ingest. Every OID and enumeration was checked against
-// the MIB modules with net-snmp's parser (scripts/verify-snmp-names.py).
+// Internal to ticketd_ingest. Every row was checked against the MIB modules
+// with net-snmp's parser (scripts/verify-snmp-names.py), over the MIBs of the
+// net-snmp sources (IANAifType-MIB of 2022) and of LibreNMS; exceptions:
+// egpNeighborLoss (no MIB module defines it; its OID is RFC 3584's table),
+// and ospfConfigErrorType/ospfPacketType values 11-13 and 6, which are RFC
+// 4750's and were only checked against text quoting it (the MIB file at hand
+// was RFC 1850's).
 #pragma once
 
 #include <span>

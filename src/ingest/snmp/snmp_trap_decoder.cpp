@@ -536,7 +536,7 @@ SnmpReceived SnmpTrapDecoder::Impl::decode_v3(std::string_view datagram, snmp::M
       ++decryption_errors;
       return outcome(SnmpOutcome::kAuthFailure, "snmp: cannot decrypt the scopedPDU from user " + quoted(m.user) +
                                                     " (" + snmp_priv_protocol_name(user.config.priv) +
-                                                    "; wrong privacy passphrase?): " + why.message());
+                                                    "; wrong privacy passphrase?): " + why.message().substr(6));
   }
 
   const SnmpPduType t = sp.pdu.type;
@@ -639,6 +639,9 @@ Result<std::unique_ptr<SnmpTrapDecoder>> SnmpTrapDecoder::create(SnmpTrapDecoder
                                                   : SnmpSecurityLevel::kNoAuthNoPriv;
     if (u.auth != SnmpAuthProtocol::kNone) e.auth_ku = snmp::password_to_key(u.auth, u.auth_passphrase);
     if (u.priv != SnmpPrivProtocol::kNone) e.priv_ku = snmp::password_to_key(u.auth, u.priv_passphrase);
+    // Only the derived keys are kept, not the passphrases.
+    e.config.auth_passphrase.clear();
+    e.config.priv_passphrase.clear();
     impl->users.push_back(std::move(e));
     Impl::User& added = impl->users.back();
     if (!u.engine_id.empty()) {
@@ -647,6 +650,7 @@ Result<std::unique_ptr<SnmpTrapDecoder>> SnmpTrapDecoder::create(SnmpTrapDecoder
       added.local = impl->localize(added, local.engine_id);
     }
   }
+  impl->config.users.clear();
   uint64_t seed = 0;
   if (RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed) != 1) {
     seed = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(impl.get())) ^ local.boots;

@@ -25,9 +25,10 @@
 //
 // Thread-safety: decode() and stats() may be called from any number of
 // threads at once (a mutex guards the cache of localized keys; the counters
-// are atomic). The object owns a copy of its configuration, passphrases
-// included; create() derives every user's master key once (about 2 ms per
-// passphrase), so build it at start-up or reload, off the I/O thread.
+// are atomic). The object keeps the keys derived from the passphrases, not
+// the passphrases; create() derives every user's master keys once (1 MB of
+// hashing per passphrase, a few ms), so build it at start-up or reload, off
+// the I/O thread, and swap it in.
 #pragma once
 
 #include <cstdint>
