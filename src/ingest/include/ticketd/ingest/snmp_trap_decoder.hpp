@@ -88,7 +88,7 @@ struct SnmpLocalEngine {
   // (and no engine-ID discovery is answered); v3 traps are unaffected.
   std::string engine_id;
   // snmpEngineBoots: must grow at every start of the daemon for the same
-  // engine ID (persist it), 1..2147483646.
+  // engine ID (persist it); below 2147483647.
   uint32_t boots = 1;
   // When this boot began: snmpEngineTime = whole seconds from it to `now`.
   TimePoint boot_time{};
@@ -137,7 +137,7 @@ struct SnmpUsmStats {
 class SnmpTrapDecoder {
  public:
   // Validates `config` (errors name the field: `snmp: users[1] "bob": the
-  // auth passphrase must be at least 8 characters`) and derives the keys.
+  // auth passphrase must be 8 to 1024 characters`) and derives the keys.
   static Result<std::unique_ptr<SnmpTrapDecoder>> create(SnmpTrapDecoderConfig config);
   ~SnmpTrapDecoder();
   SnmpTrapDecoder(const SnmpTrapDecoder&) = delete;
