@@ -33,9 +33,11 @@ struct Section {
   std::vector<std::string> keys;
 };
 
-const std::vector<std::string> kTopKeys = {"listen", "rules_dir", "default_rule", "store", "queue", "http", "syslog", "api", "webhooks", "log"};
+const std::vector<std::string> kTopKeys = {"listen", "rules_dir", "default_rule", "store", "queue", "http",
+                                           "syslog", "snmp", "api", "webhooks", "log"};
 const std::vector<Section> kSections = {
-    {"listen", {"http", "syslog_udp", "syslog_tcp", "syslog_tls"}},
+    {"listen", {"http", "syslog_udp", "syslog_tcp", "syslog_tls", "snmp"}},
+    {"snmp", {"communities", "users", "engine_id", "mib_dirs", "udp_receive_buffer"}},
     {"syslog", {"max_message_bytes", "max_connections", "idle_timeout", "tls_cert", "tls_key",
                 "max_connections_per_peer", "first_byte_timeout", "udp_receive_buffer"}},
     {"store", {"kind", "path", "event_retention", "busy_timeout", "sync", "readers"}},
@@ -196,6 +198,50 @@ Status load_webhooks(const YAML::Node& n, const std::string& base_dir, Config& c
   return Status::ok();
 }
 
+// snmp.users: SNMPv3 USM users. Passphrases come from *_passphrase_file,
+// *_passphrase_env or *_passphrase and are never logged.
+Status load_snmp_users(const YAML::Node& list, const std::string& base_dir, Config& c) {
+  if (!list.IsSequence()) return Status::invalid_argument(where(list) + "\"snmp.users\" must be a list");
+  const std::vector<std::string> keys = {"name", "auth", "auth_passphrase", "auth_passphrase_file", "auth_passphrase_env",
+                                         "priv", "priv_passphrase", "priv_passphrase_file", "priv_passphrase_env",
+                                         "engine_id"};
+  for (const YAML::Node& u : list) {
+    if (!u.IsMap()) return Status::invalid_argument(where(u) + "each of \"snmp.users\" must be a mapping");
+    for (auto it = u.begin(); it != u.end(); ++it) {
+      if (std::find(keys.begin(), keys.end(), it->first.as<std::string>()) == keys.end()) {
+        return unknown(it->first, "snmp.users[].", keys);
+      }
+    }
+    ingest::SnmpUser user;
+    if (!u["name"]) return Status::invalid_argument(where(u) + "snmp user needs a \"name\"");
+    user.name = u["name"].as<std::string>();
+    const std::string what = "snmp user \"" + user.name + "\"";
+    if (u["auth"]) {
+      auto a = ingest::parse_snmp_auth_protocol(u["auth"].as<std::string>());
+      if (!a) return Status::invalid_argument(where(u["auth"]) + what + ": " + a.error().message());
+      user.auth = *a;
+    }
+    if (u["priv"]) {
+      auto p = ingest::parse_snmp_priv_protocol(u["priv"].as<std::string>());
+      if (!p) return Status::invalid_argument(where(u["priv"]) + what + ": " + p.error().message());
+      user.priv = *p;
+    }
+    auto auth = load_secret(u, "auth_passphrase", base_dir, what);
+    if (!auth) return auth.error();
+    user.auth_passphrase = *auth;
+    auto priv = load_secret(u, "priv_passphrase", base_dir, what);
+    if (!priv) return priv.error();
+    user.priv_passphrase = *priv;
+    if (u["engine_id"]) {
+      auto id = ingest::parse_snmp_engine_id(u["engine_id"].as<std::string>());
+      if (!id) return Status::invalid_argument(where(u["engine_id"]) + what + ": engine_id: " + id.error().message());
+      user.engine_id = *id;
+    }
+    c.snmp_users.push_back(std::move(user));
+  }
+  return Status::ok();
+}
+
 Status load_tokens(const YAML::Node& list, const std::string& base_dir, Config& c) {
   if (!list.IsSequence()) return Status::invalid_argument(where(list) + "\"api.tokens\" must be a list");
   const std::vector<std::string> keys = {"name", "role", "token", "token_file", "token_env"};
@@ -319,7 +365,8 @@ Status check_listeners(const Config& c) {
                                {"listen.syslog_udp", &c.syslog_udp_listen, false, {}, 0},
                                {"listen.syslog_tcp", &c.syslog_tcp_listen, true, {}, 0},
                                // started only with a certificate
-                               {"listen.syslog_tls", &c.syslog_tls_listen, !c.syslog_tls_cert.empty(), {}, 0}};
+                               {"listen.syslog_tls", &c.syslog_tls_listen, !c.syslog_tls_cert.empty(), {}, 0},
+                               {"listen.snmp", &c.snmp_listen, false, {}, 0}};
   for (Listener& l : all) {
     if (l.text->empty()) continue;
     std::string host;
@@ -385,7 +432,8 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   if (auto n = root["default_rule"]) TRY_ASSIGN(c.default_rule, scalar(n, "default_rule"));
   for (auto [key, target] : {std::pair<const char*, std::string*>{"syslog_udp", &c.syslog_udp_listen},
                              {"syslog_tcp", &c.syslog_tcp_listen},
-                             {"syslog_tls", &c.syslog_tls_listen}}) {
+                             {"syslog_tls", &c.syslog_tls_listen},
+                             {"snmp", &c.snmp_listen}}) {
     auto n = child(root, "listen", key);
     if (!n) continue;
     if (n.IsNull()) {
@@ -446,6 +494,34 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   if (auto n = child(root, "http", "header_timeout")) TRY_ASSIGN(c.http_header_timeout, duration(n, "http.header_timeout"));
   if (auto n = child(root, "http", "max_inflight_body_bytes")) {
     TRY_ASSIGN(c.http_max_inflight_body_bytes, byte_size(n, "http.max_inflight_body_bytes", size_t{16} << 30));
+  }
+  // SNMP traps: community allow-list, USM users, our engine ID (informs), MIB directories.
+  auto strings = [](const YAML::Node& n, const std::string& key) -> Result<std::vector<std::string>> {
+    if (!n.IsSequence()) return Status::invalid_argument(where(n) + "\"" + key + "\" must be a list");
+    std::vector<std::string> out;
+    for (const YAML::Node& v : n) {
+      if (!v.IsScalar()) return Status::invalid_argument(where(v) + "\"" + key + "\" must be a list of strings");
+      out.push_back(v.as<std::string>());
+    }
+    return out;
+  };
+  if (auto n = child(root, "snmp", "communities")) TRY_ASSIGN(c.snmp_communities, strings(n, "snmp.communities"));
+  if (auto n = child(root, "snmp", "mib_dirs")) {
+    TRY_ASSIGN(c.snmp_mib_dirs, strings(n, "snmp.mib_dirs"));
+    for (auto& d : c.snmp_mib_dirs) d = resolve(base_dir, d);
+  }
+  if (auto n = child(root, "snmp", "engine_id")) {
+    std::string hex;
+    TRY_ASSIGN(hex, scalar(n, "snmp.engine_id"));
+    auto id = ingest::parse_snmp_engine_id(hex);
+    if (!id) return Status::invalid_argument(where(n) + "\"snmp.engine_id\": " + id.error().message());
+    c.snmp_engine_id = *id;
+  }
+  if (auto n = child(root, "snmp", "udp_receive_buffer")) {
+    TRY_ASSIGN(c.snmp_udp_receive_buffer, byte_size(n, "snmp.udp_receive_buffer", size_t{1} << 30));
+  }
+  if (auto n = child(root, "snmp", "users")) {
+    if (Status s = load_snmp_users(n, base_dir, c); !s) return s;
   }
   if (auto n = child(root, "log", "level")) {
     TRY_ASSIGN(c.log_level, scalar(n, "log.level"));

@@ -8,6 +8,9 @@
 #include <boost/asio.hpp>
 #include <malloc.h>
 
+#include <unistd.h>
+
+#include <fstream>
 #include <iostream>
 #include <mutex>
 
@@ -19,6 +22,7 @@
 #include "ticketd/api/routes.hpp"
 #include "metrics.hpp"
 #include "pipeline.hpp"
+#include "ticketd/ingest/snmp_listener.hpp"
 #include "ticketd/ingest/syslog_listener.hpp"
 #include "ticketd/rules/rule_set.hpp"
 
@@ -125,7 +129,9 @@ class Daemon {
   Daemon(const Config& config, std::string version) : config_(config), version_(std::move(version)) {}
 
   int run() {
-    if (!load_rules() || !open_store() || !start_pipeline() || !start_syslog() || !start_http()) return 1;
+    if (!load_rules() || !open_store() || !start_pipeline() || !start_syslog() || !start_snmp() || !start_http()) {
+      return 1;
+    }
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) { on_signal(ec, sig); });
     notify_systemd("READY=1");
     spdlog::info("ticketd ready");
@@ -199,6 +205,7 @@ class Daemon {
     }
     const size_t n = fresh->rules().size();
     pipeline_->reload(std::move(fresh));
+    if (snmp_ && load_snmp_names()) snmp_->set_names(snmp_names_);  // vendor MIBs dropped in since
     return n;
   }
 
@@ -238,10 +245,83 @@ class Daemon {
     return true;
   }
 
+  // snmpEngineBoots must grow at every start for the same engine ID: kept in
+  // a file next to the store.
+  uint32_t next_engine_boots() {
+    const std::string path = config_.store_path + ".snmp-boots";
+    uint32_t boots = 0;
+    if (std::ifstream in(path); in) in >> boots;
+    boots = boots >= 2147483646 ? 1 : boots + 1;
+    std::ofstream out(path, std::ios::trunc);
+    out << boots << "\n";
+    if (!out) spdlog::warn("snmp: cannot write {}: v3 informs may be refused as replays after a restart", path);
+    return boots;
+  }
+
+  // Our SNMP engine ID (informs): from the config, else RFC 3411 text format
+  // under net-snmp's enterprise number with the host name, stable across
+  // restarts.
+  std::string local_engine_id() const {
+    if (!config_.snmp_engine_id.empty()) return config_.snmp_engine_id;
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    std::string id("\x80\x00\x1f\x88\x04", 5);
+    id += std::string("ticketd@") + host;
+    return id.substr(0, 32);
+  }
+
+  bool load_snmp_names() {
+    std::vector<std::string> warnings;
+    auto names = ingest::SnmpNames::load(config_.snmp_mib_dirs, &warnings);
+    for (const auto& w : warnings) spdlog::warn("snmp: {}", w);
+    if (!names) {
+      spdlog::error("snmp: {}", names.error().message());
+      return false;
+    }
+    snmp_names_ = *names;
+    return true;
+  }
+
+  bool start_snmp() {
+    if (config_.snmp_listen.empty()) return true;
+    if (!load_snmp_names()) return false;
+    ingest::SnmpTrapDecoderConfig dc;
+    dc.communities = config_.snmp_communities;
+    dc.users = config_.snmp_users;
+    dc.local_engine.engine_id = local_engine_id();
+    dc.local_engine.boots = next_engine_boots();
+    dc.local_engine.boot_time = clock_.now();
+    auto decoder = ingest::SnmpTrapDecoder::create(std::move(dc));
+    if (!decoder) {
+      spdlog::critical("snmp: {}", decoder.error().message());
+      return false;
+    }
+    ingest::SnmpListenerOptions o;
+    if (Status s = split_host_port(config_.snmp_listen, o.host, o.port); !s) {
+      spdlog::critical("{}", s.message());
+      return false;
+    }
+    o.udp_receive_buffer = config_.snmp_udp_receive_buffer;
+    snmp_ = std::make_unique<ingest::SnmpListener>(
+        io_, o, std::shared_ptr<const ingest::SnmpTrapDecoder>(std::move(decoder).value()), snmp_names_,
+        [this](std::vector<Event>& events) { return pipeline_->try_submit(std::move(events), nullptr); }, clock_);
+    if (Status s = snmp_->start(); !s) {
+      spdlog::critical("{}", s.message());
+      return false;
+    }
+    spdlog::info("snmp: listening on udp {}:{} ({} communities, {} v3 users, engine ID {})", o.host,
+                 snmp_->bound_port(), config_.snmp_communities.size(), config_.snmp_users.size(),
+                 ingest::format_snmp_engine_id(local_engine_id()));
+    return true;
+  }
+
   bool start_http() {
     api::RouterDeps deps{*pipeline_, *store_, clock_, config_.tokens, version_,
                          [this](std::vector<std::string>* d) { return reload(d); }, config_.signatures,
-                         [this] { return pipeline_metrics(*pipeline_) + input_metrics(listeners_, http_.get()); }};
+                         [this] {
+                           return pipeline_metrics(*pipeline_) + input_metrics(listeners_, http_.get()) +
+                                  snmp_metrics(snmp_.get());
+                         }};
     deps.reader_threads = config_.store_readers;
     router_ = std::make_unique<api::Router>(std::move(deps));
     api::HttpServerOptions o;
@@ -276,6 +356,7 @@ class Daemon {
     spdlog::info("{}: stopping: no new connections, draining the queue", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     notify_systemd("STOPPING=1");
     http_->stop();  // no new connections; answers still in flight are counted
+    if (snmp_) snmp_->stop();
     // 1. Inputs stop reading and hand everything they read to the queue,
     //    which still accepts. 2. The pipeline commits all of it. 3. The HTTP
     //    answers go out. 4. Exit.
@@ -330,6 +411,8 @@ class Daemon {
   boost::asio::io_context io_;
   std::unique_ptr<Pipeline> pipeline_;
   std::vector<std::unique_ptr<ingest::SyslogListener>> listeners_;
+  std::shared_ptr<const ingest::SnmpNames> snmp_names_;
+  std::unique_ptr<ingest::SnmpListener> snmp_;
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> http_;
   boost::asio::signal_set signals_{io_, SIGINT, SIGTERM, SIGHUP};

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "ticketd/api/http_server.hpp"
+#include "ticketd/ingest/snmp_listener.hpp"
 #include "ticketd/ingest/syslog_listener.hpp"
 
 namespace ticketd::daemon {
@@ -118,6 +119,31 @@ std::string input_metrics(const std::vector<std::unique_ptr<ingest::SyslogListen
            "# TYPE ticketd_http_body_budget_refused_total counter\n"
            "ticketd_http_body_budget_refused_total " + std::to_string(h.busy_refused.load()) + "\n";
   }
+  return out;
+}
+
+std::string snmp_metrics(const ingest::SnmpListener* snmp) {
+  if (!snmp) return "";
+  const auto& s = snmp->stats();
+  const auto usm = snmp->decoder().stats();
+  std::string out;
+  auto metric = [&](const char* name, const char* help, uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
+           std::to_string(v) + "\n";
+  };
+  metric("ticketd_snmp_received_total", "SNMP datagrams received.", s.received);
+  metric("ticketd_snmp_notifications_total", "SNMP traps and informs decoded and queued.", s.notifications);
+  metric("ticketd_snmp_informs_total", "SNMP informs answered.", s.informs);
+  metric("ticketd_snmp_malformed_total", "SNMP datagrams dropped: not SNMP or broken BER.", s.malformed);
+  metric("ticketd_snmp_auth_failures_total",
+         "SNMP messages dropped: unknown community or user, wrong digest, not decryptable.", s.auth_failures);
+  metric("ticketd_snmp_unsupported_total", "SNMP PDUs ignored (get, set, ...).", s.unsupported);
+  metric("ticketd_snmp_reports_total", "SNMPv3 reports sent (engine discovery, time window).", s.reports);
+  metric("ticketd_snmp_dropped_total", "SNMP traps dropped: queue full.", s.dropped);
+  metric("ticketd_snmp_usm_unknown_user_names_total", "SNMPv3: usmStatsUnknownUserNames.", usm.unknown_user_names);
+  metric("ticketd_snmp_usm_wrong_digests_total", "SNMPv3: usmStatsWrongDigests.", usm.wrong_digests);
+  metric("ticketd_snmp_usm_decryption_errors_total", "SNMPv3: usmStatsDecryptionErrors.", usm.decryption_errors);
+  metric("ticketd_snmp_usm_not_in_time_windows_total", "SNMPv3: usmStatsNotInTimeWindows.", usm.not_in_time_windows);
   return out;
 }
 

@@ -13,12 +13,15 @@ class HttpServer;
 }
 namespace ticketd::ingest {
 class SyslogListener;
+class SnmpListener;
 }
 
 namespace ticketd::daemon {
 
 std::string pipeline_metrics(const Pipeline& pipeline);
 // `http_server` may be null (not serving yet).
+// `snmp` may be null (no SNMP listener).
+std::string snmp_metrics(const ingest::SnmpListener* snmp);
 std::string input_metrics(const std::vector<std::unique_ptr<ingest::SyslogListener>>& listeners,
                           const api::HttpServer* http_server);
 

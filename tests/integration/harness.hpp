@@ -110,8 +110,10 @@ class Daemon {
     write_rules(kRules);
     port_ = free_port();
     syslog_port_ = free_port();
+    snmp_port_ = free_port();
     std::ofstream(dir_ / "ticketd.yaml") << "listen: { http: \"127.0.0.1:" << port_ << "\", syslog_udp: \"127.0.0.1:"
-                                         << syslog_port_ << "\", syslog_tcp: \"127.0.0.1:" << syslog_port_ << "\" }\n"
+                                         << syslog_port_ << "\", syslog_tcp: \"127.0.0.1:" << syslog_port_
+                                         << "\", snmp: \"127.0.0.1:" << snmp_port_ << "\" }\n"
                                          << "rules_dir: rules\nstore: { path: var/ticketd.db }\n"
                                          << "http: { max_body_bytes: 64KiB }\n"
                                          << extra_config;
@@ -125,6 +127,7 @@ class Daemon {
   std::string config() const { return (dir_ / "ticketd.yaml").string(); }
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
   uint16_t syslog_port() const { return syslog_port_; }
+  uint16_t snmp_port() const { return snmp_port_; }
   const fs::path& dir() const { return dir_; }
   std::string log() const {
     std::ifstream in(dir_ / "ticketd.log");
@@ -177,6 +180,7 @@ class Daemon {
  private:
   fs::path dir_;
   uint16_t port_ = 0;
+  uint16_t snmp_port_ = 0;
   uint16_t syslog_port_ = 0;
   pid_t pid_ = -1;
   int exit_code_ = -1;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ticketd/api/auth.hpp"
+#include "ticketd/ingest/snmp_trap_decoder.hpp"
 #include "ticketd/core/status.hpp"
 #include "ticketd/core/time.hpp"
 
@@ -25,6 +26,7 @@ struct Config {
   std::string http_listen = "127.0.0.1:8080";
   // Syslog listeners; empty = off. TLS starts only with a certificate and key.
   std::string syslog_udp_listen = "127.0.0.1:5514";
+  std::string snmp_listen = "127.0.0.1:1162";  // listen.snmp: SNMP traps and informs (UDP); empty = off
   std::string syslog_tcp_listen = "127.0.0.1:5514";
   std::string syslog_tls_listen = "127.0.0.1:6514";
   size_t syslog_max_message_bytes = 64 * 1024;
@@ -54,6 +56,12 @@ struct Config {
   size_t http_max_inflight_body_bytes = 64 * 1024 * 1024;   // request bodies in flight, all connections
   std::string log_level = "info";         // trace|debug|info|warn|error
   std::vector<api::ApiToken> tokens;
+  // snmp:
+  std::vector<std::string> snmp_communities = {"public"};  // v1/v2c allow-list; empty = refuse v1/v2c
+  std::vector<ingest::SnmpUser> snmp_users;                // v3 USM users
+  std::string snmp_engine_id;                               // raw bytes; empty = derived from the host name
+  std::vector<std::string> snmp_mib_dirs;                   // vendor MIB files loaded at start and reload
+  size_t snmp_udp_receive_buffer = 4 * 1024 * 1024;
   std::vector<api::WebhookSignature> signatures;
 
   // 1-based line of every key given in the file ("store.path" -> 23); keys
