@@ -5,6 +5,8 @@
 #   make sanitize   build with ASan+UBSan in build-asan/ and run the tests there
 #                   (SANITIZE=thread: TSan in build-tsan/)
 #   make fuzz       build the libFuzzer targets (clang) and run each FUZZ_SECONDS
+#   make lint       list the C++ files clang-format would change (changes nothing)
+#   make format     apply clang-format to them
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 WERROR ?= ON
@@ -14,7 +16,7 @@ SANITIZE ?= address
 SANITIZE_DIR ?= build-$(patsubst address,asan,$(patsubst thread,tsan,$(SANITIZE)))
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build run test sanitize fuzz clean
+.PHONY: all deps build run test sanitize fuzz lint format clean
 
 all: build
 
@@ -47,6 +49,12 @@ sanitize: deps
 
 fuzz: deps
 	FUZZ_BUILD_DIR=$(BUILD_DIR)/fuzz tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+lint:
+	./scripts/lint.sh
+
+format:
+	./scripts/lint.sh --fix
 
 clean:
 	rm -rf $(BUILD_DIR)
