@@ -349,7 +349,7 @@ class FileLoader {
     YAML::Node rest(YAML::NodeType::Map);
     for (auto it = n.begin(); it != n.end(); ++it) {
       if (it->first.as<std::string>() == "rule") {
-        const YAML::Node& v = it->second;
+        const YAML::Node v = it->second;
         if (v.IsSequence()) {
           for (const YAML::Node& x : v) sel.rules.push_back(x.as<std::string>());
         } else if (v.IsScalar()) {
@@ -524,7 +524,7 @@ class FileLoader {
     }
     for (auto it = n.begin(); it != n.end(); ++it) {
       const std::string field = it->first.as<std::string>();
-      const YAML::Node& v = it->second;
+      const YAML::Node v = it->second;
       if (field == "any") {
         load_any(v, c);
         continue;
@@ -580,7 +580,7 @@ class FileLoader {
     }
     for (auto it = n.begin(); it != n.end(); ++it) {
       const std::string key = it->first.as<std::string>();
-      const YAML::Node& v = it->second;
+      const YAML::Node v = it->second;
       if (!contains(kTicketKeys, key)) {
         unknown_key(it->first, "ticket", kTicketKeys);
         continue;
