@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
       if (i % 10 == 0) now += std::chrono::milliseconds(1);
       e.time = now;
       e.host = "host" + std::to_string(i) + ".example.net";
-      e.message = "Failed password for root from 203.0.113." + std::to_string(i % 250) + " port 4711 ssh2";
+      e.message =
+          "Failed password for root from 203.0.113." + std::to_string(i % 250) + " port 4711 ssh2";
       auto actions = eng.process(e, now);
       if (i % 4096 == 4095) {
         (void)eng.flush_updates();
@@ -70,20 +71,25 @@ int main(int argc, char** argv) {
       for (const auto& a : actions) {
         if (const auto* o = std::get_if<engine::TicketOpened>(&a)) {
           const Ticket& t = o->ticket;
-          ticket_bytes += sizeof(Ticket) + t.key.capacity() + t.title.capacity() + t.description.capacity() +
-                          t.fingerprint.capacity() + t.rule.capacity() + t.team.capacity();
+          ticket_bytes += sizeof(Ticket) + t.key.capacity() + t.title.capacity() +
+                          t.description.capacity() + t.fingerprint.capacity() + t.rule.capacity() +
+                          t.team.capacity();
           for (const auto& [k, v] : t.labels) ticket_bytes += 64 + k.capacity() + v.capacity();
         }
       }
     }
     (void)eng.flush_updates();
     (void)eng.take_state_changes();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const size_t after = heap_in_use();
     const double per = static_cast<double>(after - before) / n;
-    std::printf("open alerts %d (open tickets %zu), %.0f events/s\n", n, eng.open_ticket_count(), n / secs);
-    std::printf("engine heap per open alert: %.0f B (of which the open ticket itself, approx.: %.0f B; the rest: %.0f B)\n",
-                per, static_cast<double>(ticket_bytes) / n, per - static_cast<double>(ticket_bytes) / n);
+    std::printf("open alerts %d (open tickets %zu), %.0f events/s\n", n, eng.open_ticket_count(),
+                n / secs);
+    std::printf(
+        "engine heap per open alert: %.0f B (of which the open ticket itself, approx.: %.0f B; the "
+        "rest: %.0f B)\n",
+        per, static_cast<double>(ticket_bytes) / n, per - static_cast<double>(ticket_bytes) / n);
   }
   return 0;
 }

@@ -67,7 +67,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 int main(int argc, char** argv) {
   const int events_per_size = argc > 1 ? std::atoi(argv[1]) : 20000;
-  std::printf("%8s %16s %16s %14s %10s\n", "rules", "engine ev/s", "naive ev/s", "candidates/ev", "load ms");
+  std::printf("%8s %16s %16s %14s %10s\n", "rules", "engine ev/s", "naive ev/s", "candidates/ev",
+              "load ms");
   for (int n : {10, 100, 1000, 10000}) {
     auto t_load = std::chrono::steady_clock::now();
     auto loaded = rules::load_rules_from_string(make_rules(n), "bench.yaml");

@@ -7,8 +7,6 @@
 //                [--seconds 10] [--rate 0 (= max)] [--hosts 1000] [--pid PID]
 #include <arpa/inet.h>
 #include <curl/curl.h>
-
-#include "common.hpp"
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,6 +17,8 @@
 #include <fstream>
 #include <string>
 #include <thread>
+
+#include "common.hpp"
 
 namespace {
 
@@ -44,7 +44,6 @@ double metric(const std::string& text, const std::string& name) {
   return std::atof(text.c_str() + at + name.size() + 2);
 }
 
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,14 +54,22 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (a == "--port") port = std::atoi(next().c_str());
-    else if (a == "--seconds") seconds = std::atoi(next().c_str());
-    else if (a == "--rate") rate = std::atof(next().c_str());
-    else if (a == "--hosts") hosts = std::atoi(next().c_str());
-    else if (a == "--http") http = next();
-    else if (a == "--pid") pid = next();
-    else if (a == "--tcp") tcp = true;
-    else if (a == "--udp") tcp = false;
+    if (a == "--port")
+      port = std::atoi(next().c_str());
+    else if (a == "--seconds")
+      seconds = std::atoi(next().c_str());
+    else if (a == "--rate")
+      rate = std::atof(next().c_str());
+    else if (a == "--hosts")
+      hosts = std::atoi(next().c_str());
+    else if (a == "--http")
+      http = next();
+    else if (a == "--pid")
+      pid = next();
+    else if (a == "--tcp")
+      tcp = true;
+    else if (a == "--udp")
+      tcp = false;
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -88,13 +95,15 @@ int main(int argc, char** argv) {
   std::string out;
   while (std::chrono::steady_clock::now() < end) {
     if (rate > 0) {
-      const double due = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() * rate;
+      const double due =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() * rate;
       if (sent >= due) {
         std::this_thread::sleep_for(std::chrono::microseconds(200));
         continue;
       }
     }
-    const std::string line = "<11>Nov 28 14:03:00 host" + std::to_string(sent % static_cast<uint64_t>(hosts)) +
+    const std::string line = "<11>Nov 28 14:03:00 host" +
+                             std::to_string(sent % static_cast<uint64_t>(hosts)) +
                              " app[42]: bench message " + std::to_string(sent) + "\n";
     if (tcp) {
       out += line;
@@ -111,15 +120,21 @@ int main(int argc, char** argv) {
   ::close(fd);
   std::this_thread::sleep_for(std::chrono::seconds(2));  // let the daemon catch up
   const std::string after = get(http + "/metrics");
-  const double received = m(after, "ticketd_syslog_received_total") - m(before, "ticketd_syslog_received_total");
-  const double parsed = m(after, "ticketd_syslog_parsed_total") - m(before, "ticketd_syslog_parsed_total");
-  const double dropped = m(after, "ticketd_syslog_dropped_total") - m(before, "ticketd_syslog_dropped_total");
-  const double opened = metric(after, "ticketd_tickets_opened_total") - metric(before, "ticketd_tickets_opened_total");
+  const double received =
+      m(after, "ticketd_syslog_received_total") - m(before, "ticketd_syslog_received_total");
+  const double parsed =
+      m(after, "ticketd_syslog_parsed_total") - m(before, "ticketd_syslog_parsed_total");
+  const double dropped =
+      m(after, "ticketd_syslog_dropped_total") - m(before, "ticketd_syslog_dropped_total");
+  const double opened = metric(after, "ticketd_tickets_opened_total") -
+                        metric(before, "ticketd_tickets_opened_total");
   std::printf("transport=%s seconds=%d rate=%s hosts=%d\n", transport, seconds,
               rate > 0 ? std::to_string(static_cast<int>(rate)).c_str() : "max", hosts);
-  std::printf("sent %llu (%.0f msg/s); accepted %.0f (%.0f msg/s), parsed %.0f, dropped %.0f, tickets opened %.0f\n",
-              static_cast<unsigned long long>(sent), sent / static_cast<double>(seconds), received, received / seconds,
-              parsed, dropped, opened);
+  std::printf(
+      "sent %llu (%.0f msg/s); accepted %.0f (%.0f msg/s), parsed %.0f, dropped %.0f, tickets "
+      "opened %.0f\n",
+      static_cast<unsigned long long>(sent), sent / static_cast<double>(seconds), received,
+      received / seconds, parsed, dropped, opened);
   if (!pid.empty()) std::printf("daemon peak RSS:%s\n", bench::peak_rss(pid).c_str());
   return 0;
 }

@@ -31,9 +31,12 @@ int main(int argc, char** argv) {
   std::string ready;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--port") port = std::atoi(argv[i + 1]);
-    else if (a == "--lines") want = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (a == "--ready") ready = argv[i + 1];
+    if (a == "--port")
+      port = std::atoi(argv[i + 1]);
+    else if (a == "--lines")
+      want = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (a == "--ready")
+      ready = argv[i + 1];
     else {
       std::fprintf(stderr, "usage: tcp_sink --port P --lines N [--ready FILE]\n");
       return 2;
@@ -80,9 +83,11 @@ int main(int argc, char** argv) {
       bytes += static_cast<unsigned long long>(n);
       lines += static_cast<unsigned long long>(std::count(buf.data(), buf.data() + n, '\n'));
     }
-    fds.erase(std::remove_if(fds.begin() + 1, fds.end(), [](const pollfd& p) { return p.fd < 0; }), fds.end());
+    fds.erase(std::remove_if(fds.begin() + 1, fds.end(), [](const pollfd& p) { return p.fd < 0; }),
+              fds.end());
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - first).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - first).count();
   std::printf("lines=%llu bytes=%llu seconds=%.6f peak_rss_kb=%ld\n", lines, bytes, seconds,
               std::atol(bench::peak_rss("self").c_str()));
   return 0;

@@ -24,6 +24,7 @@ packages=(
   rsyslog rsyslog-openssl      # a real syslog forwarder (TCP and TLS) in integration tests
   openssl                      # test certificates for the TLS listener
   clang                        # libFuzzer targets run by make test
+  clang-format-14              # the formatting check of make test (scripts/lint.sh)
   prometheus-alertmanager      # a real Alertmanager sending webhooks in integration tests
   sec                          # the Simple Event Correlator, measured beside ticketd by bench/run
   time                         # /usr/bin/time: peak RSS of the peers in bench/run

@@ -4,10 +4,14 @@ namespace ticketd::api {
 
 const char* role_name(Role r) {
   switch (r) {
-    case Role::kIngest: return "ingest";
-    case Role::kRead: return "read";
-    case Role::kWrite: return "write";
-    case Role::kAdmin: return "admin";
+    case Role::kIngest:
+      return "ingest";
+    case Role::kRead:
+      return "read";
+    case Role::kWrite:
+      return "write";
+    case Role::kAdmin:
+      return "admin";
   }
   return "unknown";
 }

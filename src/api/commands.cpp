@@ -10,7 +10,8 @@ Result<engine::NewTicket> parse_new_ticket(const json& body) {
     auto it = body.find(k);
     return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
-  for (const char* k : {"type", "title", "description", "impact", "urgency", "category", "team", "assignee"}) {
+  for (const char* k :
+       {"type", "title", "description", "impact", "urgency", "category", "team", "assignee"}) {
     if (body.contains(k) && !body[k].is_string() && !body[k].is_null()) {
       return Status::invalid_argument(std::string("ticket: \"") + k + "\" must be a string");
     }
@@ -35,9 +36,11 @@ Result<engine::NewTicket> parse_new_ticket(const json& body) {
     *level = *l;
   }
   if (body.contains("labels")) {
-    if (!body["labels"].is_object()) return Status::invalid_argument("ticket: \"labels\" must be an object of strings");
+    if (!body["labels"].is_object())
+      return Status::invalid_argument("ticket: \"labels\" must be an object of strings");
     for (const auto& [k, v] : body["labels"].items()) {
-      if (!v.is_string()) return Status::invalid_argument("ticket: \"labels." + k + "\" must be a string");
+      if (!v.is_string())
+        return Status::invalid_argument("ticket: \"labels." + k + "\" must be a string");
       t.labels[k] = v.get<std::string>();
     }
   }
@@ -50,12 +53,13 @@ Result<engine::NewTicket> parse_new_ticket(const json& body) {
 
 Result<engine::TicketPatch> parse_ticket_patch(const json& patch) {
   if (!patch.is_object() || patch.empty()) {
-    return Status::invalid_argument("patch: send a JSON object with status, assignee, team, impact or urgency");
+    return Status::invalid_argument(
+        "patch: send a JSON object with status, assignee, team, impact or urgency");
   }
   for (const auto& [k, v] : patch.items()) {
     if (k != "status" && k != "assignee" && k != "team" && k != "impact" && k != "urgency") {
-      return Status::invalid_argument("patch: \"" + k +
-                                      "\" cannot be changed; use status, assignee, team, impact or urgency");
+      return Status::invalid_argument(
+          "patch: \"" + k + "\" cannot be changed; use status, assignee, team, impact or urgency");
     }
     if (!v.is_string()) return Status::invalid_argument("patch: \"" + k + "\" must be a string");
   }
@@ -63,7 +67,9 @@ Result<engine::TicketPatch> parse_ticket_patch(const json& patch) {
   for (auto [k, level] : {std::pair{"impact", &p.impact}, std::pair{"urgency", &p.urgency}}) {
     if (!patch.contains(k)) continue;
     auto l = parse_level(patch[k].get<std::string>());
-    if (!l) return Status::invalid_argument(std::string("patch: \"") + k + "\" must be high, medium or low");
+    if (!l)
+      return Status::invalid_argument(std::string("patch: \"") + k +
+                                      "\" must be high, medium or low");
     *level = *l;
   }
   if (patch.contains("team")) p.team = patch["team"].get<std::string>();
@@ -72,8 +78,9 @@ Result<engine::TicketPatch> parse_ticket_patch(const json& patch) {
     const std::string text = patch["status"].get<std::string>();
     p.status = parse_ticket_status(text);
     if (!p.status) {
-      return Status::invalid_argument("patch: unknown status \"" + text +
-                                      "\", expected new, assigned, in_progress, pending, resolved, closed or cancelled");
+      return Status::invalid_argument(
+          "patch: unknown status \"" + text +
+          "\", expected new, assigned, in_progress, pending, resolved, closed or cancelled");
     }
   }
   return p;

@@ -3,10 +3,9 @@
 // field. Pure functions; thread-safe.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "ticketd/core/status.hpp"
 #include "ticketd/engine/commands.hpp"

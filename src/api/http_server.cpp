@@ -29,7 +29,10 @@ constexpr auto kDrainTimeout = std::chrono::seconds(5);
 
 struct Shared {
   Shared(Router& r, HttpServerOptions o)
-      : router(r), options(std::move(o)), peers(options.max_connections_per_peer), bodies(options.max_inflight_body_bytes) {}
+      : router(r),
+        options(std::move(o)),
+        peers(options.max_connections_per_peer),
+        bodies(options.max_inflight_body_bytes) {}
   Router& router;
   HttpServerOptions options;
 
@@ -81,7 +84,8 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string& peer_ip() const { return peer_ip_; }
 
   void run() {
-    asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read, shared_from_this()));
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&Session::read, shared_from_this()));
   }
 
   // Answers and closes at once (connection limit).
@@ -102,7 +106,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // A fresh connection must send its header soon (slow or silent clients
     // would hold a slot); a kept-alive one may idle up to read_timeout.
     const auto& o = shared_->options;
-    stream_.expires_after(first_request_ ? std::min(o.header_timeout, o.read_timeout) : o.read_timeout);
+    stream_.expires_after(first_request_ ? std::min(o.header_timeout, o.read_timeout)
+                                         : o.read_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
@@ -110,16 +115,19 @@ class Session : public std::enable_shared_from_this<Session> {
   // Returns true when `ec` ended the session (closed or answered).
   bool failed(beast::error_code ec) {
     if (!ec) return false;
-    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout ||
-        ec == asio::error::connection_reset || ec == asio::error::eof) {
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
       close();
       return true;
     }
     if (ec == http::error::body_limit) {
-      spdlog::warn("http: {} sent a body over the {} byte limit", peer_, shared_->options.max_body_bytes);
+      spdlog::warn("http: {} sent a body over the {} byte limit", peer_,
+                   shared_->options.max_body_bytes);
       refuse_before_body(error_response(413, "payload_too_large",
                                         "request body exceeds the limit of " +
-                                            std::to_string(shared_->options.max_body_bytes) + " bytes"));
+                                            std::to_string(shared_->options.max_body_bytes) +
+                                            " bytes"));
       return true;
     }
     spdlog::warn("http: bad request from {}: {}", peer_, ec.message());
@@ -155,20 +163,25 @@ class Session : public std::enable_shared_from_this<Session> {
       r.headers.emplace_back("Retry-After", "1");
       return refuse_before_body(std::move(r));
     }
-    if (auto deny = shared_->router.admit(request(false))) return refuse_before_body(std::move(*deny));
+    if (auto deny = shared_->router.admit(request(false)))
+      return refuse_before_body(std::move(*deny));
     const size_t limit = shared_->options.max_body_bytes;
     const auto length = parser_->content_length();
     if (length && *length > limit) {
-      spdlog::warn("http: {} announced a body of {} bytes, over the {} byte limit", peer_, *length, limit);
-      return refuse_before_body(error_response(
-          413, "payload_too_large", "request body exceeds the limit of " + std::to_string(limit) + " bytes"));
+      spdlog::warn("http: {} announced a body of {} bytes, over the {} byte limit", peer_, *length,
+                   limit);
+      return refuse_before_body(
+          error_response(413, "payload_too_large",
+                         "request body exceeds the limit of " + std::to_string(limit) + " bytes"));
     }
-    const size_t need = length ? static_cast<size_t>(*length) : (parser_->is_done() ? 0 : limit);  // chunked: the cap
+    const size_t need = length ? static_cast<size_t>(*length)
+                               : (parser_->is_done() ? 0 : limit);  // chunked: the cap
     if (need > 0) {
       if (!shared_->bodies.try_reserve(need)) {
         ++shared_->stats.busy_refused;
-        HttpResponse r = error_response(503, "unavailable",
-                                        "too many request bodies in flight (http.max_inflight_body_bytes); retry later");
+        HttpResponse r = error_response(
+            503, "unavailable",
+            "too many request bodies in flight (http.max_inflight_body_bytes); retry later");
         r.headers.emplace_back("Retry-After", "1");
         return refuse_before_body(std::move(r));
       }
@@ -176,22 +189,25 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     const auto& msg = parser_->get();
     auto expect = msg.find(http::field::expect);
-    if (expect != msg.end() && beast::iequals(expect->value(), "100-continue") && !parser_->is_done()) {
+    if (expect != msg.end() && beast::iequals(expect->value(), "100-continue") &&
+        !parser_->is_done()) {
       // The client waits for this before sending the body.
       continue_ = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
       stream_.expires_after(shared_->options.read_timeout);
-      return http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code e, size_t) {
-        self->continue_.reset();
-        if (e) return self->close();
-        self->read_body();
-      });
+      return http::async_write(stream_, *continue_,
+                               [self = shared_from_this()](beast::error_code e, size_t) {
+                                 self->continue_.reset();
+                                 if (e) return self->close();
+                                 self->read_body();
+                               });
     }
     read_body();
   }
 
   void read_body() {
     stream_.expires_after(shared_->options.read_timeout);
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, size_t) {
@@ -203,7 +219,8 @@ class Session : public std::enable_shared_from_this<Session> {
     ++shared_->in_flight;
     shared_->router.handle(std::move(req), [self = shared_from_this(), head](HttpResponse r) {
       if (head) r.body.clear();
-      asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
+      asio::post(self->stream_.get_executor(),
+                 [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
     });
   }
 
@@ -216,7 +233,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write(HttpResponse r) {
-    res_ = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
+    res_ = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status),
+                                                               11);
     res_->set(http::field::server, "ticketd");
     res_->set(http::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res_->set(k, v);
@@ -224,7 +242,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res_->keep_alive(keep_alive_ && !close_after_write_);
     res_->prepare_payload();
     stream_.expires_after(shared_->options.read_timeout);
-    http::async_write(stream_, *res_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+    http::async_write(stream_, *res_,
+                      beast::bind_front_handler(&Session::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code ec, size_t) {
@@ -258,11 +277,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   void drain_more() {
     scratch_.resize(kDrainChunk);
-    stream_.async_read_some(asio::buffer(scratch_), [self = shared_from_this()](beast::error_code e, size_t n) {
-      self->drained_ += n;
-      if (e || self->drained_ > kDrainLimit) return self->close();
-      self->drain_more();
-    });
+    stream_.async_read_some(asio::buffer(scratch_),
+                            [self = shared_from_this()](beast::error_code e, size_t n) {
+                              self->drained_ += n;
+                              if (e || self->drained_ > kDrainLimit) return self->close();
+                              self->drain_more();
+                            });
   }
 
   void close() {
@@ -322,11 +342,12 @@ struct HttpServer::Impl {
         session->refuse(std::move(r));
       } else if (!session->hold_peer()) {
         ++shared->stats.connections_refused;
-        spdlog::debug("http: refusing {}: {} connections open (http.max_connections_per_peer)", session->peer_ip(),
-                      o.max_connections_per_peer);
-        HttpResponse r = error_response(429, "too_many_connections",
-                                        "this client has " + std::to_string(o.max_connections_per_peer) +
-                                            " connections open (http.max_connections_per_peer)");
+        spdlog::debug("http: refusing {}: {} connections open (http.max_connections_per_peer)",
+                      session->peer_ip(), o.max_connections_per_peer);
+        HttpResponse r =
+            error_response(429, "too_many_connections",
+                           "this client has " + std::to_string(o.max_connections_per_peer) +
+                               " connections open (http.max_connections_per_peer)");
         r.headers.emplace_back("Retry-After", "1");
         session->refuse(std::move(r));
       } else {
@@ -344,7 +365,8 @@ struct HttpServer::Impl {
   std::string where;
 };
 
-HttpServer::HttpServer(asio::io_context& io, Router& router, HttpServerOptions options, const Clock& clock)
+HttpServer::HttpServer(asio::io_context& io, Router& router, HttpServerOptions options,
+                       const Clock& clock)
     : impl_(std::make_unique<Impl>(io, router, std::move(options), clock)) {}
 
 HttpServer::~HttpServer() = default;
@@ -355,7 +377,8 @@ Status HttpServer::start() {
   impl_->where = o.host + ":" + std::to_string(o.port);
   auto addr = net::listen_address(o.host, where);
   if (!addr) return addr.error();
-  if (Status s = net::listen_tcp(impl_->acceptor, tcp::endpoint(*addr, o.port), where); !s) return s;
+  if (Status s = net::listen_tcp(impl_->acceptor, tcp::endpoint(*addr, o.port), where); !s)
+    return s;
   impl_->accept();
   return Status::ok();
 }

@@ -9,10 +9,10 @@
 #include "commands.hpp"
 #include "shapes.hpp"
 #include "task_pool.hpp"
-#include "web_page.hpp"
 #include "ticketd/core/json.hpp"
 #include "ticketd/core/text.hpp"
 #include "ticketd/ingest/webhook_parsers.hpp"
+#include "web_page.hpp"
 
 namespace ticketd::api {
 namespace {
@@ -28,16 +28,21 @@ HttpResponse json_response(int status, const json& body) {
 
 HttpResponse from_status(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kInvalidArgument: return error_response(400, "invalid_argument", s.message());
-    case StatusCode::kNotFound: return error_response(404, "not_found", s.message());
-    case StatusCode::kConflict: return error_response(409, "conflict", s.message());
-    case StatusCode::kAlreadyExists: return error_response(409, "already_exists", s.message());
+    case StatusCode::kInvalidArgument:
+      return error_response(400, "invalid_argument", s.message());
+    case StatusCode::kNotFound:
+      return error_response(404, "not_found", s.message());
+    case StatusCode::kConflict:
+      return error_response(409, "conflict", s.message());
+    case StatusCode::kAlreadyExists:
+      return error_response(409, "already_exists", s.message());
     case StatusCode::kUnavailable: {
       HttpResponse r = error_response(503, "unavailable", s.message());
       r.headers.emplace_back("Retry-After", "1");
       return r;
     }
-    default: return error_response(500, "internal", s.message());
+    default:
+      return error_response(500, "internal", s.message());
   }
 }
 
@@ -59,14 +64,17 @@ std::string display_name(const json& body, const char* field) {
   std::string name;
   for (size_t i = 0; i < raw.size(); ++i) {
     const auto c = static_cast<unsigned char>(raw[i]);
-    const auto next = [&](size_t k) { return i + k < raw.size() ? static_cast<unsigned char>(raw[i + k]) : 0; };
+    const auto next = [&](size_t k) {
+      return i + k < raw.size() ? static_cast<unsigned char>(raw[i + k]) : 0;
+    };
     if (c < 0x20 || c == 0x7f) {
       name += ' ';
     } else if (c == '(' || c == ')') {
       continue;
     } else if (c == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) {  // C1 controls
       ++i;
-    } else if (c == 0xE2 && next(1) == 0x80 && ((next(2) >= 0x8B && next(2) <= 0x8F) || (next(2) >= 0xA8 && next(2) <= 0xAE))) {
+    } else if (c == 0xE2 && next(1) == 0x80 &&
+               ((next(2) >= 0x8B && next(2) <= 0x8F) || (next(2) >= 0xA8 && next(2) <= 0xAE))) {
       i += 2;  // U+200B-200F, U+2028-202E
     } else if (c == 0xE2 && next(1) == 0x81 && next(2) >= 0xA0 && next(2) <= 0xA9) {
       i += 2;  // U+2060-2069
@@ -97,7 +105,8 @@ bool is_json_content_type(const std::string& ct) {
 
 }  // namespace
 
-std::optional<HttpResponse> Router::verify_signature(const HttpRequest& req, const std::string& endpoint) const {
+std::optional<HttpResponse> Router::verify_signature(const HttpRequest& req,
+                                                     const std::string& endpoint) const {
   for (const WebhookSignature& sig : deps_.signatures) {
     if (sig.endpoint != endpoint) continue;
     std::string lower_header = sig.header;
@@ -116,7 +125,8 @@ std::optional<HttpResponse> Router::verify_signature(const HttpRequest& req, con
       expected += hex[digest[i] & 15];
     }
     if (given.empty() || !same_secret(expected, given)) {
-      spdlog::warn("api: {} from {}: missing or invalid {} signature", req.path, req.peer, sig.header);
+      spdlog::warn("api: {} from {}: missing or invalid {} signature", req.path, req.peer,
+                   sig.header);
       return error_response(401, "invalid_signature",
                             "missing or invalid HMAC-SHA256 signature in header " + sig.header);
     }
@@ -131,13 +141,15 @@ std::string Router::attribution(const std::string& who, const std::string& displ
   return who + " (" + display + ")";
 }
 
-std::optional<HttpResponse> Router::authorize(const HttpRequest& req, Role needed, std::string* who) const {
+std::optional<HttpResponse> Router::authorize(const HttpRequest& req, Role needed,
+                                              std::string* who) const {
   if (who) *who = "anonymous";
   if (deps_.tokens.empty()) return std::nullopt;
   const std::string auth = req.header("authorization");
   const std::string prefix = "Bearer ";
   if (auth.size() <= prefix.size() || auth.compare(0, prefix.size(), prefix) != 0) {
-    HttpResponse r = error_response(401, "unauthorized", "missing \"Authorization: Bearer TOKEN\" header");
+    HttpResponse r =
+        error_response(401, "unauthorized", "missing \"Authorization: Bearer TOKEN\" header");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }
@@ -226,8 +238,10 @@ const std::vector<Router::Route>& Router::routes() {
       {"GET", "/index.html", std::nullopt, &R::web_page},
       {"GET", "/metrics", Role::kRead, &R::metrics},
       {"POST", "/api/v1/events", Role::kIngest, &R::post_events, Runs::kInline, "events"},
-      {"POST", "/api/v1/webhooks/alertmanager", Role::kIngest, &R::post_alertmanager, Runs::kInline, "alertmanager"},
-      {"POST", "/api/v1/webhooks/grafana", Role::kIngest, &R::post_grafana, Runs::kInline, "grafana"},
+      {"POST", "/api/v1/webhooks/alertmanager", Role::kIngest, &R::post_alertmanager, Runs::kInline,
+       "alertmanager"},
+      {"POST", "/api/v1/webhooks/grafana", Role::kIngest, &R::post_grafana, Runs::kInline,
+       "grafana"},
       {"POST", "/v2/enqueue", Role::kIngest, &R::post_pagerduty, Runs::kInline, "pagerduty"},
       {"GET", "/api/v1/rules", Role::kRead, &R::list_rules},
       {"POST", "/api/v1/rules/reload", Role::kAdmin, &R::reload_rules, Runs::kReader},
@@ -250,7 +264,9 @@ const std::vector<Router::Route>& Router::routes() {
 }
 
 Router::Router(RouterDeps deps)
-    : deps_(std::move(deps)), readers_(std::make_unique<TaskPool>(deps_.reader_threads, deps_.reader_queue, deps_.reader_nice)) {}
+    : deps_(std::move(deps)),
+      readers_(std::make_unique<TaskPool>(deps_.reader_threads, deps_.reader_queue,
+                                          deps_.reader_nice)) {}
 
 Router::~Router() = default;
 
@@ -260,8 +276,12 @@ void Router::handle(HttpRequest req, Respond respond) {
     std::string allowed;
     const Route* route = find_route(req.method, req.path, &call.params, &allowed);
     if (!route) {
-      if (allowed.empty()) return respond(error_response(404, "not_found", "no route for " + req.method + " " + req.path));
-      HttpResponse r = error_response(405, "method_not_allowed", req.method + " is not allowed on " + req.path + "; use " + allowed);
+      if (allowed.empty())
+        return respond(
+            error_response(404, "not_found", "no route for " + req.method + " " + req.path));
+      HttpResponse r =
+          error_response(405, "method_not_allowed",
+                         req.method + " is not allowed on " + req.path + "; use " + allowed);
       r.headers.emplace_back("Allow", allowed);
       return respond(std::move(r));
     }
@@ -300,10 +320,12 @@ void Router::health(const Call&, Respond respond) {
 void Router::ready(const Call&, Respond respond) {
   // Ready = the engine takes events: not stopping, store committing.
   const Intake::Health h = deps_.intake.health();
-  if (!h.accepting) return respond(json_response(503, {{"status", "stopping"}, {"version", deps_.version}}));
+  if (!h.accepting)
+    return respond(json_response(503, {{"status", "stopping"}, {"version", deps_.version}}));
   if (!h.store_healthy) {
-    HttpResponse r = json_response(
-        503, {{"status", "store_unavailable"}, {"version", deps_.version}, {"store_failures", h.store_failures}});
+    HttpResponse r = json_response(503, {{"status", "store_unavailable"},
+                                         {"version", deps_.version},
+                                         {"store_failures", h.store_failures}});
     r.headers.emplace_back("Retry-After", "1");
     return respond(std::move(r));
   }
@@ -314,13 +336,14 @@ void Router::ready(const Call&, Respond respond) {
 }
 
 void Router::web_page(const Call&, Respond respond) {
-      HttpResponse page;
-      page.content_type = "text/html; charset=utf-8";
-      page.body = kWebPage;
-      page.headers.emplace_back("Content-Security-Policy",
-                                "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
-      page.headers.emplace_back("X-Content-Type-Options", "nosniff");
-      respond(std::move(page));
+  HttpResponse page;
+  page.content_type = "text/html; charset=utf-8";
+  page.body = kWebPage;
+  page.headers.emplace_back(
+      "Content-Security-Policy",
+      "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+  page.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  respond(std::move(page));
 }
 
 void Router::metrics(const Call&, Respond respond) {
@@ -333,8 +356,9 @@ void Router::metrics(const Call&, Respond respond) {
 void Router::post_events(const Call& c, Respond respond) {
   const HttpRequest& req = c.req;
   if (!is_json_content_type(req.header("content-type"))) {
-    return respond(error_response(415, "unsupported_media_type",
-                                  "Content-Type must be application/json, got \"" + req.header("content-type") + "\""));
+    return respond(error_response(
+        415, "unsupported_media_type",
+        "Content-Type must be application/json, got \"" + req.header("content-type") + "\""));
   }
   auto parsed = parse_json(req.body);
   if (!parsed) return respond(json_body_error(parsed.error()));
@@ -351,7 +375,8 @@ void Router::post_events(const Call& c, Respond respond) {
     }
   };
   if (body.is_array()) {
-    if (body.empty()) return respond(error_response(422, "invalid_event", "empty array: no events to accept"));
+    if (body.empty())
+      return respond(error_response(422, "invalid_event", "empty array: no events to accept"));
     for (size_t i = 0; i < body.size(); ++i) take(body[i], "[" + std::to_string(i) + "] ");
   } else {
     take(body, "");
@@ -361,7 +386,8 @@ void Router::post_events(const Call& c, Respond respond) {
     // the valid half of it.
     std::string msg = problems.front();
     if (problems.size() > 1) msg += " (and " + std::to_string(problems.size() - 1) + " more)";
-    HttpResponse r = json_response(422, {{"error", {{"code", "invalid_event"}, {"message", msg}, {"details", problems}}}});
+    HttpResponse r = json_response(
+        422, {{"error", {{"code", "invalid_event"}, {"message", msg}, {"details", problems}}}});
     return respond(std::move(r));
   }
   const size_t n = events.size();
@@ -379,22 +405,28 @@ void Router::submit_events(std::vector<Event> events, json accepted, Respond res
   if (!s) respond(from_status(s));
 }
 
-void Router::post_alertmanager(const Call& c, Respond respond) { post_webhook(c, false, std::move(respond)); }
+void Router::post_alertmanager(const Call& c, Respond respond) {
+  post_webhook(c, false, std::move(respond));
+}
 
-void Router::post_grafana(const Call& c, Respond respond) { post_webhook(c, true, std::move(respond)); }
+void Router::post_grafana(const Call& c, Respond respond) {
+  post_webhook(c, true, std::move(respond));
+}
 
 void Router::post_webhook(const Call& c, bool grafana, Respond respond) {
   const HttpRequest& req = c.req;
   if (!is_json_content_type(req.header("content-type"))) {
-    return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+    return respond(
+        error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
   auto body = parse_json(req.body);
   if (!body) return respond(json_body_error(body.error()));
   auto events = grafana ? ingest::parse_grafana(*body, deps_.clock.now())
-                                  : ingest::parse_alertmanager(*body, deps_.clock.now());
+                        : ingest::parse_alertmanager(*body, deps_.clock.now());
   if (!events) return respond(error_response(422, "invalid_payload", events.error().message()));
   const size_t n = events->size();
-  submit_events(std::move(events).value(), {{"status", "accepted"}, {"accepted", n}}, std::move(respond));
+  submit_events(std::move(events).value(), {{"status", "accepted"}, {"accepted", n}},
+                std::move(respond));
 }
 
 void Router::post_pagerduty(const Call& c, Respond respond) {
@@ -408,10 +440,13 @@ void Router::post_pagerduty(const Call& c, Respond respond) {
                                   {"error", {{"code", code}, {"message", message}}}});
   };
   if (!is_json_content_type(req.header("content-type"))) {
-    return respond(pd_error(415, "unsupported_media_type", "Content-Type must be application/json"));
+    return respond(
+        pd_error(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
   auto body = parse_json(req.body);
-  if (!body) return respond(pd_error(400, is_too_deep(body.error()) ? "too_deep" : "invalid_json", body.error().message()));
+  if (!body)
+    return respond(pd_error(400, is_too_deep(body.error()) ? "too_deep" : "invalid_json",
+                            body.error().message()));
   auto pd = ingest::parse_pagerduty(*body, deps_.clock.now());
   if (!pd) return respond(pd_error(400, "invalid_event", pd.error().message()));
   json ok = {{"status", "success"}, {"message", "Event processed"}, {"dedup_key", pd->dedup_key}};
@@ -421,9 +456,11 @@ void Router::post_pagerduty(const Call& c, Respond respond) {
     return submit_events(std::move(events), ok, std::move(respond));
   }
   const auto command = parse_alert_command(pd->action);
-  if (!command) return respond(pd_error(400, "invalid_event", "unknown event_action \"" + pd->action + "\""));
+  if (!command)
+    return respond(pd_error(400, "invalid_event", "unknown event_action \"" + pd->action + "\""));
   Status s = deps_.intake.try_command(
-      [key = pd->dedup_key, command = *command](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
+      [key = pd->dedup_key, command = *command](engine::Engine& eng, TimePoint now,
+                                                engine::Actions& out) -> Result<json> {
         std::string ticket;
         auto r = eng.alert_command(key, command, "pagerduty", now, &ticket);
         if (!r) return r.error();
@@ -454,17 +491,21 @@ void Router::list_tickets(const Call& c, Respond respond) {
     q.status = parse_ticket_status(v);
     if (!q.status) {
       return respond(error_response(400, "invalid_argument",
-                            "unknown status \"" + v +
-                                "\", expected open, new, assigned, in_progress, pending, resolved, closed or cancelled"));
+                                    "unknown status \"" + v +
+                                        "\", expected open, new, assigned, in_progress, pending, "
+                                        "resolved, closed or cancelled"));
     }
   }
   if (auto v = param("type"); !v.empty()) {
     q.type = parse_ticket_type(v);
-    if (!q.type) return respond(error_response(400, "invalid_argument", "unknown type \"" + v + "\""));
+    if (!q.type)
+      return respond(error_response(400, "invalid_argument", "unknown type \"" + v + "\""));
   }
   if (auto v = param("priority"); !v.empty()) {
     q.priority = parse_priority(v);
-    if (!q.priority) return respond(error_response(400, "invalid_argument", "unknown priority \"" + v + "\", expected P1..P5"));
+    if (!q.priority)
+      return respond(error_response(400, "invalid_argument",
+                                    "unknown priority \"" + v + "\", expected P1..P5"));
   }
   q.team = param("team");
   q.text = param("q");
@@ -475,14 +516,16 @@ void Router::list_tickets(const Call& c, Respond respond) {
       q.limit = std::stoi(v, &used);
       if (used != v.size() || q.limit < 1 || q.limit > 1000) throw std::out_of_range("limit");
     } catch (...) {
-      return respond(error_response(400, "invalid_argument", "limit must be an integer from 1 to 1000, got \"" + v + "\""));
+      return respond(error_response(400, "invalid_argument",
+                                    "limit must be an integer from 1 to 1000, got \"" + v + "\""));
     }
   }
   auto page = deps_.store.list_tickets(q);
   if (!page) return respond(from_status(page.error()));
   json list = json::array();
   for (const Ticket& t : page->tickets) list.push_back(ticket_to_json(t));
-  json out = {{"tickets", list}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}};
+  json out = {{"tickets", list},
+              {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}};
   respond(json_response(200, out));
 }
 
@@ -520,7 +563,8 @@ void Router::get_ticket_events(const Call& c, Respond respond) {
   const HttpRequest& req = c.req;
   const std::string& key = c.param(0);
   int limit = 100;
-  if (auto it = req.query.find("limit"); it != req.query.end()) limit = std::atoi(it->second.c_str());
+  if (auto it = req.query.find("limit"); it != req.query.end())
+    limit = std::atoi(it->second.c_str());
   auto events = deps_.store.ticket_events(key, limit);
   if (!events) return respond(from_status(events.error()));
   json list = json::array();
@@ -545,10 +589,18 @@ void Router::engine_command(Intake::Command command, int ok_status, Respond resp
   if (!s) respond(from_status(s));
 }
 
-void Router::create_ticket(const Call& c, Respond respond) { ticket_command(c, "create", std::move(respond)); }
-void Router::patch_ticket(const Call& c, Respond respond) { ticket_command(c, "patch", std::move(respond)); }
-void Router::add_note(const Call& c, Respond respond) { ticket_command(c, "notes", std::move(respond)); }
-void Router::acknowledge(const Call& c, Respond respond) { ticket_command(c, "ack", std::move(respond)); }
+void Router::create_ticket(const Call& c, Respond respond) {
+  ticket_command(c, "create", std::move(respond));
+}
+void Router::patch_ticket(const Call& c, Respond respond) {
+  ticket_command(c, "patch", std::move(respond));
+}
+void Router::add_note(const Call& c, Respond respond) {
+  ticket_command(c, "notes", std::move(respond));
+}
+void Router::acknowledge(const Call& c, Respond respond) {
+  ticket_command(c, "ack", std::move(respond));
+}
 
 void Router::ticket_command(const Call& c, const std::string& what, Respond respond) {
   const HttpRequest& req = c.req;
@@ -556,7 +608,8 @@ void Router::ticket_command(const Call& c, const std::string& what, Respond resp
   json body = json::object();
   if (what != "ack" || !req.body.empty()) {
     if (!is_json_content_type(req.header("content-type"))) {
-      return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+      return respond(
+          error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
     }
     auto parsed = parse_json(req.body);
     if (!parsed) return respond(json_body_error(parsed.error()));
@@ -586,32 +639,40 @@ void Router::ticket_command(const Call& c, const std::string& what, Respond resp
   } else if (what == "patch") {
     auto patch = parse_ticket_patch(body);
     if (!patch) return respond(from_status(patch.error()));
-    run = [key, patch = std::move(patch).value(), actor, stored](engine::Engine& eng, TimePoint now) {
+    run = [key, patch = std::move(patch).value(), actor, stored](engine::Engine& eng,
+                                                                 TimePoint now) {
       return eng.patch_ticket(key, patch, actor, now, stored);
     };
   } else if (what == "ack") {
-    run = [key, actor, stored](engine::Engine& eng, TimePoint now) { return eng.acknowledge(key, actor, now, stored); };
+    run = [key, actor, stored](engine::Engine& eng, TimePoint now) {
+      return eng.acknowledge(key, actor, now, stored);
+    };
   } else {
     if (!body.is_object() || !body.contains("text") || !body["text"].is_string()) {
       return respond(from_status(Status::invalid_argument("note: send {\"text\": \"...\"}")));
     }
-    run = [key, text = body["text"].get<std::string>(), actor, stored](engine::Engine& eng, TimePoint now) {
+    run = [key, text = body["text"].get<std::string>(), actor, stored](engine::Engine& eng,
+                                                                       TimePoint now) {
       return eng.add_note(key, text, actor, now, stored);
     };
   }
   engine_command(
-      [key, run = std::move(run)](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
+      [key, run = std::move(run)](engine::Engine& eng, TimePoint now,
+                                  engine::Actions& out) -> Result<json> {
         Result<engine::Actions> r = run(eng, now);
         if (!r) return r.error();
-        for (auto& a : eng.flush_updates()) r->push_back(std::move(a));  // batch mode defers updates
+        for (auto& a : eng.flush_updates())
+          r->push_back(std::move(a));  // batch mode defers updates
         json result;
         std::string wanted = key;
         for (auto& a : *r) {
-          if (const auto* o = std::get_if<engine::TicketOpened>(&a); o && (wanted.empty() || o->ticket.key == wanted)) {
+          if (const auto* o = std::get_if<engine::TicketOpened>(&a);
+              o && (wanted.empty() || o->ticket.key == wanted)) {
             wanted = o->ticket.key;
             result = ticket_to_json(o->ticket);
           }
-          if (const auto* u = std::get_if<engine::TicketUpdated>(&a); u && u->ticket.key == wanted) {
+          if (const auto* u = std::get_if<engine::TicketUpdated>(&a);
+              u && u->ticket.key == wanted) {
             result = ticket_to_json(u->ticket);
           }
           out.push_back(std::move(a));
@@ -653,8 +714,10 @@ void Router::reload_rules(const Call&, Respond respond) {
   std::vector<std::string> diagnostics;
   auto r = deps_.reload_rules(&diagnostics);
   if (!r) {
-    HttpResponse resp = json_response(
-        422, {{"error", {{"code", "invalid_rules"}, {"message", r.error().message()}, {"details", diagnostics}}}});
+    HttpResponse resp = json_response(422, {{"error",
+                                             {{"code", "invalid_rules"},
+                                              {"message", r.error().message()},
+                                              {"details", diagnostics}}}});
     return respond(std::move(resp));
   }
   respond(json_response(200, {{"status", "reloaded"}, {"rules", *r}, {"warnings", diagnostics}}));
@@ -663,16 +726,16 @@ void Router::reload_rules(const Call&, Respond respond) {
 void Router::explain(const Call& c, Respond respond) {
   const HttpRequest& req = c.req;
   if (!is_json_content_type(req.header("content-type"))) {
-    return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+    return respond(
+        error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
   auto body = parse_json(req.body);
   if (!body) return respond(json_body_error(body.error()));
   auto e = event_from_json(*body, deps_.clock.now());
   if (!e) return respond(error_response(422, "invalid_event", e.error().message()));
   engine_command(
-      [event = std::move(e).value()](engine::Engine& eng, TimePoint now, engine::Actions&) -> Result<json> {
-        return eng.explain(event, now).to_json();
-      },
+      [event = std::move(e).value()](engine::Engine& eng, TimePoint now, engine::Actions&)
+          -> Result<json> { return eng.explain(event, now).to_json(); },
       200, std::move(respond));
 }
 
@@ -691,7 +754,8 @@ void Router::list_silences(const Call&, Respond respond) {
 void Router::add_silence(const Call& c, Respond respond) {
   const HttpRequest& req = c.req;
   if (!is_json_content_type(req.header("content-type"))) {
-    return respond(error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+    return respond(
+        error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
   auto parsed = parse_json(req.body);
   if (!parsed) return respond(json_body_error(parsed.error()));
@@ -704,7 +768,8 @@ void Router::add_silence(const Call& c, Respond respond) {
   if (!s) return respond(error_response(422, "invalid_silence", s.error().message()));
   s->created_by = author;
   engine_command(
-      [silence = std::move(s).value()](engine::Engine& eng, TimePoint now, engine::Actions& out) -> Result<json> {
+      [silence = std::move(s).value()](engine::Engine& eng, TimePoint now,
+                                       engine::Actions& out) -> Result<json> {
         auto added = eng.add_silence(silence, now);
         if (!added) return added.error();
         auto saved = engine::saved_silence(std::get<engine::SilenceSaved>(added->front()));

@@ -18,9 +18,11 @@ nlohmann::json whole_seconds(const std::optional<Duration>& d) {
 nlohmann::json stats_to_json(const store::StoreStats& stats) {
   nlohmann::json out;
   out["open_by_priority"] = nlohmann::json::object();
-  for (const auto& [priority, n] : stats.open_by_priority) out["open_by_priority"][priority_name(priority)] = n;
+  for (const auto& [priority, n] : stats.open_by_priority)
+    out["open_by_priority"][priority_name(priority)] = n;
   out["open_by_team"] = nlohmann::json::object();
-  for (const auto& [team, n] : stats.open_by_team) out["open_by_team"][team.empty() ? "(none)" : team] = n;
+  for (const auto& [team, n] : stats.open_by_team)
+    out["open_by_team"][team.empty() ? "(none)" : team] = n;
   out["open_by_type"] = nlohmann::json::object();
   for (const auto& [type, n] : stats.open_by_type) out["open_by_type"][ticket_type_name(type)] = n;
   out["tickets_total"] = stats.tickets_total;
@@ -52,7 +54,8 @@ nlohmann::json similar_to_json(const std::vector<store::SimilarTicket>& similar)
                    {"rule", t.rule},
                    {"fingerprint", t.fingerprint},
                    {"same_fingerprint", s.same_fingerprint},
-                   {"resolved_at", t.resolved_at ? nlohmann::json(format_rfc3339(*t.resolved_at)) : nlohmann::json()},
+                   {"resolved_at", t.resolved_at ? nlohmann::json(format_rfc3339(*t.resolved_at))
+                                                 : nlohmann::json()},
                    {"notes", std::move(notes)}});
   }
   return out;

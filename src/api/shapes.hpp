@@ -2,9 +2,8 @@
 // to the api layer). Pure functions of their arguments; thread-safe.
 #pragma once
 
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "ticketd/store/store.hpp"
 

@@ -27,7 +27,9 @@ class TaskPool {
       threads_.emplace_back([this, nice] {
         // Linux: the nice value is per thread. Failure (a sandbox) only
         // leaves the default priority.
-        if (nice > 0) (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), ::getpriority(PRIO_PROCESS, 0) + nice);
+        if (nice > 0)
+          (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()),
+                              ::getpriority(PRIO_PROCESS, 0) + nice);
         run();
       });
     }

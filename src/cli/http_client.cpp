@@ -29,7 +29,8 @@ std::string url_encode(const std::string& s) {
   return out;
 }
 
-Result<HttpResult> HttpClient::request(const std::string& method, const std::string& path, const std::string& body) {
+Result<HttpResult> HttpClient::request(const std::string& method, const std::string& path,
+                                       const std::string& body) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return Status::internal("cannot initialise libcurl");
   std::string url = server_;
@@ -45,7 +46,8 @@ Result<HttpResult> HttpClient::request(const std::string& method, const std::str
     auth = "Authorization: Bearer " + token_;
     headers = curl_slist_append(headers, auth.c_str());
   }
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers, curl_slist_free_all);
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers,
+                                                                           curl_slist_free_all);
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
@@ -62,7 +64,8 @@ Result<HttpResult> HttpClient::request(const std::string& method, const std::str
   }
   CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK) {
-    return Status::unavailable("cannot reach " + server_ + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc)));
+    return Status::unavailable("cannot reach " + server_ + ": " +
+                               (errbuf[0] ? errbuf : curl_easy_strerror(rc)));
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &result.status);
   return result;

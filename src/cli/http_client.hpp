@@ -15,10 +15,12 @@ struct HttpResult {
 
 class HttpClient {
  public:
-  HttpClient(std::string server, std::string token) : server_(std::move(server)), token_(std::move(token)) {}
+  HttpClient(std::string server, std::string token)
+      : server_(std::move(server)), token_(std::move(token)) {}
   // `path` like "/api/v1/tickets?status=new". Transport failures are errors;
   // any HTTP status is a result.
-  Result<HttpResult> request(const std::string& method, const std::string& path, const std::string& body = "");
+  Result<HttpResult> request(const std::string& method, const std::string& path,
+                             const std::string& body = "");
 
  private:
   std::string server_;

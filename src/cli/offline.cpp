@@ -5,10 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "table.hpp"
 #include "ticketd/core/clock.hpp"
@@ -27,7 +26,8 @@ json yaml_to_json(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Map: {
       json j = json::object();
-      for (auto it = n.begin(); it != n.end(); ++it) j[it->first.as<std::string>()] = yaml_to_json(it->second);
+      for (auto it = n.begin(); it != n.end(); ++it)
+        j[it->first.as<std::string>()] = yaml_to_json(it->second);
       return j;
     }
     case YAML::NodeType::Sequence: {
@@ -55,7 +55,8 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-std::shared_ptr<const rules::RuleSet> load_or_report(const std::vector<std::string>& paths, std::ostream& out) {
+std::shared_ptr<const rules::RuleSet> load_or_report(const std::vector<std::string>& paths,
+                                                     std::ostream& out) {
   auto r = rules::load_rules(paths);
   for (const auto& d : r.diagnostics) out << d.to_string() << "\n";
   return r.rules;
@@ -87,7 +88,8 @@ std::vector<std::string> mismatches(const json& expected, const json& actual) {
     if (k == "labels" && want.is_object()) {
       for (const auto& [lk, lv] : want.items()) {
         std::string got = actual["labels"].contains(lk) ? text_of(actual["labels"][lk]) : "(unset)";
-        if (got != text_of(lv)) out.push_back("labels." + lk + ": want \"" + text_of(lv) + "\", got \"" + got + "\"");
+        if (got != text_of(lv))
+          out.push_back("labels." + lk + ": want \"" + text_of(lv) + "\", got \"" + got + "\"");
       }
       continue;
     }
@@ -98,7 +100,8 @@ std::vector<std::string> mismatches(const json& expected, const json& actual) {
     }
     if (k == "breached" || k == "respond_by" || k == "resolve_by") {
       std::string got = text_of(actual["sla"][k]);
-      if (got != text_of(want)) out.push_back(k + ": want \"" + text_of(want) + "\", got \"" + got + "\"");
+      if (got != text_of(want))
+        out.push_back(k + ": want \"" + text_of(want) + "\", got \"" + got + "\"");
       continue;
     }
     if (k == "incidents") {
@@ -111,7 +114,8 @@ std::vector<std::string> mismatches(const json& expected, const json& actual) {
       continue;
     }
     std::string got = text_of(actual[k]);
-    if (got != text_of(want)) out.push_back(k + ": want \"" + text_of(want) + "\", got \"" + got + "\"");
+    if (got != text_of(want))
+      out.push_back(k + ": want \"" + text_of(want) + "\", got \"" + got + "\"");
   }
   return out;
 }
@@ -130,7 +134,8 @@ struct TestOutcome {
   std::vector<std::string> report;
 };
 
-TestOutcome run_test(const std::shared_ptr<const rules::RuleSet>& rule_set, const YAML::Node& test) {
+TestOutcome run_test(const std::shared_ptr<const rules::RuleSet>& rule_set,
+                     const YAML::Node& test) {
   TestOutcome r;
   engine::Engine eng(rule_set);
   TicketBook book;
@@ -202,12 +207,14 @@ TestOutcome run_test(const std::shared_ptr<const rules::RuleSet>& rule_set, cons
       continue;
     }
     r.passed = false;
-    r.report.push_back("expected ticket " + std::to_string(e + 1) + " " + expected[e].dump() + " not found");
+    r.report.push_back("expected ticket " + std::to_string(e + 1) + " " + expected[e].dump() +
+                       " not found");
     for (const auto& m : closest) r.report.push_back("    closest ticket differs: " + m);
   }
   if (actual.size() != expected.size()) {
     r.passed = false;
-    r.report.push_back("expected " + std::to_string(expected.size()) + " ticket(s), got " + std::to_string(actual.size()));
+    r.report.push_back("expected " + std::to_string(expected.size()) + " ticket(s), got " +
+                       std::to_string(actual.size()));
   }
   if (!r.passed) {
     r.report.push_back("  got:");
@@ -256,7 +263,8 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out) {
     try {
       doc = YAML::LoadFile(file);
     } catch (const YAML::ParserException& e) {
-      out << file << ":" << e.mark.line + 1 << ":" << e.mark.column + 1 << ": YAML syntax error: " << e.msg << "\n";
+      out << file << ":" << e.mark.line + 1 << ":" << e.mark.column + 1
+          << ": YAML syntax error: " << e.msg << "\n";
       ++failed;
       continue;
     } catch (const std::exception& e) {
@@ -271,7 +279,8 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out) {
     }
     std::vector<std::string> rule_paths;
     const fs::path base = fs::path(file).parent_path();
-    for (const auto& rf : doc["rule_files"]) rule_paths.push_back((base / rf.as<std::string>()).lexically_normal().string());
+    for (const auto& rf : doc["rule_files"])
+      rule_paths.push_back((base / rf.as<std::string>()).lexically_normal().string());
     auto rule_set = load_or_report(rule_paths, out);
     if (!rule_set) {
       out << "FAIL " << file << ": the rule files are invalid\n";
@@ -280,7 +289,8 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out) {
     }
     for (const YAML::Node& test : doc["tests"]) {
       ++total;
-      const std::string name = test["name"] ? test["name"].as<std::string>() : "test " + std::to_string(total);
+      const std::string name =
+          test["name"] ? test["name"].as<std::string>() : "test " + std::to_string(total);
       TestOutcome r;
       try {
         r = run_test(rule_set, test);
@@ -301,7 +311,8 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out) {
   return failed == 0 ? 0 : 1;
 }
 
-int replay(const std::vector<std::string>& rule_paths, const std::string& events_file, std::ostream& out) {
+int replay(const std::vector<std::string>& rule_paths, const std::string& events_file,
+           std::ostream& out) {
   auto rule_set = load_or_report(rule_paths, std::cerr);
   if (!rule_set) return 1;
   std::ifstream file;
@@ -321,7 +332,8 @@ int replay(const std::vector<std::string>& rule_paths, const std::string& events
   int lineno = 0, bad = 0;
   auto emit = [&](const engine::Actions& actions) {
     for (const auto& a : actions) {
-      if (std::holds_alternative<engine::StateChanged>(a)) continue;  // the daemon's, not the engine's
+      if (std::holds_alternative<engine::StateChanged>(a))
+        continue;  // the daemon's, not the engine's
       out << engine::action_to_json(a).dump() << "\n";
     }
   };
@@ -368,15 +380,17 @@ void print_explanation(const std::string& explanation_json, std::ostream& out) {
   }
 }
 
-int explain_offline(const std::vector<std::string>& rule_paths, const std::string& event_file, bool as_json,
-                    std::ostream& out) {
+int explain_offline(const std::vector<std::string>& rule_paths, const std::string& event_file,
+                    bool as_json, std::ostream& out) {
   auto rule_set = load_or_report(rule_paths, std::cerr);
   if (!rule_set) return 1;
-  const std::string text = event_file == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {})
-                                             : read_file(event_file);
+  const std::string text = event_file == "-"
+                               ? std::string(std::istreambuf_iterator<char>(std::cin), {})
+                               : read_file(event_file);
   auto j = json::parse(text, nullptr, false);
   SystemClock wall;
-  auto e = j.is_discarded() ? Result<Event>(Status::invalid_argument("not valid JSON")) : event_from_json(j, wall.now());
+  auto e = j.is_discarded() ? Result<Event>(Status::invalid_argument("not valid JSON"))
+                            : event_from_json(j, wall.now());
   if (!e) {
     std::cerr << "ticketctl: " << event_file << ": " << e.error().message() << "\n";
     return 1;

@@ -14,11 +14,12 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out);
 
 // Replays JSON-lines events through the rules; prints every action as one
 // JSON object per line. Returns the exit code.
-int replay(const std::vector<std::string>& rule_paths, const std::string& events_file, std::ostream& out);
+int replay(const std::vector<std::string>& rule_paths, const std::string& events_file,
+           std::ostream& out);
 
 // Explains one event (a JSON file, "-" for stdin) against the rules.
-int explain_offline(const std::vector<std::string>& rule_paths, const std::string& event_file, bool json,
-                    std::ostream& out);
+int explain_offline(const std::vector<std::string>& rule_paths, const std::string& event_file,
+                    bool json, std::ostream& out);
 
 // Prints an explanation (the JSON of Explanation::to_json) as a table.
 void print_explanation(const std::string& explanation_json, std::ostream& out);

@@ -7,7 +7,8 @@ namespace {
 
 // Display width, counting UTF-8 continuation bytes as zero.
 size_t width(const std::string& s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
 std::string cut(const std::string& s, size_t max) {
@@ -30,7 +31,8 @@ void Table::print(std::ostream& out, size_t max_width) const {
   std::vector<size_t> widths(headers_.size());
   for (size_t i = 0; i < headers_.size(); ++i) widths[i] = width(headers_[i]);
   for (const auto& r : rows_) {
-    for (size_t i = 0; i < r.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], width(cut(r[i], max_width)));
+    for (size_t i = 0; i < r.size() && i < widths.size(); ++i)
+      widths[i] = std::max(widths[i], width(cut(r[i], max_width)));
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string text;

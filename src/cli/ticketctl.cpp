@@ -5,13 +5,12 @@
 // Exit codes: 0 success, 1 failure (invalid rules, API error), 2 usage.
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "http_client.hpp"
 #include "offline.hpp"
@@ -85,8 +84,8 @@ std::string short_time(const std::string& t) {
 int api_error(const ticketd::cli::HttpResult& r) {
   auto j = json::parse(r.body, nullptr, false);
   if (!j.is_discarded() && j.contains("error")) {
-    std::cerr << "ticketctl: " << r.status << " " << str(j["error"], "code") << ": " << str(j["error"], "message")
-              << "\n";
+    std::cerr << "ticketctl: " << r.status << " " << str(j["error"], "code") << ": "
+              << str(j["error"], "message") << "\n";
   } else {
     std::cerr << "ticketctl: HTTP " << r.status << ": " << r.body << "\n";
   }
@@ -94,13 +93,15 @@ int api_error(const ticketd::cli::HttpResult& r) {
 }
 
 int check_rules(const Args& a) {
-  if (a.positional.size() < 2) return usage_error("check-rules needs at least one file or directory");
+  if (a.positional.size() < 2)
+    return usage_error("check-rules needs at least one file or directory");
   std::vector<std::string> paths(a.positional.begin() + 1, a.positional.end());
   auto result = ticketd::rules::load_rules(paths);
   for (const auto& d : result.diagnostics) std::cout << d.to_string() << "\n";
   if (!result.ok()) {
     size_t errors = 0;
-    for (const auto& d : result.diagnostics) errors += d.level == ticketd::rules::Diagnostic::Level::kError;
+    for (const auto& d : result.diagnostics)
+      errors += d.level == ticketd::rules::Diagnostic::Level::kError;
     std::cout << errors << (errors == 1 ? " error" : " errors") << "\n";
     return 1;
   }
@@ -113,7 +114,8 @@ int tickets_list(const Args& a, HttpClient& client) {
   for (const char* k : {"status", "type", "priority", "team", "limit", "cursor", "q"}) {
     auto it = a.options.find(k);
     if (it == a.options.end()) continue;
-    query += (query.empty() ? "?" : "&") + std::string(k) + "=" + ticketd::cli::url_encode(it->second);
+    query +=
+        (query.empty() ? "?" : "&") + std::string(k) + "=" + ticketd::cli::url_encode(it->second);
   }
   auto r = client.request("GET", "/api/v1/tickets" + query);
   if (!r) {
@@ -132,8 +134,8 @@ int tickets_list(const Args& a, HttpClient& client) {
   }
   ticketd::cli::Table table({"KEY", "PRIORITY", "STATUS", "TEAM", "EVENTS", "LAST SEEN", "TITLE"});
   for (const auto& t : j["tickets"]) {
-    table.add({str(t, "key"), str(t, "priority"), str(t, "status"), str(t, "team"), str(t, "event_count"),
-               short_time(str(t, "last_seen")), str(t, "title")});
+    table.add({str(t, "key"), str(t, "priority"), str(t, "status"), str(t, "team"),
+               str(t, "event_count"), short_time(str(t, "last_seen")), str(t, "title")});
   }
   table.print(std::cout);
   if (j.contains("next_cursor") && !j["next_cursor"].is_null()) {
@@ -170,14 +172,16 @@ int tickets_show(const Args& a, HttpClient& client) {
   }
   std::cout << str(t, "key") << "  " << str(t, "title") << "\n\n";
   ticketd::cli::Table fields({"FIELD", "VALUE"});
-  for (const char* k : {"type", "status", "priority", "impact", "urgency", "category", "team", "assignee", "rule",
-                        "fingerprint", "event_count", "first_seen", "last_seen", "created_at", "updated_at",
-                        "acknowledged_at", "resolved_at", "closed_at"}) {
+  for (const char* k :
+       {"type", "status", "priority", "impact", "urgency", "category", "team", "assignee", "rule",
+        "fingerprint", "event_count", "first_seen", "last_seen", "created_at", "updated_at",
+        "acknowledged_at", "resolved_at", "closed_at"}) {
     std::string v = str(t, k);
     if (!v.empty()) fields.add({k, v});
   }
   if (t.contains("labels") && !t["labels"].empty()) {
-    for (const auto& [k, v] : t["labels"].items()) fields.add({"labels." + k, v.is_string() ? v.get<std::string>() : v.dump()});
+    for (const auto& [k, v] : t["labels"].items())
+      fields.add({"labels." + k, v.is_string() ? v.get<std::string>() : v.dump()});
   }
   fields.print(std::cout, 100);
   if (!str(t, "description").empty()) std::cout << "\n" << str(t, "description") << "\n";
@@ -203,7 +207,8 @@ std::optional<json> call(HttpClient& client, const std::string& method, const st
     if (r->status == 422) {
       auto j = json::parse(r->body, nullptr, false);
       if (!j.is_discarded() && j["error"].contains("details")) {
-        for (const auto& d : j["error"]["details"]) std::cerr << "  " << (d.is_string() ? d.get<std::string>() : d.dump()) << "\n";
+        for (const auto& d : j["error"]["details"])
+          std::cerr << "  " << (d.is_string() ? d.get<std::string>() : d.dump()) << "\n";
       }
     }
     return std::nullopt;
@@ -226,8 +231,8 @@ int print_ticket_result(const std::optional<json>& j, const Args& a) {
   if (a.json_out) {
     std::cout << j->dump(2) << "\n";
   } else {
-    std::cout << str(*j, "key") << "  " << str(*j, "status") << "  " << str(*j, "priority") << "  " << str(*j, "title")
-              << "\n";
+    std::cout << str(*j, "key") << "  " << str(*j, "status") << "  " << str(*j, "priority") << "  "
+              << str(*j, "title") << "\n";
   }
   return 0;
 }
@@ -236,7 +241,8 @@ int ticket_change(const Args& a, HttpClient& client) {
   const std::string sub = a.positional[1];
   if (sub == "create") {
     json body = json::object();
-    for (const char* k : {"title", "type", "impact", "urgency", "team", "assignee", "category", "description"}) {
+    for (const char* k :
+         {"title", "type", "impact", "urgency", "team", "assignee", "category", "description"}) {
       if (!option(a, k).empty()) body[k] = option(a, k);
     }
     if (!body.contains("title")) return usage_error("tickets create needs --title");
@@ -247,7 +253,8 @@ int ticket_change(const Args& a, HttpClient& client) {
       size_t start = 0;
       while (start < list.size()) {
         size_t end = list.find(';', start);
-        std::string pair = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        std::string pair =
+            list.substr(start, end == std::string::npos ? std::string::npos : end - start);
         auto eq = pair.find('=');
         if (eq == std::string::npos) return usage_error("--label takes k=v pairs separated by ';'");
         labels[pair.substr(0, eq)] = pair.substr(eq + 1);
@@ -283,14 +290,18 @@ int ticket_change(const Args& a, HttpClient& client) {
   if (sub == "note") {
     auto text = arg("the note TEXT");
     if (!text) return 2;
-    return print_ticket_result(call(client, "POST", path + "/notes", json{{"text", *text}}.dump()), a);
+    return print_ticket_result(call(client, "POST", path + "/notes", json{{"text", *text}}.dump()),
+                               a);
   }
   if (sub == "resolve" || sub == "close") {
-    if (!option(a, "note").empty() && !call(client, "POST", path + "/notes", json{{"text", option(a, "note")}}.dump())) {
+    if (!option(a, "note").empty() &&
+        !call(client, "POST", path + "/notes", json{{"text", option(a, "note")}}.dump())) {
       return 1;
     }
     return print_ticket_result(
-        call(client, "PATCH", path, json{{"status", sub == "resolve" ? "resolved" : "closed"}}.dump()), a);
+        call(client, "PATCH", path,
+             json{{"status", sub == "resolve" ? "resolved" : "closed"}}.dump()),
+        a);
   }
   return usage_error("unknown tickets subcommand \"" + sub + "\"");
 }
@@ -302,14 +313,16 @@ int silence_cmd(const Args& a, HttpClient& client) {
     for (size_t i = 2; i < a.positional.size(); ++i) {
       const std::string& m = a.positional[i];
       auto eq = m.find('=');
-      if (eq == std::string::npos || eq == 0) return usage_error("matcher \"" + m + "\" must be FIELD=VALUE");
+      if (eq == std::string::npos || eq == 0)
+        return usage_error("matcher \"" + m + "\" must be FIELD=VALUE");
       matchers[m.substr(0, eq)] = m.substr(eq + 1);
     }
     if (matchers.empty()) return usage_error("silence add needs at least one FIELD=VALUE matcher");
     json body = {{"matchers", matchers}};
     const std::string duration = option(a, "duration");
     const std::string end = option(a, "end");
-    if (duration.empty() && end.empty()) return usage_error("silence add needs --duration (e.g. 2h) or --end");
+    if (duration.empty() && end.empty())
+      return usage_error("silence add needs --duration (e.g. 2h) or --end");
     if (!duration.empty()) body["duration"] = duration;
     if (!end.empty()) body["ends_at"] = end;
     if (!option(a, "start").empty()) body["starts_at"] = option(a, "start");
@@ -336,7 +349,8 @@ int silence_cmd(const Args& a, HttpClient& client) {
     ticketd::cli::Table t({"ID", "STATE", "MATCHERS", "ENDS", "BY", "SILENCED", "COMMENT"});
     for (const auto& s : (*j)["silences"]) {
       std::string m;
-      for (const auto& [k, v] : s["matchers"].items()) m += (m.empty() ? "" : " ") + k + "=" + v.get<std::string>();
+      for (const auto& [k, v] : s["matchers"].items())
+        m += (m.empty() ? "" : " ") + k + "=" + v.get<std::string>();
       t.add({str(s, "id"), str(s, "state"), m, short_time(str(s, "ends_at")), str(s, "created_by"),
              str(s, "silenced_count"), str(s, "comment")});
     }
@@ -345,7 +359,8 @@ int silence_cmd(const Args& a, HttpClient& client) {
   }
   if (sub == "expire") {
     if (a.positional.size() < 3) return usage_error("silence expire needs an ID");
-    auto j = call(client, "DELETE", "/api/v1/silences/" + ticketd::cli::url_encode(a.positional[2]));
+    auto j =
+        call(client, "DELETE", "/api/v1/silences/" + ticketd::cli::url_encode(a.positional[2]));
     if (!j) return 1;
     std::cout << "expired " << str(*j, "id") << "\n";
     return 0;
@@ -405,7 +420,8 @@ int rules_cmd(const Args& a, HttpClient& client) {
       ++changes;
       std::cout << "- " << name << " (removed";
       if (r.value("open_tickets", 0) > 0) {
-        std::cout << "; " << r["open_tickets"].get<int64_t>() << " open tickets lose their rule: they stay open"
+        std::cout << "; " << r["open_tickets"].get<int64_t>()
+                  << " open tickets lose their rule: they stay open"
                   << " and deduplicate, but no longer resolve or escalate by rule";
       }
       std::cout << ")\n";
@@ -417,7 +433,8 @@ int rules_cmd(const Args& a, HttpClient& client) {
 }
 
 int explain_cmd(const Args& a, HttpClient& client) {
-  if (a.positional.size() < 2) return usage_error("explain needs an EVENT.json file (or - for stdin)");
+  if (a.positional.size() < 2)
+    return usage_error("explain needs an EVENT.json file (or - for stdin)");
   const std::string file = a.positional[1];
   if (!option(a, "rules").empty()) {
     return ticketd::cli::explain_offline({option(a, "rules")}, file, a.json_out, std::cout);
@@ -470,9 +487,12 @@ int main(int argc, char** argv) {
       } else {
         return usage_error("option --" + name + " needs a value");
       }
-      if (name == "server") a.server = value;
-      else if (name == "token") a.token = value;
-      else a.options[name] = value;
+      if (name == "server")
+        a.server = value;
+      else if (name == "token")
+        a.token = value;
+      else
+        a.options[name] = value;
     } else {
       a.positional.push_back(arg);
     }
@@ -481,7 +501,8 @@ int main(int argc, char** argv) {
   const std::string& cmd = a.positional[0];
   if (cmd == "check-rules") return check_rules(a);
   if (cmd == "test-rules") {
-    if (a.positional.size() < 2) return usage_error("test-rules needs at least one file or directory");
+    if (a.positional.size() < 2)
+      return usage_error("test-rules needs at least one file or directory");
     return ticketd::cli::test_rules({a.positional.begin() + 1, a.positional.end()}, std::cout);
   }
   if (cmd == "replay") {
@@ -498,7 +519,9 @@ int main(int argc, char** argv) {
     const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
     if (sub == "list") return tickets_list(a, client);
     if (sub == "show") return tickets_show(a, client);
-    if (sub.empty()) return usage_error("tickets needs a subcommand: list, show, create, assign, ack, note, resolve, close");
+    if (sub.empty())
+      return usage_error(
+          "tickets needs a subcommand: list, show, create, assign, ack, note, resolve, close");
     return ticket_change(a, client);
   }
   return usage_error("unknown command \"" + cmd + "\"");

@@ -11,8 +11,8 @@ struct Unit {
   int64_t ms;
 };
 // Longest names first so "ms" is not read as "m".
-constexpr Unit kUnits[] = {{"ms", 1},          {"s", 1000},          {"m", 60'000},
-                           {"h", 3'600'000},   {"d", 86'400'000},    {"w", 604'800'000}};
+constexpr Unit kUnits[] = {{"ms", 1},        {"s", 1000},       {"m", 60'000},
+                           {"h", 3'600'000}, {"d", 86'400'000}, {"w", 604'800'000}};
 
 }  // namespace
 

@@ -3,14 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 namespace ticketd {
 namespace {
 
-constexpr std::array<const char*, 8> kSeverityNames = {
-    "emergency", "alert", "critical", "error", "warning", "notice", "info", "debug"};
+constexpr std::array<const char*, 8> kSeverityNames = {"emergency", "alert",  "critical", "error",
+                                                       "warning",   "notice", "info",     "debug"};
 
 constexpr std::array<std::string_view, 9> kScalarFields = {
     "source", "host", "severity", "facility", "app", "msgid", "message", "trap_oid", "status"};
@@ -38,7 +37,8 @@ std::optional<std::string> find_label(const Labels& m, std::string_view key) {
 Status read_string_map(const nlohmann::json& j, const char* name, Labels& out) {
   if (j.is_null()) return Status::ok();
   if (!j.is_object()) {
-    return Status::invalid_argument(std::string("event: \"") + name + "\" must be an object of strings");
+    return Status::invalid_argument(std::string("event: \"") + name +
+                                    "\" must be an object of strings");
   }
   for (const auto& [k, v] : j.items()) {
     if (v.is_string()) {
@@ -114,7 +114,8 @@ nlohmann::json event_to_json(const Event& e) {
 
 Result<Event> event_from_json(const nlohmann::json& j, TimePoint received) {
   if (!j.is_object()) {
-    return Status::invalid_argument(std::string("event: must be a JSON object, got ") + j.type_name());
+    return Status::invalid_argument(std::string("event: must be a JSON object, got ") +
+                                    j.type_name());
   }
   Event e;
   e.time = received;
@@ -181,7 +182,8 @@ Result<Event> event_from_json(const nlohmann::json& j, TimePoint received) {
   }
   if (e.message.empty() && e.labels.empty() && e.trap_oid.empty()) {
     return Status::invalid_argument(
-        "event: carries nothing to act on; set at least one of \"message\", \"labels\", \"trap_oid\"");
+        "event: carries nothing to act on; set at least one of \"message\", \"labels\", "
+        "\"trap_oid\"");
   }
   return e;
 }

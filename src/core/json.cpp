@@ -19,7 +19,9 @@ class DepthLimitedSax {
   bool boolean(bool v) { return dom_.boolean(v); }
   bool number_integer(json::number_integer_t v) { return dom_.number_integer(v); }
   bool number_unsigned(json::number_unsigned_t v) { return dom_.number_unsigned(v); }
-  bool number_float(json::number_float_t v, const json::string_t& s) { return dom_.number_float(v, s); }
+  bool number_float(json::number_float_t v, const json::string_t& s) {
+    return dom_.number_float(v, s);
+  }
   bool string(json::string_t& v) { return dom_.string(v); }
   bool binary(json::binary_t& v) { return dom_.binary(v); }
   bool key(json::string_t& k) { return dom_.key(k); }
@@ -36,7 +38,8 @@ class DepthLimitedSax {
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) {
     // "parse error at line 1, column 9: …", without the "[json.exception…] " tag.
     std::string what = ex.what();
-    if (const auto tag = what.find("] "); what.rfind("[json.exception", 0) == 0 && tag != std::string::npos) {
+    if (const auto tag = what.find("] ");
+        what.rfind("[json.exception", 0) == 0 && tag != std::string::npos) {
       what.erase(0, tag + 2);
     }
     error_ = std::move(what);

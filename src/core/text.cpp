@@ -27,7 +27,6 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   return best;
 }
 
-
 std::string_view utf8_prefix(std::string_view s, size_t max_bytes) {
   if (s.size() <= max_bytes) return s;
   size_t end = max_bytes;

@@ -2,16 +2,16 @@
 
 #include <array>
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 namespace ticketd {
 namespace {
 
-constexpr std::array<const char*, 4> kTypeNames = {"incident", "service_request", "problem", "change"};
+constexpr std::array<const char*, 4> kTypeNames = {"incident", "service_request", "problem",
+                                                   "change"};
 constexpr std::array<const char*, 4> kTypePrefixes = {"INC", "REQ", "PRB", "CHG"};
-constexpr std::array<const char*, 7> kStatusNames = {"new",      "assigned", "in_progress", "pending",
-                                                     "resolved", "closed",   "cancelled"};
+constexpr std::array<const char*, 7> kStatusNames = {
+    "new", "assigned", "in_progress", "pending", "resolved", "closed", "cancelled"};
 constexpr std::array<const char*, 3> kLevelNames = {"high", "medium", "low"};
 
 template <typename Enum, size_t N>
@@ -26,7 +26,6 @@ nlohmann::json opt_time(const std::optional<TimePoint>& t) {
   if (!t) return nullptr;
   return format_rfc3339(*t);
 }
-
 
 nlohmann::json opt_string(const std::string& s) {
   if (s.empty()) return nullptr;
@@ -68,7 +67,8 @@ Level urgency_from_severity(std::optional<Severity> s) {
 }
 
 bool is_open(TicketStatus s) {
-  return s != TicketStatus::kResolved && s != TicketStatus::kClosed && s != TicketStatus::kCancelled;
+  return s != TicketStatus::kResolved && s != TicketStatus::kClosed &&
+         s != TicketStatus::kCancelled;
 }
 
 std::string format_ticket_key(TicketType t, int64_t seq) {
@@ -101,10 +101,11 @@ nlohmann::json ticket_to_json(const Ticket& t) {
       {"acknowledged_by", opt_string(t.acknowledged_by)},
       {"resolved_at", opt_time(t.resolved_at)},
       {"closed_at", opt_time(t.closed_at)},
-      {"sla", {{"respond_by", opt_time(t.respond_by)},
-               {"resolve_by", opt_time(t.resolve_by)},
-               {"breached", !t.breaches.empty()},
-               {"breaches", t.breaches}}},
+      {"sla",
+       {{"respond_by", opt_time(t.respond_by)},
+        {"resolve_by", opt_time(t.resolve_by)},
+        {"breached", !t.breaches.empty()},
+        {"breaches", t.breaches}}},
       {"problem", opt_string(t.problem)},
       {"incidents", t.incidents},
       {"alerts", alerts_json(t.alerts)},
@@ -117,7 +118,8 @@ nlohmann::json ticket_to_json(const Ticket& t) {
 
 nlohmann::json alerts_json(const std::vector<AlertRef>& alerts) {
   nlohmann::json out = nlohmann::json::array();
-  for (const AlertRef& a : alerts) out.push_back({{"fingerprint", a.fingerprint}, {"status", a.status}});
+  for (const AlertRef& a : alerts)
+    out.push_back({{"fingerprint", a.fingerprint}, {"status", a.status}});
   return out;
 }
 

@@ -1,7 +1,7 @@
+#include "ticketd/core/time.hpp"
+
 #include <cctype>
 #include <cstdio>
-
-#include "ticketd/core/time.hpp"
 
 namespace ticketd {
 namespace {
@@ -95,10 +95,11 @@ std::string format_rfc3339(TimePoint t) {
   auto s = duration_cast<seconds>(rest);
   rest -= s;
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(h.count()), static_cast<int>(m.count()),
-                static_cast<int>(s.count()), static_cast<int>(rest.count()));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(h.count()),
+                static_cast<int>(m.count()), static_cast<int>(s.count()),
+                static_cast<int>(rest.count()));
   return buf;
 }
 

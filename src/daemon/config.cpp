@@ -7,10 +7,11 @@
 #include <openssl/x509.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cctype>
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,8 +19,6 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "ticketd/core/text.hpp"
 
@@ -33,17 +32,20 @@ struct Section {
   std::vector<std::string> keys;
 };
 
-const std::vector<std::string> kTopKeys = {"listen", "rules_dir", "default_rule", "store", "queue", "http",
-                                           "syslog", "snmp", "api", "webhooks", "log"};
+const std::vector<std::string> kTopKeys = {"listen", "rules_dir", "default_rule", "store",
+                                           "queue",  "http",      "syslog",       "snmp",
+                                           "api",    "webhooks",  "log"};
 const std::vector<Section> kSections = {
     {"listen", {"http", "syslog_udp", "syslog_tcp", "syslog_tls", "snmp"}},
     {"snmp", {"communities", "users", "engine_id", "mib_dirs", "udp_receive_buffer"}},
-    {"syslog", {"max_message_bytes", "max_connections", "idle_timeout", "tls_cert", "tls_key",
-                "max_connections_per_peer", "first_byte_timeout", "udp_receive_buffer"}},
+    {"syslog",
+     {"max_message_bytes", "max_connections", "idle_timeout", "tls_cert", "tls_key",
+      "max_connections_per_peer", "first_byte_timeout", "udp_receive_buffer"}},
     {"store", {"kind", "path", "event_retention", "busy_timeout", "sync", "readers"}},
     {"queue", {"capacity", "batch_max"}},
-    {"http", {"max_body_bytes", "read_timeout", "max_connections",
-              "max_connections_per_peer", "header_timeout", "max_inflight_body_bytes"}},
+    {"http",
+     {"max_body_bytes", "read_timeout", "max_connections", "max_connections_per_peer",
+      "header_timeout", "max_inflight_body_bytes"}},
     {"api", {"tokens"}},
     {"log", {"level"}},
 };
@@ -65,12 +67,14 @@ std::string located(const std::string& path, const std::string& msg) {
   if (msg.rfind("line ", 0) == 0) {
     size_t i = 5;
     while (i < msg.size() && std::isdigit(static_cast<unsigned char>(msg[i]))) ++i;
-    if (i > 5 && msg.compare(i, 2, ": ") == 0) return path + ":" + msg.substr(5, i - 5) + msg.substr(i);
+    if (i > 5 && msg.compare(i, 2, ": ") == 0)
+      return path + ":" + msg.substr(5, i - 5) + msg.substr(i);
   }
   return path + ": " + msg;
 }
 
-Status unknown(const YAML::Node& key, const std::string& prefix, const std::vector<std::string>& known) {
+Status unknown(const YAML::Node& key, const std::string& prefix,
+               const std::vector<std::string>& known) {
   std::string k = key.as<std::string>();
   std::string msg = where(key) + "unknown config key \"" + prefix + k + "\"";
   std::string guess = did_you_mean(k, known);
@@ -83,19 +87,22 @@ Result<std::string> scalar(const YAML::Node& n, const std::string& key) {
   return n.Scalar();
 }
 
-Result<size_t> count(const YAML::Node& n, const std::string& key, size_t min, size_t max = SIZE_MAX) {
+Result<size_t> count(const YAML::Node& n, const std::string& key, size_t min,
+                     size_t max = SIZE_MAX) {
   auto s = scalar(n, key);
   if (!s) return s.error();
   try {
     size_t used = 0;
     long long v = std::stoll(*s, &used);
-    if (used != s->size() || v < static_cast<long long>(min) || static_cast<unsigned long long>(v) > max) {
+    if (used != s->size() || v < static_cast<long long>(min) ||
+        static_cast<unsigned long long>(v) > max) {
       throw std::out_of_range(key);
     }
     return static_cast<size_t>(v);
   } catch (...) {
-    return Status::invalid_argument(where(n) + "\"" + key + "\" is \"" + *s + "\", expected an integer >= " +
-                                    std::to_string(min) + (max == SIZE_MAX ? "" : " and <= " + std::to_string(max)));
+    return Status::invalid_argument(where(n) + "\"" + key + "\" is \"" + *s +
+                                    "\", expected an integer >= " + std::to_string(min) +
+                                    (max == SIZE_MAX ? "" : " and <= " + std::to_string(max)));
   }
 }
 
@@ -110,10 +117,12 @@ Result<Duration> duration(const YAML::Node& n, const std::string& key) {
   auto d = parse_duration(*s);
   if (!d) return Status::invalid_argument(where(n) + "\"" + key + "\": " + d.error().message());
   if (*d <= Duration::zero()) {
-    return Status::invalid_argument(where(n) + "\"" + key + "\" is \"" + *s + "\", expected a duration greater than 0");
+    return Status::invalid_argument(where(n) + "\"" + key + "\" is \"" + *s +
+                                    "\", expected a duration greater than 0");
   }
   if (*d > kMaxDuration) {
-    return Status::invalid_argument(where(n) + "\"" + key + "\" is \"" + *s + "\", expected at most 3650d");
+    return Status::invalid_argument(where(n) + "\"" + key + "\" is \"" + *s +
+                                    "\", expected at most 3650d");
   }
   return *d;
 }
@@ -133,7 +142,8 @@ Result<size_t> byte_size(const YAML::Node& n, const std::string& key, size_t max
   auto v = parse_size(*s);
   if (!v) return Status::invalid_argument(where(n) + "\"" + key + "\": " + v.error().message());
   if (*v > max) {
-    return Status::invalid_argument(where(n) + "\"" + key + "\" is \"" + *s + "\", expected at most " + size_text(max));
+    return Status::invalid_argument(where(n) + "\"" + key + "\" is \"" + *s +
+                                    "\", expected at most " + size_text(max));
   }
   return *v;
 }
@@ -149,12 +159,14 @@ std::string trim(std::string s) {
 }
 
 // A secret from `<prefix>` (inline), `<prefix>_file` or `<prefix>_env`.
-Result<std::string> load_secret(const YAML::Node& n, const std::string& prefix, const std::string& base_dir,
-                                const std::string& what) {
+Result<std::string> load_secret(const YAML::Node& n, const std::string& prefix,
+                                const std::string& base_dir, const std::string& what) {
   if (n[prefix + "_file"]) {
     const std::string file = resolve(base_dir, n[prefix + "_file"].as<std::string>());
     std::ifstream in(file);
-    if (!in) return Status::invalid_argument(where(n[prefix + "_file"]) + what + ": cannot read " + prefix + "_file " + file);
+    if (!in)
+      return Status::invalid_argument(where(n[prefix + "_file"]) + what + ": cannot read " +
+                                      prefix + "_file " + file);
     std::stringstream ss;
     ss << in.rdbuf();
     return trim(ss.str());
@@ -163,7 +175,8 @@ Result<std::string> load_secret(const YAML::Node& n, const std::string& prefix, 
     const std::string var = n[prefix + "_env"].as<std::string>();
     const char* v = std::getenv(var.c_str());
     if (!v || !*v) {
-      return Status::invalid_argument(where(n[prefix + "_env"]) + what + ": environment variable " + var + " is not set");
+      return Status::invalid_argument(where(n[prefix + "_env"]) + what + ": environment variable " +
+                                      var + " is not set");
     }
     return trim(v);
   }
@@ -172,13 +185,19 @@ Result<std::string> load_secret(const YAML::Node& n, const std::string& prefix, 
 }
 
 Status load_webhooks(const YAML::Node& n, const std::string& base_dir, Config& c) {
-  if (!n.IsMap()) return Status::invalid_argument(where(n) + "\"webhooks\" must be a mapping of endpoint: {hmac_secret…}");
+  if (!n.IsMap())
+    return Status::invalid_argument(where(n) +
+                                    "\"webhooks\" must be a mapping of endpoint: {hmac_secret…}");
   const std::vector<std::string> endpoints = {"events", "alertmanager", "grafana", "pagerduty"};
-  const std::vector<std::string> keys = {"hmac_secret", "hmac_secret_file", "hmac_secret_env", "hmac_header"};
+  const std::vector<std::string> keys = {"hmac_secret", "hmac_secret_file", "hmac_secret_env",
+                                         "hmac_header"};
   for (auto it = n.begin(); it != n.end(); ++it) {
     const std::string ep = it->first.as<std::string>();
-    if (std::find(endpoints.begin(), endpoints.end(), ep) == endpoints.end()) return unknown(it->first, "webhooks.", endpoints);
-    if (!it->second.IsMap()) return Status::invalid_argument(where(it->second) + "\"webhooks." + ep + "\" must be a mapping");
+    if (std::find(endpoints.begin(), endpoints.end(), ep) == endpoints.end())
+      return unknown(it->first, "webhooks.", endpoints);
+    if (!it->second.IsMap())
+      return Status::invalid_argument(where(it->second) + "\"webhooks." + ep +
+                                      "\" must be a mapping");
     for (auto k = it->second.begin(); k != it->second.end(); ++k) {
       if (std::find(keys.begin(), keys.end(), k->first.as<std::string>()) == keys.end()) {
         return unknown(k->first, "webhooks." + ep + ".", keys);
@@ -190,7 +209,8 @@ Status load_webhooks(const YAML::Node& n, const std::string& base_dir, Config& c
     if (!secret) return secret.error();
     sig.secret = *secret;
     if (sig.secret.size() < 16) {
-      return Status::invalid_argument(where(it->second) + "webhooks." + ep + ": the HMAC secret must be at least 16 characters");
+      return Status::invalid_argument(where(it->second) + "webhooks." + ep +
+                                      ": the HMAC secret must be at least 16 characters");
     }
     if (it->second["hmac_header"]) sig.header = it->second["hmac_header"].as<std::string>();
     c.signatures.push_back(std::move(sig));
@@ -201,12 +221,21 @@ Status load_webhooks(const YAML::Node& n, const std::string& base_dir, Config& c
 // snmp.users: SNMPv3 USM users. Passphrases come from *_passphrase_file,
 // *_passphrase_env or *_passphrase and are never logged.
 Status load_snmp_users(const YAML::Node& list, const std::string& base_dir, Config& c) {
-  if (!list.IsSequence()) return Status::invalid_argument(where(list) + "\"snmp.users\" must be a list");
-  const std::vector<std::string> keys = {"name", "auth", "auth_passphrase", "auth_passphrase_file", "auth_passphrase_env",
-                                         "priv", "priv_passphrase", "priv_passphrase_file", "priv_passphrase_env",
+  if (!list.IsSequence())
+    return Status::invalid_argument(where(list) + "\"snmp.users\" must be a list");
+  const std::vector<std::string> keys = {"name",
+                                         "auth",
+                                         "auth_passphrase",
+                                         "auth_passphrase_file",
+                                         "auth_passphrase_env",
+                                         "priv",
+                                         "priv_passphrase",
+                                         "priv_passphrase_file",
+                                         "priv_passphrase_env",
                                          "engine_id"};
   for (const YAML::Node& u : list) {
-    if (!u.IsMap()) return Status::invalid_argument(where(u) + "each of \"snmp.users\" must be a mapping");
+    if (!u.IsMap())
+      return Status::invalid_argument(where(u) + "each of \"snmp.users\" must be a mapping");
     for (auto it = u.begin(); it != u.end(); ++it) {
       if (std::find(keys.begin(), keys.end(), it->first.as<std::string>()) == keys.end()) {
         return unknown(it->first, "snmp.users[].", keys);
@@ -234,7 +263,9 @@ Status load_snmp_users(const YAML::Node& list, const std::string& base_dir, Conf
     user.priv_passphrase = *priv;
     if (u["engine_id"]) {
       auto id = ingest::parse_snmp_engine_id(u["engine_id"].as<std::string>());
-      if (!id) return Status::invalid_argument(where(u["engine_id"]) + what + ": engine_id: " + id.error().message());
+      if (!id)
+        return Status::invalid_argument(where(u["engine_id"]) + what +
+                                        ": engine_id: " + id.error().message());
       user.engine_id = *id;
     }
     c.snmp_users.push_back(std::move(user));
@@ -243,11 +274,13 @@ Status load_snmp_users(const YAML::Node& list, const std::string& base_dir, Conf
 }
 
 Status load_tokens(const YAML::Node& list, const std::string& base_dir, Config& c) {
-  if (!list.IsSequence()) return Status::invalid_argument(where(list) + "\"api.tokens\" must be a list");
+  if (!list.IsSequence())
+    return Status::invalid_argument(where(list) + "\"api.tokens\" must be a list");
   const std::vector<std::string> keys = {"name", "role", "token", "token_file", "token_env"};
   std::vector<int> lines;  // of each token in c.tokens
   for (const YAML::Node& t : list) {
-    if (!t.IsMap()) return Status::invalid_argument(where(t) + "each of \"api.tokens\" must be a mapping");
+    if (!t.IsMap())
+      return Status::invalid_argument(where(t) + "each of \"api.tokens\" must be a mapping");
     for (auto it = t.begin(); it != t.end(); ++it) {
       if (std::find(keys.begin(), keys.end(), it->first.as<std::string>()) == keys.end()) {
         return unknown(it->first, "api.tokens[].", keys);
@@ -259,39 +292,47 @@ Status load_tokens(const YAML::Node& list, const std::string& base_dir, Config& 
     // The name is what the audit trail shows: one plain word.
     const bool plain = !tok.name.empty() && tok.name.size() <= 64 &&
                        std::all_of(tok.name.begin(), tok.name.end(), [](char ch) {
-                         return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.' ||
-                                ch == '@' || ch == ':';
+                         return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ||
+                                ch == '_' || ch == '.' || ch == '@' || ch == ':';
                        });
     if (!plain) {
       return Status::invalid_argument(where(t["name"]) + "api token name \"" + tok.name +
                                       "\" must be 1 to 64 letters, digits or - _ . @ :");
     }
     const std::string role = t["role"] ? t["role"].as<std::string>() : "";
-    if (role == "ingest") tok.role = api::Role::kIngest;
-    else if (role == "read") tok.role = api::Role::kRead;
-    else if (role == "write") tok.role = api::Role::kWrite;
-    else if (role == "admin") tok.role = api::Role::kAdmin;
+    if (role == "ingest")
+      tok.role = api::Role::kIngest;
+    else if (role == "read")
+      tok.role = api::Role::kRead;
+    else if (role == "write")
+      tok.role = api::Role::kWrite;
+    else if (role == "admin")
+      tok.role = api::Role::kAdmin;
     else {
-      return Status::invalid_argument(where(t) + "api token \"" + tok.name + "\": role is \"" + role +
-                                      "\", expected ingest, read, write or admin");
+      return Status::invalid_argument(where(t) + "api token \"" + tok.name + "\": role is \"" +
+                                      role + "\", expected ingest, read, write or admin");
     }
     auto secret = load_secret(t, "token", base_dir, "api token \"" + tok.name + "\"");
     if (!secret) return secret.error();
     tok.token = *secret;
     if (tok.token.size() < 16) {
-      return Status::invalid_argument(where(t) + "api token \"" + tok.name +
-                                      "\": the secret must be at least 16 characters (set token_file, token_env or token)");
+      return Status::invalid_argument(
+          where(t) + "api token \"" + tok.name +
+          "\": the secret must be at least 16 characters (set token_file, token_env or token)");
     }
     // A secret names one token: a second token with it would be ambiguous
     // (which role?). Name both entries, never the secret.
     for (size_t i = 0; i < c.tokens.size(); ++i) {
-      const std::string other = "api token \"" + c.tokens[i].name + "\" (line " + std::to_string(lines[i]) + ")";
+      const std::string other =
+          "api token \"" + c.tokens[i].name + "\" (line " + std::to_string(lines[i]) + ")";
       if (c.tokens[i].name == tok.name) {
-        return Status::invalid_argument(where(t) + "api token name \"" + tok.name + "\" is also used by " + other +
+        return Status::invalid_argument(where(t) + "api token name \"" + tok.name +
+                                        "\" is also used by " + other +
                                         ": token names must be unique");
       }
       if (c.tokens[i].token == tok.token) {
-        return Status::invalid_argument(where(t) + "api token \"" + tok.name + "\" has the same secret as " + other +
+        return Status::invalid_argument(where(t) + "api token \"" + tok.name +
+                                        "\" has the same secret as " + other +
                                         ": each token needs its own secret");
       }
     }
@@ -309,7 +350,7 @@ YAML::Node child(const YAML::Node& root, const char* a, const char* b) {
   return first[b];
 }
 
-constexpr size_t kMaxBodyBytes = size_t{1} << 30;           // http.max_body_bytes
+constexpr size_t kMaxBodyBytes = size_t{1} << 30;            // http.max_body_bytes
 constexpr size_t kMaxSyslogMessageBytes = size_t{16} << 20;  // syslog.max_message_bytes
 
 // A listen host as bytes, for loopback and overlap checks: IPv4-mapped IPv6
@@ -318,7 +359,8 @@ struct IpAddress {
   bool v6 = false;
   std::array<unsigned char, 16> bytes{};  // IPv4 in the first 4
   bool any() const {
-    return std::all_of(bytes.begin(), bytes.begin() + (v6 ? 16 : 4), [](unsigned char b) { return b == 0; });
+    return std::all_of(bytes.begin(), bytes.begin() + (v6 ? 16 : 4),
+                       [](unsigned char b) { return b == 0; });
   }
   bool operator==(const IpAddress&) const = default;
 };
@@ -346,7 +388,9 @@ bool parse_ip(const std::string& host, IpAddress& out) {
 // family; "::" is dual-stack on Linux, so it also takes IPv4 addresses.
 bool overlaps(const IpAddress& a, const IpAddress& b) {
   if (a == b) return true;
-  auto covers = [](const IpAddress& wild, const IpAddress& other) { return wild.any() && (wild.v6 || !other.v6); };
+  auto covers = [](const IpAddress& wild, const IpAddress& other) {
+    return wild.any() && (wild.v6 || !other.v6);
+  };
   return covers(a, b) || covers(b, a);
 }
 
@@ -361,12 +405,13 @@ Status check_listeners(const Config& c) {
     IpAddress ip;
     uint16_t port = 0;
   };
-  std::vector<Listener> all = {{"listen.http", &c.http_listen, true, {}, 0},
-                               {"listen.syslog_udp", &c.syslog_udp_listen, false, {}, 0},
-                               {"listen.syslog_tcp", &c.syslog_tcp_listen, true, {}, 0},
-                               // started only with a certificate
-                               {"listen.syslog_tls", &c.syslog_tls_listen, !c.syslog_tls_cert.empty(), {}, 0},
-                               {"listen.snmp", &c.snmp_listen, false, {}, 0}};
+  std::vector<Listener> all = {
+      {"listen.http", &c.http_listen, true, {}, 0},
+      {"listen.syslog_udp", &c.syslog_udp_listen, false, {}, 0},
+      {"listen.syslog_tcp", &c.syslog_tcp_listen, true, {}, 0},
+      // started only with a certificate
+      {"listen.syslog_tls", &c.syslog_tls_listen, !c.syslog_tls_cert.empty(), {}, 0},
+      {"listen.snmp", &c.snmp_listen, false, {}, 0}};
   for (Listener& l : all) {
     if (l.text->empty()) continue;
     std::string host;
@@ -374,30 +419,35 @@ Status check_listeners(const Config& c) {
       return Status::invalid_argument(where(c, l.key) + "\"" + l.key + "\": " + s.message());
     }
     if (!parse_ip(host, l.ip)) {
-      return Status::invalid_argument(where(c, l.key) + "\"" + l.key + "\": invalid listen address \"" + *l.text +
-                                      "\": the host must be an IP address or localhost (names are not resolved)");
+      return Status::invalid_argument(
+          where(c, l.key) + "\"" + l.key + "\": invalid listen address \"" + *l.text +
+          "\": the host must be an IP address or localhost (names are not resolved)");
     }
   }
   for (size_t i = 0; i < all.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       const Listener* a = &all[j];
       const Listener* b = &all[i];
-      if (!a->tcp || !b->tcp || a->text->empty() || b->text->empty() || a->port == 0 || a->port != b->port) continue;
+      if (!a->tcp || !b->tcp || a->text->empty() || b->text->empty() || a->port == 0 ||
+          a->port != b->port)
+        continue;
       if (!overlaps(a->ip, b->ip)) continue;
       // Lead with the later key the file sets; the other may be a default.
       if (where(c, b->key).empty()) std::swap(a, b);
       const std::string a_where = where(c, a->key);
-      return Status::invalid_argument(where(c, b->key) + "\"" + b->key + "\" " + *b->text + " overlaps \"" + a->key + "\" " +
-                                      *a->text + (a_where.empty() ? " (default)" : " (" + a_where.substr(0, a_where.size() - 2) + ")") +
-                                      ": two TCP listeners cannot share a port");
+      return Status::invalid_argument(
+          where(c, b->key) + "\"" + b->key + "\" " + *b->text + " overlaps \"" + a->key + "\" " +
+          *a->text +
+          (a_where.empty() ? " (default)" : " (" + a_where.substr(0, a_where.size() - 2) + ")") +
+          ": two TCP listeners cannot share a port");
     }
   }
   return Status::ok();
 }
 
 Status duplicate(const YAML::Node& key, const std::string& name, int first_line) {
-  return Status::invalid_argument(where(key) + "duplicate config key \"" + name + "\" (first set at line " +
-                                  std::to_string(first_line) + ")");
+  return Status::invalid_argument(where(key) + "duplicate config key \"" + name +
+                                  "\" (first set at line " + std::to_string(first_line) + ")");
 }
 
 Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c) {
@@ -405,18 +455,22 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   if (!root.IsMap()) return Status::invalid_argument("config must be a YAML mapping");
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string key = it->first.as<std::string>();
-    if (std::find(kTopKeys.begin(), kTopKeys.end(), key) == kTopKeys.end()) return unknown(it->first, "", kTopKeys);
+    if (std::find(kTopKeys.begin(), kTopKeys.end(), key) == kTopKeys.end())
+      return unknown(it->first, "", kTopKeys);
     // YAML parsers keep one of two equal keys silently; an override appended
     // at the end of the file must not be ignored without a word.
     if (c.key_lines.count(key)) return duplicate(it->first, key, c.key_lines[key]);
     c.key_lines[key] = it->first.Mark().line + 1;
     for (const Section& s : kSections) {
       if (key != s.name) continue;
-      if (!it->second.IsMap()) return Status::invalid_argument(where(it->second) + "\"" + key + "\" must be a mapping");
+      if (!it->second.IsMap())
+        return Status::invalid_argument(where(it->second) + "\"" + key + "\" must be a mapping");
       for (auto sub = it->second.begin(); sub != it->second.end(); ++sub) {
         const std::string k = sub->first.as<std::string>();
-        if (std::find(s.keys.begin(), s.keys.end(), k) == s.keys.end()) return unknown(sub->first, key + ".", s.keys);
-        if (c.key_lines.count(key + "." + k)) return duplicate(sub->first, key + "." + k, c.key_lines[key + "." + k]);
+        if (std::find(s.keys.begin(), s.keys.end(), k) == s.keys.end())
+          return unknown(sub->first, key + ".", s.keys);
+        if (c.key_lines.count(key + "." + k))
+          return duplicate(sub->first, key + "." + k, c.key_lines[key + "." + k]);
         c.key_lines[key + "." + k] = sub->first.Mark().line + 1;
       }
     }
@@ -430,10 +484,11 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   if (auto n = child(root, "listen", "http")) TRY_ASSIGN(c.http_listen, scalar(n, "listen.http"));
   if (auto n = root["rules_dir"]) TRY_ASSIGN(c.rules_dir, scalar(n, "rules_dir"));
   if (auto n = root["default_rule"]) TRY_ASSIGN(c.default_rule, scalar(n, "default_rule"));
-  for (auto [key, target] : {std::pair<const char*, std::string*>{"syslog_udp", &c.syslog_udp_listen},
-                             {"syslog_tcp", &c.syslog_tcp_listen},
-                             {"syslog_tls", &c.syslog_tls_listen},
-                             {"snmp", &c.snmp_listen}}) {
+  for (auto [key, target] :
+       {std::pair<const char*, std::string*>{"syslog_udp", &c.syslog_udp_listen},
+        {"syslog_tcp", &c.syslog_tcp_listen},
+        {"syslog_tls", &c.syslog_tls_listen},
+        {"snmp", &c.snmp_listen}}) {
     auto n = child(root, "listen", key);
     if (!n) continue;
     if (n.IsNull()) {
@@ -444,68 +499,93 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
     if (*target == "off" || *target == "false") target->clear();
   }
   if (auto n = child(root, "syslog", "max_message_bytes")) {
-    TRY_ASSIGN(c.syslog_max_message_bytes, byte_size(n, "syslog.max_message_bytes", kMaxSyslogMessageBytes));
+    TRY_ASSIGN(c.syslog_max_message_bytes,
+               byte_size(n, "syslog.max_message_bytes", kMaxSyslogMessageBytes));
     if (c.syslog_max_message_bytes < 480) {
-      return Status::invalid_argument(where(n) + "\"syslog.max_message_bytes\" must be at least 480 (RFC 5424)");
+      return Status::invalid_argument(
+          where(n) + "\"syslog.max_message_bytes\" must be at least 480 (RFC 5424)");
     }
   }
-  if (auto n = child(root, "syslog", "max_connections")) TRY_ASSIGN(c.syslog_max_connections, count(n, "syslog.max_connections", 1));
-  if (auto n = child(root, "syslog", "idle_timeout")) TRY_ASSIGN(c.syslog_idle_timeout, duration(n, "syslog.idle_timeout"));
-  if (auto n = child(root, "syslog", "tls_cert")) TRY_ASSIGN(c.syslog_tls_cert, scalar(n, "syslog.tls_cert"));
-  if (auto n = child(root, "syslog", "tls_key")) TRY_ASSIGN(c.syslog_tls_key, scalar(n, "syslog.tls_key"));
+  if (auto n = child(root, "syslog", "max_connections"))
+    TRY_ASSIGN(c.syslog_max_connections, count(n, "syslog.max_connections", 1));
+  if (auto n = child(root, "syslog", "idle_timeout"))
+    TRY_ASSIGN(c.syslog_idle_timeout, duration(n, "syslog.idle_timeout"));
+  if (auto n = child(root, "syslog", "tls_cert"))
+    TRY_ASSIGN(c.syslog_tls_cert, scalar(n, "syslog.tls_cert"));
+  if (auto n = child(root, "syslog", "tls_key"))
+    TRY_ASSIGN(c.syslog_tls_key, scalar(n, "syslog.tls_key"));
   if (auto n = child(root, "syslog", "max_connections_per_peer")) {
     TRY_ASSIGN(c.syslog_max_connections_per_peer, count(n, "syslog.max_connections_per_peer", 0));
   }
   if (auto n = child(root, "syslog", "first_byte_timeout")) {
     TRY_ASSIGN(c.syslog_first_byte_timeout, duration(n, "syslog.first_byte_timeout"));
   }
-  if (auto n = child(root, "syslog", "udp_receive_buffer")) TRY_ASSIGN(c.syslog_udp_receive_buffer, byte_size(n, "syslog.udp_receive_buffer", size_t{1} << 30));
+  if (auto n = child(root, "syslog", "udp_receive_buffer"))
+    TRY_ASSIGN(c.syslog_udp_receive_buffer,
+               byte_size(n, "syslog.udp_receive_buffer", size_t{1} << 30));
   if (c.syslog_tls_cert.empty() != c.syslog_tls_key.empty()) {
-    return Status::invalid_argument(where(c, c.syslog_tls_cert.empty() ? "syslog.tls_key" : "syslog.tls_cert") +
-                                    "syslog TLS needs both syslog.tls_cert and syslog.tls_key");
+    return Status::invalid_argument(
+        where(c, c.syslog_tls_cert.empty() ? "syslog.tls_key" : "syslog.tls_cert") +
+        "syslog TLS needs both syslog.tls_cert and syslog.tls_key");
   }
   if (auto n = child(root, "store", "kind")) {
     std::string kind;
     TRY_ASSIGN(kind, scalar(n, "store.kind"));
     if (kind != "sqlite") {
-      return Status::invalid_argument(where(n) + "\"store.kind\" is \"" + kind + "\", this version supports: sqlite");
+      return Status::invalid_argument(where(n) + "\"store.kind\" is \"" + kind +
+                                      "\", this version supports: sqlite");
     }
   }
   if (auto n = child(root, "store", "path")) TRY_ASSIGN(c.store_path, scalar(n, "store.path"));
-  if (auto n = child(root, "store", "event_retention")) TRY_ASSIGN(c.event_retention, duration(n, "store.event_retention"));
-  if (auto n = child(root, "store", "readers")) TRY_ASSIGN(c.store_readers, count(n, "store.readers", 1, 64));
-  if (auto n = child(root, "store", "busy_timeout")) TRY_ASSIGN(c.store_busy_timeout, duration(n, "store.busy_timeout"));
+  if (auto n = child(root, "store", "event_retention"))
+    TRY_ASSIGN(c.event_retention, duration(n, "store.event_retention"));
+  if (auto n = child(root, "store", "readers"))
+    TRY_ASSIGN(c.store_readers, count(n, "store.readers", 1, 64));
+  if (auto n = child(root, "store", "busy_timeout"))
+    TRY_ASSIGN(c.store_busy_timeout, duration(n, "store.busy_timeout"));
   if (auto n = child(root, "store", "sync")) {
     std::string sync;
     TRY_ASSIGN(sync, scalar(n, "store.sync"));
     if (sync != "full" && sync != "normal") {
-      return Status::invalid_argument(where(n) + "\"store.sync\" is \"" + sync + "\": must be full or normal");
+      return Status::invalid_argument(where(n) + "\"store.sync\" is \"" + sync +
+                                      "\": must be full or normal");
     }
     c.store_sync_full = sync == "full";
   }
-  if (auto n = child(root, "queue", "capacity")) TRY_ASSIGN(c.queue_capacity, count(n, "queue.capacity", 1));
-  if (auto n = child(root, "queue", "batch_max")) TRY_ASSIGN(c.batch_max, count(n, "queue.batch_max", 1));
-  if (auto n = child(root, "http", "max_body_bytes")) TRY_ASSIGN(c.max_body_bytes, byte_size(n, "http.max_body_bytes", kMaxBodyBytes));
-  if (auto n = child(root, "http", "read_timeout")) TRY_ASSIGN(c.http_read_timeout, duration(n, "http.read_timeout"));
-  if (auto n = child(root, "http", "max_connections")) TRY_ASSIGN(c.http_max_connections, count(n, "http.max_connections", 1));
+  if (auto n = child(root, "queue", "capacity"))
+    TRY_ASSIGN(c.queue_capacity, count(n, "queue.capacity", 1));
+  if (auto n = child(root, "queue", "batch_max"))
+    TRY_ASSIGN(c.batch_max, count(n, "queue.batch_max", 1));
+  if (auto n = child(root, "http", "max_body_bytes"))
+    TRY_ASSIGN(c.max_body_bytes, byte_size(n, "http.max_body_bytes", kMaxBodyBytes));
+  if (auto n = child(root, "http", "read_timeout"))
+    TRY_ASSIGN(c.http_read_timeout, duration(n, "http.read_timeout"));
+  if (auto n = child(root, "http", "max_connections"))
+    TRY_ASSIGN(c.http_max_connections, count(n, "http.max_connections", 1));
   if (auto n = child(root, "http", "max_connections_per_peer")) {
     TRY_ASSIGN(c.http_max_connections_per_peer, count(n, "http.max_connections_per_peer", 0));
   }
-  if (auto n = child(root, "http", "header_timeout")) TRY_ASSIGN(c.http_header_timeout, duration(n, "http.header_timeout"));
+  if (auto n = child(root, "http", "header_timeout"))
+    TRY_ASSIGN(c.http_header_timeout, duration(n, "http.header_timeout"));
   if (auto n = child(root, "http", "max_inflight_body_bytes")) {
-    TRY_ASSIGN(c.http_max_inflight_body_bytes, byte_size(n, "http.max_inflight_body_bytes", size_t{16} << 30));
+    TRY_ASSIGN(c.http_max_inflight_body_bytes,
+               byte_size(n, "http.max_inflight_body_bytes", size_t{16} << 30));
   }
   // SNMP traps: community allow-list, USM users, our engine ID (informs), MIB directories.
-  auto strings = [](const YAML::Node& n, const std::string& key) -> Result<std::vector<std::string>> {
-    if (!n.IsSequence()) return Status::invalid_argument(where(n) + "\"" + key + "\" must be a list");
+  auto strings = [](const YAML::Node& n,
+                    const std::string& key) -> Result<std::vector<std::string>> {
+    if (!n.IsSequence())
+      return Status::invalid_argument(where(n) + "\"" + key + "\" must be a list");
     std::vector<std::string> out;
     for (const YAML::Node& v : n) {
-      if (!v.IsScalar()) return Status::invalid_argument(where(v) + "\"" + key + "\" must be a list of strings");
+      if (!v.IsScalar())
+        return Status::invalid_argument(where(v) + "\"" + key + "\" must be a list of strings");
       out.push_back(v.as<std::string>());
     }
     return out;
   };
-  if (auto n = child(root, "snmp", "communities")) TRY_ASSIGN(c.snmp_communities, strings(n, "snmp.communities"));
+  if (auto n = child(root, "snmp", "communities"))
+    TRY_ASSIGN(c.snmp_communities, strings(n, "snmp.communities"));
   if (auto n = child(root, "snmp", "mib_dirs")) {
     TRY_ASSIGN(c.snmp_mib_dirs, strings(n, "snmp.mib_dirs"));
     for (auto& d : c.snmp_mib_dirs) d = resolve(base_dir, d);
@@ -514,7 +594,8 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
     std::string hex;
     TRY_ASSIGN(hex, scalar(n, "snmp.engine_id"));
     auto id = ingest::parse_snmp_engine_id(hex);
-    if (!id) return Status::invalid_argument(where(n) + "\"snmp.engine_id\": " + id.error().message());
+    if (!id)
+      return Status::invalid_argument(where(n) + "\"snmp.engine_id\": " + id.error().message());
     c.snmp_engine_id = *id;
   }
   if (auto n = child(root, "snmp", "udp_receive_buffer")) {
@@ -543,9 +624,10 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   uint16_t port = 0;
   if (Status s = split_host_port(c.http_listen, host, port); !s) return s;
   if (!is_loopback_host(host) && c.tokens.empty()) {
-    return Status::invalid_argument(where(c, "listen.http") + "listen.http is " + c.http_listen +
-                                    ", which is not loopback, and no api.tokens are configured: "
-                                    "refusing to serve the API unauthenticated; add api.tokens or listen on 127.0.0.1");
+    return Status::invalid_argument(
+        where(c, "listen.http") + "listen.http is " + c.http_listen +
+        ", which is not loopback, and no api.tokens are configured: "
+        "refusing to serve the API unauthenticated; add api.tokens or listen on 127.0.0.1");
   }
   return Status::ok();
 }
@@ -555,7 +637,8 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
 Result<size_t> parse_size(const std::string& text) {
   size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  if (i == 0) return Status::invalid_argument("invalid size \"" + text + "\", expected e.g. 1048576 or 1MiB");
+  if (i == 0)
+    return Status::invalid_argument("invalid size \"" + text + "\", expected e.g. 1048576 or 1MiB");
   const std::string too_large = "size \"" + text + "\" is too large";
   constexpr unsigned long long kMax = std::numeric_limits<size_t>::max();
   unsigned long long n = 0;
@@ -567,11 +650,17 @@ Result<size_t> parse_size(const std::string& text) {
   std::string unit = text.substr(i);
   while (!unit.empty() && unit[0] == ' ') unit.erase(0, 1);
   unsigned long long mult = 1;
-  if (unit.empty() || unit == "B") mult = 1;
-  else if (unit == "KiB" || unit == "K" || unit == "KB" || unit == "k") mult = 1024;
-  else if (unit == "MiB" || unit == "M" || unit == "MB") mult = 1024 * 1024;
-  else if (unit == "GiB" || unit == "G" || unit == "GB") mult = 1024ull * 1024 * 1024;
-  else return Status::invalid_argument("invalid size unit in \"" + text + "\", expected B, KiB, MiB or GiB");
+  if (unit.empty() || unit == "B")
+    mult = 1;
+  else if (unit == "KiB" || unit == "K" || unit == "KB" || unit == "k")
+    mult = 1024;
+  else if (unit == "MiB" || unit == "M" || unit == "MB")
+    mult = 1024 * 1024;
+  else if (unit == "GiB" || unit == "G" || unit == "GB")
+    mult = 1024ull * 1024 * 1024;
+  else
+    return Status::invalid_argument("invalid size unit in \"" + text +
+                                    "\", expected B, KiB, MiB or GiB");
   if (n == 0) return Status::invalid_argument("size \"" + text + "\" must be positive");
   if (n > kMax / mult) return Status::invalid_argument(too_large);
   return static_cast<size_t>(n * mult);
@@ -595,14 +684,16 @@ Status split_host_port(const std::string& text, std::string& host, uint16_t& por
   if (!text.empty() && text[0] == '[') {
     auto close = text.find(']');
     if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return Status::invalid_argument("invalid listen address \"" + text + "\", expected [addr]:port");
+      return Status::invalid_argument("invalid listen address \"" + text +
+                                      "\", expected [addr]:port");
     }
     host = text.substr(1, close - 1);
     port_text = text.substr(close + 2);
   } else {
     auto colon = text.rfind(':');
     if (colon == std::string::npos) {
-      return Status::invalid_argument("invalid listen address \"" + text + "\", expected host:port");
+      return Status::invalid_argument("invalid listen address \"" + text +
+                                      "\", expected host:port");
     }
     host = text.substr(0, colon);
     port_text = text.substr(colon + 1);
@@ -615,7 +706,8 @@ Status split_host_port(const std::string& text, std::string& host, uint16_t& por
   } catch (...) {
     return Status::invalid_argument("invalid port in listen address \"" + text + "\"");
   }
-  if (host.empty()) return Status::invalid_argument("missing host in listen address \"" + text + "\"");
+  if (host.empty())
+    return Status::invalid_argument("missing host in listen address \"" + text + "\"");
   return Status::ok();
 }
 
@@ -625,7 +717,8 @@ Result<Config> load_config_from_string(const std::string& text, const std::strin
   const std::string base_dir = fs::path(path).parent_path().string();
   try {
     YAML::Node root = YAML::Load(text);
-    if (Status s = load_root(root, base_dir, c); !s) return Status::invalid_argument(located(path, s.message()));
+    if (Status s = load_root(root, base_dir, c); !s)
+      return Status::invalid_argument(located(path, s.message()));
     c.rules_dir = resolve(base_dir, c.rules_dir);
     c.store_path = resolve(base_dir, c.store_path);
     c.syslog_tls_cert = resolve(base_dir, c.syslog_tls_cert);
@@ -667,7 +760,8 @@ Status check_store_path(const Config& c) {
     char header[16];
     const ssize_t n = ::read(fd, header, sizeof header);
     ::close(fd);
-    if (n != 0 && (n != 16 || std::memcmp(header, "SQLite format 3", 16) != 0)) return fail("not a SQLite database");
+    if (n != 0 && (n != 16 || std::memcmp(header, "SQLite format 3", 16) != 0))
+      return fail("not a SQLite database");
   } else if (ec && !missing_path(ec)) {
     return fail("cannot access it: " + ec.message());
   }
@@ -680,7 +774,8 @@ Status check_store_path(const Config& c) {
       if (!fs::is_directory(ds)) return fail(existing.string() + " is not a directory");
       break;
     }
-    if (ec && !missing_path(ec)) return fail("cannot access " + existing.string() + ": " + ec.message());
+    if (ec && !missing_path(ec))
+      return fail("cannot access " + existing.string() + ": " + ec.message());
     missing.push_back(existing);
     if (!existing.has_parent_path() || existing.parent_path() == existing) break;
     existing = existing.parent_path();
@@ -715,7 +810,9 @@ Status check_store_path(const Config& c) {
 Status check_tls_files(const Config& c) {
   auto open = [&](const char* key, const std::string& file, FILE** f) -> Status {
     *f = std::fopen(file.c_str(), "r");
-    if (!*f) return Status::invalid_argument(c.where(key) + "\"" + key + "\" is \"" + file + "\": cannot read it: " + errno_text());
+    if (!*f)
+      return Status::invalid_argument(c.where(key) + "\"" + key + "\" is \"" + file +
+                                      "\": cannot read it: " + errno_text());
     return Status::ok();
   };
   ERR_clear_error();
@@ -725,8 +822,8 @@ Status check_tls_files(const Config& c) {
   std::fclose(f);
   if (!cert) {
     ERR_clear_error();
-    return Status::invalid_argument(c.where("syslog.tls_cert") + "\"syslog.tls_cert\" is \"" + c.syslog_tls_cert +
-                                    "\": not a PEM certificate");
+    return Status::invalid_argument(c.where("syslog.tls_cert") + "\"syslog.tls_cert\" is \"" +
+                                    c.syslog_tls_cert + "\": not a PEM certificate");
   }
   if (Status s = open("syslog.tls_key", c.syslog_tls_key, &f); !s) {
     X509_free(cert);
@@ -737,11 +834,12 @@ Status check_tls_files(const Config& c) {
   std::fclose(f);
   Status result;
   if (!key) {
-    result = Status::invalid_argument(c.where("syslog.tls_key") + "\"syslog.tls_key\" is \"" + c.syslog_tls_key +
-                                      "\": not an unencrypted PEM private key");
+    result = Status::invalid_argument(c.where("syslog.tls_key") + "\"syslog.tls_key\" is \"" +
+                                      c.syslog_tls_key + "\": not an unencrypted PEM private key");
   } else if (X509_check_private_key(cert, key) != 1) {
-    result = Status::invalid_argument(c.where("syslog.tls_key") + "\"syslog.tls_key\" is \"" + c.syslog_tls_key +
-                                      "\": it does not match the certificate " + c.syslog_tls_cert);
+    result = Status::invalid_argument(c.where("syslog.tls_key") + "\"syslog.tls_key\" is \"" +
+                                      c.syslog_tls_key + "\": it does not match the certificate " +
+                                      c.syslog_tls_cert);
   }
   ERR_clear_error();  // OpenSSL's reasons vary by version; the message above says what is wrong
   EVP_PKEY_free(key);
@@ -754,8 +852,9 @@ Status check_tls_files(const Config& c) {
 Status check_environment(const Config& c) {
   std::error_code ec;
   if (!fs::exists(c.rules_dir, ec)) {
-    return Status::invalid_argument(c.where("rules_dir") + "\"rules_dir\" is \"" + c.rules_dir + "\": " +
-                                    (ec && !missing_path(ec) ? ec.message() : "no such directory"));
+    return Status::invalid_argument(
+        c.where("rules_dir") + "\"rules_dir\" is \"" + c.rules_dir +
+        "\": " + (ec && !missing_path(ec) ? ec.message() : "no such directory"));
   }
   if (Status s = check_store_path(c); !s) return s;
   // As in run(): the TLS listener, and so its files, only with a certificate.

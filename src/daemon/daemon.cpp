@@ -1,15 +1,12 @@
 #include "ticketd/daemon/daemon.hpp"
 
+#include <malloc.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-
 #include <sys/resource.h>
-
-#include <boost/asio.hpp>
-#include <malloc.h>
-
 #include <unistd.h>
 
+#include <boost/asio.hpp>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -18,10 +15,10 @@
 #include <systemd/sd-daemon.h>
 #endif
 
-#include "ticketd/api/http_server.hpp"
-#include "ticketd/api/routes.hpp"
 #include "metrics.hpp"
 #include "pipeline.hpp"
+#include "ticketd/api/http_server.hpp"
+#include "ticketd/api/routes.hpp"
 #include "ticketd/ingest/snmp_listener.hpp"
 #include "ticketd/ingest/syslog_listener.hpp"
 #include "ticketd/rules/rule_set.hpp"
@@ -39,25 +36,29 @@ void notify_systemd(const char* state) {
 
 // Loads the rules directory, logging every diagnostic (and collecting them
 // for an API answer); null on any error.
-std::shared_ptr<const rules::RuleSet> load_rule_set(const Config& config, std::vector<std::string>* diagnostics) {
+std::shared_ptr<const rules::RuleSet> load_rule_set(const Config& config,
+                                                    std::vector<std::string>* diagnostics) {
   auto result = rules::load_rules({config.rules_dir});
   auto line_of = [&config](const char* key) {
     auto it = config.key_lines.find(key);
     return it == config.key_lines.end() ? 0 : it->second;
   };
   if (result.rules && !config.default_rule.empty() && !result.rules->find(config.default_rule)) {
-    result.diagnostics.push_back({rules::Diagnostic::Level::kError, config.path, line_of("default_rule"), 0,
-                                  "default_rule \"" + config.default_rule + "\" is not a rule in " + config.rules_dir});
+    result.diagnostics.push_back(
+        {rules::Diagnostic::Level::kError, config.path, line_of("default_rule"), 0,
+         "default_rule \"" + config.default_rule + "\" is not a rule in " + config.rules_dir});
     result.rules = nullptr;
   }
   if (result.rules && result.rules->rules().empty()) {
-    result.diagnostics.push_back({rules::Diagnostic::Level::kWarning, config.path, line_of("rules_dir"), 0,
-                                  "rules_dir \"" + config.rules_dir +
-                                      "\" has no rules: events will be stored, but no ticket will be opened"});
+    result.diagnostics.push_back(
+        {rules::Diagnostic::Level::kWarning, config.path, line_of("rules_dir"), 0,
+         "rules_dir \"" + config.rules_dir +
+             "\" has no rules: events will be stored, but no ticket will be opened"});
   }
   for (const auto& d : result.diagnostics) {
-    spdlog::log(d.level == rules::Diagnostic::Level::kError ? spdlog::level::err : spdlog::level::warn, "rules: {}",
-                d.to_string());
+    spdlog::log(
+        d.level == rules::Diagnostic::Level::kError ? spdlog::level::err : spdlog::level::warn,
+        "rules: {}", d.to_string());
     if (diagnostics) diagnostics->push_back(d.to_string());
   }
   return result.rules;
@@ -87,14 +88,18 @@ uint64_t raise_descriptor_limit() {
 Status check_descriptor_budget(const Config& c, uint64_t limit) {
   uint64_t tcp_listeners = c.syslog_tcp_listen.empty() ? 0 : 1;
   if (!c.syslog_tls_cert.empty() && !c.syslog_tls_listen.empty()) ++tcp_listeners;
-  const uint64_t need = c.http_max_connections + c.syslog_max_connections * tcp_listeners + kReservedDescriptors;
+  const uint64_t need =
+      c.http_max_connections + c.syslog_max_connections * tcp_listeners + kReservedDescriptors;
   if (need <= limit) return Status::ok();
   return Status::invalid_argument(
-      "connection limits need " + std::to_string(need) + " file descriptors: http.max_connections (" +
-      std::to_string(c.http_max_connections) + ") + syslog.max_connections (" + std::to_string(c.syslog_max_connections) +
-      ") x " + std::to_string(tcp_listeners) + " TCP/TLS listener(s) + " + std::to_string(kReservedDescriptors) +
+      "connection limits need " + std::to_string(need) +
+      " file descriptors: http.max_connections (" + std::to_string(c.http_max_connections) +
+      ") + syslog.max_connections (" + std::to_string(c.syslog_max_connections) + ") x " +
+      std::to_string(tcp_listeners) + " TCP/TLS listener(s) + " +
+      std::to_string(kReservedDescriptors) +
       " reserved, but the open-file limit (RLIMIT_NOFILE) is " + std::to_string(limit) +
-      ": lower http.max_connections / syslog.max_connections or raise the limit (ulimit -n, systemd LimitNOFILE=)");
+      ": lower http.max_connections / syslog.max_connections or raise the limit (ulimit -n, "
+      "systemd LimitNOFILE=)");
 }
 
 }  // namespace
@@ -103,14 +108,16 @@ int check_config(const Config& config) {
   // load_config() has checked the file; this checks what start-up needs
   // from the machine, then the rules, reporting both.
   Status environment = check_environment(config);
-  if (environment) environment = check_descriptor_budget(config, raise_descriptor_limit());  // as start-up does
+  if (environment)
+    environment = check_descriptor_budget(config, raise_descriptor_limit());  // as start-up does
   if (!environment) std::cerr << environment.message() << "\n";
   std::vector<std::string> diagnostics;
   spdlog::set_level(spdlog::level::off);  // the diagnostics are printed below
   auto rule_set = load_rule_set(config, &diagnostics);
   for (const auto& d : diagnostics) std::cerr << d << "\n";
   if (!environment || !rule_set) return 1;
-  std::cout << config.path << ": ok (" << rule_set->rules().size() << " rules from " << config.rules_dir << ")\n";
+  std::cout << config.path << ": ok (" << rule_set->rules().size() << " rules from "
+            << config.rules_dir << ")\n";
   return 0;
 }
 
@@ -126,13 +133,16 @@ namespace {
 // the server, not slept on) and stops the I/O thread.
 class Daemon {
  public:
-  Daemon(const Config& config, std::string version) : config_(config), version_(std::move(version)) {}
+  Daemon(const Config& config, std::string version)
+      : config_(config), version_(std::move(version)) {}
 
   int run() {
-    if (!load_rules() || !open_store() || !start_pipeline() || !start_syslog() || !start_snmp() || !start_http()) {
+    if (!load_rules() || !open_store() || !start_pipeline() || !start_syslog() || !start_snmp() ||
+        !start_http()) {
       return 1;
     }
-    signals_.async_wait([this](const boost::system::error_code& ec, int sig) { on_signal(ec, sig); });
+    signals_.async_wait(
+        [this](const boost::system::error_code& ec, int sig) { on_signal(ec, sig); });
     notify_systemd("READY=1");
     spdlog::info("ticketd ready");
     for (;;) {
@@ -153,7 +163,8 @@ class Daemon {
     o.path = config_.store_path;
     o.sync_full = config_.store_sync_full;
     o.readers = static_cast<int>(config_.store_readers);  // 1..64, checked by the config
-    o.busy_timeout_ms = static_cast<int>(std::min<int64_t>(config_.store_busy_timeout.count(), INT32_MAX));
+    o.busy_timeout_ms =
+        static_cast<int>(std::min<int64_t>(config_.store_busy_timeout.count(), INT32_MAX));
     auto opened = store::open_sqlite_store(o);
     if (!opened) {
       spdlog::critical("{}", opened.error().message());
@@ -166,8 +177,9 @@ class Daemon {
   bool load_rules() {
     rule_set_ = load_rule_set(config_, nullptr);
     if (!rule_set_) {
-      spdlog::critical("rules in {} are invalid; refusing to start (check with: ticketctl check-rules {})",
-                       config_.rules_dir, config_.rules_dir);
+      spdlog::critical(
+          "rules in {} are invalid; refusing to start (check with: ticketctl check-rules {})",
+          config_.rules_dir, config_.rules_dir);
       return false;
     }
     spdlog::info("rules: loaded {} rules from {}", rule_set_->rules().size(), config_.rules_dir);
@@ -181,14 +193,15 @@ class Daemon {
       return false;
     }
     engine::Engine engine(std::move(rule_set_));
-    if (Status restored = engine.restore(*state); !restored) spdlog::warn("store: {}", restored.message());
+    if (Status restored = engine.restore(*state); !restored)
+      spdlog::warn("store: {}", restored.message());
     spdlog::info("store: {} ({} open tickets)", config_.store_path, state->open_tickets.size());
     state = StoredState{};  // the engine holds its own copy
-    ::malloc_trim(0);       // hand back what reading the state needed (glibc keeps freed heap otherwise)
+    ::malloc_trim(0);  // hand back what reading the state needed (glibc keeps freed heap otherwise)
     engine.set_default_rule(config_.default_rule);
-    pipeline_ = std::make_unique<Pipeline>(std::move(engine), *store_, clock_,
-                                           Pipeline::Options{config_.queue_capacity, config_.batch_max,
-                                                             config_.event_retention});
+    pipeline_ = std::make_unique<Pipeline>(
+        std::move(engine), *store_, clock_,
+        Pipeline::Options{config_.queue_capacity, config_.batch_max, config_.event_retention});
     pipeline_->start();
     return true;
   }
@@ -213,8 +226,10 @@ class Daemon {
   bool start_syslog() {
     using Kind = ingest::SyslogListenerOptions::Kind;
     for (auto [kind, address] :
-         {std::pair{Kind::kUdp, config_.syslog_udp_listen}, std::pair{Kind::kTcp, config_.syslog_tcp_listen},
-          std::pair{Kind::kTls, config_.syslog_tls_cert.empty() ? std::string() : config_.syslog_tls_listen}}) {
+         {std::pair{Kind::kUdp, config_.syslog_udp_listen},
+          std::pair{Kind::kTcp, config_.syslog_tcp_listen},
+          std::pair{Kind::kTls,
+                    config_.syslog_tls_cert.empty() ? std::string() : config_.syslog_tls_listen}}) {
       if (address.empty()) continue;
       ingest::SyslogListenerOptions o;
       o.kind = kind;
@@ -229,11 +244,15 @@ class Daemon {
         o.first_byte_timeout = config_.syslog_first_byte_timeout;
         o.udp_receive_buffer = config_.syslog_udp_receive_buffer;
         auto l = std::make_unique<ingest::SyslogListener>(
-            io_, o, [this](std::vector<Event>& events) { return pipeline_->try_submit(std::move(events), nullptr); },
+            io_, o,
+            [this](std::vector<Event>& events) {
+              return pipeline_->try_submit(std::move(events), nullptr);
+            },
             clock_);
         s = l->start();
         if (s) {
-          spdlog::info("syslog: listening on {} {}:{}", ingest::syslog_kind_name(kind), o.host, l->bound_port());
+          spdlog::info("syslog: listening on {} {}:{}", ingest::syslog_kind_name(kind), o.host,
+                       l->bound_port());
           listeners_.push_back(std::move(l));
         }
       }
@@ -254,7 +273,9 @@ class Daemon {
     boots = boots >= 2147483646 ? 1 : boots + 1;
     std::ofstream out(path, std::ios::trunc);
     out << boots << "\n";
-    if (!out) spdlog::warn("snmp: cannot write {}: v3 informs may be refused as replays after a restart", path);
+    if (!out)
+      spdlog::warn("snmp: cannot write {}: v3 informs may be refused as replays after a restart",
+                   path);
     return boots;
   }
 
@@ -303,8 +324,12 @@ class Daemon {
     }
     o.udp_receive_buffer = config_.snmp_udp_receive_buffer;
     snmp_ = std::make_unique<ingest::SnmpListener>(
-        io_, o, std::shared_ptr<const ingest::SnmpTrapDecoder>(std::move(decoder).value()), snmp_names_,
-        [this](std::vector<Event>& events) { return pipeline_->try_submit(std::move(events), nullptr); }, clock_);
+        io_, o, std::shared_ptr<const ingest::SnmpTrapDecoder>(std::move(decoder).value()),
+        snmp_names_,
+        [this](std::vector<Event>& events) {
+          return pipeline_->try_submit(std::move(events), nullptr);
+        },
+        clock_);
     if (Status s = snmp_->start(); !s) {
       spdlog::critical("{}", s.message());
       return false;
@@ -316,10 +341,16 @@ class Daemon {
   }
 
   bool start_http() {
-    api::RouterDeps deps{*pipeline_, *store_, clock_, config_.tokens, version_,
-                         [this](std::vector<std::string>* d) { return reload(d); }, config_.signatures,
+    api::RouterDeps deps{*pipeline_,
+                         *store_,
+                         clock_,
+                         config_.tokens,
+                         version_,
+                         [this](std::vector<std::string>* d) { return reload(d); },
+                         config_.signatures,
                          [this] {
-                           return pipeline_metrics(*pipeline_) + input_metrics(listeners_, http_.get()) +
+                           return pipeline_metrics(*pipeline_) +
+                                  input_metrics(listeners_, http_.get()) +
                                   snmp_metrics(snmp_.get());
                          }};
     deps.reader_threads = config_.store_readers;
@@ -353,7 +384,8 @@ class Daemon {
       signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
       return;
     }
-    spdlog::info("{}: stopping: no new connections, draining the queue", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    spdlog::info("{}: stopping: no new connections, draining the queue",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
     notify_systemd("STOPPING=1");
     http_->stop();  // no new connections; answers still in flight are counted
     if (snmp_) snmp_->stop();
@@ -384,8 +416,8 @@ class Daemon {
     for (const auto& l : listeners_) {
       const auto& st = l->stats();
       spdlog::info("syslog {}: stopped: {} messages read, {} dropped (queue full), {} lost at stop",
-                   ingest::syslog_kind_name(l->options().kind), st.received.load(), st.dropped.load(),
-                   st.lost_at_stop.load());
+                   ingest::syslog_kind_name(l->options().kind), st.received.load(),
+                   st.dropped.load(), st.lost_at_stop.load());
     }
     pipeline_->stop();  // processes and commits everything queued; answers are posted
     // The I/O thread stops once every answer is written, or after a bound
@@ -393,7 +425,8 @@ class Daemon {
     answers_timer_.expires_after(kAnswersTimeout);
     answers_timer_.async_wait([this](const boost::system::error_code& e) {
       if (e) return;
-      spdlog::warn("http: {} answers still unwritten after {}s; stopping anyway", http_->in_flight(),
+      spdlog::warn("http: {} answers still unwritten after {}s; stopping anyway",
+                   http_->in_flight(),
                    std::chrono::duration_cast<std::chrono::seconds>(kAnswersTimeout).count());
       io_.stop();
     });

@@ -29,40 +29,54 @@ std::string pipeline_metrics(const Pipeline& pipeline) {
   const auto& s = pipeline.stats();
   std::string out;
   auto counter = [&](const char* name, const char* help, uint64_t v, const char* type = "counter") {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
-           std::to_string(v) + "\n";
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + std::to_string(v) + "\n";
   };
   counter("ticketd_events_accepted_total", "Events accepted into the queue.", s.events_accepted);
-  counter("ticketd_events_rejected_total", "Events refused to HTTP senders (503) or lost at a stop: queue full, store unavailable or shutting down.",
+  counter("ticketd_events_rejected_total",
+          "Events refused to HTTP senders (503) or lost at a stop: queue full, store unavailable "
+          "or shutting down.",
           s.events_rejected_full);
-  counter("ticketd_events_rejected_store_unavailable_total", "Events refused because the store could not commit.",
-          s.events_rejected_store);
-  counter("ticketd_events_retried_total", "Syslog events kept and re-run after a failed commit.", s.events_retried);
+  counter("ticketd_events_rejected_store_unavailable_total",
+          "Events refused because the store could not commit.", s.events_rejected_store);
+  counter("ticketd_events_retried_total", "Syslog events kept and re-run after a failed commit.",
+          s.events_retried);
   counter("ticketd_store_healthy", "1 while store commits succeed, 0 after a failed one.",
           pipeline.store_healthy() ? 1 : 0, "gauge");
-  counter("ticketd_events_processed_total", "Events run through the engine and committed.", s.events_processed);
-  out += "# HELP ticketd_event_decisions_total What became of processed events.\n"
-         "# TYPE ticketd_event_decisions_total counter\n";
+  counter("ticketd_events_processed_total", "Events run through the engine and committed.",
+          s.events_processed);
+  out +=
+      "# HELP ticketd_event_decisions_total What became of processed events.\n"
+      "# TYPE ticketd_event_decisions_total counter\n";
   for (size_t d = 0; d < s.decisions.size(); ++d) {
     out += std::string("ticketd_event_decisions_total{decision=\"") +
-           engine::decision_name(static_cast<engine::Decision>(d)) + "\"} " + std::to_string(s.decisions[d].load()) + "\n";
+           engine::decision_name(static_cast<engine::Decision>(d)) + "\"} " +
+           std::to_string(s.decisions[d].load()) + "\n";
   }
   counter("ticketd_tickets_opened_total", "Tickets opened by the engine.", s.tickets_opened);
   counter("ticketd_notifications_total", "Escalation notifications sent.", s.notifications);
   counter("ticketd_store_failures_total", "Failed store commits.", s.store_failures);
   counter("ticketd_queue_depth", "Events waiting for the engine.", s.queue_depth, "gauge");
-  counter("ticketd_store_commits_total", "Store transactions committed (one per batch of events and commands).", s.commits);
+  counter("ticketd_store_commits_total",
+          "Store transactions committed (one per batch of events and commands).", s.commits);
   auto seconds = [&](const char* name, const char* help, uint64_t micros) {
     char v[32];
     std::snprintf(v, sizeof v, "%.6f", static_cast<double>(micros) / 1e6);
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " + v + "\n";
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
+           " " + v + "\n";
   };
-  seconds("ticketd_store_commit_seconds_total", "Time spent committing batches to the store.", s.commit_micros);
-  seconds("ticketd_engine_seconds_total", "Time the engine spent deciding batches.", s.engine_micros);
-  counter("ticketd_open_tickets", "Tickets still collecting events.", pipeline.open_tickets(), "gauge");
-  out += "# HELP ticketd_rule_hits_total Events matched per rule.\n# TYPE ticketd_rule_hits_total counter\n";
+  seconds("ticketd_store_commit_seconds_total", "Time spent committing batches to the store.",
+          s.commit_micros);
+  seconds("ticketd_engine_seconds_total", "Time the engine spent deciding batches.",
+          s.engine_micros);
+  counter("ticketd_open_tickets", "Tickets still collecting events.", pipeline.open_tickets(),
+          "gauge");
+  out +=
+      "# HELP ticketd_rule_hits_total Events matched per rule.\n# TYPE ticketd_rule_hits_total "
+      "counter\n";
   for (const auto& [name, hits] : pipeline.rule_hits()) {
-    out += "ticketd_rule_hits_total{rule=\"" + escape_label(name) + "\"} " + std::to_string(hits) + "\n";
+    out += "ticketd_rule_hits_total{rule=\"" + escape_label(name) + "\"} " + std::to_string(hits) +
+           "\n";
   }
   return out;
 }
@@ -73,51 +87,68 @@ std::string input_metrics(const std::vector<std::unique_ptr<ingest::SyslogListen
   auto family = [&](const char* name, const char* help, const char* type, auto get) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
     for (const auto& l : listeners) {
-      out += std::string(name) + "{transport=\"" + ingest::syslog_kind_name(l->options().kind) + "\"} " +
-             std::to_string(get(l->stats())) + "\n";
+      out += std::string(name) + "{transport=\"" + ingest::syslog_kind_name(l->options().kind) +
+             "\"} " + std::to_string(get(l->stats())) + "\n";
     }
   };
   using S = ingest::SyslogStats;
-  family("ticketd_syslog_received_total", "Syslog messages received.", "counter", [](const S& s) { return s.received.load(); });
-  family("ticketd_syslog_parsed_total", "Syslog messages parsed.", "counter", [](const S& s) { return s.parsed.load(); });
-  family("ticketd_syslog_malformed_total", "Syslog messages kept raw because they did not parse.", "counter",
-         [](const S& s) { return s.malformed.load(); });
+  family("ticketd_syslog_received_total", "Syslog messages received.", "counter",
+         [](const S& s) { return s.received.load(); });
+  family("ticketd_syslog_parsed_total", "Syslog messages parsed.", "counter",
+         [](const S& s) { return s.parsed.load(); });
+  family("ticketd_syslog_malformed_total", "Syslog messages kept raw because they did not parse.",
+         "counter", [](const S& s) { return s.malformed.load(); });
   family("ticketd_syslog_dropped_total", "Syslog messages dropped (UDP, queue full).", "counter",
          [](const S& s) { return s.dropped.load(); });
   family("ticketd_syslog_truncated_total", "Syslog messages cut at max_message_bytes.", "counter",
          [](const S& s) { return s.truncated.load(); });
-  family("ticketd_syslog_bytes_total", "Syslog bytes received.", "counter", [](const S& s) { return s.bytes.load(); });
-  family("ticketd_syslog_connections", "Open syslog connections.", "gauge", [](const S& s) { return s.connections.load(); });
-  family("ticketd_syslog_connections_refused_total", "Connections refused (limit, TLS handshake).", "counter",
-         [](const S& s) { return s.connections_refused.load(); });
-  out += "# HELP ticketd_syslog_kernel_dropped_total Datagrams the kernel dropped: receive buffer full.\n"
-         "# TYPE ticketd_syslog_kernel_dropped_total counter\n";
+  family("ticketd_syslog_bytes_total", "Syslog bytes received.", "counter",
+         [](const S& s) { return s.bytes.load(); });
+  family("ticketd_syslog_connections", "Open syslog connections.", "gauge",
+         [](const S& s) { return s.connections.load(); });
+  family("ticketd_syslog_connections_refused_total", "Connections refused (limit, TLS handshake).",
+         "counter", [](const S& s) { return s.connections_refused.load(); });
+  out +=
+      "# HELP ticketd_syslog_kernel_dropped_total Datagrams the kernel dropped: receive buffer "
+      "full.\n"
+      "# TYPE ticketd_syslog_kernel_dropped_total counter\n";
   for (const auto& l : listeners) {
     if (l->options().kind != ingest::SyslogListenerOptions::Kind::kUdp) continue;
-    out += "ticketd_syslog_kernel_dropped_total{transport=\"udp\"} " + std::to_string(l->stats().kernel_dropped.load()) +
-           "\n";
+    out += "ticketd_syslog_kernel_dropped_total{transport=\"udp\"} " +
+           std::to_string(l->stats().kernel_dropped.load()) + "\n";
   }
-  out += "# HELP ticketd_accept_errors_total Failed accept() calls (e.g. out of file descriptors).\n"
-         "# TYPE ticketd_accept_errors_total counter\n";
+  out +=
+      "# HELP ticketd_accept_errors_total Failed accept() calls (e.g. out of file descriptors).\n"
+      "# TYPE ticketd_accept_errors_total counter\n";
   if (http_server) {
-    out += "ticketd_accept_errors_total{listener=\"http\"} " + std::to_string(http_server->stats().accept_errors.load()) +
-           "\n";
+    out += "ticketd_accept_errors_total{listener=\"http\"} " +
+           std::to_string(http_server->stats().accept_errors.load()) + "\n";
   }
   for (const auto& l : listeners) {
     if (l->options().kind == ingest::SyslogListenerOptions::Kind::kUdp) continue;
-    out += std::string("ticketd_accept_errors_total{listener=\"syslog_") + ingest::syslog_kind_name(l->options().kind) +
-           "\"} " + std::to_string(l->stats().accept_errors.load()) + "\n";
+    out += std::string("ticketd_accept_errors_total{listener=\"syslog_") +
+           ingest::syslog_kind_name(l->options().kind) + "\"} " +
+           std::to_string(l->stats().accept_errors.load()) + "\n";
   }
   if (http_server) {
     const auto& h = http_server->stats();
-    out += "# HELP ticketd_http_connections Open HTTP connections.\n# TYPE ticketd_http_connections gauge\n"
-           "ticketd_http_connections " + std::to_string(h.connections.load()) + "\n"
-           "# HELP ticketd_http_connections_refused_total HTTP connections refused (max_connections, per peer).\n"
-           "# TYPE ticketd_http_connections_refused_total counter\n"
-           "ticketd_http_connections_refused_total " + std::to_string(h.connections_refused.load()) + "\n"
-           "# HELP ticketd_http_body_budget_refused_total Requests answered 503: max_inflight_body_bytes reached.\n"
-           "# TYPE ticketd_http_body_budget_refused_total counter\n"
-           "ticketd_http_body_budget_refused_total " + std::to_string(h.busy_refused.load()) + "\n";
+    out +=
+        "# HELP ticketd_http_connections Open HTTP connections.\n# TYPE ticketd_http_connections "
+        "gauge\n"
+        "ticketd_http_connections " +
+        std::to_string(h.connections.load()) +
+        "\n"
+        "# HELP ticketd_http_connections_refused_total HTTP connections refused (max_connections, "
+        "per peer).\n"
+        "# TYPE ticketd_http_connections_refused_total counter\n"
+        "ticketd_http_connections_refused_total " +
+        std::to_string(h.connections_refused.load()) +
+        "\n"
+        "# HELP ticketd_http_body_budget_refused_total Requests answered 503: "
+        "max_inflight_body_bytes reached.\n"
+        "# TYPE ticketd_http_body_budget_refused_total counter\n"
+        "ticketd_http_body_budget_refused_total " +
+        std::to_string(h.busy_refused.load()) + "\n";
   }
   return out;
 }
@@ -128,22 +159,30 @@ std::string snmp_metrics(const ingest::SnmpListener* snmp) {
   const auto usm = snmp->decoder().stats();
   std::string out;
   auto metric = [&](const char* name, const char* help, uint64_t v) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
-           std::to_string(v) + "\n";
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
+           " " + std::to_string(v) + "\n";
   };
   metric("ticketd_snmp_received_total", "SNMP datagrams received.", s.received);
-  metric("ticketd_snmp_notifications_total", "SNMP traps and informs decoded and queued.", s.notifications);
+  metric("ticketd_snmp_notifications_total", "SNMP traps and informs decoded and queued.",
+         s.notifications);
   metric("ticketd_snmp_informs_total", "SNMP informs answered.", s.informs);
-  metric("ticketd_snmp_malformed_total", "SNMP datagrams dropped: not SNMP or broken BER.", s.malformed);
+  metric("ticketd_snmp_malformed_total", "SNMP datagrams dropped: not SNMP or broken BER.",
+         s.malformed);
   metric("ticketd_snmp_auth_failures_total",
-         "SNMP messages dropped: unknown community or user, wrong digest, not decryptable.", s.auth_failures);
+         "SNMP messages dropped: unknown community or user, wrong digest, not decryptable.",
+         s.auth_failures);
   metric("ticketd_snmp_unsupported_total", "SNMP PDUs ignored (get, set, ...).", s.unsupported);
-  metric("ticketd_snmp_reports_total", "SNMPv3 reports sent (engine discovery, time window).", s.reports);
+  metric("ticketd_snmp_reports_total", "SNMPv3 reports sent (engine discovery, time window).",
+         s.reports);
   metric("ticketd_snmp_dropped_total", "SNMP traps dropped: queue full.", s.dropped);
-  metric("ticketd_snmp_usm_unknown_user_names_total", "SNMPv3: usmStatsUnknownUserNames.", usm.unknown_user_names);
-  metric("ticketd_snmp_usm_wrong_digests_total", "SNMPv3: usmStatsWrongDigests.", usm.wrong_digests);
-  metric("ticketd_snmp_usm_decryption_errors_total", "SNMPv3: usmStatsDecryptionErrors.", usm.decryption_errors);
-  metric("ticketd_snmp_usm_not_in_time_windows_total", "SNMPv3: usmStatsNotInTimeWindows.", usm.not_in_time_windows);
+  metric("ticketd_snmp_usm_unknown_user_names_total", "SNMPv3: usmStatsUnknownUserNames.",
+         usm.unknown_user_names);
+  metric("ticketd_snmp_usm_wrong_digests_total", "SNMPv3: usmStatsWrongDigests.",
+         usm.wrong_digests);
+  metric("ticketd_snmp_usm_decryption_errors_total", "SNMPv3: usmStatsDecryptionErrors.",
+         usm.decryption_errors);
+  metric("ticketd_snmp_usm_not_in_time_windows_total", "SNMPv3: usmStatsNotInTimeWindows.",
+         usm.not_in_time_windows);
   return out;
 }
 

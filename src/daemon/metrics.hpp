@@ -14,7 +14,7 @@ class HttpServer;
 namespace ticketd::ingest {
 class SyslogListener;
 class SnmpListener;
-}
+}  // namespace ticketd::ingest
 
 namespace ticketd::daemon {
 

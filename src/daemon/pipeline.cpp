@@ -56,11 +56,14 @@ Status Pipeline::try_submit(std::vector<Event>&& events, Done done) {
       return st;
     };
     if (stopping_) return refuse(Status::unavailable("ticketd is shutting down"), false);
-    if (!store_healthy_) return refuse(Status::unavailable("store unavailable: not accepted, retry later"), true);
+    if (!store_healthy_)
+      return refuse(Status::unavailable("store unavailable: not accepted, retry later"), true);
     // A batch larger than the whole queue is still admitted into an empty
     // queue, so one big valid request can never be refused forever.
     if (queued_events_ > 0 && queued_events_ + n > options_.capacity) {
-      return refuse(Status::unavailable("event queue is full (" + std::to_string(options_.capacity) + " events)"), false);
+      return refuse(Status::unavailable("event queue is full (" +
+                                        std::to_string(options_.capacity) + " events)"),
+                    false);
     }
     queued_events_ += n;
     stats_.queue_depth = queued_events_;
@@ -86,7 +89,8 @@ Status Pipeline::try_command(Command command, Reply reply) {
     std::lock_guard lock(mu_);
     if (stopping_) return Status::unavailable("ticketd is shutting down");
     if (!store_healthy_) return Status::unavailable("store unavailable: not accepted, retry later");
-    if (queue_.size() > options_.capacity + kMaxQueuedCommands) return Status::unavailable("command queue is full");
+    if (queue_.size() > options_.capacity + kMaxQueuedCommands)
+      return Status::unavailable("command queue is full");
     queue_.push_back({{}, nullptr, std::move(command), std::move(reply)});
   }
   cv_.notify_one();
@@ -119,7 +123,8 @@ void Pipeline::run() {
       std::unique_lock lock(mu_);
       if (healthy) {
         cv_.wait_for(lock, std::chrono::seconds(1), [this] {
-          return stopping_ || !queue_.empty() || !retry_.empty() || pending_rules_ || commit_failed_flag_;
+          return stopping_ || !queue_.empty() || !retry_.empty() || pending_rules_ ||
+                 commit_failed_flag_;
         });
       } else {
         // Retry after the backoff (shorter once stopping); new submissions
@@ -134,7 +139,8 @@ void Pipeline::run() {
       // a retry fits wherever a batch fits.
       size_t taken = 0;
       auto take_from = [&](std::deque<Submission>& from) {
-        while (!from.empty() && (taken == 0 || taken + from.front().events.size() <= options_.batch_max)) {
+        while (!from.empty() &&
+               (taken == 0 || taken + from.front().events.size() <= options_.batch_max)) {
           taken += from.front().events.size();
           batch.push_back(std::move(from.front()));
           from.pop_front();
@@ -153,7 +159,8 @@ void Pipeline::run() {
     }
     if (new_rules) {
       engine_.set_rules(std::move(new_rules));
-      spdlog::info("rules: switched to the new rule set ({} rules)", engine_.rules().rules().size());
+      spdlog::info("rules: switched to the new rule set ({} rules)",
+                   engine_.rules().rules().size());
     }
     try {
       process(batch, !healthy);
@@ -172,12 +179,14 @@ void Pipeline::run() {
     if (store_healthy_ && now - last_prune > std::chrono::minutes(10)) {
       last_prune = now;
       // The batch in flight first (its events are older); not on a store that just failed.
-      auto pruned = settle_guarded() ? store_.prune_events(now - options_.event_retention)
-                                     : Result<int64_t>(Status::unavailable("the last commit failed"));
+      auto pruned = settle_guarded()
+                        ? store_.prune_events(now - options_.event_retention)
+                        : Result<int64_t>(Status::unavailable("the last commit failed"));
       if (!pruned) {
         spdlog::warn("store: pruning old events failed: {}", pruned.error().message());
       } else if (*pruned > 0) {
-        spdlog::info("store: pruned {} events older than {}", *pruned, format_duration(options_.event_retention));
+        spdlog::info("store: pruned {} events older than {}", *pruned,
+                     format_duration(options_.event_retention));
       }
     }
     if (!stopping) continue;
@@ -189,14 +198,17 @@ void Pipeline::run() {
     if (drained) settle_guarded();  // the last commit, whose failure would refill the retries
     std::lock_guard lock(mu_);
     if (store_healthy_ && queue_.empty() && retry_.empty()) return;
-    if (store_healthy_) stop_attempts = 0;  // attempts count while the store keeps failing, not over the whole stop
+    if (store_healthy_)
+      stop_attempts = 0;  // attempts count while the store keeps failing, not over the whole stop
     if (!store_healthy_ && ++stop_attempts >= kStopAttempts) {
       size_t lost = 0;
       for (const auto& s : retry_) lost += s.events.size();
       stats_.events_rejected_full += lost;
       stats_.events_rejected_store += lost;
-      spdlog::error("store: still failing at shutdown after {} attempts; {} syslog events read were not stored", stop_attempts,
-                    lost);
+      spdlog::error(
+          "store: still failing at shutdown after {} attempts; {} syslog events read were not "
+          "stored",
+          stop_attempts, lost);
       return;
     }
   }
@@ -232,13 +244,13 @@ void Pipeline::process(std::deque<Submission>& batch, bool probe) {
   if (probe) {
     changed.records.push_back({"probe", std::to_string(to_unix_ms(now))});
   } else if (probe_written_) {
-    changed.records.push_back({"probe", std::nullopt});  // the probe's record leaves with the next batch
+    changed.records.push_back(
+        {"probe", std::nullopt});  // the probe's record leaves with the next batch
     probe_written_ = false;
   }
   if (!changed.records.empty()) actions.push_back(std::move(changed));
   if (actions.empty() && batch.empty()) return;
-  stats_.engine_micros += static_cast<uint64_t>(
-      (clock_.monotonic_ns() - engine_started) / 1000);
+  stats_.engine_micros += static_cast<uint64_t>((clock_.monotonic_ns() - engine_started) / 1000);
   p.probe = probe;
   p.open_tickets = engine_.open_ticket_count();
   p.hits = engine_.rule_hits();
@@ -318,8 +330,7 @@ void Pipeline::commit_loop() {
     }
     if (st) {
       ++stats_.commits;
-      stats_.commit_micros += static_cast<uint64_t>(
-          (clock_.monotonic_ns() - started) / 1000);
+      stats_.commit_micros += static_cast<uint64_t>((clock_.monotonic_ns() - started) / 1000);
       try {
         on_committed(p);
       } catch (const std::exception& e) {  // the batch is durable; only an answer failed
@@ -346,7 +357,8 @@ void Pipeline::commit_loop() {
 }
 
 void Pipeline::on_committed(Pending& p) {
-  if (!store_healthy_.exchange(true)) spdlog::info("store: commits succeed again; accepting events");
+  if (!store_healthy_.exchange(true))
+    spdlog::info("store: commits succeed again; accepting events");
   for (const auto& a : p.actions) {
     if (const auto* rec = std::get_if<engine::EventRecorded>(&a)) {
       ++stats_.decisions[static_cast<size_t>(rec->decision)];
@@ -381,7 +393,8 @@ void Pipeline::on_commit_failed(Pending& p, Status st) {
     // retry meets the rebuilt engine), syslog events are run once more, and
     // dropped (counted, logged) if they conflict again. Ingestion goes on.
     ++stats_.store_failures;
-    spdlog::error("store: commit of {} events refused: {}; rebuilding the engine from the store", events, st.message());
+    spdlog::error("store: commit of {} events refused: {}; rebuilding the engine from the store",
+                  events, st.message());
     rebuild_engine();
     st = Status::unavailable("the batch conflicted with stored tickets; retry");
     std::deque<Submission> again;
@@ -402,8 +415,10 @@ void Pipeline::on_commit_failed(Pending& p, Status st) {
     rebuild_engine();
     retry_backoff_ = probe ? std::min<Duration>(retry_backoff_ * 2, kRetryMax) : kRetryFirst;
     if (store_healthy_.exchange(false)) {
-      spdlog::error("store: unavailable; refusing new events (HTTP 503, TCP backpressure) and retrying every {} up to {}",
-                    format_duration(kRetryFirst), format_duration(kRetryMax));
+      spdlog::error(
+          "store: unavailable; refusing new events (HTTP 503, TCP backpressure) and retrying every "
+          "{} up to {}",
+          format_duration(kRetryFirst), format_duration(kRetryMax));
     }
     st = Status::unavailable("store unavailable: not accepted, retry later");
     // Keep what only we hold (syslog: no completion to answer), queued or

@@ -41,23 +41,23 @@ namespace ticketd::daemon {
 
 struct PipelineStats {
   std::atomic<uint64_t> events_accepted{0};
-  std::atomic<uint64_t> events_rejected_full{0};   // refused to requests (503): queue full, store down, stopping
+  std::atomic<uint64_t> events_rejected_full{
+      0};  // refused to requests (503): queue full, store down, stopping
   std::atomic<uint64_t> events_rejected_store{0};  // of which: the store could not commit
-  std::atomic<uint64_t> events_retried{0};         // queued syslog events re-run after a failed commit
+  std::atomic<uint64_t> events_retried{0};  // queued syslog events re-run after a failed commit
   std::atomic<uint64_t> events_processed{0};
   std::array<std::atomic<uint64_t>, 10> decisions{};  // by engine::Decision
   std::atomic<uint64_t> tickets_opened{0};
   std::atomic<uint64_t> notifications{0};
   std::atomic<uint64_t> store_failures{0};
   std::atomic<uint64_t> queue_depth{0};
-  std::atomic<uint64_t> commits{0};         // successful store transactions (batches)
-  std::atomic<uint64_t> commit_micros{0};   // time spent in them
-  std::atomic<uint64_t> engine_micros{0};   // time the engine spent deciding batches
+  std::atomic<uint64_t> commits{0};        // successful store transactions (batches)
+  std::atomic<uint64_t> commit_micros{0};  // time spent in them
+  std::atomic<uint64_t> engine_micros{0};  // time the engine spent deciding batches
 };
 
 class Pipeline final : public api::Intake {
  public:
-
   struct Options {
     size_t capacity = 10000;  // queued events
     size_t batch_max = 4096;  // at most, per transaction

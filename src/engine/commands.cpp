@@ -1,6 +1,6 @@
-#include "engine_internal.hpp"
-
 #include <algorithm>
+
+#include "engine_internal.hpp"
 
 namespace ticketd::engine {
 
@@ -10,13 +10,17 @@ bool transition_allowed(TicketStatus from, TicketStatus to) {
   using S = TicketStatus;
   if (from == to) return true;
   switch (from) {
-    case S::kNew: return to != S::kClosed;
+    case S::kNew:
+      return to != S::kClosed;
     case S::kAssigned:
     case S::kInProgress:
-    case S::kPending: return to != S::kClosed && to != S::kNew;
-    case S::kResolved: return to == S::kClosed || to == S::kInProgress || to == S::kCancelled;
+    case S::kPending:
+      return to != S::kClosed && to != S::kNew;
+    case S::kResolved:
+      return to == S::kClosed || to == S::kInProgress || to == S::kCancelled;
     case S::kClosed:
-    case S::kCancelled: return false;
+    case S::kCancelled:
+      return false;
   }
   return false;
 }
@@ -51,7 +55,8 @@ void Engine::end_alerts_of(const Ticket& t, TimePoint now) {
   }
 }
 
-Result<Actions> Engine::create_ticket(const NewTicket& spec, const std::string& actor, TimePoint now) {
+Result<Actions> Engine::create_ticket(const NewTicket& spec, const std::string& actor,
+                                      TimePoint now) {
   if (spec.title.empty()) return Status::invalid_argument("ticket: \"title\" is required");
   Ticket t;
   t.type = spec.type;
@@ -77,10 +82,12 @@ Result<Actions> Engine::create_ticket(const NewTicket& spec, const std::string& 
   return out;
 }
 
-Result<Actions> Engine::patch_ticket(const std::string& key, const TicketPatch& patch, const std::string& actor,
-                                     TimePoint now, const std::optional<Ticket>& stored) {
+Result<Actions> Engine::patch_ticket(const std::string& key, const TicketPatch& patch,
+                                     const std::string& actor, TimePoint now,
+                                     const std::optional<Ticket>& stored) {
   if (patch.empty()) {
-    return Status::invalid_argument("patch: send a JSON object with status, assignee, team, impact or urgency");
+    return Status::invalid_argument(
+        "patch: send a JSON object with status, assignee, team, impact or urgency");
   }
   auto held_ticket = held(key, stored);
   if (!held_ticket) return held_ticket.error();
@@ -89,28 +96,34 @@ Result<Actions> Engine::patch_ticket(const std::string& key, const TicketPatch& 
   Context cx;
   std::vector<std::string> changes;
   if (patch.status && !transition_allowed(before.status, *patch.status)) {
-    return Status::conflict(std::string("ticket ") + key + " cannot go from " + ticket_status_name(before.status) +
-                            " to " + ticket_status_name(*patch.status));
+    return Status::conflict(std::string("ticket ") + key + " cannot go from " +
+                            ticket_status_name(before.status) + " to " +
+                            ticket_status_name(*patch.status));
   }
   if (patch.impact || patch.urgency) {
     if (patch.impact) t.impact = *patch.impact;
     if (patch.urgency) t.urgency = *patch.urgency;
     t.priority = priority_from(t.impact, t.urgency);
     if (t.priority != before.priority) {
-      changes.push_back("priority " + priority_name(before.priority) + " -> " + priority_name(t.priority));
-      note(cx, key, now, "priority", changes.back(), {{"from", priority_name(before.priority)}, {"to", priority_name(t.priority)}});
+      changes.push_back("priority " + priority_name(before.priority) + " -> " +
+                        priority_name(t.priority));
+      note(cx, key, now, "priority", changes.back(),
+           {{"from", priority_name(before.priority)}, {"to", priority_name(t.priority)}});
     }
   }
   if (patch.team && *patch.team != t.team) {
     t.team = *patch.team;
-    note(cx, key, now, "assignment", "team " + (before.team.empty() ? "-" : before.team) + " -> " + t.team,
+    note(cx, key, now, "assignment",
+         "team " + (before.team.empty() ? "-" : before.team) + " -> " + t.team,
          {{"field", "team"}, {"from", before.team}, {"to", t.team}});
   }
   if (patch.assignee && *patch.assignee != t.assignee) {
     t.assignee = *patch.assignee;
-    note(cx, key, now, "assignment", "assignee " + (before.assignee.empty() ? "-" : before.assignee) + " -> " + t.assignee,
+    note(cx, key, now, "assignment",
+         "assignee " + (before.assignee.empty() ? "-" : before.assignee) + " -> " + t.assignee,
          {{"field", "assignee"}, {"from", before.assignee}, {"to", t.assignee}});
-    if (t.status == TicketStatus::kNew && !t.assignee.empty() && !patch.status) t.status = TicketStatus::kAssigned;
+    if (t.status == TicketStatus::kNew && !t.assignee.empty() && !patch.status)
+      t.status = TicketStatus::kAssigned;
   }
   if (patch.status) t.status = *patch.status;
   if (t.status != before.status) {
@@ -134,7 +147,8 @@ Result<Actions> Engine::patch_ticket(const std::string& key, const TicketPatch& 
       // event of its alert would open a second ticket for the fingerprint.
       if (!grouped) adopt_ticket_group(t);
     }
-    note(cx, key, now, "status", std::string(ticket_status_name(before.status)) + " -> " + ticket_status_name(t.status),
+    note(cx, key, now, "status",
+         std::string(ticket_status_name(before.status)) + " -> " + ticket_status_name(t.status),
          {{"from", ticket_status_name(before.status)}, {"to", ticket_status_name(t.status)}});
   }
   for (auto& a : cx.out) {
@@ -160,8 +174,10 @@ Result<Actions> Engine::acknowledge(const std::string& key, const std::string& a
   auto held_ticket = held(key, stored);
   if (!held_ticket) return held_ticket.error();
   Ticket& t = **held_ticket;
-  if (!is_open(t.status)) return Status::conflict("ticket " + key + " is " + ticket_status_name(t.status));
-  if (t.acknowledged_at) return Status::conflict("ticket " + key + " was acknowledged by " + t.acknowledged_by);
+  if (!is_open(t.status))
+    return Status::conflict("ticket " + key + " is " + ticket_status_name(t.status));
+  if (t.acknowledged_at)
+    return Status::conflict("ticket " + key + " was acknowledged by " + t.acknowledged_by);
   Context cx;
   t.acknowledged_at = now;
   t.acknowledged_by = actor;
@@ -175,8 +191,9 @@ Result<Actions> Engine::acknowledge(const std::string& key, const std::string& a
   return std::move(cx.out);
 }
 
-Result<Actions> Engine::add_note(const std::string& key, const std::string& text, const std::string& actor,
-                                 TimePoint now, const std::optional<Ticket>& stored) {
+Result<Actions> Engine::add_note(const std::string& key, const std::string& text,
+                                 const std::string& actor, TimePoint now,
+                                 const std::optional<Ticket>& stored) {
   if (text.empty()) return Status::invalid_argument("note: \"text\" must not be empty");
   auto held_ticket = held(key, stored);
   if (!held_ticket) return held_ticket.error();
@@ -193,7 +210,8 @@ Result<Actions> Engine::add_note(const std::string& key, const std::string& text
 }
 
 Result<Actions> Engine::alert_command(const std::string& fingerprint, AlertCommand command,
-                                      const std::string& actor, TimePoint now, std::string* ticket_key) {
+                                      const std::string& actor, TimePoint now,
+                                      std::string* ticket_key) {
   auto a = alerts_.find(fingerprint);
   if (a == alerts_.end()) return Actions{};
   auto g = groups_.find(a->second.group);

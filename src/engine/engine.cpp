@@ -7,10 +7,10 @@
 
 namespace ticketd::engine {
 
-
 SilenceSaved silence_saved(const Silence& s) {
   return SilenceSaved{s.id, s.ends_at,
-                      silence_to_json(s, s.starts_at).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+                      silence_to_json(s, s.starts_at)
+                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 Result<Silence> saved_silence(const SilenceSaved& saved) {
@@ -40,12 +40,17 @@ nlohmann::json action_to_json(const Action& a) {
           if (!x.detail.empty()) j["detail"] = x.detail;
           return j;
         } else if constexpr (std::is_same_v<T, ProblemLinked>) {
-          return {{"action", "problem_linked"}, {"problem", x.problem_key}, {"incident", x.incident_key}};
+          return {{"action", "problem_linked"},
+                  {"problem", x.problem_key},
+                  {"incident", x.incident_key}};
         } else if constexpr (std::is_same_v<T, SilenceSaved>) {
           auto j = parse_json(x.body);
           return {{"action", "silence_saved"}, {"silence", j ? *j : nlohmann::json(x.id)}};
         } else if constexpr (std::is_same_v<T, Notify>) {
-          return {{"action", "notify"}, {"target", x.target}, {"ticket", x.ticket_key}, {"message", x.message}};
+          return {{"action", "notify"},
+                  {"target", x.target},
+                  {"ticket", x.ticket_key},
+                  {"message", x.message}};
         } else {
           return {{"action", "state_changed"}, {"records", x.records.size()}};
         }
@@ -133,9 +138,11 @@ std::map<std::string, int64_t> Engine::open_tickets_by_rule() const {
   return out;
 }
 
-void Engine::note(Context& cx, const std::string& key, TimePoint now, std::string kind, std::string message,
-                  nlohmann::json details) {
-  cx.out.emplace_back(TimelineAdded{{key, now, "engine", std::move(kind), std::move(message), details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}});
+void Engine::note(Context& cx, const std::string& key, TimePoint now, std::string kind,
+                  std::string message, nlohmann::json details) {
+  cx.out.emplace_back(
+      TimelineAdded{{key, now, "engine", std::move(kind), std::move(message),
+                     details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}});
 }
 
 void Engine::update(Ticket& t, TimePoint now, Context& cx) {
@@ -188,7 +195,8 @@ void Engine::set_alert_status(Ticket& t, const std::string& fp, const char* stat
   };
   if (idx.count != t.alerts.size()) rebuild();
   auto it = idx.pos.find(fp);
-  if (it != idx.pos.end() && (it->second >= t.alerts.size() || t.alerts[it->second].fingerprint != fp)) {
+  if (it != idx.pos.end() &&
+      (it->second >= t.alerts.size() || t.alerts[it->second].fingerprint != fp)) {
     rebuild();
     it = idx.pos.find(fp);
   }
@@ -226,19 +234,23 @@ std::string Engine::fingerprint_of(const rules::Rule& rule, const Event& event,
     // Senders that identify their alerts: PagerDuty's dedup_key is the
     // fingerprint; Alertmanager's and Grafana's alert fingerprint too.
     if (event.source == "pagerduty") {
-      if (auto k = event.labels.find("dedup_key"); k != event.labels.end() && !k->second.empty()) return k->second;
+      if (auto k = event.labels.find("dedup_key"); k != event.labels.end() && !k->second.empty())
+        return k->second;
     }
     if (event.source == "alertmanager" || event.source == "grafana") {
-      if (auto k = event.labels.find("fingerprint"); k != event.labels.end() && !k->second.empty()) {
+      if (auto k = event.labels.find("fingerprint");
+          k != event.labels.end() && !k->second.empty()) {
         return rule.name + "/" + k->second;
       }
     }
   }
-  std::string fp = rule.fingerprint ? rule.fingerprint->render(vars, kFingerprintHashed) : rule.name + "/" + event.host;
+  std::string fp = rule.fingerprint ? rule.fingerprint->render(vars, kFingerprintHashed)
+                                    : rule.name + "/" + event.host;
   return fp.empty() ? rule.name : capped_identity(std::move(fp));
 }
 
-std::string Engine::group_of(const rules::Rule& rule, const std::string& fp, const Event& event) const {
+std::string Engine::group_of(const rules::Rule& rule, const std::string& fp,
+                             const Event& event) const {
   if (rule.group_by.empty()) return fp;
   std::string id = rule.name;
   for (const auto& f : rule.group_by) id += "|" + event.field(f).value_or("");
@@ -265,8 +277,9 @@ Explanation Engine::explain(const Event& event, TimePoint now) const {
 
 // A rule matched `event`: drop it, resolve, silence, inhibit or feed its
 // alert. Returns true when the event was dropped (no later rule applies).
-bool Engine::handle_match(const rules::Rule& rule, const Event& event, const rules::Captures& captures, TimePoint now,
-                          Context& cx, RuleTrace* tr) {
+bool Engine::handle_match(const rules::Rule& rule, const Event& event,
+                          const rules::Captures& captures, TimePoint now, Context& cx,
+                          RuleTrace* tr) {
   if (rule.action == rules::RuleAction::kDrop) {
     if (tr) tr->reason = "matched: action drop";
     cx.out.emplace_back(EventRecorded{event, now, Decision::kDropped, rule.name, {}, {}});
@@ -309,7 +322,8 @@ bool Engine::handle_match(const rules::Rule& rule, const Event& event, const rul
   }
   if (tr) {
     tr->reason = std::string("matched: ") + decision_name(rec.decision) +
-                 (rec.ticket_key.empty() ? "" : " " + rec.ticket_key) + (rec.detail.empty() ? "" : " (" + rec.detail + ")");
+                 (rec.ticket_key.empty() ? "" : " " + rec.ticket_key) +
+                 (rec.detail.empty() ? "" : " (" + rec.detail + ")");
   }
   cx.out.emplace_back(std::move(rec));
   return false;
@@ -420,15 +434,16 @@ const Ticket* Engine::change_covering(const Event& event) const {
   return nullptr;
 }
 
-const Ticket* Engine::inhibited_by(const rules::Rule& rule, const Event& event, std::string* inhibit_name) const {
+const Ticket* Engine::inhibited_by(const rules::Rule& rule, const Event& event,
+                                   std::string* inhibit_name) const {
   for (const rules::InhibitRule& inh : rules_->inhibits) {
     if (!inh.target.matches(rule.name, event)) continue;
     // Only firing alerts of the source rules are candidates (an index, not a scan).
     std::vector<const Alert*> candidates;
     for (const auto& [source_rule, fps] : firing_by_rule_) {
       if (source_rule == rule.name) continue;
-      if (!inh.source.rules.empty() &&
-          std::find(inh.source.rules.begin(), inh.source.rules.end(), source_rule) == inh.source.rules.end()) {
+      if (!inh.source.rules.empty() && std::find(inh.source.rules.begin(), inh.source.rules.end(),
+                                                 source_rule) == inh.source.rules.end()) {
         continue;
       }
       for (const auto& fp : fps) {
@@ -473,7 +488,8 @@ void Engine::touch_group(const std::string& id) {
 }
 
 void Engine::on_alert_event(const rules::Rule& rule, const std::string& fp, const Event& event,
-                            const rules::Captures& captures, TimePoint now, Context& cx, EventRecorded& rec) {
+                            const rules::Captures& captures, TimePoint now, Context& cx,
+                            EventRecorded& rec) {
   // A deduplicated event into an alert whose record follows its ticket
   // changes nothing that record holds: it is not rewritten (the ticket's
   // counters, written anyway, carry last_seen).
@@ -485,7 +501,8 @@ void Engine::on_alert_event(const rules::Rule& rule, const std::string& fp, cons
 }
 
 void Engine::alert_event(const rules::Rule& rule, const std::string& fp, const Event& event,
-                         const rules::Captures& captures, TimePoint now, Context& cx, EventRecorded& rec) {
+                         const rules::Captures& captures, TimePoint now, Context& cx,
+                         EventRecorded& rec) {
   auto [it, created] = alerts_.try_emplace(fp);
   Alert& a = it->second;
   if (created) {
@@ -526,9 +543,11 @@ void Engine::alert_event(const rules::Rule& rule, const std::string& fp, const E
     if (t->event_count <= kTimelineEveryEventUpTo || t->event_count % kTimelineEventStride == 0) {
       std::string msg = "event #" + std::to_string(t->event_count) + ": " + shorten(event.message);
       if (t->event_count == kTimelineEveryEventUpTo) {
-        msg += " (from here on, one timeline entry per " + std::to_string(kTimelineEventStride) + " events)";
+        msg += " (from here on, one timeline entry per " + std::to_string(kTimelineEventStride) +
+               " events)";
       }
-      note(cx, t->key, now, "event", msg, {{"rule", rule.name}, {"fingerprint", fp}, {"event_count", t->event_count}});
+      note(cx, t->key, now, "event", msg,
+           {{"rule", rule.name}, {"fingerprint", fp}, {"event_count", t->event_count}});
     }
     update_counters(*t, now, cx);
     return;
@@ -545,8 +564,9 @@ void Engine::alert_event(const rules::Rule& rule, const std::string& fp, const E
     if (a.hits.size() == 1) timers_.schedule(now + rule.threshold->within, TimerKind::kWindow, fp);
     if (static_cast<int64_t>(a.hits.size()) < rule.threshold->count) {
       rec.decision = Decision::kPending;
-      rec.detail = "threshold " + std::to_string(a.hits.size()) + "/" + std::to_string(rule.threshold->count) +
-                   " within " + format_duration(rule.threshold->within);
+      rec.detail = "threshold " + std::to_string(a.hits.size()) + "/" +
+                   std::to_string(rule.threshold->count) + " within " +
+                   format_duration(rule.threshold->within);
       return;  // a resolved alert stays resolved until the threshold is met again
     }
     a.event_count = static_cast<int64_t>(a.hits.size());
@@ -555,15 +575,16 @@ void Engine::alert_event(const rules::Rule& rule, const std::string& fp, const E
   fire(rule, a, event, now, cx, rec);
   // The captures seeded the alert's group; a firing alert needs them no more
   // (they are set again when it fires after resolving).
-  if (auto it2 = alerts_.find(fp); it2 != alerts_.end() && it2->second.phase == Alert::Phase::kFiring) {
+  if (auto it2 = alerts_.find(fp);
+      it2 != alerts_.end() && it2->second.phase == Alert::Phase::kFiring) {
     it2->second.captures.clear();
   }
 }
 
 bool Engine::may_inhibit(const std::string& rule_name) const {
   for (const rules::InhibitRule& inh : rules_->inhibits) {
-    if (inh.source.rules.empty() ||
-        std::find(inh.source.rules.begin(), inh.source.rules.end(), rule_name) != inh.source.rules.end()) {
+    if (inh.source.rules.empty() || std::find(inh.source.rules.begin(), inh.source.rules.end(),
+                                              rule_name) != inh.source.rules.end()) {
       return true;
     }
   }
@@ -576,8 +597,11 @@ void Engine::fire(const rules::Rule& rule, Alert& a, const Event& event, TimePoi
   touch_alert(a.fingerprint);
   a.phase = Alert::Phase::kFiring;
   index_firing(a);
-  if (rule.auto_resolve_after) timers_.schedule(a.last_seen + *rule.auto_resolve_after, TimerKind::kAutoResolve, a.fingerprint);
-  const std::string group_id = was_resolved && !a.group.empty() ? a.group : group_of(rule, a.fingerprint, event);
+  if (rule.auto_resolve_after)
+    timers_.schedule(a.last_seen + *rule.auto_resolve_after, TimerKind::kAutoResolve,
+                     a.fingerprint);
+  const std::string group_id =
+      was_resolved && !a.group.empty() ? a.group : group_of(rule, a.fingerprint, event);
   a.group = group_id;
   touch_group(group_id);
   auto git = groups_.find(group_id);
@@ -603,14 +627,16 @@ void Engine::fire(const rules::Rule& rule, Alert& a, const Event& event, TimePoi
         }
         rec.decision = Decision::kReopened;
         rec.ticket_key = t->key;
-        note(cx, t->key, now, "status", "reopened: " + a.fingerprint + " recurred within the reopen window of " +
-                                            format_duration(*rule.reopen_window),
+        note(cx, t->key, now, "status",
+             "reopened: " + a.fingerprint + " recurred within the reopen window of " +
+                 format_duration(*rule.reopen_window),
              {{"from", "resolved"}, {"to", "in_progress"}, {"fingerprint", a.fingerprint}});
         update(*t, now, cx);
         return;
       }
     } else if (t) {
-      const bool known = std::find(g->alerts.begin(), g->alerts.end(), a.fingerprint) != g->alerts.end();
+      const bool known =
+          std::find(g->alerts.begin(), g->alerts.end(), a.fingerprint) != g->alerts.end();
       if (!known) g->alerts.push_back(a.fingerprint);
       t->event_count += a.event_count;
       t->last_seen = now;
@@ -618,7 +644,8 @@ void Engine::fire(const rules::Rule& rule, Alert& a, const Event& event, TimePoi
       rec.decision = known ? Decision::kDeduplicated : Decision::kGrouped;
       rec.ticket_key = t->key;
       note(cx, t->key, now, "alert",
-           (known ? "alert firing again: " : "alert joined: ") + a.fingerprint + ": " + shorten(event.message),
+           (known ? "alert firing again: " : "alert joined: ") + a.fingerprint + ": " +
+               shorten(event.message),
            {{"rule", rule.name}, {"fingerprint", a.fingerprint}});
       update(*t, now, cx);
       return;
@@ -628,7 +655,8 @@ void Engine::fire(const rules::Rule& rule, Alert& a, const Event& event, TimePoi
     }
   }
   if (g) {  // waiting for group_wait
-    if (std::find(g->alerts.begin(), g->alerts.end(), a.fingerprint) == g->alerts.end()) g->alerts.push_back(a.fingerprint);
+    if (std::find(g->alerts.begin(), g->alerts.end(), a.fingerprint) == g->alerts.end())
+      g->alerts.push_back(a.fingerprint);
     g->waiting_events += a.event_count;
     rec.decision = Decision::kPending;
     rec.detail = "group_wait until " + format_rfc3339(g->wait_until);
@@ -690,8 +718,9 @@ bool Engine::storm_redirect(Group& g, TimePoint now, Context& cx) {
     t.key = next_key(t.type);
     t.title = "Alert storm: more than " + std::to_string(storm.threshold) + " new tickets within " +
               format_duration(storm.within);
-    t.description = "ticketd stopped opening one ticket per alert; new alerts are collected here until " +
-                    format_rfc3339(now + storm.within) + ". Labels count them by rule.";
+    t.description =
+        "ticketd stopped opening one ticket per alert; new alerts are collected here until " +
+        format_rfc3339(now + storm.within) + ". Labels count them by rule.";
     t.impact = Level::kHigh;
     t.urgency = Level::kHigh;
     t.priority = priority_from(t.impact, t.urgency);
@@ -710,8 +739,9 @@ bool Engine::storm_redirect(Group& g, TimePoint now, Context& cx) {
     tickets_[t.key] = t;
     ticket_changed(t);
     cx.out.emplace_back(TicketOpened{t});
-    note(cx, t.key, now, "created", "storm started: " + std::to_string(opened_.size()) + " tickets opened within " +
-                                        format_duration(storm.within));
+    note(cx, t.key, now, "created",
+         "storm started: " + std::to_string(opened_.size()) + " tickets opened within " +
+             format_duration(storm.within));
     st = &tickets_[t.key];
   }
   Group& sg = groups_[storm_group_];
@@ -732,7 +762,8 @@ bool Engine::storm_redirect(Group& g, TimePoint now, Context& cx) {
     so_far = std::strtoll(it->second.c_str(), nullptr, 10);
   }
   st->labels[count_label] = std::to_string(so_far + 1);
-  note(cx, st->key, now, "alert", "collected " + std::to_string(g.alerts.size()) + " alert(s) of rule " + g.rule,
+  note(cx, st->key, now, "alert",
+       "collected " + std::to_string(g.alerts.size()) + " alert(s) of rule " + g.rule,
        {{"rule", g.rule}, {"fingerprints", g.alerts}});
   update(*st, now, cx);
   const std::string id = g.id;
@@ -771,10 +802,12 @@ bool Engine::open_group_ticket(Group& g, TimePoint now, Context& cx, std::string
   Ticket t;
   t.type = spec.type;
   t.key = next_key(spec.type);
-  t.title = spec.title.empty() ? (event.host.empty() ? rule->name : rule->name + " on " + event.host)
-                               : spec.title.render(vars, RenderCaps::kTitle);
-  t.description = spec.description.empty() ? cap_text(event.message, RenderCaps::kDescription)
-                                           : spec.description.render(vars, RenderCaps::kDescription);
+  t.title = spec.title.empty()
+                ? (event.host.empty() ? rule->name : rule->name + " on " + event.host)
+                : spec.title.render(vars, RenderCaps::kTitle);
+  t.description = spec.description.empty()
+                      ? cap_text(event.message, RenderCaps::kDescription)
+                      : spec.description.render(vars, RenderCaps::kDescription);
   t.impact = spec.impact.value_or(Level::kMedium);
   t.urgency = spec.urgency.value_or(urgency_from_severity(event.severity));
   t.priority = priority_from(t.impact, t.urgency);
@@ -791,17 +824,22 @@ bool Engine::open_group_ticket(Group& g, TimePoint now, Context& cx, std::string
     if (a != alerts_.end()) t.first_seen = std::min(t.first_seen, a->second.first_seen);
     t.alerts.push_back({fp, "firing"});
   }
-  for (const auto& [name, value] : event.labels) t.labels[name] = cap_text(value, RenderCaps::kLabel);
-  for (const auto& [name, tmpl] : spec.labels) t.labels[name] = tmpl.render(vars, RenderCaps::kLabel);
+  for (const auto& [name, value] : event.labels)
+    t.labels[name] = cap_text(value, RenderCaps::kLabel);
+  for (const auto& [name, tmpl] : spec.labels)
+    t.labels[name] = tmpl.render(vars, RenderCaps::kLabel);
   apply_sla(t);
   g.ticket_key = t.key;
   g.waiting_events = 0;
   tickets_[t.key] = t;
   ticket_changed(t);
   cx.out.emplace_back(TicketOpened{t});
-  nlohmann::json details = {{"rule", rule->name}, {"fingerprint", t.fingerprint}, {"priority", priority_name(t.priority)}};
+  nlohmann::json details = {{"rule", rule->name},
+                            {"fingerprint", t.fingerprint},
+                            {"priority", priority_name(t.priority)}};
   if (g.alerts.size() > 1) details["alerts"] = g.alerts;
-  note(cx, t.key, now, "created", "opened by rule " + rule->name + ": " + shorten(event.message), details);
+  note(cx, t.key, now, "created", "opened by rule " + rule->name + ": " + shorten(event.message),
+       details);
   if (key) *key = t.key;
   if (t.type == TicketType::kIncident) link_problems(tickets_[t.key], event, now, cx);
   // What rendered the ticket is not needed again (a group whose ticket
@@ -842,15 +880,17 @@ void Engine::link_problems(const Ticket& incident, const Event& event, TimePoint
     Ticket t;
     t.type = TicketType::kProblem;
     t.key = next_key(t.type);
-    t.title = p.ticket.title.empty() ? "Recurring " + incident.rule + " (" + p.name + ")" : p.ticket.title.render(vars, RenderCaps::kTitle);
+    t.title = p.ticket.title.empty() ? "Recurring " + incident.rule + " (" + p.name + ")"
+                                     : p.ticket.title.render(vars, RenderCaps::kTitle);
     t.description = p.ticket.description.empty()
-                        ? std::to_string(w.incidents.size()) + " incidents of " + incident.rule + " within " +
-                              format_duration(p.threshold.within)
+                        ? std::to_string(w.incidents.size()) + " incidents of " + incident.rule +
+                              " within " + format_duration(p.threshold.within)
                         : p.ticket.description.render(vars, RenderCaps::kDescription);
     t.impact = p.ticket.impact.value_or(Level::kMedium);
     t.urgency = p.ticket.urgency.value_or(Level::kLow);
     t.priority = priority_from(t.impact, t.urgency);
-    t.category = p.ticket.category.empty() ? incident.category : p.ticket.category.render(vars, RenderCaps::kField);
+    t.category = p.ticket.category.empty() ? incident.category
+                                           : p.ticket.category.render(vars, RenderCaps::kField);
     t.team = p.ticket.team.empty() ? incident.team : p.ticket.team.render(vars, RenderCaps::kField);
     t.assignee = p.ticket.assignee.render(vars, RenderCaps::kField);
     t.status = t.assignee.empty() ? TicketStatus::kNew : TicketStatus::kAssigned;
@@ -859,14 +899,16 @@ void Engine::link_problems(const Ticket& incident, const Event& event, TimePoint
     t.event_count = static_cast<int64_t>(w.incidents.size());
     t.first_seen = w.incidents.front().first;
     t.last_seen = t.created_at = t.updated_at = now;
-    for (const auto& [name, tmpl] : p.ticket.labels) t.labels[name] = tmpl.render(vars, RenderCaps::kLabel);
+    for (const auto& [name, tmpl] : p.ticket.labels)
+      t.labels[name] = tmpl.render(vars, RenderCaps::kLabel);
     apply_sla(t);
     for (const auto& [at, key2] : w.incidents) t.incidents.push_back(key2);
     tickets_[t.key] = t;
     ticket_changed(t);
     cx.out.emplace_back(TicketOpened{t});
     note(cx, t.key, now, "created",
-         "opened by problem rule " + p.name + ": " + std::to_string(w.incidents.size()) + " incidents",
+         "opened by problem rule " + p.name + ": " + std::to_string(w.incidents.size()) +
+             " incidents",
          {{"incidents", t.incidents}});
     for (const auto& [at, inc] : w.incidents) {
       cx.out.emplace_back(ProblemLinked{t.key, inc});
@@ -892,14 +934,15 @@ void Engine::note_change(const rules::Rule* rule, Alert& a, Group* g, TimePoint 
     t->flapping = true;
     note(cx, t->key, now, "flapping",
          a.fingerprint + " changed state " + std::to_string(a.changes.size()) + " times within " +
-             format_duration(rule->flapping->within) + "; holding the ticket open until it is stable",
+             format_duration(rule->flapping->within) +
+             "; holding the ticket open until it is stable",
          {{"fingerprint", a.fingerprint}});
     update(*t, now, cx);
   }
 }
 
-void Engine::resolve_alert(const std::string& fp, TimePoint now, const std::string& why, Context& cx,
-                           EventRecorded* rec) {
+void Engine::resolve_alert(const std::string& fp, TimePoint now, const std::string& why,
+                           Context& cx, EventRecorded* rec) {
   auto it = alerts_.find(fp);
   if (it == alerts_.end()) return;
   Alert& a = it->second;
@@ -954,7 +997,8 @@ void Engine::resolve_ticket_if_done(Group& g, TimePoint now, const std::string& 
   g.resolved = true;
   g.resolved_at = now;
   timers_.schedule(now + reopen_keep(g), TimerKind::kForgetGroup, g.id);
-  note(cx, t->key, now, "status", "resolved: all alerts resolved (" + why + ")", {{"from", from}, {"to", "resolved"}});
+  note(cx, t->key, now, "status", "resolved: all alerts resolved (" + why + ")",
+       {{"from", from}, {"to", "resolved"}});
 }
 
 void Engine::index_firing(const Alert& a) { firing_by_rule_[a.rule].insert(a.fingerprint); }

@@ -52,7 +52,9 @@ inline void set_alert_status_linear(Ticket& t, const std::string& fp, const char
   t.alerts.push_back({fp, status});
 }
 
-inline Priority raised(Priority p) { return p == Priority::kP1 ? p : static_cast<Priority>(static_cast<int>(p) - 1); }
+inline Priority raised(Priority p) {
+  return p == Priority::kP1 ? p : static_cast<Priority>(static_cast<int>(p) - 1);
+}
 
 inline nlohmann::json captures_json(const rules::Captures& c) {
   nlohmann::json j = nlohmann::json::object();
@@ -96,7 +98,6 @@ Times times_from(const nlohmann::json& j) {
   }
   return d;
 }
-
 
 // What an alert or group without a kept event reads as.
 inline const Event kNoEvent{};

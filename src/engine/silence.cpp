@@ -5,11 +5,13 @@
 namespace ticketd::engine {
 namespace {
 
-Result<std::string> string_field(const nlohmann::json& j, std::initializer_list<const char*> names) {
+Result<std::string> string_field(const nlohmann::json& j,
+                                 std::initializer_list<const char*> names) {
   for (const char* n : names) {
     auto it = j.find(n);
     if (it == j.end() || it->is_null()) continue;
-    if (!it->is_string()) return Status::invalid_argument(std::string("silence: \"") + n + "\" must be a string");
+    if (!it->is_string())
+      return Status::invalid_argument(std::string("silence: \"") + n + "\" must be a string");
     return it->get<std::string>();
   }
   return std::string();
@@ -28,18 +30,21 @@ Result<Silence> silence_from_json(const nlohmann::json& j, TimePoint now) {
   Silence s;
   auto m = j.find("matchers");
   if (m == j.end() || (!m->is_object() && !m->is_array()) || m->empty()) {
-    return Status::invalid_argument("silence: \"matchers\" must be a non-empty object of field: value");
+    return Status::invalid_argument(
+        "silence: \"matchers\" must be a non-empty object of field: value");
   }
   if (m->is_object()) {
     for (const auto& [field, v] : m->items()) {
-      if (!v.is_string()) return Status::invalid_argument("silence: matcher \"" + field + "\" must be a string");
+      if (!v.is_string())
+        return Status::invalid_argument("silence: matcher \"" + field + "\" must be a string");
       s.matchers.emplace_back(field, v.get<std::string>());
     }
   } else {
     for (const auto& x : *m) {
       if (!x.is_object() || !x.contains("name") || !x.contains("value") || !x["name"].is_string() ||
           !x["value"].is_string()) {
-        return Status::invalid_argument("silence: each matcher needs string \"name\" and \"value\"");
+        return Status::invalid_argument(
+            "silence: each matcher needs string \"name\" and \"value\"");
       }
       std::string op;
       const bool equal = x.value("isEqual", true);
@@ -51,7 +56,8 @@ Result<Silence> silence_from_json(const nlohmann::json& j, TimePoint now) {
       }
       if (regex) {
         // Alertmanager regexes are anchored.
-        s.matchers.emplace_back(x["name"].get<std::string>(), op + "^(?:" + x["value"].get<std::string>() + ")$");
+        s.matchers.emplace_back(x["name"].get<std::string>(),
+                                op + "^(?:" + x["value"].get<std::string>() + ")$");
       } else {
         s.matchers.emplace_back(x["name"].get<std::string>(), op + x["value"].get<std::string>());
       }
@@ -63,15 +69,20 @@ Result<Silence> silence_from_json(const nlohmann::json& j, TimePoint now) {
                                       "\"; use an event field or labels.NAME / annotations.NAME");
     }
     auto op = rules::Operand::parse(field, text);
-    if (!op) return Status::invalid_argument("silence: matcher \"" + field + "\": " + op.error().message());
+    if (!op)
+      return Status::invalid_argument("silence: matcher \"" + field +
+                                      "\": " + op.error().message());
     s.condition.all.push_back({field, {std::move(op).value()}});
   }
-  auto time_field = [&](std::initializer_list<const char*> names, TimePoint fallback) -> Result<TimePoint> {
+  auto time_field = [&](std::initializer_list<const char*> names,
+                        TimePoint fallback) -> Result<TimePoint> {
     auto text = string_field(j, names);
     if (!text) return text.error();
     if (text->empty()) return fallback;
     auto t = parse_rfc3339(*text);
-    if (!t) return Status::invalid_argument(std::string("silence: \"") + *names.begin() + "\": " + t.error().message());
+    if (!t)
+      return Status::invalid_argument(std::string("silence: \"") + *names.begin() +
+                                      "\": " + t.error().message());
     return *t;
   };
   auto start = time_field({"starts_at", "startsAt"}, now);
@@ -86,10 +97,12 @@ Result<Silence> silence_from_json(const nlohmann::json& j, TimePoint now) {
   } else {
     auto end = time_field({"ends_at", "endsAt"}, TimePoint{});
     if (!end) return end.error();
-    if (*end == TimePoint{}) return Status::invalid_argument("silence: set \"ends_at\" or \"duration\"");
+    if (*end == TimePoint{})
+      return Status::invalid_argument("silence: set \"ends_at\" or \"duration\"");
     s.ends_at = *end;
   }
-  if (s.ends_at <= s.starts_at) return Status::invalid_argument("silence: \"ends_at\" must be after \"starts_at\"");
+  if (s.ends_at <= s.starts_at)
+    return Status::invalid_argument("silence: \"ends_at\" must be after \"starts_at\"");
   auto by = string_field(j, {"created_by", "createdBy"});
   if (!by) return by.error();
   s.created_by = *by;

@@ -1,6 +1,6 @@
-#include "engine_internal.hpp"
-
 #include <algorithm>
+
+#include "engine_internal.hpp"
 
 namespace ticketd::engine {
 
@@ -11,7 +11,9 @@ namespace ticketd::engine {
 // escalations done for a ticket, "p/<key>" a problem window, "storm" the
 // storm window. Values are JSON.
 std::optional<std::string> Engine::state_record(const std::string& key) const {
-  auto dump = [](const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
+  auto dump = [](const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
   const std::string_view id = std::string_view(key).substr(std::min<size_t>(2, key.size()));
   if (key.rfind("a/", 0) == 0) {
     auto it = alerts_.find(std::string(id));
@@ -40,16 +42,16 @@ std::optional<std::string> Engine::state_record(const std::string& key) const {
     if (it == groups_.end()) return std::nullopt;
     const Group& g = it->second;
     nlohmann::json j = {{"id", g.id},
-                 {"rule", g.rule},
-                 {"ticket", g.ticket_key},
-                 {"wait_until", to_unix_ms(g.wait_until)},
-                 {"alerts", g.alerts},
-                 {"captures", captures_json(g.captures)},
-                 {"waiting_events", g.waiting_events},
-                 {"resolved", g.resolved},
-                 {"resolved_at", to_unix_ms(g.resolved_at)},
-                 {"flapping", g.flapping},
-                 {"storm", g.storm}};
+                        {"rule", g.rule},
+                        {"ticket", g.ticket_key},
+                        {"wait_until", to_unix_ms(g.wait_until)},
+                        {"alerts", g.alerts},
+                        {"captures", captures_json(g.captures)},
+                        {"waiting_events", g.waiting_events},
+                        {"resolved", g.resolved},
+                        {"resolved_at", to_unix_ms(g.resolved_at)},
+                        {"flapping", g.flapping},
+                        {"storm", g.storm}};
     if (g.first_event) j["first_event"] = event_to_json(*g.first_event);
     return dump(j);
   }
@@ -72,7 +74,9 @@ std::optional<std::string> Engine::state_record(const std::string& key) const {
   }
   if (key == "storm") {
     if (opened_.empty() && storm_group_.empty()) return std::nullopt;
-    return dump({{"opened", times_json(opened_)}, {"storm_group", storm_group_}, {"storm_until", to_unix_ms(storm_until_)}});
+    return dump({{"opened", times_json(opened_)},
+                 {"storm_group", storm_group_},
+                 {"storm_until", to_unix_ms(storm_until_)}});
   }
   return std::nullopt;
 }
@@ -134,8 +138,9 @@ Status Engine::restore(const EngineState& state) {
       // An unreadable record costs the pending correlation state (threshold
       // windows, group_wait), never the open tickets.
       fresh = std::move(tickets_only);
-      st = Status::io_error(std::string("engine state records are unreadable, rebuilt from open tickets only: ") +
-                            e.what());
+      st = Status::io_error(
+          std::string("engine state records are unreadable, rebuilt from open tickets only: ") +
+          e.what());
     }
   }
   fresh.adopt_orphan_tickets();
@@ -174,10 +179,12 @@ void Engine::adopt_records(const std::vector<std::pair<std::string, std::string>
   // state is built), in the order adoption needs: resolved tickets before
   // the groups that refer to them, groups before their alerts, tickets
   // before their escalations. parse() throws on a corrupt record.
-  const std::pair<const char*, void (Engine::*)(const std::string&, const nlohmann::json&)> kinds[] = {
-      {"t/", &Engine::adopt_resolved_ticket}, {"g/", &Engine::adopt_group},     {"a/", &Engine::adopt_alert},
-      {"p/", &Engine::adopt_problem},         {"e/", &Engine::adopt_escalated}, {"storm", &Engine::adopt_storm},
-  };
+  const std::pair<const char*, void (Engine::*)(const std::string&, const nlohmann::json&)>
+      kinds[] = {
+          {"t/", &Engine::adopt_resolved_ticket}, {"g/", &Engine::adopt_group},
+          {"a/", &Engine::adopt_alert},           {"p/", &Engine::adopt_problem},
+          {"e/", &Engine::adopt_escalated},       {"storm", &Engine::adopt_storm},
+      };
   for (const auto& [prefix, adopt] : kinds) {
     for (const auto& [key, text] : records) {
       if (key.rfind(prefix, 0) != 0) continue;
@@ -200,7 +207,8 @@ void Engine::adopt_group(const std::string&, const nlohmann::json& j) {
   g.wait_until = from_unix_ms(j.value("wait_until", int64_t{0}));
   g.alerts = j.value("alerts", std::vector<std::string>{});
   if (auto it = j.find("first_event"); it != j.end() && it->is_object()) {
-    if (auto e = event_from_json(*it, TimePoint{})) g.first_event = std::make_shared<const Event>(std::move(e).value());
+    if (auto e = event_from_json(*it, TimePoint{}))
+      g.first_event = std::make_shared<const Event>(std::move(e).value());
   }
   g.captures = captures_from(j.value("captures", nlohmann::json::object()));
   g.waiting_events = j.value("waiting_events", int64_t{0});
@@ -226,7 +234,8 @@ void Engine::adopt_alert(const std::string&, const nlohmann::json& j) {
   a.hits = times_from(j.value("hits", nlohmann::json::array()));
   a.changes = times_from(j.value("changes", nlohmann::json::array()));
   if (auto it = j.find("event"); it != j.end() && it->is_object()) {
-    if (auto e = event_from_json(*it, TimePoint{})) a.event = std::make_shared<const Event>(std::move(e).value());
+    if (auto e = event_from_json(*it, TimePoint{}))
+      a.event = std::make_shared<const Event>(std::move(e).value());
   }
   a.captures = captures_from(j.value("captures", nlohmann::json::object()));
   if (j.value("follows_ticket", false)) {
@@ -242,7 +251,8 @@ void Engine::adopt_problem(const std::string&, const nlohmann::json& j) {
   ProblemWindow w;
   if (auto it = j.find("incidents"); it != j.end() && it->is_array()) {
     for (const auto& x : *it) {
-      if (x.is_array() && x.size() == 2) w.incidents.emplace_back(from_unix_ms(x[0].get<int64_t>()), x[1].get<std::string>());
+      if (x.is_array() && x.size() == 2)
+        w.incidents.emplace_back(from_unix_ms(x[0].get<int64_t>()), x[1].get<std::string>());
     }
   }
   w.open_key = j.value("open", "");
@@ -262,12 +272,14 @@ void Engine::adopt_storm(const std::string&, const nlohmann::json& j) {
 }
 
 void Engine::adopt_ticket_group(const Ticket& t) {
-  if (t.type == TicketType::kProblem || t.type == TicketType::kChange || t.fingerprint.empty()) return;
+  if (t.type == TicketType::kProblem || t.type == TicketType::kChange || t.fingerprint.empty())
+    return;
   Group g;
   g.id = t.fingerprint;  // a ticket's fingerprint is its group's id
   g.rule = t.rule;
   g.ticket_key = t.key;
-  std::vector<AlertRef> refs = t.alerts.empty() ? std::vector<AlertRef>{{t.fingerprint, "firing"}} : t.alerts;
+  std::vector<AlertRef> refs =
+      t.alerts.empty() ? std::vector<AlertRef>{{t.fingerprint, "firing"}} : t.alerts;
   for (const AlertRef& r : refs) {
     g.alerts.push_back(r.fingerprint);
     if (r.status != "firing" || alerts_.count(r.fingerprint)) continue;

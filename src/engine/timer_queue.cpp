@@ -12,7 +12,8 @@ size_t index(TimerKind kind) { return static_cast<size_t>(kind); }
 
 void TimerQueue::schedule(TimePoint at, TimerKind kind, std::string key) {
   heap_.push_back({at, kind, std::move(key)});
-  std::push_heap(heap_.begin(), heap_.end(), [](const Entry& a, const Entry& b) { return a.at > b.at; });
+  std::push_heap(heap_.begin(), heap_.end(),
+                 [](const Entry& a, const Entry& b) { return a.at > b.at; });
 }
 
 std::vector<std::string> TimerQueue::take_due(TimerKind kind, TimePoint now) {
@@ -23,7 +24,8 @@ std::vector<std::string> TimerQueue::take_due(TimerKind kind, TimePoint now) {
     heap_.pop_back();
   }
   std::vector<Entry>& bucket = due_[index(kind)];
-  std::stable_sort(bucket.begin(), bucket.end(), [](const Entry& a, const Entry& b) { return a.at < b.at; });
+  std::stable_sort(bucket.begin(), bucket.end(),
+                   [](const Entry& a, const Entry& b) { return a.at < b.at; });
   std::vector<std::string> keys;
   std::unordered_set<std::string> seen;
   for (Entry& e : bucket) {

@@ -1,6 +1,6 @@
-#include "engine_internal.hpp"
-
 #include <algorithm>
+
+#include "engine_internal.hpp"
 
 namespace ticketd::engine {
 
@@ -28,13 +28,17 @@ std::optional<TimePoint> Engine::ticket_deadline(const Ticket& t) const {
   return next;
 }
 
-std::optional<TimePoint> Engine::escalation_due(const Ticket& t, const rules::EscalationRule& e) const {
-  if (auto done = escalated_.find(t.key); done != escalated_.end() && done->second.count(e.name)) return std::nullopt;
+std::optional<TimePoint> Engine::escalation_due(const Ticket& t,
+                                                const rules::EscalationRule& e) const {
+  if (auto done = escalated_.find(t.key); done != escalated_.end() && done->second.count(e.name))
+    return std::nullopt;
   // Not applicable now: a change of priority or team reschedules (update()).
-  if (!e.priorities.empty() && std::find(e.priorities.begin(), e.priorities.end(), t.priority) == e.priorities.end()) {
+  if (!e.priorities.empty() &&
+      std::find(e.priorities.begin(), e.priorities.end(), t.priority) == e.priorities.end()) {
     return std::nullopt;
   }
-  if (!e.teams.empty() && std::find(e.teams.begin(), e.teams.end(), t.team) == e.teams.end()) return std::nullopt;
+  if (!e.teams.empty() && std::find(e.teams.begin(), e.teams.end(), t.team) == e.teams.end())
+    return std::nullopt;
   std::optional<TimePoint> at;
   if (e.unacknowledged_for) {
     if (t.acknowledged_at) return std::nullopt;
@@ -78,17 +82,22 @@ void Engine::rebuild_timers() {
     if (a.phase == Alert::Phase::kPending && !a.hits.empty() && r && r->threshold) {
       timers_.schedule(a.hits.front() + r->threshold->within, TimerKind::kWindow, fp);
     }
-    if (a.phase == Alert::Phase::kResolved && !groups_.count(a.group)) timers_.schedule(TimePoint{}, TimerKind::kWindow, fp);
+    if (a.phase == Alert::Phase::kResolved && !groups_.count(a.group))
+      timers_.schedule(TimePoint{}, TimerKind::kWindow, fp);
   }
   for (const auto& [key, t] : tickets_) ticket_changed(t);
-  for (const auto& [key, w] : problems_) timers_.schedule(TimePoint{}, TimerKind::kProblem, key);  // re-checked at once
+  for (const auto& [key, w] : problems_)
+    timers_.schedule(TimePoint{}, TimerKind::kProblem, key);  // re-checked at once
 }
 
 // Every deadline the tick acts on has a timer at or before it.
 bool Engine::check_timers() const {
   for (const auto& [id, g] : groups_) {
-    if (g.ticket_key.empty() && !g.storm && !timers_.covers(TimerKind::kGroupWait, id, g.wait_until)) return false;
-    if (g.resolved && !timers_.covers(TimerKind::kForgetGroup, id, g.resolved_at + reopen_keep(g))) return false;
+    if (g.ticket_key.empty() && !g.storm &&
+        !timers_.covers(TimerKind::kGroupWait, id, g.wait_until))
+      return false;
+    if (g.resolved && !timers_.covers(TimerKind::kForgetGroup, id, g.resolved_at + reopen_keep(g)))
+      return false;
   }
   for (const auto& [fp, a] : alerts_) {
     const rules::Rule* r = rules_->find(a.rule);
@@ -96,7 +105,8 @@ bool Engine::check_timers() const {
         !timers_.covers(TimerKind::kAutoResolve, fp, a.last_seen + *r->auto_resolve_after)) {
       return false;
     }
-    if (a.phase == Alert::Phase::kPending && a.group.empty() && !a.hits.empty() && r && r->threshold &&
+    if (a.phase == Alert::Phase::kPending && a.group.empty() && !a.hits.empty() && r &&
+        r->threshold &&
         !timers_.covers(TimerKind::kWindow, fp, a.hits.front() + r->threshold->within)) {
       return false;
     }
@@ -108,7 +118,9 @@ bool Engine::check_timers() const {
     const auto at = ticket_deadline(t);
     if (!at) continue;
     auto due = ticket_due_.find(key);
-    if (due == ticket_due_.end() || due->second > *at || !timers_.covers(TimerKind::kTicket, key, due->second)) return false;
+    if (due == ticket_due_.end() || due->second > *at ||
+        !timers_.covers(TimerKind::kTicket, key, due->second))
+      return false;
   }
   return true;
 }
@@ -132,7 +144,8 @@ Actions Engine::tick(TimePoint now) {
     std::sort(due.begin(), due.end());
     for (const auto& [at, id] : due) {
       auto it = groups_.find(id);
-      if (it != groups_.end() && it->second.ticket_key.empty()) open_group_ticket(it->second, it->second.wait_until, cx, nullptr);
+      if (it != groups_.end() && it->second.ticket_key.empty())
+        open_group_ticket(it->second, it->second.wait_until, cx, nullptr);
     }
   }
   // auto_resolve_after
@@ -154,7 +167,9 @@ Actions Engine::tick(TimePoint now) {
     for (const auto& [at, fp] : expired) {
       auto it = alerts_.find(fp);
       if (it == alerts_.end()) continue;
-      resolve_alert(fp, at, "auto_resolve_after " + format_duration(*rules_->find(it->second.rule)->auto_resolve_after),
+      resolve_alert(fp, at,
+                    "auto_resolve_after " +
+                        format_duration(*rules_->find(it->second.rule)->auto_resolve_after),
                     cx, nullptr);
     }
   }
@@ -169,7 +184,8 @@ Actions Engine::tick(TimePoint now) {
       auto a = alerts_.find(fp);
       if (a == alerts_.end()) continue;
       if (!a->second.changes.empty()) last_change = std::max(last_change, a->second.changes.back());
-      if (const rules::Rule* r = rules_->find(a->second.rule); r && r->flapping) within = std::max(within, r->flapping->within);
+      if (const rules::Rule* r = rules_->find(a->second.rule); r && r->flapping)
+        within = std::max(within, r->flapping->within);
     }
     if (last_change + within > now) {
       timers_.schedule(last_change + within, TimerKind::kFlapping, id);
@@ -185,7 +201,8 @@ Actions Engine::tick(TimePoint now) {
     }
     if (Ticket* t = ticket(g.ticket_key)) {
       t->flapping = false;
-      note(cx, t->key, last_change + within, "flapping", "stable again: no state change for " + format_duration(within));
+      note(cx, t->key, last_change + within, "flapping",
+           "stable again: no state change for " + format_duration(within));
       resolve_ticket_if_done(g, last_change + within, "stable after flapping", cx);
       update(*t, last_change + within, cx);
     }
@@ -202,12 +219,14 @@ Actions Engine::tick(TimePoint now) {
     }
     for (const auto& fp : g.alerts) {
       auto a = alerts_.find(fp);
-      if (a != alerts_.end() && a->second.phase != Alert::Phase::kFiring && a->second.group == g.id) {
+      if (a != alerts_.end() && a->second.phase != Alert::Phase::kFiring &&
+          a->second.group == g.id) {
         touch_alert(fp);
         alerts_.erase(a);
       }
     }
-    if (auto t = tickets_.find(g.ticket_key); t != tickets_.end() && !is_open(t->second.status)) erase_ticket(g.ticket_key);
+    if (auto t = tickets_.find(g.ticket_key); t != tickets_.end() && !is_open(t->second.status))
+      erase_ticket(g.ticket_key);
     touch_group(id);
     groups_.erase(it);
   }
@@ -237,7 +256,8 @@ Actions Engine::tick(TimePoint now) {
   std::vector<std::string> keys;
   for (auto& key : timers_.take_due(TimerKind::kTicket, now)) {
     auto due = ticket_due_.find(key);
-    if (due == ticket_due_.end() || due->second > now) continue;  // rescheduled since: a stale entry
+    if (due == ticket_due_.end() || due->second > now)
+      continue;  // rescheduled since: a stale entry
     ticket_due_.erase(due);
     keys.push_back(std::move(key));
   }
@@ -251,7 +271,8 @@ Actions Engine::tick(TimePoint now) {
       if (!by || met || *by > now) return;
       if (std::find(t.breaches.begin(), t.breaches.end(), which) != t.breaches.end()) return;
       t.breaches.push_back(which);
-      note(cx, t.key, *by, "sla", std::string("SLA ") + which + " target breached (due " + format_rfc3339(*by) + ")",
+      note(cx, t.key, *by, "sla",
+           std::string("SLA ") + which + " target breached (due " + format_rfc3339(*by) + ")",
            {{"breach", which}});
       changed = true;
     };
@@ -264,7 +285,8 @@ Actions Engine::tick(TimePoint now) {
       touch_ticket_state(t.key);
       std::string what;
       if (e.raise_priority && t.priority != Priority::kP1) {
-        what += "priority " + priority_name(t.priority) + " -> " + priority_name(raised(t.priority)) + "; ";
+        what += "priority " + priority_name(t.priority) + " -> " +
+                priority_name(raised(t.priority)) + "; ";
         t.priority = raised(t.priority);
       }
       if (!e.team.empty() && e.team != t.team) {
@@ -277,11 +299,13 @@ Actions Engine::tick(TimePoint now) {
       }
       for (const auto& target : e.notify) {
         what += "notified " + target + "; ";
-        cx.out.emplace_back(Notify{target, t.key, "Escalated " + t.key + " (" + priority_name(t.priority) + "): " + t.title, now});
+        cx.out.emplace_back(
+            Notify{target, t.key,
+                   "Escalated " + t.key + " (" + priority_name(t.priority) + "): " + t.title, now});
       }
       if (what.size() > 2) what.resize(what.size() - 2);
-      note(cx, t.key, *at, "escalation", "escalated by " + e.name + (what.empty() ? "" : ": " + what),
-           {{"escalation", e.name}});
+      note(cx, t.key, *at, "escalation",
+           "escalated by " + e.name + (what.empty() ? "" : ": " + what), {{"escalation", e.name}});
       changed = true;
     }
     if (changed) {
@@ -299,7 +323,8 @@ Actions Engine::tick(TimePoint now) {
     const std::string name = key.substr(0, key.find('|'));
     auto rule = std::find_if(rules_->problems.begin(), rules_->problems.end(),
                              [&](const rules::ProblemRule& p) { return p.name == name; });
-    const Duration within = rule == rules_->problems.end() ? Duration::zero() : rule->threshold.within;
+    const Duration within =
+        rule == rules_->problems.end() ? Duration::zero() : rule->threshold.within;
     const size_t before = w.incidents.size();
     drop_expired(w.incidents, [&](const auto& x) { return x.first <= now - within; });
     if (w.incidents.size() != before) touch_problem(key);
@@ -310,7 +335,8 @@ Actions Engine::tick(TimePoint now) {
     const Ticket* open = w.open_key.empty() ? nullptr : ticket(w.open_key);
     if (open && is_open(open->status)) {
       // Checked again later: the problem ticket closes by hand, not by a timer.
-      timers_.schedule(now + std::max<Duration>(within, std::chrono::hours(1)), TimerKind::kProblem, key);
+      timers_.schedule(now + std::max<Duration>(within, std::chrono::hours(1)), TimerKind::kProblem,
+                       key);
       continue;
     }
     touch_problem(key);
@@ -320,8 +346,10 @@ Actions Engine::tick(TimePoint now) {
   if (!storm_group_.empty() && storm_until_ <= now) {
     if (auto sg = groups_.find(storm_group_); sg != groups_.end()) {
       if (Ticket* st = ticket(sg->second.ticket_key)) {
-        note(cx, st->key, storm_until_, "storm", "storm window ended; new alerts open their own tickets again");
-        if (sg->second.alerts.empty()) resolve_ticket_if_done(sg->second, storm_until_, "storm over", cx);
+        note(cx, st->key, storm_until_, "storm",
+             "storm window ended; new alerts open their own tickets again");
+        if (sg->second.alerts.empty())
+          resolve_ticket_if_done(sg->second, storm_until_, "storm over", cx);
         update(*st, storm_until_, cx);
       }
     }

@@ -30,7 +30,8 @@ Result<Operand> Operand::parse(std::string_view field, std::string_view text) {
     rest.remove_prefix(1);
   } else if (rest.rfind("\\", 0) == 0) {
     rest.remove_prefix(1);  // escaped literal
-  } else if (field == "severity" && !rest.empty() && (rest[0] == '>' || rest[0] == '<' || rest[0] == '=')) {
+  } else if (field == "severity" && !rest.empty() &&
+             (rest[0] == '>' || rest[0] == '<' || rest[0] == '=')) {
     size_t n = (rest.size() > 1 && rest[1] == '=') ? 2 : 1;
     op.kind_ = Kind::kSeverityCompare;
     op.cmp_ = std::string(rest.substr(0, n));
@@ -97,7 +98,8 @@ bool Operand::test(const std::optional<std::string>& value, Captures* captures) 
       if (captures) {
         for (const auto& [name, index] : re_->NamedCapturingGroups()) {
           const auto& piece = sub[static_cast<size_t>(index)];
-          (*captures)[name] = piece.data() ? std::string(piece.data(), piece.size()) : std::string();
+          (*captures)[name] =
+              piece.data() ? std::string(piece.data(), piece.size()) : std::string();
         }
       }
       return true;
@@ -162,7 +164,8 @@ std::string Condition::why_not(const Event& e) const {
   if (!any.empty()) {
     bool one = false;
     for (const Condition& c : any) one = one || c.test(e, nullptr);
-    if (!one) return "none of the \"any\" alternatives holds (first: " + any.front().why_not(e) + ")";
+    if (!one)
+      return "none of the \"any\" alternatives holds (first: " + any.front().why_not(e) + ")";
   }
   for (const Condition& c : none) {
     if (c.test(e, nullptr)) return "a \"not\" block matches";

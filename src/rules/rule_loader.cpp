@@ -1,35 +1,36 @@
 // Loads and validates rule files in one pass, collecting every problem with
 // its file:line:column instead of stopping at the first.
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <set>
-#include <tuple>
 #include <sstream>
+#include <tuple>
 
-#include <yaml-cpp/yaml.h>
-
-#include "ticketd/rules/rule_set.hpp"
 #include "ticketd/core/text.hpp"
+#include "ticketd/rules/rule_set.hpp"
 
 namespace ticketd::rules {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kTopKeys = {"rules", "inhibit", "problems", "storm", "sla", "escalate"};
+const std::vector<std::string> kTopKeys = {"rules", "inhibit", "problems",
+                                           "storm", "sla",     "escalate"};
 const std::vector<std::string> kRuleKeys = {
-    "name",      "description",  "match",        "any",           "not",
-    "continue",  "action",       "ticket",       "fingerprint",   "group_by",
-    "group_wait", "threshold",   "resolve_when", "auto_resolve_after", "reopen_window",
-    "flapping"};
-const std::vector<std::string> kTicketKeys = {"type",  "category", "impact",      "urgency", "team",
+    "name",         "description",        "match",         "any",
+    "not",          "continue",           "action",        "ticket",
+    "fingerprint",  "group_by",           "group_wait",    "threshold",
+    "resolve_when", "auto_resolve_after", "reopen_window", "flapping"};
+const std::vector<std::string> kTicketKeys = {"type",  "category",    "impact",   "urgency", "team",
                                               "title", "description", "assignee", "labels"};
-const std::vector<std::string> kFieldNames = {"source", "host",     "severity", "facility", "app",
-                                              "msgid",  "message",  "trap_oid", "status"};
+const std::vector<std::string> kFieldNames = {"source", "host",    "severity", "facility", "app",
+                                              "msgid",  "message", "trap_oid", "status"};
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -59,7 +60,8 @@ struct LoadParts {
 
 class FileLoader {
  public:
-  FileLoader(std::string file, LoadParts& parts) : file_(std::move(file)), diags_(parts.diags), parts_(parts) {}
+  FileLoader(std::string file, LoadParts& parts)
+      : file_(std::move(file)), diags_(parts.diags), parts_(parts) {}
 
   void load_text(const std::string& text) {
     std::vector<Rule>& out = parts_.rules;
@@ -188,7 +190,8 @@ class FileLoader {
       rule.condition.none.emplace_back();
       load_match(n, rule.condition.none.back());
     }
-    if (!has_condition) error(r, "rule \"" + rule.name + "\" has no \"match\" (use match: {} to match every event)");
+    if (!has_condition)
+      error(r, "rule \"" + rule.name + "\" has no \"match\" (use match: {} to match every event)");
 
     if (const YAML::Node n = r["continue"]) {
       if (!n.IsScalar() || (n.Scalar() != "true" && n.Scalar() != "false")) {
@@ -210,12 +213,15 @@ class FileLoader {
       }
     }
     if (const YAML::Node n = r["ticket"]) {
-      if (rule.action == RuleAction::kDrop) warning(n, "\"ticket\" has no effect with action: drop");
+      if (rule.action == RuleAction::kDrop)
+        warning(n, "\"ticket\" has no effect with action: drop");
       load_ticket(n, rule.ticket);
     }
-    if (const YAML::Node n = r["fingerprint"]) rule.fingerprint = parse_template(n, "\"fingerprint\"");
+    if (const YAML::Node n = r["fingerprint"])
+      rule.fingerprint = parse_template(n, "\"fingerprint\"");
     if (const YAML::Node n = r["group_by"]) rule.group_by = field_list(n, "\"group_by\"");
-    if (const YAML::Node n = r["group_wait"]) rule.group_wait = duration(n, "\"group_wait\"").value_or(Duration{});
+    if (const YAML::Node n = r["group_wait"])
+      rule.group_wait = duration(n, "\"group_wait\"").value_or(Duration{});
     if (const YAML::Node n = r["threshold"]) rule.threshold = threshold(n, "\"threshold\"");
     if (const YAML::Node n = r["resolve_when"]) {
       rule.resolve_when.emplace();
@@ -224,8 +230,10 @@ class FileLoader {
       } else {
         for (auto it = n.begin(); it != n.end(); ++it) {
           const std::string k = it->first.as<std::string>();
-          if (k == "match") load_match(it->second, *rule.resolve_when);
-          else if (k == "any") load_any(it->second, *rule.resolve_when);
+          if (k == "match")
+            load_match(it->second, *rule.resolve_when);
+          else if (k == "any")
+            load_any(it->second, *rule.resolve_when);
           else if (k == "not") {
             rule.resolve_when->none.emplace_back();
             load_match(it->second, rule.resolve_when->none.back());
@@ -235,8 +243,10 @@ class FileLoader {
         }
       }
     }
-    if (const YAML::Node n = r["auto_resolve_after"]) rule.auto_resolve_after = duration(n, "\"auto_resolve_after\"");
-    if (const YAML::Node n = r["reopen_window"]) rule.reopen_window = duration(n, "\"reopen_window\"");
+    if (const YAML::Node n = r["auto_resolve_after"])
+      rule.auto_resolve_after = duration(n, "\"auto_resolve_after\"");
+    if (const YAML::Node n = r["reopen_window"])
+      rule.reopen_window = duration(n, "\"reopen_window\"");
     if (const YAML::Node n = r["flapping"]) {
       if (check_keys(n, "flapping", {"changes", "within"})) {
         Flapping f;
@@ -258,7 +268,8 @@ class FileLoader {
     return buf;
   }
 
-  bool check_keys(const YAML::Node& n, const std::string& what, const std::vector<std::string>& keys) {
+  bool check_keys(const YAML::Node& n, const std::string& what,
+                  const std::vector<std::string>& keys) {
     if (!n.IsMap()) {
       error(n, "\"" + what + "\" must be a mapping");
       return false;
@@ -448,8 +459,10 @@ class FileLoader {
       }
       if (!check_keys(it->second, "sla." + p, {"respond", "resolve"})) continue;
       SlaTarget t;
-      if (it->second["respond"]) t.respond = duration(it->second["respond"], "\"sla." + p + ".respond\"");
-      if (it->second["resolve"]) t.resolve = duration(it->second["resolve"], "\"sla." + p + ".resolve\"");
+      if (it->second["respond"])
+        t.respond = duration(it->second["respond"], "\"sla." + p + ".respond\"");
+      if (it->second["resolve"])
+        t.resolve = duration(it->second["resolve"], "\"sla." + p + ".resolve\"");
       parts_.sla[*prio] = t;
     }
   }
@@ -463,15 +476,19 @@ class FileLoader {
       if (!check_keys(e, "escalate", {"name", "when", "do"})) continue;
       EscalationRule rule;
       if (e["name"]) scalar(e["name"], "\"escalate.name\"", rule.name);
-      if (rule.name.empty()) rule.name = "escalate[" + std::to_string(parts_.escalations.size()) + "]";
+      if (rule.name.empty())
+        rule.name = "escalate[" + std::to_string(parts_.escalations.size()) + "]";
       const YAML::Node when = e["when"];
       const YAML::Node act = e["do"];
       if (!when || !act) {
         error(e, "escalation \"" + rule.name + "\" needs \"when\" and \"do\"");
         continue;
       }
-      if (!check_keys(when, "escalate.when", {"priority", "team", "unacknowledged_for", "unresolved_for"})) continue;
-      if (!check_keys(act, "escalate.do", {"raise_priority", "team", "assignee", "notify"})) continue;
+      if (!check_keys(when, "escalate.when",
+                      {"priority", "team", "unacknowledged_for", "unresolved_for"}))
+        continue;
+      if (!check_keys(act, "escalate.do", {"raise_priority", "team", "assignee", "notify"}))
+        continue;
       auto strings = [&](const YAML::Node& v) {
         std::vector<std::string> out;
         if (v.IsSequence()) {
@@ -486,17 +503,22 @@ class FileLoader {
           if (auto prio = parse_priority(p)) {
             rule.priorities.push_back(*prio);
           } else {
-            error(when["priority"], "\"escalate.when.priority\": unknown priority \"" + p + "\", expected P1..P5");
+            error(when["priority"],
+                  "\"escalate.when.priority\": unknown priority \"" + p + "\", expected P1..P5");
           }
         }
       }
       if (when["team"]) rule.teams = strings(when["team"]);
-      if (when["unacknowledged_for"]) rule.unacknowledged_for = duration(when["unacknowledged_for"], "\"escalate.when.unacknowledged_for\"");
-      if (when["unresolved_for"]) rule.unresolved_for = duration(when["unresolved_for"], "\"escalate.when.unresolved_for\"");
+      if (when["unacknowledged_for"])
+        rule.unacknowledged_for =
+            duration(when["unacknowledged_for"], "\"escalate.when.unacknowledged_for\"");
+      if (when["unresolved_for"])
+        rule.unresolved_for = duration(when["unresolved_for"], "\"escalate.when.unresolved_for\"");
       if (!rule.unacknowledged_for && !rule.unresolved_for) {
         error(when, "escalation \"" + rule.name + "\" needs unacknowledged_for or unresolved_for");
       }
-      if (act["raise_priority"]) rule.raise_priority = act["raise_priority"].as<std::string>() == "true";
+      if (act["raise_priority"])
+        rule.raise_priority = act["raise_priority"].as<std::string>() == "true";
       if (act["team"]) scalar(act["team"], "\"escalate.do.team\"", rule.team);
       if (act["assignee"]) scalar(act["assignee"], "\"escalate.do.assignee\"", rule.assignee);
       if (act["notify"]) rule.notify = strings(act["notify"]);
@@ -590,7 +612,8 @@ class FileLoader {
         if (!scalar(v, "\"ticket.type\"", text)) continue;
         auto t = parse_ticket_type(text);
         if (!t) {
-          error(v, "\"ticket.type\" is \"" + text + "\", expected incident, service_request, problem or change");
+          error(v, "\"ticket.type\" is \"" + text +
+                       "\", expected incident, service_request, problem or change");
         } else {
           spec.type = *t;
         }
@@ -608,8 +631,9 @@ class FileLoader {
           continue;
         }
         for (auto l = v.begin(); l != v.end(); ++l) {
-          spec.labels.emplace_back(l->first.as<std::string>(),
-                                   parse_template(l->second, "\"ticket.labels." + l->first.as<std::string>() + "\""));
+          spec.labels.emplace_back(
+              l->first.as<std::string>(),
+              parse_template(l->second, "\"ticket.labels." + l->first.as<std::string>() + "\""));
         }
       } else {
         Template t = parse_template(v, "\"ticket." + key + "\"");
@@ -647,9 +671,10 @@ class FileLoader {
                        : what.find("labels") != std::string::npos ? RenderCaps::kLabel
                        : what == "\"fingerprint\""                ? RenderCaps::kFingerprint
                                                                   : RenderCaps::kField;
-    std::string msg = what + ": \"{{ " + var + " }}\" " +
-                      (uses > 1 ? "appears " + std::to_string(uses) + " times and " : std::string()) +
-                      "can grow without bound; output is cut at " + std::to_string(cap) + " bytes";
+    std::string msg =
+        what + ": \"{{ " + var + " }}\" " +
+        (uses > 1 ? "appears " + std::to_string(uses) + " times and " : std::string()) +
+        "can grow without bound; output is cut at " + std::to_string(cap) + " bytes";
     if (!description) msg += " (use a named regex capture for the part you need)";
     warning(where, msg);
   }
@@ -661,7 +686,8 @@ class FileLoader {
     rule.condition.collect_capture_names(captures);
     auto check = [&](const Template& t, const YAML::Node& where, const std::string& what) {
       for (const std::string& var : t.variables()) {
-        if (is_condition_field(var) || var == "time" || var == "rule" || contains(captures, var)) continue;
+        if (is_condition_field(var) || var == "time" || var == "rule" || contains(captures, var))
+          continue;
         std::vector<std::string> known = kFieldNames;
         known.insert(known.end(), captures.begin(), captures.end());
         std::string msg = what + ": variable \"" + var + "\" is never set";
@@ -677,15 +703,19 @@ class FileLoader {
     };
     if (const YAML::Node t = r["ticket"]; t && t.IsMap()) {
       const TicketSpec& s = rule.ticket;
-      const std::pair<const char*, const Template*> fields[] = {
-          {"title", &s.title}, {"description", &s.description}, {"category", &s.category},
-          {"team", &s.team},   {"assignee", &s.assignee}};
+      const std::pair<const char*, const Template*> fields[] = {{"title", &s.title},
+                                                                {"description", &s.description},
+                                                                {"category", &s.category},
+                                                                {"team", &s.team},
+                                                                {"assignee", &s.assignee}};
       for (auto [name, tmpl] : fields) {
         if (t[name]) check(*tmpl, t[name], std::string("\"ticket.") + name + "\"");
       }
-      for (const auto& [name, tmpl] : s.labels) check(tmpl, t["labels"][name], "\"ticket.labels." + name + "\"");
+      for (const auto& [name, tmpl] : s.labels)
+        check(tmpl, t["labels"][name], "\"ticket.labels." + name + "\"");
     }
-    if (rule.fingerprint && r["fingerprint"]) check(*rule.fingerprint, r["fingerprint"], "\"fingerprint\"");
+    if (rule.fingerprint && r["fingerprint"])
+      check(*rule.fingerprint, r["fingerprint"], "\"fingerprint\"");
   }
 
   size_t error_count() const {
@@ -709,13 +739,13 @@ LoadResult finish(LoadParts parts) {
     auto [it, inserted] = seen.emplace(r.name, &r);
     if (!inserted) {
       diags.push_back({Diagnostic::Level::kError, r.file, r.line, r.column,
-                       "duplicate rule name \"" + r.name + "\" (first defined at " + it->second->file + ":" +
-                           std::to_string(it->second->line) + ")"});
+                       "duplicate rule name \"" + r.name + "\" (first defined at " +
+                           it->second->file + ":" + std::to_string(it->second->line) + ")"});
     }
     if (catch_all) {
       diags.push_back({Diagnostic::Level::kError, r.file, r.line, r.column,
-                       "rule \"" + r.name + "\" is unreachable: rule \"" + catch_all->name + "\" (" + catch_all->file +
-                           ":" + std::to_string(catch_all->line) +
+                       "rule \"" + r.name + "\" is unreachable: rule \"" + catch_all->name +
+                           "\" (" + catch_all->file + ":" + std::to_string(catch_all->line) +
                            ") matches every event and has no \"continue: true\""});
     } else if (matches_everything(r.condition) && !r.continue_matching) {
       catch_all = &r;
@@ -733,7 +763,8 @@ LoadResult finish(LoadParts parts) {
   std::map<std::string, size_t> file_order;
   for (const Diagnostic& d : diags) file_order.emplace(d.file, file_order.size());
   std::stable_sort(diags.begin(), diags.end(), [&](const Diagnostic& a, const Diagnostic& b) {
-    return std::tuple(file_order[a.file], a.line, a.column) < std::tuple(file_order[b.file], b.line, b.column);
+    return std::tuple(file_order[a.file], a.line, a.column) <
+           std::tuple(file_order[b.file], b.line, b.column);
   });
   LoadResult result;
   const bool failed = std::any_of(diags.begin(), diags.end(), [](const Diagnostic& d) {
@@ -781,9 +812,12 @@ LoadResult load_rules(const std::vector<std::string>& paths) {
       std::vector<std::string> in_dir;
       for (const auto& entry : fs::directory_iterator(p, ec)) {
         const auto ext = entry.path().extension();
-        if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) in_dir.push_back(entry.path().string());
+        if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
+          in_dir.push_back(entry.path().string());
       }
-      if (ec) diags.push_back({Diagnostic::Level::kError, p, 0, 0, "cannot list directory: " + ec.message()});
+      if (ec)
+        diags.push_back(
+            {Diagnostic::Level::kError, p, 0, 0, "cannot list directory: " + ec.message()});
       std::sort(in_dir.begin(), in_dir.end(), [](const std::string& a, const std::string& b) {
         return fs::path(a).filename() < fs::path(b).filename();
       });

@@ -1,9 +1,9 @@
+#include "ticketd/rules/rule_set.hpp"
+
 #include <re2/re2.h>
 #include <re2/set.h>
 
 #include <algorithm>
-
-#include "ticketd/rules/rule_set.hpp"
 
 namespace ticketd::rules {
 
@@ -61,7 +61,8 @@ RuleSet::RuleSet(std::vector<Rule> rules) : rules_(std::move(rules)) {
         opts.set_log_errors(false);
         opts.set_max_mem(int64_t{64} << 20);
         regex_index[regex->field] = pf->regex.size();
-        pf->regex.push_back({regex->field, std::make_unique<re2::RE2::Set>(opts, RE2::UNANCHORED), {}});
+        pf->regex.push_back(
+            {regex->field, std::make_unique<re2::RE2::Set>(opts, RE2::UNANCHORED), {}});
         it = regex_index.find(regex->field);
       }
       auto& rf = pf->regex[it->second];
@@ -93,7 +94,8 @@ std::vector<size_t> RuleSet::candidates(const Event& e) const {
   for (const auto& [field, values] : prefilter_->exact) {
     auto v = e.field(field);
     if (!v) continue;
-    if (auto it = values.find(*v); it != values.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+    if (auto it = values.find(*v); it != values.end())
+      out.insert(out.end(), it->second.begin(), it->second.end());
   }
   std::vector<int> hits;
   for (const auto& rf : prefilter_->regex) {

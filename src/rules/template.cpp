@@ -1,9 +1,9 @@
 #include "ticketd/rules/template.hpp"
 
-#include "ticketd/core/text.hpp"
-
 #include <algorithm>
 #include <cctype>
+
+#include "ticketd/core/text.hpp"
 
 namespace ticketd::rules {
 namespace {
@@ -42,7 +42,8 @@ Result<Template> Template::parse(std::string_view text, size_t* error_offset) {
     }
     literal += text.substr(i, open - i);
     size_t close = text.find("}}", open + 2);
-    if (close == std::string_view::npos) return fail(open, "template: \"{{\" is never closed by \"}}\"");
+    if (close == std::string_view::npos)
+      return fail(open, "template: \"{{\" is never closed by \"}}\"");
     if (!literal.empty()) {
       t.parts_.push_back({false, std::move(literal), {}});
       literal.clear();
@@ -58,8 +59,8 @@ Result<Template> Template::parse(std::string_view text, size_t* error_offset) {
     skip_space(inner, j);
     while (j < inner.size()) {
       if (inner[j] != '|') {
-        return fail(base + j, "template: unexpected \"" + std::string(1, inner[j]) +
-                                  "\" in {{ " + part.text + " }}, expected \"|\" or \"}}\"");
+        return fail(base + j, "template: unexpected \"" + std::string(1, inner[j]) + "\" in {{ " +
+                                  part.text + " }}, expected \"|\" or \"}}\"");
       }
       ++j;
       skip_space(inner, j);
@@ -81,13 +82,16 @@ Result<Template> Template::parse(std::string_view text, size_t* error_offset) {
           char q = inner[j++];
           size_t as = j;
           while (j < inner.size() && inner[j] != q) ++j;
-          if (j >= inner.size()) return fail(base + as - 1, "template: unterminated string in default(...)");
+          if (j >= inner.size())
+            return fail(base + as - 1, "template: unterminated string in default(...)");
           f.arg = std::string(inner.substr(as, j - as));
           ++j;
         } else {
           size_t vs = j;
           while (j < inner.size() && is_ident_char(inner[j])) ++j;
-          if (j == vs) return fail(base + j, "template: default needs a quoted string or a variable: default(\"x\")");
+          if (j == vs)
+            return fail(base + j,
+                        "template: default needs a quoted string or a variable: default(\"x\")");
           f.arg = std::string(inner.substr(vs, j - vs));
           f.arg_is_variable = true;
         }

@@ -3,9 +3,8 @@
 // Must never crash, hang or leak, whatever arrives.
 #include <cstddef>
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "ticketd/api/http_types.hpp"
 #include "ticketd/core/event.hpp"
@@ -30,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // What we accept must serialize and read back the same.
       auto again = ticketd::event_from_json(ticketd::event_to_json(*e), ticketd::TimePoint{});
       if (!again || ticketd::event_to_json(*again) != ticketd::event_to_json(*e)) __builtin_trap();
-      for (const char* f : {"host", "severity", "labels.a", "annotations.b", "time"}) (void)e->field(f);
+      for (const char* f : {"host", "severity", "labels.a", "annotations.b", "time"})
+        (void)e->field(f);
     }
   };
   if (j.is_array()) {

@@ -9,9 +9,8 @@
 // Must never crash, hang or leak.
 #include <cstddef>
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "api/commands.hpp"
 #include "ticketd/core/event.hpp"
@@ -30,8 +29,10 @@ void serialize(const ticketd::Event& e) { (void)ticketd::event_to_json(e).dump()
 void actions(const ticketd::Result<ticketd::engine::Actions>& r) {
   if (!r) return;
   for (const auto& a : *r) {
-    if (const auto* o = std::get_if<ticketd::engine::TicketOpened>(&a)) (void)ticketd::ticket_to_json(o->ticket).dump();
-    if (const auto* u = std::get_if<ticketd::engine::TicketUpdated>(&a)) (void)ticketd::ticket_to_json(u->ticket).dump();
+    if (const auto* o = std::get_if<ticketd::engine::TicketOpened>(&a))
+      (void)ticketd::ticket_to_json(o->ticket).dump();
+    if (const auto* u = std::get_if<ticketd::engine::TicketUpdated>(&a))
+      (void)ticketd::ticket_to_json(u->ticket).dump();
   }
 }
 
@@ -63,15 +64,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (auto pd = ticketd::ingest::parse_pagerduty(j, now)) serialize(pd->event);
   // POST /api/v1/silences
-  if (auto s = ticketd::engine::silence_from_json(j, now)) (void)ticketd::engine::silence_to_json(*s, now).dump();
+  if (auto s = ticketd::engine::silence_from_json(j, now))
+    (void)ticketd::engine::silence_to_json(*s, now).dump();
   // POST /api/v1/tickets, PATCH /api/v1/tickets/{key}, POST .../notes
   ticketd::engine::Engine engine(nullptr);
-  if (auto spec = ticketd::api::parse_new_ticket(j)) actions(engine.create_ticket(*spec, "user:fuzz", now));
+  if (auto spec = ticketd::api::parse_new_ticket(j))
+    actions(engine.create_ticket(*spec, "user:fuzz", now));
   if (auto patch = ticketd::api::parse_ticket_patch(j)) {
     actions(engine.patch_ticket("INC-000001", *patch, "user:fuzz", now, std::nullopt));
   }
   if (j.is_object() && j.contains("text") && j["text"].is_string()) {
-    actions(engine.add_note("INC-000001", j["text"].get<std::string>(), "user:fuzz", now, std::nullopt));
+    actions(engine.add_note("INC-000001", j["text"].get<std::string>(), "user:fuzz", now,
+                            std::nullopt));
   }
   return 0;
 }

@@ -57,7 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // When the v3 inform seeds were sent: inside the time window.
   const TimePoint now = from_unix_ms(1796103207986);
   SnmpReceived got = decoder().decode(input, now);
-  if (got.outcome != SnmpOutcome::kNotification && got.outcome != SnmpOutcome::kReport && got.error.empty()) {
+  if (got.outcome != SnmpOutcome::kNotification && got.outcome != SnmpOutcome::kReport &&
+      got.error.empty()) {
     __builtin_trap();  // every failure says why
   }
   if (got.outcome == SnmpOutcome::kNotification && !got.notification) __builtin_trap();

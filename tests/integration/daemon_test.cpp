@@ -5,7 +5,8 @@ namespace {
 
 using namespace ticketd_test;
 
-const std::string kDisk = R"({"host":"db01","severity":"error","message":"write failed: No space left on sda1"})";
+const std::string kDisk =
+    R"({"host":"db01","severity":"error","message":"write failed: No space left on sda1"})";
 
 TEST(Daemon, DeduplicatesAndSurvivesARestart) {
   Daemon d;
@@ -36,7 +37,10 @@ TEST(Daemon, DeduplicatesAndSurvivesARestart) {
   ASSERT_EQ(list["tickets"].size(), 1u) << list.dump();
   EXPECT_EQ(list["tickets"][0]["event_count"], 4);
   // Numbering continues after the restart.
-  EXPECT_EQ(d.post(R"({"host":"web1","app":"nginx","severity":"critical","message":"upstream gone"})").status, 202);
+  EXPECT_EQ(
+      d.post(R"({"host":"web1","app":"nginx","severity":"critical","message":"upstream gone"})")
+          .status,
+      202);
   EXPECT_EQ(d.tickets("?team=oncall")["tickets"][0]["key"], "INC-000002");
 }
 
@@ -69,7 +73,9 @@ TEST(Daemon, BadInputGetsClearErrorsAndTheDaemonKeepsServing) {
 
   // A raw malformed HTTP request, then the daemon still works.
   EXPECT_EQ(run("printf 'GARBAGE\\r\\n\\r\\n' | timeout 5 bash -c 'cat > /dev/tcp/127.0.0.1/" +
-                d.url("").substr(17) + "'").first, 0);
+                d.url("").substr(17) + "'")
+                .first,
+            0);
   EXPECT_EQ(http("GET", d.url("/healthz")).status, 200);
   EXPECT_EQ(http("GET", d.url("/readyz")).j()["status"], "ready");
   EXPECT_EQ(d.post(kDisk).status, 202);
@@ -105,7 +111,8 @@ TEST(Daemon, EverythingAcknowledgedBeforeSigtermIsThereAfter) {
   for (int s = 0; s < 4; ++s) {
     senders.emplace_back([&, s] {
       for (int i = 0; i < 25; ++i) {
-        std::string e = R"({"host":"h)" + std::to_string(s * 100 + i) + R"(","app":"a","severity":"error","message":"x"})";
+        std::string e = R"({"host":"h)" + std::to_string(s * 100 + i) +
+                        R"(","app":"a","severity":"error","message":"x"})";
         if (d.post(e).status == 202) ++accepted;
       }
     });
@@ -150,7 +157,8 @@ TEST(Daemon, RefusesToStartOnInvalidRulesOrConfig) {
   d.write_rules("rules:\n  - name: x\n    mach: {host: a}\n");
   EXPECT_FALSE(d.start());
   EXPECT_EQ(d.exit_code(), 1);
-  EXPECT_NE(d.log().find("rules.yaml:3:5: unknown key \"mach\" in rule (did you mean \"match\"?)"), std::string::npos)
+  EXPECT_NE(d.log().find("rules.yaml:3:5: unknown key \"mach\" in rule (did you mean \"match\"?)"),
+            std::string::npos)
       << d.log();
   auto [rc, out] = run(std::string(TICKETD_BIN) + " --config " + d.config() + " --check-config");
   EXPECT_EQ(rc, 1);
@@ -159,13 +167,16 @@ TEST(Daemon, RefusesToStartOnInvalidRulesOrConfig) {
   Daemon bad_config("bogus: 1\n");
   EXPECT_FALSE(bad_config.start());
   EXPECT_EQ(bad_config.exit_code(), 1);
-  EXPECT_NE(bad_config.log().find("unknown config key \"bogus\""), std::string::npos) << bad_config.log();
+  EXPECT_NE(bad_config.log().find("unknown config key \"bogus\""), std::string::npos)
+      << bad_config.log();
 
   Daemon bad_default("default_rule: no-such-rule\n");
   EXPECT_FALSE(bad_default.start());
-  EXPECT_NE(bad_default.log().find("default_rule \"no-such-rule\" is not a rule in"), std::string::npos)
+  EXPECT_NE(bad_default.log().find("default_rule \"no-such-rule\" is not a rule in"),
+            std::string::npos)
       << bad_default.log();
-  auto [crc, check] = run(std::string(TICKETD_BIN) + " --config " + bad_default.config() + " --check-config");
+  auto [crc, check] =
+      run(std::string(TICKETD_BIN) + " --config " + bad_default.config() + " --check-config");
   EXPECT_EQ(crc, 1);
   EXPECT_NE(check.find("default_rule \"no-such-rule\""), std::string::npos) << check;
 
@@ -182,11 +193,22 @@ TEST(Daemon, TokensAndRoles) {
       "    - {name: viewer, role: read, token: read-secret-0123456789}\n");
   ASSERT_TRUE(d.start()) << d.log();
   EXPECT_EQ(d.post(kDisk).status, 401);
-  EXPECT_EQ(http("POST", d.url("/api/v1/events"), kDisk, "application/json", "wrong-secret-0123456789").status, 401);
-  EXPECT_EQ(http("POST", d.url("/api/v1/events"), kDisk, "application/json", "read-secret-0123456789").status, 403);
-  EXPECT_EQ(http("POST", d.url("/api/v1/events"), kDisk, "application/json", "ingest-secret-0123456789").status, 202);
+  EXPECT_EQ(
+      http("POST", d.url("/api/v1/events"), kDisk, "application/json", "wrong-secret-0123456789")
+          .status,
+      401);
+  EXPECT_EQ(
+      http("POST", d.url("/api/v1/events"), kDisk, "application/json", "read-secret-0123456789")
+          .status,
+      403);
+  EXPECT_EQ(
+      http("POST", d.url("/api/v1/events"), kDisk, "application/json", "ingest-secret-0123456789")
+          .status,
+      202);
   EXPECT_EQ(http("GET", d.url("/api/v1/tickets"), "", "", "ingest-secret-0123456789").status, 403);
-  EXPECT_EQ(http("GET", d.url("/api/v1/tickets"), "", "", "read-secret-0123456789").j()["tickets"].size(), 1u);
+  EXPECT_EQ(
+      http("GET", d.url("/api/v1/tickets"), "", "", "read-secret-0123456789").j()["tickets"].size(),
+      1u);
   EXPECT_EQ(http("GET", d.url("/healthz")).status, 200);  // probes need no token
   EXPECT_EQ(d.log().find("secret-0123456789"), std::string::npos) << "a secret was logged";
 }
@@ -222,12 +244,15 @@ TEST(Ticketctl, ListsAndShowsTicketsFromTheDaemon) {
 TEST(Ticketctl, CheckRulesPrintsFileLineColumnAndFails) {
   fs::path dir = fs::temp_directory_path() / ("ticketctl-check-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  std::ofstream(dir / "a.yaml") << "rules:\n  - name: x\n    match: {severity: \">=loud\"}\n    fingerprnt: x\n";
+  std::ofstream(dir / "a.yaml")
+      << "rules:\n  - name: x\n    match: {severity: \">=loud\"}\n    fingerprnt: x\n";
   auto [rc, out] = run(std::string(TICKETCTL_BIN) + " check-rules " + (dir / "a.yaml").string());
   EXPECT_EQ(rc, 1);
-  EXPECT_NE(out.find((dir / "a.yaml").string() + ":3:23: \"severity\": unknown severity \"loud\""), std::string::npos)
+  EXPECT_NE(out.find((dir / "a.yaml").string() + ":3:23: \"severity\": unknown severity \"loud\""),
+            std::string::npos)
       << out;
-  EXPECT_NE(out.find(":4:5: unknown key \"fingerprnt\" in rule (did you mean \"fingerprint\"?)"), std::string::npos)
+  EXPECT_NE(out.find(":4:5: unknown key \"fingerprnt\" in rule (did you mean \"fingerprint\"?)"),
+            std::string::npos)
       << out;
   std::ofstream(dir / "a.yaml") << "rules:\n  - {name: x, match: {}}\n";
   auto [okrc, ok] = run(std::string(TICKETCTL_BIN) + " check-rules " + dir.string());
@@ -255,7 +280,8 @@ rules:
 )";
 
 std::string ssh_fail(const std::string& ip) {
-  return R"({"host":"bastion","app":"sshd","message":"Failed password for root from )" + ip + R"( port 22"})";
+  return R"({"host":"bastion","app":"sshd","message":"Failed password for root from )" + ip +
+         R"( port 22"})";
 }
 
 TEST(Correlation, ThresholdWindowSurvivesARestart) {
@@ -301,7 +327,8 @@ rules:
   d.stop();
   ASSERT_TRUE(d.start()) << d.log();
   EXPECT_EQ(d.tickets()["tickets"].size(), 0u);  // the group still waits
-  EXPECT_EQ(d.post(R"j({"host":"app1","message":"Killed process 2 (python3)"})j").status, 202);  // joins the group
+  EXPECT_EQ(d.post(R"j({"host":"app1","message":"Killed process 2 (python3)"})j").status,
+            202);                                          // joins the group
   EXPECT_EQ(d.post(ssh_fail("203.0.113.9")).status, 202);  // the third within the window
   json ssh = d.tickets("?q=SSH");
   ASSERT_EQ(ssh["tickets"].size(), 1u) << ssh.dump() << d.log();
@@ -321,12 +348,22 @@ TEST(Correlation, SilencesThroughTheApiAndTicketctl) {
   Daemon d;
   ASSERT_TRUE(d.start()) << d.log();
   const std::string ctl = std::string(TICKETCTL_BIN) + " --server " + d.url("");
-  auto [rc, id] = run(ctl + " silence add host=db01 'labels.env=~^prod' --duration 1h --comment 'disk swap' --author alice");
+  auto [rc, id] = run(ctl +
+                      " silence add host=db01 'labels.env=~^prod' --duration 1h --comment 'disk "
+                      "swap' --author alice");
   ASSERT_EQ(rc, 0) << id;
   EXPECT_EQ(id, "s-1\n");
-  EXPECT_EQ(d.post(R"({"host":"db01","severity":"error","app":"pg","message":"down","labels":{"env":"production"}})").status, 202);
+  EXPECT_EQ(
+      d.post(
+           R"({"host":"db01","severity":"error","app":"pg","message":"down","labels":{"env":"production"}})")
+          .status,
+      202);
   EXPECT_EQ(d.tickets()["tickets"].size(), 0u);  // silenced, recorded, not ticketed
-  EXPECT_EQ(d.post(R"({"host":"db02","severity":"error","app":"pg","message":"down","labels":{"env":"production"}})").status, 202);
+  EXPECT_EQ(
+      d.post(
+           R"({"host":"db02","severity":"error","app":"pg","message":"down","labels":{"env":"production"}})")
+          .status,
+      202);
   EXPECT_EQ(d.tickets()["tickets"].size(), 1u);
   json silences = http("GET", d.url("/api/v1/silences")).j();
   ASSERT_EQ(silences["silences"].size(), 1u);
@@ -340,17 +377,26 @@ TEST(Correlation, SilencesThroughTheApiAndTicketctl) {
   // Silences survive a restart.
   EXPECT_EQ(d.stop(), 0);
   ASSERT_TRUE(d.start()) << d.log();
-  EXPECT_EQ(d.post(R"({"host":"db01","severity":"error","app":"x","message":"still","labels":{"env":"prod"}})").status, 202);
+  EXPECT_EQ(
+      d.post(
+           R"({"host":"db01","severity":"error","app":"x","message":"still","labels":{"env":"prod"}})")
+          .status,
+      202);
   EXPECT_EQ(d.tickets()["tickets"].size(), 1u);
 
-  Reply bad = http("POST", d.url("/api/v1/silences"), R"({"matchers":{"hots":"x"},"duration":"1h"})");
+  Reply bad =
+      http("POST", d.url("/api/v1/silences"), R"({"matchers":{"hots":"x"},"duration":"1h"})");
   EXPECT_EQ(bad.status, 422);
   EXPECT_EQ(bad.j()["error"]["code"], "invalid_silence");
   auto [erc, expired] = run(ctl + " silence expire s-1");
   EXPECT_EQ(erc, 0) << expired;
   EXPECT_EQ(http("DELETE", d.url("/api/v1/silences/s-1")).status, 409);
   EXPECT_EQ(http("DELETE", d.url("/api/v1/silences/s-42")).status, 404);
-  EXPECT_EQ(d.post(R"({"host":"db01","severity":"error","app":"y","message":"now","labels":{"env":"prod"}})").status, 202);
+  EXPECT_EQ(
+      d.post(
+           R"({"host":"db01","severity":"error","app":"y","message":"now","labels":{"env":"prod"}})")
+          .status,
+      202);
   EXPECT_EQ(d.tickets()["tickets"].size(), 2u);
 }
 
@@ -367,7 +413,8 @@ TEST(Correlation, ExplainRulesListAndReloadThroughTheApi) {
   EXPECT_EQ(j["rules"][0]["fingerprint"], "bastion/10.0.0.1");
   EXPECT_EQ(j["rules"][1]["reason"], "not tried: an earlier rule matched without continue");
   EXPECT_EQ(d.tickets()["tickets"].size(), 0u);
-  EXPECT_EQ(http("GET", d.url("/metrics")).body.find("decision=\"pending\"} 1"), std::string::npos);  // explain counts nothing
+  EXPECT_EQ(http("GET", d.url("/metrics")).body.find("decision=\"pending\"} 1"),
+            std::string::npos);  // explain counts nothing
 
   const std::string ctl = std::string(TICKETCTL_BIN) + " --server " + d.url("");
   EXPECT_EQ(d.post(R"({"host":"h","app":"a","severity":"error","message":"x"})").status, 202);
@@ -376,22 +423,26 @@ TEST(Correlation, ExplainRulesListAndReloadThroughTheApi) {
   EXPECT_NE(list.find("any-error  ticket  1     1"), std::string::npos) << list;
 
   // A diff against a changed copy, then a reload through the API.
-  const fs::path next = fs::temp_directory_path() / ("ticketd-next-rules-" + std::to_string(::getpid()));
+  const fs::path next =
+      fs::temp_directory_path() / ("ticketd-next-rules-" + std::to_string(::getpid()));
   fs::create_directories(next);
-  std::ofstream(next / "r.yaml") << "rules:\n  - {name: ssh, match: {app: sshd}, threshold: {count: 9, within: 1m}}\n"
-                                    "  - {name: new-rule, match: {app: cron}}\n";
+  std::ofstream(next / "r.yaml")
+      << "rules:\n  - {name: ssh, match: {app: sshd}, threshold: {count: 9, within: 1m}}\n"
+         "  - {name: new-rule, match: {app: cron}}\n";
   auto [drc, diff] = run(ctl + " rules diff " + next.string());
   EXPECT_EQ(drc, 0) << diff;
   EXPECT_NE(diff.find("~ ssh (changed"), std::string::npos) << diff;
   EXPECT_NE(diff.find("+ new-rule (added"), std::string::npos) << diff;
-  EXPECT_NE(diff.find("- any-error (removed; 1 open tickets lose their rule"), std::string::npos) << diff;
+  EXPECT_NE(diff.find("- any-error (removed; 1 open tickets lose their rule"), std::string::npos)
+      << diff;
   fs::remove_all(next);
 
   d.write_rules("rules:\n  - {name: broken, mach: {}}\n");
   Reply rejected = http("POST", d.url("/api/v1/rules/reload"), "{}");
   EXPECT_EQ(rejected.status, 422);
   EXPECT_EQ(rejected.j()["error"]["code"], "invalid_rules");
-  EXPECT_NE(rejected.j()["error"]["details"].dump().find("did you mean \\\"match\\\""), std::string::npos)
+  EXPECT_NE(rejected.j()["error"]["details"].dump().find("did you mean \\\"match\\\""),
+            std::string::npos)
       << rejected.body;
   d.write_rules("rules:\n  - {name: only, match: {}}\n");
   auto [rrc, reloaded] = run(ctl + " rules reload");
@@ -425,16 +476,26 @@ tests:
 )";
   auto [rc, out] = run(std::string(TICKETCTL_BIN) + " test-rules " + dir.string());
   EXPECT_EQ(rc, 1) << out;
-  EXPECT_NE(out.find("ok   " + (dir / "tests" / "t.yaml").string() + ": three failures make a ticket"), std::string::npos) << out;
-  EXPECT_NE(out.find("FAIL " + (dir / "tests" / "t.yaml").string() + ": a wrong expectation fails readably"), std::string::npos);
+  EXPECT_NE(
+      out.find("ok   " + (dir / "tests" / "t.yaml").string() + ": three failures make a ticket"),
+      std::string::npos)
+      << out;
+  EXPECT_NE(out.find("FAIL " + (dir / "tests" / "t.yaml").string() +
+                     ": a wrong expectation fails readably"),
+            std::string::npos);
   EXPECT_NE(out.find("expected 1 ticket(s), got 0"), std::string::npos) << out;
   EXPECT_NE(out.find("(no tickets)"), std::string::npos) << out;
   EXPECT_NE(out.find("2 tests, 1 failed"), std::string::npos) << out;
 
-  std::ofstream(dir / "events.jsonl") << R"({"time":"2026-01-01T00:00:00Z","host":"b","app":"sshd","message":"Failed password for x from 9.9.9.9"})" "\n"
-                                      << R"({"time":"2026-01-01T00:00:10Z","host":"b","app":"sshd","message":"Failed password for x from 9.9.9.9"})" "\n"
-                                      << R"({"time":"2026-01-01T00:00:20Z","host":"b","app":"sshd","message":"Failed password for x from 9.9.9.9"})" "\n";
-  auto [rrc, lines] = run(std::string(TICKETCTL_BIN) + " replay --rules " + dir.string() + " " + (dir / "events.jsonl").string());
+  std::ofstream(dir / "events.jsonl")
+      << R"({"time":"2026-01-01T00:00:00Z","host":"b","app":"sshd","message":"Failed password for x from 9.9.9.9"})"
+         "\n"
+      << R"({"time":"2026-01-01T00:00:10Z","host":"b","app":"sshd","message":"Failed password for x from 9.9.9.9"})"
+         "\n"
+      << R"({"time":"2026-01-01T00:00:20Z","host":"b","app":"sshd","message":"Failed password for x from 9.9.9.9"})"
+         "\n";
+  auto [rrc, lines] = run(std::string(TICKETCTL_BIN) + " replay --rules " + dir.string() + " " +
+                          (dir / "events.jsonl").string());
   EXPECT_EQ(rrc, 0) << lines;
   std::istringstream in(lines);
   std::string line;
@@ -447,7 +508,8 @@ tests:
   EXPECT_TRUE(opened) << lines;
 
   std::ofstream(dir / "event.json") << ssh_fail("5.5.5.5");
-  auto [erc, explained] = run(std::string(TICKETCTL_BIN) + " explain --rules " + dir.string() + " " + (dir / "event.json").string());
+  auto [erc, explained] = run(std::string(TICKETCTL_BIN) + " explain --rules " + dir.string() +
+                              " " + (dir / "event.json").string());
   EXPECT_EQ(erc, 0) << explained;
   EXPECT_NE(explained.find("decision: pending"), std::string::npos) << explained;
   EXPECT_NE(explained.find("threshold 1/3 within 10m"), std::string::npos) << explained;
@@ -465,7 +527,8 @@ TEST(Tickets, ManualTicketsLifecycleAndChangeWindows) {
   ASSERT_TRUE(d.start()) << d.log();
   const std::string ctl = std::string(TICKETCTL_BIN) + " --server " + d.url("");
   // A change in progress silences the hosts it names and collects their alerts.
-  auto [crc, created] = run(ctl + " tickets create --type change --title 'Swap disks' --label 'hosts=db01,db02' --json");
+  auto [crc, created] = run(
+      ctl + " tickets create --type change --title 'Swap disks' --label 'hosts=db01,db02' --json");
   ASSERT_EQ(crc, 0) << created;
   const std::string change = json::parse(created)["key"];
   EXPECT_EQ(change, "CHG-000001");
@@ -474,7 +537,8 @@ TEST(Tickets, ManualTicketsLifecycleAndChangeWindows) {
   EXPECT_EQ(d.tickets("?type=incident")["tickets"].size(), 0u);
   json chg = http("GET", d.url("/api/v1/tickets/" + change)).j();
   EXPECT_EQ(chg["suppressed_count"], 1);
-  EXPECT_EQ(run(ctl + " tickets close " + change).first, 1);  // in_progress -> closed is not allowed
+  EXPECT_EQ(run(ctl + " tickets close " + change).first,
+            1);  // in_progress -> closed is not allowed
   Reply conflict = http("PATCH", d.url("/api/v1/tickets/" + change), R"({"status":"closed"})");
   EXPECT_EQ(conflict.status, 409);
   EXPECT_EQ(conflict.j()["error"]["code"], "conflict");
@@ -492,7 +556,8 @@ TEST(Tickets, ManualTicketsLifecycleAndChangeWindows) {
   EXPECT_EQ(acked["status"], "in_progress");
   EXPECT_FALSE(acked["acknowledged_at"].is_null());
   EXPECT_EQ(run(ctl + " tickets note " + key + " replaced the disk").first, 0);
-  Reply patched = http("PATCH", d.url("/api/v1/tickets/" + key), R"({"impact":"low","urgency":"low"})");
+  Reply patched =
+      http("PATCH", d.url("/api/v1/tickets/" + key), R"({"impact":"low","urgency":"low"})");
   EXPECT_EQ(patched.status, 200);
   EXPECT_EQ(patched.j()["priority"], "P5");
   EXPECT_EQ(run(ctl + " tickets resolve " + key).first, 0);
@@ -502,13 +567,15 @@ TEST(Tickets, ManualTicketsLifecycleAndChangeWindows) {
   json tl = http("GET", d.url("/api/v1/tickets/" + key + "/timeline")).j()["timeline"];
   std::string kinds;
   for (const auto& e : tl) kinds += e["kind"].get<std::string>() + " ";
-  EXPECT_EQ(kinds, "created assignment status acknowledged note priority status status ") << tl.dump();
+  EXPECT_EQ(kinds, "created assignment status acknowledged note priority status status ")
+      << tl.dump();
   // After close, the same alert opens a new ticket.
   EXPECT_EQ(d.post(kDisk).status, 202);
   EXPECT_EQ(d.tickets("?type=incident&status=new")["tickets"].size(), 1u);
 
   EXPECT_EQ(http("POST", d.url("/api/v1/tickets"), R"({"type":"incident"})").status, 400);
-  EXPECT_EQ(http("PATCH", d.url("/api/v1/tickets/INC-999999"), R"({"status":"resolved"})").status, 404);
+  EXPECT_EQ(http("PATCH", d.url("/api/v1/tickets/INC-999999"), R"({"status":"resolved"})").status,
+            404);
   EXPECT_EQ(http("PATCH", d.url("/api/v1/tickets/" + key), R"({"title":"x"})").status, 400);
 }
 
@@ -530,7 +597,8 @@ rules:
     ticket: { title: "{{ message }}" }
 )");
   ASSERT_TRUE(d.start()) << d.log();
-  const std::string firing = R"({"version":"4","status":"firing","receiver":"t","groupLabels":{},"commonLabels":{},
+  const std::string firing =
+      R"({"version":"4","status":"firing","receiver":"t","groupLabels":{},"commonLabels":{},
     "commonAnnotations":{},"externalURL":"http://am","groupKey":"k","alerts":[
     {"status":"firing","labels":{"alertname":"NodeDown","instance":"db01:9100"},"annotations":{"summary":"down"},
      "startsAt":"2026-11-28T14:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"f1"},
@@ -544,27 +612,36 @@ rules:
   // Alertmanager repeats the group; then resolves one alert.
   ASSERT_EQ(http("POST", d.url("/api/v1/webhooks/alertmanager"), firing).status, 202);
   std::string resolved = firing;
-  resolved.replace(resolved.find("\"status\":\"firing\",\"labels\":{\"alertname\":\"NodeDown\""), 17, "\"status\":\"resolved\"");
+  resolved.replace(resolved.find("\"status\":\"firing\",\"labels\":{\"alertname\":\"NodeDown\""),
+                   17, "\"status\":\"resolved\"");
   ASSERT_EQ(http("POST", d.url("/api/v1/webhooks/alertmanager"), resolved).status, 202);
   EXPECT_EQ(d.tickets("?status=resolved")["tickets"].size(), 1u);
   EXPECT_EQ(d.tickets("?status=resolved")["tickets"][0]["title"], "NodeDown on db01");
   EXPECT_EQ(http("POST", d.url("/api/v1/webhooks/alertmanager"), R"({"alerts":"x"})").status, 422);
 
   // PagerDuty Events API v2: trigger, acknowledge, resolve by dedup_key.
-  Reply t = http("POST", d.url("/v2/enqueue"),
-                 R"({"routing_key":"r","event_action":"trigger","dedup_key":"pd-1","payload":{"summary":"API latency high","source":"api1","severity":"error"}})");
+  Reply t = http(
+      "POST", d.url("/v2/enqueue"),
+      R"({"routing_key":"r","event_action":"trigger","dedup_key":"pd-1","payload":{"summary":"API latency high","source":"api1","severity":"error"}})");
   ASSERT_EQ(t.status, 202) << t.body;
   EXPECT_EQ(t.j()["status"], "success");
   EXPECT_EQ(t.j()["dedup_key"], "pd-1");
   json pd = d.tickets("?q=latency")["tickets"];
   ASSERT_EQ(pd.size(), 1u);
   EXPECT_EQ(pd[0]["fingerprint"], "pd-1");
-  ASSERT_EQ(http("POST", d.url("/v2/enqueue"), R"({"routing_key":"r","event_action":"acknowledge","dedup_key":"pd-1"})").status, 202);
+  ASSERT_EQ(http("POST", d.url("/v2/enqueue"),
+                 R"({"routing_key":"r","event_action":"acknowledge","dedup_key":"pd-1"})")
+                .status,
+            202);
   json acked = http("GET", d.url("/api/v1/tickets/" + pd[0]["key"].get<std::string>())).j();
   EXPECT_EQ(acked["status"], "in_progress");
   EXPECT_EQ(acked["acknowledged_by"], "pagerduty");
-  ASSERT_EQ(http("POST", d.url("/v2/enqueue"), R"({"routing_key":"r","event_action":"resolve","dedup_key":"pd-1"})").status, 202);
-  EXPECT_EQ(http("GET", d.url("/api/v1/tickets/" + pd[0]["key"].get<std::string>())).j()["status"], "resolved");
+  ASSERT_EQ(http("POST", d.url("/v2/enqueue"),
+                 R"({"routing_key":"r","event_action":"resolve","dedup_key":"pd-1"})")
+                .status,
+            202);
+  EXPECT_EQ(http("GET", d.url("/api/v1/tickets/" + pd[0]["key"].get<std::string>())).j()["status"],
+            "resolved");
   Reply bad = http("POST", d.url("/v2/enqueue"), R"({"event_action":"trigger","payload":{}})");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.j()["status"], "invalid event");
@@ -580,7 +657,8 @@ namespace {
 using namespace ticketd_test;
 
 TEST(Webhooks, RealAlertmanagerFiresAndResolves) {
-  if (run("command -v prometheus-alertmanager").first != 0) GTEST_SKIP() << "prometheus-alertmanager is not installed";
+  if (run("command -v prometheus-alertmanager").first != 0)
+    GTEST_SKIP() << "prometheus-alertmanager is not installed";
   Daemon d;
   d.write_rules(R"(
 rules:
@@ -592,14 +670,18 @@ rules:
   const uint16_t am_port = free_port();
   const fs::path work = d.dir() / "alertmanager";
   fs::create_directories(work);
-  std::ofstream(work / "am.yml") << "route:\n  receiver: ticketd\n  group_by: [alertname]\n  group_wait: 1s\n"
-                                    "  group_interval: 1s\n  repeat_interval: 1h\n"
-                                    "receivers:\n  - name: ticketd\n    webhook_configs:\n"
-                                    "      - url: " << d.url("/api/v1/webhooks/alertmanager") << "\n"
-                                    "        send_resolved: true\n";
+  std::ofstream(work / "am.yml")
+      << "route:\n  receiver: ticketd\n  group_by: [alertname]\n  group_wait: 1s\n"
+         "  group_interval: 1s\n  repeat_interval: 1h\n"
+         "receivers:\n  - name: ticketd\n    webhook_configs:\n"
+         "      - url: "
+      << d.url("/api/v1/webhooks/alertmanager")
+      << "\n"
+         "        send_resolved: true\n";
   const std::string cmd = "prometheus-alertmanager --config.file=" + (work / "am.yml").string() +
-                          " --storage.path=" + work.string() + " --web.listen-address=127.0.0.1:" +
-                          std::to_string(am_port) + " --cluster.listen-address= > " + (work / "am.log").string() +
+                          " --storage.path=" + work.string() +
+                          " --web.listen-address=127.0.0.1:" + std::to_string(am_port) +
+                          " --cluster.listen-address= > " + (work / "am.log").string() +
                           " 2>&1 & echo $!";
   auto [src, pid_text] = run(cmd);
   ASSERT_EQ(src, 0);
@@ -611,7 +693,8 @@ rules:
     if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_TRUE(up) << "alertmanager did not start";
-  const std::string alert = R"([{"labels":{"alertname":"NodeDown","instance":"db07:9100","severity":"critical"},
+  const std::string alert =
+      R"([{"labels":{"alertname":"NodeDown","instance":"db07:9100","severity":"critical"},
                                "annotations":{"summary":"db07 is not answering"}}])";
   ASSERT_EQ(http("POST", am_url + "/api/v2/alerts", alert).status, 200);
   json list;
@@ -624,7 +707,8 @@ rules:
   EXPECT_EQ(list[0]["priority"], "P2");
 
   // Ending the alert makes Alertmanager send "resolved".
-  const std::string ended = R"([{"labels":{"alertname":"NodeDown","instance":"db07:9100","severity":"critical"},
+  const std::string ended =
+      R"([{"labels":{"alertname":"NodeDown","instance":"db07:9100","severity":"critical"},
                                "annotations":{"summary":"db07 is not answering"},"endsAt":"2000-01-01T00:00:00Z"}])";
   ASSERT_EQ(http("POST", am_url + "/api/v2/alerts", ended).status, 200);
   std::string status;
@@ -645,17 +729,23 @@ namespace {
 using namespace ticketd_test;
 
 TEST(Webhooks, HmacSignaturesPerEndpoint) {
-  Daemon d("webhooks:\n  events: { hmac_secret: \"s3cr3t-0123456789abcdef\" }\n"
-           "  pagerduty: { hmac_secret: \"another-0123456789abcdef\", hmac_header: X-Hub-Signature-256 }\n");
+  Daemon d(
+      "webhooks:\n  events: { hmac_secret: \"s3cr3t-0123456789abcdef\" }\n"
+      "  pagerduty: { hmac_secret: \"another-0123456789abcdef\", hmac_header: X-Hub-Signature-256 "
+      "}\n");
   ASSERT_TRUE(d.start()) << d.log();
-  const std::string body = R"({"host":"db01","severity":"error","message":"write failed: No space left on sda1"})";
+  const std::string body =
+      R"({"host":"db01","severity":"error","message":"write failed: No space left on sda1"})";
   std::ofstream(d.dir() / "body.json") << body;
-  auto [rc, digest] = run("openssl dgst -sha256 -hmac 's3cr3t-0123456789abcdef' -r " + (d.dir() / "body.json").string());
+  auto [rc, digest] = run("openssl dgst -sha256 -hmac 's3cr3t-0123456789abcdef' -r " +
+                          (d.dir() / "body.json").string());
   ASSERT_EQ(rc, 0) << digest;
   digest = digest.substr(0, 64);
   auto post = [&](const std::string& header) {
-    return run("curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' " + header +
-               " --data-binary @" + (d.dir() / "body.json").string() + " " + d.url("/api/v1/events"))
+    return run("curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: "
+               "application/json' " +
+               header + " --data-binary @" + (d.dir() / "body.json").string() + " " +
+               d.url("/api/v1/events"))
         .second;
   };
   EXPECT_EQ(post(""), "401");
@@ -664,7 +754,9 @@ TEST(Webhooks, HmacSignaturesPerEndpoint) {
   EXPECT_EQ(post("-H 'X-Signature-256: " + digest + "'"), "202");  // bare hex works too
   EXPECT_EQ(d.tickets()["tickets"][0]["event_count"], 2);
   // Endpoints without a secret are unaffected; the pagerduty one needs its own header.
-  EXPECT_EQ(http("POST", d.url("/v2/enqueue"), R"({"event_action":"resolve","dedup_key":"x"})").status, 401);
+  EXPECT_EQ(
+      http("POST", d.url("/v2/enqueue"), R"({"event_action":"resolve","dedup_key":"x"})").status,
+      401);
   EXPECT_EQ(http("POST", d.url("/api/v1/webhooks/alertmanager"), R"({"alerts":[]})").status, 422);
   EXPECT_EQ(d.log().find("s3cr3t"), std::string::npos) << "a secret was logged";
 }
@@ -681,7 +773,9 @@ TEST(Tickets, SimilarTicketsAndStats) {
   const std::string ctl = std::string(TICKETCTL_BIN) + " --server " + d.url("");
   ASSERT_EQ(d.post(kDisk).status, 202);
   ASSERT_EQ(run(ctl + " tickets ack INC-000001").first, 0);
-  ASSERT_EQ(run(ctl + " tickets resolve INC-000001 --note 'deleted old WAL files in /var/lib/pg'").first, 0);
+  ASSERT_EQ(
+      run(ctl + " tickets resolve INC-000001 --note 'deleted old WAL files in /var/lib/pg'").first,
+      0);
   ASSERT_EQ(d.post(kDisk).status, 202);  // recurrence: a new ticket
   json similar = http("GET", d.url("/api/v1/tickets/INC-000002/similar")).j();
   ASSERT_EQ(similar["similar"].size(), 1u) << similar.dump();
@@ -710,17 +804,21 @@ TEST(WebPage, ServedAndRenderedByARealBrowser) {
   Reply page = http("GET", d.url("/"));
   ASSERT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("<title>ticketd</title>"), std::string::npos);
-  for (const char* endpoint : {"/api/v1/tickets", "/api/v1/silences", "/api/v1/rules", "/api/v1/stats"}) {
+  for (const char* endpoint :
+       {"/api/v1/tickets", "/api/v1/silences", "/api/v1/rules", "/api/v1/stats"}) {
     EXPECT_NE(page.body.find(endpoint), std::string::npos) << endpoint;
   }
-  if (run("command -v chromium").first != 0) GTEST_SKIP() << "chromium is not installed: page not rendered";
+  if (run("command -v chromium").first != 0)
+    GTEST_SKIP() << "chromium is not installed: page not rendered";
   // A real browser renders the queue from the API, with the title escaped.
-  ASSERT_EQ(d.post(R"({"host":"web1","app":"nginx","severity":"critical","message":"x"})").status, 202);
+  ASSERT_EQ(d.post(R"({"host":"web1","app":"nginx","severity":"critical","message":"x"})").status,
+            202);
   ASSERT_EQ(d.post(kDisk).status, 202);
-  auto [rc, dom] = run("timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-                       "--disable-background-networking --disable-component-update --disable-sync --user-data-dir=" +
-                       (d.dir() / "chrome").string() + " --virtual-time-budget=5000 --dump-dom " + d.url("/") +
-                       " 2>/dev/null");
+  auto [rc, dom] = run(
+      "timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "--disable-background-networking --disable-component-update --disable-sync --user-data-dir=" +
+      (d.dir() / "chrome").string() + " --virtual-time-budget=5000 --dump-dom " + d.url("/") +
+      " 2>/dev/null");
   EXPECT_EQ(rc, 0);
   EXPECT_NE(dom.find("<tr class=\"row\" data-key=\"INC-000002\">"), std::string::npos) << dom;
   EXPECT_NE(dom.find("Disk sda1 full on db01"), std::string::npos) << dom;

@@ -3,6 +3,7 @@
 #pragma once
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -11,18 +12,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-#include <cerrno>
-
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 extern char** environ;
 
@@ -43,12 +41,15 @@ inline size_t collect(char* p, size_t s, size_t n, void* out) {
 }
 
 inline Reply http(const std::string& method, const std::string& url, const std::string& body = "",
-           const std::string& content_type = "application/json", const std::string& token = "") {
+                  const std::string& content_type = "application/json",
+                  const std::string& token = "") {
   Reply r;
   CURL* c = curl_easy_init();
   curl_slist* headers = nullptr;
-  if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
-  if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
+  if (!content_type.empty())
+    headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
+  if (!token.empty())
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
@@ -103,29 +104,35 @@ rules:
 class Daemon {
  public:
   explicit Daemon(std::string extra_config = "") {
-    dir_ = fs::temp_directory_path() / ("ticketd-it-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("ticketd-it-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "rules");
     write_rules(kRules);
     port_ = free_port();
     syslog_port_ = free_port();
     snmp_port_ = free_port();
-    std::ofstream(dir_ / "ticketd.yaml") << "listen: { http: \"127.0.0.1:" << port_ << "\", syslog_udp: \"127.0.0.1:"
-                                         << syslog_port_ << "\", syslog_tcp: \"127.0.0.1:" << syslog_port_
-                                         << "\", snmp: \"127.0.0.1:" << snmp_port_ << "\" }\n"
-                                         << "rules_dir: rules\nstore: { path: var/ticketd.db }\n"
-                                         << "http: { max_body_bytes: 64KiB }\n"
-                                         << extra_config;
+    std::ofstream(dir_ / "ticketd.yaml")
+        << "listen: { http: \"127.0.0.1:" << port_ << "\", syslog_udp: \"127.0.0.1:" << syslog_port_
+        << "\", syslog_tcp: \"127.0.0.1:" << syslog_port_ << "\", snmp: \"127.0.0.1:" << snmp_port_
+        << "\" }\n"
+        << "rules_dir: rules\nstore: { path: var/ticketd.db }\n"
+        << "http: { max_body_bytes: 64KiB }\n"
+        << extra_config;
   }
   ~Daemon() {
     stop();
     fs::remove_all(dir_);
   }
 
-  void write_rules(const std::string& text) { std::ofstream(dir_ / "rules" / "rules.yaml") << text; }
+  void write_rules(const std::string& text) {
+    std::ofstream(dir_ / "rules" / "rules.yaml") << text;
+  }
   std::string config() const { return (dir_ / "ticketd.yaml").string(); }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
   uint16_t syslog_port() const { return syslog_port_; }
   uint16_t snmp_port() const { return snmp_port_; }
   const fs::path& dir() const { return dir_; }
@@ -144,7 +151,8 @@ class Daemon {
     posix_spawn_file_actions_addopen(&fa, 1, logfile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     std::string cfg = config();
-    char* argv[] = {const_cast<char*>(TICKETD_BIN), const_cast<char*>("--config"), cfg.data(), nullptr};
+    char* argv[] = {const_cast<char*>(TICKETD_BIN), const_cast<char*>("--config"), cfg.data(),
+                    nullptr};
     int rc = posix_spawn(&pid_, TICKETD_BIN, &fa, nullptr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) return false;
@@ -175,7 +183,9 @@ class Daemon {
   int exit_code() const { return exit_code_; }
 
   Reply post(const std::string& body) { return http("POST", url("/api/v1/events"), body); }
-  json tickets(const std::string& query = "") { return http("GET", url("/api/v1/tickets" + query)).j(); }
+  json tickets(const std::string& query = "") {
+    return http("GET", url("/api/v1/tickets" + query)).j();
+  }
 
  private:
   fs::path dir_;

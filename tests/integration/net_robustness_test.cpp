@@ -81,7 +81,9 @@ class Proc {
 };
 
 // Replaces the harness' "http:" block of the config.
-void set_http(Daemon& d, const std::string& block) { edit_config(d, "http: { max_body_bytes: 64KiB }\n", block); }
+void set_http(Daemon& d, const std::string& block) {
+  edit_config(d, "http: { max_body_bytes: 64KiB }\n", block);
+}
 
 uint16_t http_port(const Daemon& d) {
   const std::string u = d.url("");
@@ -106,7 +108,8 @@ int status_of(const std::string& response) {
 std::string get_from(const Daemon& d, const std::string& path, const char* source) {
   int fd = connect_tcp(http_port(d), source);
   if (fd < 0) return "";
-  std::string r = http_exchange(fd, "GET " + path + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  std::string r =
+      http_exchange(fd, "GET " + path + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   ::close(fd);
   return r;
 }
@@ -171,11 +174,13 @@ TEST(NetRobustness, SigtermMidStreamStoresEveryTcpMessageRead) {
       if (fd < 0) return;
       std::string payload;
       for (int i = 0; i < kLines; ++i) {
-        payload += "<13>Nov 28 14:03:00 h" + std::to_string(c) + " app: line " + std::to_string(i) + "\n";
+        payload +=
+            "<13>Nov 28 14:03:00 h" + std::to_string(c) + " app: line " + std::to_string(i) + "\n";
       }
       // Odd-sized writes: stops fall inside lines, leaving a tail in the framer.
       for (size_t off = 0; off < payload.size();) {
-        ssize_t n = ::send(fd, payload.data() + off, std::min<size_t>(3001, payload.size() - off), MSG_NOSIGNAL);
+        ssize_t n = ::send(fd, payload.data() + off, std::min<size_t>(3001, payload.size() - off),
+                           MSG_NOSIGNAL);
         if (n <= 0) break;
         off += static_cast<size_t>(n);
         written += static_cast<uint64_t>(n);
@@ -184,18 +189,22 @@ TEST(NetRobustness, SigtermMidStreamStoresEveryTcpMessageRead) {
     });
   }
   // SIGTERM while the clients are still sending.
-  eventually([&] { return metric_u(d, "ticketd_syslog_received_total{transport=\"tcp\"}") >= 2000; });
+  eventually(
+      [&] { return metric_u(d, "ticketd_syslog_received_total{transport=\"tcp\"}") >= 2000; });
   EXPECT_EQ(d.stop(), 0) << d.log();
   for (auto& t : clients) t.join();
 
   const std::string log = d.log();
   std::smatch m;
   ASSERT_TRUE(std::regex_search(
-      log, m, std::regex(R"(syslog tcp: stopped: (\d+) messages read, (\d+) dropped \(queue full\), (\d+) lost at stop)")))
+      log, m,
+      std::regex(
+          R"(syslog tcp: stopped: (\d+) messages read, (\d+) dropped \(queue full\), (\d+) lost at stop)")))
       << log;
   const uint64_t read = std::stoull(m[1]);
   EXPECT_GT(read, 0u);
-  EXPECT_LT(read, uint64_t{kClients} * kLines) << "SIGTERM came after the stream ended; the test proves less";
+  EXPECT_LT(read, uint64_t{kClients} * kLines)
+      << "SIGTERM came after the stream ended; the test proves less";
   EXPECT_EQ(m[2], "0");
   EXPECT_EQ(m[3], "0");
 
@@ -203,9 +212,9 @@ TEST(NetRobustness, SigtermMidStreamStoresEveryTcpMessageRead) {
   ASSERT_TRUE(d.start()) << d.log();
   json list = d.tickets()["tickets"];
   ASSERT_EQ(list.size(), 1u) << list.dump(1);
-  EXPECT_EQ(list[0]["event_count"].get<uint64_t>(), read) << "read " << read << ", stored "
-                                                          << list[0]["event_count"] << "; client wrote " << written
-                                                          << " bytes";
+  EXPECT_EQ(list[0]["event_count"].get<uint64_t>(), read)
+      << "read " << read << ", stored " << list[0]["event_count"] << "; client wrote " << written
+      << " bytes";
 }
 
 // ---- item 5: out of descriptors ----------------------------------------------
@@ -215,8 +224,10 @@ TEST(NetRobustness, RefusesConnectionLimitsBeyondTheDescriptorLimit) {
   Proc p(d, 256);
   EXPECT_EQ(p.wait_exit(), 1) << d.log();
   const std::string log = d.log();
-  EXPECT_NE(log.find("http.max_connections (1024) + syslog.max_connections (1000) x 1 TCP/TLS listener(s)"),
-            std::string::npos)
+  EXPECT_NE(
+      log.find(
+          "http.max_connections (1024) + syslog.max_connections (1000) x 1 TCP/TLS listener(s)"),
+      std::string::npos)
       << log;
   EXPECT_NE(log.find("the open-file limit (RLIMIT_NOFILE) is 256"), std::string::npos) << log;
 }
@@ -252,7 +263,8 @@ TEST(NetRobustness, OutOfDescriptorsAcceptBacksOffLogsRarelyAndRecovers) {
   const std::string line = "<11>Nov 28 14:03:00 web1 app: after the descriptor storm\n";
   ASSERT_EQ(::send(fd, line.data(), line.size(), MSG_NOSIGNAL), static_cast<ssize_t>(line.size()));
   ::close(fd);
-  EXPECT_TRUE(eventually([&] { return metric_u(d, "ticketd_syslog_received_total{transport=\"tcp\"}") >= 1; }));
+  EXPECT_TRUE(eventually(
+      [&] { return metric_u(d, "ticketd_syslog_received_total{transport=\"tcp\"}") >= 1; }));
   EXPECT_EQ(p.stop(), 0);
 }
 
@@ -278,7 +290,9 @@ TEST(NetRobustness, SilentConnectionsAreClosedAfterTheFirstByteTimeout) {
   // Fresh clients get through.
   EXPECT_TRUE(eventually([&] { return http("GET", d.url("/healthz")).status == 200; }));
   ASSERT_EQ(run("logger -n 127.0.0.1 -P " + std::to_string(d.syslog_port()) +
-                " --tcp --rfc5424 -t app -p daemon.err 'after the silent ones'").first, 0);
+                " --tcp --rfc5424 -t app -p daemon.err 'after the silent ones'")
+                .first,
+            0);
   EXPECT_TRUE(eventually([&] { return has_ticket(d, "app: after the silent ones"); })) << d.log();
 }
 
@@ -294,7 +308,8 @@ TEST(NetRobustness, APeerOverItsConnectionLimitIsRefusedWhileOthersGetThrough) {
   int b = connect_tcp(d.syslog_port(), "127.0.0.1");
   ASSERT_GE(a, 0);
   ASSERT_GE(b, 0);
-  EXPECT_TRUE(eventually([&] { return metric(d, "ticketd_syslog_connections{transport=\"tcp\"}") == "2"; }));
+  EXPECT_TRUE(eventually(
+      [&] { return metric(d, "ticketd_syslog_connections{transport=\"tcp\"}") == "2"; }));
   int c = connect_tcp(d.syslog_port(), "127.0.0.1");
   ASSERT_GE(c, 0);
   EXPECT_TRUE(closed_by_daemon(c));
@@ -302,7 +317,8 @@ TEST(NetRobustness, APeerOverItsConnectionLimitIsRefusedWhileOthersGetThrough) {
   int other = connect_tcp(d.syslog_port(), "127.0.0.2");
   ASSERT_GE(other, 0);
   const std::string line = "<11>Nov 28 14:03:00 web2 app: from another peer\n";
-  ASSERT_EQ(::send(other, line.data(), line.size(), MSG_NOSIGNAL), static_cast<ssize_t>(line.size()));
+  ASSERT_EQ(::send(other, line.data(), line.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(line.size()));
   EXPECT_TRUE(eventually([&] { return has_ticket(d, "app: from another peer"); })) << d.log();
   for (int fd : {a, b, c, other}) ::close(fd);
 
@@ -312,7 +328,8 @@ TEST(NetRobustness, APeerOverItsConnectionLimitIsRefusedWhileOthersGetThrough) {
   ASSERT_GE(h1, 0);
   ASSERT_GE(h2, 0);
   EXPECT_TRUE(eventually([&] {
-    return metric_in(get_from(d, "/metrics", "127.0.0.2"), "ticketd_http_connections") == "3";  // 2 + this one
+    return metric_in(get_from(d, "/metrics", "127.0.0.2"), "ticketd_http_connections") ==
+           "3";  // 2 + this one
   }));
   EXPECT_EQ(status_of(get_from(d, "/healthz", "127.0.0.1")), 429);
   EXPECT_EQ(status_of(get_from(d, "/healthz", "127.0.0.2")), 200);
@@ -324,7 +341,8 @@ TEST(NetRobustness, APeerOverItsConnectionLimitIsRefusedWhileOthersGetThrough) {
 // ---- item 7: bodies before authentication --------------------------------------
 
 TEST(NetRobustness, UnauthenticatedBodiesAreRefusedBeforeTheyAreRead) {
-  Daemon d("api:\n  tokens:\n    - {name: sender, role: ingest, token: ingest-secret-0123456789}\n");
+  Daemon d(
+      "api:\n  tokens:\n    - {name: sender, role: ingest, token: ingest-secret-0123456789}\n");
   set_http(d, "http: { max_body_bytes: 2MiB }\n");
   Proc p(d);
   ASSERT_TRUE(p.wait_ready()) << d.log();
@@ -334,8 +352,10 @@ TEST(NetRobustness, UnauthenticatedBodiesAreRefusedBeforeTheyAreRead) {
   // default) each announce and send a 1 MiB body without a token.
   constexpr int kConns = 400;
   constexpr size_t kBody = 1024 * 1024;
-  const std::string header = "POST /api/v1/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                             "Content-Length: " + std::to_string(kBody) + "\r\n\r\n";
+  const std::string header =
+      "POST /api/v1/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(kBody) + "\r\n\r\n";
   const std::string chunk(64 * 1024, 'x');
   const char* sources[] = {"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"};
   std::vector<int> fds;
@@ -343,7 +363,8 @@ TEST(NetRobustness, UnauthenticatedBodiesAreRefusedBeforeTheyAreRead) {
   for (int i = 0; i < kConns; ++i) {
     int fd = connect_tcp(http_port(d), sources[i % 4]);
     ASSERT_GE(fd, 0);
-    ASSERT_EQ(::send(fd, header.data(), header.size(), MSG_NOSIGNAL), static_cast<ssize_t>(header.size()));
+    ASSERT_EQ(::send(fd, header.data(), header.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(header.size()));
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
     fds.push_back(fd);
   }
@@ -365,7 +386,8 @@ TEST(NetRobustness, UnauthenticatedBodiesAreRefusedBeforeTheyAreRead) {
       if (pfds[k].revents & (POLLERR | POLLHUP)) {
         done[i] = true;
       } else if (pfds[k].revents & POLLOUT) {
-        ssize_t n = ::send(fds[i], chunk.data(), std::min(chunk.size(), kBody - sent[i]), MSG_NOSIGNAL);
+        ssize_t n =
+            ::send(fds[i], chunk.data(), std::min(chunk.size(), kBody - sent[i]), MSG_NOSIGNAL);
         if (n > 0) sent[i] += static_cast<size_t>(n);
         if ((n < 0 && errno != EAGAIN) || sent[i] == kBody) done[i] = true;
       }
@@ -383,8 +405,9 @@ TEST(NetRobustness, UnauthenticatedBodiesAreRefusedBeforeTheyAreRead) {
   EXPECT_LT(peak - std::min(peak, rss_before), 200u * 1024)
       << "peak RSS grew from " << rss_before << " KiB to " << peak << " KiB";
   // An authenticated request still works.
-  EXPECT_EQ(http("POST", d.url("/api/v1/events"), R"({"host":"h","severity":"error","message":"authorized"})",
-                 "application/json", "ingest-secret-0123456789")
+  EXPECT_EQ(http("POST", d.url("/api/v1/events"),
+                 R"({"host":"h","severity":"error","message":"authorized"})", "application/json",
+                 "ingest-secret-0123456789")
                 .status,
             202);
   EXPECT_EQ(p.stop(), 0);
@@ -397,12 +420,16 @@ TEST(NetRobustness, BodiesOverTheInflightBudgetGet503BeforeTheyAreRead) {
   // One client announces a full 1 MiB body and sends only its first byte.
   int hold = connect_tcp(http_port(d));
   ASSERT_GE(hold, 0);
-  const std::string announce = "POST /api/v1/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                               "Content-Length: 1048576\r\n\r\n{";
-  ASSERT_EQ(::send(hold, announce.data(), announce.size(), MSG_NOSIGNAL), static_cast<ssize_t>(announce.size()));
+  const std::string announce =
+      "POST /api/v1/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Content-Length: 1048576\r\n\r\n{";
+  ASSERT_EQ(::send(hold, announce.data(), announce.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(announce.size()));
   const std::string body = R"({"host":"h","severity":"error","message":"small"})";
-  const std::string request = "POST /api/v1/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                              "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string request =
+      "POST /api/v1/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Connection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   std::string answer;
   EXPECT_TRUE(eventually([&] {
     int fd = connect_tcp(http_port(d));
@@ -445,7 +472,8 @@ rules:
       ++sent;
     }
   };
-  for (uint64_t i = 0; i < kBlast; ++i) send_one("<13>Nov 28 14:03:00 h app: blast " + std::to_string(i));
+  for (uint64_t i = 0; i < kBlast; ++i)
+    send_one("<13>Nov 28 14:03:00 h app: blast " + std::to_string(i));
   ASSERT_EQ(sent, kBlast);
   // A marker after the blast carries the kernel's drop count of everything
   // before it; send markers until one is read.
@@ -459,7 +487,8 @@ rules:
   const uint64_t received = metric_u(d, "ticketd_syslog_received_total{transport=\"udp\"}");
   const uint64_t kernel = metric_u(d, "ticketd_syslog_kernel_dropped_total{transport=\"udp\"}");
   EXPECT_GT(kernel, 0u);
-  EXPECT_GE(received + kernel, kBlast + 1) << "received " << received << ", kernel dropped " << kernel;
+  EXPECT_GE(received + kernel, kBlast + 1)
+      << "received " << received << ", kernel dropped " << kernel;
   EXPECT_LE(received + kernel, sent) << "received " << received << ", kernel dropped " << kernel;
 }
 

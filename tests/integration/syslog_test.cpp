@@ -44,14 +44,22 @@ TEST(Syslog, RealLoggerOverUdpAndTcpInBothFormatsAndFramings) {
   ASSERT_EQ(run(logger + "--udp --rfc5424 -t sshd -p auth.err 'udp rfc5424 message'").first, 0);
   ASSERT_EQ(run(logger + "--tcp --rfc3164 -t app -p daemon.crit 'tcp rfc3164 message'").first, 0);
   ASSERT_EQ(run(logger + "--tcp --rfc5424 -t app -p daemon.crit 'tcp rfc5424 message'").first, 0);
-  ASSERT_EQ(run(logger + "--tcp --octet-count --rfc5424 -t app -p local3.err 'tcp octet counted message'").first, 0);
-  ASSERT_EQ(run(logger + "--tcp --octet-count --rfc5424 --sd-id zoo@123 --sd-param 'tiger=\"hungry\"' -t zoo "
-                         "-p user.alert 'with structured data'").first, 0);
+  ASSERT_EQ(
+      run(logger + "--tcp --octet-count --rfc5424 -t app -p local3.err 'tcp octet counted message'")
+          .first,
+      0);
+  ASSERT_EQ(
+      run(logger +
+          "--tcp --octet-count --rfc5424 --sd-id zoo@123 --sd-param 'tiger=\"hungry\"' -t zoo "
+          "-p user.alert 'with structured data'")
+          .first,
+      0);
   ASSERT_EQ(run(logger + "--udp -t quiet -p user.info 'info is not ticketed'").first, 0);
   json list = wait_for_tickets(d, 6);
   ASSERT_EQ(list.size(), 6u) << list.dump(1) << d.log();
-  for (const char* title : {"sshd: udp rfc3164 message", "sshd: udp rfc5424 message", "app: tcp rfc3164 message",
-                            "app: tcp rfc5424 message", "app: tcp octet counted message", "zoo: with structured data"}) {
+  for (const char* title : {"sshd: udp rfc3164 message", "sshd: udp rfc5424 message",
+                            "app: tcp rfc3164 message", "app: tcp rfc5424 message",
+                            "app: tcp octet counted message", "zoo: with structured data"}) {
     EXPECT_TRUE(has_title(list, title)) << title << "\n" << list.dump(1);
   }
   for (const auto& t : list) {
@@ -80,8 +88,10 @@ TEST(Syslog, MalformedAndOversizedInputIsCountedAndTheNextMessageStillParses) {
   const std::string big = "<11>Nov 28 14:03:00 web1 big: " + std::string(5000, 'x') + "\n";
   const std::string next = "<11>Nov 28 14:03:00 web1 app: after the big one\n";
   std::ofstream(d.dir() / "tcp.txt") << big << next;
-  ASSERT_EQ(run("timeout 5 bash -c 'cat " + (d.dir() / "tcp.txt").string() + " > /dev/tcp/127.0.0.1/" +
-                std::to_string(d.syslog_port()) + "'").first, 0);
+  ASSERT_EQ(run("timeout 5 bash -c 'cat " + (d.dir() / "tcp.txt").string() +
+                " > /dev/tcp/127.0.0.1/" + std::to_string(d.syslog_port()) + "'")
+                .first,
+            0);
   json list = wait_for_tickets(d, 3);
   EXPECT_TRUE(has_title(list, "app: after the garbage")) << list.dump(1);
   EXPECT_TRUE(has_title(list, "app: after the big one")) << list.dump(1);
@@ -102,14 +112,17 @@ TEST(Syslog, RealRsyslogForwardsOverTcpAndTls) {
   const fs::path dir = d.dir();
   // A self-signed certificate for ticketd's TLS listener.
   ASSERT_EQ(run("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout " +
-                (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string()).first, 0);
+                (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string())
+                .first,
+            0);
   // Point the TLS listener at a free port by rewriting the listen block.
   {
     std::ifstream in(d.config());
     std::stringstream ss;
     ss << in.rdbuf();
     std::string cfg = ss.str();
-    cfg.replace(cfg.find(" }\n"), 3, ", syslog_tls: \"127.0.0.1:" + std::to_string(tls_port) + "\" }\n");
+    cfg.replace(cfg.find(" }\n"), 3,
+                ", syslog_tls: \"127.0.0.1:" + std::to_string(tls_port) + "\" }\n");
     std::ofstream(d.config()) << cfg;
   }
   d.write_rules(kSyslogRules);
@@ -118,21 +131,27 @@ TEST(Syslog, RealRsyslogForwardsOverTcpAndTls) {
   const uint16_t in_port = free_port();
   const fs::path work = d.dir() / "rsyslog";
   fs::create_directories(work);
-  std::ofstream(work / "rsyslog.conf") << "global(workDirectory=\"" << work.string() << "\"\n"
-                                       << "       defaultNetstreamDriverCAFile=\"" << (dir / "cert.pem").string() << "\")\n"
-                                       << "module(load=\"imudp\")\n"
-                                       << "input(type=\"imudp\" address=\"127.0.0.1\" port=\"" << in_port << "\")\n"
-                                       << "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"" << d.syslog_port()
-                                       << "\" protocol=\"tcp\" tcp_framing=\"octet-counted\""
-                                       << " template=\"RSYSLOG_SyslogProtocol23Format\")\n"
-                                       << "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"" << tls_port
-                                       << "\" protocol=\"tcp\" streamDriver=\"ossl\" streamDriverMode=\"1\""
-                                       << " streamDriverAuthMode=\"anon\" template=\"RSYSLOG_ForwardFormat\")\n";
+  std::ofstream(work / "rsyslog.conf")
+      << "global(workDirectory=\"" << work.string() << "\"\n"
+      << "       defaultNetstreamDriverCAFile=\"" << (dir / "cert.pem").string() << "\")\n"
+      << "module(load=\"imudp\")\n"
+      << "input(type=\"imudp\" address=\"127.0.0.1\" port=\"" << in_port << "\")\n"
+      << "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"" << d.syslog_port()
+      << "\" protocol=\"tcp\" tcp_framing=\"octet-counted\""
+      << " template=\"RSYSLOG_SyslogProtocol23Format\")\n"
+      << "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"" << tls_port
+      << "\" protocol=\"tcp\" streamDriver=\"ossl\" streamDriverMode=\"1\""
+      << " streamDriverAuthMode=\"anon\" template=\"RSYSLOG_ForwardFormat\")\n";
   pid_t pid = 0;
   const std::string conf = (work / "rsyslog.conf").string();
   const std::string pidfile = (work / "rsyslogd.pid").string();
-  char* argv[] = {const_cast<char*>("rsyslogd"), const_cast<char*>("-n"), const_cast<char*>("-f"),
-                  const_cast<char*>(conf.c_str()), const_cast<char*>("-i"), const_cast<char*>(pidfile.c_str()), nullptr};
+  char* argv[] = {const_cast<char*>("rsyslogd"),
+                  const_cast<char*>("-n"),
+                  const_cast<char*>("-f"),
+                  const_cast<char*>(conf.c_str()),
+                  const_cast<char*>("-i"),
+                  const_cast<char*>(pidfile.c_str()),
+                  nullptr};
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   const std::string rlog = (work / "rsyslogd.log").string();
@@ -142,7 +161,9 @@ TEST(Syslog, RealRsyslogForwardsOverTcpAndTls) {
   posix_spawn_file_actions_destroy(&fa);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   ASSERT_EQ(run("logger --udp -n 127.0.0.1 -P " + std::to_string(in_port) +
-                " --rfc3164 -t forwarded -p daemon.err 'via rsyslog'").first, 0);
+                " --rfc3164 -t forwarded -p daemon.err 'via rsyslog'")
+                .first,
+            0);
   // One message, two forwards (TCP and TLS): two events, one ticket, event_count 2.
   json list;
   for (int i = 0; i < 100; ++i) {
@@ -155,7 +176,9 @@ TEST(Syslog, RealRsyslogForwardsOverTcpAndTls) {
   std::ifstream rl(rlog);
   std::stringstream rss;
   rss << rl.rdbuf();
-  ASSERT_EQ(list.size(), 1u) << list.dump(1) << "\nrsyslog:\n" << rss.str() << "\nticketd:\n" << d.log();
+  ASSERT_EQ(list.size(), 1u) << list.dump(1) << "\nrsyslog:\n"
+                             << rss.str() << "\nticketd:\n"
+                             << d.log();
   EXPECT_EQ(list[0]["title"], "forwarded: via rsyslog");
   EXPECT_EQ(list[0]["event_count"], 2) << "\nrsyslog:\n" << rss.str() << "\nticketd:\n" << d.log();
   EXPECT_EQ(metric(d, "ticketd_syslog_received_total{transport=\"tls\"}"), "1") << d.log();
@@ -176,7 +199,8 @@ TEST(Syslog, ConnectionLimitAndIdleTimeout) {
   ASSERT_GE(a, 0);
   ASSERT_GE(b, 0);
   // Let the daemon accept both before the third arrives.
-  for (int i = 0; i < 50 && metric(d, "ticketd_syslog_connections{transport=\"tcp\"}") != "2"; ++i) {
+  for (int i = 0; i < 50 && metric(d, "ticketd_syslog_connections{transport=\"tcp\"}") != "2";
+       ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   int c = connect_tcp(d.syslog_port());
@@ -190,7 +214,8 @@ TEST(Syslog, ConnectionLimitAndIdleTimeout) {
   EXPECT_TRUE(closed_by_daemon(a));  // idle timeout
   EXPECT_TRUE(closed_by_daemon(b));
   for (int fd : {a, b, c}) ::close(fd);
-  for (int i = 0; i < 50 && metric(d, "ticketd_syslog_connections{transport=\"tcp\"}") != "0"; ++i) {
+  for (int i = 0; i < 50 && metric(d, "ticketd_syslog_connections{transport=\"tcp\"}") != "0";
+       ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_EQ(metric(d, "ticketd_syslog_connections{transport=\"tcp\"}"), "0");
@@ -208,10 +233,13 @@ TEST(Syslog, TcpBackpressureLosesNothingWhenTheQueueIsFull) {
   ASSERT_TRUE(d.start()) << d.log();
   const int n = 20000;
   std::string payload;
-  for (int i = 0; i < n; ++i) payload += "<13>Nov 28 14:03:00 h app: line " + std::to_string(i) + "\n";
+  for (int i = 0; i < n; ++i)
+    payload += "<13>Nov 28 14:03:00 h app: line " + std::to_string(i) + "\n";
   std::ofstream(d.dir() / "lines.txt") << payload;
-  ASSERT_EQ(run("timeout 60 bash -c 'cat " + (d.dir() / "lines.txt").string() + " > /dev/tcp/127.0.0.1/" +
-                std::to_string(d.syslog_port()) + "'").first, 0);
+  ASSERT_EQ(run("timeout 60 bash -c 'cat " + (d.dir() / "lines.txt").string() +
+                " > /dev/tcp/127.0.0.1/" + std::to_string(d.syslog_port()) + "'")
+                .first,
+            0);
   std::string processed;
   for (int i = 0; i < 300 && processed != std::to_string(n); ++i) {
     processed = metric(d, "ticketd_events_processed_total");

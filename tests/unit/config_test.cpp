@@ -1,13 +1,12 @@
-#include <gtest/gtest.h>
+#include "ticketd/daemon/config.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-#include "ticketd/daemon/config.hpp"
 
 namespace ticketd::daemon {
 namespace {
@@ -57,34 +56,43 @@ TEST(Config, UnknownKeyGetsDidYouMean) {
   EXPECT_EQ(error_of("lsten: {http: 127.0.0.1:1}"),
             "/etc/ticketd/ticketd.yaml:1: unknown config key \"lsten\" (did you mean \"listen\"?)");
   EXPECT_EQ(error_of("store:\n  pth: x\n"),
-            "/etc/ticketd/ticketd.yaml:2: unknown config key \"store.pth\" (did you mean \"store.path\"?)");
+            "/etc/ticketd/ticketd.yaml:2: unknown config key \"store.pth\" (did you mean "
+            "\"store.path\"?)");
 }
 
 TEST(Config, BadValuesNameTheKey) {
-  EXPECT_EQ(error_of("store: {event_retention: forever}"),
-            "/etc/ticketd/ticketd.yaml:1: \"store.event_retention\": duration: invalid \"forever\", "
-            "expected <number><unit> with unit ms, s, m, h, d or w");
+  EXPECT_EQ(
+      error_of("store: {event_retention: forever}"),
+      "/etc/ticketd/ticketd.yaml:1: \"store.event_retention\": duration: invalid \"forever\", "
+      "expected <number><unit> with unit ms, s, m, h, d or w");
   EXPECT_EQ(error_of("queue: {capacity: 0}"),
             "/etc/ticketd/ticketd.yaml:1: \"queue.capacity\" is \"0\", expected an integer >= 1");
   EXPECT_EQ(error_of("store: {readers: 65}"),
-            "/etc/ticketd/ticketd.yaml:1: \"store.readers\" is \"65\", expected an integer >= 1 and <= 64");
+            "/etc/ticketd/ticketd.yaml:1: \"store.readers\" is \"65\", expected an integer >= 1 "
+            "and <= 64");
   EXPECT_EQ(error_of("log: {level: loud}"),
-            "/etc/ticketd/ticketd.yaml:1: \"log.level\" is \"loud\", expected trace, debug, info, warn or error");
+            "/etc/ticketd/ticketd.yaml:1: \"log.level\" is \"loud\", expected trace, debug, info, "
+            "warn or error");
   EXPECT_EQ(error_of("store: {sync: off}"),
             "/etc/ticketd/ticketd.yaml:1: \"store.sync\" is \"off\": must be full or normal");
-  EXPECT_EQ(error_of("store: {kind: mysql}"),
-            "/etc/ticketd/ticketd.yaml:1: \"store.kind\" is \"mysql\", this version supports: sqlite");
+  EXPECT_EQ(
+      error_of("store: {kind: mysql}"),
+      "/etc/ticketd/ticketd.yaml:1: \"store.kind\" is \"mysql\", this version supports: sqlite");
   EXPECT_EQ(error_of("listen: {http: nowhere}"),
-            "/etc/ticketd/ticketd.yaml:1: \"listen.http\": invalid listen address \"nowhere\", expected host:port");
+            "/etc/ticketd/ticketd.yaml:1: \"listen.http\": invalid listen address \"nowhere\", "
+            "expected host:port");
 }
 
 TEST(Config, NonLoopbackWithoutTokensIsRefused) {
   EXPECT_EQ(error_of("listen: {http: \"0.0.0.0:8080\"}"),
-            "/etc/ticketd/ticketd.yaml:1: listen.http is 0.0.0.0:8080, which is not loopback, and no api.tokens are "
-            "configured: refusing to serve the API unauthenticated; add api.tokens or listen on 127.0.0.1");
+            "/etc/ticketd/ticketd.yaml:1: listen.http is 0.0.0.0:8080, which is not loopback, and "
+            "no api.tokens are "
+            "configured: refusing to serve the API unauthenticated; add api.tokens or listen on "
+            "127.0.0.1");
   setenv("TICKETD_TEST_TOKEN", "0123456789abcdef0123", 1);
   auto c = load_config_from_string(
-      "listen: {http: \"0.0.0.0:8080\"}\napi:\n  tokens:\n    - {name: am, role: ingest, token_env: TICKETD_TEST_TOKEN}\n",
+      "listen: {http: \"0.0.0.0:8080\"}\napi:\n  tokens:\n    - {name: am, role: ingest, "
+      "token_env: TICKETD_TEST_TOKEN}\n",
       "/x/t.yaml");
   ASSERT_TRUE(c) << c.error().message();
   ASSERT_EQ(c->tokens.size(), 1u);
@@ -94,25 +102,32 @@ TEST(Config, NonLoopbackWithoutTokensIsRefused) {
 
 TEST(Config, TokenProblems) {
   EXPECT_EQ(error_of("api: {tokens: [{name: a, role: root, token: 0123456789abcdef}]}"),
-            "/etc/ticketd/ticketd.yaml:1: api token \"a\": role is \"root\", expected ingest, read, write or admin");
+            "/etc/ticketd/ticketd.yaml:1: api token \"a\": role is \"root\", expected ingest, "
+            "read, write or admin");
   EXPECT_EQ(error_of("api: {tokens: [{name: a, role: read, token: short}]}"),
-            "/etc/ticketd/ticketd.yaml:1: api token \"a\": the secret must be at least 16 characters (set "
+            "/etc/ticketd/ticketd.yaml:1: api token \"a\": the secret must be at least 16 "
+            "characters (set "
             "token_file, token_env or token)");
   EXPECT_EQ(error_of("api: {tokens: [{name: a, role: read, token_env: TICKETD_SURELY_UNSET}]}"),
-            "/etc/ticketd/ticketd.yaml:1: api token \"a\": environment variable TICKETD_SURELY_UNSET is not set");
+            "/etc/ticketd/ticketd.yaml:1: api token \"a\": environment variable "
+            "TICKETD_SURELY_UNSET is not set");
 }
 
 TEST(Config, WebhookSignatures) {
-  auto c = load_config_from_string("webhooks:\n  grafana: { hmac_secret: 0123456789abcdefXYZ, hmac_header: X-Grafana-Alerting-Signature }\n",
-                                   "/x/t.yaml");
+  auto c = load_config_from_string(
+      "webhooks:\n  grafana: { hmac_secret: 0123456789abcdefXYZ, hmac_header: "
+      "X-Grafana-Alerting-Signature }\n",
+      "/x/t.yaml");
   ASSERT_TRUE(c) << c.error().message();
   ASSERT_EQ(c->signatures.size(), 1u);
   EXPECT_EQ(c->signatures[0].endpoint, "grafana");
   EXPECT_EQ(c->signatures[0].header, "X-Grafana-Alerting-Signature");
   EXPECT_EQ(error_of("webhooks: { grafna: { hmac_secret: 0123456789abcdefXYZ } }"),
-            "/etc/ticketd/ticketd.yaml:1: unknown config key \"webhooks.grafna\" (did you mean \"webhooks.grafana\"?)");
+            "/etc/ticketd/ticketd.yaml:1: unknown config key \"webhooks.grafna\" (did you mean "
+            "\"webhooks.grafana\"?)");
   EXPECT_EQ(error_of("webhooks: { events: { hmac_secret: short } }"),
-            "/etc/ticketd/ticketd.yaml:1: webhooks.events: the HMAC secret must be at least 16 characters");
+            "/etc/ticketd/ticketd.yaml:1: webhooks.events: the HMAC secret must be at least 16 "
+            "characters");
 }
 
 TEST(Config, Sizes) {
@@ -123,53 +138,64 @@ TEST(Config, Sizes) {
   EXPECT_FALSE(parse_size("0"));
   EXPECT_FALSE(parse_size("5 parsecs"));
   EXPECT_EQ(*parse_size("1GiB"), 1024u * 1024u * 1024u);
-  EXPECT_EQ(parse_size("99999999999999999999").error().message(), "size \"99999999999999999999\" is too large");
+  EXPECT_EQ(parse_size("99999999999999999999").error().message(),
+            "size \"99999999999999999999\" is too large");
   EXPECT_EQ(parse_size("99999999999GiB").error().message(), "size \"99999999999GiB\" is too large");
 }
 
 // Issue 7 item 11: 99999999999GiB overflowed into no body limit at all.
 TEST(Config, SizeThatOverflowsIsRefused) {
-  EXPECT_EQ(error_of("http:\n  max_body_bytes: 99999999999GiB\n"),
-            "/etc/ticketd/ticketd.yaml:2: \"http.max_body_bytes\": size \"99999999999GiB\" is too large");
+  EXPECT_EQ(
+      error_of("http:\n  max_body_bytes: 99999999999GiB\n"),
+      "/etc/ticketd/ticketd.yaml:2: \"http.max_body_bytes\": size \"99999999999GiB\" is too large");
   EXPECT_EQ(error_of("http:\n  max_body_bytes: 184467440737095516160\n"),
-            "/etc/ticketd/ticketd.yaml:2: \"http.max_body_bytes\": size \"184467440737095516160\" is too large");
+            "/etc/ticketd/ticketd.yaml:2: \"http.max_body_bytes\": size \"184467440737095516160\" "
+            "is too large");
 }
 
 TEST(Config, MaxBodyBytesAtMostOneGiB) {
-  EXPECT_EQ(error_of("http: {max_body_bytes: 1025MiB}"),
-            "/etc/ticketd/ticketd.yaml:1: \"http.max_body_bytes\" is \"1025MiB\", expected at most 1GiB");
+  EXPECT_EQ(
+      error_of("http: {max_body_bytes: 1025MiB}"),
+      "/etc/ticketd/ticketd.yaml:1: \"http.max_body_bytes\" is \"1025MiB\", expected at most 1GiB");
   EXPECT_EQ(error_of("http: {max_body_bytes: 1GiB}"), "ok");
 }
 
 TEST(Config, MaxMessageBytesAtMost16MiB) {
   EXPECT_EQ(error_of("syslog: {max_message_bytes: 17MiB}"),
-            "/etc/ticketd/ticketd.yaml:1: \"syslog.max_message_bytes\" is \"17MiB\", expected at most 16MiB");
+            "/etc/ticketd/ticketd.yaml:1: \"syslog.max_message_bytes\" is \"17MiB\", expected at "
+            "most 16MiB");
   EXPECT_EQ(error_of("syslog: {max_message_bytes: 16MiB}"), "ok");
 }
 
 TEST(Config, MaxMessageBytesAtLeast480) {
-  EXPECT_EQ(error_of("syslog: {max_message_bytes: 479}"),
-            "/etc/ticketd/ticketd.yaml:1: \"syslog.max_message_bytes\" must be at least 480 (RFC 5424)");
+  EXPECT_EQ(
+      error_of("syslog: {max_message_bytes: 479}"),
+      "/etc/ticketd/ticketd.yaml:1: \"syslog.max_message_bytes\" must be at least 480 (RFC 5424)");
 }
 
 TEST(Config, ZeroDurationIsRefused) {
   EXPECT_EQ(error_of("http: {read_timeout: 0s}"),
-            "/etc/ticketd/ticketd.yaml:1: \"http.read_timeout\" is \"0s\", expected a duration greater than 0");
+            "/etc/ticketd/ticketd.yaml:1: \"http.read_timeout\" is \"0s\", expected a duration "
+            "greater than 0");
   EXPECT_EQ(error_of("syslog:\n  idle_timeout: 0m\n"),
-            "/etc/ticketd/ticketd.yaml:2: \"syslog.idle_timeout\" is \"0m\", expected a duration greater than 0");
+            "/etc/ticketd/ticketd.yaml:2: \"syslog.idle_timeout\" is \"0m\", expected a duration "
+            "greater than 0");
   EXPECT_EQ(error_of("store: {event_retention: 0d}"),
-            "/etc/ticketd/ticketd.yaml:1: \"store.event_retention\" is \"0d\", expected a duration greater than 0");
+            "/etc/ticketd/ticketd.yaml:1: \"store.event_retention\" is \"0d\", expected a duration "
+            "greater than 0");
 }
 
 TEST(Config, NegativeDurationIsRefused) {
   EXPECT_EQ(error_of("http: {read_timeout: -5s}"),
-            "/etc/ticketd/ticketd.yaml:1: \"http.read_timeout\": duration: invalid \"-5s\", expected <number><unit> "
+            "/etc/ticketd/ticketd.yaml:1: \"http.read_timeout\": duration: invalid \"-5s\", "
+            "expected <number><unit> "
             "with unit ms, s, m, h, d or w");
 }
 
 TEST(Config, DurationAtMost3650Days) {
   EXPECT_EQ(error_of("store: {event_retention: 3651d}"),
-            "/etc/ticketd/ticketd.yaml:1: \"store.event_retention\" is \"3651d\", expected at most 3650d");
+            "/etc/ticketd/ticketd.yaml:1: \"store.event_retention\" is \"3651d\", expected at most "
+            "3650d");
   EXPECT_EQ(error_of("store: {event_retention: 3650d}"), "ok");
 }
 
@@ -178,8 +204,10 @@ TEST(Config, DuplicateTokenSecretIsRefused) {
       "api:\n  tokens:\n"
       "    - {name: grafana, role: ingest, token: SAME-secret-0123456789}\n"
       "    - {name: ops, role: admin, token: SAME-secret-0123456789}\n");
-  EXPECT_EQ(e, "/etc/ticketd/ticketd.yaml:4: api token \"ops\" has the same secret as api token \"grafana\" (line 3): "
-               "each token needs its own secret");
+  EXPECT_EQ(e,
+            "/etc/ticketd/ticketd.yaml:4: api token \"ops\" has the same secret as api token "
+            "\"grafana\" (line 3): "
+            "each token needs its own secret");
   EXPECT_EQ(e.find("SAME-secret"), std::string::npos);
 }
 
@@ -187,76 +215,94 @@ TEST(Config, DuplicateTokenNameIsRefused) {
   EXPECT_EQ(error_of("api:\n  tokens:\n"
                      "    - {name: ops, role: read, token: first-secret-0123456789}\n"
                      "    - {name: ops, role: admin, token: second-secret-0123456789}\n"),
-            "/etc/ticketd/ticketd.yaml:4: api token name \"ops\" is also used by api token \"ops\" (line 3): "
+            "/etc/ticketd/ticketd.yaml:4: api token name \"ops\" is also used by api token \"ops\" "
+            "(line 3): "
             "token names must be unique");
 }
 
 TEST(Config, TokenNameMustBeOnePlainWord) {
   EXPECT_EQ(error_of("api:\n  tokens:\n"
                      "    - {name: \"a\\nb\", role: read, token: first-secret-0123456789}\n"),
-            "/etc/ticketd/ticketd.yaml:3: api token name \"a\nb\" must be 1 to 64 letters, digits or - _ . @ :");
+            "/etc/ticketd/ticketd.yaml:3: api token name \"a\nb\" must be 1 to 64 letters, digits "
+            "or - _ . @ :");
 }
 
 TEST(Config, DuplicateKeyIsRefused) {
   EXPECT_EQ(error_of("store: {path: var/t.db}\nstore: {path: other/x.db}\n"),
             "/etc/ticketd/ticketd.yaml:2: duplicate config key \"store\" (first set at line 1)");
   EXPECT_EQ(error_of("http:\n  read_timeout: 5s\n  read_timeout: 9s\n"),
-            "/etc/ticketd/ticketd.yaml:3: duplicate config key \"http.read_timeout\" (first set at line 2)");
+            "/etc/ticketd/ticketd.yaml:3: duplicate config key \"http.read_timeout\" (first set at "
+            "line 2)");
 }
 
 TEST(Config, TlsNeedsCertAndKey) {
-  EXPECT_EQ(error_of("syslog:\n  tls_cert: c.pem\n"),
-            "/etc/ticketd/ticketd.yaml:2: syslog TLS needs both syslog.tls_cert and syslog.tls_key");
+  EXPECT_EQ(
+      error_of("syslog:\n  tls_cert: c.pem\n"),
+      "/etc/ticketd/ticketd.yaml:2: syslog TLS needs both syslog.tls_cert and syslog.tls_key");
 }
 
 // Issue 7 item 11: "127.0.0.1.nip.io" passed as loopback (a prefix match).
 TEST(Config, LoopbackIsExact) {
-  for (const char* yes : {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1", "localhost", "0:0:0:0:0:0:0:1"}) {
+  for (const char* yes :
+       {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1", "localhost", "0:0:0:0:0:0:0:1"}) {
     EXPECT_TRUE(is_loopback_host(yes)) << yes;
   }
-  for (const char* no : {"127.0.0.1.nip.io", "127.evil.example", "0.0.0.0", "::", "10.0.0.1", "::ffff:10.0.0.1",
-                         "localhost.example", "", "128.0.0.1"}) {
+  for (const char* no : {"127.0.0.1.nip.io", "127.evil.example", "0.0.0.0", "::", "10.0.0.1",
+                         "::ffff:10.0.0.1", "localhost.example", "", "128.0.0.1"}) {
     EXPECT_FALSE(is_loopback_host(no)) << no;
   }
 }
 
 TEST(Config, ListenHostMustBeAnAddress) {
   EXPECT_EQ(error_of("listen: {http: \"127.0.0.1.nip.io:8080\"}"),
-            "/etc/ticketd/ticketd.yaml:1: \"listen.http\": invalid listen address \"127.0.0.1.nip.io:8080\": the host "
+            "/etc/ticketd/ticketd.yaml:1: \"listen.http\": invalid listen address "
+            "\"127.0.0.1.nip.io:8080\": the host "
             "must be an IP address or localhost (names are not resolved)");
   EXPECT_EQ(error_of("listen:\n  syslog_udp: \"example.com:514\"\n"),
-            "/etc/ticketd/ticketd.yaml:2: \"listen.syslog_udp\": invalid listen address \"example.com:514\": the host "
+            "/etc/ticketd/ticketd.yaml:2: \"listen.syslog_udp\": invalid listen address "
+            "\"example.com:514\": the host "
             "must be an IP address or localhost (names are not resolved)");
-  EXPECT_EQ(error_of("listen: {http: \"localhost:8080\", syslog_tcp: \"[::1]:5514\", syslog_udp: \"[fe80::1%lo]:5514\"}"),
+  EXPECT_EQ(error_of("listen: {http: \"localhost:8080\", syslog_tcp: \"[::1]:5514\", syslog_udp: "
+                     "\"[fe80::1%lo]:5514\"}"),
             "ok");
 }
 
 TEST(Config, TcpListenersMayNotShareAPort) {
   EXPECT_EQ(error_of("listen:\n  http: 127.0.0.1:5514\n  syslog_tcp: 127.0.0.1:5514\n"),
-            "/etc/ticketd/ticketd.yaml:3: \"listen.syslog_tcp\" 127.0.0.1:5514 overlaps \"listen.http\" 127.0.0.1:5514 "
+            "/etc/ticketd/ticketd.yaml:3: \"listen.syslog_tcp\" 127.0.0.1:5514 overlaps "
+            "\"listen.http\" 127.0.0.1:5514 "
             "(line 2): two TCP listeners cannot share a port");
   // A default counts too.
   EXPECT_EQ(error_of("listen: {http: \"localhost:5514\"}"),
-            "/etc/ticketd/ticketd.yaml:1: \"listen.http\" localhost:5514 overlaps \"listen.syslog_tcp\" 127.0.0.1:5514 "
+            "/etc/ticketd/ticketd.yaml:1: \"listen.http\" localhost:5514 overlaps "
+            "\"listen.syslog_tcp\" 127.0.0.1:5514 "
             "(default): two TCP listeners cannot share a port");
   // A wildcard overlaps a specific address; "::" also takes IPv4.
   EXPECT_EQ(error_of("listen:\n  syslog_tcp: 0.0.0.0:8080\n"),
-            "/etc/ticketd/ticketd.yaml:2: \"listen.syslog_tcp\" 0.0.0.0:8080 overlaps \"listen.http\" 127.0.0.1:8080 "
+            "/etc/ticketd/ticketd.yaml:2: \"listen.syslog_tcp\" 0.0.0.0:8080 overlaps "
+            "\"listen.http\" 127.0.0.1:8080 "
             "(default): two TCP listeners cannot share a port");
   EXPECT_EQ(error_of("listen:\n  syslog_tcp: \"[::]:8080\"\n"),
-            "/etc/ticketd/ticketd.yaml:2: \"listen.syslog_tcp\" [::]:8080 overlaps \"listen.http\" 127.0.0.1:8080 "
+            "/etc/ticketd/ticketd.yaml:2: \"listen.syslog_tcp\" [::]:8080 overlaps \"listen.http\" "
+            "127.0.0.1:8080 "
             "(default): two TCP listeners cannot share a port");
   // TLS counts only when it is started (with a certificate).
   EXPECT_EQ(error_of("listen: {syslog_tcp: \"127.0.0.1:6514\"}"), "ok");
-  EXPECT_EQ(error_of("listen: {syslog_tcp: \"127.0.0.1:6514\"}\nsyslog: {tls_cert: c.pem, tls_key: k.pem}\n"),
-            "/etc/ticketd/ticketd.yaml:1: \"listen.syslog_tcp\" 127.0.0.1:6514 overlaps \"listen.syslog_tls\" "
-            "127.0.0.1:6514 (default): two TCP listeners cannot share a port");
+  EXPECT_EQ(
+      error_of(
+          "listen: {syslog_tcp: \"127.0.0.1:6514\"}\nsyslog: {tls_cert: c.pem, tls_key: k.pem}\n"),
+      "/etc/ticketd/ticketd.yaml:1: \"listen.syslog_tcp\" 127.0.0.1:6514 overlaps "
+      "\"listen.syslog_tls\" "
+      "127.0.0.1:6514 (default): two TCP listeners cannot share a port");
 }
 
 TEST(Config, UdpAndTcpMayShareAPort) {
-  EXPECT_EQ(error_of("listen: {syslog_udp: \"0.0.0.0:5514\", syslog_tcp: \"127.0.0.1:5514\"}"), "ok");
-  EXPECT_EQ(error_of("listen: {syslog_tcp: \"0.0.0.0:9000\", http: \"[::1]:9000\"}"), "ok");  // IPv4 wildcard only
-  EXPECT_EQ(error_of("listen: {syslog_tcp: \"127.0.0.1:0\", http: \"127.0.0.1:0\"}"), "ok");  // ephemeral
+  EXPECT_EQ(error_of("listen: {syslog_udp: \"0.0.0.0:5514\", syslog_tcp: \"127.0.0.1:5514\"}"),
+            "ok");
+  EXPECT_EQ(error_of("listen: {syslog_tcp: \"0.0.0.0:9000\", http: \"[::1]:9000\"}"),
+            "ok");  // IPv4 wildcard only
+  EXPECT_EQ(error_of("listen: {syslog_tcp: \"127.0.0.1:0\", http: \"127.0.0.1:0\"}"),
+            "ok");  // ephemeral
 }
 
 // check_environment(): what start-up needs from the machine.
@@ -296,31 +342,37 @@ TEST_F(ConfigEnvironment, DefaultsAreFineAndNothingIsLeftBehind) {
 TEST_F(ConfigEnvironment, StoreUnderARegularFileIsRefused) {
   file("plain", "x");
   EXPECT_EQ(check("store:\n  path: plain/sub/t.db\n"),
-            cfg() + ":2: \"store.path\" is \"" + (dir_ / "plain/sub/t.db").string() + "\": " + (dir_ / "plain").string() +
-                " is not a directory");
+            cfg() + ":2: \"store.path\" is \"" + (dir_ / "plain/sub/t.db").string() +
+                "\": " + (dir_ / "plain").string() + " is not a directory");
 }
 
 TEST_F(ConfigEnvironment, StoreInADirectoryThatCannotBeCreatedIsRefused) {
   EXPECT_EQ(check("store: {path: /proc/nope/x.db}\n"),
-            cfg() + ":1: \"store.path\" is \"/proc/nope/x.db\": cannot create directory /proc/nope: No such file or directory");
+            cfg() +
+                ":1: \"store.path\" is \"/proc/nope/x.db\": cannot create directory /proc/nope: No "
+                "such file or directory");
 }
 
 TEST_F(ConfigEnvironment, StoreThatIsNotSqliteIsRefused) {
   file("notes.db", "these are my notes, not a database\n");
-  EXPECT_EQ(check("store: {path: notes.db}\n"),
-            cfg() + ":1: \"store.path\" is \"" + (dir_ / "notes.db").string() + "\": not a SQLite database");
+  EXPECT_EQ(check("store: {path: notes.db}\n"), cfg() + ":1: \"store.path\" is \"" +
+                                                    (dir_ / "notes.db").string() +
+                                                    "\": not a SQLite database");
 }
 
 TEST_F(ConfigEnvironment, StoreThatIsADirectoryIsRefused) {
-  EXPECT_EQ(check("store: {path: rules}\n"),
-            cfg() + ":1: \"store.path\" is \"" + (dir_ / "rules").string() + "\": not a regular file");
+  EXPECT_EQ(
+      check("store: {path: rules}\n"),
+      cfg() + ":1: \"store.path\" is \"" + (dir_ / "rules").string() + "\": not a regular file");
 }
 
 TEST_F(ConfigEnvironment, MissingRulesDirIsRefused) {
-  EXPECT_EQ(check("rules_dir: nope\n"), cfg() + ":1: \"rules_dir\" is \"" + (dir_ / "nope").string() + "\": no such directory");
+  EXPECT_EQ(check("rules_dir: nope\n"),
+            cfg() + ":1: \"rules_dir\" is \"" + (dir_ / "nope").string() + "\": no such directory");
   // The default ("rules" next to the config) has no line.
   std::filesystem::remove(dir_ / "rules");
-  EXPECT_EQ(check(""), cfg() + ": \"rules_dir\" is \"" + (dir_ / "rules").string() + "\": no such directory");
+  EXPECT_EQ(check(""),
+            cfg() + ": \"rules_dir\" is \"" + (dir_ / "rules").string() + "\": no such directory");
 }
 
 TEST_F(ConfigEnvironment, MissingTlsCertificateIsRefused) {
@@ -328,20 +380,25 @@ TEST_F(ConfigEnvironment, MissingTlsCertificateIsRefused) {
             cfg() + ":2: \"syslog.tls_cert\" is \"" + (dir_ / "nope.crt").string() +
                 "\": cannot read it: No such file or directory");
   // Not checked when the TLS listener is off, as at start.
-  EXPECT_EQ(check("listen: {syslog_tls: off}\nsyslog: {tls_cert: nope.crt, tls_key: nope.key}\n"), "ok");
+  EXPECT_EQ(check("listen: {syslog_tls: off}\nsyslog: {tls_cert: nope.crt, tls_key: nope.key}\n"),
+            "ok");
 }
 
 TEST_F(ConfigEnvironment, TlsCertificateThatIsNotPemIsRefused) {
   file("c.crt", "not a certificate\n");
   file("k.key", "not a key\n");
   EXPECT_EQ(check("syslog: {tls_cert: c.crt, tls_key: k.key}\n"),
-            cfg() + ":1: \"syslog.tls_cert\" is \"" + (dir_ / "c.crt").string() + "\": not a PEM certificate");
+            cfg() + ":1: \"syslog.tls_cert\" is \"" + (dir_ / "c.crt").string() +
+                "\": not a PEM certificate");
 }
 
 TEST_F(ConfigEnvironment, TlsKeyProblemsAreRefused) {
   auto make = [&](const std::string& name) {
-    const std::string cmd = "cd " + dir_.string() + " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-                            "-nodes -days 1 -subj /CN=localhost -keyout " + name + ".key -out " + name + ".crt >/dev/null 2>&1";
+    const std::string cmd =
+        "cd " + dir_.string() +
+        " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+        "-nodes -days 1 -subj /CN=localhost -keyout " +
+        name + ".key -out " + name + ".crt >/dev/null 2>&1";
     return std::system(cmd.c_str()) == 0;
   };
   ASSERT_TRUE(make("a"));

@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "ticketd/core/clock.hpp"
+#include "ticketd/core/event.hpp"
 #include "ticketd/core/json.hpp"
 #include "ticketd/core/text.hpp"
-#include "ticketd/core/event.hpp"
 #include "ticketd/core/ticket.hpp"
 #include "ticketd/core/time.hpp"
 
@@ -56,9 +56,9 @@ TEST(Time, Rfc3339RoundTripsAndHandlesOffsets) {
 }
 
 TEST(Time, Rfc3339RejectsMalformed) {
-  for (const char* bad : {"", "2026-11-28", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
-                          "2026-11-28T25:00:00Z", "2026-11-28T14:03:00", "2026-11-28T14:03:00Zjunk",
-                          "2026-11-28T14:03:00.Z", "yesterday"}) {
+  for (const char* bad :
+       {"", "2026-11-28", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-28T25:00:00Z",
+        "2026-11-28T14:03:00", "2026-11-28T14:03:00Zjunk", "2026-11-28T14:03:00.Z", "yesterday"}) {
     EXPECT_FALSE(parse_rfc3339(bad)) << bad;
   }
 }
@@ -111,19 +111,21 @@ TEST(Ticket, JsonCarriesTheContractFields) {
   Ticket t;
   t.key = "INC-000001";
   auto j = ticket_to_json(t);
-  for (const char* k : {"key", "type", "title", "description", "status", "priority", "impact", "urgency", "category",
-                        "team", "assignee", "rule", "fingerprint", "event_count", "first_seen", "last_seen",
-                        "created_at", "updated_at", "acknowledged_at", "resolved_at", "closed_at", "sla", "problem",
-                        "labels", "external"}) {
+  for (const char* k : {"key",       "type",       "title",       "description",     "status",
+                        "priority",  "impact",     "urgency",     "category",        "team",
+                        "assignee",  "rule",       "fingerprint", "event_count",     "first_seen",
+                        "last_seen", "created_at", "updated_at",  "acknowledged_at", "resolved_at",
+                        "closed_at", "sla",        "problem",     "labels",          "external"}) {
     EXPECT_TRUE(j.contains(k)) << k;
   }
 }
 
 TEST(Event, FromJsonFillsDefaultsAndFields) {
   const TimePoint now = from_unix_ms(1'800'000'000'000);
-  auto e = event_from_json(nlohmann::json::parse(R"({"host":"db01","severity":"crit","message":"disk",
+  auto e =
+      event_from_json(nlohmann::json::parse(R"({"host":"db01","severity":"crit","message":"disk",
       "labels":{"mount":"/var","code":42},"annotations":{"runbook":"x"}})"),
-                           now);
+                      now);
   ASSERT_TRUE(e) << e.error().message();
   EXPECT_EQ(e->source, "api");
   EXPECT_EQ(e->status, "firing");
@@ -145,19 +147,26 @@ TEST(Event, FromJsonNamesTheBadField) {
   };
   EXPECT_EQ(msg(R"([1])"), "event: must be a JSON object, got array");
   EXPECT_EQ(msg(R"({"host":5,"message":"x"})"), "event: \"host\" must be a string, got number");
-  EXPECT_EQ(msg(R"({"status":"open","message":"x"})"), "event: \"status\" is \"open\", expected firing or resolved");
-  EXPECT_EQ(msg(R"({"labels":{"a":{"b":1}},"message":"x"})"), "event: \"labels.a\" must be a string, got object");
-  EXPECT_EQ(msg(R"({"labels":[1],"message":"x"})"), "event: \"labels\" must be an object of strings");
+  EXPECT_EQ(msg(R"({"status":"open","message":"x"})"),
+            "event: \"status\" is \"open\", expected firing or resolved");
+  EXPECT_EQ(msg(R"({"labels":{"a":{"b":1}},"message":"x"})"),
+            "event: \"labels.a\" must be a string, got object");
+  EXPECT_EQ(msg(R"({"labels":[1],"message":"x"})"),
+            "event: \"labels\" must be an object of strings");
   EXPECT_EQ(msg(R"({"host":"h"})"),
-            "event: carries nothing to act on; set at least one of \"message\", \"labels\", \"trap_oid\"");
-  EXPECT_NE(msg(R"({"time":"noon","message":"x"})").find("event: \"time\": time: invalid RFC 3339"), std::string::npos);
+            "event: carries nothing to act on; set at least one of \"message\", \"labels\", "
+            "\"trap_oid\"");
+  EXPECT_NE(msg(R"({"time":"noon","message":"x"})").find("event: \"time\": time: invalid RFC 3339"),
+            std::string::npos);
 }
 
 TEST(Event, UnixTimesInSecondsOrMilliseconds) {
-  auto s = event_from_json(nlohmann::json::parse(R"({"message":"x","time":1800000000})"), TimePoint{});
+  auto s =
+      event_from_json(nlohmann::json::parse(R"({"message":"x","time":1800000000})"), TimePoint{});
   ASSERT_TRUE(s);
   EXPECT_EQ(to_unix_ms(s->time), 1'800'000'000'000);
-  auto ms = event_from_json(nlohmann::json::parse(R"({"message":"x","time":1800000000123})"), TimePoint{});
+  auto ms = event_from_json(nlohmann::json::parse(R"({"message":"x","time":1800000000123})"),
+                            TimePoint{});
   ASSERT_TRUE(ms);
   EXPECT_EQ(to_unix_ms(ms->time), 1'800'000'000'123);
   EXPECT_FALSE(event_from_json(nlohmann::json::parse(R"({"message":"x","time":-5})"), TimePoint{}));
@@ -182,7 +191,10 @@ TEST(Event, JsonRoundTrip) {
 namespace ticketd {
 namespace {
 
-std::string nest(int depth) { return std::string(static_cast<size_t>(depth), '[') + std::string(static_cast<size_t>(depth), ']'); }
+std::string nest(int depth) {
+  return std::string(static_cast<size_t>(depth), '[') +
+         std::string(static_cast<size_t>(depth), ']');
+}
 
 TEST(ParseJson, AcceptsUpToTheDepthLimitAndRefusesDeeper) {
   EXPECT_TRUE(parse_json(nest(kMaxJsonDepth)));
@@ -202,7 +214,8 @@ TEST(ParseJson, InvalidJsonNamesWhereWithoutTheLibraryTag) {
   auto r = parse_json("{\"host\":");
   ASSERT_FALSE(r);
   EXPECT_FALSE(is_too_deep(r.error()));
-  EXPECT_EQ(r.error().message().rfind("parse error at line 1, column 9: ", 0), 0u) << r.error().message();
+  EXPECT_EQ(r.error().message().rfind("parse error at line 1, column 9: ", 0), 0u)
+      << r.error().message();
   EXPECT_FALSE(parse_json(""));
   EXPECT_EQ((*parse_json(R"({"a":[1,2,{"b":null}]})"))["a"][2]["b"], nullptr);
 }

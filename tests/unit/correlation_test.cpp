@@ -59,8 +59,10 @@ class Harness {
     std::string diff;
     for (const auto& [k, v] : now) {
       auto it = stored.find(k);
-      if (it == stored.end()) diff += "  not stored: " + k + "\n";
-      else if (it->second != v) diff += "  stale: " + k + "\n    stored " + it->second + "\n    engine " + v + "\n";
+      if (it == stored.end())
+        diff += "  not stored: " + k + "\n";
+      else if (it->second != v)
+        diff += "  stale: " + k + "\n    stored " + it->second + "\n    engine " + v + "\n";
     }
     for (const auto& [k, v] : stored) {
       if (!now.count(k)) diff += "  gone from the engine, still stored: " + k + "\n";
@@ -75,7 +77,9 @@ class Harness {
     return st;
   }
   // The stored records, as load_state() returns them.
-  std::vector<std::pair<std::string, std::string>> records() const { return {stored.begin(), stored.end()}; }
+  std::vector<std::pair<std::string, std::string>> records() const {
+    return {stored.begin(), stored.end()};
+  }
   void absorb(Actions a) {
     for (Action& x : a) {
       if (auto* o = std::get_if<TicketOpened>(&x)) {
@@ -88,7 +92,8 @@ class Harness {
             it->second.event_count = u->ticket.event_count;
             it->second.last_seen = u->ticket.last_seen;
             it->second.updated_at = u->ticket.updated_at;
-            EXPECT_EQ(ticket_to_json(it->second), ticket_to_json(u->ticket)) << "more than the counters changed";
+            EXPECT_EQ(ticket_to_json(it->second), ticket_to_json(u->ticket))
+                << "more than the counters changed";
           }
         }
         tickets[u->ticket.key] = u->ticket;
@@ -164,7 +169,8 @@ TEST(Correlation, ResolveWhenPairsDownWithUp) {
   h.advance(20s);
   EXPECT_EQ(h.send(trap("sw1", "IF-MIB::linkDown", "3")), Decision::kDeduplicated);
   h.advance(5min);
-  EXPECT_EQ(h.send(trap("sw1", "IF-MIB::linkUp", "4")), Decision::kResolved);  // another port: nothing
+  EXPECT_EQ(h.send(trap("sw1", "IF-MIB::linkUp", "4")),
+            Decision::kResolved);  // another port: nothing
   EXPECT_TRUE(is_open(h.only().status));
   EXPECT_EQ(h.send(trap("sw1", "IF-MIB::linkUp", "3")), Decision::kResolved);
   const Ticket& t = h.only();
@@ -197,7 +203,7 @@ rules:
   h.advance(1min);
   EXPECT_EQ(h.send(fail("10.0.0.1")), Decision::kPending);
   EXPECT_EQ(h.send(fail("10.0.0.2")), Decision::kPending);  // another source, its own window
-  h.advance(61s);  // the first attempt left the window
+  h.advance(61s);                                           // the first attempt left the window
   EXPECT_EQ(h.send(fail("10.0.0.1")), Decision::kPending);
   EXPECT_TRUE(h.tickets.empty());
   h.advance(10s);
@@ -292,14 +298,16 @@ rules:
   const std::string key = h.nth(0);
   for (int p = 0; p < 150; p += 3) h.send(ev("sw1", "link up", {{"port", std::to_string(p)}}));
   for (int p = 0; p < 150; p += 6) {
-    EXPECT_EQ(h.send(ev("sw1", "link down", {{"port", std::to_string(p)}})), Decision::kDeduplicated);
+    EXPECT_EQ(h.send(ev("sw1", "link down", {{"port", std::to_string(p)}})),
+              Decision::kDeduplicated);
   }
   const Ticket& t = h.tickets.at(key);
   ASSERT_EQ(t.alerts.size(), 150u);
   std::set<std::string> seen;
   for (size_t i = 0; i < t.alerts.size(); ++i) {
     const int port = std::stoi(t.alerts[i].fingerprint.substr(4));
-    EXPECT_TRUE(seen.insert(t.alerts[i].fingerprint).second) << "listed twice: " << t.alerts[i].fingerprint;
+    EXPECT_TRUE(seen.insert(t.alerts[i].fingerprint).second)
+        << "listed twice: " << t.alerts[i].fingerprint;
     const bool resolved = port % 3 == 0 && port % 6 != 0;
     EXPECT_EQ(t.alerts[i].status, resolved ? "resolved" : "firing") << t.alerts[i].fingerprint;
   }
@@ -377,7 +385,8 @@ inhibit:
 TEST(Correlation, SilencesMuteAndCount) {
   Harness h("rules:\n  - {name: err, match: {severity: \">=error\"}}\n");
   auto silence = silence_from_json(
-      nlohmann::json::parse(R"({"matchers":{"host":"~^db"},"duration":"1h","created_by":"alice","comment":"swap"})"),
+      nlohmann::json::parse(
+          R"({"matchers":{"host":"~^db"},"duration":"1h","created_by":"alice","comment":"swap"})"),
       h.clock.now());
   ASSERT_TRUE(silence) << silence.error().message();
   auto added = h.engine_.add_silence(*silence, h.clock.now());
@@ -390,18 +399,21 @@ TEST(Correlation, SilencesMuteAndCount) {
   EXPECT_EQ(h.engine_.silences().at(0).silenced_count, 1);
   h.advance(1h);  // expired
   EXPECT_EQ(h.send(ev("db1", "boom")), Decision::kTicketed);
-  auto s2 = h.engine_.add_silence(*silence_from_json(nlohmann::json::parse(R"({"matchers":{"host":"x"},"duration":"1h"})"),
-                                                    h.clock.now()),
-                                  h.clock.now());
+  auto s2 = h.engine_.add_silence(
+      *silence_from_json(nlohmann::json::parse(R"({"matchers":{"host":"x"},"duration":"1h"})"),
+                         h.clock.now()),
+      h.clock.now());
   ASSERT_TRUE(s2);
   EXPECT_TRUE(h.engine_.expire_silence("s-2", h.clock.now()));
   EXPECT_EQ(h.engine_.expire_silence("s-2", h.clock.now()).error().code(), StatusCode::kConflict);
   EXPECT_EQ(h.engine_.expire_silence("s-9", h.clock.now()).error().code(), StatusCode::kNotFound);
-  auto past = silence_from_json(nlohmann::json::parse(
-                                    R"({"matchers":{"host":"x"},"starts_at":"2020-01-01T00:00:00Z","ends_at":"2020-01-02T00:00:00Z"})"),
-                                h.clock.now());
+  auto past = silence_from_json(
+      nlohmann::json::parse(
+          R"({"matchers":{"host":"x"},"starts_at":"2020-01-01T00:00:00Z","ends_at":"2020-01-02T00:00:00Z"})"),
+      h.clock.now());
   ASSERT_TRUE(past);
-  EXPECT_EQ(h.engine_.add_silence(*past, h.clock.now()).error().message(), "silence: \"ends_at\" is in the past");
+  EXPECT_EQ(h.engine_.add_silence(*past, h.clock.now()).error().message(),
+            "silence: \"ends_at\" is in the past");
 }
 
 TEST(Correlation, SilenceValidation) {
@@ -409,16 +421,21 @@ TEST(Correlation, SilenceValidation) {
     auto s = silence_from_json(nlohmann::json::parse(text), TimePoint{});
     return s ? std::string("ok") : s.error().message();
   };
-  EXPECT_EQ(bad(R"({"duration":"1h"})"), "silence: \"matchers\" must be a non-empty object of field: value");
-  EXPECT_EQ(bad(R"({"matchers":{"hots":"x"},"duration":"1h"})"),
-            "silence: unknown field \"hots\"; use an event field or labels.NAME / annotations.NAME");
+  EXPECT_EQ(bad(R"({"duration":"1h"})"),
+            "silence: \"matchers\" must be a non-empty object of field: value");
+  EXPECT_EQ(
+      bad(R"({"matchers":{"hots":"x"},"duration":"1h"})"),
+      "silence: unknown field \"hots\"; use an event field or labels.NAME / annotations.NAME");
   EXPECT_EQ(bad(R"({"matchers":{"host":"x"}})"), "silence: set \"ends_at\" or \"duration\"");
-  EXPECT_EQ(bad(R"({"matchers":{"host":"~("},"duration":"1h"})").rfind("silence: matcher \"host\": invalid regex", 0), 0u);
+  EXPECT_EQ(bad(R"({"matchers":{"host":"~("},"duration":"1h"})")
+                .rfind("silence: matcher \"host\": invalid regex", 0),
+            0u);
   // Alertmanager-style matchers: regexes are anchored.
-  auto am = silence_from_json(nlohmann::json::parse(
-                                  R"({"matchers":[{"name":"labels.job","value":"node.*","isRegex":true}],
+  auto am =
+      silence_from_json(nlohmann::json::parse(
+                            R"({"matchers":[{"name":"labels.job","value":"node.*","isRegex":true}],
                                       "startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-02T00:00:00Z","createdBy":"bob"})"),
-                              TimePoint{});
+                        TimePoint{});
   ASSERT_TRUE(am) << am.error().message();
   Event e;
   e.labels["job"] = "node-exporter";
@@ -472,7 +489,8 @@ problems:
   EXPECT_EQ(problem.title, "Recurring disk full on db1");
   EXPECT_EQ(problem.team, "storage");
   EXPECT_EQ(problem.priority, Priority::kP4);
-  EXPECT_EQ(problem.incidents, (std::vector<std::string>{"INC-000001", "INC-000002", "INC-000004"}));
+  EXPECT_EQ(problem.incidents,
+            (std::vector<std::string>{"INC-000001", "INC-000002", "INC-000004"}));
   EXPECT_EQ(h.tickets["INC-000001"].problem, "PRB-000001");
   EXPECT_EQ(h.tickets["INC-000003"].problem, "");
   h.send(ev("db1", "disk ok"));
@@ -488,7 +506,8 @@ rules:
     match: { severity: ">=error" }
 storm: { threshold: 3, within: 1m }
 )");
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(h.send(ev("h" + std::to_string(i), "boom")), Decision::kTicketed);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(h.send(ev("h" + std::to_string(i), "boom")), Decision::kTicketed);
   EXPECT_EQ(h.send(ev("h3", "boom")), Decision::kGrouped);
   EXPECT_EQ(h.last_detail, "storm");
   const std::string storm = h.last_ticket;
@@ -559,9 +578,13 @@ rules:
   h.clock.advance(5min);
   (void)h.engine_.process(ev("db1", "db down"), h.clock.now());  // deduplicated
   auto changed = h.engine_.take_state_changes();
-  for (const auto& r : changed.records) EXPECT_NE(r.key, "a/db1") << "rewritten on a deduplicated event";
+  for (const auto& r : changed.records)
+    EXPECT_NE(r.key, "a/db1") << "rewritten on a deduplicated event";
   for (auto& r : changed.records) {
-    if (r.value) h.stored[r.key] = *r.value; else h.stored.erase(r.key);
+    if (r.value)
+      h.stored[r.key] = *r.value;
+    else
+      h.stored.erase(r.key);
   }
   EXPECT_EQ(h.stored.at("a/db1"), before);
   h.persist();  // the stored records are still the whole state
@@ -627,7 +650,7 @@ rules:
   std::vector<Ticket> open;
   for (const auto& [key, t] : h.tickets) open.push_back(t);
   auto records = h.records();
-  records.emplace_back("e/" + open.at(0).key, "42");      // not a list of names
+  records.emplace_back("e/" + open.at(0).key, "42");    // not a list of names
   records.emplace_back("a/other", "{\"truncated\": ");  // not JSON
 
   Harness after(yaml);
@@ -696,10 +719,12 @@ rules:
 }
 
 TEST(Correlation, ReloadKeepsUnchangedRulesState) {
-  const char* v1 = "rules:\n  - {name: a, match: {message: \"~x\"}, threshold: {count: 2, within: 1h}}\n"
-                   "  - {name: b, match: {message: \"~y\"}, threshold: {count: 2, within: 1h}}\n";
-  const char* v2 = "rules:\n  - {name: a, match: {message: \"~x\"}, threshold: {count: 2, within: 1h}}\n"
-                   "  - {name: b, match: {message: \"~y\"}, threshold: {count: 3, within: 1h}}\n";
+  const char* v1 =
+      "rules:\n  - {name: a, match: {message: \"~x\"}, threshold: {count: 2, within: 1h}}\n"
+      "  - {name: b, match: {message: \"~y\"}, threshold: {count: 2, within: 1h}}\n";
+  const char* v2 =
+      "rules:\n  - {name: a, match: {message: \"~x\"}, threshold: {count: 2, within: 1h}}\n"
+      "  - {name: b, match: {message: \"~y\"}, threshold: {count: 3, within: 1h}}\n";
   Harness h(v1);
   h.send(ev("h", "x"));
   h.send(ev("h", "y"));
@@ -730,7 +755,8 @@ rules:
   EXPECT_EQ(h.send(ev("h", "disk full")), Decision::kTicketed);
   EXPECT_EQ(h.tickets[h.nth(1)].rule, "disk");
   auto ex = h.engine_.explain(ev("h2", "odd"), h.clock.now());
-  EXPECT_EQ(ex.rules.back().reason.rfind("default rule: matched: ticketed", 0), 0u) << ex.rules.back().reason;
+  EXPECT_EQ(ex.rules.back().reason.rfind("default rule: matched: ticketed", 0), 0u)
+      << ex.rules.back().reason;
 }
 
 TEST(Correlation, BatchModeReportsEachChangedTicketOnceEvenIfItLeft) {
@@ -740,7 +766,8 @@ TEST(Correlation, BatchModeReportsEachChangedTicketOnceEvenIfItLeft) {
   const std::string key = std::get<TicketOpened>(a[0]).ticket.key;
   for (int i = 0; i < 3; ++i) a = h.engine_.process(ev("h1", "boom"), h.clock.now());
   for (const Action& x : a) EXPECT_FALSE(std::holds_alternative<TicketUpdated>(x));
-  auto closed = h.engine_.patch_ticket(key, engine::TicketPatch{.status = TicketStatus::kCancelled}, "user:x", h.clock.now(), std::nullopt);
+  auto closed = h.engine_.patch_ticket(key, engine::TicketPatch{.status = TicketStatus::kCancelled},
+                                       "user:x", h.clock.now(), std::nullopt);
   ASSERT_TRUE(closed);
   EXPECT_TRUE(h.engine_.check_invariants());
   Actions flushed = h.engine_.flush_updates();
@@ -758,11 +785,15 @@ TEST(Correlation, ATicketReopenedByHandKeepsDeduplicating) {
   Harness h("rules:\n  - {name: ro, match: {message: \"~ro\"}, fingerprint: \"{{ host }}\"}\n");
   ASSERT_EQ(h.send(ev("h1", "ro x")), Decision::kTicketed);
   const std::string key = h.nth(0);
-  auto resolved = h.engine_.patch_ticket(key, engine::TicketPatch{.status = TicketStatus::kResolved}, "user:x", h.clock.now(), std::nullopt);
+  auto resolved =
+      h.engine_.patch_ticket(key, engine::TicketPatch{.status = TicketStatus::kResolved}, "user:x",
+                             h.clock.now(), std::nullopt);
   ASSERT_TRUE(resolved);
   h.absorb(std::move(resolved).value());
   h.advance(1s);  // the group leaves with its (zero) reopen window
-  auto reopened = h.engine_.patch_ticket(key, engine::TicketPatch{.status = TicketStatus::kInProgress}, "user:x", h.clock.now(), h.tickets[key]);
+  auto reopened =
+      h.engine_.patch_ticket(key, engine::TicketPatch{.status = TicketStatus::kInProgress},
+                             "user:x", h.clock.now(), h.tickets[key]);
   ASSERT_TRUE(reopened) << reopened.error().message();
   h.absorb(std::move(reopened).value());
   EXPECT_EQ(h.send(ev("h1", "ro x")), Decision::kDeduplicated);

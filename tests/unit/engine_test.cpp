@@ -1,9 +1,10 @@
+#include "ticketd/engine/engine.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "ticketd/core/clock.hpp"
-#include "ticketd/engine/engine.hpp"
 
 namespace ticketd::engine {
 namespace {
@@ -166,7 +167,9 @@ TEST_F(EngineTest, ResolvedEventResolvesAndTheNextOneOpensANewTicket) {
 }
 
 TEST_F(EngineTest, RestoreContinuesNumberingAndDedup) {
-  auto first = only<TicketOpened>(engine.process(ev("db01", "no space left on sda1"), clock.now())).at(0).ticket;
+  auto first = only<TicketOpened>(engine.process(ev("db01", "no space left on sda1"), clock.now()))
+                   .at(0)
+                   .ticket;
   Engine restarted(rules_from(kRules));
   ASSERT_TRUE(restarted.restore({{first}, {{TicketType::kIncident, 7}}, {}, {}}));
   auto a = restarted.process(ev("db01", "no space left on sda1"), clock.now());

@@ -2,8 +2,8 @@
 // per-peer counter, the shared body budget and their config keys.
 #include <gtest/gtest.h>
 
-#include "ticketd/net/peer_limiter.hpp"
 #include "ticketd/daemon/config.hpp"
+#include "ticketd/net/peer_limiter.hpp"
 
 namespace ticketd {
 namespace {
@@ -70,10 +70,12 @@ TEST(NetConfig, NewLimitKeysHaveDefaultsAndParse) {
 }
 
 TEST(NetConfig, BadSizeNamesTheKey) {
-  auto c = daemon::load_config_from_string("syslog: { udp_receive_buffer: lots }\n", "/etc/ticketd.yaml");
+  auto c = daemon::load_config_from_string("syslog: { udp_receive_buffer: lots }\n",
+                                           "/etc/ticketd.yaml");
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().message(),
-            "/etc/ticketd.yaml:1: \"syslog.udp_receive_buffer\": invalid size \"lots\", expected e.g. 1048576 or 1MiB");
+            "/etc/ticketd.yaml:1: \"syslog.udp_receive_buffer\": invalid size \"lots\", expected "
+            "e.g. 1048576 or 1MiB");
 }
 
 }  // namespace

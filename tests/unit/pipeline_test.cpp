@@ -3,7 +3,10 @@
 // engine bug would): while the engine decides one batch and the committer
 // writes the one before, a failed commit must lose nothing acknowledged,
 // store nothing twice, and leave the engine in step with the store.
+#include "daemon/pipeline.hpp"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -11,9 +14,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
-#include <unistd.h>
 
-#include "daemon/pipeline.hpp"
 #include "ticketd/rules/rule_set.hpp"
 #include "ticketd/store/store.hpp"
 
@@ -39,10 +40,17 @@ class FailingStore final : public store::Store {
     return real_->apply(actions);
   }
   Result<StoredState> load_state() override { return real_->load_state(); }
-  Result<std::optional<Ticket>> get_ticket(const std::string& key) override { return real_->get_ticket(key); }
-  Result<store::TicketPage> list_tickets(const store::TicketQuery& q) override { return real_->list_tickets(q); }
-  Result<std::vector<TimelineEntry>> timeline(const std::string& key) override { return real_->timeline(key); }
-  Result<std::vector<store::StoredEvent>> ticket_events(const std::string& key, int limit) override {
+  Result<std::optional<Ticket>> get_ticket(const std::string& key) override {
+    return real_->get_ticket(key);
+  }
+  Result<store::TicketPage> list_tickets(const store::TicketQuery& q) override {
+    return real_->list_tickets(q);
+  }
+  Result<std::vector<TimelineEntry>> timeline(const std::string& key) override {
+    return real_->timeline(key);
+  }
+  Result<std::vector<store::StoredEvent>> ticket_events(const std::string& key,
+                                                        int limit) override {
     return real_->ticket_events(key, limit);
   }
   Result<std::vector<std::string>> list_silences() override { return real_->list_silences(); }
@@ -71,7 +79,8 @@ rules:
   - name: disk
     match: { message: "~disk full" }
     fingerprint: "{{ host }}"
-)", "test.yaml");
+)",
+                                                "test.yaml");
     ASSERT_TRUE(loaded.ok());
     rules_ = loaded.rules;
   }
@@ -120,7 +129,8 @@ rules:
       if (i % 2 == 0) {
         while (!p.try_submit(std::move(events), nullptr)) std::this_thread::sleep_for(2ms);
         syslog_ += 5;
-      } else if (!p.try_submit(std::move(events), [this](const Status& s) { (s ? acked_ : refused_) += 5; })) {
+      } else if (!p.try_submit(std::move(events),
+                               [this](const Status& s) { (s ? acked_ : refused_) += 5; })) {
         refused_ += 5;
       }
     }

@@ -2,28 +2,25 @@
 // typed commands, and the paths where the pipeline or the store fail. The
 // pipeline is a fake Intake that runs commands on a real engine; the store
 // is an in-memory fake whose reads can fail or block on demand.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <future>
 #include <map>
 #include <mutex>
-#include <thread>
-
 #include <nlohmann/json.hpp>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
+#include <thread>
 
 #include "ticketd/api/http_server.hpp"
 #include "ticketd/api/routes.hpp"
@@ -39,8 +36,8 @@ using namespace std::chrono_literals;
 class FakeIntake final : public Intake {
  public:
   FakeIntake() : engine_(nullptr) {}
-  Status refuse = Status::ok();       // what try_submit/try_command answer
-  Status commit = Status::ok();       // what `done` receives
+  Status refuse = Status::ok();  // what try_submit/try_command answer
+  Status commit = Status::ok();  // what `done` receives
   std::atomic<int> submissions{0}, commands{0};
   std::vector<Event> events;
   engine::Actions committed;
@@ -148,7 +145,8 @@ class FakeStore final : public store::Store {
   Result<int64_t> prune_events(TimePoint) override { return 0; }
 };
 
-HttpRequest request(std::string method, std::string path, std::string body = "", std::string token = "") {
+HttpRequest request(std::string method, std::string path, std::string body = "",
+                    std::string token = "") {
   HttpRequest r;
   r.method = std::move(method);
   r.path = std::move(path);
@@ -162,8 +160,8 @@ HttpRequest request(std::string method, std::string path, std::string body = "",
 std::string hmac_hex(const std::string& secret, const std::string& body) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(body.data()),
-       body.size(), digest, &len);
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &len);
   std::string hex;
   for (unsigned int i = 0; i < len; ++i) {
     static const char* d = "0123456789abcdef";
@@ -175,9 +173,10 @@ std::string hmac_hex(const std::string& secret, const std::string& body) {
 
 class RouterTest : public ::testing::Test {
  protected:
-  void make(std::vector<ApiToken> tokens = {}, std::vector<WebhookSignature> sigs = {}, size_t readers = 2,
-            size_t queue = 64) {
-    RouterDeps deps{intake_, store_, clock_, std::move(tokens), "test", nullptr, std::move(sigs), nullptr};
+  void make(std::vector<ApiToken> tokens = {}, std::vector<WebhookSignature> sigs = {},
+            size_t readers = 2, size_t queue = 64) {
+    RouterDeps deps{intake_, store_,  clock_,          std::move(tokens),
+                    "test",  nullptr, std::move(sigs), nullptr};
     deps.reload_rules = [](std::vector<std::string>*) -> Result<size_t> { return size_t{3}; };
     deps.metrics = [] { return std::string("ticketd_up 1\n"); };
     deps.reader_threads = readers;
@@ -190,8 +189,10 @@ class RouterTest : public ::testing::Test {
     auto calls = std::make_shared<std::atomic<int>>(0);
     auto f = answer->get_future();
     router_->handle(std::move(req), [answer, calls](HttpResponse r) {
-      if (++*calls == 1) answer->set_value(std::move(r));
-      else ADD_FAILURE() << "respond called twice";
+      if (++*calls == 1)
+        answer->set_value(std::move(r));
+      else
+        ADD_FAILURE() << "respond called twice";
     });
     EXPECT_EQ(f.wait_for(10s), std::future_status::ready);
     return f.get();
@@ -225,7 +226,8 @@ std::vector<ApiToken> all_roles() {
 
 // A concrete path for a pattern: {key} -> INC-000001, {id} -> s-1.
 std::string concrete(std::string pattern) {
-  for (auto [from, to] : {std::pair<std::string, std::string>{"{key}", "INC-000001"}, {"{id}", "s-1"}}) {
+  for (auto [from, to] :
+       {std::pair<std::string, std::string>{"{key}", "INC-000001"}, {"{id}", "s-1"}}) {
     if (auto i = pattern.find(from); i != std::string::npos) pattern.replace(i, from.size(), to);
   }
   return pattern;
@@ -294,7 +296,8 @@ TEST_F(RouterTest, EventsAreAnswered202OnlyOnceTheCommitSucceeds) {
   ASSERT_EQ(intake_.events.size(), 1u);
   EXPECT_EQ(intake_.events[0].host, "web-1");
 
-  intake_.commit = Status::unavailable("store: disk full");  // the commit fails after the queue took it
+  intake_.commit =
+      Status::unavailable("store: disk full");  // the commit fails after the queue took it
   r = call(request("POST", "/api/v1/events", one));
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(header(r, "Retry-After"), "1");
@@ -308,7 +311,8 @@ TEST_F(RouterTest, EventsAreAnswered202OnlyOnceTheCommitSucceeds) {
 
 TEST_F(RouterTest, ABatchWithOneBadEventIsRefusedWhole) {
   make();
-  HttpResponse r = call(request("POST", "/api/v1/events", R"([{"message":"ok"},{"severity":"nope","message":"x"}])"));
+  HttpResponse r = call(
+      request("POST", "/api/v1/events", R"([{"message":"ok"},{"severity":"nope","message":"x"}])"));
   EXPECT_EQ(r.status, 422) << r.body;
   EXPECT_EQ(intake_.submissions, 0);
   r = call(request("POST", "/api/v1/events", "{not json"));
@@ -335,20 +339,22 @@ TEST_F(RouterTest, SignedEndpointsRefuseAMissingOrWrongSignature) {
 
 TEST_F(RouterTest, ATicketBodyBecomesATypedCommandOrA400BeforeTheEngine) {
   make();
-  HttpResponse r = call(request("POST", "/api/v1/tickets", R"({"title":"printer jam","urgency":"high","team":"desk"})"));
+  HttpResponse r = call(request("POST", "/api/v1/tickets",
+                                R"({"title":"printer jam","urgency":"high","team":"desk"})"));
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(body(r)["priority"], "P2");
   EXPECT_EQ(body(r)["team"], "desk");
   EXPECT_EQ(intake_.commands, 1);
 
-  for (const char* bad : {R"({"urgency":"high"})", R"({"title":"x","type":"bogus"})", R"({"title":"x","impact":"huge"})",
-                          R"({"title":"x","labels":{"a":1}})", R"({"title":7})", "[]"}) {
+  for (const char* bad : {R"({"urgency":"high"})", R"({"title":"x","type":"bogus"})",
+                          R"({"title":"x","impact":"huge"})", R"({"title":"x","labels":{"a":1}})",
+                          R"({"title":7})", "[]"}) {
     r = call(request("POST", "/api/v1/tickets", bad));
     EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
   }
   add_ticket("INC-000001", "printer jam");
-  for (const char* bad : {R"({})", R"({"status":"done"})", R"({"title":"x"})", R"({"impact":"high","urgency":"bad"})",
-                          R"({"team":5})"}) {
+  for (const char* bad : {R"({})", R"({"status":"done"})", R"({"title":"x"})",
+                          R"({"impact":"high","urgency":"bad"})", R"({"team":5})"}) {
     r = call(request("PATCH", "/api/v1/tickets/INC-000001", bad));
     EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
   }
@@ -361,14 +367,16 @@ TEST_F(RouterTest, StoreFailuresAreAnsweredAndNothingIsSubmitted) {
   make();
   add_ticket("INC-000001", "disk full");
   store_.fail = Status::io_error("sqlite: disk I/O error");
-  for (const char* path : {"/api/v1/tickets", "/api/v1/tickets/INC-000001", "/api/v1/tickets/INC-000001/timeline",
-                           "/api/v1/tickets/INC-000001/events", "/api/v1/tickets/INC-000001/similar", "/api/v1/stats",
-                           "/api/v1/silences"}) {
+  for (const char* path :
+       {"/api/v1/tickets", "/api/v1/tickets/INC-000001", "/api/v1/tickets/INC-000001/timeline",
+        "/api/v1/tickets/INC-000001/events", "/api/v1/tickets/INC-000001/similar", "/api/v1/stats",
+        "/api/v1/silences"}) {
     HttpResponse r = call(request("GET", path));
     EXPECT_EQ(r.status, 500) << path;
     EXPECT_EQ(body(r)["error"]["code"], "internal") << path;
   }
-  HttpResponse r = call(request("POST", "/api/v1/tickets/INC-000001/notes", R"({"text":"looked at it"})"));
+  HttpResponse r =
+      call(request("POST", "/api/v1/tickets/INC-000001/notes", R"({"text":"looked at it"})"));
   EXPECT_EQ(r.status, 500);
   EXPECT_EQ(intake_.commands, 0);
 }
@@ -380,7 +388,9 @@ TEST_F(RouterTest, ACommandWhoseCommitFailsIsAnswered503) {
   EXPECT_EQ(r.status, 503) << r.body;
   intake_.commit = Status::ok();
   intake_.refuse = Status::unavailable("stopping");
-  r = call(request("POST", "/api/v1/silences", R"({"matchers":[{"name":"host","value":"a"}],"endsAt":"2099-01-01T00:00:00Z"})"));
+  r = call(
+      request("POST", "/api/v1/silences",
+              R"({"matchers":[{"name":"host","value":"a"}],"endsAt":"2099-01-01T00:00:00Z"})"));
   EXPECT_EQ(r.status, 503) << r.body;
 }
 
@@ -402,7 +412,8 @@ TEST_F(RouterTest, ASlowStoreReadDoesNotHoldTheCallingThread) {
   std::promise<HttpResponse> slow;
   auto slow_answer = slow.get_future();
   const auto start = std::chrono::steady_clock::now();
-  router_->handle(request("GET", "/api/v1/tickets"), [&slow](HttpResponse r) { slow.set_value(std::move(r)); });
+  router_->handle(request("GET", "/api/v1/tickets"),
+                  [&slow](HttpResponse r) { slow.set_value(std::move(r)); });
   // handle() returned although the read is still blocked in the store...
   {
     std::unique_lock lock(store_.mu);
@@ -426,7 +437,8 @@ TEST_F(RouterTest, ASlowStoreReadDoesNotHoldTheCallingThread) {
 TEST_F(RouterTest, TheActorIsTheTokenNameWithTheBodysNameAdded) {
   make(all_roles());
   HttpResponse r =
-      call(request("POST", "/api/v1/tickets", "{\"title\":\"printer jam\",\"actor\":\"alice\\n(evil)\"}", "t-write"));
+      call(request("POST", "/api/v1/tickets",
+                   "{\"title\":\"printer jam\",\"actor\":\"alice\\n(evil)\"}", "t-write"));
   ASSERT_EQ(r.status, 201) << r.body;
   bool found = false;
   for (const auto& a : intake_.committed) {
@@ -460,8 +472,10 @@ TEST_F(RouterTest, StopWaitsForTheAnswersInFlight) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   const std::string body = R"({"message":"disk full"})";
-  const std::string req = "POST /api/v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string req =
+      "POST /api/v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   ASSERT_EQ(::write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
   for (int i = 0; i < 500 && server.in_flight() == 0; ++i) std::this_thread::sleep_for(2ms);
   ASSERT_EQ(server.in_flight(), 1u);

@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "ticketd/rules/rule_set.hpp"
 #include "ticketd/core/text.hpp"
+#include "ticketd/rules/rule_set.hpp"
 
 namespace ticketd::rules {
 namespace {
@@ -28,10 +28,12 @@ Event event(std::string host, std::string message, std::optional<Severity> sev =
 // ---- templates ----
 
 TEST(Template, RendersVariablesAndFilters) {
-  auto t = Template::parse("Disk {{ mount }} on {{host|upper}} ({{ labels.team | default(\"ops\") }})");
+  auto t =
+      Template::parse("Disk {{ mount }} on {{host|upper}} ({{ labels.team | default(\"ops\") }})");
   ASSERT_TRUE(t);
   EXPECT_EQ(t->render(vars({{"mount", "/var"}, {"host", "db01"}})), "Disk /var on DB01 (ops)");
-  EXPECT_EQ(t->render(vars({{"mount", "/"}, {"host", "x"}, {"labels.team", "dba"}})), "Disk / on X (dba)");
+  EXPECT_EQ(t->render(vars({{"mount", "/"}, {"host", "x"}, {"labels.team", "dba"}})),
+            "Disk / on X (dba)");
   EXPECT_EQ((std::vector<std::string>{"mount", "host", "labels.team"}), t->variables());
 }
 
@@ -64,7 +66,8 @@ TEST(Template, ErrorsPointAtTheFault) {
   auto filter = Template::parse("{{ host | shout }}", &at);
   ASSERT_FALSE(filter);
   EXPECT_EQ(at, 10u);
-  EXPECT_EQ(filter.error().message(), "template: unknown filter \"shout\", expected lower, upper, trim or default(\"x\")");
+  EXPECT_EQ(filter.error().message(),
+            "template: unknown filter \"shout\", expected lower, upper, trim or default(\"x\")");
   EXPECT_FALSE(Template::parse("{{ }}"));
   EXPECT_FALSE(Template::parse("{{ a b }}"));
   EXPECT_FALSE(Template::parse("{{ a | default }}"));
@@ -122,7 +125,8 @@ TEST(Matcher, SeverityComparisonsMeanAtLeastAsSevere) {
   auto bad = Operand::parse("severity", ">=loud");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().message(),
-            "unknown severity \"loud\", expected emergency, alert, critical, error, warning, notice, info or debug");
+            "unknown severity \"loud\", expected emergency, alert, critical, error, warning, "
+            "notice, info or debug");
   // Outside severity a leading ">" is literal.
   EXPECT_TRUE(test_op("message", ">=x", ">=x"));
 }
@@ -171,11 +175,12 @@ rules:
 TEST(Loader, UnknownKeysGetFileLineColumnAndDidYouMean) {
   auto r = load("rules:\n  - name: a\n    mach: {host: x}\n    ticket: {titel: x}\n");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(messages(r), (std::vector<std::string>{
-                             "test.yaml:2:5: rule \"a\" has no \"match\" (use match: {} to match every event)",
-                             "test.yaml:3:5: unknown key \"mach\" in rule (did you mean \"match\"?)",
-                             "test.yaml:4:14: unknown key \"titel\" in ticket (did you mean \"title\"?)",
-                         }));
+  EXPECT_EQ(messages(r),
+            (std::vector<std::string>{
+                "test.yaml:2:5: rule \"a\" has no \"match\" (use match: {} to match every event)",
+                "test.yaml:3:5: unknown key \"mach\" in rule (did you mean \"match\"?)",
+                "test.yaml:4:14: unknown key \"titel\" in ticket (did you mean \"title\"?)",
+            }));
 }
 
 TEST(Loader, BadValuesAreReportedWhereTheyAre) {
@@ -189,10 +194,14 @@ TEST(Loader, BadValuesAreReportedWhereTheyAre) {
   auto m = messages(r);
   ASSERT_EQ(m.size(), 6u) << ::testing::PrintToString(m);
   EXPECT_EQ(m[0], "test.yaml:3:14: unknown field \"hots\" in match (did you mean \"host\"?)");
-  EXPECT_EQ(m[1], "test.yaml:3:33: \"severity\": unknown severity \"loud\", expected emergency, alert, critical, error, warning, notice, info or debug");
+  EXPECT_EQ(m[1],
+            "test.yaml:3:33: \"severity\": unknown severity \"loud\", expected emergency, alert, "
+            "critical, error, warning, notice, info or debug");
   EXPECT_EQ(m[2].rfind("test.yaml:3:52: \"message\": invalid regex \"(\"", 0), 0u) << m[2];
   EXPECT_EQ(m[3], "test.yaml:4:13: \"action\" is \"page\", expected ticket or drop");
-  EXPECT_EQ(m[4], "test.yaml:5:21: \"ticket.type\" is \"outage\", expected incident, service_request, problem or change");
+  EXPECT_EQ(m[4],
+            "test.yaml:5:21: \"ticket.type\" is \"outage\", expected incident, service_request, "
+            "problem or change");
   EXPECT_EQ(m[5], "test.yaml:5:37: \"ticket.impact\" is \"huge\", expected high, medium or low");
 }
 
@@ -204,30 +213,38 @@ TEST(Loader, TemplateVariablesThatCanNeverBeSet) {
     fingerprint: "{{ host }}/{{ user }}"
 )");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(messages(r), (std::vector<std::string>{
-                             "test.yaml:4:22: \"ticket.title\": variable \"hots\" is never set (did you mean \"host\"?)",
-                             "test.yaml:5:18: \"fingerprint\": variable \"user\" is never set; use an event field, "
-                             "labels.NAME, annotations.NAME or a named regex capture",
-                         }));
+  EXPECT_EQ(
+      messages(r),
+      (std::vector<std::string>{
+          "test.yaml:4:22: \"ticket.title\": variable \"hots\" is never set (did you mean "
+          "\"host\"?)",
+          "test.yaml:5:18: \"fingerprint\": variable \"user\" is never set; use an event field, "
+          "labels.NAME, annotations.NAME or a named regex capture",
+      }));
 }
 
 TEST(Loader, SyntaxErrorsAndShapes) {
   EXPECT_EQ(messages(load("rules: [\n")).at(0).rfind("test.yaml:2:1: YAML syntax error", 0), 0u);
-  EXPECT_EQ(messages(load("- a\n")), (std::vector<std::string>{
-                                          "test.yaml:1:1: a rule file must be a mapping with a \"rules:\" list"}));
+  EXPECT_EQ(messages(load("- a\n")),
+            (std::vector<std::string>{
+                "test.yaml:1:1: a rule file must be a mapping with a \"rules:\" list"}));
   EXPECT_EQ(messages(load("rulez: []\n")),
-            (std::vector<std::string>{"test.yaml:1:1: unknown key \"rulez\" in rule file (did you mean \"rules\"?)"}));
+            (std::vector<std::string>{
+                "test.yaml:1:1: unknown key \"rulez\" in rule file (did you mean \"rules\"?)"}));
   EXPECT_TRUE(load("").ok());
   EXPECT_TRUE(load("rules:\n").ok());
 }
 
 TEST(Loader, DuplicateNamesAndMissingName) {
-  auto r = load("rules:\n  - {name: a, match: {host: x}}\n  - {name: a, match: {host: y}}\n  - {match: {host: z}}\n");
+  auto r = load(
+      "rules:\n  - {name: a, match: {host: x}}\n  - {name: a, match: {host: y}}\n  - {match: "
+      "{host: z}}\n");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(messages(r), (std::vector<std::string>{
-                             "test.yaml:3:5: duplicate rule name \"a\" (first defined at test.yaml:2)",
-                             "test.yaml:4:5: rule has no \"name\"",
-                         }));
+  EXPECT_EQ(messages(r),
+            (std::vector<std::string>{
+                "test.yaml:3:5: duplicate rule name \"a\" (first defined at test.yaml:2)",
+                "test.yaml:4:5: rule has no \"name\"",
+            }));
 }
 
 TEST(Loader, EveryCorrelationKeyLoads) {
@@ -299,24 +316,31 @@ problems:
 sla: { P9: { respond: 1m } }
 )");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(messages(r), (std::vector<std::string>{
-                             "test.yaml:4:25: \"threshold.count\" is \"0\", expected a positive integer",
-                             "test.yaml:4:36: \"threshold.within\": duration: invalid \"soon\", expected <number><unit> "
-                             "with unit ms, s, m, h, d or w",
-                             "test.yaml:5:16: \"group_by\": unknown field \"hots\" (did you mean \"host\"?)",
-                             "test.yaml:7:23: \"inhibit.source\" refers to unknown rule \"b\"",
-                             "test.yaml:9:30: \"problems.when\" refers to unknown rule \"aa\" (did you mean \"a\"?)",
-                             "test.yaml:10:8: \"sla\": unknown priority \"P9\", expected P1..P5",
-                         }));
+  EXPECT_EQ(
+      messages(r),
+      (std::vector<std::string>{
+          "test.yaml:4:25: \"threshold.count\" is \"0\", expected a positive integer",
+          "test.yaml:4:36: \"threshold.within\": duration: invalid \"soon\", expected "
+          "<number><unit> "
+          "with unit ms, s, m, h, d or w",
+          "test.yaml:5:16: \"group_by\": unknown field \"hots\" (did you mean \"host\"?)",
+          "test.yaml:7:23: \"inhibit.source\" refers to unknown rule \"b\"",
+          "test.yaml:9:30: \"problems.when\" refers to unknown rule \"aa\" (did you mean \"a\"?)",
+          "test.yaml:10:8: \"sla\": unknown priority \"P9\", expected P1..P5",
+      }));
 }
 
 TEST(Loader, UnreachableRulesAreReported) {
   auto r = load("rules:\n  - {name: all, match: {}}\n  - {name: never, match: {host: x}}\n");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(messages(r), (std::vector<std::string>{
-                             "test.yaml:3:5: rule \"never\" is unreachable: rule \"all\" (test.yaml:2) matches every "
-                             "event and has no \"continue: true\""}));
-  EXPECT_TRUE(load("rules:\n  - {name: all, match: {}, continue: true}\n  - {name: b, match: {host: x}}\n").ok());
+  EXPECT_EQ(
+      messages(r),
+      (std::vector<std::string>{
+          "test.yaml:3:5: rule \"never\" is unreachable: rule \"all\" (test.yaml:2) matches every "
+          "event and has no \"continue: true\""}));
+  EXPECT_TRUE(
+      load("rules:\n  - {name: all, match: {}, continue: true}\n  - {name: b, match: {host: x}}\n")
+          .ok());
 }
 
 TEST(Loader, PrefilterNeverMissesAMatch) {

@@ -43,35 +43,44 @@ SnmpOid oid(std::string_view text) { return *parse_oid(text); }
 // snmptrap -v 1 -c public 127.0.0.1:19162 1.3.6.1.4.1.8072.3.2.10 192.0.2.7 2 0 12345
 //   1.3.6.1.2.1.2.2.1.1.3 i 3 1.3.6.1.2.1.2.2.1.2.3 s "Gi0/3"
 const std::string kV1LinkDown = unhex(
-    "305102010004067075626c6963a444060a2b06010401bf0803020a4004c0000207020102020100430230393026300f060a2b"
+    "305102010004067075626c6963a444060a2b06010401bf0803020a4004c0000207020102020100430230393026300f"
+    "060a2b"
     "0601020102020101030201033013060a2b06010201020201020304054769302f33");
 
 // snmptrap -v 1 -c public 127.0.0.1:19162 1.3.6.1.4.1.8072.2.3 192.0.2.8 6 17 54321
 //   1.3.6.1.4.1.8072.2.3.2.1 s "hello world"
 const std::string kV1EnterpriseSpecific = unhex(
-    "304702010004067075626c6963a43a06092b06010401bf0802034004c0000208020106020111430300d431301c301a060b2b"
+    "304702010004067075626c6963a43a06092b06010401bf0802034004c0000208020106020111430300d431301c301a"
+    "060b2b"
     "06010401bf0802030201040b68656c6c6f20776f726c64");
 
 // snmptrap -v 2c -c public 127.0.0.1:19162 12345 1.3.6.1.6.3.1.1.5.3 1.3.6.1.2.1.2.2.1.1.3 i 3
 //   1.3.6.1.2.1.2.2.1.7.3 i 1 1.3.6.1.2.1.2.2.1.8.3 i 2 1.3.6.1.2.1.2.2.1.2.3 s "Gi0/3"
 const std::string kV2cLinkDown = unhex(
-    "30818c02010104067075626c6963a77f0204473d4bee0201000201003071300e06082b06010201010300430230393017060a"
-    "2b06010603010104010006092b0601060301010503300f060a2b060102010202010103020103300f060a2b06010201020201"
+    "30818c02010104067075626c6963a77f0204473d4bee0201000201003071300e06082b060102010103004302303930"
+    "17060a"
+    "2b06010603010104010006092b0601060301010503300f060a2b060102010202010103020103300f060a2b06010201"
+    "020201"
     "0703020101300f060a2b0601020102020108030201023013060a2b06010201020201020304054769302f33");
 
 // snmpinform -v 2c -c public -r 0 -t 1 127.0.0.1:19162 12345 1.3.6.1.6.3.1.1.5.4
 //   1.3.6.1.2.1.2.2.1.1.3 i 3 1.3.6.1.2.1.2.2.1.8.3 i 1
 const std::string kV2cInform = unhex(
-    "306602010104067075626c6963a65902041381f7de020100020100304b300e06082b06010201010300430230393017060a2b"
-    "06010603010104010006092b0601060301010504300f060a2b060102010202010103020103300f060a2b0601020102020108"
+    "306602010104067075626c6963a65902041381f7de020100020100304b300e06082b06010201010300430230393017"
+    "060a2b"
+    "06010603010104010006092b0601060301010504300f060a2b060102010202010103020103300f060a2b0601020102"
+    "020108"
     "03020101");
 
 // snmptrap -v 2c -c public 127.0.0.1:19162 360000 1.3.6.1.2.1.33.2.1 1.3.6.1.2.1.33.1.2.3.0 i 42
 //   1.3.6.1.2.1.33.1.2.2.0 i 65 1.3.6.1.2.1.33.1.9.7.0 i 2 1.3.6.1.2.1.1.5.0 s "ups1.example.net"
 const std::string kV2cUpsOnBattery = unhex(
-    "30819602010104067075626c6963a78188020430b61dbf020100020100307a300f06082b060102010103004303057e403016"
-    "060a2b06010603010104010006082b06010201210201300f060a2b06010201210102030002012a300f060a2b060102012101"
-    "020200020141300f060a2b060102012101090700020102301c06082b060102010105000410757073312e6578616d706c652e"
+    "30819602010104067075626c6963a78188020430b61dbf020100020100307a300f06082b060102010103004303057e"
+    "403016"
+    "060a2b06010603010104010006082b06010201210201300f060a2b06010201210102030002012a300f060a2b060102"
+    "012101"
+    "020200020141300f060a2b060102012101090700020102301c06082b060102010105000410757073312e6578616d70"
+    "6c652e"
     "6e6574");
 
 // v3 traps: snmptrap -v 3 -e 0x80001f888001020304 -u USER -l LEVEL -a AUTH -A USER-auth-pass
@@ -81,64 +90,93 @@ const std::string kV3EngineId = unhex("80001f888001020304");
 // -u alice -l authPriv -a SHA -x AES ... 1.3.6.1.6.3.1.1.5.3 1.3.6.1.2.1.2.2.1.1.3 i 3
 //   1.3.6.1.2.1.2.2.1.2.3 s "Gi0/3" 1.3.6.1.2.1.2.2.1.8.3 i 2
 const std::string kV3ShaAes = unhex(
-    "3081d70201033011020452b6cd3e020300ffe304010302010304343032040980001f88800102030402010102031e548e0405"
-    "616c696365040c53b2d7bf44a649863ee55d9c0408c2c77869b3e86bc8048188a1b5ef71d32bbe8defef4e4a7890ce379d8b"
-    "b828e7282a15b4d8750dbbe0a449a05b5fe2e1df176ec8d8470c0294cee463609500f1f9cd143612bb3c9874cd70ffd33a7d"
-    "6cbd01a963f478912eab18d865d6e61a370e54361385793b59f3c90f4e7695101278917ad94e8d22bdf1733aad17eab3e0e0"
+    "3081d70201033011020452b6cd3e020300ffe304010302010304343032040980001f88800102030402010102031e54"
+    "8e0405"
+    "616c696365040c53b2d7bf44a649863ee55d9c0408c2c77869b3e86bc8048188a1b5ef71d32bbe8defef4e4a7890ce"
+    "379d8b"
+    "b828e7282a15b4d8750dbbe0a449a05b5fe2e1df176ec8d8470c0294cee463609500f1f9cd143612bb3c9874cd70ff"
+    "d33a7d"
+    "6cbd01a963f478912eab18d865d6e61a370e54361385793b59f3c90f4e7695101278917ad94e8d22bdf1733aad17ea"
+    "b3e0e0"
     "f0b81c2a9ec3d471d813c26599e259c51e0a");
 // -u bob -l authPriv -a SHA-256 -x AES ... 1.3.6.1.6.3.1.1.5.1 (coldStart)
 const std::string kV3Sha256Aes = unhex(
-    "3081a8020103301102040b4d801c020300ffe3040103020103043e303c040980001f88800102030402010102031e55f10403"
-    "626f620418c778d6057ddf567fe8835eb4f5996bccf8e48ebdde5793d30408fa6a5a6203e2921b04505a52ba62de37bb5b49"
-    "ab5d63f4e4b2228a6a498190c6ffc0cd009d0dab94b99a120e689c22aa49bffb060d87e235115644bbb955034af821571611"
+    "3081a8020103301102040b4d801c020300ffe3040103020103043e303c040980001f88800102030402010102031e55"
+    "f10403"
+    "626f620418c778d6057ddf567fe8835eb4f5996bccf8e48ebdde5793d30408fa6a5a6203e2921b04505a52ba62de37"
+    "bb5b49"
+    "ab5d63f4e4b2228a6a498190c6ffc0cd009d0dab94b99a120e689c22aa49bffb060d87e235115644bbb955034af821"
+    "571611"
     "23d9aefad3670a8648f775ad614bde2ca6d0db1ac0");
 // -u carol -l authPriv -a SHA-512 -x AES-256 ... 1.3.6.1.6.3.1.1.5.2 (warmStart)
 const std::string kV3Sha512Aes256 = unhex(
-    "3081c2020103301102041610dc6f020300ffe304010302010304583056040980001f88800102030402010102031e57530405"
-    "6361726f6c0430cf6c93ae9bf4d8f5d7dbe148fe1cb0521899c2e647d70cc85a563856de4bcdfa09f52d5254dc8f16f13546"
-    "c1a651e4eb0408fc64696b9a20ba0f0450dc0748d7f3363735c80aeb7dfce8575cb08c8d01e034b78ec03fbd5f9d6f63ce4b"
-    "8c79be9c3cc221f02760b4495c527edfa769738c3c6bf4ceb60c01dd24b3b2126b14d88c8528e96808196a0e7f3fa0");
+    "3081c2020103301102041610dc6f020300ffe304010302010304583056040980001f88800102030402010102031e57"
+    "530405"
+    "6361726f6c0430cf6c93ae9bf4d8f5d7dbe148fe1cb0521899c2e647d70cc85a563856de4bcdfa09f52d5254dc8f16"
+    "f13546"
+    "c1a651e4eb0408fc64696b9a20ba0f0450dc0748d7f3363735c80aeb7dfce8575cb08c8d01e034b78ec03fbd5f9d6f"
+    "63ce4b"
+    "8c79be9c3cc221f02760b4495c527edfa769738c3c6bf4ceb60c01dd24b3b2126b14d88c8528e96808196a0e7f3fa"
+    "0");
 // -u dave -l authPriv -a SHA -x AES-192 ... 1.3.6.1.6.3.1.1.5.2
 const std::string kV3ShaAes192 = unhex(
-    "30819d020103301102040c48b0a2020300ffe304010302010304333031040980001f88800102030402010102031e58b70404"
-    "64617665040c90b2197dbd1f16df2656ceb8040826cc3f285941509d04508509d53b012433b5a7965ad61afc8574e3a27d86"
-    "6763c2f0b8f046fb0205a24e35be99bd51784c7436a8a6522cabeda5fdb56a2f8a8227a9a17bd6f3ef8179fa4ed32530d602"
+    "30819d020103301102040c48b0a2020300ffe304010302010304333031040980001f88800102030402010102031e58"
+    "b70404"
+    "64617665040c90b2197dbd1f16df2656ceb8040826cc3f285941509d04508509d53b012433b5a7965ad61afc8574e3"
+    "a27d86"
+    "6763c2f0b8f046fb0205a24e35be99bd51784c7436a8a6522cabeda5fdb56a2f8a8227a9a17bd6f3ef8179fa4ed325"
+    "30d602"
     "ebaa61ae9b500aeba69a");
 // -u erin -l authPriv -a MD5 -x AES-256 ... 1.3.6.1.6.3.1.1.5.2
 const std::string kV3Md5Aes256 = unhex(
-    "30819d0201033011020452f35e8e020300ffe304010302010304333031040980001f88800102030402010102031e5a1a0404"
-    "6572696e040c073f55203d05894df267f37b0408d05ce38ba68b316c04507504e7c461095536e5beccd06ee19e336b26cf0e"
-    "69f0d63573ce85da216a0c813953ee05deec06fd6d3cd9ac18d1442041663ba7e232ef566d6cf550971948c3ffff9f3092fc"
+    "30819d0201033011020452f35e8e020300ffe304010302010304333031040980001f88800102030402010102031e5a"
+    "1a0404"
+    "6572696e040c073f55203d05894df267f37b0408d05ce38ba68b316c04507504e7c461095536e5beccd06ee19e336b"
+    "26cf0e"
+    "69f0d63573ce85da216a0c813953ee05deec06fd6d3cd9ac18d1442041663ba7e232ef566d6cf550971948c3ffff9f"
+    "3092fc"
     "b23712524518b3f4da0c");
 // -u frank -l authNoPriv -a SHA-224 ... 1.3.6.1.6.3.1.1.5.5 (authenticationFailure)
 const std::string kV3Sha224AuthNoPriv = unhex(
-    "30819802010330110204294769b3020300ffe30401010201030430302e040980001f88800102030402010102031e5b7c0405"
-    "6672616e6b0410ad4510c712f6a610e8ff3ae4038d4df80400304e041180001f8880b22d2f1cef5a0e6b000000000400a737"
-    "0204055f7c610201000201003029300e06082b06010201010300430230393017060a2b06010603010104010006092b060106"
+    "30819802010330110204294769b3020300ffe30401010201030430302e040980001f88800102030402010102031e5b"
+    "7c0405"
+    "6672616e6b0410ad4510c712f6a610e8ff3ae4038d4df80400304e041180001f8880b22d2f1cef5a0e6b0000000004"
+    "00a737"
+    "0204055f7c610201000201003029300e06082b06010201010300430230393017060a2b06010603010104010006092b"
+    "060106"
     "0301010505");
 // -u grace -l authPriv -a SHA-384 -x AES ... 1.3.6.1.6.3.1.1.5.2
 const std::string kV3Sha384Aes = unhex(
-    "3081b2020103301102041c772d4a020300ffe304010302010304483046040980001f88800102030402010102031e5cdf0405"
-    "67726163650420cde0dbf21e195ac19f3b49b5ac2ba1ab8844044c0c414f07572b200dde81ebc60408bae50f68b4696f3f04"
-    "5051ff1424c95564f5ada506a4ad5db8b9a2ddd5f2af49c4ff1f594ec96f879672564cec92d27dec3113687b63fe99af7d59"
+    "3081b2020103301102041c772d4a020300ffe304010302010304483046040980001f88800102030402010102031e5c"
+    "df0405"
+    "67726163650420cde0dbf21e195ac19f3b49b5ac2ba1ab8844044c0c414f07572b200dde81ebc60408bae50f68b469"
+    "6f3f04"
+    "5051ff1424c95564f5ada506a4ad5db8b9a2ddd5f2af49c4ff1f594ec96f879672564cec92d27dec3113687b63fe99"
+    "af7d59"
     "c6098957bf6b9b9210d6f56480d2a86d816ca029580128e5bf0c5e37bc6dd9");
 // -u heidi -l authNoPriv -a MD5 ... 1.3.6.1.6.3.1.1.5.2
 const std::string kV3Md5AuthNoPriv = unhex(
-    "3081940201033011020478885c24020300ffe3040101020103042c302a040980001f88800102030402010102031e5e400405"
-    "6865696469040c84d475a55c0c0e238f7d01380400304e041180001f8880b22d2f1cef5a0e6b000000000400a737020419a9"
-    "afee0201000201003029300e06082b06010201010300430230393017060a2b06010603010104010006092b06010603010105"
+    "3081940201033011020478885c24020300ffe3040101020103042c302a040980001f88800102030402010102031e5e"
+    "400405"
+    "6865696469040c84d475a55c0c0e238f7d01380400304e041180001f8880b22d2f1cef5a0e6b000000000400a73702"
+    "0419a9"
+    "afee0201000201003029300e06082b06010201010300430230393017060a2b06010603010104010006092b06010603"
+    "010105"
     "02");
 // -u ivan -l noAuthNoPriv ... 1.3.6.1.6.3.1.1.5.2
 const std::string kV3NoAuth = unhex(
-    "308187020103301102042a16e531020300ffe3040100020103041f301d040980001f88800102030402010102031e5fa10404"
-    "6976616e04000400304e041180001f8880b22d2f1cef5a0e6b000000000400a73702047f1dab6d0201000201003029300e06"
+    "308187020103301102042a16e531020300ffe3040100020103041f301d040980001f88800102030402010102031e5f"
+    "a10404"
+    "6976616e04000400304e041180001f8880b22d2f1cef5a0e6b000000000400a73702047f1dab6d0201000201003029"
+    "300e06"
     "082b06010201010300430230393017060a2b06010603010104010006092b0601060301010502");
 
 // snmpinform -v 3 -u alice -l authPriv -a SHA -A alice-auth-pass -x AES -X alice-priv-pass
 //   -r 0 -t 1 127.0.0.1:19162 12345 1.3.6.1.6.3.1.1.5.3: the engine-ID discovery probe it
 //   sends first (noAuthNoPriv, reportable, empty engine ID and user, empty GetRequest).
 const std::string kV3InformProbe = unhex(
-    "304f02010330110204557a6d55020300ffe30401040201030410300e04000201000201000400040004003025041180001f88"
+    "304f02010330110204557a6d55020300ffe30401040201030410300e04000201000201000400040004003025041180"
+    "001f88"
     "80b22d2f1cef5a0e6b000000000400a00e0204315a386a0201000201003000");
 
 // Our engine in the inform exchanges below.
@@ -150,19 +188,26 @@ const TimePoint kBootTime = from_unix_ms(int64_t{1796098207} * 1000);
 //   1.3.6.1.2.1.2.2.1.2.3 s "Gi0/3"
 // after discovery: boots 7, time 5000, received at kAliceInformAt.
 const std::string kV3InformAlice = unhex(
-    "3081c6020103301102041cb729cb020300ffe304010702010304363034040c80001f88047469636b65746402010702021388"
-    "0405616c696365040c705b524cc3baf67402256f720408b39c7367976cb45d0476357e0aeabd7f3a174a0bcf05b4bf824860"
-    "59dca2b0be88339fc25557c52d70bfdaf6fdfdd23940dd75f319d50fa3e409d1e27269aaf6ce1d8e6d1ba952278b14a55c0d"
-    "456af01bfd1d8ef017a1cb52117d20013f51f82c6b757e2c9e540a817720e446a72026dc07f3f02909369c8455c81b4dff94"
+    "3081c6020103301102041cb729cb020300ffe304010702010304363034040c80001f88047469636b65746402010702"
+    "021388"
+    "0405616c696365040c705b524cc3baf67402256f720408b39c7367976cb45d0476357e0aeabd7f3a174a0bcf05b4bf"
+    "824860"
+    "59dca2b0be88339fc25557c52d70bfdaf6fdfdd23940dd75f319d50fa3e409d1e27269aaf6ce1d8e6d1ba952278b14"
+    "a55c0d"
+    "456af01bfd1d8ef017a1cb52117d20013f51f82c6b757e2c9e540a817720e446a72026dc07f3f02909369c8455c81b"
+    "4dff94"
     "e3");
 const TimePoint kAliceInformAt = from_unix_ms(1796103207986);
 
 // snmpinform -v 3 -u heidi -l authNoPriv -a MD5 -A heidi-auth-pass -r 0 -t 2 127.0.0.1:19164
 //   12345 1.3.6.1.6.3.1.1.5.4 1.3.6.1.2.1.2.2.1.1.3 i 3
 const std::string kV3InformHeidi = unhex(
-    "3081a70201033011020400e1f898020300ffe3040105020103042e302c040c80001f88047469636b65746402010702021388"
-    "04056865696469040cb10bba9275547b0ea6e7aebb0400305f041180001f8880b22d2f1cef5a0e6b000000000400a6480204"
-    "11347179020100020100303a300e06082b06010201010300430230393017060a2b06010603010104010006092b0601060301"
+    "3081a70201033011020400e1f898020300ffe3040105020103042e302c040c80001f88047469636b65746402010702"
+    "021388"
+    "04056865696469040cb10bba9275547b0ea6e7aebb0400305f041180001f8880b22d2f1cef5a0e6b000000000400a6"
+    "480204"
+    "11347179020100020100303a300e06082b06010201010300430230393017060a2b06010603010104010006092b0601"
+    "060301"
     "010504300f060a2b060102010202010103020103");
 const TimePoint kHeidiInformAt = from_unix_ms(1796103207998);
 
@@ -241,7 +286,8 @@ TEST(SnmpBer, LengthForms) {
   snmp::Tlv t;
   std::string two = unhex("048202000000");  // long form, 2 length octets, content too short
   r = snmp::BerReader(two, two);
-  EXPECT_EQ(r.next("value", &t).message(), "snmp: truncated value (length 512, 2 bytes left) at byte 0");
+  EXPECT_EQ(r.next("value", &t).message(),
+            "snmp: truncated value (length 512, 2 bytes left) at byte 0");
   std::string indefinite = unhex("30800000");
   r = snmp::BerReader(indefinite, indefinite);
   EXPECT_EQ(r.next("message", &t).message(), "snmp: indefinite length in message at byte 0");
@@ -265,8 +311,9 @@ TEST(SnmpBer, LengthForms) {
 }
 
 TEST(SnmpBer, Integers) {
-  for (int64_t v : {int64_t{0}, int64_t{1}, int64_t{127}, int64_t{128}, int64_t{-1}, int64_t{-128}, int64_t{-129},
-                    int64_t{2147483647}, int64_t{-2147483648LL}, INT64_MAX, INT64_MIN}) {
+  for (int64_t v :
+       {int64_t{0}, int64_t{1}, int64_t{127}, int64_t{128}, int64_t{-1}, int64_t{-128},
+        int64_t{-129}, int64_t{2147483647}, int64_t{-2147483648LL}, INT64_MAX, INT64_MIN}) {
     const std::string enc = snmp::ber_integer(v);
     snmp::BerReader r(enc, enc);
     int64_t back = 0;
@@ -402,10 +449,11 @@ TEST(SnmpDecode, V1EveryGenericTrap) {
     pdu.agent_address = unhex("0a000001");
     pdu.generic_trap = generic;
     pdu.time_stamp = 1;
-    SnmpReceived got =
-        shared_decoder().decode(snmp::encode_community_message(SnmpVersion::kV1, "public", pdu), kNow);
+    SnmpReceived got = shared_decoder().decode(
+        snmp::encode_community_message(SnmpVersion::kV1, "public", pdu), kNow);
     ASSERT_EQ(got.outcome, SnmpOutcome::kNotification) << got.error;
-    EXPECT_EQ(format_oid(got.notification->trap_oid), "1.3.6.1.6.3.1.1.5." + std::to_string(generic + 1));
+    EXPECT_EQ(format_oid(got.notification->trap_oid),
+              "1.3.6.1.6.3.1.1.5." + std::to_string(generic + 1));
   }
 }
 
@@ -443,7 +491,8 @@ TEST(SnmpDecode, V2cInformGetsResponse) {
   ASSERT_EQ(m.pdu.varbinds.size(), got.notification->varbinds.size());
   for (size_t i = 0; i < m.pdu.varbinds.size(); ++i) {
     EXPECT_EQ(m.pdu.varbinds[i].oid, got.notification->varbinds[i].oid);
-    EXPECT_EQ(snmp::ber_value(m.pdu.varbinds[i].value), snmp::ber_value(got.notification->varbinds[i].value));
+    EXPECT_EQ(snmp::ber_value(m.pdu.varbinds[i].value),
+              snmp::ber_value(got.notification->varbinds[i].value));
   }
 }
 
@@ -458,7 +507,8 @@ TEST(SnmpDecode, WrongCommunityIsAuthFailureWithoutTheCommunity) {
     EXPECT_EQ(got.error.find("s3cret"), std::string::npos) << got.error;
     EXPECT_TRUE(got.reply.empty());
   }
-  EXPECT_EQ(d->decode(kV2cLinkDown, kNow).error, "snmp: unknown community in a SNMPv2c SNMPv2-Trap-PDU");
+  EXPECT_EQ(d->decode(kV2cLinkDown, kNow).error,
+            "snmp: unknown community in a SNMPv2c SNMPv2-Trap-PDU");
   c.communities = {};
   EXPECT_EQ(make(c)->decode(kV1LinkDown, kNow).outcome, SnmpOutcome::kAuthFailure);
 }
@@ -468,19 +518,23 @@ TEST(SnmpDecode, RequestsAreUnsupportedAndWrongVersionPdusMalformed) {
   get.type = SnmpPduType::kGetRequest;
   get.request_id = 5;
   get.varbinds.push_back({oid("1.3.6.1.2.1.1.1.0"), {}});
-  SnmpReceived got = shared_decoder().decode(snmp::encode_community_message(SnmpVersion::kV2c, "public", get), kNow);
+  SnmpReceived got = shared_decoder().decode(
+      snmp::encode_community_message(SnmpVersion::kV2c, "public", get), kNow);
   EXPECT_EQ(got.outcome, SnmpOutcome::kUnsupported);
   EXPECT_EQ(got.error, "snmp: SNMPv2c GetRequest-PDU ignored (not a notification)");
   Pdu trap2;
   trap2.type = SnmpPduType::kTrapV2;
-  got = shared_decoder().decode(snmp::encode_community_message(SnmpVersion::kV1, "public", trap2), kNow);
+  got = shared_decoder().decode(snmp::encode_community_message(SnmpVersion::kV1, "public", trap2),
+                                kNow);
   EXPECT_EQ(got.outcome, SnmpOutcome::kMalformed);
   EXPECT_EQ(got.error, "snmp: SNMPv1 message carries a SNMPv2-Trap-PDU");
   // A v2 trap must start with sysUpTime.0 and snmpTrapOID.0.
   trap2.varbinds.push_back({oid("1.3.6.1.2.1.1.5.0"), {}});
-  got = shared_decoder().decode(snmp::encode_community_message(SnmpVersion::kV2c, "public", trap2), kNow);
+  got = shared_decoder().decode(snmp::encode_community_message(SnmpVersion::kV2c, "public", trap2),
+                                kNow);
   EXPECT_EQ(got.outcome, SnmpOutcome::kMalformed);
-  EXPECT_EQ(got.error, "snmp: notification with 1 varbinds, expected sysUpTime.0 and snmpTrapOID.0 first");
+  EXPECT_EQ(got.error,
+            "snmp: notification with 1 varbinds, expected sysUpTime.0 and snmpTrapOID.0 first");
   std::string v2 = kV2cLinkDown;
   v2[5] = 2;  // version 2 (SNMPv2u)
   EXPECT_EQ(shared_decoder().decode(v2, kNow).outcome, SnmpOutcome::kUnsupported);
@@ -504,7 +558,8 @@ TEST(SnmpDecode, TooManyVarbinds) {
   const std::string ok = snmp::encode_community_message(SnmpVersion::kV2c, "public", pdu);
   EXPECT_EQ(shared_decoder().decode(ok, kNow).outcome, SnmpOutcome::kNotification);
   pdu.varbinds.push_back({oid("1.3.6.1.2.1.1.5.0"), {}});
-  SnmpReceived got = shared_decoder().decode(snmp::encode_community_message(SnmpVersion::kV2c, "public", pdu), kNow);
+  SnmpReceived got = shared_decoder().decode(
+      snmp::encode_community_message(SnmpVersion::kV2c, "public", pdu), kNow);
   EXPECT_EQ(got.outcome, SnmpOutcome::kMalformed);
   EXPECT_NE(got.error.find("more than 1000 varbinds at byte"), std::string::npos) << got.error;
 }
@@ -572,7 +627,8 @@ TEST(SnmpDecode, V3WrongAuthKeyIsAuthFailureWithoutSecrets) {
   auto d = make(c);
   SnmpReceived got = d->decode(kV3ShaAes, kNow);
   EXPECT_EQ(got.outcome, SnmpOutcome::kAuthFailure);
-  EXPECT_EQ(got.error, "snmp: wrong digest from user \"alice\" (SHA, 12-byte msgAuthenticationParameters)");
+  EXPECT_EQ(got.error,
+            "snmp: wrong digest from user \"alice\" (SHA, 12-byte msgAuthenticationParameters)");
   EXPECT_EQ(d->stats().wrong_digests, 1u);
   // A flipped bit anywhere in an authenticated message breaks the digest.
   std::string flipped = kV3Md5AuthNoPriv;
@@ -581,7 +637,8 @@ TEST(SnmpDecode, V3WrongAuthKeyIsAuthFailureWithoutSecrets) {
 }
 
 TEST(SnmpDecode, V3WrongPrivKeyIsAuthFailureWithoutSecrets) {
-  for (size_t i : {size_t{0}, size_t{2}, size_t{3}}) {  // alice AES-128, carol AES-256, dave AES-192
+  for (size_t i :
+       {size_t{0}, size_t{2}, size_t{3}}) {  // alice AES-128, carol AES-256, dave AES-192
     SnmpTrapDecoderConfig c = full_config();
     c.users[i].priv_passphrase = "wrong-priv-passphrase";
     auto d = make(c);
@@ -634,15 +691,18 @@ TEST(SnmpDecode, V3EngineIdDiscoveryReport) {
   snmp::ScopedPdu sp;
   std::string plain;
   Status why;
-  ASSERT_EQ(snmp::open_scoped_pdu(got.reply, m, "", &plain, &sp, &why), snmp::OpenError::kNone) << why.message();
+  ASSERT_EQ(snmp::open_scoped_pdu(got.reply, m, "", &plain, &sp, &why), snmp::OpenError::kNone)
+      << why.message();
   EXPECT_EQ(sp.context_engine_id, kLocalEngineId);
   EXPECT_EQ(sp.context_name, "");
   EXPECT_EQ(sp.pdu.type, SnmpPduType::kReport);
   snmp::ScopedPdu probe_pdu;
-  ASSERT_TRUE(snmp::decode_scoped_pdu(probe.scoped_pdu, kV3InformProbe, "", false, &probe_pdu).is_ok());
+  ASSERT_TRUE(
+      snmp::decode_scoped_pdu(probe.scoped_pdu, kV3InformProbe, "", false, &probe_pdu).is_ok());
   EXPECT_EQ(sp.pdu.request_id, probe_pdu.pdu.request_id);
   ASSERT_EQ(sp.pdu.varbinds.size(), 1u);
-  EXPECT_EQ(format_oid(sp.pdu.varbinds[0].oid), "1.3.6.1.6.3.15.1.1.4.0");  // usmStatsUnknownEngineIDs.0
+  EXPECT_EQ(format_oid(sp.pdu.varbinds[0].oid),
+            "1.3.6.1.6.3.15.1.1.4.0");  // usmStatsUnknownEngineIDs.0
   EXPECT_EQ(sp.pdu.varbinds[0].value.type, SnmpValue::Type::kCounter32);
   EXPECT_EQ(sp.pdu.varbinds[0].value.number, 1u);
   EXPECT_EQ(d->stats().unknown_engine_ids, 1u);
@@ -662,11 +722,14 @@ snmp::ScopedPdu open_reply(const std::string& reply, const SnmpUser& u, Message*
   std::string priv_key;
   if (u.priv != SnmpPrivProtocol::kNone) {
     priv_key = snmp::priv_key_for(
-        u.auth, u.priv, snmp::localize_key(u.auth, snmp::password_to_key(u.auth, u.priv_passphrase), kLocalEngineId));
+        u.auth, u.priv,
+        snmp::localize_key(u.auth, snmp::password_to_key(u.auth, u.priv_passphrase),
+                           kLocalEngineId));
   }
   static std::string plain;
   Status why;
-  EXPECT_EQ(snmp::open_scoped_pdu(reply, *m, priv_key, &plain, &sp, &why), snmp::OpenError::kNone) << why.message();
+  EXPECT_EQ(snmp::open_scoped_pdu(reply, *m, priv_key, &plain, &sp, &why), snmp::OpenError::kNone)
+      << why.message();
   return sp;
 }
 
@@ -727,7 +790,8 @@ TEST(SnmpDecode, V3InformOutsideTheTimeWindowGetsReport) {
   EXPECT_EQ(m.time, 5151u);
   EXPECT_EQ(sp.pdu.type, SnmpPduType::kReport);
   ASSERT_EQ(sp.pdu.varbinds.size(), 1u);
-  EXPECT_EQ(format_oid(sp.pdu.varbinds[0].oid), "1.3.6.1.6.3.15.1.1.2.0");  // usmStatsNotInTimeWindows.0
+  EXPECT_EQ(format_oid(sp.pdu.varbinds[0].oid),
+            "1.3.6.1.6.3.15.1.1.2.0");  // usmStatsNotInTimeWindows.0
   EXPECT_EQ(sp.pdu.varbinds[0].value.number, 1u);
   // Another boot count is outside the window too.
   SnmpTrapDecoderConfig c = full_config();
@@ -749,7 +813,8 @@ TEST(SnmpDecode, EveryTruncationIsMalformed) {
   for (const auto& [name, v] : all_vectors()) {
     for (size_t n = 0; n < v->size(); ++n) {
       SnmpReceived got = shared_decoder().decode(std::string_view(*v).substr(0, n), kNow);
-      EXPECT_EQ(got.outcome, SnmpOutcome::kMalformed) << name << " cut at " << n << ": " << got.error;
+      EXPECT_EQ(got.outcome, SnmpOutcome::kMalformed)
+          << name << " cut at " << n << ": " << got.error;
       EXPECT_FALSE(got.notification.has_value());
       EXPECT_TRUE(got.reply.empty());
       EXPECT_NE(got.error.find(" at byte "), std::string::npos) << got.error;
@@ -782,7 +847,8 @@ TEST(SnmpDecode, HostileLengthsAndTrailingBytes) {
   const SnmpTrapDecoder& d = shared_decoder();
   EXPECT_EQ(d.decode(unhex("3084ffffffff"), kNow).error,
             "snmp: truncated message (length 4294967295, 0 bytes left) at byte 0");
-  EXPECT_EQ(d.decode(unhex("3080020100"), kNow).error, "snmp: indefinite length in message at byte 0");
+  EXPECT_EQ(d.decode(unhex("3080020100"), kNow).error,
+            "snmp: indefinite length in message at byte 0");
   EXPECT_EQ(d.decode("", kNow).error, "snmp: missing message at byte 0");
   std::string trailing = kV2cLinkDown + "x";
   EXPECT_EQ(d.decode(trailing, kNow).error, "snmp: 1 trailing bytes after the message at byte 143");
@@ -792,19 +858,23 @@ TEST(SnmpDecode, HostileLengthsAndTrailingBytes) {
   SnmpReceived got = d.decode(lie, kNow);
   EXPECT_EQ(got.outcome, SnmpOutcome::kMalformed);
   EXPECT_EQ(got.error, "snmp: truncated community (length 127, 66 bytes left) at byte 5");
-  EXPECT_EQ(d.decode(std::string(70000, '0'), kNow).error, "snmp: datagram of 70000 bytes (at most 65535)");
+  EXPECT_EQ(d.decode(std::string(70000, '0'), kNow).error,
+            "snmp: datagram of 70000 bytes (at most 65535)");
 }
 
 TEST(SnmpDecode, OverlongIntegersAndOids) {
   const SnmpTrapDecoder& d = shared_decoder();
   // A v2c trap whose request-id has 9 octets.
-  SnmpReceived got = d.decode(
-      unhex("3020020101040670756" "26c6963a7130209010000000000000000020100020100" "3000"), kNow);
+  SnmpReceived got = d.decode(unhex("3020020101040670756"
+                                    "26c6963a7130209010000000000000000020100020100"
+                                    "3000"),
+                              kNow);
   EXPECT_EQ(got.outcome, SnmpOutcome::kMalformed);
   EXPECT_EQ(got.error, "snmp: INTEGER of more than 64 bits in request-id at byte 15");
   // A varbind OID with a sub-identifier of 2^32.
-  got = d.decode(
-      unhex("3024020101040670756" "26c6963a717020101020100020100300c300a06062b90808080000500"), kNow);
+  got = d.decode(unhex("3024020101040670756"
+                       "26c6963a717020101020100020100300c300a06062b90808080000500"),
+                 kNow);
   EXPECT_EQ(got.outcome, SnmpOutcome::kMalformed);
   EXPECT_EQ(got.error, "snmp: sub-identifier of more than 32 bits in OID at byte 28");
 }
@@ -815,7 +885,8 @@ TEST(SnmpUsm, Rfc3414PasswordToKeyVectors) {
   const std::string engine = unhex("000000000000000000000002");
   const std::string md5 = snmp::password_to_key(SnmpAuthProtocol::kMd5, "maplesyrup");
   EXPECT_EQ(hex(md5), "9faf3283884e92834ebc9847d8edd963");
-  EXPECT_EQ(hex(snmp::localize_key(SnmpAuthProtocol::kMd5, md5, engine)), "526f5eed9fcce26f8964c2930787d82b");
+  EXPECT_EQ(hex(snmp::localize_key(SnmpAuthProtocol::kMd5, md5, engine)),
+            "526f5eed9fcce26f8964c2930787d82b");
   const std::string sha = snmp::password_to_key(SnmpAuthProtocol::kSha1, "maplesyrup");
   EXPECT_EQ(hex(sha), "9fb5cc0381497b3793528939ff788d5d79145211");
   EXPECT_EQ(hex(snmp::localize_key(SnmpAuthProtocol::kSha1, sha, engine)),
@@ -834,7 +905,10 @@ TEST(SnmpUsm, KeyAndDigestLengths) {
   const std::string k = snmp::priv_key_for(SnmpAuthProtocol::kMd5, SnmpPrivProtocol::kAes256, kul);
   ASSERT_EQ(k.size(), 32u);
   EXPECT_EQ(k.substr(0, 16), kul);
-  EXPECT_EQ(snmp::priv_key_for(SnmpAuthProtocol::kSha512, SnmpPrivProtocol::kAes128, std::string(64, 'x')).size(), 16u);
+  EXPECT_EQ(
+      snmp::priv_key_for(SnmpAuthProtocol::kSha512, SnmpPrivProtocol::kAes128, std::string(64, 'x'))
+          .size(),
+      16u);
 }
 
 TEST(SnmpConfig, ValidationMessages) {
@@ -876,7 +950,8 @@ TEST(SnmpConfig, ParseNames) {
   EXPECT_EQ(hex(*parse_snmp_engine_id("80:00:1f:88:04")), "80001f8804");
   EXPECT_EQ(parse_snmp_engine_id("0x8000").error().message(),
             "snmp: invalid engine ID \"0x8000\": must be 5 to 32 bytes");
-  EXPECT_EQ(parse_snmp_engine_id("zz").error().message(), "snmp: invalid engine ID \"zz\": not hex");
+  EXPECT_EQ(parse_snmp_engine_id("zz").error().message(),
+            "snmp: invalid engine ID \"zz\": not hex");
   EXPECT_EQ(parse_oid("1..3").error().message(), "snmp: invalid OID \"1..3\"");
   EXPECT_EQ(format_oid(oid(".1.3.6")), "1.3.6");
 }
@@ -963,7 +1038,8 @@ TEST(SnmpEvent, V2cLinkDown) {
   EXPECT_EQ(e.time, kNow);
   EXPECT_EQ(e.trap_oid, "IF-MIB::linkDown");
   EXPECT_EQ(e.severity, Severity::kWarning);
-  EXPECT_EQ(e.message, "IF-MIB::linkDown ifIndex=3 ifAdminStatus=up ifOperStatus=down ifDescr=Gi0/3");
+  EXPECT_EQ(e.message,
+            "IF-MIB::linkDown ifIndex=3 ifAdminStatus=up ifOperStatus=down ifDescr=Gi0/3");
   EXPECT_EQ(label(e, "ifIndex"), "3");
   EXPECT_EQ(label(e, "ifDescr"), "Gi0/3");
   EXPECT_EQ(label(e, "ifAdminStatus"), "up");
@@ -1063,10 +1139,10 @@ TEST(SnmpEvent, ValueRendering) {
 }
 
 TEST(SnmpEvent, DefaultSeverities) {
-  EXPECT_EQ(snmp_default_severity(oid("1.3.6.1.6.3.1.1.5.1")), Severity::kNotice);    // coldStart
-  EXPECT_EQ(snmp_default_severity(oid("1.3.6.1.6.3.1.1.5.4")), Severity::kInfo);      // linkUp
-  EXPECT_EQ(snmp_default_severity(oid("1.3.6.1.2.1.15.0.2")), Severity::kError);      // BGP down
-  EXPECT_EQ(snmp_default_severity(oid("1.3.6.1.4.1.99999.0.1")), Severity::kInfo);    // unknown
+  EXPECT_EQ(snmp_default_severity(oid("1.3.6.1.6.3.1.1.5.1")), Severity::kNotice);  // coldStart
+  EXPECT_EQ(snmp_default_severity(oid("1.3.6.1.6.3.1.1.5.4")), Severity::kInfo);    // linkUp
+  EXPECT_EQ(snmp_default_severity(oid("1.3.6.1.2.1.15.0.2")), Severity::kError);    // BGP down
+  EXPECT_EQ(snmp_default_severity(oid("1.3.6.1.4.1.99999.0.1")), Severity::kInfo);  // unknown
 }
 
 }  // namespace

@@ -1,13 +1,11 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-
-#include <sqlite3.h>
 
 #include "ticketd/engine/action.hpp"  // silences are built by the engine
 #include "ticketd/store/store.hpp"
@@ -101,13 +99,15 @@ TEST_F(SqliteStoreTest, EveryEventFieldRoundTrips) {
   e.message = "line \"quoted\"\n\ttab \\ back";
   e.trap_oid = "IF-MIB::linkDown";
   e.status = "resolved";
-  e.labels = {{"ifDescr", "Gi0/1 \"uplink\""}, {"ctl", std::string("a\x01b")}, {"city", "K\xc3\xb6ln"}};
+  e.labels = {
+      {"ifDescr", "Gi0/1 \"uplink\""}, {"ctl", std::string("a\x01b")}, {"city", "K\xc3\xb6ln"}};
   e.annotations = {{"summary", "down\\up"}};
   Event bare;  // no severity, labels or annotations
   bare.message = "x";
-  ASSERT_TRUE(store_->apply({engine::TicketOpened{t},
-                             engine::EventRecorded{e, now_, engine::Decision::kReopened, "r", t.key, "why"},
-                             engine::EventRecorded{bare, now_, engine::Decision::kDeduplicated, "r", t.key, ""}}));
+  ASSERT_TRUE(store_->apply(
+      {engine::TicketOpened{t},
+       engine::EventRecorded{e, now_, engine::Decision::kReopened, "r", t.key, "why"},
+       engine::EventRecorded{bare, now_, engine::Decision::kDeduplicated, "r", t.key, ""}}));
   auto events = store_->ticket_events(t.key, 10);
   ASSERT_TRUE(events);
   ASSERT_EQ(events->size(), 2u);
@@ -133,7 +133,9 @@ TEST_F(SqliteStoreTest, TheWalStaysBoundedUnderContinuousCommits) {
   uintmax_t largest = 0;
   for (int batch = 0; batch < 150; ++batch) {  // about 60 MB of events
     engine::Actions actions;
-    for (int i = 0; i < 200; ++i) actions.push_back(engine::EventRecorded{e, now_, engine::Decision::kDeduplicated, "r", t.key, ""});
+    for (int i = 0; i < 200; ++i)
+      actions.push_back(
+          engine::EventRecorded{e, now_, engine::Decision::kDeduplicated, "r", t.key, ""});
     ASSERT_TRUE(store_->apply(actions));
     largest = std::max(largest, fs::file_size(wal));
   }
@@ -158,9 +160,11 @@ TEST_F(SqliteStoreTest, BatchIsAllOrNothing) {
   ASSERT_TRUE(store_->apply({engine::TicketOpened{ticket(1, "same")}}));
   // A second open ticket with the same fingerprint violates the constraint:
   // the whole batch, including the valid ticket 3, must roll back.
-  Status s = store_->apply({engine::TicketOpened{ticket(3, "other")}, engine::TicketOpened{ticket(2, "same")}});
+  Status s = store_->apply(
+      {engine::TicketOpened{ticket(3, "other")}, engine::TicketOpened{ticket(2, "same")}});
   EXPECT_FALSE(s);
-  EXPECT_EQ(s.code(), StatusCode::kConflict);  // the batch is wrong, not the disk: the pipeline does not retry it as an outage
+  EXPECT_EQ(s.code(), StatusCode::kConflict);  // the batch is wrong, not the disk: the pipeline
+                                               // does not retry it as an outage
   EXPECT_FALSE(*store_->get_ticket("INC-000003"));
   // Once resolved, the fingerprint may open again.
   ASSERT_TRUE(store_->apply({engine::TicketUpdated{ticket(1, "same", TicketStatus::kResolved)}}));
@@ -169,7 +173,8 @@ TEST_F(SqliteStoreTest, BatchIsAllOrNothing) {
 
 TEST_F(SqliteStoreTest, FiltersAndPagination) {
   engine::Actions actions;
-  for (int i = 1; i <= 7; ++i) actions.push_back(engine::TicketOpened{ticket(i, "fp" + std::to_string(i))});
+  for (int i = 1; i <= 7; ++i)
+    actions.push_back(engine::TicketOpened{ticket(i, "fp" + std::to_string(i))});
   ASSERT_TRUE(store_->apply(actions));
   TicketQuery q;
   q.team = "odd";
@@ -226,9 +231,10 @@ TEST_F(SqliteStoreTest, StateSurvivesReopen) {
 TEST_F(SqliteStoreTest, PruneDropsOnlyOldEvents) {
   Event e;
   e.message = "x";
-  ASSERT_TRUE(store_->apply({engine::EventRecorded{e, now_ - 8 * 24h, engine::Decision::kUnmatched, "", "", ""},
-                             engine::EventRecorded{e, now_, engine::Decision::kUnmatched, "", "", ""},
-                             engine::EventRecorded{e, now_, engine::Decision::kDropped, "d", "", ""}}));
+  ASSERT_TRUE(store_->apply(
+      {engine::EventRecorded{e, now_ - 8 * 24h, engine::Decision::kUnmatched, "", "", ""},
+       engine::EventRecorded{e, now_, engine::Decision::kUnmatched, "", "", ""},
+       engine::EventRecorded{e, now_, engine::Decision::kDropped, "d", "", ""}}));
   auto pruned = store_->prune_events(now_ - 7 * 24h);
   ASSERT_TRUE(pruned);
   EXPECT_EQ(*pruned, 1);  // the dropped event was never stored
@@ -249,7 +255,8 @@ TEST_F(SqliteStoreTest, CorrelationStateSilencesAndProblemLinksPersist) {
   incident.alerts = {{"a", "firing"}, {"b", "resolved"}};
   incident.flapping = true;
   incident.suppressed_count = 3;
-  ASSERT_TRUE(store_->apply({engine::silence_saved(*silence), engine::StateChanged{{{"a/x", "{\"n\":2}"}, {"g/gone", "{}"}}},
+  ASSERT_TRUE(store_->apply({engine::silence_saved(*silence),
+                             engine::StateChanged{{{"a/x", "{\"n\":2}"}, {"g/gone", "{}"}}},
                              engine::StateChanged{{{"g/gone", std::nullopt}}},
                              engine::TicketOpened{incident}, engine::TicketOpened{problem},
                              engine::ProblemLinked{"PRB-000001", incident.key},
@@ -304,7 +311,9 @@ TEST_F(SqliteStoreTest, OneReaderServesManyThreadsInTurn) {
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&] {
       for (int n = 0; n < 50; ++n) {
-        if (!store_->get_ticket(t.key) || !store_->list_tickets({}) || !store_->stats() || !store_->load_state()) ++failures;
+        if (!store_->get_ticket(t.key) || !store_->list_tickets({}) || !store_->stats() ||
+            !store_->load_state())
+          ++failures;
       }
     });
   }
@@ -330,10 +339,12 @@ namespace {
 
 // Schema 3 turns the whole-state document of schema 2 into state records.
 TEST(SqliteStoreMigration, TheStateDocumentOfSchema2BecomesRecords) {
-  const fs::path dir = fs::temp_directory_path() / ("ticketd-migrate-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("ticketd-migrate-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   const std::string path = (dir / "t.db").string();
-  ASSERT_TRUE(open_sqlite_store({path}));  // the current schema, then back to schema 2's state table
+  ASSERT_TRUE(
+      open_sqlite_store({path}));  // the current schema, then back to schema 2's state table
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   const char* downgrade = R"sql(
@@ -355,7 +366,8 @@ INSERT INTO events (received_at, decision, rule, ticket_key, body) VALUES (1000,
   '{"source":"syslog","time":"2026-11-28T14:03:00Z","status":"firing","host":"h","severity":"error","message":"old row","labels":{"pid":"7"}}');
 PRAGMA user_version = 2;
 )sql";
-  ASSERT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  ASSERT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
   sqlite3_close(db);
 
   auto store = open_sqlite_store({path});

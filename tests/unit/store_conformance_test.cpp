@@ -5,7 +5,6 @@
 // What is specific to one backend (SQLite's migrations, WAL, checkpoints)
 // is tested beside it (sqlite_store_test.cpp).
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,13 +13,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ticketd/store/store.hpp"
 
@@ -57,7 +55,8 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
   void SetUp() override {
     std::string name = std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::replace(name.begin(), name.end(), '/', '_');
-    dir_ = fs::temp_directory_path() / ("ticketd-conformance-" + std::to_string(::getpid()) + "-" + name);
+    dir_ = fs::temp_directory_path() /
+           ("ticketd-conformance-" + std::to_string(::getpid()) + "-" + name);
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     store_ = GetParam().open(dir_.string());
@@ -68,7 +67,8 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
     fs::remove_all(dir_);
   }
 
-  Ticket ticket(TicketType type, int64_t seq, std::string fp = "", TicketStatus status = TicketStatus::kNew) {
+  Ticket ticket(TicketType type, int64_t seq, std::string fp = "",
+                TicketStatus status = TicketStatus::kNew) {
     Ticket t;
     t.type = type;
     t.key = format_ticket_key(type, seq);
@@ -118,7 +118,8 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
     EXPECT_TRUE(state) << state.error().to_string();
     std::map<std::string, std::string> out;
     if (state) {
-      for (const auto& [k, v] : state->records) EXPECT_TRUE(out.emplace(k, v).second) << "record " << k << " twice";
+      for (const auto& [k, v] : state->records)
+        EXPECT_TRUE(out.emplace(k, v).second) << "record " << k << " twice";
     }
     return out;
   }
@@ -137,10 +138,8 @@ TEST_P(StoreConformanceTest, AFailedBatchLeavesNothingBehind) {
   apply({TicketOpened{incident(1, "disk")}, StateChanged{{{"a/keep", "1"}}}});
   Ticket other = incident(2, "cpu");
   Status s = store_->apply({
-      TicketOpened{other},
-      TimelineAdded{{other.key, now_, "engine", "created", "opened", "{}"}},
-      event(other.key, "cpu high", now_),
-      ProblemLinked{"PRB-000001", "INC-000001"},
+      TicketOpened{other}, TimelineAdded{{other.key, now_, "engine", "created", "opened", "{}"}},
+      event(other.key, "cpu high", now_), ProblemLinked{"PRB-000001", "INC-000001"},
       SilenceSaved{"s-1", now_ + 1h, R"({"id":"s-1"})"},
       StateChanged{{{"a/new", "2"}, {"a/keep", std::nullopt}}},
       Notify{"oncall", other.key, "paged", now_},
@@ -160,7 +159,8 @@ TEST_P(StoreConformanceTest, AFailedBatchLeavesNothingBehind) {
   ASSERT_TRUE(state);
   EXPECT_EQ(state->last_seq, (std::map<TicketType, int64_t>{{TicketType::kIncident, 1}}));
 
-  apply({TicketOpened{other}, TimelineAdded{{other.key, now_, "engine", "created", "opened", "{}"}}});
+  apply(
+      {TicketOpened{other}, TimelineAdded{{other.key, now_, "engine", "created", "opened", "{}"}}});
   EXPECT_EQ(get(other.key).fingerprint, "cpu");
   EXPECT_EQ(store_->timeline(other.key)->size(), 1u);
 }
@@ -173,7 +173,8 @@ TEST_P(StoreConformanceTest, AnEmptyBatchCommitsNothing) {
 // Only open tickets hold their fingerprint: any number of resolved, closed
 // or cancelled ones may share it, and tickets without one never conflict.
 TEST_P(StoreConformanceTest, OnlyAnOpenTicketHoldsItsFingerprint) {
-  apply({TicketOpened{incident(1, "fp", TicketStatus::kResolved)}, TicketOpened{incident(2, "fp", TicketStatus::kClosed)},
+  apply({TicketOpened{incident(1, "fp", TicketStatus::kResolved)},
+         TicketOpened{incident(2, "fp", TicketStatus::kClosed)},
          TicketOpened{incident(3, "fp", TicketStatus::kCancelled)}, TicketOpened{incident(4, "fp")},
          TicketOpened{incident(5, "")}, TicketOpened{incident(6, "")}});
   // Reopening a resolved ticket while another holds the fingerprint conflicts.
@@ -181,7 +182,8 @@ TEST_P(StoreConformanceTest, OnlyAnOpenTicketHoldsItsFingerprint) {
   EXPECT_EQ(s.code(), StatusCode::kConflict) << s.to_string();
   EXPECT_EQ(get("INC-000001").status, TicketStatus::kResolved);
   // Once the holder resolves, it may, in the same batch.
-  apply({TicketUpdated{incident(4, "fp", TicketStatus::kResolved)}, TicketUpdated{incident(1, "fp", TicketStatus::kInProgress)}});
+  apply({TicketUpdated{incident(4, "fp", TicketStatus::kResolved)},
+         TicketUpdated{incident(1, "fp", TicketStatus::kInProgress)}});
   EXPECT_EQ(get("INC-000001").status, TicketStatus::kInProgress);
 }
 
@@ -276,8 +278,9 @@ TEST_P(StoreConformanceTest, ACountersOnlyUpdateStoresTheCounters) {
 // names its problem.
 TEST_P(StoreConformanceTest, AProblemListsItsLinkedIncidents) {
   Ticket problem = ticket(TicketType::kProblem, 1, "problem/db");
-  apply({TicketOpened{incident(1, "a")}, TicketOpened{incident(2, "b")}, TicketOpened{incident(3, "c")},
-         TicketOpened{problem}, ProblemLinked{problem.key, "INC-000002"}});
+  apply({TicketOpened{incident(1, "a")}, TicketOpened{incident(2, "b")},
+         TicketOpened{incident(3, "c")}, TicketOpened{problem},
+         ProblemLinked{problem.key, "INC-000002"}});
   apply({ProblemLinked{problem.key, "INC-000001"}});
   EXPECT_EQ(get(problem.key).incidents, (std::vector<std::string>{"INC-000001", "INC-000002"}));
   EXPECT_EQ(get("INC-000001").problem, problem.key);
@@ -294,14 +297,17 @@ TEST_P(StoreConformanceTest, TheTimelineKeepsTheOrderWritten) {
   apply({TicketOpened{incident(1)}, TicketOpened{incident(2)},
          TimelineAdded{{"INC-000001", now_ + 5s, "engine", "created", "opened", R"({"rule":"r"})"}},
          TimelineAdded{{"INC-000002", now_, "engine", "created", "other ticket", "{}"}},
-         TimelineAdded{{"INC-000001", now_ + 1s, "user:alice", "note", "earlier time, written later", "{}"}}});
-  apply({TimelineAdded{{"INC-000001", now_ + 5s, "api:bot", "status", "resolved", R"({"to":"resolved"})"}}});
+         TimelineAdded{{"INC-000001", now_ + 1s, "user:alice", "note",
+                        "earlier time, written later", "{}"}}});
+  apply({TimelineAdded{
+      {"INC-000001", now_ + 5s, "api:bot", "status", "resolved", R"({"to":"resolved"})"}}});
   auto tl = store_->timeline("INC-000001");
   ASSERT_TRUE(tl);
   ASSERT_EQ(tl->size(), 3u);
   std::vector<std::string> messages;
   for (const TimelineEntry& e : *tl) messages.push_back(e.message);
-  EXPECT_EQ(messages, (std::vector<std::string>{"opened", "earlier time, written later", "resolved"}));
+  EXPECT_EQ(messages,
+            (std::vector<std::string>{"opened", "earlier time, written later", "resolved"}));
   const TimelineEntry& last = (*tl)[2];
   EXPECT_EQ(last.ticket_key, "INC-000001");
   EXPECT_EQ(last.time, now_ + 5s);
@@ -316,7 +322,8 @@ TEST_P(StoreConformanceTest, TheTimelineKeepsTheOrderWritten) {
 // ticket's events.
 TEST_P(StoreConformanceTest, TicketEventsAreTheNewestFirst) {
   Actions a = {TicketOpened{incident(1)}, TicketOpened{incident(2)}};
-  for (int i = 1; i <= 5; ++i) a.emplace_back(event("INC-000001", "m" + std::to_string(i), now_ + std::chrono::seconds(i)));
+  for (int i = 1; i <= 5; ++i)
+    a.emplace_back(event("INC-000001", "m" + std::to_string(i), now_ + std::chrono::seconds(i)));
   a.emplace_back(event("INC-000002", "other ticket", now_));
   a.emplace_back(event("INC-000001", "dropped", now_ + 9s, Decision::kDropped));
   a.emplace_back(event("", "unmatched", now_, Decision::kUnmatched));
@@ -347,7 +354,8 @@ TEST_P(StoreConformanceTest, TicketEventsAreTheNewestFirst) {
 // how many, and leaves tickets and timelines alone.
 TEST_P(StoreConformanceTest, PruneDeletesEventsReceivedBeforeTheCutoff) {
   const TimePoint cutoff = now_;
-  apply({TicketOpened{incident(1)}, TimelineAdded{{"INC-000001", now_ - 1h, "engine", "created", "opened", "{}"}},
+  apply({TicketOpened{incident(1)},
+         TimelineAdded{{"INC-000001", now_ - 1h, "engine", "created", "opened", "{}"}},
          event("INC-000001", "old", cutoff - 1h), event("INC-000001", "just before", cutoff - 1ms),
          event("INC-000001", "at", cutoff), event("INC-000001", "after", cutoff + 1ms),
          event("", "old unmatched", cutoff - 2h, Decision::kUnmatched)});
@@ -379,16 +387,20 @@ TEST_P(StoreConformanceTest, TicketsAreListedNewestFirst) {
 }
 
 TEST_P(StoreConformanceTest, FiltersSelectExactlyTheMatchingTickets) {
-  auto make = [&](int64_t seq, TicketStatus status, Priority p, std::string team, TicketType type = TicketType::kIncident) {
+  auto make = [&](int64_t seq, TicketStatus status, Priority p, std::string team,
+                  TicketType type = TicketType::kIncident) {
     Ticket t = ticket(type, seq, "", status);
     t.fingerprint = "fp/" + t.key;
     t.priority = p;
     t.team = std::move(team);
     return TicketOpened{t};
   };
-  apply({make(1, TicketStatus::kNew, Priority::kP1, "dba"), make(2, TicketStatus::kAssigned, Priority::kP2, "dba"),
-         make(3, TicketStatus::kInProgress, Priority::kP1, "net"), make(4, TicketStatus::kPending, Priority::kP1, ""),
-         make(5, TicketStatus::kResolved, Priority::kP1, "dba"), make(6, TicketStatus::kClosed, Priority::kP2, "net"),
+  apply({make(1, TicketStatus::kNew, Priority::kP1, "dba"),
+         make(2, TicketStatus::kAssigned, Priority::kP2, "dba"),
+         make(3, TicketStatus::kInProgress, Priority::kP1, "net"),
+         make(4, TicketStatus::kPending, Priority::kP1, ""),
+         make(5, TicketStatus::kResolved, Priority::kP1, "dba"),
+         make(6, TicketStatus::kClosed, Priority::kP2, "net"),
          make(7, TicketStatus::kCancelled, Priority::kP1, "dba"),
          make(1, TicketStatus::kNew, Priority::kP1, "dba", TicketType::kProblem),
          make(1, TicketStatus::kResolved, Priority::kP3, "net", TicketType::kChange)});
@@ -487,7 +499,8 @@ TEST_P(StoreConformanceTest, CursorPagingVisitsEveryMatchOnce) {
 
 // A last page that is exactly full says so: no cursor to an empty page.
 TEST_P(StoreConformanceTest, AFullLastPageHasNoCursor) {
-  apply({TicketOpened{incident(1)}, TicketOpened{incident(2)}, TicketOpened{incident(3)}, TicketOpened{incident(4)}});
+  apply({TicketOpened{incident(1)}, TicketOpened{incident(2)}, TicketOpened{incident(3)},
+         TicketOpened{incident(4)}});
   TicketQuery q;
   q.limit = 2;
   auto first = store_->list_tickets(q);
@@ -541,8 +554,10 @@ TEST_P(StoreConformanceTest, SilencesAreListedLatestEndFirst) {
   apply({SilenceSaved{"s-1", now_ + 1h, "one"}, SilenceSaved{"s-2", now_ + 3h, "two"},
          SilenceSaved{"s-3", now_ + 2h, "three"}});
   EXPECT_EQ(*store_->list_silences(), (std::vector<std::string>{"two", "three", "one"}));
-  apply({SilenceSaved{"s-1", now_ + 4h, "one, extended"}, SilenceSaved{"s-2", now_ - 1min, "two, expired"}});
-  EXPECT_EQ(*store_->list_silences(), (std::vector<std::string>{"one, extended", "three", "two, expired"}));
+  apply({SilenceSaved{"s-1", now_ + 4h, "one, extended"},
+         SilenceSaved{"s-2", now_ - 1min, "two, expired"}});
+  EXPECT_EQ(*store_->list_silences(),
+            (std::vector<std::string>{"one, extended", "three", "two, expired"}));
   auto state = store_->load_state();
   ASSERT_TRUE(state);
   std::multiset<std::string> bodies(state->silences.begin(), state->silences.end());
@@ -553,9 +568,12 @@ TEST_P(StoreConformanceTest, SilencesAreListedLatestEndFirst) {
 // value is a value, not a deletion; deleting a missing key is no error.
 TEST_P(StoreConformanceTest, StateRecordsArePutReplacedAndDeleted) {
   apply({StateChanged{{{"a/1", "one"}, {"a/2", "two"}, {"g/x", R"({"alerts":["a/1"]})"}}}});
-  apply({StateChanged{{{"a/1", "ONE"}, {"a/2", std::nullopt}, {"missing", std::nullopt}, {"empty", ""}}},
-         StateChanged{{{"t/put-then-delete", "v"}, {"t/put-then-delete", std::nullopt},
-                       {"t/delete-then-put", std::nullopt}, {"t/delete-then-put", "back"}}}});
+  apply({StateChanged{
+             {{"a/1", "ONE"}, {"a/2", std::nullopt}, {"missing", std::nullopt}, {"empty", ""}}},
+         StateChanged{{{"t/put-then-delete", "v"},
+                       {"t/put-then-delete", std::nullopt},
+                       {"t/delete-then-put", std::nullopt},
+                       {"t/delete-then-put", "back"}}}});
   EXPECT_EQ(records(), (std::map<std::string, std::string>{{"a/1", "ONE"},
                                                            {"g/x", R"({"alerts":["a/1"]})"},
                                                            {"empty", ""},
@@ -565,8 +583,9 @@ TEST_P(StoreConformanceTest, StateRecordsArePutReplacedAndDeleted) {
 // load_state: the open tickets whole (new, assigned, in_progress, pending)
 // and, per type, the highest key number ever used, whatever its status.
 TEST_P(StoreConformanceTest, LoadStateHasOpenTicketsAndKeyCounters) {
-  const TicketStatus statuses[] = {TicketStatus::kNew,      TicketStatus::kAssigned, TicketStatus::kInProgress,
-                                   TicketStatus::kPending,  TicketStatus::kResolved, TicketStatus::kClosed,
+  const TicketStatus statuses[] = {TicketStatus::kNew,        TicketStatus::kAssigned,
+                                   TicketStatus::kInProgress, TicketStatus::kPending,
+                                   TicketStatus::kResolved,   TicketStatus::kClosed,
                                    TicketStatus::kCancelled};
   Actions a;
   std::map<std::string, Ticket> open;
@@ -590,8 +609,9 @@ TEST_P(StoreConformanceTest, LoadStateHasOpenTicketsAndKeyCounters) {
   for (const Ticket& t : state->open_tickets) got[t.key] = ticket_to_json(t);
   for (const auto& [k, t] : open) want[k] = ticket_to_json(t);
   EXPECT_EQ(got, want);
-  EXPECT_EQ(state->last_seq, (std::map<TicketType, int64_t>{
-                                 {TicketType::kIncident, 7}, {TicketType::kProblem, 3}, {TicketType::kChange, 12}}));
+  EXPECT_EQ(state->last_seq,
+            (std::map<TicketType, int64_t>{
+                {TicketType::kIncident, 7}, {TicketType::kProblem, 3}, {TicketType::kChange, 12}}));
 }
 
 // --- stats and similar ------------------------------------------------------------------
@@ -627,7 +647,8 @@ TEST_P(StoreConformanceTest, StatsCountOpenTicketsByPriorityTeamAndType) {
   ASSERT_TRUE(stats) << stats.error().to_string();
   EXPECT_EQ(stats->tickets_total, 7);
   EXPECT_EQ(stats->open_total, 4);
-  EXPECT_EQ(stats->open_by_priority, (std::map<Priority, int64_t>{{Priority::kP1, 2}, {Priority::kP3, 2}}));
+  EXPECT_EQ(stats->open_by_priority,
+            (std::map<Priority, int64_t>{{Priority::kP1, 2}, {Priority::kP3, 2}}));
   EXPECT_EQ(stats->open_by_team, (std::map<std::string, int64_t>{{"", 1}, {"dba", 2}, {"net", 1}}));
   EXPECT_EQ(stats->open_by_type,
             (std::map<TicketType, int64_t>{{TicketType::kIncident, 3}, {TicketType::kProblem, 1}}));
@@ -656,7 +677,8 @@ TEST_P(StoreConformanceTest, StatsMeanTimesToAcknowledgeAndResolve) {
 TEST_P(StoreConformanceTest, StatsRankRecurringFingerprints) {
   Actions a;
   int64_t seq = 0;
-  auto add = [&](const std::string& fp, const std::string& rule, int64_t events, TicketStatus status) {
+  auto add = [&](const std::string& fp, const std::string& rule, int64_t events,
+                 TicketStatus status) {
     Ticket t = incident(++seq, fp, status);
     t.rule = rule;
     t.event_count = events;
@@ -685,9 +707,9 @@ TEST_P(StoreConformanceTest, StatsRankRecurringFingerprints) {
   EXPECT_EQ(top[0].last_opened, newest_disk.created_at);
   EXPECT_EQ(top[1].fingerprint, "lb/health");  // two tickets, 31 events
   EXPECT_EQ(top[1].events, 31);
-  EXPECT_EQ(top[2].fingerprint, "web/5xx");    // two tickets, 2 events
+  EXPECT_EQ(top[2].fingerprint, "web/5xx");  // two tickets, 2 events
   EXPECT_EQ(top[2].rule, "http");
-  EXPECT_EQ(top[3].fingerprint, "web/5xx");    // one ticket, 50 events
+  EXPECT_EQ(top[3].fingerprint, "web/5xx");  // one ticket, 50 events
   EXPECT_EQ(top[3].rule, "other-rule");
   for (const RecurringFingerprint& f : top) EXPECT_NE(f.fingerprint, "");
 }
@@ -698,15 +720,20 @@ TEST_P(StoreConformanceTest, StatsRankRecurringFingerprints) {
 TEST_P(StoreConformanceTest, SimilarTicketsComeWithTheirNotes) {
   Ticket t = incident(10, "db/disk", TicketStatus::kResolved);  // never similar to itself
   t.rule = "disk";
-  auto past = [&](int64_t seq, const std::string& fp, const std::string& rule, TicketStatus status) {
+  auto past = [&](int64_t seq, const std::string& fp, const std::string& rule,
+                  TicketStatus status) {
     Ticket p = incident(seq, fp, status);
     p.rule = rule;
-    if (status == TicketStatus::kResolved || status == TicketStatus::kClosed) p.resolved_at = p.created_at + 1h;
+    if (status == TicketStatus::kResolved || status == TicketStatus::kClosed)
+      p.resolved_at = p.created_at + 1h;
     return TicketOpened{p};
   };
-  apply({past(1, "db/disk", "disk", TicketStatus::kResolved), past(2, "other", "disk", TicketStatus::kClosed),
-         past(3, "db/disk", "old-rule", TicketStatus::kClosed), past(4, "db/disk", "disk", TicketStatus::kCancelled),
-         past(5, "other2", "disk", TicketStatus::kResolved), past(6, "unrelated", "x", TicketStatus::kResolved),
+  apply({past(1, "db/disk", "disk", TicketStatus::kResolved),
+         past(2, "other", "disk", TicketStatus::kClosed),
+         past(3, "db/disk", "old-rule", TicketStatus::kClosed),
+         past(4, "db/disk", "disk", TicketStatus::kCancelled),
+         past(5, "other2", "disk", TicketStatus::kResolved),
+         past(6, "unrelated", "x", TicketStatus::kResolved),
          past(7, "db/disk", "disk", TicketStatus::kResolved), TicketOpened{t},
          TimelineAdded{{"INC-000001", now_ + 1min, "user:alice", "note", "cleaned /var/log", "{}"}},
          TimelineAdded{{"INC-000001", now_ + 2min, "engine", "status", "resolved", "{}"}},
@@ -716,9 +743,10 @@ TEST_P(StoreConformanceTest, SimilarTicketsComeWithTheirNotes) {
   auto similar = store_->similar(t, 10);
   ASSERT_TRUE(similar) << similar.error().to_string();
   std::vector<std::string> got;
-  for (const SimilarTicket& s : *similar) got.push_back(s.ticket.key + (s.same_fingerprint ? " fp" : " rule"));
-  EXPECT_EQ(got, (std::vector<std::string>{"INC-000007 fp", "INC-000003 fp", "INC-000001 fp", "INC-000005 rule",
-                                           "INC-000002 rule"}));
+  for (const SimilarTicket& s : *similar)
+    got.push_back(s.ticket.key + (s.same_fingerprint ? " fp" : " rule"));
+  EXPECT_EQ(got, (std::vector<std::string>{"INC-000007 fp", "INC-000003 fp", "INC-000001 fp",
+                                           "INC-000005 rule", "INC-000002 rule"}));
   const SimilarTicket& first = (*similar)[2];
   EXPECT_EQ(first.ticket.resolved_at, now_ + 1s + 1h);
   ASSERT_EQ(first.notes.size(), 2u);
@@ -776,7 +804,8 @@ TEST_P(StoreConformanceTest, ConcurrentReadsSeeWholeBatches) {
       Ticket opened = incident(100 + n, "load/" + std::to_string(n));
       opened.priority = Priority::kP1;
       Actions a = {TicketUpdated{x}, TimelineAdded{{x.key, now_, "engine", "event", x.title, "{}"}},
-                   TicketOpened{opened}, StateChanged{{{"n", std::to_string(n)}}}, TicketUpdated{y}};
+                   TicketOpened{opened}, StateChanged{{{"n", std::to_string(n)}}},
+                   TicketUpdated{y}};
       if (n % 2 == 0) {  // the open count goes up by one, then down by one
         for (int k : {n - 1, n}) {
           Ticket done_one = incident(100 + k, "load/" + std::to_string(k), TicketStatus::kResolved);
@@ -802,7 +831,8 @@ TEST_P(StoreConformanceTest, ConcurrentReadsSeeWholeBatches) {
             auto got = store_->get_ticket(key);
             ASSERT_TRUE(got) << got.error().to_string();
             ASSERT_TRUE(*got);
-            EXPECT_TRUE(consistent(**got)) << (*got)->title << " with event_count " << (*got)->event_count;
+            EXPECT_TRUE(consistent(**got))
+                << (*got)->title << " with event_count " << (*got)->event_count;
             EXPECT_GE((*got)->event_count, last);
             last = (*got)->event_count;
             auto tl = store_->timeline(key);
@@ -841,7 +871,8 @@ TEST_P(StoreConformanceTest, ConcurrentReadsSeeWholeBatches) {
             }
             for (const Ticket& t : state->open_tickets) {
               if (t.key == key) {
-                EXPECT_EQ(std::to_string(t.event_count), n) << "tickets and records from different batches";
+                EXPECT_EQ(std::to_string(t.event_count), n)
+                    << "tickets and records from different batches";
               }
             }
             EXPECT_LE(state->open_tickets.size(), 3u);
@@ -856,10 +887,12 @@ TEST_P(StoreConformanceTest, ConcurrentReadsSeeWholeBatches) {
   EXPECT_EQ(get(key).event_count, kBatches);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Backends, StoreConformanceTest,
-    ::testing::Values(StoreFactory{"sqlite", [](const std::string& dir) { return open_sqlite(dir, 4); }}),
-    [](const ::testing::TestParamInfo<StoreFactory>& p) { return p.param.name; });
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest,
+                         ::testing::Values(StoreFactory{
+                             "sqlite", [](const std::string& dir) { return open_sqlite(dir, 4); }}),
+                         [](const ::testing::TestParamInfo<StoreFactory>& p) {
+                           return p.param.name;
+                         });
 
 }  // namespace
 }  // namespace ticketd::store

@@ -2,23 +2,22 @@
 // sink in place of the pipeline: framing over TCP, backpressure when the
 // sink refuses (TCP waits and loses nothing, UDP drops and counts), and the
 // drain at stop that hands on an unterminated last line.
-#include <gtest/gtest.h>
+#include "ticketd/ingest/syslog_listener.hpp"
+
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <future>
 #include <mutex>
 #include <thread>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-
-#include "ticketd/ingest/syslog_listener.hpp"
 
 namespace ticketd::ingest {
 namespace {
@@ -122,7 +121,8 @@ TEST_F(ListenerTest, TcpWaitsWhileTheSinkRefusesAndLosesNothing) {
   sink_.refusing = true;
   connect(SOCK_STREAM);
   std::string lines;
-  for (int i = 0; i < 200; ++i) lines += "<13>Nov 30 10:00:00 web-" + std::to_string(i) + " app: line\n";
+  for (int i = 0; i < 200; ++i)
+    lines += "<13>Nov 30 10:00:00 web-" + std::to_string(i) + " app: line\n";
   send(lines);
   for (int i = 0; i < 400 && sink_.refusals == 0; ++i) std::this_thread::sleep_for(5ms);
   ASSERT_GT(sink_.refusals, 0);

@@ -1,7 +1,7 @@
 // TimerQueue: deadline order, per-kind buckets within one tick, duplicates.
-#include <gtest/gtest.h>
-
 #include "ticketd/engine/timer_queue.hpp"
+
+#include <gtest/gtest.h>
 
 namespace ticketd::engine {
 namespace {

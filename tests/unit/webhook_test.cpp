@@ -53,26 +53,32 @@ TEST(Webhooks, AlertmanagerErrorsNameTheField) {
     auto r = parse_alertmanager(json::parse(text), kNow);
     return r ? std::string("ok") : r.error().message();
   };
-  EXPECT_EQ(msg(R"({"version":"3","alerts":[]})"), "alertmanager: webhook version \"3\" is not supported, expected 4");
+  EXPECT_EQ(msg(R"({"version":"3","alerts":[]})"),
+            "alertmanager: webhook version \"3\" is not supported, expected 4");
   EXPECT_EQ(msg(R"({"alerts":{}})"), "alertmanager: \"alerts\" must be an array");
-  EXPECT_EQ(msg(R"({"alerts":[{"status":"firing","labels":[]}]})"), "alertmanager: \"alerts[0]\".labels must be an object");
+  EXPECT_EQ(msg(R"({"alerts":[{"status":"firing","labels":[]}]})"),
+            "alertmanager: \"alerts[0]\".labels must be an object");
   EXPECT_EQ(msg(R"({"alerts":[{"status":"pending"}]})"),
             "alertmanager: \"alerts[0]\".status is \"pending\", expected firing or resolved");
 }
 
 TEST(Webhooks, GrafanaUnifiedAndLegacy) {
-  auto unified = parse_grafana(json::parse(R"({"receiver":"t","status":"firing","orgId":1,"version":"1",
+  auto unified =
+      parse_grafana(json::parse(R"({"receiver":"t","status":"firing","orgId":1,"version":"1",
       "alerts":[{"status":"firing","labels":{"alertname":"HighCPU","grafana_folder":"ops","host":"web1"},
                  "annotations":{"description":"CPU above 90%"},"startsAt":"2026-11-28T14:00:00Z",
                  "fingerprint":"ff01","dashboardURL":"http://grafana/d/x","valueString":"[ var='A' value=93 ]"}],
       "title":"[FIRING:1] HighCPU"})"),
-                               kNow);
+                    kNow);
   ASSERT_TRUE(unified) << unified.error().message();
   EXPECT_EQ((*unified)[0].source, "grafana");
   EXPECT_EQ((*unified)[0].host, "web1");
   EXPECT_EQ((*unified)[0].message, "CPU above 90%");
   EXPECT_EQ((*unified)[0].annotations.at("dashboardURL"), "http://grafana/d/x");
-  auto legacy = parse_grafana(json::parse(R"({"ruleName":"Disk","state":"ok","message":"disk fine","tags":{"host":"db1"}})"), kNow);
+  auto legacy = parse_grafana(
+      json::parse(
+          R"({"ruleName":"Disk","state":"ok","message":"disk fine","tags":{"host":"db1"}})"),
+      kNow);
   ASSERT_TRUE(legacy);
   EXPECT_EQ((*legacy)[0].status, "resolved");
   EXPECT_EQ((*legacy)[0].labels.at("alertname"), "Disk");
@@ -81,10 +87,11 @@ TEST(Webhooks, GrafanaUnifiedAndLegacy) {
 }
 
 TEST(Webhooks, PagerDuty) {
-  auto pd = parse_pagerduty(json::parse(R"({"routing_key":"x","event_action":"trigger","dedup_key":"disk/db01",
+  auto pd = parse_pagerduty(
+      json::parse(R"({"routing_key":"x","event_action":"trigger","dedup_key":"disk/db01",
       "payload":{"summary":"Disk full on db01","source":"db01","severity":"critical","component":"postgres",
                  "group":"prod","class":"disk","custom_details":{"free":"0%","mount":"/var"}}})"),
-                            kNow);
+      kNow);
   ASSERT_TRUE(pd) << pd.error().message();
   EXPECT_EQ(pd->action, "trigger");
   EXPECT_EQ(pd->dedup_key, "disk/db01");
@@ -93,16 +100,21 @@ TEST(Webhooks, PagerDuty) {
   EXPECT_EQ(pd->event.severity, Severity::kCritical);
   EXPECT_EQ(pd->event.labels.at("dedup_key"), "disk/db01");
   EXPECT_EQ(pd->event.annotations.at("mount"), "/var");
-  auto generated = parse_pagerduty(json::parse(R"({"event_action":"trigger","payload":{"summary":"s","source":"h","severity":"info"}})"), kNow);
+  auto generated = parse_pagerduty(
+      json::parse(
+          R"({"event_action":"trigger","payload":{"summary":"s","source":"h","severity":"info"}})"),
+      kNow);
   ASSERT_TRUE(generated);
   EXPECT_EQ(generated->dedup_key.rfind("td-", 0), 0u);
   auto msg = [](const char* text) {
     auto r = parse_pagerduty(json::parse(text), kNow);
     return r ? std::string("ok") : r.error().message();
   };
-  EXPECT_EQ(msg(R"({"event_action":"resolve"})"), "pagerduty: \"dedup_key\" is required to resolve");
-  EXPECT_EQ(msg(R"({"event_action":"trigger","payload":{"summary":"s","source":"h","severity":"fatal"}})"),
-            "pagerduty: \"payload.severity\" is \"fatal\", expected critical, error, warning or info");
+  EXPECT_EQ(msg(R"({"event_action":"resolve"})"),
+            "pagerduty: \"dedup_key\" is required to resolve");
+  EXPECT_EQ(
+      msg(R"({"event_action":"trigger","payload":{"summary":"s","source":"h","severity":"fatal"}})"),
+      "pagerduty: \"payload.severity\" is \"fatal\", expected critical, error, warning or info");
   EXPECT_EQ(msg(R"({"event_action":"page"})"),
             "pagerduty: \"event_action\" is \"page\", expected trigger, acknowledge or resolve");
 }

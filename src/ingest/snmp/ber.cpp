@@ -30,8 +30,8 @@ Status BerReader::next(const char* what, Tlv* out) {
     header += n;
   }
   if (length > rest_.size() - header) {
-    return error_at(start, std::string("truncated ") + what + " (length " + std::to_string(length) + ", " +
-                               std::to_string(rest_.size() - header) + " bytes left)");
+    return error_at(start, std::string("truncated ") + what + " (length " + std::to_string(length) +
+                               ", " + std::to_string(rest_.size() - header) + " bytes left)");
   }
   out->tag = t;
   out->offset = start;
@@ -45,7 +45,8 @@ Status BerReader::expect(uint8_t expected, const char* what, Tlv* out) {
   const size_t start = offset();
   if (!rest_.empty() && static_cast<uint8_t>(rest_[0]) != expected) {
     char buf[64];
-    snprintf(buf, sizeof buf, " (tag 0x%02X, expected 0x%02X)", static_cast<uint8_t>(rest_[0]), expected);
+    snprintf(buf, sizeof buf, " (tag 0x%02X, expected 0x%02X)", static_cast<uint8_t>(rest_[0]),
+             expected);
     return error_at(start, std::string("unexpected ") + what + buf);
   }
   return next(what, out);
@@ -59,7 +60,8 @@ Status BerReader::enter(uint8_t expected, const char* what, BerReader* inner) {
 
 Status BerReader::enter(const Tlv& tlv, const char* what, BerReader* inner) const {
   if (depth_ + 1 > kMaxDepth) {
-    return error_at(tlv.offset, std::string("nesting deeper than ") + std::to_string(kMaxDepth) + " at " + what);
+    return error_at(tlv.offset, std::string("nesting deeper than ") + std::to_string(kMaxDepth) +
+                                    " at " + what);
   }
   *inner = BerReader(tlv.content, base_, where_, depth_ + 1);
   return Status::ok();
@@ -69,7 +71,8 @@ Status BerReader::read_integer(const char* what, int64_t* value) {
   Tlv tlv;
   if (Status s = expect(tag::kInteger, what, &tlv); !s) return s;
   const char* why = nullptr;
-  if (!decode_signed(tlv.content, value, &why)) return error_at(tlv.offset, std::string(why) + " in " + what);
+  if (!decode_signed(tlv.content, value, &why))
+    return error_at(tlv.offset, std::string(why) + " in " + what);
   return Status::ok();
 }
 
@@ -101,7 +104,8 @@ Status BerReader::read_oid(const char* what, SnmpOid* value) {
   Tlv tlv;
   if (Status s = expect(tag::kOid, what, &tlv); !s) return s;
   const char* why = nullptr;
-  if (!decode_oid(tlv.content, value, &why)) return error_at(tlv.offset, std::string(why) + " " + what);
+  if (!decode_oid(tlv.content, value, &why))
+    return error_at(tlv.offset, std::string(why) + " " + what);
   return Status::ok();
 }
 
@@ -137,7 +141,8 @@ bool decode_unsigned(std::string_view content, int bits, uint64_t* value, const 
   // Strip the sign octet(s); what remains must fit in `bits`.
   while (content.size() > 1 && content[0] == 0) content.remove_prefix(1);
   if (content.size() > static_cast<size_t>(bits / 8)) {
-    *error = bits == 32 ? "unsigned integer of more than 32 bits" : "unsigned integer of more than 64 bits";
+    *error = bits == 32 ? "unsigned integer of more than 32 bits"
+                        : "unsigned integer of more than 64 bits";
     return false;
   }
   uint64_t v = 0;
@@ -220,7 +225,8 @@ std::string ber_tlv(uint8_t tag_octet, std::string_view content) {
 std::string ber_integer(int64_t value, uint8_t tag_octet) {
   // Minimal two's complement: drop leading octets that only repeat the sign.
   char buf[8];
-  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((static_cast<uint64_t>(value) >> (8 * (7 - i))) & 0xFF);
+  for (int i = 0; i < 8; ++i)
+    buf[i] = static_cast<char>((static_cast<uint64_t>(value) >> (8 * (7 - i))) & 0xFF);
   int start = 0;
   while (start < 7 && ((buf[start] == 0 && !(buf[start + 1] & 0x80)) ||
                        (buf[start] == static_cast<char>(0xFF) && (buf[start + 1] & 0x80)))) {
@@ -238,7 +244,9 @@ std::string ber_unsigned(uint64_t value, uint8_t tag_octet) {
   return ber_tlv(tag_octet, std::string_view(buf + start, 9 - start));
 }
 
-std::string ber_octets(std::string_view value, uint8_t tag_octet) { return ber_tlv(tag_octet, value); }
+std::string ber_octets(std::string_view value, uint8_t tag_octet) {
+  return ber_tlv(tag_octet, value);
+}
 
 std::string ber_null(uint8_t tag_octet) { return ber_tlv(tag_octet, {}); }
 
@@ -272,20 +280,25 @@ std::string ber_oid(const SnmpOid& oid) {
 std::string ber_value(const SnmpValue& v) {
   using T = SnmpValue::Type;
   switch (v.type) {
-    case T::kInteger: return ber_integer(v.integer, v.tag);
+    case T::kInteger:
+      return ber_integer(v.integer, v.tag);
     case T::kCounter32:
     case T::kGauge32:
     case T::kTimeTicks:
-    case T::kCounter64: return ber_unsigned(v.number, v.tag);
-    case T::kOid: return ber_oid(v.oid);
+    case T::kCounter64:
+      return ber_unsigned(v.number, v.tag);
+    case T::kOid:
+      return ber_oid(v.oid);
     case T::kNull:
     case T::kNoSuchObject:
     case T::kNoSuchInstance:
-    case T::kEndOfMibView: return ber_null(v.tag);
+    case T::kEndOfMibView:
+      return ber_null(v.tag);
     case T::kOctetString:
     case T::kIpAddress:
     case T::kOpaque:
-    case T::kOther: return ber_octets(v.bytes, v.tag);
+    case T::kOther:
+      return ber_octets(v.bytes, v.tag);
   }
   return ber_null();
 }

@@ -21,9 +21,9 @@
 
 namespace ticketd::ingest::snmp {
 
-constexpr int kMaxDepth = 16;          // constructed values inside each other
-constexpr size_t kMaxOidArcs = 128;    // sub-identifiers in one OID
-constexpr size_t kMaxLengthOctets = 4; // octets of a long-form length
+constexpr int kMaxDepth = 16;           // constructed values inside each other
+constexpr size_t kMaxOidArcs = 128;     // sub-identifiers in one OID
+constexpr size_t kMaxLengthOctets = 4;  // octets of a long-form length
 
 // BER tags used by SNMP (RFC 3416, RFC 1157, RFC 3412).
 namespace tag {

@@ -39,7 +39,8 @@ constexpr BuiltinName kNames[] = {
     // RFC 1213 (MIB-II): egpNeighborLoss is SNMPv1 generic trap 5 (RFC 3584 3.1: snmpTraps.6)
     {"RFC1213-MIB", "egpNeighborLoss", "1.3.6.1.6.3.1.1.5.6", N, ""},
     {"RFC1213-MIB", "egpNeighAddr", "1.3.6.1.2.1.8.5.1.2", O, ""},
-    {"RFC1213-MIB", "egpNeighState", "1.3.6.1.2.1.8.5.1.1", O, "idle(1) acquisition(2) down(3) up(4) cease(5)"},
+    {"RFC1213-MIB", "egpNeighState", "1.3.6.1.2.1.8.5.1.1", O,
+     "idle(1) acquisition(2) down(3) up(4) cease(5)"},
     // IF-MIB (RFC 2863); ifType values from IANAifType-MIB (2022-08-17)
     {"IF-MIB", "linkDown", "1.3.6.1.6.3.1.1.5.3", N, ""},
     {"IF-MIB", "linkUp", "1.3.6.1.6.3.1.1.5.4", N, ""},
@@ -47,13 +48,17 @@ constexpr BuiltinName kNames[] = {
     {"IF-MIB", "ifIndex", "1.3.6.1.2.1.2.2.1.1", O, ""},
     {"IF-MIB", "ifDescr", "1.3.6.1.2.1.2.2.1.2", O, ""},
     {"IF-MIB", "ifType", "1.3.6.1.2.1.2.2.1.3", O,
-     "other(1) regular1822(2) hdh1822(3) ddnX25(4) rfc877x25(5) ethernetCsmacd(6) iso88023Csmacd(7) "
+     "other(1) regular1822(2) hdh1822(3) ddnX25(4) rfc877x25(5) ethernetCsmacd(6) "
+     "iso88023Csmacd(7) "
      "iso88024TokenBus(8) iso88025TokenRing(9) iso88026Man(10) starLan(11) proteon10Mbit(12) "
      "proteon80Mbit(13) hyperchannel(14) fddi(15) lapb(16) sdlc(17) ds1(18) e1(19) basicISDN(20) "
      "primaryISDN(21) propPointToPointSerial(22) ppp(23) softwareLoopback(24) eon(25) "
-     "ethernet3Mbit(26) nsip(27) slip(28) ultra(29) ds3(30) sip(31) frameRelay(32) rs232(33) para(34) "
-     "arcnet(35) arcnetPlus(36) atm(37) miox25(38) sonet(39) x25ple(40) iso88022llc(41) localTalk(42) "
-     "smdsDxi(43) frameRelayService(44) v35(45) hssi(46) hippi(47) modem(48) aal5(49) sonetPath(50) "
+     "ethernet3Mbit(26) nsip(27) slip(28) ultra(29) ds3(30) sip(31) frameRelay(32) rs232(33) "
+     "para(34) "
+     "arcnet(35) arcnetPlus(36) atm(37) miox25(38) sonet(39) x25ple(40) iso88022llc(41) "
+     "localTalk(42) "
+     "smdsDxi(43) frameRelayService(44) v35(45) hssi(46) hippi(47) modem(48) aal5(49) "
+     "sonetPath(50) "
      "sonetVT(51) smdsIcip(52) propVirtual(53) propMultiplexor(54) ieee80212(55) fibreChannel(56) "
      "hippiInterface(57) frameRelayInterconnect(58) aflane8023(59) aflane8025(60) cctEmul(61) "
      "fastEther(62) isdn(63) v11(64) v36(65) g703at64k(66) g703at2mb(67) qllc(68) fastEtherFX(69) "
@@ -63,31 +68,39 @@ constexpr BuiltinName kNames[] = {
      "x213(93) adsl(94) radsl(95) sdsl(96) vdsl(97) iso88025CRFPInt(98) myrinet(99) voiceEM(100) "
      "voiceFXO(101) voiceFXS(102) voiceEncap(103) voiceOverIp(104) atmDxi(105) atmFuni(106) "
      "atmIma(107) pppMultilinkBundle(108) ipOverCdlc(109) ipOverClaw(110) stackToStack(111) "
-     "virtualIpAddress(112) mpc(113) ipOverAtm(114) iso88025Fiber(115) tdlc(116) gigabitEthernet(117) "
+     "virtualIpAddress(112) mpc(113) ipOverAtm(114) iso88025Fiber(115) tdlc(116) "
+     "gigabitEthernet(117) "
      "hdlc(118) lapf(119) v37(120) x25mlp(121) x25huntGroup(122) transpHdlc(123) interleave(124) "
      "fast(125) ip(126) docsCableMaclayer(127) docsCableDownstream(128) docsCableUpstream(129) "
      "a12MppSwitch(130) tunnel(131) coffee(132) ces(133) atmSubInterface(134) l2vlan(135) "
      "l3ipvlan(136) l3ipxvlan(137) digitalPowerline(138) mediaMailOverIp(139) dtm(140) dcn(141) "
-     "ipForward(142) msdsl(143) ieee1394(144) if-gsn(145) dvbRccMacLayer(146) dvbRccDownstream(147) "
+     "ipForward(142) msdsl(143) ieee1394(144) if-gsn(145) dvbRccMacLayer(146) "
+     "dvbRccDownstream(147) "
      "dvbRccUpstream(148) atmVirtual(149) mplsTunnel(150) srp(151) voiceOverAtm(152) "
      "voiceOverFrameRelay(153) idsl(154) compositeLink(155) ss7SigLink(156) propWirelessP2P(157) "
      "frForward(158) rfc1483(159) usb(160) ieee8023adLag(161) bgppolicyaccounting(162) "
      "frf16MfrBundle(163) h323Gatekeeper(164) h323Proxy(165) mpls(166) mfSigLink(167) hdsl2(168) "
      "shdsl(169) ds1FDL(170) pos(171) dvbAsiIn(172) dvbAsiOut(173) plc(174) nfas(175) tr008(176) "
      "gr303RDT(177) gr303IDT(178) isup(179) propDocsWirelessMaclayer(180) "
-     "propDocsWirelessDownstream(181) propDocsWirelessUpstream(182) hiperlan2(183) propBWAp2Mp(184) "
+     "propDocsWirelessDownstream(181) propDocsWirelessUpstream(182) hiperlan2(183) "
+     "propBWAp2Mp(184) "
      "sonetOverheadChannel(185) digitalWrapperOverheadChannel(186) aal2(187) radioMAC(188) "
      "atmRadio(189) imt(190) mvl(191) reachDSL(192) frDlciEndPt(193) atmVciEndPt(194) "
      "opticalChannel(195) opticalTransport(196) propAtm(197) voiceOverCable(198) infiniband(199) "
      "teLink(200) q2931(201) virtualTg(202) sipTg(203) sipSig(204) docsCableUpstreamChannel(205) "
-     "econet(206) pon155(207) pon622(208) bridge(209) linegroup(210) voiceEMFGD(211) voiceFGDEANA(212) "
-     "voiceDID(213) mpegTransport(214) sixToFour(215) gtp(216) pdnEtherLoop1(217) pdnEtherLoop2(218) "
+     "econet(206) pon155(207) pon622(208) bridge(209) linegroup(210) voiceEMFGD(211) "
+     "voiceFGDEANA(212) "
+     "voiceDID(213) mpegTransport(214) sixToFour(215) gtp(216) pdnEtherLoop1(217) "
+     "pdnEtherLoop2(218) "
      "opticalChannelGroup(219) homepna(220) gfp(221) ciscoISLvlan(222) actelisMetaLOOP(223) "
      "fcipLink(224) rpr(225) qam(226) lmp(227) cblVectaStar(228) docsCableMCmtsDownstream(229) "
-     "adsl2(230) macSecControlledIF(231) macSecUncontrolledIF(232) aviciOpticalEther(233) atmbond(234) "
+     "adsl2(230) macSecControlledIF(231) macSecUncontrolledIF(232) aviciOpticalEther(233) "
+     "atmbond(234) "
      "voiceFGDOS(235) mocaVersion1(236) ieee80216WMAN(237) adsl2plus(238) dvbRcsMacLayer(239) "
-     "dvbTdm(240) dvbRcsTdma(241) x86Laps(242) wwanPP(243) wwanPP2(244) voiceEBS(245) ifPwType(246) "
-     "ilan(247) pip(248) aluELP(249) gpon(250) vdsl2(251) capwapDot11Profile(252) capwapDot11Bss(253) "
+     "dvbTdm(240) dvbRcsTdma(241) x86Laps(242) wwanPP(243) wwanPP2(244) voiceEBS(245) "
+     "ifPwType(246) "
+     "ilan(247) pip(248) aluELP(249) gpon(250) vdsl2(251) capwapDot11Profile(252) "
+     "capwapDot11Bss(253) "
      "capwapWtpVirtualRadio(254) bits(255) docsCableUpstreamRfPort(256) cableDownstreamRfPort(257) "
      "vmwareVirtualNic(258) ieee802154(259) otnOdu(260) otnOtu(261) ifVfiType(262) g9981(263) "
      "g9982(264) g9983(265) aluEpon(266) aluEponOnu(267) aluEponPhysicalUni(268) "
@@ -96,7 +109,8 @@ constexpr BuiltinName kNames[] = {
      "fastdsl(282) docsCableScte55d1FwdOob(283) docsCableScte55d1RetOob(284) "
      "docsCableScte55d2DsOob(285) docsCableScte55d2UsOob(286) docsCableNdf(287) docsCableNdr(288) "
      "ptm(289) ghn(290) otnOtsi(291) otnOtuc(292) otnOduc(293) otnOtsig(294) "
-     "microwaveCarrierTermination(295) microwaveRadioLinkTerminal(296) ieee8021axDrni(297) ax25(298) "
+     "microwaveCarrierTermination(295) microwaveRadioLinkTerminal(296) ieee8021axDrni(297) "
+     "ax25(298) "
      "ieee19061nanocom(299) cpri(300) omni(301) roe(302) p2pOverLan(303)"},
     {"IF-MIB", "ifMtu", "1.3.6.1.2.1.2.2.1.4", O, ""},
     {"IF-MIB", "ifSpeed", "1.3.6.1.2.1.2.2.1.5", O, ""},
@@ -278,10 +292,12 @@ constexpr BuiltinName kNames[] = {
     {"UPS-MIB", "upsConfigOutputVA", "1.3.6.1.2.1.33.1.9.5", O, ""},
     {"UPS-MIB", "upsConfigOutputPower", "1.3.6.1.2.1.33.1.9.6", O, ""},
     {"UPS-MIB", "upsConfigLowBattTime", "1.3.6.1.2.1.33.1.9.7", O, ""},
-    {"UPS-MIB", "upsConfigAudibleStatus", "1.3.6.1.2.1.33.1.9.8", O, "disabled(1) enabled(2) muted(3)"},
+    {"UPS-MIB", "upsConfigAudibleStatus", "1.3.6.1.2.1.33.1.9.8", O,
+     "disabled(1) enabled(2) muted(3)"},
     {"UPS-MIB", "upsConfigLowVoltageTransferPoint", "1.3.6.1.2.1.33.1.9.9", O, ""},
     {"UPS-MIB", "upsConfigHighVoltageTransferPoint", "1.3.6.1.2.1.33.1.9.10", O, ""},
-    // BGP4-MIB (RFC 4273): the notifications under bgp.0 and the deprecated ones under bgpTraps (RFC 1657)
+    // BGP4-MIB (RFC 4273): the notifications under bgp.0 and the deprecated ones under bgpTraps
+    // (RFC 1657)
     {"BGP4-MIB", "bgpEstablishedNotification", "1.3.6.1.2.1.15.0.1", N, ""},
     {"BGP4-MIB", "bgpBackwardTransNotification", "1.3.6.1.2.1.15.0.2", N, ""},
     {"BGP4-MIB", "bgpEstablished", "1.3.6.1.2.1.15.7.1", N, ""},
@@ -371,7 +387,8 @@ constexpr BuiltinName kNames[] = {
     {"DISMAN-EVENT-MIB", "mteHotOID", "1.3.6.1.2.1.88.2.1.4", O, ""},
     {"DISMAN-EVENT-MIB", "mteHotValue", "1.3.6.1.2.1.88.2.1.5", O, ""},
     {"DISMAN-EVENT-MIB", "mteFailedReason", "1.3.6.1.2.1.88.2.1.6", O,
-     "localResourceLack(-1) badDestination(-2) destinationUnreachable(-3) noResponse(-4) badType(-5) "
+     "localResourceLack(-1) badDestination(-2) destinationUnreachable(-3) noResponse(-4) "
+     "badType(-5) "
      "sampleOverrun(-6) noError(0) tooBig(1) noSuchName(2) badValue(3) readOnly(4) genErr(5) "
      "noAccess(6) wrongType(7) wrongLength(8) wrongEncoding(9) wrongValue(10) noCreation(11) "
      "inconsistentValue(12) resourceUnavailable(13) commitFailed(14) undoFailed(15) "

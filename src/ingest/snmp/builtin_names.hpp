@@ -18,7 +18,7 @@ namespace ticketd::ingest::snmp {
 struct BuiltinName {
   const char* module;
   const char* name;
-  const char* oid;    // dotted decimal
+  const char* oid;  // dotted decimal
   SnmpNames::Kind kind;
   const char* enums;  // "up(1) down(2) testing(3)", or ""
 };

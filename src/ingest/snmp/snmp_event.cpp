@@ -38,8 +38,8 @@ bool printable_utf8(std::string_view s) {
       cp = (cp << 6) | (cc & 0x3F);
     }
     // Overlong forms, surrogates and beyond U+10FFFF are not text.
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) {
       return false;
     }
     i += n;
@@ -80,14 +80,16 @@ std::string uptime_text(uint32_t ticks) {
   const uint32_t days = ticks / 8640000;
   const uint32_t rest = ticks % 8640000;
   char buf[64];
-  snprintf(buf, sizeof buf, "%u:%02u:%02u.%02u", rest / 360000, rest / 6000 % 60, rest / 100 % 60, rest % 100);
+  snprintf(buf, sizeof buf, "%u:%02u:%02u.%02u", rest / 360000, rest / 6000 % 60, rest / 100 % 60,
+           rest % 100);
   if (days == 0) return buf;
   return std::to_string(days) + (days == 1 ? " day, " : " days, ") + buf;
 }
 
 std::string message_value(const std::string& v) {
   bool quote = v.empty();
-  for (char c : v) quote = quote || c == ' ' || c == '=' || c == '"' || c == '\t' || c == '\n' || c == '\r';
+  for (char c : v)
+    quote = quote || c == ' ' || c == '=' || c == '"' || c == '\t' || c == '\n' || c == '\r';
   if (!quote) return v;
   std::string out = "\"";
   for (char c : v) {
@@ -102,43 +104,43 @@ struct SeverityRule {
   Severity severity;
 };
 constexpr SeverityRule kSeverities[] = {
-    {"1.3.6.1.6.3.1.1.5.1", Severity::kNotice},     // coldStart
-    {"1.3.6.1.6.3.1.1.5.2", Severity::kNotice},     // warmStart
-    {"1.3.6.1.6.3.1.1.5.3", Severity::kWarning},    // linkDown
-    {"1.3.6.1.6.3.1.1.5.4", Severity::kInfo},       // linkUp
-    {"1.3.6.1.6.3.1.1.5.5", Severity::kNotice},     // authenticationFailure
-    {"1.3.6.1.6.3.1.1.5.6", Severity::kWarning},    // egpNeighborLoss
-    {"1.3.6.1.2.1.33.2.1", Severity::kCritical},    // upsTrapOnBattery
-    {"1.3.6.1.2.1.33.2.2", Severity::kInfo},        // upsTrapTestCompleted
-    {"1.3.6.1.2.1.33.2.3", Severity::kWarning},     // upsTrapAlarmEntryAdded
-    {"1.3.6.1.2.1.33.2.4", Severity::kInfo},        // upsTrapAlarmEntryRemoved
-    {"1.3.6.1.2.1.15.0.1", Severity::kInfo},        // bgpEstablishedNotification
-    {"1.3.6.1.2.1.15.0.2", Severity::kError},       // bgpBackwardTransNotification
-    {"1.3.6.1.2.1.15.7.1", Severity::kInfo},        // bgpEstablished
-    {"1.3.6.1.2.1.15.7.2", Severity::kError},       // bgpBackwardTransition
-    {"1.3.6.1.2.1.47.2.0.1", Severity::kInfo},      // entConfigChange
-    {"1.3.6.1.2.1.88.2.0.1", Severity::kWarning},   // mteTriggerFired
-    {"1.3.6.1.2.1.88.2.0.2", Severity::kWarning},   // mteTriggerRising
-    {"1.3.6.1.2.1.88.2.0.3", Severity::kInfo},      // mteTriggerFalling
-    {"1.3.6.1.2.1.88.2.0.4", Severity::kWarning},   // mteTriggerFailure
-    {"1.3.6.1.2.1.88.2.0.5", Severity::kWarning},   // mteEventSetFailure
-    {"1.3.6.1.2.1.14.16.2.1", Severity::kNotice},   // ospfVirtIfStateChange
-    {"1.3.6.1.2.1.14.16.2.2", Severity::kNotice},   // ospfNbrStateChange
-    {"1.3.6.1.2.1.14.16.2.3", Severity::kNotice},   // ospfVirtNbrStateChange
-    {"1.3.6.1.2.1.14.16.2.4", Severity::kWarning},  // ospfIfConfigError
-    {"1.3.6.1.2.1.14.16.2.5", Severity::kWarning},  // ospfVirtIfConfigError
-    {"1.3.6.1.2.1.14.16.2.6", Severity::kWarning},  // ospfIfAuthFailure
-    {"1.3.6.1.2.1.14.16.2.7", Severity::kWarning},  // ospfVirtIfAuthFailure
-    {"1.3.6.1.2.1.14.16.2.14", Severity::kWarning}, // ospfLsdbOverflow
-    {"1.3.6.1.2.1.14.16.2.15", Severity::kWarning}, // ospfLsdbApproachingOverflow
-    {"1.3.6.1.2.1.14.16.2.16", Severity::kNotice},  // ospfIfStateChange
-    {"1.3.6.1.2.1.17.0.1", Severity::kNotice},      // newRoot
-    {"1.3.6.1.2.1.17.0.2", Severity::kNotice},      // topologyChange
-    {"1.3.6.1.2.1.16.0.1", Severity::kWarning},     // risingAlarm
-    {"1.3.6.1.2.1.16.0.2", Severity::kInfo},        // fallingAlarm
-    {"1.3.6.1.4.1.8072.4.0.1", Severity::kNotice},  // nsNotifyStart
-    {"1.3.6.1.4.1.8072.4.0.2", Severity::kWarning}, // nsNotifyShutdown
-    {"1.3.6.1.4.1.8072.4.0.3", Severity::kNotice},  // nsNotifyRestart
+    {"1.3.6.1.6.3.1.1.5.1", Severity::kNotice},      // coldStart
+    {"1.3.6.1.6.3.1.1.5.2", Severity::kNotice},      // warmStart
+    {"1.3.6.1.6.3.1.1.5.3", Severity::kWarning},     // linkDown
+    {"1.3.6.1.6.3.1.1.5.4", Severity::kInfo},        // linkUp
+    {"1.3.6.1.6.3.1.1.5.5", Severity::kNotice},      // authenticationFailure
+    {"1.3.6.1.6.3.1.1.5.6", Severity::kWarning},     // egpNeighborLoss
+    {"1.3.6.1.2.1.33.2.1", Severity::kCritical},     // upsTrapOnBattery
+    {"1.3.6.1.2.1.33.2.2", Severity::kInfo},         // upsTrapTestCompleted
+    {"1.3.6.1.2.1.33.2.3", Severity::kWarning},      // upsTrapAlarmEntryAdded
+    {"1.3.6.1.2.1.33.2.4", Severity::kInfo},         // upsTrapAlarmEntryRemoved
+    {"1.3.6.1.2.1.15.0.1", Severity::kInfo},         // bgpEstablishedNotification
+    {"1.3.6.1.2.1.15.0.2", Severity::kError},        // bgpBackwardTransNotification
+    {"1.3.6.1.2.1.15.7.1", Severity::kInfo},         // bgpEstablished
+    {"1.3.6.1.2.1.15.7.2", Severity::kError},        // bgpBackwardTransition
+    {"1.3.6.1.2.1.47.2.0.1", Severity::kInfo},       // entConfigChange
+    {"1.3.6.1.2.1.88.2.0.1", Severity::kWarning},    // mteTriggerFired
+    {"1.3.6.1.2.1.88.2.0.2", Severity::kWarning},    // mteTriggerRising
+    {"1.3.6.1.2.1.88.2.0.3", Severity::kInfo},       // mteTriggerFalling
+    {"1.3.6.1.2.1.88.2.0.4", Severity::kWarning},    // mteTriggerFailure
+    {"1.3.6.1.2.1.88.2.0.5", Severity::kWarning},    // mteEventSetFailure
+    {"1.3.6.1.2.1.14.16.2.1", Severity::kNotice},    // ospfVirtIfStateChange
+    {"1.3.6.1.2.1.14.16.2.2", Severity::kNotice},    // ospfNbrStateChange
+    {"1.3.6.1.2.1.14.16.2.3", Severity::kNotice},    // ospfVirtNbrStateChange
+    {"1.3.6.1.2.1.14.16.2.4", Severity::kWarning},   // ospfIfConfigError
+    {"1.3.6.1.2.1.14.16.2.5", Severity::kWarning},   // ospfVirtIfConfigError
+    {"1.3.6.1.2.1.14.16.2.6", Severity::kWarning},   // ospfIfAuthFailure
+    {"1.3.6.1.2.1.14.16.2.7", Severity::kWarning},   // ospfVirtIfAuthFailure
+    {"1.3.6.1.2.1.14.16.2.14", Severity::kWarning},  // ospfLsdbOverflow
+    {"1.3.6.1.2.1.14.16.2.15", Severity::kWarning},  // ospfLsdbApproachingOverflow
+    {"1.3.6.1.2.1.14.16.2.16", Severity::kNotice},   // ospfIfStateChange
+    {"1.3.6.1.2.1.17.0.1", Severity::kNotice},       // newRoot
+    {"1.3.6.1.2.1.17.0.2", Severity::kNotice},       // topologyChange
+    {"1.3.6.1.2.1.16.0.1", Severity::kWarning},      // risingAlarm
+    {"1.3.6.1.2.1.16.0.2", Severity::kInfo},         // fallingAlarm
+    {"1.3.6.1.4.1.8072.4.0.1", Severity::kNotice},   // nsNotifyStart
+    {"1.3.6.1.4.1.8072.4.0.2", Severity::kWarning},  // nsNotifyShutdown
+    {"1.3.6.1.4.1.8072.4.0.3", Severity::kNotice},   // nsNotifyRestart
 };
 
 }  // namespace
@@ -151,7 +153,8 @@ Severity snmp_default_severity(const SnmpOid& trap_oid) {
   return Severity::kInfo;
 }
 
-std::string snmp_value_text(const SnmpValue& v, const SnmpNames::Entry* entry, const SnmpNames* names) {
+std::string snmp_value_text(const SnmpValue& v, const SnmpNames::Entry* entry,
+                            const SnmpNames* names) {
   using T = SnmpValue::Type;
   std::string out;
   switch (v.type) {
@@ -163,9 +166,12 @@ std::string snmp_value_text(const SnmpValue& v, const SnmpNames::Entry* entry, c
     case T::kCounter32:
     case T::kGauge32:
     case T::kTimeTicks:
-    case T::kCounter64: return std::to_string(v.number);
-    case T::kOid: return names != nullptr ? names->render_oid(v.oid) : format_oid(v.oid);
-    case T::kIpAddress: return ip_text(v.bytes);
+    case T::kCounter64:
+      return std::to_string(v.number);
+    case T::kOid:
+      return names != nullptr ? names->render_oid(v.oid) : format_oid(v.oid);
+    case T::kIpAddress:
+      return ip_text(v.bytes);
     case T::kOctetString: {
       std::string_view s = v.bytes;
       while (!s.empty() && s.back() == '\0') s.remove_suffix(1);
@@ -173,17 +179,21 @@ std::string snmp_value_text(const SnmpValue& v, const SnmpNames::Entry* entry, c
       break;
     }
     case T::kOpaque:
-    case T::kOther: out = hex_colon(v.bytes); break;
+    case T::kOther:
+      out = hex_colon(v.bytes);
+      break;
     case T::kNull:
     case T::kNoSuchObject:
     case T::kNoSuchInstance:
-    case T::kEndOfMibView: return "";
+    case T::kEndOfMibView:
+      return "";
   }
   cap(out, kMaxValueBytes);
   return out;
 }
 
-Event snmp_to_event(const SnmpNotification& n, const SnmpNames& names, std::string_view peer, TimePoint received) {
+Event snmp_to_event(const SnmpNotification& n, const SnmpNames& names, std::string_view peer,
+                    TimePoint received) {
   Event e;
   e.source = "snmp";
   e.time = received;
@@ -202,12 +212,14 @@ Event snmp_to_event(const SnmpNotification& n, const SnmpNames& names, std::stri
     l["snmp_specific_trap"] = std::to_string(n.specific_trap);
   }
   if (n.version == SnmpVersion::kV3) {
-    l["user"] = snmp_value_text(SnmpValue{SnmpValue::Type::kOctetString, 0x04, 0, 0, n.user, {}}, nullptr, nullptr);
+    l["user"] = snmp_value_text(SnmpValue{SnmpValue::Type::kOctetString, 0x04, 0, 0, n.user, {}},
+                                nullptr, nullptr);
     l["snmp_security_level"] = snmp_security_level_name(n.security_level);
     l["snmp_engine_id"] = format_snmp_engine_id(n.engine_id);
     if (!n.context_name.empty()) {
       l["snmp_context"] =
-          snmp_value_text(SnmpValue{SnmpValue::Type::kOctetString, 0x04, 0, 0, n.context_name, {}}, nullptr, nullptr);
+          snmp_value_text(SnmpValue{SnmpValue::Type::kOctetString, 0x04, 0, 0, n.context_name, {}},
+                          nullptr, nullptr);
     }
   }
 

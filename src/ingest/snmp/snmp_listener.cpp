@@ -17,17 +17,25 @@ using udp = asio::ip::udp;
 struct SnmpListener::Impl : std::enable_shared_from_this<SnmpListener::Impl> {
   Impl(asio::io_context& io_ctx, SnmpListenerOptions o, std::shared_ptr<const SnmpTrapDecoder> d,
        std::shared_ptr<const SnmpNames> n, EventSink s, const Clock& c)
-      : options(std::move(o)), decoder(std::move(d)), names(std::move(n)), sink(std::move(s)), clock(c), socket(io_ctx) {}
+      : options(std::move(o)),
+        decoder(std::move(d)),
+        names(std::move(n)),
+        sink(std::move(s)),
+        clock(c),
+        socket(io_ctx) {}
 
-  std::string where() const { return "snmp udp " + options.host + ":" + std::to_string(options.port); }
+  std::string where() const {
+    return "snmp udp " + options.host + ":" + std::to_string(options.port);
+  }
 
   void wait() {
-    socket.async_receive_from(asio::buffer(buffer), peer,
-                              [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-                                if (ec == asio::error::operation_aborted || !self->socket.is_open()) return;
-                                if (!ec) self->on_datagram(n);
-                                self->wait();
-                              });
+    socket.async_receive_from(
+        asio::buffer(buffer), peer,
+        [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+          if (ec == asio::error::operation_aborted || !self->socket.is_open()) return;
+          if (!ec) self->on_datagram(n);
+          self->wait();
+        });
   }
 
   // Logs at most once a minute per kind, so a flood cannot fill the log.
@@ -40,8 +48,10 @@ struct SnmpListener::Impl : std::enable_shared_from_this<SnmpListener::Impl> {
 
   void reply(const std::string& bytes) {
     boost::system::error_code ec;
-    socket.send_to(asio::buffer(bytes), peer, 0, ec);  // UDP: never blocks long; a failure is the sender's loss
-    if (ec) spdlog::debug("{}: cannot answer {}: {}", where(), peer.address().to_string(), ec.message());
+    socket.send_to(asio::buffer(bytes), peer, 0,
+                   ec);  // UDP: never blocks long; a failure is the sender's loss
+    if (ec)
+      spdlog::debug("{}: cannot answer {}: {}", where(), peer.address().to_string(), ec.message());
   }
 
   void on_datagram(size_t n) {
@@ -51,11 +61,13 @@ struct SnmpListener::Impl : std::enable_shared_from_this<SnmpListener::Impl> {
     switch (r.outcome) {
       case SnmpOutcome::kMalformed:
         ++stats.malformed;
-        rate_limited_warn(last_malformed, where() + ": malformed datagram from " + from + ": " + r.error);
+        rate_limited_warn(last_malformed,
+                          where() + ": malformed datagram from " + from + ": " + r.error);
         return;
       case SnmpOutcome::kAuthFailure:
         ++stats.auth_failures;
-        rate_limited_warn(last_auth, where() + ": authentication failed for a message from " + from + ": " + r.error);
+        rate_limited_warn(last_auth, where() + ": authentication failed for a message from " +
+                                         from + ": " + r.error);
         return;
       case SnmpOutcome::kUnsupported:
         ++stats.unsupported;
@@ -64,7 +76,8 @@ struct SnmpListener::Impl : std::enable_shared_from_this<SnmpListener::Impl> {
         ++stats.reports;
         if (!r.reply.empty()) reply(r.reply);
         return;
-      case SnmpOutcome::kNotification: break;
+      case SnmpOutcome::kNotification:
+        break;
     }
     if (!r.notification) return;
     std::shared_ptr<const SnmpNames> current;
@@ -100,10 +113,11 @@ struct SnmpListener::Impl : std::enable_shared_from_this<SnmpListener::Impl> {
 };
 
 SnmpListener::SnmpListener(asio::io_context& io, SnmpListenerOptions options,
-                           std::shared_ptr<const SnmpTrapDecoder> decoder, std::shared_ptr<const SnmpNames> names,
-                           EventSink sink, const Clock& clock)
-    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(decoder), std::move(names), std::move(sink),
-                                   clock)) {}
+                           std::shared_ptr<const SnmpTrapDecoder> decoder,
+                           std::shared_ptr<const SnmpNames> names, EventSink sink,
+                           const Clock& clock)
+    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(decoder), std::move(names),
+                                   std::move(sink), clock)) {}
 
 SnmpListener::~SnmpListener() { stop(); }
 
@@ -118,7 +132,8 @@ Status SnmpListener::start() {
   if (!ec) s.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) {
     boost::system::error_code ignored;  // the kernel may cap it (net.core.rmem_max); not fatal
-    s.set_option(asio::socket_base::receive_buffer_size(static_cast<int>(o.udp_receive_buffer)), ignored);
+    s.set_option(asio::socket_base::receive_buffer_size(static_cast<int>(o.udp_receive_buffer)),
+                 ignored);
   }
   if (!ec) s.bind(ep, ec);
   if (ec) return Status::io_error("cannot listen on " + impl_->where() + ": " + ec.message());

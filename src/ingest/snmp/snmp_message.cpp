@@ -39,20 +39,24 @@ Status decode_value(BerReader& r, SnmpValue* v) {
       v->type = T::kOctetString;
       v->bytes.assign(t.content);
       return Status::ok();
-    case tag::kNull: return empty_content(T::kNull, "NULL");
+    case tag::kNull:
+      return empty_content(T::kNull, "NULL");
     case tag::kOid:
       v->type = T::kOid;
       if (!decode_oid(t.content, &v->oid, &why)) return fail(std::string(why) + " OID value");
       return Status::ok();
     case tag::kIpAddress:
       v->type = T::kIpAddress;
-      if (t.content.size() != 4) return fail("IpAddress of " + std::to_string(t.content.size()) + " bytes");
+      if (t.content.size() != 4)
+        return fail("IpAddress of " + std::to_string(t.content.size()) + " bytes");
       v->bytes.assign(t.content);
       return Status::ok();
     case tag::kCounter32:
     case tag::kGauge32:
     case tag::kTimeTicks:
-      v->type = t.tag == tag::kCounter32 ? T::kCounter32 : t.tag == tag::kGauge32 ? T::kGauge32 : T::kTimeTicks;
+      v->type = t.tag == tag::kCounter32 ? T::kCounter32
+                : t.tag == tag::kGauge32 ? T::kGauge32
+                                         : T::kTimeTicks;
       if (!decode_unsigned(t.content, 32, &v->number, &why)) return fail(why);
       return Status::ok();
     case tag::kCounter64:
@@ -63,10 +67,14 @@ Status decode_value(BerReader& r, SnmpValue* v) {
       v->type = T::kOpaque;
       v->bytes.assign(t.content);
       return Status::ok();
-    case tag::kNoSuchObject: return empty_content(T::kNoSuchObject, "noSuchObject");
-    case tag::kNoSuchInstance: return empty_content(T::kNoSuchInstance, "noSuchInstance");
-    case tag::kEndOfMibView: return empty_content(T::kEndOfMibView, "endOfMibView");
-    default: break;
+    case tag::kNoSuchObject:
+      return empty_content(T::kNoSuchObject, "noSuchObject");
+    case tag::kNoSuchInstance:
+      return empty_content(T::kNoSuchInstance, "noSuchInstance");
+    case tag::kEndOfMibView:
+      return empty_content(T::kEndOfMibView, "endOfMibView");
+    default:
+      break;
   }
   if (t.tag & 0x20) {
     char buf[48];
@@ -96,7 +104,8 @@ Status decode_varbinds(BerReader& r, std::vector<SnmpVarbind>* out) {
 
 std::string encode_varbinds(const std::vector<SnmpVarbind>& vbs) {
   std::string list;
-  for (const SnmpVarbind& v : vbs) list += ber_tlv(tag::kSequence, ber_oid(v.oid) + ber_value(v.value));
+  for (const SnmpVarbind& v : vbs)
+    list += ber_tlv(tag::kSequence, ber_oid(v.oid) + ber_value(v.value));
   return ber_tlv(tag::kSequence, list);
 }
 
@@ -118,7 +127,8 @@ Status decode_pdu(BerReader& r, Pdu* out) {
     Tlv addr;
     if (Status s = p.expect(tag::kIpAddress, "agent-addr", &addr); !s) return s;
     if (addr.content.size() != 4) {
-      return p.error_at(addr.offset, "agent-addr of " + std::to_string(addr.content.size()) + " bytes");
+      return p.error_at(addr.offset,
+                        "agent-addr of " + std::to_string(addr.content.size()) + " bytes");
     }
     out->agent_address.assign(addr.content);
     int64_t generic = 0;
@@ -129,7 +139,8 @@ Status decode_pdu(BerReader& r, Pdu* out) {
     if (Status s = p.expect(tag::kTimeTicks, "time-stamp", &ts); !s) return s;
     uint64_t ticks = 0;
     const char* why = nullptr;
-    if (!decode_unsigned(ts.content, 32, &ticks, &why)) return p.error_at(ts.offset, std::string(why) + " in time-stamp");
+    if (!decode_unsigned(ts.content, 32, &ticks, &why))
+      return p.error_at(ts.offset, std::string(why) + " in time-stamp");
     out->time_stamp = static_cast<uint32_t>(ticks);
   } else {
     if (Status s = read_int32(p, "request-id", &out->request_id); !s) return s;
@@ -143,10 +154,12 @@ Status decode_pdu(BerReader& r, Pdu* out) {
 std::string encode_pdu(const Pdu& pdu) {
   std::string body;
   if (pdu.type == SnmpPduType::kTrapV1) {
-    body = ber_oid(pdu.enterprise) + ber_octets(pdu.agent_address, tag::kIpAddress) + ber_integer(pdu.generic_trap) +
-           ber_integer(pdu.specific_trap) + ber_unsigned(pdu.time_stamp, tag::kTimeTicks);
+    body = ber_oid(pdu.enterprise) + ber_octets(pdu.agent_address, tag::kIpAddress) +
+           ber_integer(pdu.generic_trap) + ber_integer(pdu.specific_trap) +
+           ber_unsigned(pdu.time_stamp, tag::kTimeTicks);
   } else {
-    body = ber_integer(pdu.request_id) + ber_integer(pdu.error_status) + ber_integer(pdu.error_index);
+    body =
+        ber_integer(pdu.request_id) + ber_integer(pdu.error_status) + ber_integer(pdu.error_index);
   }
   body += encode_varbinds(pdu.varbinds);
   return ber_tlv(static_cast<uint8_t>(pdu.type), body);
@@ -176,7 +189,8 @@ Status decode_message(std::string_view datagram, Message* out) {
   std::string_view flags;
   const size_t flags_at = hd.offset();
   if (Status s = hd.read_octets("msgFlags", &flags); !s) return s;
-  if (flags.size() != 1) return hd.error_at(flags_at, "msgFlags of " + std::to_string(flags.size()) + " bytes");
+  if (flags.size() != 1)
+    return hd.error_at(flags_at, "msgFlags of " + std::to_string(flags.size()) + " bytes");
   out->flags = static_cast<uint8_t>(flags[0]);
   if (Status s = hd.read_integer_in("msgSecurityModel", 1, kMaxInt32, &v); !s) return s;
   out->security_model = static_cast<int32_t>(v);
@@ -191,17 +205,22 @@ Status decode_message(std::string_view datagram, Message* out) {
     size_t at = usm.offset();
     if (Status s = usm.read_octets("msgAuthoritativeEngineID", &out->engine_id); !s) return s;
     if (out->engine_id.size() > 32) {
-      return usm.error_at(at, "msgAuthoritativeEngineID of " + std::to_string(out->engine_id.size()) + " bytes");
+      return usm.error_at(
+          at, "msgAuthoritativeEngineID of " + std::to_string(out->engine_id.size()) + " bytes");
     }
-    if (Status s = usm.read_integer_in("msgAuthoritativeEngineBoots", 0, kMaxInt32, &v); !s) return s;
+    if (Status s = usm.read_integer_in("msgAuthoritativeEngineBoots", 0, kMaxInt32, &v); !s)
+      return s;
     out->boots = static_cast<uint32_t>(v);
-    if (Status s = usm.read_integer_in("msgAuthoritativeEngineTime", 0, kMaxInt32, &v); !s) return s;
+    if (Status s = usm.read_integer_in("msgAuthoritativeEngineTime", 0, kMaxInt32, &v); !s)
+      return s;
     out->time = static_cast<uint32_t>(v);
     at = usm.offset();
     if (Status s = usm.read_octets("msgUserName", &out->user); !s) return s;
-    if (out->user.size() > 32) return usm.error_at(at, "msgUserName of " + std::to_string(out->user.size()) + " bytes");
+    if (out->user.size() > 32)
+      return usm.error_at(at, "msgUserName of " + std::to_string(out->user.size()) + " bytes");
     Tlv auth;
-    if (Status s = usm.expect(tag::kOctetString, "msgAuthenticationParameters", &auth); !s) return s;
+    if (Status s = usm.expect(tag::kOctetString, "msgAuthenticationParameters", &auth); !s)
+      return s;
     out->auth_params = auth.content;
     out->auth_params_offset = auth.content_offset;
     if (Status s = usm.read_octets("msgPrivacyParameters", &out->priv_params); !s) return s;
@@ -212,7 +231,8 @@ Status decode_message(std::string_view datagram, Message* out) {
   if (Status s = msg.next("msgData", &data); !s) return s;
   if (data.tag == tag::kSequence) {
     out->encrypted = false;
-    out->scoped_pdu = datagram.substr(data.offset, data.content_offset - data.offset + data.content.size());
+    out->scoped_pdu =
+        datagram.substr(data.offset, data.content_offset - data.offset + data.content.size());
   } else if (data.tag == tag::kOctetString) {
     out->encrypted = true;
     out->scoped_pdu = data.content;
@@ -224,15 +244,16 @@ Status decode_message(std::string_view datagram, Message* out) {
   return msg.expect_end("msgData");
 }
 
-Status decode_scoped_pdu(std::string_view data, std::string_view base, const char* where, bool allow_trailing,
-                         ScopedPdu* out) {
+Status decode_scoped_pdu(std::string_view data, std::string_view base, const char* where,
+                         bool allow_trailing, ScopedPdu* out) {
   BerReader r(data, base, where, 1);
   BerReader s;
   if (Status st = r.enter(tag::kSequence, "scopedPDU", &s); !st) return st;
   size_t at = s.offset();
   if (Status st = s.read_octets("contextEngineID", &out->context_engine_id); !st) return st;
   if (out->context_engine_id.size() > 32) {
-    return s.error_at(at, "contextEngineID of " + std::to_string(out->context_engine_id.size()) + " bytes");
+    return s.error_at(
+        at, "contextEngineID of " + std::to_string(out->context_engine_id.size()) + " bytes");
   }
   at = s.offset();
   if (Status st = s.read_octets("contextName", &out->context_name); !st) return st;
@@ -245,21 +266,23 @@ Status decode_scoped_pdu(std::string_view data, std::string_view base, const cha
   return Status::ok();
 }
 
-std::string encode_community_message(SnmpVersion version, std::string_view community, const Pdu& pdu) {
-  return ber_tlv(tag::kSequence,
-                 ber_integer(version == SnmpVersion::kV1 ? 0 : 1) + ber_octets(community) + encode_pdu(pdu));
+std::string encode_community_message(SnmpVersion version, std::string_view community,
+                                     const Pdu& pdu) {
+  return ber_tlv(tag::kSequence, ber_integer(version == SnmpVersion::kV1 ? 0 : 1) +
+                                     ber_octets(community) + encode_pdu(pdu));
 }
 
 std::string encode_v3_message(const V3Out& m) {
   const bool auth = m.level != SnmpSecurityLevel::kNoAuthNoPriv;
   const bool priv = m.level == SnmpSecurityLevel::kAuthPriv;
-  const uint8_t flags =
-      static_cast<uint8_t>((auth ? kFlagAuth : 0) | (priv ? kFlagPriv : 0) | (m.reportable ? kFlagReportable : 0));
-  const std::string header = ber_tlv(tag::kSequence, ber_integer(m.msg_id) + ber_integer(m.max_size) +
-                                                         ber_octets(std::string(1, static_cast<char>(flags))) +
-                                                         ber_integer(3));
+  const uint8_t flags = static_cast<uint8_t>((auth ? kFlagAuth : 0) | (priv ? kFlagPriv : 0) |
+                                             (m.reportable ? kFlagReportable : 0));
+  const std::string header = ber_tlv(
+      tag::kSequence, ber_integer(m.msg_id) + ber_integer(m.max_size) +
+                          ber_octets(std::string(1, static_cast<char>(flags))) + ber_integer(3));
   const std::string scoped =
-      ber_tlv(tag::kSequence, ber_octets(m.context_engine_id) + ber_octets(m.context_name) + encode_pdu(m.pdu));
+      ber_tlv(tag::kSequence,
+              ber_octets(m.context_engine_id) + ber_octets(m.context_name) + encode_pdu(m.pdu));
   std::string data = scoped;
   std::string priv_params;
   if (priv) {
@@ -272,7 +295,8 @@ std::string encode_v3_message(const V3Out& m) {
   const std::string priv_tlv = ber_octets(priv_params);
   const std::string usm =
       ber_tlv(tag::kSequence, ber_octets(m.engine_id) + ber_integer(m.boots) + ber_integer(m.time) +
-                                  ber_octets(m.user) + ber_octets(std::string(digest_len, '\0')) + priv_tlv);
+                                  ber_octets(m.user) + ber_octets(std::string(digest_len, '\0')) +
+                                  priv_tlv);
   std::string whole = ber_tlv(tag::kSequence, ber_integer(3) + header + ber_octets(usm) + data);
   if (auth) {
     // The digest's content ends where the privacy parameters begin, and those
@@ -284,7 +308,8 @@ std::string encode_v3_message(const V3Out& m) {
   return whole;
 }
 
-bool verify_digest(std::string_view datagram, const Message& m, SnmpAuthProtocol auth, std::string_view auth_key) {
+bool verify_digest(std::string_view datagram, const Message& m, SnmpAuthProtocol auth,
+                   std::string_view auth_key) {
   const size_t n = auth_digest_length(auth);
   if (n == 0 || m.auth_params.size() != n) return false;
   std::string copy(datagram);
@@ -297,8 +322,8 @@ OpenError open_scoped_pdu(std::string_view datagram, const Message& m, std::stri
                           std::string* plaintext, ScopedPdu* out, Status* why) {
   if (m.encrypted) {
     if (m.priv_params.size() != 8) {
-      *why = Status::invalid_argument("snmp: msgPrivacyParameters of " + std::to_string(m.priv_params.size()) +
-                                      " bytes, expected 8");
+      *why = Status::invalid_argument("snmp: msgPrivacyParameters of " +
+                                      std::to_string(m.priv_params.size()) + " bytes, expected 8");
       return OpenError::kDecryption;
     }
     if (!aes_cfb(false, priv_key, m.boots, m.time, m.priv_params, m.scoped_pdu, plaintext)) {
@@ -306,7 +331,9 @@ OpenError open_scoped_pdu(std::string_view datagram, const Message& m, std::stri
       return OpenError::kDecryption;
     }
     // CFB needs no padding, but tolerate what a sender may append.
-    if (Status s = decode_scoped_pdu(*plaintext, *plaintext, " of the decrypted scopedPDU", true, out); !s) {
+    if (Status s =
+            decode_scoped_pdu(*plaintext, *plaintext, " of the decrypted scopedPDU", true, out);
+        !s) {
       *why = std::move(s);
       return OpenError::kDecryption;
     }

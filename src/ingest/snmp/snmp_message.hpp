@@ -35,9 +35,9 @@ constexpr uint8_t kFlagReportable = 0x04;
 struct Pdu {
   SnmpPduType type = SnmpPduType::kTrapV2;
   int32_t request_id = 0;
-  int32_t error_status = 0;  // GetBulk: non-repeaters
-  int32_t error_index = 0;   // GetBulk: max-repetitions
-  SnmpOid enterprise;        // kTrapV1 fields
+  int32_t error_status = 0;   // GetBulk: non-repeaters
+  int32_t error_index = 0;    // GetBulk: max-repetitions
+  SnmpOid enterprise;         // kTrapV1 fields
   std::string agent_address;  // 4 bytes
   int32_t generic_trap = 0;
   int32_t specific_trap = 0;
@@ -90,10 +90,11 @@ struct ScopedPdu {
 // positions in errors); `where` follows positions (" of the decrypted
 // scopedPDU"). Bytes after the scopedPDU SEQUENCE are refused unless
 // `allow_trailing` (padding after decryption).
-Status decode_scoped_pdu(std::string_view data, std::string_view base, const char* where, bool allow_trailing,
-                         ScopedPdu* out);
+Status decode_scoped_pdu(std::string_view data, std::string_view base, const char* where,
+                         bool allow_trailing, ScopedPdu* out);
 
-std::string encode_community_message(SnmpVersion version, std::string_view community, const Pdu& pdu);
+std::string encode_community_message(SnmpVersion version, std::string_view community,
+                                     const Pdu& pdu);
 
 // What a v3 message needs to be encoded: header, USM fields, scoped PDU,
 // and the keys of its security level.
@@ -119,7 +120,8 @@ std::string encode_v3_message(const V3Out& m);
 // USM incoming steps for one v3 message with given keys. The digest
 // (RFC 3414 3.2 step 6): the HMAC of `datagram` with the authentication
 // parameters zeroed, compared in constant time.
-bool verify_digest(std::string_view datagram, const Message& m, SnmpAuthProtocol auth, std::string_view auth_key);
+bool verify_digest(std::string_view datagram, const Message& m, SnmpAuthProtocol auth,
+                   std::string_view auth_key);
 
 // Decrypts the scopedPDU when it is encrypted (step 8) and decodes it.
 // `plaintext` keeps the decrypted bytes `out` points into.

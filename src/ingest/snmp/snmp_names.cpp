@@ -7,7 +7,8 @@
 
 namespace ticketd::ingest {
 
-bool SnmpNames::OidLess::operator()(std::span<const uint32_t> a, std::span<const uint32_t> b) const {
+bool SnmpNames::OidLess::operator()(std::span<const uint32_t> a,
+                                    std::span<const uint32_t> b) const {
   return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
 }
 
@@ -18,7 +19,9 @@ const std::string* SnmpNames::Entry::enum_name(int64_t value) const {
   return nullptr;
 }
 
-void SnmpNames::add(SnmpOid oid, Entry entry) { entries_.emplace(std::move(oid), std::move(entry)); }
+void SnmpNames::add(SnmpOid oid, Entry entry) {
+  entries_.emplace(std::move(oid), std::move(entry));
+}
 
 std::shared_ptr<const SnmpNames> SnmpNames::builtin() {
   static const std::shared_ptr<const SnmpNames> names = [] {
@@ -35,7 +38,8 @@ std::shared_ptr<const SnmpNames> SnmpNames::builtin() {
       while (!s.empty()) {
         const size_t open = s.find('(');
         const size_t close = s.find(')');
-        if (open == std::string_view::npos || close == std::string_view::npos || close < open) break;
+        if (open == std::string_view::npos || close == std::string_view::npos || close < open)
+          break;
         const std::string label(s.substr(0, open));
         const std::string number(s.substr(open + 1, close - open - 1));
         e.enums.emplace_back(std::strtoll(number.c_str(), nullptr, 10), label);

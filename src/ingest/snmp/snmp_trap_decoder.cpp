@@ -77,7 +77,8 @@ Status check_v2_varbinds(const std::vector<SnmpVarbind>& vbs, SnmpNotification* 
   }
   if (vbs[0].oid != kSysUpTime0 || vbs[0].value.type != SnmpValue::Type::kTimeTicks) {
     return Status::invalid_argument("snmp: first varbind is " + format_oid(vbs[0].oid) + " (" +
-                                    snmp_type_name(vbs[0].value.type) + "), expected sysUpTime.0 (TimeTicks)");
+                                    snmp_type_name(vbs[0].value.type) +
+                                    "), expected sysUpTime.0 (TimeTicks)");
   }
   if (vbs[1].oid != kSnmpTrapOid0 || vbs[1].value.type != SnmpValue::Type::kOid) {
     return Status::invalid_argument("snmp: second varbind is " + format_oid(vbs[1].oid) + " (" +
@@ -98,7 +99,8 @@ Status translate_v1(const snmp::Pdu& pdu, SnmpNotification* n) {
   n->uptime = pdu.time_stamp;
   if (pdu.generic_trap == 6) {
     if (pdu.specific_trap < 0) {
-      return Status::invalid_argument("snmp: negative specific-trap " + std::to_string(pdu.specific_trap) +
+      return Status::invalid_argument("snmp: negative specific-trap " +
+                                      std::to_string(pdu.specific_trap) +
                                       " of an enterpriseSpecific trap");
     }
     n->trap_oid = pdu.enterprise;
@@ -172,7 +174,8 @@ Result<SnmpPrivProtocol> parse_snmp_priv_protocol(std::string_view name) {
   if (n == "aes192" || n == "aes-192") return SnmpPrivProtocol::kAes192;
   if (n == "aes256" || n == "aes-256") return SnmpPrivProtocol::kAes256;
   if (n == "des" || n == "3des") {
-    return Status::invalid_argument("snmp: priv protocol \"" + std::string(name) + "\" is not supported (use AES)");
+    return Status::invalid_argument("snmp: priv protocol \"" + std::string(name) +
+                                    "\" is not supported (use AES)");
   }
   return Status::invalid_argument("snmp: unknown priv protocol \"" + std::string(name) +
                                   "\" (none, AES, AES192, AES256)");
@@ -180,23 +183,34 @@ Result<SnmpPrivProtocol> parse_snmp_priv_protocol(std::string_view name) {
 
 const char* snmp_auth_protocol_name(SnmpAuthProtocol p) {
   switch (p) {
-    case SnmpAuthProtocol::kNone: return "none";
-    case SnmpAuthProtocol::kMd5: return "MD5";
-    case SnmpAuthProtocol::kSha1: return "SHA";
-    case SnmpAuthProtocol::kSha224: return "SHA-224";
-    case SnmpAuthProtocol::kSha256: return "SHA-256";
-    case SnmpAuthProtocol::kSha384: return "SHA-384";
-    case SnmpAuthProtocol::kSha512: return "SHA-512";
+    case SnmpAuthProtocol::kNone:
+      return "none";
+    case SnmpAuthProtocol::kMd5:
+      return "MD5";
+    case SnmpAuthProtocol::kSha1:
+      return "SHA";
+    case SnmpAuthProtocol::kSha224:
+      return "SHA-224";
+    case SnmpAuthProtocol::kSha256:
+      return "SHA-256";
+    case SnmpAuthProtocol::kSha384:
+      return "SHA-384";
+    case SnmpAuthProtocol::kSha512:
+      return "SHA-512";
   }
   return "?";
 }
 
 const char* snmp_priv_protocol_name(SnmpPrivProtocol p) {
   switch (p) {
-    case SnmpPrivProtocol::kNone: return "none";
-    case SnmpPrivProtocol::kAes128: return "AES";
-    case SnmpPrivProtocol::kAes192: return "AES192";
-    case SnmpPrivProtocol::kAes256: return "AES256";
+    case SnmpPrivProtocol::kNone:
+      return "none";
+    case SnmpPrivProtocol::kAes128:
+      return "AES";
+    case SnmpPrivProtocol::kAes192:
+      return "AES192";
+    case SnmpPrivProtocol::kAes256:
+      return "AES256";
   }
   return "?";
 }
@@ -215,7 +229,10 @@ Result<std::string> parse_snmp_engine_id(std::string_view hex) {
       if (nibbles % 2 != 0) return bad("odd number of hex digits");
       continue;
     }
-    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    int d = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
     if (d < 0) return bad("not hex");
     value = value * 16 + static_cast<unsigned>(d);
     if (++nibbles % 2 == 0) {
@@ -240,11 +257,16 @@ std::string format_snmp_engine_id(std::string_view engine_id) {
 
 const char* snmp_outcome_name(SnmpOutcome o) {
   switch (o) {
-    case SnmpOutcome::kNotification: return "notification";
-    case SnmpOutcome::kReport: return "report";
-    case SnmpOutcome::kMalformed: return "malformed";
-    case SnmpOutcome::kAuthFailure: return "auth_failure";
-    case SnmpOutcome::kUnsupported: return "unsupported";
+    case SnmpOutcome::kNotification:
+      return "notification";
+    case SnmpOutcome::kReport:
+      return "report";
+    case SnmpOutcome::kMalformed:
+      return "malformed";
+    case SnmpOutcome::kAuthFailure:
+      return "auth_failure";
+    case SnmpOutcome::kUnsupported:
+      return "unsupported";
   }
   return "?";
 }
@@ -313,7 +335,8 @@ class SnmpTrapDecoder::Impl {
   bool community_allowed(std::string_view c) const {
     bool ok = false;
     for (const std::string& allowed : config.communities) {
-      if (allowed.size() == c.size() && CRYPTO_memcmp(allowed.data(), c.data(), c.size()) == 0) ok = true;
+      if (allowed.size() == c.size() && CRYPTO_memcmp(allowed.data(), c.data(), c.size()) == 0)
+        ok = true;
     }
     return ok;
   }
@@ -328,8 +351,8 @@ class SnmpTrapDecoder::Impl {
   SnmpReceived decode_community(std::string_view datagram, snmp::Message& m) const;
   SnmpReceived decode_v3(std::string_view datagram, snmp::Message& m, TimePoint now) const;
   SnmpReceived report(const snmp::Message& m, int32_t request_id, int counter, uint64_t value,
-                      SnmpSecurityLevel level, SnmpAuthProtocol auth, const UsmKeys* keys, TimePoint now,
-                      std::string why) const;
+                      SnmpSecurityLevel level, SnmpAuthProtocol auth, const UsmKeys* keys,
+                      TimePoint now, std::string why) const;
 
   SnmpTrapDecoderConfig config;
   std::vector<User> users;
@@ -357,19 +380,23 @@ SnmpUsmStats SnmpTrapDecoder::Impl::stats() const {
 
 SnmpReceived SnmpTrapDecoder::Impl::decode(std::string_view datagram, TimePoint now) const {
   if (datagram.size() > snmp::kMaxDatagram) {
-    return outcome(SnmpOutcome::kMalformed,
-                   "snmp: datagram of " + std::to_string(datagram.size()) + " bytes (at most 65535)");
+    return outcome(SnmpOutcome::kMalformed, "snmp: datagram of " + std::to_string(datagram.size()) +
+                                                " bytes (at most 65535)");
   }
   snmp::Message m;
-  if (Status s = snmp::decode_message(datagram, &m); !s) return outcome(SnmpOutcome::kMalformed, s.message());
+  if (Status s = snmp::decode_message(datagram, &m); !s)
+    return outcome(SnmpOutcome::kMalformed, s.message());
   if (m.version == 0 || m.version == 1) return decode_community(datagram, m);
   if (m.version == 3) return decode_v3(datagram, m, now);
-  if (m.version == 2) return outcome(SnmpOutcome::kUnsupported, "snmp: SNMPv2u/v2* (version 2) is not supported");
-  return outcome(SnmpOutcome::kMalformed, "snmp: unknown SNMP version " + std::to_string(m.version) + " at byte " +
+  if (m.version == 2)
+    return outcome(SnmpOutcome::kUnsupported, "snmp: SNMPv2u/v2* (version 2) is not supported");
+  return outcome(SnmpOutcome::kMalformed, "snmp: unknown SNMP version " +
+                                              std::to_string(m.version) + " at byte " +
                                               std::to_string(m.version_offset));
 }
 
-SnmpReceived SnmpTrapDecoder::Impl::decode_community(std::string_view datagram, snmp::Message& m) const {
+SnmpReceived SnmpTrapDecoder::Impl::decode_community(std::string_view datagram,
+                                                     snmp::Message& m) const {
   (void)datagram;
   const bool v1 = m.version == 0;
   const char* vname = v1 ? "SNMPv1" : "SNMPv2c";
@@ -384,12 +411,13 @@ SnmpReceived SnmpTrapDecoder::Impl::decode_community(std::string_view datagram, 
       return outcome(SnmpOutcome::kMalformed,
                      std::string("snmp: ") + vname + " message carries a " + snmp_pdu_type_name(t));
     }
-    return outcome(SnmpOutcome::kUnsupported,
-                   std::string("snmp: ") + vname + " " + snmp_pdu_type_name(t) + " ignored (not a notification)");
+    return outcome(SnmpOutcome::kUnsupported, std::string("snmp: ") + vname + " " +
+                                                  snmp_pdu_type_name(t) +
+                                                  " ignored (not a notification)");
   }
   if (!community_allowed(m.community)) {
-    return outcome(SnmpOutcome::kAuthFailure, std::string("snmp: unknown community in a ") + vname + " " +
-                                                  snmp_pdu_type_name(t));
+    return outcome(SnmpOutcome::kAuthFailure, std::string("snmp: unknown community in a ") + vname +
+                                                  " " + snmp_pdu_type_name(t));
   }
   SnmpNotification n;
   n.version = v1 ? SnmpVersion::kV1 : SnmpVersion::kV2c;
@@ -397,9 +425,11 @@ SnmpReceived SnmpTrapDecoder::Impl::decode_community(std::string_view datagram, 
   n.community.assign(m.community);
   n.request_id = m.pdu.request_id;
   if (v1) {
-    if (Status s = translate_v1(m.pdu, &n); !s) return outcome(SnmpOutcome::kMalformed, s.message());
+    if (Status s = translate_v1(m.pdu, &n); !s)
+      return outcome(SnmpOutcome::kMalformed, s.message());
   } else {
-    if (Status s = check_v2_varbinds(m.pdu.varbinds, &n); !s) return outcome(SnmpOutcome::kMalformed, s.message());
+    if (Status s = check_v2_varbinds(m.pdu.varbinds, &n); !s)
+      return outcome(SnmpOutcome::kMalformed, s.message());
     n.varbinds = std::move(m.pdu.varbinds);
   }
   SnmpReceived r;
@@ -416,8 +446,9 @@ SnmpReceived SnmpTrapDecoder::Impl::decode_community(std::string_view datagram, 
 }
 
 SnmpReceived SnmpTrapDecoder::Impl::report(const snmp::Message& m, int32_t request_id, int counter,
-                                           uint64_t value, SnmpSecurityLevel level, SnmpAuthProtocol auth,
-                                           const UsmKeys* keys, TimePoint now, std::string why) const {
+                                           uint64_t value, SnmpSecurityLevel level,
+                                           SnmpAuthProtocol auth, const UsmKeys* keys,
+                                           TimePoint now, std::string why) const {
   snmp::V3Out out;
   out.msg_id = m.msg_id;
   out.level = level;
@@ -441,17 +472,21 @@ SnmpReceived SnmpTrapDecoder::Impl::report(const snmp::Message& m, int32_t reque
   return r;
 }
 
-SnmpReceived SnmpTrapDecoder::Impl::decode_v3(std::string_view datagram, snmp::Message& m, TimePoint now) const {
+SnmpReceived SnmpTrapDecoder::Impl::decode_v3(std::string_view datagram, snmp::Message& m,
+                                              TimePoint now) const {
   if (m.security_model != 3) {
-    return outcome(SnmpOutcome::kUnsupported,
-                   "snmp: security model " + std::to_string(m.security_model) + " is not supported (only USM, 3)");
+    return outcome(SnmpOutcome::kUnsupported, "snmp: security model " +
+                                                  std::to_string(m.security_model) +
+                                                  " is not supported (only USM, 3)");
   }
   if ((m.flags & kFlagPriv) && !(m.flags & kFlagAuth)) {
-    return outcome(SnmpOutcome::kMalformed, "snmp: msgFlags ask for privacy without authentication");
+    return outcome(SnmpOutcome::kMalformed,
+                   "snmp: msgFlags ask for privacy without authentication");
   }
   if (m.encrypted != ((m.flags & kFlagPriv) != 0)) {
-    return outcome(SnmpOutcome::kMalformed, m.encrypted ? "snmp: encrypted scopedPDU without the privacy flag"
-                                                        : "snmp: plaintext scopedPDU with the privacy flag");
+    return outcome(SnmpOutcome::kMalformed,
+                   m.encrypted ? "snmp: encrypted scopedPDU without the privacy flag"
+                               : "snmp: plaintext scopedPDU with the privacy flag");
   }
   const SnmpLocalEngine& local = config.local_engine;
   const bool ours = !local.engine_id.empty() && m.engine_id == local.engine_id;
@@ -461,8 +496,9 @@ SnmpReceived SnmpTrapDecoder::Impl::decode_v3(std::string_view datagram, snmp::M
     // A request for an authoritative engine that is not us (or not known
     // yet): engine-ID discovery (RFC 3414 4).
     if (local.engine_id.empty()) {
-      return outcome(SnmpOutcome::kUnsupported,
-                     "snmp: v3 request (reportable) but no local engine ID is configured for informs");
+      return outcome(
+          SnmpOutcome::kUnsupported,
+          "snmp: v3 request (reportable) but no local engine ID is configured for informs");
     }
     int32_t request_id = 0;
     if (!m.encrypted) {
@@ -479,22 +515,24 @@ SnmpReceived SnmpTrapDecoder::Impl::decode_v3(std::string_view datagram, snmp::M
                       format_snmp_engine_id(m.engine_id) + "\"");
   }
   if (m.engine_id.empty()) {
-    return outcome(SnmpOutcome::kMalformed, "snmp: empty msgAuthoritativeEngineID in a non-reportable message");
+    return outcome(SnmpOutcome::kMalformed,
+                   "snmp: empty msgAuthoritativeEngineID in a non-reportable message");
   }
 
   const int index = find_user(m.user, m.engine_id);
   if (index < 0) {
     ++unknown_user_names;
-    return outcome(SnmpOutcome::kAuthFailure, "snmp: unknown user " + quoted(m.user) + " for engine " +
+    return outcome(SnmpOutcome::kAuthFailure, "snmp: unknown user " + quoted(m.user) +
+                                                  " for engine " +
                                                   format_snmp_engine_id(m.engine_id));
   }
   const User& user = users[static_cast<size_t>(index)];
   const SnmpSecurityLevel level = level_of_flags(m.flags);
   if (level != user.level) {
     ++unsupported_sec_levels;
-    return outcome(SnmpOutcome::kAuthFailure, "snmp: user " + quoted(m.user) + " sent " +
-                                                  snmp_security_level_name(level) + ", configured for " +
-                                                  snmp_security_level_name(user.level));
+    return outcome(SnmpOutcome::kAuthFailure,
+                   "snmp: user " + quoted(m.user) + " sent " + snmp_security_level_name(level) +
+                       ", configured for " + snmp_security_level_name(user.level));
   }
   const std::shared_ptr<const UsmKeys> keys = keys_for(static_cast<size_t>(index), m.engine_id);
 
@@ -507,10 +545,11 @@ SnmpReceived SnmpTrapDecoder::Impl::decode_v3(std::string_view datagram, snmp::M
   if (level != SnmpSecurityLevel::kNoAuthNoPriv) {
     if (!snmp::verify_digest(datagram, m, user.config.auth, keys->auth_key)) {
       ++wrong_digests;
-      return outcome(SnmpOutcome::kAuthFailure,
-                     "snmp: wrong digest from user " + quoted(m.user) + " (" +
-                         snmp_auth_protocol_name(user.config.auth) + ", " + std::to_string(m.auth_params.size()) +
-                         "-byte msgAuthenticationParameters)");
+      return outcome(SnmpOutcome::kAuthFailure, "snmp: wrong digest from user " + quoted(m.user) +
+                                                    " (" +
+                                                    snmp_auth_protocol_name(user.config.auth) +
+                                                    ", " + std::to_string(m.auth_params.size()) +
+                                                    "-byte msgAuthenticationParameters)");
     }
     if (ours) {
       const bool latched = m.boots >= static_cast<uint32_t>(kMaxInt32);
@@ -518,36 +557,42 @@ SnmpReceived SnmpTrapDecoder::Impl::decode_v3(std::string_view datagram, snmp::M
       if (latched || m.boots != local.boots || diff > kTimeWindowSeconds) {
         const uint64_t c = ++not_in_time_windows;
         if (!reportable) {
-          return outcome(SnmpOutcome::kAuthFailure, "snmp: message from user " + quoted(m.user) +
-                                                        " outside the time window");
+          return outcome(SnmpOutcome::kAuthFailure,
+                         "snmp: message from user " + quoted(m.user) + " outside the time window");
         }
-        return report(m, 0, kUsmStatsNotInTimeWindows, c, SnmpSecurityLevel::kAuthNoPriv, user.config.auth,
-                      keys.get(), now,
-                      "snmp: usmStatsNotInTimeWindows report to user " + quoted(m.user) + " (boots " +
-                          std::to_string(m.boots) + ", time " + std::to_string(m.time) + "; ours " +
-                          std::to_string(local.boots) + ", " + std::to_string(our_time) + ")");
+        return report(m, 0, kUsmStatsNotInTimeWindows, c, SnmpSecurityLevel::kAuthNoPriv,
+                      user.config.auth, keys.get(), now,
+                      "snmp: usmStatsNotInTimeWindows report to user " + quoted(m.user) +
+                          " (boots " + std::to_string(m.boots) + ", time " +
+                          std::to_string(m.time) + "; ours " + std::to_string(local.boots) + ", " +
+                          std::to_string(our_time) + ")");
       }
     }
   }
   switch (snmp::open_scoped_pdu(datagram, m, keys->priv_key, &plaintext, &sp, &why)) {
-    case snmp::OpenError::kNone: break;
-    case snmp::OpenError::kMalformed: return outcome(SnmpOutcome::kMalformed, why.message());
+    case snmp::OpenError::kNone:
+      break;
+    case snmp::OpenError::kMalformed:
+      return outcome(SnmpOutcome::kMalformed, why.message());
     case snmp::OpenError::kDecryption:
       ++decryption_errors;
-      return outcome(SnmpOutcome::kAuthFailure, "snmp: cannot decrypt the scopedPDU from user " + quoted(m.user) +
-                                                    " (" + snmp_priv_protocol_name(user.config.priv) +
-                                                    "; wrong privacy passphrase?): " + why.message().substr(6));
+      return outcome(SnmpOutcome::kAuthFailure,
+                     "snmp: cannot decrypt the scopedPDU from user " + quoted(m.user) + " (" +
+                         snmp_priv_protocol_name(user.config.priv) +
+                         "; wrong privacy passphrase?): " + why.message().substr(6));
   }
 
   const SnmpPduType t = sp.pdu.type;
-  if (t == SnmpPduType::kTrapV1) return outcome(SnmpOutcome::kMalformed, "snmp: SNMPv3 message carries a Trap-PDU");
+  if (t == SnmpPduType::kTrapV1)
+    return outcome(SnmpOutcome::kMalformed, "snmp: SNMPv3 message carries a Trap-PDU");
   if (t != SnmpPduType::kTrapV2 && t != SnmpPduType::kInformRequest) {
-    return outcome(SnmpOutcome::kUnsupported,
-                   std::string("snmp: SNMPv3 ") + snmp_pdu_type_name(t) + " ignored (not a notification)");
+    return outcome(SnmpOutcome::kUnsupported, std::string("snmp: SNMPv3 ") + snmp_pdu_type_name(t) +
+                                                  " ignored (not a notification)");
   }
   if (t == SnmpPduType::kInformRequest && !ours) {
-    return outcome(SnmpOutcome::kUnsupported, "snmp: SNMPv3 inform for engine " + format_snmp_engine_id(m.engine_id) +
-                                                  ", not ours");
+    return outcome(
+        SnmpOutcome::kUnsupported,
+        "snmp: SNMPv3 inform for engine " + format_snmp_engine_id(m.engine_id) + ", not ours");
   }
   SnmpNotification n;
   n.version = SnmpVersion::kV3;
@@ -558,7 +603,8 @@ SnmpReceived SnmpTrapDecoder::Impl::decode_v3(std::string_view datagram, snmp::M
   n.context_engine_id.assign(sp.context_engine_id);
   n.context_name.assign(sp.context_name);
   n.request_id = sp.pdu.request_id;
-  if (Status s = check_v2_varbinds(sp.pdu.varbinds, &n); !s) return outcome(SnmpOutcome::kMalformed, s.message());
+  if (Status s = check_v2_varbinds(sp.pdu.varbinds, &n); !s)
+    return outcome(SnmpOutcome::kMalformed, s.message());
   n.varbinds = std::move(sp.pdu.varbinds);
 
   SnmpReceived r;
@@ -610,7 +656,8 @@ Result<std::unique_ptr<SnmpTrapDecoder>> SnmpTrapDecoder::create(SnmpTrapDecoder
   for (size_t i = 0; i < config.users.size(); ++i) {
     const SnmpUser& u = config.users[i];
     const std::string at = "snmp: users[" + std::to_string(i) + "] " + quoted(u.name) + ": ";
-    if (u.name.empty() || u.name.size() > 32) return Status::invalid_argument(at + "the name must be 1 to 32 bytes");
+    if (u.name.empty() || u.name.size() > 32)
+      return Status::invalid_argument(at + "the name must be 1 to 32 bytes");
     if (!u.engine_id.empty() && (u.engine_id.size() < 5 || u.engine_id.size() > 32)) {
       return Status::invalid_argument(at + "the engine ID must be 5 to 32 bytes");
     }
@@ -626,10 +673,12 @@ Result<std::unique_ptr<SnmpTrapDecoder>> SnmpTrapDecoder::create(SnmpTrapDecoder
     if (u.priv != SnmpPrivProtocol::kNone && u.auth == SnmpAuthProtocol::kNone) {
       return Status::invalid_argument(at + "privacy needs an auth protocol");
     }
-    if (u.auth != SnmpAuthProtocol::kNone && (u.auth_passphrase.size() < 8 || u.auth_passphrase.size() > kMaxPassphrase)) {
+    if (u.auth != SnmpAuthProtocol::kNone &&
+        (u.auth_passphrase.size() < 8 || u.auth_passphrase.size() > kMaxPassphrase)) {
       return Status::invalid_argument(at + "the auth passphrase must be 8 to 1024 characters");
     }
-    if (u.priv != SnmpPrivProtocol::kNone && (u.priv_passphrase.size() < 8 || u.priv_passphrase.size() > kMaxPassphrase)) {
+    if (u.priv != SnmpPrivProtocol::kNone &&
+        (u.priv_passphrase.size() < 8 || u.priv_passphrase.size() > kMaxPassphrase)) {
       return Status::invalid_argument(at + "the priv passphrase must be 8 to 1024 characters");
     }
     Impl::User e;
@@ -637,8 +686,10 @@ Result<std::unique_ptr<SnmpTrapDecoder>> SnmpTrapDecoder::create(SnmpTrapDecoder
     e.level = u.priv != SnmpPrivProtocol::kNone   ? SnmpSecurityLevel::kAuthPriv
               : u.auth != SnmpAuthProtocol::kNone ? SnmpSecurityLevel::kAuthNoPriv
                                                   : SnmpSecurityLevel::kNoAuthNoPriv;
-    if (u.auth != SnmpAuthProtocol::kNone) e.auth_ku = snmp::password_to_key(u.auth, u.auth_passphrase);
-    if (u.priv != SnmpPrivProtocol::kNone) e.priv_ku = snmp::password_to_key(u.auth, u.priv_passphrase);
+    if (u.auth != SnmpAuthProtocol::kNone)
+      e.auth_ku = snmp::password_to_key(u.auth, u.auth_passphrase);
+    if (u.priv != SnmpPrivProtocol::kNone)
+      e.priv_ku = snmp::password_to_key(u.auth, u.priv_passphrase);
     // Only the derived keys are kept, not the passphrases.
     e.config.auth_passphrase.clear();
     e.config.priv_passphrase.clear();

@@ -11,13 +11,20 @@ namespace {
 
 const EVP_MD* digest_of(SnmpAuthProtocol p) {
   switch (p) {
-    case SnmpAuthProtocol::kMd5: return EVP_md5();
-    case SnmpAuthProtocol::kSha1: return EVP_sha1();
-    case SnmpAuthProtocol::kSha224: return EVP_sha224();
-    case SnmpAuthProtocol::kSha256: return EVP_sha256();
-    case SnmpAuthProtocol::kSha384: return EVP_sha384();
-    case SnmpAuthProtocol::kSha512: return EVP_sha512();
-    case SnmpAuthProtocol::kNone: break;
+    case SnmpAuthProtocol::kMd5:
+      return EVP_md5();
+    case SnmpAuthProtocol::kSha1:
+      return EVP_sha1();
+    case SnmpAuthProtocol::kSha224:
+      return EVP_sha224();
+    case SnmpAuthProtocol::kSha256:
+      return EVP_sha256();
+    case SnmpAuthProtocol::kSha384:
+      return EVP_sha384();
+    case SnmpAuthProtocol::kSha512:
+      return EVP_sha512();
+    case SnmpAuthProtocol::kNone:
+      break;
   }
   return nullptr;
 }
@@ -40,13 +47,20 @@ std::string hash(SnmpAuthProtocol p, std::string_view data) {
 
 size_t auth_key_length(SnmpAuthProtocol p) {
   switch (p) {
-    case SnmpAuthProtocol::kMd5: return 16;
-    case SnmpAuthProtocol::kSha1: return 20;
-    case SnmpAuthProtocol::kSha224: return 28;
-    case SnmpAuthProtocol::kSha256: return 32;
-    case SnmpAuthProtocol::kSha384: return 48;
-    case SnmpAuthProtocol::kSha512: return 64;
-    case SnmpAuthProtocol::kNone: break;
+    case SnmpAuthProtocol::kMd5:
+      return 16;
+    case SnmpAuthProtocol::kSha1:
+      return 20;
+    case SnmpAuthProtocol::kSha224:
+      return 28;
+    case SnmpAuthProtocol::kSha256:
+      return 32;
+    case SnmpAuthProtocol::kSha384:
+      return 48;
+    case SnmpAuthProtocol::kSha512:
+      return 64;
+    case SnmpAuthProtocol::kNone:
+      break;
   }
   return 0;
 }
@@ -54,22 +68,32 @@ size_t auth_key_length(SnmpAuthProtocol p) {
 size_t auth_digest_length(SnmpAuthProtocol p) {
   switch (p) {
     case SnmpAuthProtocol::kMd5:
-    case SnmpAuthProtocol::kSha1: return 12;
-    case SnmpAuthProtocol::kSha224: return 16;
-    case SnmpAuthProtocol::kSha256: return 24;
-    case SnmpAuthProtocol::kSha384: return 32;
-    case SnmpAuthProtocol::kSha512: return 48;
-    case SnmpAuthProtocol::kNone: break;
+    case SnmpAuthProtocol::kSha1:
+      return 12;
+    case SnmpAuthProtocol::kSha224:
+      return 16;
+    case SnmpAuthProtocol::kSha256:
+      return 24;
+    case SnmpAuthProtocol::kSha384:
+      return 32;
+    case SnmpAuthProtocol::kSha512:
+      return 48;
+    case SnmpAuthProtocol::kNone:
+      break;
   }
   return 0;
 }
 
 size_t priv_key_length(SnmpPrivProtocol p) {
   switch (p) {
-    case SnmpPrivProtocol::kAes128: return 16;
-    case SnmpPrivProtocol::kAes192: return 24;
-    case SnmpPrivProtocol::kAes256: return 32;
-    case SnmpPrivProtocol::kNone: break;
+    case SnmpPrivProtocol::kAes128:
+      return 16;
+    case SnmpPrivProtocol::kAes192:
+      return 24;
+    case SnmpPrivProtocol::kAes256:
+      return 32;
+    case SnmpPrivProtocol::kNone:
+      break;
   }
   return 0;
 }
@@ -114,13 +138,14 @@ std::string priv_key_for(SnmpAuthProtocol auth, SnmpPrivProtocol priv, std::stri
 std::string auth_digest(SnmpAuthProtocol p, std::string_view key, std::string_view message) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  HMAC(digest_of(p), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
-       message.size(), out, &n);
-  return std::string(reinterpret_cast<const char*>(out), std::min<size_t>(n, auth_digest_length(p)));
+  HMAC(digest_of(p), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &n);
+  return std::string(reinterpret_cast<const char*>(out),
+                     std::min<size_t>(n, auth_digest_length(p)));
 }
 
-bool aes_cfb(bool encrypt, std::string_view key, uint32_t boots, uint32_t time, std::string_view salt,
-             std::string_view in, std::string* out) {
+bool aes_cfb(bool encrypt, std::string_view key, uint32_t boots, uint32_t time,
+             std::string_view salt, std::string_view in, std::string* out) {
   const EVP_CIPHER* cipher = key.size() == 16   ? EVP_aes_128_cfb128()
                              : key.size() == 24 ? EVP_aes_192_cfb128()
                              : key.size() == 32 ? EVP_aes_256_cfb128()
@@ -133,7 +158,8 @@ bool aes_cfb(bool encrypt, std::string_view key, uint32_t boots, uint32_t time, 
   }
   for (int i = 0; i < 8; ++i) iv[8 + i] = static_cast<unsigned char>(salt[i]);
   std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || EVP_CipherInit_ex(ctx.get(), cipher, nullptr, reinterpret_cast<const unsigned char*>(key.data()), iv,
+  if (!ctx || EVP_CipherInit_ex(ctx.get(), cipher, nullptr,
+                                reinterpret_cast<const unsigned char*>(key.data()), iv,
                                 encrypt ? 1 : 0) != 1) {
     return false;
   }

@@ -40,7 +40,7 @@ std::string auth_digest(SnmpAuthProtocol p, std::string_view key, std::string_vi
 
 // AES-CFB128 with IV = boots (4 octets) || time (4 octets) || salt (8
 // octets), big-endian (RFC 3826 3.1.2.1). Returns false when OpenSSL fails.
-bool aes_cfb(bool encrypt, std::string_view key, uint32_t boots, uint32_t time, std::string_view salt,
-             std::string_view in, std::string* out);
+bool aes_cfb(bool encrypt, std::string_view key, uint32_t boots, uint32_t time,
+             std::string_view salt, std::string_view in, std::string* out);
 
 }  // namespace ticketd::ingest::snmp

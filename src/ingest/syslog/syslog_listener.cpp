@@ -16,10 +16,10 @@
 #include <optional>
 #include <unordered_map>
 
-#include "ticketd/net/listen.hpp"
-#include "ticketd/net/peer_limiter.hpp"
 #include "ticketd/ingest/syslog_framer.hpp"
 #include "ticketd/ingest/syslog_parser.hpp"
+#include "ticketd/net/listen.hpp"
+#include "ticketd/net/peer_limiter.hpp"
 
 namespace ticketd::ingest {
 
@@ -47,17 +47,27 @@ void rate_limited_warn(const Clock& clock, std::atomic<int64_t>& last_ms, const 
 
 const char* syslog_kind_name(SyslogListenerOptions::Kind kind) {
   switch (kind) {
-    case SyslogListenerOptions::Kind::kUdp: return "udp";
-    case SyslogListenerOptions::Kind::kTcp: return "tcp";
-    case SyslogListenerOptions::Kind::kTls: return "tls";
+    case SyslogListenerOptions::Kind::kUdp:
+      return "udp";
+    case SyslogListenerOptions::Kind::kTcp:
+      return "tcp";
+    case SyslogListenerOptions::Kind::kTls:
+      return "tls";
   }
   return "?";
 }
 
 struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl> {
   Impl(asio::io_context& io_ctx, SyslogListenerOptions o, EventSink s, const Clock& c)
-      : io(io_ctx), options(std::move(o)), sink(std::move(s)), clock(c), udp_socket(io_ctx), acceptor(io_ctx),
-        tls(ssl::context::tls_server), accept_backoff(io_ctx), peers(options.max_connections_per_peer) {}
+      : io(io_ctx),
+        options(std::move(o)),
+        sink(std::move(s)),
+        clock(c),
+        udp_socket(io_ctx),
+        acceptor(io_ctx),
+        tls(ssl::context::tls_server),
+        accept_backoff(io_ctx),
+        peers(options.max_connections_per_peer) {}
 
   // What stop() needs of a session, whatever its stream type.
   struct SessionBase {
@@ -99,7 +109,8 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
   uint32_t last_kernel_drops = 0;  // SO_RXQ_OVFL's running count (wraps)
 
   std::string where() const {
-    return std::string("syslog ") + syslog_kind_name(options.kind) + " " + options.host + ":" + std::to_string(options.port);
+    return std::string("syslog ") + syslog_kind_name(options.kind) + " " + options.host + ":" +
+           std::to_string(options.port);
   }
 
   Event parse(std::string_view msg, const std::string& peer) {
@@ -108,7 +119,8 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
     SyslogParse p = parse_syslog(msg, peer, clock.now());
     if (p.malformed) {
       ++stats.malformed;
-      rate_limited_warn(clock, last_malformed_warning, where() + ": malformed message from " + peer + ": " + p.error);
+      rate_limited_warn(clock, last_malformed_warning,
+                        where() + ": malformed message from " + peer + ": " + p.error);
     } else {
       ++stats.parsed;
     }
@@ -117,11 +129,12 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
 
   // ---- UDP ----
   void udp_wait() {
-    udp_socket.async_wait(udp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
-      if (ec || self->stopped) return;
-      self->udp_drain();
-      self->udp_wait();
-    });
+    udp_socket.async_wait(udp::socket::wait_read,
+                          [self = shared_from_this()](const boost::system::error_code& ec) {
+                            if (ec || self->stopped) return;
+                            self->udp_drain();
+                            self->udp_wait();
+                          });
   }
 
   void udp_drain() {
@@ -146,14 +159,17 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
         size_t len = h.msg_len;
         if (h.msg_hdr.msg_flags & MSG_TRUNC) ++stats.truncated;
         udp::endpoint peer;
-        std::memcpy(peer.data(), &addrs[static_cast<size_t>(i)], std::min<size_t>(h.msg_hdr.msg_namelen, sizeof(sockaddr_storage)));
-        events.push_back(parse(std::string_view(buffers[static_cast<size_t>(i)].data(), len), peer.address().to_string()));
+        std::memcpy(peer.data(), &addrs[static_cast<size_t>(i)],
+                    std::min<size_t>(h.msg_hdr.msg_namelen, sizeof(sockaddr_storage)));
+        events.push_back(parse(std::string_view(buffers[static_cast<size_t>(i)].data(), len),
+                               peer.address().to_string()));
         note_kernel_drops(h.msg_hdr);
       }
       const size_t count = events.size();
       if (Status s = sink(events); !s) {
         stats.dropped += count;
-        rate_limited_warn(clock, last_drop_warning, where() + ": dropping messages: " + s.message());
+        rate_limited_warn(clock, last_drop_warning,
+                          where() + ": dropping messages: " + s.message());
       }
       if (static_cast<size_t>(n) < kUdpBatch) return;
     }
@@ -162,7 +178,8 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
   // SO_RXQ_OVFL: each datagram carries the socket's running count of
   // datagrams the kernel dropped before it was queued (a wrapping uint32).
   void note_kernel_drops(const msghdr& h) {
-    for (const cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), const_cast<cmsghdr*>(c))) {
+    for (const cmsghdr* c = CMSG_FIRSTHDR(&h); c;
+         c = CMSG_NXTHDR(const_cast<msghdr*>(&h), const_cast<cmsghdr*>(c))) {
       if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL) continue;
       uint32_t count = 0;
       std::memcpy(&count, CMSG_DATA(c), sizeof count);
@@ -170,8 +187,9 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
       if (fresh != 0 && fresh < (1u << 31)) {
         stats.kernel_dropped += fresh;
         last_kernel_drops = count;
-        rate_limited_warn(clock, last_drop_warning, where() + ": the kernel dropped " + std::to_string(fresh) +
-                                                 " datagrams (receive buffer full; raise syslog.udp_receive_buffer)");
+        rate_limited_warn(clock, last_drop_warning,
+                          where() + ": the kernel dropped " + std::to_string(fresh) +
+                              " datagrams (receive buffer full; raise syslog.udp_receive_buffer)");
       }
     }
   }
@@ -189,11 +207,14 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
     ::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
     // The kernel reports twice what it accounts for payload (bookkeeping).
     if (got / 2 < want) {
-      spdlog::warn("{}: receive buffer is {} bytes, syslog.udp_receive_buffer asks for {}: raise net.core.rmem_max "
-                   "or grant CAP_NET_ADMIN",
-                   where(), got, want);
+      spdlog::warn(
+          "{}: receive buffer is {} bytes, syslog.udp_receive_buffer asks for {}: raise "
+          "net.core.rmem_max "
+          "or grant CAP_NET_ADMIN",
+          where(), got, want);
     } else {
-      spdlog::info("{}: receive buffer {} bytes ({})", where(), got, forced ? "SO_RCVBUFFORCE" : "SO_RCVBUF");
+      spdlog::info("{}: receive buffer {} bytes ({})", where(), got,
+                   forced ? "SO_RCVBUFFORCE" : "SO_RCVBUF");
     }
     const int on = 1;
     if (::setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on) != 0) {
@@ -207,8 +228,11 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
    public:
     // `peer` holds one slot of owner->peers, released on destruction.
     Session(std::shared_ptr<Impl> owner, Stream stream, std::string peer)
-        : owner_(std::move(owner)), stream_(std::move(stream)), peer_(std::move(peer)),
-          framer_(owner_->options.max_message_bytes), retry_(stream_.get_executor()) {
+        : owner_(std::move(owner)),
+          stream_(std::move(stream)),
+          peer_(std::move(peer)),
+          framer_(owner_->options.max_message_bytes),
+          retry_(stream_.get_executor()) {
       ++owner_->stats.connections;
       buf_.resize(kReadChunk);
     }
@@ -216,8 +240,8 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
       if (!pending_.empty()) {
         // Only when the process stops before the queue took them.
         owner_->stats.lost_at_stop += pending_.size();
-        spdlog::warn("{}: {} messages from {} were read but not queued before exit", owner_->where(), pending_.size(),
-                     peer_);
+        spdlog::warn("{}: {} messages from {} were read but not queued before exit",
+                     owner_->where(), pending_.size(), peer_);
       }
       owner_->peers.release(peer_);
       --owner_->stats.connections;
@@ -229,17 +253,20 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
       if (owner_->stopped) return stop_reading();
       if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
         const auto& o = owner_->options;
-        beast::get_lowest_layer(stream_).expires_after(std::min(o.first_byte_timeout, o.idle_timeout));
-        stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
-          if (ec) {
-            if (self->stopping_) return;
-            ++self->owner_->stats.connections_refused;
-            spdlog::warn("{}: TLS handshake with {} failed: {}", self->owner_->where(), self->peer_, ec.message());
-            return;
-          }
-          if (self->stopping_) return;
-          self->read();
-        });
+        beast::get_lowest_layer(stream_).expires_after(
+            std::min(o.first_byte_timeout, o.idle_timeout));
+        stream_.async_handshake(ssl::stream_base::server,
+                                [self = this->shared_from_this()](beast::error_code ec) {
+                                  if (ec) {
+                                    if (self->stopping_) return;
+                                    ++self->owner_->stats.connections_refused;
+                                    spdlog::warn("{}: TLS handshake with {} failed: {}",
+                                                 self->owner_->where(), self->peer_, ec.message());
+                                    return;
+                                  }
+                                  if (self->stopping_) return;
+                                  self->read();
+                                });
       } else {
         read();
       }
@@ -258,11 +285,12 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
     void read() {
       // Silent new connections are dropped sooner than idle established ones.
       const auto& o = owner_->options;
-      beast::get_lowest_layer(stream_).expires_after(got_data_ ? o.idle_timeout
-                                                               : std::min(o.first_byte_timeout, o.idle_timeout));
-      stream_.async_read_some(asio::buffer(buf_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
-        self->on_read(ec, n);
-      });
+      beast::get_lowest_layer(stream_).expires_after(
+          got_data_ ? o.idle_timeout : std::min(o.first_byte_timeout, o.idle_timeout));
+      stream_.async_read_some(asio::buffer(buf_),
+                              [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                                self->on_read(ec, n);
+                              });
     }
 
     void take(std::string_view frame) { pending_.push_back(owner_->parse(frame, peer_)); }
@@ -271,7 +299,8 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
       if (n > 0) {
         got_data_ = true;
         const uint64_t cut_before = framer_.truncated();
-        framer_.feed(std::string_view(buf_.data(), n), [&](std::string_view frame, bool) { take(frame); });
+        framer_.feed(std::string_view(buf_.data(), n),
+                     [&](std::string_view frame, bool) { take(frame); });
         owner_->stats.truncated += framer_.truncated() - cut_before;
       }
       if (ec) {
@@ -279,9 +308,10 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
         // is a message too.
         finish();
         if (ec == beast::error::timeout && !got_data_) {
-          spdlog::debug("{}: closing {}: nothing sent within syslog.first_byte_timeout", owner_->where(), peer_);
-        } else if (ec != asio::error::eof && ec != beast::error::timeout && ec != asio::error::operation_aborted &&
-                   ec != ssl::error::stream_truncated) {
+          spdlog::debug("{}: closing {}: nothing sent within syslog.first_byte_timeout",
+                        owner_->where(), peer_);
+        } else if (ec != asio::error::eof && ec != beast::error::timeout &&
+                   ec != asio::error::operation_aborted && ec != ssl::error::stream_truncated) {
           spdlog::debug("{}: connection from {} ended: {}", owner_->where(), peer_, ec.message());
         }
       }
@@ -348,7 +378,8 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
   }
 
   void accept() {
-    acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code ec,
+                                                                             tcp::socket socket) {
       if (ec == asio::error::operation_aborted || self->stopped) return;
       if (ec) {
         // EMFILE and friends leave the connection queued: pause, or we spin.
@@ -378,20 +409,26 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
     }
     if (!why.empty()) {
       ++stats.connections_refused;
-      rate_limited_warn(clock, last_refuse_warning, where() + ": refusing a connection from " + peer + ": " + why);
+      rate_limited_warn(clock, last_refuse_warning,
+                        where() + ": refusing a connection from " + peer + ": " + why);
       socket.close(ec);
       return;
     }
     if (options.kind == SyslogListenerOptions::Kind::kTls) {
       using S = beast::ssl_stream<beast::tcp_stream>;
-      std::make_shared<Session<S>>(shared_from_this(), S(beast::tcp_stream(std::move(socket)), tls), peer)->start();
+      std::make_shared<Session<S>>(shared_from_this(), S(beast::tcp_stream(std::move(socket)), tls),
+                                   peer)
+          ->start();
     } else {
-      std::make_shared<Session<beast::tcp_stream>>(shared_from_this(), beast::tcp_stream(std::move(socket)), peer)->start();
+      std::make_shared<Session<beast::tcp_stream>>(shared_from_this(),
+                                                   beast::tcp_stream(std::move(socket)), peer)
+          ->start();
     }
   }
 };
 
-SyslogListener::SyslogListener(asio::io_context& io, SyslogListenerOptions options, EventSink sink, const Clock& clock)
+SyslogListener::SyslogListener(asio::io_context& io, SyslogListenerOptions options, EventSink sink,
+                               const Clock& clock)
     : impl_(std::make_shared<Impl>(io, std::move(options), std::move(sink), clock)) {}
 
 SyslogListener::~SyslogListener() {
@@ -437,14 +474,20 @@ Status SyslogListener::start() {
       }
     }
     auto& ctx = impl_->tls;
-    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                    ssl::context::single_dh_use);
     ctx.use_certificate_chain_file(o.tls_cert_file, ec);
-    if (ec) return Status::invalid_argument(impl_->where() + ": cannot load certificate " + o.tls_cert_file + ": " + ec.message());
+    if (ec)
+      return Status::invalid_argument(impl_->where() + ": cannot load certificate " +
+                                      o.tls_cert_file + ": " + ec.message());
     ctx.use_private_key_file(o.tls_key_file, ssl::context::pem, ec);
-    if (ec) return Status::invalid_argument(impl_->where() + ": cannot load key " + o.tls_key_file + ": " + ec.message());
+    if (ec)
+      return Status::invalid_argument(impl_->where() + ": cannot load key " + o.tls_key_file +
+                                      ": " + ec.message());
   }
-  if (Status s = net::listen_tcp(impl_->acceptor, tcp::endpoint(addr, o.port), impl_->where()); !s) return s;
+  if (Status s = net::listen_tcp(impl_->acceptor, tcp::endpoint(addr, o.port), impl_->where()); !s)
+    return s;
   impl_->accept();
   return Status::ok();
 }

@@ -10,9 +10,9 @@ namespace {
 using namespace std::chrono;
 
 constexpr std::array<const char*, 24> kFacilities = {
-    "kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
-    "uucp",   "cron",   "authpriv", "ftp",  "ntp",    "security", "console", "clock",
-    "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
+    "kern",   "user",   "mail",     "daemon", "auth",   "syslog",   "lpr",     "news",
+    "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "security", "console", "clock",
+    "local0", "local1", "local2",   "local3", "local4", "local5",   "local6",  "local7"};
 
 constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -69,7 +69,8 @@ int parse_pri(std::string_view& s, std::string* error) {
   if (s.empty() || s.front() != '<') return -1;
   size_t close = s.find('>');
   if (close == std::string_view::npos || close < 2 || close > 4) {
-    *error = "syslog: invalid PRI \"" + std::string(s.substr(0, std::min<size_t>(s.size(), 5))) + "\" at offset 0";
+    *error = "syslog: invalid PRI \"" + std::string(s.substr(0, std::min<size_t>(s.size(), 5))) +
+             "\" at offset 0";
     return -2;
   }
   int pri = 0;
@@ -108,12 +109,13 @@ bool parse_bsd_time(std::string_view& s, TimePoint received, TimePoint& out) {
   r.remove_prefix(1);
   int year = 0;
   // Some senders put the year after the day: "Nov 28 2026 14:03:00".
-  if (r.size() > 5 && is_digit(r[0]) && is_digit(r[1]) && is_digit(r[2]) && is_digit(r[3]) && r[4] == ' ') {
+  if (r.size() > 5 && is_digit(r[0]) && is_digit(r[1]) && is_digit(r[2]) && is_digit(r[3]) &&
+      r[4] == ' ') {
     year = (r[0] - '0') * 1000 + (r[1] - '0') * 100 + (r[2] - '0') * 10 + (r[3] - '0');
     r.remove_prefix(5);
   }
-  if (r.size() < 8 || !is_digit(r[0]) || !is_digit(r[1]) || r[2] != ':' || !is_digit(r[3]) || !is_digit(r[4]) ||
-      r[5] != ':' || !is_digit(r[6]) || !is_digit(r[7])) {
+  if (r.size() < 8 || !is_digit(r[0]) || !is_digit(r[1]) || r[2] != ':' || !is_digit(r[3]) ||
+      !is_digit(r[4]) || r[5] != ':' || !is_digit(r[6]) || !is_digit(r[7])) {
     return false;
   }
   const int h = (r[0] - '0') * 10 + (r[1] - '0');
@@ -142,8 +144,8 @@ bool parse_bsd_time(std::string_view& s, TimePoint received, TimePoint& out) {
     year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(month)},
                        std::chrono::day{static_cast<unsigned>(day)}};
     if (!ymd.ok()) return TimePoint{};
-    return time_point_cast<Duration>(sys_days(ymd)) + hours(h) + minutes(mi) + seconds(std::min(sec, 59)) +
-           milliseconds(ms);
+    return time_point_cast<Duration>(sys_days(ymd)) + hours(h) + minutes(mi) +
+           seconds(std::min(sec, 59)) + milliseconds(ms);
   };
   if (year == 0) {
     // No year: the latest year that does not put the message more than a
@@ -221,7 +223,8 @@ bool parse_structured_data(std::string_view& s, Labels& labels, std::string* err
       while (!s.empty()) {
         char c = s.front();
         s.remove_prefix(1);
-        if (c == '\\' && !s.empty() && (s.front() == '"' || s.front() == '\\' || s.front() == ']')) {
+        if (c == '\\' && !s.empty() &&
+            (s.front() == '"' || s.front() == '\\' || s.front() == ']')) {
           c = s.front();
           s.remove_prefix(1);
         } else if (c == '"') {
@@ -279,7 +282,9 @@ bool take_tag(std::string_view& s, Event& e) {
 bool looks_like_host(std::string_view t) {
   if (t.empty() || t.size() > 255 || t.back() == ':') return false;
   for (char c : t) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == ':')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
+          c == ':'))
+      return false;
   }
   return true;
 }
@@ -333,7 +338,8 @@ bool parse_5424(std::string_view s, Event& e, std::string* error) {
   } else {
     TimePoint t;
     if (!parse_iso_time(s, t)) {
-      *error = "syslog: invalid RFC 5424 TIMESTAMP \"" + std::string(s.substr(0, s.find(' '))).substr(0, 40) + "\"";
+      *error = "syslog: invalid RFC 5424 TIMESTAMP \"" +
+               std::string(s.substr(0, s.find(' '))).substr(0, 40) + "\"";
       return false;
     }
     e.time = t;
@@ -352,8 +358,8 @@ bool parse_5424(std::string_view s, Event& e, std::string* error) {
   e.msgid = to_utf8(nil_or(msgid.substr(0, 32)));
   if (!parse_structured_data(s, e.labels, error)) return false;
   if (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  if (s.size() >= 3 && static_cast<unsigned char>(s[0]) == 0xEF && static_cast<unsigned char>(s[1]) == 0xBB &&
-      static_cast<unsigned char>(s[2]) == 0xBF) {
+  if (s.size() >= 3 && static_cast<unsigned char>(s[0]) == 0xEF &&
+      static_cast<unsigned char>(s[1]) == 0xBB && static_cast<unsigned char>(s[2]) == 0xBF) {
     s.remove_prefix(3);
   }
   skip_spaces(s);  // rsyslog's %msg% keeps the space that followed the tag
@@ -367,7 +373,8 @@ bool parse_5424(std::string_view s, Event& e, std::string* error) {
 bool strip_cisco_prefix(std::string_view& r, Event& e, TimePoint received, bool& have_time) {
   size_t digits = 0;
   while (digits < r.size() && is_digit(r[digits])) ++digits;
-  if (digits > 0 && digits < 12 && digits + 1 < r.size() && r[digits] == ':' && r[digits + 1] == ' ') {
+  if (digits > 0 && digits < 12 && digits + 1 < r.size() && r[digits] == ':' &&
+      r[digits + 1] == ' ') {
     e.labels["sequence"] = std::string(r.substr(0, digits));
     r.remove_prefix(digits + 2);
     skip_spaces(r);
@@ -405,7 +412,8 @@ void parse_3164(std::string_view s, Event& e, TimePoint received) {
       bool inner_time = false;
       std::string_view inner = r;
       Event probe;
-      if (strip_cisco_prefix(inner, probe, received, inner_time) && !inner.empty() && inner.front() == '%') {
+      if (strip_cisco_prefix(inner, probe, received, inner_time) && !inner.empty() &&
+          inner.front() == '%') {
         r = inner;
         if (probe.labels.count("sequence")) e.labels["sequence"] = probe.labels["sequence"];
       }
@@ -437,8 +445,11 @@ SyslogParse parse_syslog(std::string_view s, const std::string& peer, TimePoint 
   e.source = "syslog";
   e.time = received;
   // Trailing NUL, CR, LF (and spaces) are framing leftovers.
-  while (!s.empty() && (s.back() == '\0' || s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.remove_suffix(1);
-  while (!s.empty() && (s.front() == '\0' || s.front() == '\n' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == '\0' || s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+    s.remove_suffix(1);
+  while (!s.empty() && (s.front() == '\0' || s.front() == '\n' || s.front() == '\r'))
+    s.remove_prefix(1);
   const std::string_view raw = s;
   std::string error;
   int pri = parse_pri(s, &error);

@@ -58,18 +58,21 @@ std::optional<Severity> severity_from(const std::string& s) {
 }
 
 // An Alertmanager-shaped alert (Alertmanager, Grafana unified alerting).
-Result<Event> alert_event(const json& a, const std::string& where, const std::string& source, const std::string& group_status,
-                          TimePoint now) {
+Result<Event> alert_event(const json& a, const std::string& where, const std::string& source,
+                          const std::string& group_status, TimePoint now) {
   if (!a.is_object()) return Status::invalid_argument(where + " must be an object");
   Event e;
   e.source = source;
   e.time = now;
   if (Status s = string_map(a.value("labels", json()), where + ".labels", e.labels); !s) return s;
-  if (Status s = string_map(a.value("annotations", json()), where + ".annotations", e.annotations); !s) return s;
+  if (Status s = string_map(a.value("annotations", json()), where + ".annotations", e.annotations);
+      !s)
+    return s;
   std::string status = str(a, "status");
   if (status.empty()) status = group_status;
   if (status != "firing" && status != "resolved") {
-    return Status::invalid_argument(where + ".status is \"" + status + "\", expected firing or resolved");
+    return Status::invalid_argument(where + ".status is \"" + status +
+                                    "\", expected firing or resolved");
   }
   e.status = status;
   const std::string at = status == "resolved" ? str(a, "endsAt") : str(a, "startsAt");
@@ -83,7 +86,8 @@ Result<Event> alert_event(const json& a, const std::string& where, const std::st
       break;
     }
   }
-  if (e.message.empty()) e.message = e.labels.count("alertname") ? e.labels.at("alertname") : "alert";
+  if (e.message.empty())
+    e.message = e.labels.count("alertname") ? e.labels.at("alertname") : "alert";
   if (auto fp = str(a, "fingerprint"); !fp.empty()) e.labels["fingerprint"] = fp;
   for (const char* k : {"generatorURL", "dashboardURL", "panelURL", "silenceURL", "valueString"}) {
     if (auto v = str(a, k); !v.empty()) e.annotations[k] = v;
@@ -101,7 +105,8 @@ Result<std::vector<Event>> alerts_of(const json& body, const std::string& source
   std::vector<Event> out;
   const std::string group_status = str(body, "status");
   for (size_t i = 0; i < alerts->size(); ++i) {
-    auto e = alert_event((*alerts)[i], source + ": \"alerts[" + std::to_string(i) + "]\"", source, group_status, now);
+    auto e = alert_event((*alerts)[i], source + ": \"alerts[" + std::to_string(i) + "]\"", source,
+                         group_status, now);
     if (!e) return e.error();
     out.push_back(std::move(e).value());
   }
@@ -124,16 +129,19 @@ std::string random_key() {
 
 Result<std::vector<Event>> parse_alertmanager(const json& body, TimePoint now) {
   if (body.is_object() && body.contains("version") && str(body, "version") != "4") {
-    return Status::invalid_argument("alertmanager: webhook version \"" + str(body, "version") + "\" is not supported, expected 4");
+    return Status::invalid_argument("alertmanager: webhook version \"" + str(body, "version") +
+                                    "\" is not supported, expected 4");
   }
   return alerts_of(body, "alertmanager", now);
 }
 
 Result<std::vector<Event>> parse_grafana(const json& body, TimePoint now) {
   if (body.is_object() && body.contains("alerts")) return alerts_of(body, "grafana", now);
-  // Legacy Grafana alerting: {ruleName, state: alerting|ok|no_data|paused, message, evalMatches, tags}.
+  // Legacy Grafana alerting: {ruleName, state: alerting|ok|no_data|paused, message, evalMatches,
+  // tags}.
   if (!body.is_object() || !body.contains("state")) {
-    return Status::invalid_argument("grafana: expected \"alerts\" (unified alerting) or \"state\" (legacy)");
+    return Status::invalid_argument(
+        "grafana: expected \"alerts\" (unified alerting) or \"state\" (legacy)");
   }
   Event e;
   e.source = "grafana";
@@ -144,9 +152,11 @@ Result<std::vector<Event>> parse_grafana(const json& body, TimePoint now) {
   } else if (state == "ok") {
     e.status = "resolved";
   } else {
-    return Status::invalid_argument("grafana: \"state\" is \"" + state + "\", expected alerting, ok or no_data");
+    return Status::invalid_argument("grafana: \"state\" is \"" + state +
+                                    "\", expected alerting, ok or no_data");
   }
-  if (Status s = string_map(body.value("tags", json()), "grafana: \"tags\"", e.labels); !s) return s;
+  if (Status s = string_map(body.value("tags", json()), "grafana: \"tags\"", e.labels); !s)
+    return s;
   e.labels["alertname"] = str(body, "ruleName");
   if (auto id = str(body, "ruleId"); !id.empty()) e.labels["ruleId"] = id;
   e.message = str(body, "message").empty() ? str(body, "title") : str(body, "message");
@@ -166,12 +176,14 @@ Result<PagerDutyEvent> parse_pagerduty(const json& body, TimePoint now) {
                                     "\", expected trigger, acknowledge or resolve");
   }
   pd.dedup_key = str(body, "dedup_key");
-  if (pd.dedup_key.size() > 255) return Status::invalid_argument("pagerduty: \"dedup_key\" is longer than 255 characters");
+  if (pd.dedup_key.size() > 255)
+    return Status::invalid_argument("pagerduty: \"dedup_key\" is longer than 255 characters");
   Event& e = pd.event;
   e.source = "pagerduty";
   e.time = now;
   if (pd.action != "trigger") {
-    if (pd.dedup_key.empty()) return Status::invalid_argument("pagerduty: \"dedup_key\" is required to " + pd.action);
+    if (pd.dedup_key.empty())
+      return Status::invalid_argument("pagerduty: \"dedup_key\" is required to " + pd.action);
     e.status = pd.action == "resolve" ? "resolved" : "firing";
     e.message = pd.action;
     e.labels["dedup_key"] = pd.dedup_key;
@@ -184,9 +196,11 @@ Result<PagerDutyEvent> parse_pagerduty(const json& body, TimePoint now) {
   e.message = str(*payload, "summary");
   e.host = str(*payload, "source");
   const std::string severity = str(*payload, "severity");
-  if (e.message.empty()) return Status::invalid_argument("pagerduty: \"payload.summary\" is required");
+  if (e.message.empty())
+    return Status::invalid_argument("pagerduty: \"payload.summary\" is required");
   if (e.host.empty()) return Status::invalid_argument("pagerduty: \"payload.source\" is required");
-  if (severity != "critical" && severity != "error" && severity != "warning" && severity != "info") {
+  if (severity != "critical" && severity != "error" && severity != "warning" &&
+      severity != "info") {
     return Status::invalid_argument("pagerduty: \"payload.severity\" is \"" + severity +
                                     "\", expected critical, error, warning or info");
   }
@@ -200,9 +214,11 @@ Result<PagerDutyEvent> parse_pagerduty(const json& body, TimePoint now) {
   if (payload->contains("custom_details")) {
     const json& details = (*payload)["custom_details"];
     if (details.is_object()) {
-      for (const auto& [k, v] : details.items()) e.annotations[k] = v.is_string() ? v.get<std::string>() : v.dump();
+      for (const auto& [k, v] : details.items())
+        e.annotations[k] = v.is_string() ? v.get<std::string>() : v.dump();
     } else if (!details.is_null()) {
-      e.annotations["custom_details"] = details.is_string() ? details.get<std::string>() : details.dump();
+      e.annotations["custom_details"] =
+          details.is_string() ? details.get<std::string>() : details.dump();
     }
   }
   if (pd.dedup_key.empty()) pd.dedup_key = random_key();

@@ -3,6 +3,7 @@
 // One connection writes (apply, prune) behind a mutex; a pool of reader
 // connections serves reads, several at once, so API reads never wait for a
 // long batch commit nor, up to the pool's size, for each other.
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -10,12 +11,10 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <type_traits>
 #include <variant>
-
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "ticketd/store/store.hpp"
 
@@ -162,7 +161,8 @@ CREATE INDEX events_ticket ON events(ticket_key, id) WHERE ticket_key <> '';
 constexpr const char* kTicketColumns =
     "key, type, seq, title, description, status, priority, impact, urgency, category, team, "
     "assignee, rule, fingerprint, event_count, first_seen, last_seen, created_at, updated_at, "
-    "acknowledged_at, acknowledged_by, resolved_at, closed_at, labels, id, respond_by, resolve_by, breaches, "
+    "acknowledged_at, acknowledged_by, resolved_at, closed_at, labels, id, respond_by, resolve_by, "
+    "breaches, "
     "problem, alerts, flapping, suppressed_count";
 
 // RAII prepared statement with typed binds and column reads.
@@ -187,7 +187,8 @@ class Stmt {
   Stmt& bind(int i, const char* v) { return bind(i, std::string(v)); }
   // Binds without copying: `v` must outlive the next step() and reset().
   Stmt& bind_static(int i, std::string_view v) {
-    sqlite3_bind_text(stmt_, i, v.empty() ? "" : v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    sqlite3_bind_text(stmt_, i, v.empty() ? "" : v.data(), static_cast<int>(v.size()),
+                      SQLITE_STATIC);
     return *this;
   }
   Stmt& bind(int i, int64_t v) {
@@ -217,7 +218,8 @@ class Stmt {
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
       // A violated constraint (two open tickets for one fingerprint) is the
       // batch's fault, not the disk's: retrying the same batch cannot help.
-      if ((rc & 0xff) == SQLITE_CONSTRAINT) return Status::conflict(std::string("sqlite: ") + sqlite3_errmsg(db_));
+      if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return Status::conflict(std::string("sqlite: ") + sqlite3_errmsg(db_));
       return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(db_));
     }
     return Status::ok();
@@ -225,7 +227,8 @@ class Stmt {
 
   std::string text(int col) const {
     const unsigned char* p = sqlite3_column_text(stmt_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
              : std::string();
   }
   int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
@@ -253,7 +256,9 @@ Status exec(sqlite3* db, const char* sql) {
 }
 
 // The connection's last error, after a step that failed.
-Status last_error(sqlite3* db) { return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(db)); }
+Status last_error(sqlite3* db) {
+  return Status::io_error(std::string("sqlite: ") + sqlite3_errmsg(db));
+}
 
 // Ends a failed transaction. SQLite may already have rolled it back itself
 // (SQLITE_FULL, SQLITE_IOERR during COMMIT), and then ROLLBACK's "no
@@ -304,9 +309,11 @@ std::string labels_to_text(const Labels& labels) {
   };
   for (const auto& [k, v] : labels) {
     if (out.size() > 1) out += ',';
-    if (!put(k)) return nlohmann::json(labels).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (!put(k))
+      return nlohmann::json(labels).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     out += ':';
-    if (!put(v)) return nlohmann::json(labels).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (!put(v))
+      return nlohmann::json(labels).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   out += '}';
   return out;
@@ -353,7 +360,8 @@ Ticket read_ticket(const Stmt& s) {
 }
 
 constexpr const char* kEventColumns =
-    "id, received_at, decision, rule, ticket_key, body, detail, source, time, host, severity, facility, app, msgid, "
+    "id, received_at, decision, rule, ticket_key, body, detail, source, time, host, severity, "
+    "facility, app, msgid, "
     "message, trap_oid, status, labels, annotations";
 
 StoredEvent read_event(const Stmt& s) {
@@ -398,35 +406,51 @@ int64_t key_seq(const std::string& key) {
 // The writer's statements, prepared once and reused by every batch.
 struct WriterStatements {
   explicit WriterStatements(sqlite3* db)
-      : upsert(db, std::string("INSERT INTO tickets (") + kTicketColumns +
-                      ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,NULL,"
-                      "?25,?26,?27,?28,?29,?30,?31)"
-                      " ON CONFLICT(key) DO UPDATE SET title=excluded.title, description=excluded.description,"
-                      " status=excluded.status, priority=excluded.priority, impact=excluded.impact,"
-                      " urgency=excluded.urgency, category=excluded.category, team=excluded.team,"
-                      " assignee=excluded.assignee, fingerprint=excluded.fingerprint,"
-                      " event_count=excluded.event_count, last_seen=excluded.last_seen,"
-                      " updated_at=excluded.updated_at, acknowledged_at=excluded.acknowledged_at,"
-                      " acknowledged_by=excluded.acknowledged_by, resolved_at=excluded.resolved_at,"
-                      " closed_at=excluded.closed_at, labels=excluded.labels, respond_by=excluded.respond_by,"
-                      " resolve_by=excluded.resolve_by, breaches=excluded.breaches, problem=excluded.problem,"
-                      " alerts=excluded.alerts, flapping=excluded.flapping,"
-                      " suppressed_count=excluded.suppressed_count"),
-        timeline(db, "INSERT INTO timeline (ticket_key, time, actor, kind, message, details) VALUES (?1,?2,?3,?4,?5,?6)"),
-        event(db, "INSERT INTO events (received_at, decision, rule, ticket_key, body, detail, source, time, host, severity,"
-                  " facility, app, msgid, message, trap_oid, status, labels, annotations)"
-                  " VALUES (?1,?2,?3,?4,'',?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"),
+      : upsert(db,
+               std::string("INSERT INTO tickets (") + kTicketColumns +
+                   ") VALUES "
+                   "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?"
+                   "22,?23,?24,NULL,"
+                   "?25,?26,?27,?28,?29,?30,?31)"
+                   " ON CONFLICT(key) DO UPDATE SET title=excluded.title, "
+                   "description=excluded.description,"
+                   " status=excluded.status, priority=excluded.priority, impact=excluded.impact,"
+                   " urgency=excluded.urgency, category=excluded.category, team=excluded.team,"
+                   " assignee=excluded.assignee, fingerprint=excluded.fingerprint,"
+                   " event_count=excluded.event_count, last_seen=excluded.last_seen,"
+                   " updated_at=excluded.updated_at, acknowledged_at=excluded.acknowledged_at,"
+                   " acknowledged_by=excluded.acknowledged_by, resolved_at=excluded.resolved_at,"
+                   " closed_at=excluded.closed_at, labels=excluded.labels, "
+                   "respond_by=excluded.respond_by,"
+                   " resolve_by=excluded.resolve_by, breaches=excluded.breaches, "
+                   "problem=excluded.problem,"
+                   " alerts=excluded.alerts, flapping=excluded.flapping,"
+                   " suppressed_count=excluded.suppressed_count"),
+        timeline(db,
+                 "INSERT INTO timeline (ticket_key, time, actor, kind, message, details) VALUES "
+                 "(?1,?2,?3,?4,?5,?6)"),
+        event(db,
+              "INSERT INTO events (received_at, decision, rule, ticket_key, body, detail, source, "
+              "time, host, severity,"
+              " facility, app, msgid, message, trap_oid, status, labels, annotations)"
+              " VALUES (?1,?2,?3,?4,'',?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"),
         link(db, "UPDATE tickets SET problem = ?1 WHERE key = ?2"),
-        silence(db, "INSERT INTO silences (id, ends_at, body) VALUES (?1, ?2, ?3)"
-                   " ON CONFLICT(id) DO UPDATE SET ends_at = excluded.ends_at, body = excluded.body"),
-        record_put(db, "INSERT INTO engine_records (key, value) VALUES (?1, ?2)"
-                      " ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+        silence(db,
+                "INSERT INTO silences (id, ends_at, body) VALUES (?1, ?2, ?3)"
+                " ON CONFLICT(id) DO UPDATE SET ends_at = excluded.ends_at, body = excluded.body"),
+        record_put(db,
+                   "INSERT INTO engine_records (key, value) VALUES (?1, ?2)"
+                   " ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
         record_del(db, "DELETE FROM engine_records WHERE key = ?1"),
-        notify(db, "INSERT INTO notifications (time, target, ticket_key, message) VALUES (?1, ?2, ?3, ?4)"),
-        counters(db, "UPDATE tickets SET event_count = ?2, last_seen = ?3, updated_at = ?4 WHERE key = ?1") {}
+        notify(db,
+               "INSERT INTO notifications (time, target, ticket_key, message) VALUES (?1, ?2, ?3, "
+               "?4)"),
+        counters(
+            db,
+            "UPDATE tickets SET event_count = ?2, last_seen = ?3, updated_at = ?4 WHERE key = ?1") {
+  }
   Stmt upsert, timeline, event, link, silence, record_put, record_del, notify, counters;
 };
-
 
 // WAL pages after which a commit asks the checkpointer for a checkpoint
 // (SQLite's own default), and after which the writer completes one itself.
@@ -449,20 +473,28 @@ class SqliteStore final : public Store {
   }
 
   Status open(const SqliteOptions& opts) {
-    if (opts.readers < 1) return Status::invalid_argument("sqlite: readers must be at least 1, got " + std::to_string(opts.readers));
+    if (opts.readers < 1)
+      return Status::invalid_argument("sqlite: readers must be at least 1, got " +
+                                      std::to_string(opts.readers));
     std::error_code ec;
     const auto parent = std::filesystem::path(opts.path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    if (ec) return Status::io_error("sqlite: cannot create directory " + parent.string() + ": " + ec.message());
+    if (ec)
+      return Status::io_error("sqlite: cannot create directory " + parent.string() + ": " +
+                              ec.message());
     if (Status s = open_connection(opts, &writer_); !s) return s;
-    const char* pragmas = opts.sync_full ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                                         : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+    const char* pragmas =
+        opts.sync_full
+            ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+            : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
     if (Status s = exec(writer_, pragmas); !s) {
       return s;
     }
     // A batch of thousands of events dirties more pages than the default 2 MB
     // cache holds; spilling them mid-transaction costs writes and re-reads.
-    if (Status s = exec(writer_, "PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-16384;"); !s) return s;
+    if (Status s = exec(writer_, "PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-16384;");
+        !s)
+      return s;
     if (Status s = migrate(); !s) return s;
     for (int i = 0; i < opts.readers; ++i) {
       sqlite3* r = nullptr;
@@ -521,7 +553,8 @@ class SqliteStore final : public Store {
     if (rc != SQLITE_DONE) return last_error(db);
     Stmt records(db, "SELECT key, value FROM engine_records");
     if (!records.ok()) return Status::io_error(records.error());
-    while ((rc = records.step()) == SQLITE_ROW) state.records.emplace_back(records.text(0), records.text(1));
+    while ((rc = records.step()) == SQLITE_ROW)
+      state.records.emplace_back(records.text(0), records.text(1));
     if (rc != SQLITE_DONE) return last_error(db);
     return state;
   }
@@ -535,8 +568,9 @@ class SqliteStore final : public Store {
     StoreStats out;
     int rc;
     auto open_by = [&](const char* column, auto&& put) -> Status {
-      Stmt s(db, std::string("SELECT ") + column + ", COUNT(*) FROM tickets"
-                 " WHERE status NOT IN ('resolved','closed','cancelled') GROUP BY 1");
+      Stmt s(db, std::string("SELECT ") + column +
+                     ", COUNT(*) FROM tickets"
+                     " WHERE status NOT IN ('resolved','closed','cancelled') GROUP BY 1");
       if (!s.ok()) return Status::io_error(s.error());
       while ((rc = s.step()) == SQLITE_ROW) put(s);
       return rc == SQLITE_DONE ? Status::ok() : last_error(db);
@@ -544,27 +578,33 @@ class SqliteStore final : public Store {
     Status st = open_by("priority", [&](const Stmt& s) {
       out.open_by_priority[static_cast<Priority>(s.integer(0))] = s.integer(1);
     });
-    if (st) st = open_by("team", [&](const Stmt& s) { out.open_by_team[s.text(0)] = s.integer(1); });
+    if (st)
+      st = open_by("team", [&](const Stmt& s) { out.open_by_team[s.text(0)] = s.integer(1); });
     if (st) {
       st = open_by("type", [&](const Stmt& s) {
         if (auto t = parse_ticket_type(s.text(0))) out.open_by_type[*t] = s.integer(1);
       });
     }
     if (!st) return st;
-    Stmt totals(db, "SELECT COUNT(*), SUM(status NOT IN ('resolved','closed','cancelled')),"
-                    " AVG(CASE WHEN acknowledged_at IS NOT NULL THEN acknowledged_at - created_at END),"
-                    " AVG(CASE WHEN resolved_at IS NOT NULL THEN resolved_at - created_at END) FROM tickets");
+    Stmt totals(
+        db,
+        "SELECT COUNT(*), SUM(status NOT IN ('resolved','closed','cancelled')),"
+        " AVG(CASE WHEN acknowledged_at IS NOT NULL THEN acknowledged_at - created_at END),"
+        " AVG(CASE WHEN resolved_at IS NOT NULL THEN resolved_at - created_at END) FROM tickets");
     if (!totals.ok()) return Status::io_error(totals.error());
     if ((rc = totals.step()) != SQLITE_ROW) return last_error(db);
     out.tickets_total = totals.integer(0);
     out.open_total = totals.integer(1);
     if (!totals.is_null(2)) out.mtta = Duration(totals.integer(2));
     if (!totals.is_null(3)) out.mttr = Duration(totals.integer(3));
-    Stmt top(db, "SELECT fingerprint, rule, COUNT(*), SUM(event_count), MAX(created_at) FROM tickets"
-                 " WHERE fingerprint <> '' GROUP BY fingerprint, rule ORDER BY 3 DESC, 4 DESC LIMIT 10");
+    Stmt top(
+        db,
+        "SELECT fingerprint, rule, COUNT(*), SUM(event_count), MAX(created_at) FROM tickets"
+        " WHERE fingerprint <> '' GROUP BY fingerprint, rule ORDER BY 3 DESC, 4 DESC LIMIT 10");
     if (!top.ok()) return Status::io_error(top.error());
     while ((rc = top.step()) == SQLITE_ROW) {
-      out.top_fingerprints.push_back({top.text(0), top.text(1), top.integer(2), top.integer(3), top.time(4)});
+      out.top_fingerprints.push_back(
+          {top.text(0), top.text(1), top.integer(2), top.integer(3), top.time(4)});
     }
     if (rc != SQLITE_DONE) return last_error(db);
     return out;
@@ -579,7 +619,10 @@ class SqliteStore final : public Store {
                    " AND ((?2 <> '' AND fingerprint = ?2) OR (?3 <> '' AND rule = ?3))"
                    " ORDER BY (fingerprint = ?2) DESC, id DESC LIMIT ?4");
     if (!s.ok()) return Status::io_error(s.error());
-    s.bind(1, t.key).bind(2, t.fingerprint).bind(3, t.rule).bind(4, static_cast<int64_t>(std::clamp(limit, 1, 100)));
+    s.bind(1, t.key)
+        .bind(2, t.fingerprint)
+        .bind(3, t.rule)
+        .bind(4, static_cast<int64_t>(std::clamp(limit, 1, 100)));
     std::vector<SimilarTicket> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
@@ -589,14 +632,17 @@ class SqliteStore final : public Store {
       out.push_back(std::move(found));
     }
     if (rc != SQLITE_DONE) return last_error(db);
-    Stmt notes(db, "SELECT time, actor, kind, message, details FROM timeline WHERE ticket_key = ?1 AND kind = 'note'"
-                   " ORDER BY id");
+    Stmt notes(db,
+               "SELECT time, actor, kind, message, details FROM timeline WHERE ticket_key = ?1 AND "
+               "kind = 'note'"
+               " ORDER BY id");
     if (!notes.ok()) return Status::io_error(notes.error());
     for (SimilarTicket& f : out) {
       notes.reset();
       notes.bind(1, f.ticket.key);
       while ((rc = notes.step()) == SQLITE_ROW) {
-        f.notes.push_back({f.ticket.key, notes.time(0), notes.text(1), notes.text(2), notes.text(3), notes.text(4)});
+        f.notes.push_back({f.ticket.key, notes.time(0), notes.text(1), notes.text(2), notes.text(3),
+                           notes.text(4)});
       }
       if (rc != SQLITE_DONE) return last_error(db);
     }
@@ -618,7 +664,8 @@ class SqliteStore final : public Store {
   Result<std::optional<Ticket>> get_ticket(const std::string& key) override {
     Reader reader(*this);
     sqlite3* db = reader.db();
-    if (Status st = reader.snapshot(); !st) return st;  // a problem and its incidents from one snapshot
+    if (Status st = reader.snapshot(); !st)
+      return st;  // a problem and its incidents from one snapshot
     Stmt s(db, std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE key = ?1");
     if (!s.ok()) return Status::io_error(s.error());
     s.bind(1, key);
@@ -653,23 +700,38 @@ class SqliteStore final : public Store {
     Reader reader(*this);
     sqlite3* db = reader.db();
     Stmt s(db, std::string("SELECT ") + kTicketColumns +
-                        " FROM tickets WHERE id < ?1"
-                        " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR type = ?3)"
-                        " AND (?4 IS NULL OR priority = ?4) AND (?5 IS NULL OR team = ?5)"
-                        " AND (?7 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' ' || fingerprint"
-                        " || ' ' || labels), lower(?7)) > 0)"
-                        " AND (?8 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' ' || fingerprint"
-                        " || ' ' || labels), lower(?8)) > 0)"
-                        " AND (?9 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' ' || fingerprint"
-                        " || ' ' || labels), lower(?9)) > 0)"
-                        " AND (?10 = 0 OR status NOT IN ('resolved','closed','cancelled'))"
-                        " ORDER BY id DESC LIMIT ?6");
+                   " FROM tickets WHERE id < ?1"
+                   " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR type = ?3)"
+                   " AND (?4 IS NULL OR priority = ?4) AND (?5 IS NULL OR team = ?5)"
+                   " AND (?7 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' "
+                   "' || fingerprint"
+                   " || ' ' || labels), lower(?7)) > 0)"
+                   " AND (?8 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' "
+                   "' || fingerprint"
+                   " || ' ' || labels), lower(?8)) > 0)"
+                   " AND (?9 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' "
+                   "' || fingerprint"
+                   " || ' ' || labels), lower(?9)) > 0)"
+                   " AND (?10 = 0 OR status NOT IN ('resolved','closed','cancelled'))"
+                   " ORDER BY id DESC LIMIT ?6");
     if (!s.ok()) return Status::io_error(s.error());
     s.bind(1, cursor);
-    if (q.status) s.bind(2, ticket_status_name(*q.status)); else s.bind_null(2);
-    if (q.type) s.bind(3, ticket_type_name(*q.type)); else s.bind_null(3);
-    if (q.priority) s.bind(4, static_cast<int64_t>(*q.priority)); else s.bind_null(4);
-    if (!q.team.empty()) s.bind(5, q.team); else s.bind_null(5);
+    if (q.status)
+      s.bind(2, ticket_status_name(*q.status));
+    else
+      s.bind_null(2);
+    if (q.type)
+      s.bind(3, ticket_type_name(*q.type));
+    else
+      s.bind_null(3);
+    if (q.priority)
+      s.bind(4, static_cast<int64_t>(*q.priority));
+    else
+      s.bind_null(4);
+    if (!q.team.empty())
+      s.bind(5, q.team);
+    else
+      s.bind_null(5);
     s.bind(6, static_cast<int64_t>(limit) + 1);
     // Up to three words, each of which must appear (case-insensitive).
     std::vector<std::string> words;
@@ -686,7 +748,10 @@ class SqliteStore final : public Store {
     }
     if (words.size() > 3) return Status::invalid_argument("q: at most 3 words");
     for (int i = 0; i < 3; ++i) {
-      if (static_cast<size_t>(i) < words.size()) s.bind(7 + i, words[static_cast<size_t>(i)]); else s.bind_null(7 + i);
+      if (static_cast<size_t>(i) < words.size())
+        s.bind(7 + i, words[static_cast<size_t>(i)]);
+      else
+        s.bind_null(7 + i);
     }
     s.bind(10, static_cast<int64_t>(q.open_only));
     TicketPage page;
@@ -707,7 +772,9 @@ class SqliteStore final : public Store {
   Result<std::vector<TimelineEntry>> timeline(const std::string& key) override {
     Reader reader(*this);
     sqlite3* db = reader.db();
-    Stmt s(db, "SELECT time, actor, kind, message, details FROM timeline WHERE ticket_key = ?1 ORDER BY id");
+    Stmt s(db,
+           "SELECT time, actor, kind, message, details FROM timeline WHERE ticket_key = ?1 ORDER "
+           "BY id");
     if (!s.ok()) return Status::io_error(s.error());
     s.bind(1, key);
     std::vector<TimelineEntry> out;
@@ -722,8 +789,9 @@ class SqliteStore final : public Store {
   Result<std::vector<StoredEvent>> ticket_events(const std::string& key, int limit) override {
     Reader reader(*this);
     sqlite3* db = reader.db();
-    Stmt s(db, std::string("SELECT ") + kEventColumns +
-                        " FROM events WHERE ticket_key = ?1 AND ticket_key <> '' ORDER BY id DESC LIMIT ?2");
+    Stmt s(db,
+           std::string("SELECT ") + kEventColumns +
+               " FROM events WHERE ticket_key = ?1 AND ticket_key <> '' ORDER BY id DESC LIMIT ?2");
     if (!s.ok()) return Status::io_error(s.error());
     s.bind(1, key).bind(2, static_cast<int64_t>(std::clamp(limit, 1, 10000)));
     std::vector<StoredEvent> out;
@@ -759,7 +827,8 @@ class SqliteStore final : public Store {
       // A read transaction left open would pin its snapshot, and with it the
       // WAL, for every later read on this connection.
       if (sqlite3_get_autocommit(db_) == 0) {
-        if (Status s = rollback(db_); !s) spdlog::warn("store: cannot end a read transaction: {}", s.message());
+        if (Status s = rollback(db_); !s)
+          spdlog::warn("store: cannot end a read transaction: {}", s.message());
       }
       {
         std::lock_guard lock(store_.read_mu_);
@@ -810,12 +879,15 @@ class SqliteStore final : public Store {
       // PASSIVE never blocks the writer or readers; what it cannot copy now
       // (a reader still needs it) is copied by a later one.
       int log = 0;
-      int rc = sqlite3_wal_checkpoint_v2(ckpt_db_, "main", SQLITE_CHECKPOINT_PASSIVE, &log, nullptr);
+      int rc =
+          sqlite3_wal_checkpoint_v2(ckpt_db_, "main", SQLITE_CHECKPOINT_PASSIVE, &log, nullptr);
       if (rc == SQLITE_OK && log < 0) rc = SQLITE_ERROR;  // not in WAL mode: nothing was copied
       if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
         if (!failing) {
-          spdlog::warn("store: background checkpoint failed (sqlite code {}): {}; commits checkpoint themselves meanwhile",
-                       rc, sqlite3_errmsg(ckpt_db_));
+          spdlog::warn(
+              "store: background checkpoint failed (sqlite code {}): {}; commits checkpoint "
+              "themselves meanwhile",
+              rc, sqlite3_errmsg(ckpt_db_));
         }
         failing = true;
       } else if (failing && rc == SQLITE_OK) {
@@ -827,8 +899,9 @@ class SqliteStore final : public Store {
   }
 
   Status open_connection(const SqliteOptions& opts, sqlite3** db) {
-    int rc = sqlite3_open_v2(opts.path.c_str(), db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    int rc =
+        sqlite3_open_v2(opts.path.c_str(), db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       std::string msg = *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc);
       return Status::io_error("sqlite: cannot open " + opts.path + ": " + msg);
@@ -856,8 +929,10 @@ class SqliteStore final : public Store {
       if (s) s = exec(writer_, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
       if (s) s = exec(writer_, "COMMIT");
       if (!s) {
-        if (Status r = rollback(writer_); !r) s = Status::io_error(s.message() + "; rollback: " + r.message());
-        return Status::io_error("migration to schema version " + std::to_string(v + 1) + " failed: " + s.message());
+        if (Status r = rollback(writer_); !r)
+          s = Status::io_error(s.message() + "; rollback: " + r.message());
+        return Status::io_error("migration to schema version " + std::to_string(v + 1) +
+                                " failed: " + s.message());
       }
     }
     return Status::ok();
@@ -865,7 +940,8 @@ class SqliteStore final : public Store {
 
   Status apply_locked(const Actions& actions) {
     if (!writes_) writes_ = std::make_unique<WriterStatements>(writer_);
-    auto& [upsert, timeline, event, link, silence, record_put, record_del, notify, counters] = *writes_;
+    auto& [upsert, timeline, event, link, silence, record_put, record_del, notify, counters] =
+        *writes_;
     const std::initializer_list<Stmt*> all = {&upsert,     &timeline,   &event,  &link,    &silence,
                                               &record_put, &record_del, &notify, &counters};
     for (const Stmt* s : all) {
@@ -893,7 +969,10 @@ class SqliteStore final : public Store {
               if (x.counters_only) {
                 const Ticket& t = x.ticket;
                 counters.reset();
-                counters.bind_static(1, t.key).bind(2, t.event_count).bind(3, t.last_seen).bind(4, t.updated_at);
+                counters.bind_static(1, t.key)
+                    .bind(2, t.event_count)
+                    .bind(3, t.last_seen)
+                    .bind(4, t.updated_at);
                 Status c = counters.run();
                 if (!c || sqlite3_changes(writer_) == 1) return c;
               }
@@ -901,7 +980,11 @@ class SqliteStore final : public Store {
             } else if constexpr (std::is_same_v<T, TimelineAdded>) {
               const TimelineEntry& e = x.entry;
               timeline.reset();
-              timeline.bind(1, e.ticket_key).bind(2, e.time).bind(3, e.actor).bind(4, e.kind).bind(5, e.message)
+              timeline.bind(1, e.ticket_key)
+                  .bind(2, e.time)
+                  .bind(3, e.actor)
+                  .bind(4, e.kind)
+                  .bind(5, e.message)
                   .bind(6, e.details);
               return timeline.run();
             } else if constexpr (std::is_same_v<T, EventRecorded>) {
@@ -943,38 +1026,77 @@ class SqliteStore final : public Store {
     s.reset();
     labels_text_ = labels_to_text(e.labels);
     annotations_text_ = labels_to_text(e.annotations);
-    s.bind(1, ev.received_at).bind_static(2, decision_name(ev.decision)).bind_static(3, ev.rule)
-        .bind_static(4, ev.ticket_key).bind_static(5, ev.detail).bind_static(6, e.source).bind(7, e.time).bind_static(8, e.host);
-    if (e.severity) s.bind(9, static_cast<int64_t>(*e.severity)); else s.bind_null(9);
-    s.bind_static(10, e.facility).bind_static(11, e.app).bind_static(12, e.msgid).bind_static(13, e.message)
-        .bind_static(14, e.trap_oid).bind_static(15, e.status).bind_static(16, labels_text_).bind_static(17, annotations_text_);
+    s.bind(1, ev.received_at)
+        .bind_static(2, decision_name(ev.decision))
+        .bind_static(3, ev.rule)
+        .bind_static(4, ev.ticket_key)
+        .bind_static(5, ev.detail)
+        .bind_static(6, e.source)
+        .bind(7, e.time)
+        .bind_static(8, e.host);
+    if (e.severity)
+      s.bind(9, static_cast<int64_t>(*e.severity));
+    else
+      s.bind_null(9);
+    s.bind_static(10, e.facility)
+        .bind_static(11, e.app)
+        .bind_static(12, e.msgid)
+        .bind_static(13, e.message)
+        .bind_static(14, e.trap_oid)
+        .bind_static(15, e.status)
+        .bind_static(16, labels_text_)
+        .bind_static(17, annotations_text_);
     return s.run();
   }
 
   Status write_ticket(Stmt& s, const Ticket& t) {
     s.reset();
-    s.bind(1, t.key).bind(2, ticket_type_name(t.type)).bind(3, key_seq(t.key)).bind(4, t.title)
-        .bind(5, t.description).bind(6, ticket_status_name(t.status)).bind(7, static_cast<int64_t>(t.priority))
-        .bind(8, level_name(t.impact)).bind(9, level_name(t.urgency)).bind(10, t.category).bind(11, t.team)
-        .bind(12, t.assignee).bind(13, t.rule).bind(14, t.fingerprint).bind(15, t.event_count)
-        .bind(16, t.first_seen).bind(17, t.last_seen).bind(18, t.created_at).bind(19, t.updated_at)
-        .bind(20, t.acknowledged_at).bind(21, t.acknowledged_by).bind(22, t.resolved_at)
-        .bind(23, t.closed_at).bind(24, nlohmann::json(t.labels).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).bind(25, t.respond_by)
-        .bind(26, t.resolve_by).bind(27, nlohmann::json(t.breaches).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).bind(28, t.problem)
-        .bind(29, alerts_json(t.alerts).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).bind(30, static_cast<int64_t>(t.flapping))
+    s.bind(1, t.key)
+        .bind(2, ticket_type_name(t.type))
+        .bind(3, key_seq(t.key))
+        .bind(4, t.title)
+        .bind(5, t.description)
+        .bind(6, ticket_status_name(t.status))
+        .bind(7, static_cast<int64_t>(t.priority))
+        .bind(8, level_name(t.impact))
+        .bind(9, level_name(t.urgency))
+        .bind(10, t.category)
+        .bind(11, t.team)
+        .bind(12, t.assignee)
+        .bind(13, t.rule)
+        .bind(14, t.fingerprint)
+        .bind(15, t.event_count)
+        .bind(16, t.first_seen)
+        .bind(17, t.last_seen)
+        .bind(18, t.created_at)
+        .bind(19, t.updated_at)
+        .bind(20, t.acknowledged_at)
+        .bind(21, t.acknowledged_by)
+        .bind(22, t.resolved_at)
+        .bind(23, t.closed_at)
+        .bind(24, nlohmann::json(t.labels).dump(-1, ' ', false,
+                                                nlohmann::json::error_handler_t::replace))
+        .bind(25, t.respond_by)
+        .bind(26, t.resolve_by)
+        .bind(27, nlohmann::json(t.breaches)
+                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+        .bind(28, t.problem)
+        .bind(29,
+              alerts_json(t.alerts).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+        .bind(30, static_cast<int64_t>(t.flapping))
         .bind(31, t.suppressed_count);
     return s.run();
   }
 
   sqlite3* writer_ = nullptr;
-  std::vector<sqlite3*> readers_;       // every reader connection
-  std::vector<sqlite3*> idle_readers_;  // those no read holds; guarded by read_mu_
-  std::unique_ptr<WriterStatements> writes_;  // guarded by write_mu_
+  std::vector<sqlite3*> readers_;               // every reader connection
+  std::vector<sqlite3*> idle_readers_;          // those no read holds; guarded by read_mu_
+  std::unique_ptr<WriterStatements> writes_;    // guarded by write_mu_
   std::string labels_text_, annotations_text_;  // write_event's buffers, guarded by write_mu_
   std::mutex write_mu_;
   std::mutex read_mu_;
   std::condition_variable read_cv_;  // a reader became idle
-  sqlite3* ckpt_db_ = nullptr;  // the checkpointer's own connection
+  sqlite3* ckpt_db_ = nullptr;       // the checkpointer's own connection
   std::thread checkpointer_;
   std::mutex ckpt_mu_;
   std::condition_variable ckpt_cv_;

@@ -22,8 +22,8 @@ struct ApiToken {
 
 // HMAC-SHA256 signature required on one ingest endpoint.
 struct WebhookSignature {
-  std::string endpoint;  // events | alertmanager | grafana | pagerduty
-  std::string secret;    // never logged
+  std::string endpoint;                    // events | alertmanager | grafana | pagerduty
+  std::string secret;                      // never logged
   std::string header = "X-Signature-256";  // value: hex digest, optionally "sha256=" prefixed
 };
 

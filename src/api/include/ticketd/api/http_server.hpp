@@ -4,9 +4,9 @@
 // shared_from_this(); every read has a deadline and a body cap. The header is
 // read first: authentication (Router::admit), the body size limit and the
 // server-wide budget of body bytes in flight are checked before any body
-// byte is buffered. Requests are handed to the Router as plain values. Beast stays inside http_server.cpp;
-// this header only forward-declares the io_context. start()/stop() must be
-// called from the io_context's thread.
+// byte is buffered. Requests are handed to the Router as plain values. Beast stays inside
+// http_server.cpp; this header only forward-declares the io_context. start()/stop() must be called
+// from the io_context's thread.
 #pragma once
 
 #include <atomic>
@@ -52,7 +52,8 @@ struct HttpServerStats {
 class HttpServer {
  public:
   // `clock` (outliving the server) times the rate-limited logs.
-  HttpServer(boost::asio::io_context& io, Router& router, HttpServerOptions options, const Clock& clock);
+  HttpServer(boost::asio::io_context& io, Router& router, HttpServerOptions options,
+             const Clock& clock);
   ~HttpServer();
 
   // Binds and starts accepting. Errors name the address.

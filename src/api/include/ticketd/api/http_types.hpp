@@ -10,8 +10,8 @@
 namespace ticketd::api {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // "/api/v1/tickets" (no query)
+  std::string method;                          // "GET", "POST", ...
+  std::string path;                            // "/api/v1/tickets" (no query)
   std::map<std::string, std::string> query;    // decoded
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
@@ -37,6 +37,7 @@ using Respond = std::function<void(HttpResponse)>;
 HttpResponse error_response(int status, const std::string& code, const std::string& message);
 
 // Splits "/a/b?x=1&y=%20" into path and decoded query parameters.
-void split_target(const std::string& target, std::string& path, std::map<std::string, std::string>& query);
+void split_target(const std::string& target, std::string& path,
+                  std::map<std::string, std::string>& query);
 
 }  // namespace ticketd::api

@@ -5,9 +5,8 @@
 
 #include <cstdint>
 #include <functional>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "ticketd/core/event.hpp"
 #include "ticketd/core/status.hpp"
@@ -20,7 +19,8 @@ class Intake {
   // Called once the submitted events are durable (ok) or failed.
   using Done = std::function<void(const Status&)>;
   // Runs on the engine's thread; may append actions to commit.
-  using Command = std::function<Result<nlohmann::json>(engine::Engine&, TimePoint now, engine::Actions& out)>;
+  using Command =
+      std::function<Result<nlohmann::json>(engine::Engine&, TimePoint now, engine::Actions& out)>;
   // Called with the command's result once its actions are durable.
   using Reply = std::function<void(Result<nlohmann::json>)>;
 

@@ -69,9 +69,9 @@ class Router {
   enum class Runs { kInline, kReader };
   using Handler = void (Router::*)(const Call& call, Respond respond);
   struct Route {
-    const char* method;             // "GET", "POST", "PATCH", "DELETE", "HEAD"
-    const char* pattern;            // "/api/v1/tickets/{key}/timeline"
-    std::optional<Role> role;       // nullopt: no token needed
+    const char* method;        // "GET", "POST", "PATCH", "DELETE", "HEAD"
+    const char* pattern;       // "/api/v1/tickets/{key}/timeline"
+    std::optional<Role> role;  // nullopt: no token needed
     Handler handler;
     Runs runs = Runs::kInline;
     const char* signed_as = nullptr;  // webhook signature endpoint name, if any
@@ -114,14 +114,16 @@ class Router {
   void engine_command(Intake::Command command, int ok_status, Respond respond);
   // With an HMAC secret configured for `endpoint`, the 401 answer when the
   // signature header is missing or wrong.
-  std::optional<HttpResponse> verify_signature(const HttpRequest& req, const std::string& endpoint) const;
+  std::optional<HttpResponse> verify_signature(const HttpRequest& req,
+                                               const std::string& endpoint) const;
   // The actor recorded for a change by `who` (the token's name): with tokens
   // configured always the token's name, a body's display name only added
   // ("ops-bot (alice)"); without tokens the display name when given.
   std::string attribution(const std::string& who, const std::string& display) const;
   // Empty when allowed; otherwise the 401/403 answer. `who` receives the
   // token's name ("anonymous" without tokens).
-  std::optional<HttpResponse> authorize(const HttpRequest& req, Role needed, std::string* who = nullptr) const;
+  std::optional<HttpResponse> authorize(const HttpRequest& req, Role needed,
+                                        std::string* who = nullptr) const;
 
   RouterDeps deps_;
   std::unique_ptr<TaskPool> readers_;

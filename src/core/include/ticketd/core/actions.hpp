@@ -89,8 +89,8 @@ struct StateChanged {
   std::vector<StateRecord> records;
 };
 
-using Action = std::variant<TicketOpened, TicketUpdated, TimelineAdded, EventRecorded, ProblemLinked, SilenceSaved,
-                            Notify, StateChanged>;
+using Action = std::variant<TicketOpened, TicketUpdated, TimelineAdded, EventRecorded,
+                            ProblemLinked, SilenceSaved, Notify, StateChanged>;
 using Actions = std::vector<Action>;
 
 // What a store hands back after a restart for the engine to start from.

@@ -4,11 +4,10 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "ticketd/core/status.hpp"
 #include "ticketd/core/time.hpp"

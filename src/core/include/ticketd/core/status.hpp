@@ -18,9 +18,9 @@ enum class StatusCode {
   kInvalidArgument,  // bad input from a sender or a file
   kNotFound,
   kAlreadyExists,
-  kConflict,         // invalid state transition
-  kUnavailable,      // queue full, backend down: retry later
-  kIoError,          // disk or database failure
+  kConflict,     // invalid state transition
+  kUnavailable,  // queue full, backend down: retry later
+  kIoError,      // disk or database failure
   kInternal,
 };
 
@@ -30,9 +30,13 @@ class [[nodiscard]] Status {
   Status() = default;  // ok
 
   static Status ok() { return Status(); }
-  static Status invalid_argument(std::string msg) { return {StatusCode::kInvalidArgument, std::move(msg)}; }
+  static Status invalid_argument(std::string msg) {
+    return {StatusCode::kInvalidArgument, std::move(msg)};
+  }
   static Status not_found(std::string msg) { return {StatusCode::kNotFound, std::move(msg)}; }
-  static Status already_exists(std::string msg) { return {StatusCode::kAlreadyExists, std::move(msg)}; }
+  static Status already_exists(std::string msg) {
+    return {StatusCode::kAlreadyExists, std::move(msg)};
+  }
   static Status conflict(std::string msg) { return {StatusCode::kConflict, std::move(msg)}; }
   static Status unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
   static Status io_error(std::string msg) { return {StatusCode::kIoError, std::move(msg)}; }

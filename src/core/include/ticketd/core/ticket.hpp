@@ -3,12 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "ticketd/core/event.hpp"
 #include "ticketd/core/time.hpp"
@@ -20,7 +19,7 @@ enum class TicketStatus { kNew, kAssigned, kInProgress, kPending, kResolved, kCl
 enum class Level { kHigh, kMedium, kLow };  // impact and urgency
 enum class Priority { kP1 = 1, kP2, kP3, kP4, kP5 };
 
-const char* ticket_type_name(TicketType t);  // "incident", "service_request", ...
+const char* ticket_type_name(TicketType t);    // "incident", "service_request", ...
 const char* ticket_type_prefix(TicketType t);  // "INC", "REQ", "PRB", "CHG"
 const char* ticket_status_name(TicketStatus s);
 const char* level_name(Level l);
@@ -77,12 +76,12 @@ struct Ticket {
   Labels labels;
   std::optional<TimePoint> respond_by;  // SLA targets
   std::optional<TimePoint> resolve_by;
-  std::vector<std::string> breaches;    // "respond", "resolve"
-  std::string problem;                  // key of the problem this incident is linked to
-  std::vector<std::string> incidents;   // for problems: linked incident keys (read from the store)
+  std::vector<std::string> breaches;   // "respond", "resolve"
+  std::string problem;                 // key of the problem this incident is linked to
+  std::vector<std::string> incidents;  // for problems: linked incident keys (read from the store)
   std::vector<AlertRef> alerts;
   bool flapping = false;
-  int64_t suppressed_count = 0;         // events inhibited or silenced into this ticket
+  int64_t suppressed_count = 0;  // events inhibited or silenced into this ticket
 };
 
 nlohmann::json ticket_to_json(const Ticket& t);

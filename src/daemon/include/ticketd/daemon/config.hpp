@@ -15,18 +15,19 @@
 #include <vector>
 
 #include "ticketd/api/auth.hpp"
-#include "ticketd/ingest/snmp_trap_decoder.hpp"
 #include "ticketd/core/status.hpp"
 #include "ticketd/core/time.hpp"
+#include "ticketd/ingest/snmp_trap_decoder.hpp"
 
 namespace ticketd::daemon {
 
 struct Config {
-  std::string path;                       // the file it was loaded from
+  std::string path;  // the file it was loaded from
   std::string http_listen = "127.0.0.1:8080";
   // Syslog listeners; empty = off. TLS starts only with a certificate and key.
   std::string syslog_udp_listen = "127.0.0.1:5514";
-  std::string snmp_listen = "127.0.0.1:1162";  // listen.snmp: SNMP traps and informs (UDP); empty = off
+  std::string snmp_listen =
+      "127.0.0.1:1162";  // listen.snmp: SNMP traps and informs (UDP); empty = off
   std::string syslog_tcp_listen = "127.0.0.1:5514";
   std::string syslog_tls_listen = "127.0.0.1:6514";
   size_t syslog_max_message_bytes = 64 * 1024;
@@ -34,11 +35,13 @@ struct Config {
   Duration syslog_idle_timeout = std::chrono::minutes(10);
   std::string syslog_tls_cert;
   std::string syslog_tls_key;
-  size_t syslog_max_connections_per_peer = 100;          // per source address, each TCP/TLS listener; 0 = no limit
-  Duration syslog_first_byte_timeout = std::chrono::seconds(10);  // a new connection silent this long is closed
-  size_t syslog_udp_receive_buffer = 8 * 1024 * 1024;    // SO_RCVBUF of the UDP socket
+  size_t syslog_max_connections_per_peer =
+      100;  // per source address, each TCP/TLS listener; 0 = no limit
+  Duration syslog_first_byte_timeout =
+      std::chrono::seconds(10);  // a new connection silent this long is closed
+  size_t syslog_udp_receive_buffer = 8 * 1024 * 1024;  // SO_RCVBUF of the UDP socket
   std::string rules_dir = "rules";
-  std::string default_rule;               // handles events no rule matched; empty = none
+  std::string default_rule;  // handles events no rule matched; empty = none
   std::string store_path = "var/ticketd.db";
   // store.sync: full (default) fsyncs every commit, so an acknowledged event
   // survives power loss; normal survives a crash of ticketd, not of the OS.
@@ -46,21 +49,24 @@ struct Config {
   Duration store_busy_timeout = std::chrono::seconds(5);  // store.busy_timeout: wait for a lock
   size_t store_readers = 4;  // store.readers: read connections, and API reader threads
   Duration event_retention = std::chrono::hours(24 * 7);
-  size_t queue_capacity = 10000;          // events waiting for the engine
-  size_t batch_max = 4096;                // at most, per store transaction
-  size_t max_body_bytes = 1024 * 1024;    // HTTP request body limit
+  size_t queue_capacity = 10000;        // events waiting for the engine
+  size_t batch_max = 4096;              // at most, per store transaction
+  size_t max_body_bytes = 1024 * 1024;  // HTTP request body limit
   Duration http_read_timeout = std::chrono::seconds(30);
   size_t http_max_connections = 1024;
-  size_t http_max_connections_per_peer = 256;             // per source address; 0 = no limit
-  Duration http_header_timeout = std::chrono::seconds(10);  // first request header of a new connection
-  size_t http_max_inflight_body_bytes = 64 * 1024 * 1024;   // request bodies in flight, all connections
-  std::string log_level = "info";         // trace|debug|info|warn|error
+  size_t http_max_connections_per_peer = 256;  // per source address; 0 = no limit
+  Duration http_header_timeout =
+      std::chrono::seconds(10);  // first request header of a new connection
+  size_t http_max_inflight_body_bytes =
+      64 * 1024 * 1024;            // request bodies in flight, all connections
+  std::string log_level = "info";  // trace|debug|info|warn|error
   std::vector<api::ApiToken> tokens;
   // snmp:
-  std::vector<std::string> snmp_communities = {"public"};  // v1/v2c allow-list; empty = refuse v1/v2c
-  std::vector<ingest::SnmpUser> snmp_users;                // v3 USM users
-  std::string snmp_engine_id;                               // raw bytes; empty = derived from the host name
-  std::vector<std::string> snmp_mib_dirs;                   // vendor MIB files loaded at start and reload
+  std::vector<std::string> snmp_communities = {
+      "public"};                             // v1/v2c allow-list; empty = refuse v1/v2c
+  std::vector<ingest::SnmpUser> snmp_users;  // v3 USM users
+  std::string snmp_engine_id;                // raw bytes; empty = derived from the host name
+  std::vector<std::string> snmp_mib_dirs;    // vendor MIB files loaded at start and reload
   size_t snmp_udp_receive_buffer = 4 * 1024 * 1024;
   std::vector<api::WebhookSignature> signatures;
 

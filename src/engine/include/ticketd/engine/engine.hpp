@@ -78,18 +78,20 @@ class Engine {
   Result<Actions> create_ticket(const NewTicket& ticket, const std::string& actor, TimePoint now);
   // Changes status / assignee / team / impact / urgency. An empty patch is
   // invalid; an invalid status transition is a conflict (nothing changes).
-  Result<Actions> patch_ticket(const std::string& key, const TicketPatch& patch, const std::string& actor,
-                               TimePoint now, const std::optional<Ticket>& stored);
+  Result<Actions> patch_ticket(const std::string& key, const TicketPatch& patch,
+                               const std::string& actor, TimePoint now,
+                               const std::optional<Ticket>& stored);
   Result<Actions> acknowledge(const std::string& key, const std::string& actor, TimePoint now,
                               const std::optional<Ticket>& stored);
-  Result<Actions> add_note(const std::string& key, const std::string& text, const std::string& actor, TimePoint now,
+  Result<Actions> add_note(const std::string& key, const std::string& text,
+                           const std::string& actor, TimePoint now,
                            const std::optional<Ticket>& stored);
 
   // Acknowledges or resolves the ticket holding the alert `fingerprint`
   // (PagerDuty acknowledge / resolve by dedup_key). Not found is not an error:
   // the answer says whether a ticket was touched.
-  Result<Actions> alert_command(const std::string& fingerprint, AlertCommand command, const std::string& actor,
-                                TimePoint now, std::string* ticket_key);
+  Result<Actions> alert_command(const std::string& fingerprint, AlertCommand command,
+                                const std::string& actor, TimePoint now, std::string* ticket_key);
 
   Result<Actions> add_silence(Silence silence, TimePoint now);
   Result<Actions> expire_silence(const std::string& id, TimePoint now);
@@ -127,29 +129,29 @@ class Engine {
     std::string group;
     enum class Phase { kPending, kFiring, kResolved } phase = Phase::kPending;
     TimePoint first_seen{}, last_seen{}, resolved_at{};
-    int64_t event_count = 0;       // events since it last started firing (or pending)
+    int64_t event_count = 0;  // events since it last started firing (or pending)
     // Vectors, not deques: libstdc++'s deque allocates about 600 bytes even
     // when empty, and most alerts never use either window.
-    std::vector<TimePoint> hits;    // threshold window
-    std::vector<TimePoint> changes; // firing <-> resolved transitions, for flapping
+    std::vector<TimePoint> hits;     // threshold window
+    std::vector<TimePoint> changes;  // firing <-> resolved transitions, for flapping
     // The latest event, kept only if the rule may inhibit (may_inhibit()):
     // shared and immutable, so a copy of the engine (explain) stays cheap.
     std::shared_ptr<const Event> event;
-    rules::Captures captures;      // of the first event, until the alert fires and seeds its group
+    rules::Captures captures;  // of the first event, until the alert fires and seeds its group
   };
   struct Group {
     std::string id;
     std::string rule;
-    std::string ticket_key;   // empty while waiting for group_wait
+    std::string ticket_key;  // empty while waiting for group_wait
     TimePoint wait_until{};
-    std::vector<std::string> alerts;  // fingerprints, in arrival order
+    std::vector<std::string> alerts;           // fingerprints, in arrival order
     std::shared_ptr<const Event> first_event;  // to render the ticket; dropped once it is open
-    rules::Captures captures;   // likewise
+    rules::Captures captures;                  // likewise
     int64_t waiting_events = 0;
     bool resolved = false;  // ticket resolved, kept for reopen_window
     TimePoint resolved_at{};
     bool flapping = false;
-    bool storm = false;     // the storm incident's group
+    bool storm = false;  // the storm incident's group
   };
   struct ProblemWindow {
     std::vector<std::pair<TimePoint, std::string>> incidents;
@@ -180,7 +182,7 @@ class Engine {
   // Marks a state record changed (written with the next batch).
   void touch(std::string key) { changed_state_.insert(std::move(key)); }
   void touch_alert(const std::string& fp) { touch("a/" + fp); }
-  void touch_group(const std::string& id);  // and the alerts of a group of one or two
+  void touch_group(const std::string& id);           // and the alerts of a group of one or two
   void touch_ticket_state(const std::string& key) {  // kept resolved ticket, escalations done
     touch("t/" + key);
     touch("e/" + key);
@@ -204,8 +206,8 @@ class Engine {
   bool check_timers() const;
 
   void process_into(const Event& event, TimePoint now, Context& cx);
-  bool handle_match(const rules::Rule& rule, const Event& event, const rules::Captures& captures, TimePoint now,
-                    Context& cx, RuleTrace* tr);
+  bool handle_match(const rules::Rule& rule, const Event& event, const rules::Captures& captures,
+                    TimePoint now, Context& cx, RuleTrace* tr);
   // True when the alert fires alone in a group whose ticket the engine holds,
   // keeps no event, and so its record need not change with a deduplicated
   // event: last_seen is the ticket's, event_count is unused while firing.
@@ -213,8 +215,10 @@ class Engine {
   void alert_event(const rules::Rule& rule, const std::string& fp, const Event& event,
                    const rules::Captures& captures, TimePoint now, Context& cx, EventRecorded& rec);
   void on_alert_event(const rules::Rule& rule, const std::string& fp, const Event& event,
-                      const rules::Captures& captures, TimePoint now, Context& cx, EventRecorded& rec);
-  void fire(const rules::Rule& rule, Alert& alert, const Event& event, TimePoint now, Context& cx, EventRecorded& rec);
+                      const rules::Captures& captures, TimePoint now, Context& cx,
+                      EventRecorded& rec);
+  void fire(const rules::Rule& rule, Alert& alert, const Event& event, TimePoint now, Context& cx,
+            EventRecorded& rec);
   // True when an inhibit rule may take alerts of `rule_name` as its source.
   bool may_inhibit(const std::string& rule_name) const;
   // Opens the group's ticket, or hands its alerts to the storm incident
@@ -229,7 +233,8 @@ class Engine {
   const Silence* silenced_by(const Event& event, TimePoint now) const;
   // An in-progress change ticket whose labels.hosts names the event's host.
   const Ticket* change_covering(const Event& event) const;
-  const Ticket* inhibited_by(const rules::Rule& rule, const Event& event, std::string* inhibit_name) const;
+  const Ticket* inhibited_by(const rules::Rule& rule, const Event& event,
+                             std::string* inhibit_name) const;
   void apply_sla(Ticket& t) const;
   void update(Ticket& t, TimePoint now, Context& cx);
   // Sets (adding if new) the status of alert `fp` on ticket `t`; indexed for
@@ -237,9 +242,10 @@ class Engine {
   void set_alert_status(Ticket& t, const std::string& fp, const char* status);
   // After a deduplicated event: only the counters changed (TicketUpdated::counters_only).
   void update_counters(Ticket& t, TimePoint now, Context& cx);
-  void note(Context& cx, const std::string& key, TimePoint now, std::string kind, std::string message,
-            nlohmann::json details = nlohmann::json::object());
-  std::string fingerprint_of(const rules::Rule& rule, const Event& event, const rules::Captures& captures) const;
+  void note(Context& cx, const std::string& key, TimePoint now, std::string kind,
+            std::string message, nlohmann::json details = nlohmann::json::object());
+  std::string fingerprint_of(const rules::Rule& rule, const Event& event,
+                             const rules::Captures& captures) const;
   std::string group_of(const rules::Rule& rule, const std::string& fp, const Event& event) const;
   std::string next_key(TicketType type);
   Ticket* ticket(const std::string& key);
@@ -259,11 +265,11 @@ class Engine {
   std::unordered_map<std::string, std::unordered_set<std::string>> firing_by_rule_;
   std::unordered_map<std::string, Group> groups_;
   std::unordered_map<std::string, Ticket> tickets_;  // open, or resolved and reopenable, by key
-  std::vector<std::string> changes_;  // keys of open change tickets
+  std::vector<std::string> changes_;                 // keys of open change tickets
   std::map<std::string, Silence> silences_;
-  std::map<std::string, ProblemWindow> problems_;   // by problem rule + group values
+  std::map<std::string, ProblemWindow> problems_;           // by problem rule + group values
   std::map<std::string, std::set<std::string>> escalated_;  // ticket key -> escalations applied
-  std::deque<TimePoint> opened_;                    // ticket openings in the storm window
+  std::deque<TimePoint> opened_;                            // ticket openings in the storm window
   std::string storm_group_;
   TimePoint storm_until_{};
   std::map<TicketType, int64_t> last_seq_;

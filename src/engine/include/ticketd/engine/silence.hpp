@@ -3,11 +3,10 @@
 // A plain value; the engine owns the live set.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "ticketd/core/status.hpp"
 #include "ticketd/core/time.hpp"

@@ -39,7 +39,8 @@
 
 namespace ticketd::ingest {
 
-Event snmp_to_event(const SnmpNotification& n, const SnmpNames& names, std::string_view peer, TimePoint received);
+Event snmp_to_event(const SnmpNotification& n, const SnmpNames& names, std::string_view peer,
+                    TimePoint received);
 
 // The default severity of a notification: linkDown, egpNeighborLoss,
 // upsTrapAlarmEntryAdded, mteTrigger{Fired,Rising,Failure},
@@ -54,6 +55,7 @@ Severity snmp_default_severity(const SnmpOid& trap_oid);
 
 // A value as text: symbolic (enumerations and OIDs by name through
 // `entry` and `names`) or numeric. Octet strings as text or hex.
-std::string snmp_value_text(const SnmpValue& v, const SnmpNames::Entry* entry, const SnmpNames* names);
+std::string snmp_value_text(const SnmpValue& v, const SnmpNames::Entry* entry,
+                            const SnmpNames* names);
 
 }  // namespace ticketd::ingest

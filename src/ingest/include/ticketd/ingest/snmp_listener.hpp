@@ -49,8 +49,8 @@ struct SnmpStats {
 class SnmpListener {
  public:
   SnmpListener(boost::asio::io_context& io, SnmpListenerOptions options,
-               std::shared_ptr<const SnmpTrapDecoder> decoder, std::shared_ptr<const SnmpNames> names,
-               EventSink sink, const Clock& clock);
+               std::shared_ptr<const SnmpTrapDecoder> decoder,
+               std::shared_ptr<const SnmpNames> names, EventSink sink, const Clock& clock);
   ~SnmpListener();
 
   // Binds and starts; errors name the address.

@@ -68,7 +68,7 @@ class SnmpNames {
   // not fail the load; a directory that is not one does: `snmp: MIB
   // directory "/x": not a directory`.
   static Result<std::shared_ptr<const SnmpNames>> load(const std::vector<std::string>& dirs,
-                                                      std::vector<std::string>* warnings);
+                                                       std::vector<std::string>* warnings);
 
   // The entry with the longest prefix of `oid`, if any.
   std::optional<Match> lookup(const SnmpOid& oid) const;

@@ -67,11 +67,11 @@ std::string format_snmp_engine_id(std::string_view engine_id);
 // no auth -> noAuthNoPriv only, auth -> authNoPriv only, auth+priv ->
 // authPriv only (a message at a lower level than configured is refused).
 struct SnmpUser {
-  std::string name;                                      // 1..32 octets
+  std::string name;  // 1..32 octets
   SnmpAuthProtocol auth = SnmpAuthProtocol::kNone;
-  std::string auth_passphrase;                           // >= 8 characters when auth is set
-  SnmpPrivProtocol priv = SnmpPrivProtocol::kNone;       // needs auth
-  std::string priv_passphrase;                           // >= 8 characters when priv is set
+  std::string auth_passphrase;                      // >= 8 characters when auth is set
+  SnmpPrivProtocol priv = SnmpPrivProtocol::kNone;  // needs auth
+  std::string priv_passphrase;                      // >= 8 characters when priv is set
   // The authoritative engine the user's keys are localized with, as raw
   // bytes: for traps the sender's engine ID (net-snmp: `snmptrap -e`).
   // Empty (default): the user applies to traps from any engine ID (keys are
@@ -105,7 +105,8 @@ struct SnmpTrapDecoderConfig {
 
 // What became of a datagram.
 enum class SnmpOutcome {
-  kNotification,  // `notification` holds a trap or inform (for an inform, `reply` holds the Response)
+  kNotification,  // `notification` holds a trap or inform (for an inform, `reply` holds the
+                  // Response)
   kReport,        // v3 engine discovery or time synchronization: send `reply`; no event
   kMalformed,     // not a well-formed SNMP message: drop, count
   kAuthFailure,   // unknown community, unknown user or engine, wrong security level, wrong

@@ -29,23 +29,23 @@ bool oid_starts_with(const SnmpOid& oid, const SnmpOid& prefix);
 // A varbind value with its SMI type (RFC 2578, RFC 3416).
 struct SnmpValue {
   enum class Type {
-    kInteger,         // INTEGER / Integer32: `integer`
-    kOctetString,     // OCTET STRING: `bytes`
+    kInteger,      // INTEGER / Integer32: `integer`
+    kOctetString,  // OCTET STRING: `bytes`
     kNull,
-    kOid,             // OBJECT IDENTIFIER: `oid`
-    kIpAddress,       // `bytes`, 4 octets
-    kCounter32,       // `number`
-    kGauge32,         // Gauge32 / Unsigned32: `number`
-    kTimeTicks,       // hundredths of a second: `number`
-    kOpaque,          // `bytes`
-    kCounter64,       // `number`
-    kNoSuchObject,    // exceptions (RFC 3416); no value
+    kOid,           // OBJECT IDENTIFIER: `oid`
+    kIpAddress,     // `bytes`, 4 octets
+    kCounter32,     // `number`
+    kGauge32,       // Gauge32 / Unsigned32: `number`
+    kTimeTicks,     // hundredths of a second: `number`
+    kOpaque,        // `bytes`
+    kCounter64,     // `number`
+    kNoSuchObject,  // exceptions (RFC 3416); no value
     kNoSuchInstance,
     kEndOfMibView,
-    kOther,           // any other primitive tag (e.g. obsolete UInteger32): `bytes`
+    kOther,  // any other primitive tag (e.g. obsolete UInteger32): `bytes`
   };
   Type type = Type::kNull;
-  uint8_t tag = 0x05;   // the BER tag as received; what an encoder writes back
+  uint8_t tag = 0x05;  // the BER tag as received; what an encoder writes back
   int64_t integer = 0;
   uint64_t number = 0;
   std::string bytes;

@@ -32,7 +32,7 @@ class io_context;
 namespace ticketd::ingest {
 
 struct SyslogStats {
-  std::atomic<uint64_t> received{0};   // messages (frames or datagrams)
+  std::atomic<uint64_t> received{0};  // messages (frames or datagrams)
   std::atomic<uint64_t> parsed{0};
   std::atomic<uint64_t> malformed{0};  // kept as raw events, counted here
   std::atomic<uint64_t> dropped{0};    // UDP: queue full
@@ -40,9 +40,10 @@ struct SyslogStats {
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> connections{0};          // open now (TCP/TLS)
   std::atomic<uint64_t> connections_refused{0};  // over max_connections, or TLS handshake failures
-  std::atomic<uint64_t> kernel_dropped{0};  // UDP: datagrams the kernel dropped (receive buffer full)
-  std::atomic<uint64_t> accept_errors{0};   // TCP/TLS: failed accept() calls (EMFILE, ...)
-  std::atomic<uint64_t> lost_at_stop{0};    // read but not handed on when the process stopped
+  std::atomic<uint64_t> kernel_dropped{
+      0};  // UDP: datagrams the kernel dropped (receive buffer full)
+  std::atomic<uint64_t> accept_errors{0};  // TCP/TLS: failed accept() calls (EMFILE, ...)
+  std::atomic<uint64_t> lost_at_stop{0};   // read but not handed on when the process stopped
 };
 
 struct SyslogListenerOptions {
@@ -53,8 +54,8 @@ struct SyslogListenerOptions {
   size_t max_message_bytes = 64 * 1024;
   size_t max_connections = 1000;
   Duration idle_timeout = std::chrono::minutes(10);
-  std::string tls_cert_file;  // PEM certificate chain (kTls)
-  std::string tls_key_file;   // PEM private key (kTls)
+  std::string tls_cert_file;              // PEM certificate chain (kTls)
+  std::string tls_key_file;               // PEM private key (kTls)
   size_t max_connections_per_peer = 100;  // per source address; 0 = no limit
   // A new TCP/TLS connection (its TLS handshake included) that sends nothing
   // this long is closed; after the first byte idle_timeout applies.
@@ -68,7 +69,8 @@ using EventSink = std::function<Status(std::vector<Event>&)>;
 
 class SyslogListener {
  public:
-  SyslogListener(boost::asio::io_context& io, SyslogListenerOptions options, EventSink sink, const Clock& clock);
+  SyslogListener(boost::asio::io_context& io, SyslogListenerOptions options, EventSink sink,
+                 const Clock& clock);
   ~SyslogListener();
 
   // Binds and starts; errors name the address.

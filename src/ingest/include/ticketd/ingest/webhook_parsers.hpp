@@ -3,10 +3,9 @@
 // name the field: `alertmanager: "alerts[2].labels" must be an object`.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "ticketd/core/event.hpp"
 #include "ticketd/core/status.hpp"

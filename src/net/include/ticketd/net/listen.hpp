@@ -18,16 +18,19 @@
 namespace ticketd::net {
 
 // "localhost" or a literal IPv4/IPv6 address.
-inline Result<boost::asio::ip::address> listen_address(const std::string& host, const std::string& where) {
+inline Result<boost::asio::ip::address> listen_address(const std::string& host,
+                                                       const std::string& where) {
   boost::system::error_code ec;
   auto addr = boost::asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
-  if (ec) return Status::invalid_argument(where + ": invalid listen address \"" + host + "\": " + ec.message());
+  if (ec)
+    return Status::invalid_argument(where + ": invalid listen address \"" + host +
+                                    "\": " + ec.message());
   return addr;
 }
 
 // open + reuse_address + bind + listen, with one error naming `where`.
-inline Status listen_tcp(boost::asio::ip::tcp::acceptor& acceptor, const boost::asio::ip::tcp::endpoint& ep,
-                         const std::string& where) {
+inline Status listen_tcp(boost::asio::ip::tcp::acceptor& acceptor,
+                         const boost::asio::ip::tcp::endpoint& ep, const std::string& where) {
   boost::system::error_code ec;
   acceptor.open(ep.protocol(), ec);
   if (!ec) acceptor.set_option(boost::asio::socket_base::reuse_address(true), ec);
@@ -54,12 +57,13 @@ class AcceptErrors {
     ++since_log_;
     const int64_t now = clock_.monotonic_ns() / 1'000'000 + 1;  // 0 means "never logged"
     int64_t prev = last_log_ms_.load();
-    const int64_t interval = std::chrono::duration_cast<std::chrono::milliseconds>(kAcceptLogInterval).count();
+    const int64_t interval =
+        std::chrono::duration_cast<std::chrono::milliseconds>(kAcceptLogInterval).count();
     if (prev != 0 && now - prev < interval) return;
     if (!last_log_ms_.compare_exchange_strong(prev, now)) return;
     const uint64_t n = since_log_.exchange(0);
-    spdlog::warn("{}: accept failed: {} ({} failure{} since the last report; retrying every {} ms)", where,
-                 ec.message(), n, n == 1 ? "" : "s",
+    spdlog::warn("{}: accept failed: {} ({} failure{} since the last report; retrying every {} ms)",
+                 where, ec.message(), n, n == 1 ? "" : "s",
                  std::chrono::duration_cast<std::chrono::milliseconds>(kAcceptBackoff).count());
   }
   uint64_t total() const { return total_.load(); }

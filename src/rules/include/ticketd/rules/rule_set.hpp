@@ -8,8 +8,8 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ticketd/core/ticket.hpp"
@@ -77,8 +77,8 @@ struct InhibitRule {
   std::string name;
   std::string file;
   int line = 0;
-  AlertSelector source;  // an open ticket's alert matching this ...
-  AlertSelector target;  // ... suppresses events matching this ...
+  AlertSelector source;            // an open ticket's alert matching this ...
+  AlertSelector target;            // ... suppresses events matching this ...
   std::vector<std::string> equal;  // ... when these fields are equal
 };
 
@@ -103,7 +103,7 @@ struct SlaTarget {
 };
 
 struct EscalationRule {
-  std::string name;  // "escalate[0]" unless named
+  std::string name;                  // "escalate[0]" unless named
   std::vector<Priority> priorities;  // empty = any
   std::vector<std::string> teams;    // empty = any
   std::optional<Duration> unacknowledged_for;

@@ -42,7 +42,8 @@ class Template {
   // Renders with every variable substituted, stopping once the output
   // exceeds `max_bytes`: then it is cut (see cap_text) and ends in
   // kTruncatedMarker.
-  std::string render(const VarLookup& vars, size_t max_bytes = std::numeric_limits<size_t>::max()) const;
+  std::string render(const VarLookup& vars,
+                     size_t max_bytes = std::numeric_limits<size_t>::max()) const;
   // Every variable name the template reads, in order of appearance;
   // without `with_fallbacks`, not those only read by default(variable).
   std::vector<std::string> variables(bool with_fallbacks = true) const;

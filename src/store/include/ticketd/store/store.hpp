@@ -27,7 +27,7 @@ struct TicketQuery {
   bool open_only = false;  // status=open: new, assigned, in_progress or pending
   std::optional<TicketType> type;
   std::optional<Priority> priority;
-  std::string team;    // empty = any
+  std::string team;  // empty = any
   // q=: up to 3 words (more: invalid_argument), each of which must appear,
   // ignoring ASCII case, in the title, description, key, fingerprint or labels.
   std::string text;
@@ -54,8 +54,8 @@ struct StoredEvent {
 struct RecurringFingerprint {
   std::string fingerprint;
   std::string rule;
-  int64_t tickets = 0;     // tickets ever opened for it, in any status
-  int64_t events = 0;      // the sum of their event counts
+  int64_t tickets = 0;      // tickets ever opened for it, in any status
+  int64_t events = 0;       // the sum of their event counts
   TimePoint last_opened{};  // created_at of the newest of them
 };
 
