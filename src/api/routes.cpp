@@ -11,7 +11,9 @@
 #include "task_pool.hpp"
 #include "ticketd/core/json.hpp"
 #include "ticketd/core/text.hpp"
+#include "ticketd/engine/engine.hpp"
 #include "ticketd/ingest/webhook_parsers.hpp"
+#include "ticketd/store/store.hpp"
 #include "web_page.hpp"
 
 namespace ticketd::api {

@@ -24,6 +24,8 @@
 
 #include "ticketd/api/http_server.hpp"
 #include "ticketd/api/routes.hpp"
+#include "ticketd/engine/engine.hpp"
+#include "ticketd/store/store.hpp"
 
 namespace ticketd::api {
 namespace {

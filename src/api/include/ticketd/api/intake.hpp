@@ -5,12 +5,16 @@
 
 #include <cstdint>
 #include <functional>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <vector>
 
 #include "ticketd/core/event.hpp"
 #include "ticketd/core/status.hpp"
-#include "ticketd/engine/engine.hpp"
+#include "ticketd/engine/action.hpp"
+
+namespace ticketd::engine {
+class Engine;
+}
 
 namespace ticketd::api {
 

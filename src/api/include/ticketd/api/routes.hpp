@@ -21,7 +21,10 @@
 #include "ticketd/api/http_types.hpp"
 #include "ticketd/api/intake.hpp"
 #include "ticketd/core/clock.hpp"
-#include "ticketd/store/store.hpp"
+
+namespace ticketd::store {
+class Store;
+}
 
 namespace ticketd::api {
 
