@@ -365,7 +365,52 @@ class SnmpTrapDecoder::Impl {
   mutable std::atomic<uint64_t> unknown_engine_ids{0};
   mutable std::atomic<uint64_t> wrong_digests{0};
   mutable std::atomic<uint64_t> decryption_errors{0};
+
+  // RFC 3414 3.2 step 7b: for messages from another authoritative engine
+  // (v3 traps), the latest boots/time seen per engine ID and when, so a
+  // replayed trap more than 150 s older than the engine's clock is refused.
+  struct RemoteEngine {
+    uint32_t boots = 0;
+    uint32_t time = 0;
+    TimePoint seen_at{};
+  };
+  static constexpr size_t kMaxRemoteEngines = 4096;
+  bool timely_remote(const std::string& engine_id, uint32_t boots, uint32_t time,
+                     TimePoint now) const;
+  mutable std::mutex remote_mu;
+  mutable std::map<std::string, RemoteEngine> remote;
 };
+
+bool SnmpTrapDecoder::Impl::timely_remote(const std::string& engine_id, uint32_t boots,
+                                          uint32_t time, TimePoint now) const {
+  if (boots >= static_cast<uint32_t>(kMaxInt32))
+    return false;  // latched: the engine must be reconfigured
+  std::lock_guard lock(remote_mu);
+  auto it = remote.find(engine_id);
+  if (it == remote.end()) {
+    if (remote.size() >= kMaxRemoteEngines)
+      remote.erase(remote.begin());  // bounded; forgetting only loosens
+    remote.emplace(engine_id, RemoteEngine{boots, time, now});
+    return true;
+  }
+  RemoteEngine& r = it->second;
+  if (boots > r.boots) {  // the sender restarted
+    r = RemoteEngine{boots, time, now};
+    return true;
+  }
+  if (boots < r.boots) return false;
+  const int64_t elapsed = std::max<int64_t>(
+      0, std::chrono::duration_cast<std::chrono::seconds>(now - r.seen_at).count());
+  const int64_t estimated =
+      static_cast<int64_t>(r.time) + elapsed;  // the sender's clock now, as we know it
+  if (static_cast<int64_t>(time) < estimated - static_cast<int64_t>(kTimeWindowSeconds))
+    return false;
+  if (time > r.time) {
+    r.time = time;
+    r.seen_at = now;
+  }
+  return true;
+}
 
 SnmpUsmStats SnmpTrapDecoder::Impl::stats() const {
   SnmpUsmStats s;
@@ -567,6 +612,14 @@ SnmpReceived SnmpTrapDecoder::Impl::decode_v3(std::string_view datagram, snmp::M
                           std::to_string(m.time) + "; ours " + std::to_string(local.boots) + ", " +
                           std::to_string(our_time) + ")");
       }
+    } else if (!timely_remote(std::string(m.engine_id), m.boots, m.time, now)) {
+      ++not_in_time_windows;
+      return outcome(SnmpOutcome::kAuthFailure,
+                     "snmp: message from user " + quoted(m.user) + " of engine " +
+                         format_snmp_engine_id(m.engine_id) +
+                         " is older than that engine's clock allows (boots " +
+                         std::to_string(m.boots) + ", time " + std::to_string(m.time) +
+                         "): a replay?");
     }
   }
   switch (snmp::open_scoped_pdu(datagram, m, keys->priv_key, &plaintext, &sp, &why)) {
