@@ -30,7 +30,7 @@ run_one() {  # run_one LABEL BINARY
   http=$(free_port)
   syslog=$(free_port)
   cat > "$work/ticketd.yaml" <<YAML
-listen: { http: "127.0.0.1:$http", syslog_udp: off, syslog_tcp: "127.0.0.1:$syslog" }
+listen: { http: "127.0.0.1:$http", syslog_udp: off, syslog_tcp: "127.0.0.1:$syslog", snmp: off }
 rules_dir: rules
 store: { path: ticketd.db, sync: normal }
 log: { level: warn }

@@ -14,7 +14,7 @@ trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' E
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$work/ticketd.yaml" <<YAML
-listen: { http: "127.0.0.1:$port", syslog_udp: "127.0.0.1:$sport", syslog_tcp: "127.0.0.1:$sport" }
+listen: { http: "127.0.0.1:$port", syslog_udp: "127.0.0.1:$sport", syslog_tcp: "127.0.0.1:$sport", snmp: off }
 rules_dir: $root/rules
 store: { path: $work/ticketd.db }
 log: { level: warn }

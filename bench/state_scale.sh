@@ -18,7 +18,7 @@ cp "$root"/rules/*.yaml "$work/rules/"
 sed -i '/^storm:/d' "$work/rules/95-policy.yaml"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$work/ticketd.yaml" <<YAML
-listen: { http: "127.0.0.1:$port", syslog_udp: off, syslog_tcp: off }
+listen: { http: "127.0.0.1:$port", syslog_udp: off, syslog_tcp: off, snmp: off }
 rules_dir: rules
 store: { path: ticketd.db }
 log: { level: warn }

@@ -28,7 +28,7 @@ rules:
     fingerprint: "{{ host }}/ssh"
 YAML
 cat > "$work/ticketd.yaml" <<YAML
-listen: { http: "127.0.0.1:$port", syslog_udp: off, syslog_tcp: "127.0.0.1:$sport" }
+listen: { http: "127.0.0.1:$port", syslog_udp: off, syslog_tcp: "127.0.0.1:$sport", snmp: off }
 rules_dir: rules
 store: { path: ticketd.db }
 queue: { capacity: $capacity }

@@ -129,7 +129,8 @@ Status SnmpListener::start() {
   boost::system::error_code ec;
   auto& s = impl_->socket;
   s.open(ep.protocol(), ec);
-  if (!ec) s.set_option(asio::socket_base::reuse_address(true), ec);
+  // No SO_REUSEADDR: a second ticketd (or snmptrapd) on the port must fail
+  // to start, not silently share the traps.
   if (!ec) {
     boost::system::error_code ignored;  // the kernel may cap it (net.core.rmem_max); not fatal
     s.set_option(asio::socket_base::receive_buffer_size(static_cast<int>(o.udp_receive_buffer)),
