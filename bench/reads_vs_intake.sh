@@ -32,7 +32,9 @@ run_one() {  # run_one LABEL BINARY
   # Builds from before SNMP support know no listen.snmp key.
   local snmp_off=", snmp: off"
   printf 'listen: { snmp: off }\n' > "$work/probe.yaml"
-  "$bin" --config "$work/probe.yaml" --check-config 2>&1 | grep -q 'unknown config key "listen.snmp"' && snmp_off=""
+  local probe
+  probe=$("$bin" --config "$work/probe.yaml" --check-config 2>&1 || true)
+  [[ "$probe" == *'unknown config key "listen.snmp"'* ]] && snmp_off=""
   cat > "$work/ticketd.yaml" <<YAML
 listen: { http: "127.0.0.1:$http", syslog_udp: off, syslog_tcp: "127.0.0.1:$syslog"$snmp_off }
 rules_dir: rules
