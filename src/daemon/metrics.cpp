@@ -23,14 +23,20 @@ std::string escape_label(const std::string& v) {
   return out;
 }
 
+// One metric with its HELP and TYPE lines.
+void append_metric(std::string& out, const char* name, const char* help, const char* type,
+                   uint64_t v) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+         name + " " + std::to_string(v) + "\n";
+}
+
 }  // namespace
 
 std::string pipeline_metrics(const Pipeline& pipeline) {
   const auto& s = pipeline.stats();
   std::string out;
   auto counter = [&](const char* name, const char* help, uint64_t v, const char* type = "counter") {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-           name + " " + std::to_string(v) + "\n";
+    append_metric(out, name, help, type, v);
   };
   counter("ticketd_events_accepted_total", "Events accepted into the queue.", s.events_accepted);
   counter("ticketd_events_rejected_total",
@@ -159,8 +165,7 @@ std::string snmp_metrics(const ingest::SnmpListener* snmp) {
   const auto usm = snmp->decoder().stats();
   std::string out;
   auto metric = [&](const char* name, const char* help, uint64_t v) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
-           " " + std::to_string(v) + "\n";
+    append_metric(out, name, help, "counter", v);
   };
   metric("ticketd_snmp_received_total", "SNMP datagrams received.", s.received);
   metric("ticketd_snmp_notifications_total", "SNMP traps and informs decoded and queued.",

@@ -38,14 +38,6 @@ struct SnmpListener::Impl : std::enable_shared_from_this<SnmpListener::Impl> {
         });
   }
 
-  // Logs at most once a minute per kind, so a flood cannot fill the log.
-  void rate_limited_warn(std::atomic<int64_t>& last_ms, const std::string& msg) {
-    const int64_t now = clock.monotonic_ns() / 1'000'000 + 60'000;
-    int64_t prev = last_ms.load();
-    if (now - prev < 60'000 || !last_ms.compare_exchange_strong(prev, now)) return;
-    spdlog::warn("{}", msg);
-  }
-
   void reply(const std::string& bytes) {
     boost::system::error_code ec;
     socket.send_to(asio::buffer(bytes), peer, 0,
@@ -61,13 +53,14 @@ struct SnmpListener::Impl : std::enable_shared_from_this<SnmpListener::Impl> {
     switch (r.outcome) {
       case SnmpOutcome::kMalformed:
         ++stats.malformed;
-        rate_limited_warn(last_malformed,
-                          where() + ": malformed datagram from " + from + ": " + r.error);
+        net::warn_once_a_minute(clock, last_malformed,
+                                where() + ": malformed datagram from " + from + ": " + r.error);
         return;
       case SnmpOutcome::kAuthFailure:
         ++stats.auth_failures;
-        rate_limited_warn(last_auth, where() + ": authentication failed for a message from " +
-                                         from + ": " + r.error);
+        net::warn_once_a_minute(
+            clock, last_auth,
+            where() + ": authentication failed for a message from " + from + ": " + r.error);
         return;
       case SnmpOutcome::kUnsupported:
         ++stats.unsupported;
@@ -89,7 +82,7 @@ struct SnmpListener::Impl : std::enable_shared_from_this<SnmpListener::Impl> {
     events.push_back(snmp_to_event(*r.notification, *current, from, clock.now()));
     if (Status s = sink(events); !s) {
       ++stats.dropped;
-      rate_limited_warn(last_drop, where() + ": dropping traps: " + s.message());
+      net::warn_once_a_minute(clock, last_drop, where() + ": dropping traps: " + s.message());
       return;  // an inform stays unanswered: the sender retries
     }
     ++stats.notifications;

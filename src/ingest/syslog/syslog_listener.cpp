@@ -35,14 +35,6 @@ constexpr size_t kUdpBatch = 32;
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr auto kRetryFull = std::chrono::milliseconds(50);
 
-// Logs a warning at most once a minute per kind, counting the rest.
-void rate_limited_warn(const Clock& clock, std::atomic<int64_t>& last_ms, const std::string& msg) {
-  const int64_t now = clock.monotonic_ns() / 1'000'000 + 60'000;  // the first warning always shows
-  int64_t prev = last_ms.load();
-  if (now - prev < 60'000 || !last_ms.compare_exchange_strong(prev, now)) return;
-  spdlog::warn("{}", msg);
-}
-
 }  // namespace
 
 const char* syslog_kind_name(SyslogListenerOptions::Kind kind) {
@@ -119,8 +111,8 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
     SyslogParse p = parse_syslog(msg, peer, clock.now());
     if (p.malformed) {
       ++stats.malformed;
-      rate_limited_warn(clock, last_malformed_warning,
-                        where() + ": malformed message from " + peer + ": " + p.error);
+      net::warn_once_a_minute(clock, last_malformed_warning,
+                              where() + ": malformed message from " + peer + ": " + p.error);
     } else {
       ++stats.parsed;
     }
@@ -168,8 +160,8 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
       const size_t count = events.size();
       if (Status s = sink(events); !s) {
         stats.dropped += count;
-        rate_limited_warn(clock, last_drop_warning,
-                          where() + ": dropping messages: " + s.message());
+        net::warn_once_a_minute(clock, last_drop_warning,
+                                where() + ": dropping messages: " + s.message());
       }
       if (static_cast<size_t>(n) < kUdpBatch) return;
     }
@@ -187,9 +179,10 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
       if (fresh != 0 && fresh < (1u << 31)) {
         stats.kernel_dropped += fresh;
         last_kernel_drops = count;
-        rate_limited_warn(clock, last_drop_warning,
-                          where() + ": the kernel dropped " + std::to_string(fresh) +
-                              " datagrams (receive buffer full; raise syslog.udp_receive_buffer)");
+        net::warn_once_a_minute(
+            clock, last_drop_warning,
+            where() + ": the kernel dropped " + std::to_string(fresh) +
+                " datagrams (receive buffer full; raise syslog.udp_receive_buffer)");
       }
     }
   }
@@ -409,8 +402,8 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
     }
     if (!why.empty()) {
       ++stats.connections_refused;
-      rate_limited_warn(clock, last_refuse_warning,
-                        where() + ": refusing a connection from " + peer + ": " + why);
+      net::warn_once_a_minute(clock, last_refuse_warning,
+                              where() + ": refusing a connection from " + peer + ": " + why);
       socket.close(ec);
       return;
     }

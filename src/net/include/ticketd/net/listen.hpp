@@ -46,6 +46,17 @@ inline constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 // At most one "accept failed" log line per listener this often.
 inline constexpr auto kAcceptLogInterval = std::chrono::seconds(10);
 
+// Logs `msg` as a warning unless this kind of warning (`last_ms`, starting
+// at 0) was logged within the last minute by `clock`: a flood of bad input
+// cannot fill the log. Thread-safe.
+inline void warn_once_a_minute(const Clock& clock, std::atomic<int64_t>& last_ms,
+                               const std::string& msg) {
+  const int64_t now = clock.monotonic_ns() / 1'000'000 + 60'000;  // the first warning always shows
+  int64_t prev = last_ms.load();
+  if (now - prev < 60'000 || !last_ms.compare_exchange_strong(prev, now)) return;
+  spdlog::warn("{}", msg);
+}
+
 // Counts accept() failures of one listener and logs them rate-limited: the
 // first failure, then at most one line per kAcceptLogInterval with the
 // number of failures since the last line. Thread-safe.
