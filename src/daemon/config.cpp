@@ -857,6 +857,15 @@ Status check_environment(const Config& c) {
         "\": " + (ec && !missing_path(ec) ? ec.message() : "no such directory"));
   }
   if (Status s = check_store_path(c); !s) return s;
+  // As at start-up: MIB directories are read only with an SNMP listener.
+  if (!c.snmp_listen.empty()) {
+    for (const std::string& d : c.snmp_mib_dirs) {
+      if (!fs::is_directory(d, ec)) {
+        return Status::invalid_argument(c.where("snmp.mib_dirs") + "\"snmp.mib_dirs\": \"" + d +
+                                        "\" is not a directory");
+      }
+    }
+  }
   // As in run(): the TLS listener, and so its files, only with a certificate.
   if (!c.syslog_tls_cert.empty() && !c.syslog_tls_listen.empty()) {
     if (Status s = check_tls_files(c); !s) return s;

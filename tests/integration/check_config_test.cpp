@@ -97,6 +97,16 @@ TEST_F(CheckConfig, CreatableStoreDirectoryPassesAndIsNotLeftBehind) {
   EXPECT_FALSE(fs::exists(dir_ / "var"));
 }
 
+TEST_F(CheckConfig, MissingMibDirectoryIsRefusedAsStartUpWould) {
+  auto [rc, err] = check(
+      "listen: {syslog_udp: off, syslog_tcp: off, snmp: \"127.0.0.1:0\"}\nsnmp:\n  mib_dirs: "
+      "[no-mibs]\n");
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(err,
+            cfg() + ":3: \"snmp.mib_dirs\": \"" + in_dir("no-mibs") + "\" is not a directory\n")
+      << err;
+}
+
 TEST_F(CheckConfig, MissingTlsCertificate) {
   auto [rc, err] = check("syslog:\n  tls_cert: nope.crt\n  tls_key: nope.key\n");
   EXPECT_EQ(rc, 1);
