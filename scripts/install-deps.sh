@@ -27,6 +27,7 @@ packages=(
   clang-format-14              # the formatting check of make test (scripts/lint.sh)
   prometheus-alertmanager      # a real Alertmanager sending webhooks in integration tests
   sec                          # the Simple Event Correlator, measured beside ticketd by bench/run
+  python3                      # fake backends (tests/fakes/*.py) for connector tests
   time                         # /usr/bin/time: peak RSS of the peers in bench/run
   chromium                     # headless browser test of the web page
 )

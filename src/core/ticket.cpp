@@ -112,8 +112,19 @@ nlohmann::json ticket_to_json(const Ticket& t) {
       {"flapping", t.flapping},
       {"suppressed_count", t.suppressed_count},
       {"labels", t.labels},
-      {"external", nlohmann::json::array()},
+      {"external", external_json(t.external)},
   };
+}
+
+nlohmann::json external_json(const std::vector<ExternalRef>& refs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ExternalRef& r : refs) {
+    out.push_back({{"backend", r.backend},
+                   {"id", r.id},
+                   {"key", r.key.empty() ? r.id : r.key},
+                   {"url", r.url.empty() ? nlohmann::json() : nlohmann::json(r.url)}});
+  }
+  return out;
 }
 
 nlohmann::json alerts_json(const std::vector<AlertRef>& alerts) {
@@ -186,6 +197,16 @@ Ticket ticket_from_json(const nlohmann::json& j) {
   if (j.contains("alerts")) t.alerts = alerts_from_json(j["alerts"]);
   t.flapping = j.value("flapping", false);
   t.suppressed_count = j.value("suppressed_count", int64_t{0});
+  if (auto ext = j.find("external"); ext != j.end() && ext->is_array()) {
+    for (const auto& r : *ext) {
+      if (!r.is_object()) continue;
+      auto str = [&](const char* k) {
+        auto it = r.find(k);
+        return it != r.end() && it->is_string() ? it->get<std::string>() : std::string();
+      };
+      t.external.push_back({str("backend"), str("id"), str("key"), str("url")});
+    }
+  }
   return t;
 }
 

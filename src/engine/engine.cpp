@@ -51,7 +51,13 @@ nlohmann::json action_to_json(const Action& a) {
                   {"target", x.target},
                   {"ticket", x.ticket_key},
                   {"message", x.message}};
+        } else if constexpr (std::is_same_v<T, OutboxQueued>) {
+          return {{"action", "outbox"},
+                  {"target", x.target},
+                  {"ticket", x.ticket_key},
+                  {"kind", x.kind}};
         } else {
+          static_assert(std::is_same_v<T, StateChanged>, "every action type has a JSON form");
           return {{"action", "state_changed"}, {"records", x.records.size()}};
         }
       },

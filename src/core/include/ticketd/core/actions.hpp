@@ -75,6 +75,28 @@ struct Notify {
   std::string message;
   TimePoint time{};  // when the engine decided it
 };
+// Something a backend or a notification target must be told, queued in the
+// durable outbox in the batch's transaction (connectors/planner.hpp decides
+// these from the engine's actions; a connector's worker sends them).
+struct OutboxQueued {
+  enum class Only {
+    kAlways,    // queue it (notifications)
+    kUnlinked,  // a create: queue it and link the ticket to the target, unless linked already
+    kLinked,    // an update: queue it only if the ticket is linked to the target
+  };
+  std::string target;      // a configured backend or notification target
+  std::string ticket_key;  // entries of one ticket and target are sent in order
+  std::string kind;        // create, update, comment, occurrences, resolve, close, reopen, notify
+  std::string payload;     // a JSON document for the connector; opaque to the store
+  TimePoint time{};        // when it was decided
+  TimePoint not_before{};  // not sent before (coalescing window); time when zero
+  Only only = Only::kAlways;
+  // kind "occurrences": while the ticket's last entry for the target is an
+  // unsent occurrences entry, this one folds into it (counts add, the newer
+  // payload wins) instead of queueing another.
+  int64_t count = 1;
+};
+
 // One record of the engine's correlation state (an alert with its windows,
 // a group with its timer, a problem window, escalations done, …), opaque to
 // the store: `value` replaces the stored record of `key`, or, when empty,
@@ -90,7 +112,7 @@ struct StateChanged {
 };
 
 using Action = std::variant<TicketOpened, TicketUpdated, TimelineAdded, EventRecorded,
-                            ProblemLinked, SilenceSaved, Notify, StateChanged>;
+                            ProblemLinked, SilenceSaved, Notify, StateChanged, OutboxQueued>;
 using Actions = std::vector<Action>;
 
 // What a store hands back after a restart for the engine to start from.

@@ -50,6 +50,16 @@ struct AlertRef {
   bool operator==(const AlertRef&) const = default;
 };
 
+// The ticket's counterpart in a backend (Jira, ServiceNow, …): kept by the
+// store beside the ticket, never by the engine.
+struct ExternalRef {
+  std::string backend;  // the backend's configured name
+  std::string id;       // the backend's stable id (Jira id, ServiceNow sys_id, RT id)
+  std::string key;      // what people see (OPS-24, INC0010002, 20); may equal id
+  std::string url;      // a link to it for people, when known
+  bool operator==(const ExternalRef&) const = default;
+};
+
 struct Ticket {
   std::string key;
   TicketType type = TicketType::kIncident;
@@ -82,9 +92,13 @@ struct Ticket {
   std::vector<AlertRef> alerts;
   bool flapping = false;
   int64_t suppressed_count = 0;  // events inhibited or silenced into this ticket
+  // Remote tickets in backends (read from the store; the engine never sets
+  // it and the store never writes it from TicketOpened/TicketUpdated).
+  std::vector<ExternalRef> external;
 };
 
 nlohmann::json ticket_to_json(const Ticket& t);
+nlohmann::json external_json(const std::vector<ExternalRef>& refs);
 nlohmann::json alerts_json(const std::vector<AlertRef>& alerts);
 std::vector<AlertRef> alerts_from_json(const nlohmann::json& j);
 // Inverse of ticket_to_json (engine snapshots). Unknown or missing fields keep defaults.

@@ -86,6 +86,36 @@ struct SimilarTicket {
   std::vector<TimelineEntry> notes;  // its timeline entries of kind "note", oldest first
 };
 
+// One queued message for a backend or notification target (OutboxQueued).
+struct OutboxEntry {
+  int64_t id = 0;  // increasing: the order entries were queued in
+  std::string target;
+  std::string ticket_key;
+  std::string kind;
+  std::string payload;
+  int64_t count = 1;  // occurrences folded into it
+  TimePoint created_at{};
+  TimePoint next_at{};  // not sent before
+  int attempts = 0;     // sends started (counted before each send)
+  std::string last_error;
+  bool held = false;  // stopped until an operator retries or drops it
+};
+
+struct OutboxQuery {
+  std::string target;  // empty: every target
+  std::string ticket_key;
+  bool held_only = false;
+  int limit = 100;  // clamped to 1..1000
+  int64_t after_id = 0;
+};
+
+// Per target: what waits in its outbox.
+struct OutboxDepth {
+  int64_t queued = 0;  // every entry, held ones included
+  int64_t held = 0;
+  std::optional<TimePoint> oldest;  // created_at of the oldest entry
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -126,6 +156,45 @@ class Store {
   virtual Result<std::vector<SimilarTicket>> similar(const Ticket& t, int limit) = 0;
   // Deletes events received before `cutoff`; returns how many.
   virtual Result<int64_t> prune_events(TimePoint cutoff) = 0;
+
+  // The outbox. Entries come in through apply() (OutboxQueued); a target's
+  // worker takes them with outbox_due() and ends each with outbox_done() or
+  // outbox_defer(). These may run on any thread beside apply().
+  //
+  // Up to `limit` entries of `target` that may be sent now, oldest first:
+  // each is the first of its ticket's entries for the target (entries of a
+  // ticket go in order; a held or deferred one stops those after it), not
+  // held, and due (next_at <= now; an occurrences entry is due early when a
+  // later entry of its ticket waits behind it).
+  virtual Result<std::vector<OutboxEntry>> outbox_due(const std::string& target, TimePoint now,
+                                                      int limit) = 0;
+  // Counts a send as started (attempts + 1) before it is made, so that after
+  // a crash the worker knows a create may have reached the backend.
+  virtual Status outbox_started(int64_t id) = 0;
+  // The entry was delivered: removes it, and in one transaction records the
+  // remote ticket (when `remote` has an id: the ticket's ExternalRef for the
+  // target) and appends `entry` to the ticket's timeline (when given).
+  virtual Status outbox_done(int64_t id, const std::optional<ExternalRef>& remote,
+                             const std::optional<TimelineEntry>& entry) = 0;
+  // The send failed: retried at `next_at`, or held (with `hold`) until an
+  // operator acts; `error` says why.
+  virtual Status outbox_defer(int64_t id, TimePoint next_at, const std::string& error,
+                              bool hold) = 0;
+  virtual Result<std::vector<OutboxEntry>> outbox_list(const OutboxQuery& query) = 0;
+  // Releases a held entry (or a deferred one) to be sent at `now`; false when
+  // no entry has that id.
+  virtual Result<bool> outbox_retry(int64_t id, TimePoint now) = 0;
+  // Deletes an entry unsent; false when no entry has that id.
+  virtual Result<bool> outbox_drop(int64_t id) = 0;
+  // Depth per target that has entries.
+  virtual Result<std::map<std::string, OutboxDepth>> outbox_depth() = 0;
+  // The remote ticket of `ticket_key` in `target`: linked (a create was
+  // queued) with an empty id until the create succeeds; none when unlinked.
+  virtual Result<std::optional<ExternalRef>> external_ref(const std::string& target,
+                                                          const std::string& ticket_key) = 0;
+  // The ticket linked to the remote ticket `remote_id` of `target`, if any.
+  virtual Result<std::optional<std::string>> ticket_for_remote(const std::string& target,
+                                                               const std::string& remote_id) = 0;
 };
 
 struct SqliteOptions {
