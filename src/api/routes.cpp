@@ -261,6 +261,11 @@ const std::vector<Router::Route>& Router::routes() {
       {"GET", "/api/v1/tickets/{key}/similar", Role::kRead, &R::get_similar, Runs::kReader},
       {"POST", "/api/v1/tickets/{key}/notes", Role::kWrite, &R::add_note, Runs::kReader},
       {"POST", "/api/v1/tickets/{key}/ack", Role::kWrite, &R::acknowledge, Runs::kReader},
+      {"GET", "/api/v1/outbox", Role::kRead, &R::list_outbox, Runs::kReader},
+      {"POST", "/api/v1/outbox/{id}/retry", Role::kAdmin, &R::retry_outbox, Runs::kReader},
+      {"DELETE", "/api/v1/outbox/{id}", Role::kAdmin, &R::drop_outbox, Runs::kReader},
+      {"POST", "/api/v1/backends/{name}/webhook", Role::kWrite, &R::post_backend_webhook,
+       Runs::kReader},
   };
   return table;
 }
@@ -739,6 +744,86 @@ void Router::explain(const Call& c, Respond respond) {
       [event = std::move(e).value()](engine::Engine& eng, TimePoint now, engine::Actions&)
           -> Result<json> { return eng.explain(event, now).to_json(); },
       200, std::move(respond));
+}
+
+namespace {
+
+// "42" -> 42; anything else (or not positive) -> none.
+std::optional<int64_t> entry_id(const std::string& text) {
+  try {
+    size_t used = 0;
+    const long long v = std::stoll(text, &used);
+    if (used != text.size() || v <= 0) return std::nullopt;
+    return v;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+void Router::list_outbox(const Call& c, Respond respond) {
+  const HttpRequest& req = c.req;
+  auto param = [&](const char* name) -> std::string {
+    auto it = req.query.find(name);
+    return it == req.query.end() ? "" : it->second;
+  };
+  store::OutboxQuery q;
+  q.target = param("target");
+  q.ticket_key = param("ticket");
+  if (auto v = param("held"); v == "true" || v == "1") {
+    q.held_only = true;
+  } else if (!v.empty() && v != "false" && v != "0") {
+    return respond(error_response(400, "invalid_argument", "held must be true or false"));
+  }
+  if (auto v = param("limit"); !v.empty()) {
+    auto n = entry_id(v);
+    if (!n || *n > 1000)
+      return respond(error_response(400, "invalid_argument", "limit must be 1..1000"));
+    q.limit = static_cast<int>(*n);
+  }
+  if (auto v = param("after"); !v.empty()) {
+    auto n = entry_id(v);
+    if (!n) return respond(error_response(400, "invalid_argument", "after must be an entry id"));
+    q.after_id = *n;
+  }
+  auto entries = deps_.store.outbox_list(q);
+  if (!entries) return respond(from_status(entries.error()));
+  json list = json::array();
+  for (const store::OutboxEntry& e : *entries) list.push_back(outbox_entry_to_json(e));
+  json out = {{"entries", list}};
+  if (static_cast<int>(entries->size()) == q.limit && !entries->empty())
+    out["next_after"] = entries->back().id;
+  respond(json_response(200, out));
+}
+
+void Router::retry_outbox(const Call& c, Respond respond) {
+  auto id = entry_id(c.param(0));
+  if (!id) return respond(error_response(404, "not_found", "no outbox entry " + c.param(0)));
+  auto r = deps_.store.outbox_retry(*id, deps_.clock.now());
+  if (!r) return respond(from_status(r.error()));
+  if (!*r) return respond(error_response(404, "not_found", "no outbox entry " + c.param(0)));
+  spdlog::info("api: outbox entry {} released for retry by {}", *id, c.who);
+  deps_.outbox_wake();
+  respond(json_response(200, {{"id", *id}, {"retry", true}}));
+}
+
+void Router::drop_outbox(const Call& c, Respond respond) {
+  auto id = entry_id(c.param(0));
+  if (!id) return respond(error_response(404, "not_found", "no outbox entry " + c.param(0)));
+  auto r = deps_.store.outbox_drop(*id);
+  if (!r) return respond(from_status(r.error()));
+  if (!*r) return respond(error_response(404, "not_found", "no outbox entry " + c.param(0)));
+  spdlog::warn("api: outbox entry {} dropped unsent by {}", *id, c.who);
+  respond(json_response(200, {{"id", *id}, {"dropped", true}}));
+}
+
+void Router::post_backend_webhook(const Call& c, Respond respond) {
+  if (!deps_.backend_webhook)
+    return respond(error_response(404, "not_found", "no backend named " + c.param(0)));
+  auto r = deps_.backend_webhook(c.param(0), c.req.body);
+  if (!r) return respond(from_status(r.error()));
+  respond(json_response(200, *r));
 }
 
 void Router::list_silences(const Call&, Respond respond) {

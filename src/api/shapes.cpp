@@ -61,4 +61,17 @@ nlohmann::json similar_to_json(const std::vector<store::SimilarTicket>& similar)
   return out;
 }
 
+nlohmann::json outbox_entry_to_json(const store::OutboxEntry& e) {
+  return {{"id", e.id},
+          {"target", e.target},
+          {"ticket", e.ticket_key},
+          {"kind", e.kind},
+          {"count", e.count},
+          {"created_at", format_rfc3339(e.created_at)},
+          {"next_at", format_rfc3339(e.next_at)},
+          {"attempts", e.attempts},
+          {"last_error", e.last_error.empty() ? nlohmann::json() : nlohmann::json(e.last_error)},
+          {"held", e.held}};
+}
+
 }  // namespace ticketd::api

@@ -21,4 +21,9 @@ nlohmann::json stats_to_json(const store::StoreStats& stats);
 // "resolved_at" (null when unset), "notes": [{"time", "actor", "text"}]}].
 nlohmann::json similar_to_json(const std::vector<store::SimilarTicket>& similar);
 
+// One outbox entry of GET /api/v1/outbox: {"id", "target", "ticket", "kind",
+// "count", "created_at", "next_at", "attempts", "last_error" (null when
+// none), "held"}. The payload is not shown (it repeats the ticket).
+nlohmann::json outbox_entry_to_json(const store::OutboxEntry& e);
+
 }  // namespace ticketd::api

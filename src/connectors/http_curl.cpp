@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
+#include <ctime>
 #include <mutex>
 
 #include "ticketd/connectors/http.hpp"
@@ -160,6 +162,96 @@ class CurlClient final : public HttpClient {
 };
 
 }  // namespace
+
+namespace {
+
+struct Upload {
+  std::string data;
+  size_t sent = 0;
+};
+
+size_t read_upload(char* buf, size_t size, size_t n, void* self) {
+  auto* u = static_cast<Upload*>(self);
+  const size_t len = std::min(size * n, u->data.size() - u->sent);
+  std::memcpy(buf, u->data.data() + u->sent, len);
+  u->sent += len;
+  return len;
+}
+
+// Header values must not carry a line break (header injection from a title).
+std::string one_line(std::string s) {
+  for (char& c : s) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return s;
+}
+
+std::string rfc5322_date() {
+  char buf[64];
+  const std::time_t now = std::time(nullptr);  // a mail's Date is wall-clock time by definition
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+}  // namespace
+
+Status send_mail(const Mail& mail) {
+  global_init();
+  if (mail.to.empty()) return Status::invalid_argument("mail: no recipients");
+  CURL* c = curl_easy_init();
+  if (!c) return Status::internal("libcurl: cannot create a handle");
+  Upload u;
+  std::string to_header;
+  for (const std::string& t : mail.to) to_header += (to_header.empty() ? "" : ", ") + one_line(t);
+  u.data = "Date: " + rfc5322_date() + "\r\nFrom: " + one_line(mail.from) + "\r\nTo: " + to_header +
+           "\r\nSubject: " + one_line(mail.subject) +
+           "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+           "Content-Transfer-Encoding: 8bit\r\n\r\n";
+  // Lines end in CRLF; a line that is just "." would end the DATA early
+  // (libcurl escapes leading dots itself).
+  for (char ch : mail.body) {
+    if (ch == '\n')
+      u.data += "\r\n";
+    else if (ch != '\r')
+      u.data += ch;
+  }
+  u.data += "\r\n";
+  curl_slist* rcpt = nullptr;
+  for (const std::string& t : mail.to) rcpt = curl_slist_append(rcpt, t.c_str());
+  curl_easy_setopt(c, CURLOPT_URL, mail.url.c_str());
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl_easy_setopt(c, CURLOPT_MAIL_FROM, mail.from.c_str());
+  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, read_upload);
+  curl_easy_setopt(c, CURLOPT_READDATA, &u);
+  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(
+      c, CURLOPT_TIMEOUT_MS,
+      static_cast<long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(mail.timeout).count()));
+  curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, mail.verify_tls ? 1L : 0L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, mail.verify_tls ? 2L : 0L);
+  if (!mail.user.empty()) {
+    curl_easy_setopt(c, CURLOPT_USERNAME, mail.user.c_str());
+    curl_easy_setopt(c, CURLOPT_PASSWORD, mail.password.c_str());
+  }
+  char error[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+  const CURLcode rc = curl_easy_perform(c);
+  long code = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  curl_slist_free_all(rcpt);
+  curl_easy_cleanup(c);
+  if (rc == CURLE_OK) return Status::ok();
+  const std::string why = (error[0] ? std::string(error) : curl_easy_strerror(rc)) +
+                          (code ? " (SMTP " + std::to_string(code) + ")" : "");
+  if (code >= 500) return Status::invalid_argument("mail refused: " + why);
+  return Status::unavailable("mail not sent: " + why);
+}
 
 std::unique_ptr<HttpClient> make_curl_client(const CurlOptions& options) {
   return std::make_unique<CurlClient>(options);

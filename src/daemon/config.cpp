@@ -32,9 +32,9 @@ struct Section {
   std::vector<std::string> keys;
 };
 
-const std::vector<std::string> kTopKeys = {"listen", "rules_dir", "default_rule", "store",
-                                           "queue",  "http",      "syslog",       "snmp",
-                                           "api",    "webhooks",  "log"};
+const std::vector<std::string> kTopKeys = {
+    "listen", "rules_dir", "default_rule", "store",    "queue",         "http",   "syslog",
+    "snmp",   "api",       "webhooks",     "backends", "notifications", "outbox", "log"};
 const std::vector<Section> kSections = {
     {"listen", {"http", "syslog_udp", "syslog_tcp", "syslog_tls", "snmp"}},
     {"snmp", {"communities", "users", "engine_id", "mib_dirs", "udp_receive_buffer"}},
@@ -48,6 +48,8 @@ const std::vector<Section> kSections = {
       "header_timeout", "max_inflight_body_bytes"}},
     {"api", {"tokens"}},
     {"log", {"level"}},
+    {"outbox",
+     {"retry_first", "retry_max", "breaker_failures", "breaker_open", "breaker_open_max"}},
 };
 
 // Messages about one key start with "line N: "; load_config_from_string()
@@ -214,6 +216,205 @@ Status load_webhooks(const YAML::Node& n, const std::string& base_dir, Config& c
     }
     if (it->second["hmac_header"]) sig.header = it->second["hmac_header"].as<std::string>();
     c.signatures.push_back(std::move(sig));
+  }
+  return Status::ok();
+}
+
+// A YAML value as JSON, for a connector's own settings: mappings and lists
+// keep their shape; scalars stay strings (connectors read numbers and
+// booleans from strings too) except unquoted true/false.
+nlohmann::json yaml_to_json(const YAML::Node& n) {
+  if (n.IsMap()) {
+    nlohmann::json j = nlohmann::json::object();
+    for (auto it = n.begin(); it != n.end(); ++it)
+      j[it->first.as<std::string>()] = yaml_to_json(it->second);
+    return j;
+  }
+  if (n.IsSequence()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const YAML::Node& e : n) j.push_back(yaml_to_json(e));
+    return j;
+  }
+  if (n.IsNull()) return nullptr;
+  if (n.Tag() != "!" && (n.Scalar() == "true" || n.Scalar() == "false"))
+    return n.Scalar() == "true";
+  return n.Scalar();
+}
+
+// A scalar or a list of scalars, as a list.
+Result<std::vector<std::string>> string_list(const YAML::Node& n, const std::string& key) {
+  std::vector<std::string> out;
+  if (n.IsScalar()) return std::vector<std::string>{n.Scalar()};
+  if (!n.IsSequence()) return Status::invalid_argument(where(n) + "\"" + key + "\" must be a list");
+  for (const YAML::Node& e : n) {
+    if (!e.IsScalar())
+      return Status::invalid_argument(where(e) + "\"" + key + "\" must be a list of strings");
+    out.push_back(e.Scalar());
+  }
+  return out;
+}
+
+// `when:` of a backend or notification target: type, priority, team lists.
+Status load_matcher(const YAML::Node& n, const std::string& what, connectors::TicketMatcher& m) {
+  if (!n.IsMap())
+    return Status::invalid_argument(where(n) + what +
+                                    ".when must be a mapping of type, priority, team");
+  const std::vector<std::string> keys = {"type", "priority", "team"};
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string k = it->first.as<std::string>();
+    if (std::find(keys.begin(), keys.end(), k) == keys.end())
+      return unknown(it->first, what + ".when.", keys);
+    auto values = string_list(it->second, what + ".when." + k);
+    if (!values) return values.error();
+    for (const std::string& v : *values) {
+      if (k == "type") {
+        auto t = parse_ticket_type(v);
+        if (!t)
+          return Status::invalid_argument(where(it->second) + what + ".when.type: \"" + v +
+                                          "\" is not incident, service_request, problem or change");
+        m.types.push_back(*t);
+      } else if (k == "priority") {
+        auto p = parse_priority(v);
+        if (!p)
+          return Status::invalid_argument(where(it->second) + what + ".when.priority: \"" + v +
+                                          "\" is not P1..P5");
+        m.priorities.push_back(*p);
+      } else {
+        m.teams.push_back(v);
+      }
+    }
+  }
+  return Status::ok();
+}
+
+// backends: / notifications: entries. Keys every entry has are read here;
+// the rest go to the connector, which refuses what it does not know.
+// Credentials come only from `<name>_file` or `<name>_env`.
+Status load_targets(const YAML::Node& list, const std::string& section, const std::string& base_dir,
+                    Config& c) {
+  if (!list.IsSequence())
+    return Status::invalid_argument(where(list) + "\"" + section + "\" must be a list");
+  const bool notifications = section == "notifications";
+  auto& out = notifications ? c.notifications : c.backends;
+  const std::vector<std::string> secret_names = {"token",      "password", "api_key", "app_token",
+                                                 "user_token", "secret",   "url"};
+  auto http = connectors::make_curl_client({});  // for validation; nothing is sent
+  size_t index = 0;
+  for (const YAML::Node& n : list) {
+    const std::string at = section + "[" + std::to_string(index++) + "]";
+    if (!n.IsMap()) return Status::invalid_argument(where(n) + at + " must be a mapping");
+    connectors::BackendConfig b;
+    if (!n["name"] || !n["name"].IsScalar() || n["name"].Scalar().empty())
+      return Status::invalid_argument(where(n) + at + " needs a \"name\"");
+    b.name = n["name"].Scalar();
+    const bool plain =
+        b.name.size() <= 64 && std::all_of(b.name.begin(), b.name.end(), [](char ch) {
+          return std::islower(static_cast<unsigned char>(ch)) ||
+                 std::isdigit(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
+        });
+    if (!plain)
+      return Status::invalid_argument(where(n["name"]) + at + ": name \"" + b.name +
+                                      "\" must be 1 to 64 lower-case letters, digits, - or _");
+    for (const auto* other : {&c.backends, &c.notifications}) {
+      for (const auto& o : *other) {
+        if (o.name == b.name)
+          return Status::invalid_argument(
+              where(n["name"]) + at + ": name \"" + b.name +
+              "\" is used twice (backends and notifications share names)");
+      }
+    }
+    const std::string what = section + " " + b.name;
+    if (!n["kind"] || !n["kind"].IsScalar())
+      return Status::invalid_argument(
+          where(n) + what + " needs a \"kind\" (" +
+          (notifications ? "webhook or email"
+                         : "jira, servicenow, rt, zammad, redmine, glpi or webhook") +
+          ")");
+    b.kind = n["kind"].Scalar();
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const YAML::Node key = it->first;
+      const YAML::Node v = it->second;
+      const std::string k = key.as<std::string>();
+      auto ends_with = [&](const char* suffix) {
+        const std::string sfx = suffix;
+        return k.size() > sfx.size() && k.compare(k.size() - sfx.size(), sfx.size(), sfx) == 0;
+      };
+      if (k == "name" || k == "kind") continue;
+      if (k == "url") {
+        b.url = v.as<std::string>();
+        while (!b.url.empty() && b.url.back() == '/' && b.url.find("://") + 3 < b.url.size() - 1)
+          b.url.pop_back();
+      } else if (k == "when") {
+        if (Status s = load_matcher(v, what, b.when); !s) return s;
+      } else if (k == "map") {
+        if (!v.IsMap())
+          return Status::invalid_argument(where(v) + what + ".map must be a mapping of tables");
+        for (auto t = v.begin(); t != v.end(); ++t) {
+          if (!t->second.IsMap())
+            return Status::invalid_argument(where(t->second) + what + ".map." +
+                                            t->first.as<std::string>() + " must be a mapping");
+          auto& table = b.map[t->first.as<std::string>()];
+          for (auto e = t->second.begin(); e != t->second.end(); ++e)
+            table[e->first.as<std::string>()] = e->second.as<std::string>();
+        }
+      } else if (k == "timeout" || k == "comment_interval") {
+        auto d = duration(v, what + "." + k);
+        if (!d) return d.error();
+        (k == "timeout" ? b.timeout : b.comment_interval) = *d;
+      } else if (k == "poll_interval") {
+        if (v.IsScalar() && (v.Scalar() == "0" || v.Scalar() == "off")) {
+          b.poll_interval = Duration{};
+        } else {
+          auto d = duration(v, what + "." + k);
+          if (!d) return d.error();
+          b.poll_interval = *d;
+        }
+      } else if (k == "key_prefix") {
+        b.key_prefix = v.as<std::string>();
+      } else if (k == "verify_tls") {
+        if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false"))
+          return Status::invalid_argument(where(v) + what + ".verify_tls must be true or false");
+        b.verify_tls = v.Scalar() == "true";
+      } else if (k == "ca_file") {
+        b.ca_file = resolve(base_dir, v.as<std::string>());
+      } else if (k == "on" && notifications) {
+        auto values = string_list(v, what + ".on");
+        if (!values) return values.error();
+        for (const std::string& e : *values) {
+          if (e != "opened" && e != "escalated" && e != "resolved")
+            return Status::invalid_argument(where(v) + what + ".on: \"" + e +
+                                            "\" is not opened, escalated or resolved");
+        }
+        b.on = *values;
+      } else if (ends_with("_file") || ends_with("_env")) {
+        const std::string name = k.substr(0, k.rfind('_'));
+        if (std::find(secret_names.begin(), secret_names.end(), name) == secret_names.end()) {
+          b.settings[k] = yaml_to_json(v);  // not a credential: the connector decides
+          continue;
+        }
+        auto secret = load_secret(n, name, base_dir, what);
+        if (!secret) return secret.error();
+        b.secrets[name] = *secret;
+      } else if (std::find(secret_names.begin(), secret_names.end(), k) != secret_names.end() &&
+                 k != "url") {
+        return Status::invalid_argument(where(key) + what + ": put the " + k + " in " + k +
+                                        "_file or " + k + "_env, not in the config file");
+      } else {
+        b.settings[k] = yaml_to_json(v);
+      }
+    }
+    if (b.key_prefix.empty() || b.key_prefix.size() > 32)
+      return Status::invalid_argument(where(n) + what + ".key_prefix must be 1 to 32 characters");
+    Status valid = Status::ok();
+    if (notifications) {
+      auto made = connectors::make_notifier(b, *http);
+      if (!made) valid = made.error();
+    } else {
+      auto made = connectors::make_connector(b, *http);
+      if (!made) valid = made.error();
+    }
+    if (!valid) return Status::invalid_argument(where(n) + valid.message());
+    out.push_back(std::move(b));
   }
   return Status::ok();
 }
@@ -618,6 +819,27 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   }
   if (auto n = root["webhooks"]) {
     if (Status s = load_webhooks(n, base_dir, c); !s) return s;
+  }
+  if (auto n = root["backends"]) {
+    if (Status s = load_targets(n, "backends", base_dir, c); !s) return s;
+  }
+  if (auto n = root["notifications"]) {
+    if (Status s = load_targets(n, "notifications", base_dir, c); !s) return s;
+  }
+  for (auto [key, target] : {std::pair{"retry_first", &c.outbox.retry_first},
+                             std::pair{"retry_max", &c.outbox.retry_max},
+                             std::pair{"breaker_open", &c.outbox.breaker_open},
+                             std::pair{"breaker_open_max", &c.outbox.breaker_open_max}}) {
+    if (auto n = child(root, "outbox", key)) {
+      auto d = duration(n, std::string("outbox.") + key);
+      if (!d) return d.error();
+      *target = *d;
+    }
+  }
+  if (auto n = child(root, "outbox", "breaker_failures")) {
+    auto v = count(n, "outbox.breaker_failures", 1, 1000);
+    if (!v) return v.error();
+    c.outbox.breaker_failures = static_cast<int>(*v);
   }
   if (Status s = check_listeners(c); !s) return s;
   std::string host;

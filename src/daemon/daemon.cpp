@@ -19,6 +19,8 @@
 #include "pipeline.hpp"
 #include "ticketd/api/http_server.hpp"
 #include "ticketd/api/routes.hpp"
+#include "ticketd/connectors/outbox.hpp"
+#include "ticketd/connectors/planner.hpp"
 #include "ticketd/ingest/snmp_listener.hpp"
 #include "ticketd/ingest/syslog_listener.hpp"
 #include "ticketd/rules/rule_set.hpp"
@@ -137,10 +139,11 @@ class Daemon {
       : config_(config), version_(std::move(version)) {}
 
   int run() {
-    if (!load_rules() || !open_store() || !start_pipeline() || !start_syslog() || !start_snmp() ||
-        !start_http()) {
+    if (!load_rules() || !open_store() || !make_outbox() || !start_pipeline() || !start_syslog() ||
+        !start_snmp() || !start_http()) {
       return 1;
     }
+    outbox_->start();
     signals_.async_wait(
         [this](const boost::system::error_code& ec, int sig) { on_signal(ec, sig); });
     notify_systemd("READY=1");
@@ -153,11 +156,120 @@ class Daemon {
         spdlog::error("io: unexpected error: {}", e.what());  // keep serving
       }
     }
+    outbox_->stop();  // the sends in flight finish (each bounded by its timeout)
     spdlog::info("ticketd stopped");
     return 0;
   }
 
  private:
+  // The backends and notification targets, each with its own HTTP client
+  // and worker thread; the planner that queues their entries.
+  bool make_outbox() {
+    outbox_ = std::make_unique<connectors::Outbox>(*store_, clock_, config_.outbox);
+    std::vector<connectors::Route> routes;
+    for (const auto* list : {&config_.backends, &config_.notifications}) {
+      const bool backend = list == &config_.backends;
+      for (const connectors::BackendConfig& b : *list) {
+        connectors::CurlOptions o;
+        o.timeout = b.timeout;
+        o.verify_tls = b.verify_tls;
+        o.ca_file = b.ca_file;
+        o.user_agent = "ticketd/" + version_;
+        auto http = connectors::make_curl_client(o);
+        Status made = Status::ok();
+        if (backend) {
+          auto c = connectors::make_connector(b, *http);
+          if (c)
+            outbox_->add_backend(b, std::move(http), std::move(c).value());
+          else
+            made = c.error();
+        } else {
+          auto n = connectors::make_notifier(b, *http);
+          if (n)
+            outbox_->add_notifier(b, std::move(http), std::move(n).value());
+          else
+            made = n.error();
+        }
+        if (!made) {
+          spdlog::critical("{}", made.message());
+          return false;
+        }
+        routes.push_back({b.name, backend, b.when, b.comment_interval, b.on});
+        spdlog::info("{} {}: {} {}", backend ? "backend" : "notification", b.name, b.kind, b.url);
+      }
+    }
+    planner_ = connectors::Planner(std::move(routes));
+    outbox_->set_sync_sink(
+        [this](const std::string& backend, const std::string& key,
+               const connectors::RemoteChange& c) { apply_sync(backend, key, c); });
+    return true;
+  }
+
+  // A remote ticket resolved, closed or reopened in its backend: the same
+  // change to ticketd's ticket, by the actor "backend:<name>" (which the
+  // planner does not send back to that backend).
+  void apply_sync(const std::string& backend, const std::string& key,
+                  const connectors::RemoteChange& c) {
+    auto stored = store_->get_ticket(key);
+    if (!stored || !*stored) return;
+    const Ticket& t = **stored;
+    engine::TicketPatch patch;
+    if (c.state == connectors::RemoteState::kReopened) {
+      if (is_open(t.status)) return;
+      patch.status = TicketStatus::kInProgress;
+    } else {
+      patch.status = c.state == connectors::RemoteState::kClosed ? TicketStatus::kClosed
+                                                                 : TicketStatus::kResolved;
+      if (t.status == *patch.status || t.status == TicketStatus::kClosed ||
+          t.status == TicketStatus::kCancelled)
+        return;
+    }
+    const std::string actor = "backend:" + backend;
+    std::string note = std::string(connectors::remote_state_name(c.state)) + " in " + backend;
+    if (!c.by.empty()) note += " by " + c.by;
+    if (!c.note.empty()) note += ": " + c.note;
+    auto command = [key, patch, actor, note, stored = *stored](
+                       engine::Engine& eng, TimePoint now,
+                       engine::Actions& out) -> Result<nlohmann::json> {
+      auto r = eng.patch_ticket(key, patch, actor, now, stored);
+      if (!r) return r.error();
+      for (auto& a : *r) out.push_back(std::move(a));
+      auto n = eng.add_note(key, note, actor, now, stored);
+      if (n) {
+        for (auto& a : *n) out.push_back(std::move(a));
+      }
+      for (auto& a : eng.flush_updates()) out.push_back(std::move(a));
+      return nlohmann::json::object();
+    };
+    Status st = pipeline_->try_command(command, [key, backend](Result<nlohmann::json> r) {
+      if (r)
+        spdlog::info("backend {}: {} synced from the backend", backend, key);
+      else
+        spdlog::warn("backend {}: cannot apply the backend's change to {}: {}", backend, key,
+                     r.error().message());
+    });
+    if (!st) spdlog::warn("backend {}: change to {} not applied: {}", backend, key, st.message());
+  }
+
+  // POST /api/v1/backends/{name}/webhook: a backend pushes its changes.
+  Result<nlohmann::json> backend_webhook(const std::string& name, const std::string& body) {
+    connectors::Connector* c = outbox_->connector(name);
+    if (!c) return Status::not_found("no backend named " + name);
+    auto changes = c->parse_webhook(body);
+    if (!changes) return changes.error();
+    int applied = 0, unknown = 0;
+    for (const connectors::RemoteChange& ch : *changes) {
+      auto key = store_->ticket_for_remote(name, ch.remote_id);
+      if (!key) return key.error();
+      if (!*key) {
+        ++unknown;
+        continue;
+      }
+      apply_sync(name, **key, ch);
+      ++applied;
+    }
+    return nlohmann::json{{"changes", changes->size()}, {"applied", applied}, {"unknown", unknown}};
+  }
   bool open_store() {
     store::SqliteOptions o;
     o.path = config_.store_path;
@@ -199,9 +311,15 @@ class Daemon {
     state = StoredState{};  // the engine holds its own copy
     ::malloc_trim(0);  // hand back what reading the state needed (glibc keeps freed heap otherwise)
     engine.set_default_rule(config_.default_rule);
-    pipeline_ = std::make_unique<Pipeline>(
-        std::move(engine), *store_, clock_,
-        Pipeline::Options{config_.queue_capacity, config_.batch_max, config_.event_retention});
+    Pipeline::Options po;
+    po.capacity = config_.queue_capacity;
+    po.batch_max = config_.batch_max;
+    po.event_retention = config_.event_retention;
+    if (!planner_.empty()) {
+      po.plan = [this](engine::Actions& actions) { planner_.plan(actions); };
+      po.outbox_queued = [this] { outbox_->wake(); };
+    }
+    pipeline_ = std::make_unique<Pipeline>(std::move(engine), *store_, clock_, std::move(po));
     pipeline_->start();
     return true;
   }
@@ -341,18 +459,22 @@ class Daemon {
   }
 
   bool start_http() {
-    api::RouterDeps deps{*pipeline_,
-                         *store_,
-                         clock_,
-                         config_.tokens,
-                         version_,
-                         [this](std::vector<std::string>* d) { return reload(d); },
-                         config_.signatures,
-                         [this] {
-                           return pipeline_metrics(*pipeline_) +
-                                  input_metrics(listeners_, http_.get()) +
-                                  snmp_metrics(snmp_.get());
-                         }};
+    api::RouterDeps deps{
+        *pipeline_,
+        *store_,
+        clock_,
+        config_.tokens,
+        version_,
+        [this](std::vector<std::string>* d) { return reload(d); },
+        config_.signatures,
+        [this] {
+          return pipeline_metrics(*pipeline_) + input_metrics(listeners_, http_.get()) +
+                 snmp_metrics(snmp_.get()) + outbox_metrics(*outbox_, *store_, clock_.now());
+        }};
+    deps.outbox_wake = [this] { outbox_->wake(); };
+    deps.backend_webhook = [this](const std::string& name, const std::string& body) {
+      return backend_webhook(name, body);
+    };
     deps.reader_threads = config_.store_readers;
     router_ = std::make_unique<api::Router>(std::move(deps));
     api::HttpServerOptions o;
@@ -441,6 +563,8 @@ class Daemon {
   SystemClock clock_;
   std::shared_ptr<const rules::RuleSet> rule_set_;  // until the engine takes it
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<connectors::Outbox> outbox_;  // after the store, which it uses
+  connectors::Planner planner_;
   boost::asio::io_context io_;
   std::unique_ptr<Pipeline> pipeline_;
   std::vector<std::unique_ptr<ingest::SyslogListener>> listeners_;

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "ticketd/api/http_server.hpp"
+#include "ticketd/connectors/outbox.hpp"
 #include "ticketd/ingest/snmp_listener.hpp"
 #include "ticketd/ingest/syslog_listener.hpp"
 
@@ -31,6 +32,47 @@ void append_metric(std::string& out, const char* name, const char* help, const c
 }
 
 }  // namespace
+
+std::string outbox_metrics(const connectors::Outbox& outbox, store::Store& store, TimePoint now) {
+  const auto targets = outbox.snapshot();
+  if (targets.empty()) return "";
+  auto depth = store.outbox_depth();
+  std::string out;
+  auto family = [&](const char* name, const char* help, const char* type, auto value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+    for (const auto& t : targets) {
+      out += std::string(name) + "{target=\"" + escape_label(t.name) + "\",kind=\"" +
+             escape_label(t.kind) + "\"} " + value(t) + "\n";
+    }
+  };
+  auto stored = [&](const std::string& name) {
+    if (!depth) return store::OutboxDepth{};
+    auto it = depth->find(name);
+    return it == depth->end() ? store::OutboxDepth{} : it->second;
+  };
+  family("ticketd_outbox_queued", "Entries waiting in the outbox, held ones included.", "gauge",
+         [&](const auto& t) { return std::to_string(stored(t.name).queued); });
+  family("ticketd_outbox_held", "Entries held after a refusal, waiting for an operator.", "gauge",
+         [&](const auto& t) { return std::to_string(stored(t.name).held); });
+  family("ticketd_outbox_oldest_age_seconds", "Age of the oldest waiting entry (0: none).", "gauge",
+         [&](const auto& t) {
+           const auto d = stored(t.name);
+           if (!d.oldest) return std::string("0");
+           const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - *d.oldest);
+           return std::to_string(std::max<int64_t>(0, age.count()));
+         });
+  family("ticketd_outbox_sent_total", "Entries delivered.", "counter",
+         [](const auto& t) { return std::to_string(t.sent); });
+  family("ticketd_outbox_failures_total", "Failed sends (each retry counts).", "counter",
+         [](const auto& t) { return std::to_string(t.failed); });
+  family("ticketd_outbox_circuit_open", "1 while the target's circuit breaker is open.", "gauge",
+         [](const auto& t) { return std::string(t.breaker_open ? "1" : "0"); });
+  family("ticketd_backend_synced_total",
+         "Changes taken from the backend (resolved or closed there).", "counter",
+         [](const auto& t) { return std::to_string(t.synced); });
+  if (!depth) out += "# outbox depth unavailable: " + depth.error().message() + "\n";
+  return out;
+}
 
 std::string pipeline_metrics(const Pipeline& pipeline) {
   const auto& s = pipeline.stats();

@@ -16,7 +16,18 @@ class SyslogListener;
 class SnmpListener;
 }  // namespace ticketd::ingest
 
+namespace ticketd::connectors {
+class Outbox;
+}
+namespace ticketd::store {
+class Store;
+}
+
 namespace ticketd::daemon {
+
+// Per backend and notification target: entries queued and held, age of the
+// oldest, sends, failures, breaker state (reads the store's outbox depth).
+std::string outbox_metrics(const connectors::Outbox& outbox, store::Store& store, TimePoint now);
 
 std::string pipeline_metrics(const Pipeline& pipeline);
 // `http_server` may be null (not serving yet).

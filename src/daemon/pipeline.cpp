@@ -235,6 +235,7 @@ void Pipeline::process(std::deque<Submission>& batch, bool probe) {
     }
   }
   take(engine_.flush_updates());
+  if (options_.plan) options_.plan(actions);
   const TimePoint now = clock_.now();
   // The correlation state records this batch changed, in its transaction:
   // after any crash the stored state matches the stored tickets and events.
@@ -359,7 +360,9 @@ void Pipeline::commit_loop() {
 void Pipeline::on_committed(Pending& p) {
   if (!store_healthy_.exchange(true))
     spdlog::info("store: commits succeed again; accepting events");
+  bool outbox = false;
   for (const auto& a : p.actions) {
+    outbox = outbox || std::holds_alternative<engine::OutboxQueued>(a);
     if (const auto* rec = std::get_if<engine::EventRecorded>(&a)) {
       ++stats_.decisions[static_cast<size_t>(rec->decision)];
     } else if (std::holds_alternative<engine::TicketOpened>(a)) {
@@ -369,6 +372,7 @@ void Pipeline::on_committed(Pending& p) {
       spdlog::info("notify {}: {}", n->target, n->message);
     }
   }
+  if (outbox && options_.outbox_queued) options_.outbox_queued();
   stats_.events_processed += p.events;
   open_tickets_ = p.open_tickets;
   {

@@ -62,6 +62,12 @@ class Pipeline final : public api::Intake {
     size_t capacity = 10000;  // queued events
     size_t batch_max = 4096;  // at most, per transaction
     Duration event_retention = std::chrono::hours(24 * 7);
+    // Appends to each decided batch what its actions call for beyond the
+    // store (the outbox planner's entries), committed in the same
+    // transaction. Runs on the worker.
+    std::function<void(engine::Actions&)> plan;
+    // After a commit that queued outbox entries (wakes the outbox workers).
+    std::function<void()> outbox_queued;
   };
 
   Pipeline(engine::Engine engine, store::Store& store, const Clock& clock, Options options);

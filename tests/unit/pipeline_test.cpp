@@ -59,6 +59,36 @@ class FailingStore final : public store::Store {
     return real_->similar(t, limit);
   }
   Result<int64_t> prune_events(TimePoint cutoff) override { return real_->prune_events(cutoff); }
+  Result<std::vector<store::OutboxEntry>> outbox_due(const std::string& target, TimePoint now,
+                                                     int limit) override {
+    return real_->outbox_due(target, now, limit);
+  }
+  Status outbox_started(int64_t id) override { return real_->outbox_started(id); }
+  Status outbox_done(int64_t id, const std::optional<ExternalRef>& remote,
+                     const std::optional<TimelineEntry>& entry) override {
+    return real_->outbox_done(id, remote, entry);
+  }
+  Status outbox_defer(int64_t id, TimePoint next_at, const std::string& error, bool hold) override {
+    return real_->outbox_defer(id, next_at, error, hold);
+  }
+  Result<std::vector<store::OutboxEntry>> outbox_list(const store::OutboxQuery& q) override {
+    return real_->outbox_list(q);
+  }
+  Result<bool> outbox_retry(int64_t id, TimePoint now) override {
+    return real_->outbox_retry(id, now);
+  }
+  Result<bool> outbox_drop(int64_t id) override { return real_->outbox_drop(id); }
+  Result<std::map<std::string, store::OutboxDepth>> outbox_depth() override {
+    return real_->outbox_depth();
+  }
+  Result<std::optional<ExternalRef>> external_ref(const std::string& target,
+                                                  const std::string& key) override {
+    return real_->external_ref(target, key);
+  }
+  Result<std::optional<std::string>> ticket_for_remote(const std::string& target,
+                                                       const std::string& remote_id) override {
+    return real_->ticket_for_remote(target, remote_id);
+  }
 
  private:
   std::unique_ptr<store::Store> real_;

@@ -145,6 +145,54 @@ class FakeStore final : public store::Store {
     return std::vector<store::SimilarTicket>{};
   }
   Result<int64_t> prune_events(TimePoint) override { return 0; }
+  // The outbox: one entry (id 7) to list, retry and drop.
+  bool entry_present = true;
+  Result<std::vector<store::OutboxEntry>> outbox_due(const std::string&, TimePoint, int) override {
+    return std::vector<store::OutboxEntry>{};
+  }
+  Status outbox_started(int64_t) override { return Status::ok(); }
+  Status outbox_done(int64_t, const std::optional<ExternalRef>&,
+                     const std::optional<TimelineEntry>&) override {
+    return Status::ok();
+  }
+  Status outbox_defer(int64_t, TimePoint, const std::string&, bool) override {
+    return Status::ok();
+  }
+  Result<std::vector<store::OutboxEntry>> outbox_list(const store::OutboxQuery&) override {
+    if (!fail) return fail;
+    std::vector<store::OutboxEntry> out;
+    if (entry_present) {
+      store::OutboxEntry e;
+      e.id = 7;
+      e.target = "jira";
+      e.ticket_key = "INC-000001";
+      e.kind = "create";
+      e.held = true;
+      e.last_error = "HTTP 400";
+      out.push_back(e);
+    }
+    return out;
+  }
+  Result<bool> outbox_retry(int64_t id, TimePoint) override {
+    if (!fail) return fail;
+    return entry_present && id == 7;
+  }
+  Result<bool> outbox_drop(int64_t id) override {
+    if (!fail) return fail;
+    const bool had = entry_present && id == 7;
+    entry_present = entry_present && !had;
+    return had;
+  }
+  Result<std::map<std::string, store::OutboxDepth>> outbox_depth() override {
+    return std::map<std::string, store::OutboxDepth>{};
+  }
+  Result<std::optional<ExternalRef>> external_ref(const std::string&, const std::string&) override {
+    return std::optional<ExternalRef>();
+  }
+  Result<std::optional<std::string>> ticket_for_remote(const std::string&,
+                                                       const std::string&) override {
+    return std::optional<std::string>();
+  }
 };
 
 HttpRequest request(std::string method, std::string path, std::string body = "",

@@ -362,6 +362,8 @@ CREATE TABLE events (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, decis
   rule TEXT NOT NULL DEFAULT '', ticket_key TEXT NOT NULL DEFAULT '', body TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');
 CREATE INDEX events_ticket ON events(ticket_key, id);
 CREATE INDEX events_received ON events(received_at);
+DROP TABLE outbox;
+DROP TABLE external_refs;
 INSERT INTO events (received_at, decision, rule, ticket_key, body) VALUES (1000, 'deduplicated', 'r', 'INC-000002',
   '{"source":"syslog","time":"2026-11-28T14:03:00Z","status":"firing","host":"h","severity":"error","message":"old row","labels":{"pid":"7"}}');
 PRAGMA user_version = 2;

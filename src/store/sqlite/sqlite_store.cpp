@@ -156,7 +156,41 @@ ALTER TABLE events ADD COLUMN annotations TEXT;
 DROP INDEX events_ticket;
 CREATE INDEX events_ticket ON events(ticket_key, id) WHERE ticket_key <> '';
 )sql",
+    // The backend outbox (entries in the order queued; a ticket's entries
+    // for a target go in id order) and the links between tickets and their
+    // remote tickets: a row exists from the moment a create is queued, and
+    // has the remote id once the create succeeded.
+    R"sql(
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  target TEXT NOT NULL,
+  ticket_key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  count INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL,
+  next_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  held INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_target ON outbox(target, id);
+CREATE INDEX outbox_ticket ON outbox(target, ticket_key, id);
+CREATE TABLE external_refs (
+  ticket_key TEXT NOT NULL,
+  backend TEXT NOT NULL,
+  remote_id TEXT NOT NULL DEFAULT '',
+  remote_key TEXT NOT NULL DEFAULT '',
+  url TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (ticket_key, backend)
+) WITHOUT ROWID;
+CREATE INDEX external_remote ON external_refs(backend, remote_id) WHERE remote_id <> '';
+)sql",
 };
+
+constexpr const char* kOutboxColumns =
+    "id, target, ticket_key, kind, payload, count, created_at, next_at, attempts, last_error, "
+    "held";
 
 constexpr const char* kTicketColumns =
     "key, type, seq, title, description, status, priority, impact, urgency, category, team, "
@@ -452,6 +486,49 @@ struct WriterStatements {
   Stmt upsert, timeline, event, link, silence, record_put, record_del, notify, counters;
 };
 
+// The outbox statements of apply(), prepared once.
+struct OutboxStatements {
+  explicit OutboxStatements(sqlite3* db)
+      : link(db,
+             "INSERT INTO external_refs (ticket_key, backend) VALUES (?1, ?2)"
+             " ON CONFLICT DO NOTHING"),
+        linked(db, "SELECT 1 FROM external_refs WHERE ticket_key = ?1 AND backend = ?2"),
+        last(db,
+             "SELECT id, kind, attempts FROM outbox WHERE target = ?1 AND ticket_key = ?2"
+             " ORDER BY id DESC LIMIT 1"),
+        fold(db, "UPDATE outbox SET count = count + ?2, payload = ?3 WHERE id = ?1"),
+        insert(db,
+               "INSERT INTO outbox (target, ticket_key, kind, payload, count, created_at, next_at)"
+               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") {}
+  bool ok() const { return link.ok() && linked.ok() && last.ok() && fold.ok() && insert.ok(); }
+  std::string error() const {
+    for (const Stmt* s : {&link, &linked, &last, &fold, &insert}) {
+      if (!s->ok()) return s->error();
+    }
+    return "";
+  }
+  void reset() {
+    for (Stmt* s : {&link, &linked, &last, &fold, &insert}) s->reset();
+  }
+  Stmt link, linked, last, fold, insert;
+};
+
+OutboxEntry read_outbox_entry(const Stmt& s) {
+  OutboxEntry e;
+  e.id = s.integer(0);
+  e.target = s.text(1);
+  e.ticket_key = s.text(2);
+  e.kind = s.text(3);
+  e.payload = s.text(4);
+  e.count = s.integer(5);
+  e.created_at = s.time(6);
+  e.next_at = s.time(7);
+  e.attempts = static_cast<int>(s.integer(8));
+  e.last_error = s.text(9);
+  e.held = s.integer(10) != 0;
+  return e;
+}
+
 // WAL pages after which a commit asks the checkpointer for a checkpoint
 // (SQLite's own default), and after which the writer completes one itself.
 constexpr int kCheckpointPages = 1000;
@@ -467,6 +544,7 @@ class SqliteStore final : public Store {
     ckpt_cv_.notify_all();
     if (checkpointer_.joinable()) checkpointer_.join();
     writes_.reset();  // finalize before closing the connection
+    outbox_writes_.reset();
     sqlite3_close_v2(ckpt_db_);
     for (sqlite3* r : readers_) sqlite3_close_v2(r);
     sqlite3_close_v2(writer_);
@@ -680,6 +758,7 @@ class SqliteStore final : public Store {
         while ((rc = inc.step()) == SQLITE_ROW) t.incidents.push_back(inc.text(0));
         if (rc != SQLITE_DONE) return last_error(db);
       }
+      if (Status st = read_external(db, {&t}); !st) return st;
       return std::optional<Ticket>(std::move(t));
     }
     return last_error(db);
@@ -766,6 +845,10 @@ class SqliteStore final : public Store {
       last_id = s.integer(24);
     }
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) return last_error(db);
+    s.reset();  // ends the read before the next statement on this connection
+    std::vector<Ticket*> all;
+    for (Ticket& t : page.tickets) all.push_back(&t);
+    if (Status st = read_external(db, all); !st) return st;
     return page;
   }
 
@@ -810,7 +893,194 @@ class SqliteStore final : public Store {
     return static_cast<int64_t>(sqlite3_changes(writer_));
   }
 
+  Result<std::vector<OutboxEntry>> outbox_due(const std::string& target, TimePoint now,
+                                              int limit) override {
+    Reader reader(*this);
+    Stmt s(reader.db(),
+           std::string("SELECT ") + kOutboxColumns +
+               " FROM outbox o WHERE target = ?1 AND held = 0"
+               " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.target = o.target"
+               "   AND p.ticket_key = o.ticket_key AND p.id < o.id)"
+               " AND (next_at <= ?2 OR (kind = 'occurrences' AND attempts = 0 AND EXISTS"
+               "   (SELECT 1 FROM outbox q WHERE q.target = o.target"
+               "    AND q.ticket_key = o.ticket_key AND q.id > o.id)))"
+               " ORDER BY id LIMIT ?3");
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, target).bind(2, now).bind(3, static_cast<int64_t>(std::clamp(limit, 1, 1000)));
+    return read_entries(s, reader.db());
+  }
+
+  Status outbox_started(int64_t id) override {
+    auto r = write_one("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1",
+                       [&](Stmt& s) { s.bind(1, id); });
+    return r ? Status::ok() : r.error();
+  }
+
+  Status outbox_done(int64_t id, const std::optional<ExternalRef>& remote,
+                     const std::optional<TimelineEntry>& entry) override {
+    std::lock_guard lock(write_mu_);
+    if (Status s = exec(writer_, "BEGIN IMMEDIATE"); !s) return s;
+    Status st = [&]() -> Status {
+      Stmt del(writer_, "DELETE FROM outbox WHERE id = ?1 RETURNING target, ticket_key");
+      if (!del.ok()) return Status::io_error(del.error());
+      del.bind(1, id);
+      const int rc = del.step();
+      if (rc == SQLITE_DONE) return Status::ok();  // dropped meanwhile
+      if (rc != SQLITE_ROW) return last_error(writer_);
+      const std::string target = del.text(0), ticket = del.text(1);
+      if (Status d = del.run(); !d) return d;  // finish the statement
+      if (remote && !remote->id.empty()) {
+        Stmt link(writer_,
+                  "INSERT INTO external_refs (ticket_key, backend, remote_id, remote_key, url)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (ticket_key, backend) DO UPDATE SET"
+                  " remote_id = excluded.remote_id, remote_key = excluded.remote_key,"
+                  " url = excluded.url");
+        if (!link.ok()) return Status::io_error(link.error());
+        link.bind(1, ticket)
+            .bind(2, target)
+            .bind(3, remote->id)
+            .bind(4, remote->key)
+            .bind(5, remote->url);
+        if (Status l = link.run(); !l) return l;
+      }
+      if (entry) {
+        Stmt tl(writer_,
+                "INSERT INTO timeline (ticket_key, time, actor, kind, message, details) VALUES "
+                "(?1,?2,?3,?4,?5,?6)");
+        if (!tl.ok()) return Status::io_error(tl.error());
+        tl.bind(1, entry->ticket_key)
+            .bind(2, entry->time)
+            .bind(3, entry->actor)
+            .bind(4, entry->kind)
+            .bind(5, entry->message)
+            .bind(6, entry->details);
+        if (Status t = tl.run(); !t) return t;
+      }
+      return Status::ok();
+    }();
+    if (st) st = exec(writer_, "COMMIT");
+    if (!st) {
+      if (Status r = rollback(writer_); !r)
+        return Status::io_error(st.message() + "; and the rollback failed: " + r.message());
+    }
+    return st;
+  }
+
+  Status outbox_defer(int64_t id, TimePoint next_at, const std::string& error, bool hold) override {
+    auto r = write_one(
+        "UPDATE outbox SET next_at = ?2, last_error = ?3, held = ?4 WHERE id = ?1",
+        [&](Stmt& s) { s.bind(1, id).bind(2, next_at).bind(3, error).bind(4, int64_t{hold}); });
+    return r ? Status::ok() : r.error();
+  }
+
+  Result<std::vector<OutboxEntry>> outbox_list(const OutboxQuery& q) override {
+    Reader reader(*this);
+    Stmt s(reader.db(), std::string("SELECT ") + kOutboxColumns +
+                            " FROM outbox WHERE id > ?1 AND (?2 = '' OR target = ?2)"
+                            " AND (?3 = '' OR ticket_key = ?3) AND (?4 = 0 OR held = 1)"
+                            " ORDER BY id LIMIT ?5");
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, q.after_id)
+        .bind(2, q.target)
+        .bind(3, q.ticket_key)
+        .bind(4, int64_t{q.held_only})
+        .bind(5, static_cast<int64_t>(std::clamp(q.limit, 1, 1000)));
+    return read_entries(s, reader.db());
+  }
+
+  Result<bool> outbox_retry(int64_t id, TimePoint now) override {
+    return write_one("UPDATE outbox SET held = 0, next_at = ?2 WHERE id = ?1",
+                     [&](Stmt& s) { s.bind(1, id).bind(2, now); });
+  }
+
+  Result<bool> outbox_drop(int64_t id) override {
+    return write_one("DELETE FROM outbox WHERE id = ?1", [&](Stmt& s) { s.bind(1, id); });
+  }
+
+  Result<std::map<std::string, OutboxDepth>> outbox_depth() override {
+    Reader reader(*this);
+    Stmt s(reader.db(),
+           "SELECT target, COUNT(*), SUM(held), MIN(created_at) FROM outbox GROUP BY target");
+    if (!s.ok()) return Status::io_error(s.error());
+    std::map<std::string, OutboxDepth> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      OutboxDepth& d = out[s.text(0)];
+      d.queued = s.integer(1);
+      d.held = s.integer(2);
+      d.oldest = s.opt_time(3);
+    }
+    if (rc != SQLITE_DONE) return last_error(reader.db());
+    return out;
+  }
+
+  Result<std::optional<ExternalRef>> external_ref(const std::string& target,
+                                                  const std::string& ticket_key) override {
+    Reader reader(*this);
+    Stmt s(reader.db(),
+           "SELECT remote_id, remote_key, url FROM external_refs WHERE ticket_key = ?1 AND "
+           "backend = ?2");
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, ticket_key).bind(2, target);
+    const int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<ExternalRef>();
+    if (rc != SQLITE_ROW) return last_error(reader.db());
+    return std::optional<ExternalRef>(ExternalRef{target, s.text(0), s.text(1), s.text(2)});
+  }
+
+  Result<std::optional<std::string>> ticket_for_remote(const std::string& target,
+                                                       const std::string& remote_id) override {
+    Reader reader(*this);
+    Stmt s(reader.db(),
+           "SELECT ticket_key FROM external_refs WHERE backend = ?1 AND remote_id = ?2 AND "
+           "remote_id <> ''");
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, target).bind(2, remote_id);
+    const int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<std::string>();
+    if (rc != SQLITE_ROW) return last_error(reader.db());
+    return std::optional<std::string>(s.text(0));
+  }
+
  private:
+  Result<std::vector<OutboxEntry>> read_entries(Stmt& s, sqlite3* db) {
+    std::vector<OutboxEntry> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_outbox_entry(s));
+    if (rc != SQLITE_DONE) return last_error(db);
+    return out;
+  }
+
+  // One statement on the writer, in its own transaction: whether it
+  // changed a row.
+  template <class Bind>
+  Result<bool> write_one(const char* sql, Bind bind) {
+    std::lock_guard lock(write_mu_);
+    Stmt s(writer_, sql);
+    if (!s.ok()) return Status::io_error(s.error());
+    bind(s);
+    if (Status st = s.run(); !st) return st;
+    return sqlite3_changes(writer_) > 0;
+  }
+
+  // The remote tickets of `t` that exist (created), by backend name.
+  Status read_external(sqlite3* db, std::vector<Ticket*> tickets) {
+    if (tickets.empty()) return Status::ok();
+    Stmt s(db,
+           "SELECT backend, remote_id, remote_key, url FROM external_refs WHERE ticket_key = ?1"
+           " AND remote_id <> '' ORDER BY backend");
+    if (!s.ok()) return Status::io_error(s.error());
+    for (Ticket* t : tickets) {
+      s.reset();
+      s.bind(1, t->key);
+      int rc;
+      while ((rc = s.step()) == SQLITE_ROW)
+        t->external.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
+      if (rc != SQLITE_DONE) return last_error(db);
+    }
+    return Status::ok();
+  }
+
   // A reader connection leased for one read: the constructor takes an idle
   // one, waiting while every one is busy; the destructor ends any read
   // transaction and gives it back. Declare it before the read's statements,
@@ -1011,6 +1281,8 @@ class SqliteStore final : public Store {
               notify.reset();
               notify.bind(1, x.time).bind(2, x.target).bind(3, x.ticket_key).bind(4, x.message);
               return notify.run();
+            } else if constexpr (std::is_same_v<T, OutboxQueued>) {
+              return queue_outbox(x);
             } else {
               static_assert(sizeof(T) == 0, "the store must apply every action type");
             }
@@ -1019,6 +1291,51 @@ class SqliteStore final : public Store {
       if (!st) return st;
     }
     return Status::ok();
+  }
+
+  // One OutboxQueued, inside apply()'s transaction.
+  Status queue_outbox(const OutboxQueued& q) {
+    if (!outbox_writes_) outbox_writes_ = std::make_unique<OutboxStatements>(writer_);
+    OutboxStatements& o = *outbox_writes_;
+    if (!o.ok()) {
+      Status st = Status::io_error(o.error());
+      outbox_writes_.reset();
+      return st;
+    }
+    struct Reset {
+      OutboxStatements& o;
+      ~Reset() { o.reset(); }
+    } reset{o};
+    o.reset();
+    if (q.only == OutboxQueued::Only::kUnlinked) {
+      o.link.bind(1, q.ticket_key).bind(2, q.target);
+      if (Status st = o.link.run(); !st) return st;
+      if (sqlite3_changes(writer_) == 0) return Status::ok();  // linked before
+    } else if (q.only == OutboxQueued::Only::kLinked) {
+      o.linked.bind(1, q.ticket_key).bind(2, q.target);
+      const int rc = o.linked.step();
+      if (rc == SQLITE_DONE) return Status::ok();  // this target never took the ticket
+      if (rc != SQLITE_ROW) return last_error(writer_);
+    }
+    if (q.kind == "occurrences") {
+      o.last.bind(1, q.target).bind(2, q.ticket_key);
+      const int rc = o.last.step();
+      if (rc == SQLITE_ROW && o.last.text(1) == "occurrences" && o.last.integer(2) == 0) {
+        const int64_t id = o.last.integer(0);
+        o.fold.bind(1, id).bind(2, q.count).bind(3, q.payload);
+        return o.fold.run();
+      }
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) return last_error(writer_);
+    }
+    const TimePoint not_before = q.not_before == TimePoint{} ? q.time : q.not_before;
+    o.insert.bind(1, q.target)
+        .bind(2, q.ticket_key)
+        .bind(3, q.kind)
+        .bind(4, q.payload)
+        .bind(5, q.count)
+        .bind(6, q.time)
+        .bind(7, not_before);
+    return o.insert.run();
   }
 
   Status write_event(Stmt& s, const EventRecorded& ev) {
@@ -1089,10 +1406,11 @@ class SqliteStore final : public Store {
   }
 
   sqlite3* writer_ = nullptr;
-  std::vector<sqlite3*> readers_;               // every reader connection
-  std::vector<sqlite3*> idle_readers_;          // those no read holds; guarded by read_mu_
-  std::unique_ptr<WriterStatements> writes_;    // guarded by write_mu_
-  std::string labels_text_, annotations_text_;  // write_event's buffers, guarded by write_mu_
+  std::vector<sqlite3*> readers_;                    // every reader connection
+  std::vector<sqlite3*> idle_readers_;               // those no read holds; guarded by read_mu_
+  std::unique_ptr<WriterStatements> writes_;         // guarded by write_mu_
+  std::unique_ptr<OutboxStatements> outbox_writes_;  // guarded by write_mu_
+  std::string labels_text_, annotations_text_;       // write_event's buffers, guarded by write_mu_
   std::mutex write_mu_;
   std::mutex read_mu_;
   std::condition_variable read_cv_;  // a reader became idle

@@ -41,6 +41,12 @@ struct RouterDeps {
   std::vector<WebhookSignature> signatures;
   // The Prometheus text of /metrics (pipeline, inputs, server counters).
   std::function<std::string()> metrics;
+  // The outbox workers: an entry was released (retry).
+  std::function<void()> outbox_wake = [] {};
+  // POST /api/v1/backends/{name}/webhook: the body handed to the backend's
+  // connector, its changes applied; not_found for an unknown backend.
+  std::function<Result<nlohmann::json>(const std::string& backend, const std::string& body)>
+      backend_webhook = nullptr;
   size_t reader_threads = 4;   // store reads run here, off the I/O thread
   size_t reader_queue = 1024;  // reads waiting beyond this are answered 503
   int reader_nice = 5;         // readers yield the CPU to intake when both want it
@@ -113,6 +119,10 @@ class Router {
   void list_silences(const Call& c, Respond respond);
   void add_silence(const Call& c, Respond respond);
   void expire_silence(const Call& c, Respond respond);
+  void list_outbox(const Call& c, Respond respond);
+  void retry_outbox(const Call& c, Respond respond);
+  void drop_outbox(const Call& c, Respond respond);
+  void post_backend_webhook(const Call& c, Respond respond);
   // Runs `command` on the engine; answers with its JSON (status `ok_status`).
   void engine_command(Intake::Command command, int ok_status, Respond respond);
   // With an HMAC secret configured for `endpoint`, the 401 answer when the

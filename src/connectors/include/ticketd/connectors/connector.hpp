@@ -152,7 +152,25 @@ struct BackendConfig {
   std::string key_prefix = "ticketd-";
   bool verify_tls = true;
   std::string ca_file;
+  // Notification targets only: which ticket events they take ("opened",
+  // "escalated", "resolved").
+  std::vector<std::string> on;
 };
+
+// A notification target (`notifications:` in the config): tells people about
+// a ticket. Kinds: webhook (Slack, Mattermost, Teams and anything taking a
+// JSON body from a template) and email (SMTP).
+class Notifier {
+ public:
+  virtual ~Notifier() = default;
+  // `event`: opened, escalated, resolved, or notify (an escalation's
+  // `notify:`); `message` says it in one line.
+  virtual Sent notify(const Ticket& t, const std::string& event, const std::string& message) = 0;
+};
+
+// The kinds make_notifier() knows.
+std::vector<std::string> notifier_kinds();
+Result<std::unique_ptr<Notifier>> make_notifier(const BackendConfig& config, HttpClient& http);
 
 // "ticketd-inc-000042" for INC-000042 with the default prefix.
 std::string correlation_key(const BackendConfig& config, const std::string& ticket_key);

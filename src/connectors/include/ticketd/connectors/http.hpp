@@ -58,6 +58,23 @@ struct CurlOptions {
 // from one thread at a time.
 std::unique_ptr<HttpClient> make_curl_client(const CurlOptions& options);
 
+// One mail over SMTP (libcurl): `url` is smtp://host[:port] (STARTTLS when
+// the server offers it) or smtps://host[:port].
+struct Mail {
+  std::string url;
+  std::string user, password;  // empty: no AUTH
+  std::string from;
+  std::vector<std::string> to;
+  std::string subject;
+  std::string body;  // plain text
+  Duration timeout = std::chrono::seconds(30);
+  bool verify_tls = true;
+};
+// ok, or unavailable (no answer, a 4xx reply: try again) or
+// invalid_argument (a 5xx reply: the server refuses this mail), with the
+// server's last reply code in the message.
+Status send_mail(const Mail& mail);
+
 // "Basic base64(user:password)"
 std::string basic_auth(const std::string& user, const std::string& password);
 // Percent-encodes everything but unreserved characters (RFC 3986), for a

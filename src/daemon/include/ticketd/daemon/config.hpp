@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "ticketd/api/auth.hpp"
+#include "ticketd/connectors/connector.hpp"
+#include "ticketd/connectors/outbox.hpp"
 #include "ticketd/core/status.hpp"
 #include "ticketd/core/time.hpp"
 #include "ticketd/ingest/snmp_trap_decoder.hpp"
@@ -69,6 +71,12 @@ struct Config {
   std::vector<std::string> snmp_mib_dirs;    // vendor MIB files loaded at start and reload
   size_t snmp_udp_receive_buffer = 4 * 1024 * 1024;
   std::vector<api::WebhookSignature> signatures;
+  // backends: ticket systems that get every change of the tickets they take;
+  // notifications: targets that tell people (webhook, email); outbox: retry
+  // and circuit-breaker timing shared by both.
+  std::vector<connectors::BackendConfig> backends;
+  std::vector<connectors::BackendConfig> notifications;
+  connectors::OutboxOptions outbox;
 
   // 1-based line of every key given in the file ("store.path" -> 23); keys
   // left at their default are absent.

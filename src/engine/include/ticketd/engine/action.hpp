@@ -16,6 +16,7 @@ using ticketd::Decision;
 using ticketd::decision_name;
 using ticketd::EventRecorded;
 using ticketd::Notify;
+using ticketd::OutboxQueued;
 using ticketd::ProblemLinked;
 using ticketd::SilenceSaved;
 using ticketd::StateChanged;
