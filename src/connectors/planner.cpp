@@ -87,7 +87,9 @@ void Planner::plan(Actions& batch) const {
   for (const auto& [key, t] : latest) {
     const bool is_new = opened.count(key) > 0;
     for (const Route& r : routes_) {
-      if (r.backend && r.when.matches(*t)) {
+      // A ticket a backend takes is created there while it is open (a
+      // closed one that never reached it stays out).
+      if (r.backend && is_open(t->status) && r.when.matches(*t)) {
         queue(r, *t, kind::kCreate, nlohmann::json::object(), t->updated_at,
               OutboxQueued::Only::kUnlinked);
       }

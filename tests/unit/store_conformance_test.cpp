@@ -887,6 +887,153 @@ TEST_P(StoreConformanceTest, ConcurrentReadsSeeWholeBatches) {
   EXPECT_EQ(get(key).event_count, kBatches);
 }
 
+// --- the outbox --------------------------------------------------------------
+
+OutboxQueued queued(const std::string& target, const std::string& key, const std::string& kind,
+                    TimePoint at, OutboxQueued::Only only = OutboxQueued::Only::kAlways) {
+  OutboxQueued q;
+  q.target = target;
+  q.ticket_key = key;
+  q.kind = kind;
+  q.payload = "{\"kind\":\"" + kind + "\"}";
+  q.time = at;
+  q.only = only;
+  return q;
+}
+
+std::vector<std::string> kinds_of(const std::vector<OutboxEntry>& entries) {
+  std::vector<std::string> out;
+  for (const auto& e : entries) out.push_back(e.ticket_key + ":" + e.kind);
+  return out;
+}
+
+// Entries commit with the batch (or not at all), a create links the ticket
+// once, and updates reach only targets the ticket is linked to.
+TEST_P(StoreConformanceTest, OutboxEntriesCommitWithTheirBatchAndFollowTheLink) {
+  const Ticket t = incident(1, "fp1");
+  apply({TicketOpened{t}, queued("jira", t.key, "create", now_, OutboxQueued::Only::kUnlinked),
+         queued("rt", t.key, "resolve", now_, OutboxQueued::Only::kLinked),  // never linked to rt
+         queued("chat", t.key, "notify", now_)});
+  // A second create for a linked ticket is not queued; an update is.
+  apply({queued("jira", t.key, "create", now_, OutboxQueued::Only::kUnlinked),
+         queued("jira", t.key, "update", now_, OutboxQueued::Only::kLinked)});
+  auto all = store_->outbox_list({});
+  ASSERT_TRUE(all);
+  EXPECT_EQ(kinds_of(*all), (std::vector<std::string>{"INC-000001:create", "INC-000001:notify",
+                                                      "INC-000001:update"}));
+  // A failing batch leaves no entry behind.
+  const Ticket dup = incident(2, "fp1");  // a second open ticket for fp1: conflict
+  EXPECT_FALSE(store_->apply(
+      {queued("jira", t.key, "comment", now_, OutboxQueued::Only::kLinked), TicketOpened{dup}}));
+  EXPECT_EQ(store_->outbox_list({})->size(), 3u);
+  // Linked, with no remote id until the create succeeds.
+  auto ref = store_->external_ref("jira", t.key);
+  ASSERT_TRUE(ref && *ref);
+  EXPECT_TRUE((*ref)->id.empty());
+  EXPECT_FALSE(*store_->external_ref("rt", t.key));
+}
+
+// A ticket's entries for a target go in order: only the first is due, and a
+// deferred or held one stops the rest of its ticket but no other ticket.
+TEST_P(StoreConformanceTest, OnlyTheFirstEntryOfATicketIsDue) {
+  apply({queued("jira", "INC-000001", "create", now_),
+         queued("jira", "INC-000001", "comment", now_),
+         queued("jira", "INC-000002", "create", now_), queued("rt", "INC-000001", "create", now_)});
+  auto due = store_->outbox_due("jira", now_, 10);
+  ASSERT_TRUE(due);
+  EXPECT_EQ(kinds_of(*due), (std::vector<std::string>{"INC-000001:create", "INC-000002:create"}));
+  const int64_t first = (*due)[0].id;
+  ASSERT_TRUE(store_->outbox_defer(first, now_ + 1min, "HTTP 503", false));
+  EXPECT_EQ(kinds_of(*store_->outbox_due("jira", now_, 10)),
+            (std::vector<std::string>{"INC-000002:create"}));
+  EXPECT_EQ(kinds_of(*store_->outbox_due("jira", now_ + 1min, 10)),
+            (std::vector<std::string>{"INC-000001:create", "INC-000002:create"}));
+  // Held: never due until released.
+  ASSERT_TRUE(store_->outbox_defer(first, now_, "HTTP 400", true));
+  EXPECT_EQ(kinds_of(*store_->outbox_due("jira", now_ + 1h, 10)),
+            (std::vector<std::string>{"INC-000002:create"}));
+  auto held = store_->outbox_list({"jira", "", true, 100, 0});
+  ASSERT_EQ(held->size(), 1u);
+  EXPECT_EQ((*held)[0].last_error, "HTTP 400");
+  ASSERT_TRUE(*store_->outbox_retry(first, now_));
+  EXPECT_EQ(store_->outbox_due("jira", now_, 10)->size(), 2u);
+  EXPECT_FALSE(*store_->outbox_retry(999, now_));
+  // Done: gone, the next entry of the ticket is due, the remote recorded,
+  // the timeline entry written, all at once.
+  ASSERT_TRUE(store_->outbox_started(first));
+  TimelineEntry line{"INC-000001", now_, "backend:jira", "sync", "jira: created OPS-1", "{}"};
+  ASSERT_TRUE(
+      store_->outbox_done(first, ExternalRef{"jira", "10001", "OPS-1", "http://j/OPS-1"}, line));
+  EXPECT_EQ(kinds_of(*store_->outbox_due("jira", now_, 10)),
+            (std::vector<std::string>{"INC-000001:comment", "INC-000002:create"}));
+  auto ref = store_->external_ref("jira", "INC-000001");
+  ASSERT_TRUE(ref && *ref);
+  EXPECT_EQ((*ref)->key, "OPS-1");
+  EXPECT_EQ(*store_->ticket_for_remote("jira", "10001"), std::optional<std::string>("INC-000001"));
+  EXPECT_FALSE(*store_->ticket_for_remote("rt", "10001"));
+  auto tl = store_->timeline("INC-000001");
+  ASSERT_EQ(tl->size(), 1u);
+  EXPECT_EQ((*tl)[0].message, "jira: created OPS-1");
+  // Dropped: gone.
+  ASSERT_TRUE(*store_->outbox_drop((*store_->outbox_due("jira", now_, 10))[0].id));
+  auto depth = store_->outbox_depth();
+  ASSERT_TRUE(depth);
+  EXPECT_EQ((*depth)["jira"].queued, 1);
+  EXPECT_EQ((*depth)["rt"].queued, 1);
+}
+
+// Occurrences fold into the ticket's last entry while it is an unsent
+// occurrences entry; such an entry goes early when a later one of its ticket
+// waits behind it.
+TEST_P(StoreConformanceTest, OccurrencesFoldUntilSentAndGoEarlyForALaterEntry) {
+  auto occ = [&](int64_t n, const std::string& last) {
+    OutboxQueued q = queued("jira", "INC-000001", "occurrences", now_);
+    q.not_before = now_ + 5min;
+    q.count = n;
+    q.payload = last;
+    return q;
+  };
+  apply({occ(2, "a")});
+  apply({occ(3, "b")});
+  auto list = store_->outbox_list({});
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].count, 5);
+  EXPECT_EQ((*list)[0].payload, "b");
+  EXPECT_TRUE(store_->outbox_due("jira", now_, 10)->empty());  // not before 5 min
+  // Once a send started, new occurrences start a new entry.
+  ASSERT_TRUE(store_->outbox_started((*list)[0].id));
+  apply({occ(1, "c")});
+  EXPECT_EQ(store_->outbox_list({})->size(), 2u);
+  ASSERT_TRUE(store_->outbox_drop((*list)[0].id));
+  // A resolve behind the waiting occurrences makes them due now.
+  apply({queued("jira", "INC-000001", "resolve", now_)});
+  EXPECT_EQ(kinds_of(*store_->outbox_due("jira", now_, 10)),
+            (std::vector<std::string>{"INC-000001:occurrences"}));
+}
+
+// The ticket shows the remote tickets that exist (not links still waiting
+// for their create), in get_ticket and list_tickets.
+TEST_P(StoreConformanceTest, TicketsCarryTheirRemoteTickets) {
+  const Ticket t = incident(1);
+  apply({TicketOpened{t}, queued("jira", t.key, "create", now_, OutboxQueued::Only::kUnlinked),
+         queued("rt", t.key, "create", now_, OutboxQueued::Only::kUnlinked)});
+  EXPECT_TRUE(get(t.key).external.empty());
+  const int64_t id = (*store_->outbox_due("jira", now_, 1))[0].id;
+  ASSERT_TRUE(store_->outbox_done(id, ExternalRef{"jira", "10001", "OPS-1", "http://j/OPS-1"},
+                                  std::nullopt));
+  const std::vector<ExternalRef> want = {{"jira", "10001", "OPS-1", "http://j/OPS-1"}};
+  EXPECT_EQ(get(t.key).external, want);
+  auto page = store_->list_tickets({});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->tickets.size(), 1u);
+  EXPECT_EQ(page->tickets[0].external, want);
+  // A later TicketUpdated (the engine knows nothing of remotes) keeps them.
+  Ticket changed = t;
+  changed.title = "new title";
+  apply({TicketUpdated{changed}});
+  EXPECT_EQ(get(t.key).external, want);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest,
                          ::testing::Values(StoreFactory{
                              "sqlite", [](const std::string& dir) { return open_sqlite(dir, 4); }}),
