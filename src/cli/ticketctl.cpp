@@ -47,6 +47,10 @@ api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKE
   rules reload                    validate and load the rules directory (old set kept if invalid)
   rules diff DIR                  what reloading DIR would change in the running daemon
   explain EVENT.json              explain against the running daemon (its state included)
+  outbox list [--target NAME] [--ticket KEY] [--held] [--limit N] [--json]
+                                  what waits for backends and notification targets
+  outbox retry ID                 send a held (or waiting) entry now
+  outbox drop ID                  delete an entry unsent
 options:
   --json                          print the API's JSON instead of a table
   --version                       print the version
@@ -182,6 +186,13 @@ int tickets_show(const Args& a, HttpClient& client) {
   if (t.contains("labels") && !t["labels"].empty()) {
     for (const auto& [k, v] : t["labels"].items())
       fields.add({"labels." + k, v.is_string() ? v.get<std::string>() : v.dump()});
+  }
+  if (t.contains("external") && t["external"].is_array()) {
+    for (const auto& x : t["external"]) {
+      std::string where = str(x, "key");
+      if (!str(x, "url").empty()) where += "  " + str(x, "url");
+      fields.add({"external." + str(x, "backend"), where});
+    }
   }
   fields.print(std::cout, 100);
   if (!str(t, "description").empty()) std::cout << "\n" << str(t, "description") << "\n";
@@ -368,6 +379,50 @@ int silence_cmd(const Args& a, HttpClient& client) {
   return usage_error("unknown silence subcommand \"" + sub + "\", expected add, list or expire");
 }
 
+int outbox_cmd(const Args& a, HttpClient& client) {
+  const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
+  if (sub == "list") {
+    std::string query;
+    auto add = [&](const char* name, const std::string& v) {
+      if (!v.empty())
+        query +=
+            (query.empty() ? "?" : "&") + std::string(name) + "=" + ticketd::cli::url_encode(v);
+    };
+    add("target", option(a, "target"));
+    add("ticket", option(a, "ticket"));
+    add("limit", option(a, "limit"));
+    if (a.options.count("held")) add("held", "true");
+    auto j = call(client, "GET", "/api/v1/outbox" + query);
+    if (!j) return 1;
+    if (a.json_out) {
+      std::cout << j->dump(2) << "\n";
+      return 0;
+    }
+    ticketd::cli::Table t(
+        {"ID", "TARGET", "TICKET", "KIND", "STATE", "ATTEMPTS", "NEXT", "QUEUED", "LAST ERROR"});
+    for (const auto& e : (*j)["entries"]) {
+      std::string kind = str(e, "kind");
+      if (kind == "occurrences") kind += " x" + str(e, "count");
+      t.add({str(e, "id"), str(e, "target"), str(e, "ticket"), kind,
+             e.value("held", false) ? "held" : "waiting", str(e, "attempts"),
+             short_time(str(e, "next_at")), short_time(str(e, "created_at")),
+             str(e, "last_error")});
+    }
+    t.print(std::cout, 80);
+    return 0;
+  }
+  if (sub == "retry" || sub == "drop") {
+    if (a.positional.size() < 3) return usage_error("outbox " + sub + " needs an entry ID");
+    const std::string id = ticketd::cli::url_encode(a.positional[2]);
+    auto j = sub == "retry" ? call(client, "POST", "/api/v1/outbox/" + id + "/retry", "{}")
+                            : call(client, "DELETE", "/api/v1/outbox/" + id);
+    if (!j) return 1;
+    std::cout << (sub == "retry" ? "released " : "dropped ") << str(*j, "id") << "\n";
+    return 0;
+  }
+  return usage_error("unknown outbox subcommand \"" + sub + "\", expected list, retry or drop");
+}
+
 int rules_cmd(const Args& a, HttpClient& client) {
   const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
   if (sub == "list") {
@@ -477,6 +532,8 @@ int main(int argc, char** argv) {
       return 0;
     } else if (arg == "--json") {
       a.json_out = true;
+    } else if (arg == "--held") {  // a flag: takes no value
+      a.options["held"] = "true";
     } else if (arg.rfind("--", 0) == 0) {
       std::string name = arg.substr(2), value;
       if (auto eq = name.find('='); eq != std::string::npos) {
@@ -514,6 +571,7 @@ int main(int argc, char** argv) {
   HttpClient client(a.server, a.token);
   if (cmd == "silence") return silence_cmd(a, client);
   if (cmd == "rules") return rules_cmd(a, client);
+  if (cmd == "outbox") return outbox_cmd(a, client);
   if (cmd == "explain") return explain_cmd(a, client);
   if (cmd == "tickets") {
     const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";

@@ -75,6 +75,37 @@ class Webhook final : public Connector {
     return send(remote, t, remote_state_name(state), note);
   }
 
+  // The receiver reports its changes back as {"id": remote id, "status":
+  // "resolved" | "closed" | "reopened", "by": "...", "note": "..."}, or a
+  // list of such objects.
+  Result<std::vector<RemoteChange>> parse_webhook(std::string_view body) override {
+    auto j = nlohmann::json::parse(body, nullptr, false);
+    if (j.is_discarded()) return Status::invalid_argument("the body is not JSON");
+    if (j.is_object()) j = nlohmann::json::array({j});
+    if (!j.is_array()) return Status::invalid_argument("expected an object or a list of objects");
+    std::vector<RemoteChange> out;
+    for (const auto& c : j) {
+      if (!c.is_object() || !c.contains("id") || !c.contains("status"))
+        return Status::invalid_argument("each change needs \"id\" and \"status\"");
+      RemoteChange rc;
+      rc.remote_id = c["id"].is_string() ? c["id"].get<std::string>() : c["id"].dump();
+      const std::string st = c["status"].is_string() ? c["status"].get<std::string>() : "";
+      if (st == "resolved")
+        rc.state = RemoteState::kResolved;
+      else if (st == "closed")
+        rc.state = RemoteState::kClosed;
+      else if (st == "reopened" || st == "open")
+        rc.state = RemoteState::kReopened;
+      else
+        return Status::invalid_argument("status \"" + st +
+                                        "\" is not resolved, closed or reopened");
+      if (c.contains("by") && c["by"].is_string()) rc.by = c["by"].get<std::string>();
+      if (c.contains("note") && c["note"].is_string()) rc.note = c["note"].get<std::string>();
+      out.push_back(std::move(rc));
+    }
+    return out;
+  }
+
  private:
   Sent send(const ExternalRef& remote, const Ticket& t, const std::string& action,
             const std::string& text) {

@@ -20,8 +20,9 @@ namespace ticketd_test {
 
 class FakeServer {
  public:
-  // `kind`: the file name under tests/fakes without ".py".
-  explicit FakeServer(const std::string& kind) {
+  // `kind`: the file name under tests/fakes without ".py"; `arg`: an
+  // argument for it (smtp.py takes the file it writes mails to).
+  explicit FakeServer(const std::string& kind, const std::string& arg = "") {
     int out[2];
     if (::pipe(out) != 0) throw std::runtime_error("pipe");
     posix_spawn_file_actions_t fa;
@@ -31,7 +32,8 @@ class FakeServer {
     const std::string script = std::string(TICKETD_SOURCE_DIR) + "/tests/fakes/" + kind + ".py";
     const char* python = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
     char* argv[] = {const_cast<char*>(python), const_cast<char*>("-u"),
-                    const_cast<char*>(script.c_str()), nullptr};
+                    const_cast<char*>(script.c_str()),
+                    arg.empty() ? nullptr : const_cast<char*>(arg.c_str()), nullptr};
     if (posix_spawnp(&pid_, python, &fa, nullptr, argv, environ) != 0)
       throw std::runtime_error("cannot start " + script);
     posix_spawn_file_actions_destroy(&fa);

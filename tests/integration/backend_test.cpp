@@ -1,0 +1,251 @@
+// Backends and notifications end to end: the real daemon files tickets into
+// a recording fake backend (tests/fakes/webhook.py, kind: webhook), tells a
+// chat webhook and a mail relay (tests/fakes/smtp.py), survives the backend
+// being down, slow, refusing and a kill -9, and takes changes back.
+#include <fstream>
+
+#include "../fakes/fake_server.hpp"
+#include "harness.hpp"
+
+namespace ticketd_test {
+namespace {
+
+const std::string kDisk =
+    R"({"host":"db01","severity":"critical","message":"No space left on /var"})";
+std::string error_event(const std::string& host) {
+  return R"({"host":")" + host + R"(","app":"nginx","severity":"error","message":"upstream gone"})";
+}
+
+// Requests the fake received whose JSON "action" is `action`.
+std::vector<json> with_action(const FakeServer& f, const std::string& action) {
+  std::vector<json> out;
+  for (const auto& r : f.requests()) {
+    if (r["json"].is_object() && r["json"].value("action", "") == action) out.push_back(r);
+  }
+  return out;
+}
+
+std::string backend_config(const FakeServer& backend, const std::string& extra = "") {
+  return "backends:\n"
+         "  - name: hook\n"
+         "    kind: webhook\n"
+         "    url: " +
+         backend.url() +
+         "/in\n"
+         "    comment_interval: 1s\n" +
+         extra + "outbox: { retry_first: 200ms, retry_max: 1s, breaker_open: 1s }\n";
+}
+
+TEST(Backends, ATicketIsFiledCommentedAndResolvedInTheBackendAndPeopleAreTold) {
+  FakeServer backend("webhook");
+  FakeServer chat("webhook");
+  const std::string mails =
+      (fs::temp_directory_path() / ("ticketd-mails-" + std::to_string(::getpid()))).string();
+  fs::remove(mails);
+  FakeServer smtp("smtp", mails);
+  Daemon d(backend_config(backend) +
+           "notifications:\n"
+           "  - name: chat\n"
+           "    kind: webhook\n"
+           "    url: " +
+           chat.url() +
+           "/hooks/abc\n"
+           "    on: [opened, resolved]\n"
+           "  - name: mail\n"
+           "    kind: email\n"
+           "    url: smtp://127.0.0.1:" +
+           std::to_string(smtp.port()) +
+           "\n"
+           "    from: ticketd@example.com\n"
+           "    to: [oncall@example.com]\n"
+           "    on: [opened]\n"
+           "    when: { priority: [P1] }\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_EQ(d.post(kDisk).status, 202);
+  ASSERT_TRUE(eventually([&] { return with_action(backend, "create").size() == 1; })) << d.log();
+  const json created = with_action(backend, "create")[0]["json"];
+  EXPECT_EQ(created["correlation_key"], "ticketd-inc-000001");
+  EXPECT_EQ(created["ticket"]["title"], "Disk /var full on db01");
+  // The remote key and URL are on the ticket, and the delivery on its timeline.
+  ASSERT_TRUE(eventually(
+      [&] { return !http("GET", d.url("/api/v1/tickets/INC-000001")).j()["external"].empty(); }));
+  const json t = http("GET", d.url("/api/v1/tickets/INC-000001")).j();
+  EXPECT_EQ(t["external"][0]["backend"], "hook");
+  EXPECT_EQ(t["external"][0]["key"], "WH-1");
+  EXPECT_EQ(t["external"][0]["url"], "http://webhook.example/tickets/WH-1");
+  // Chat and mail were told about the P1.
+  ASSERT_TRUE(eventually([&] { return chat.requests().size() == 1; }));
+  EXPECT_EQ(chat.requests()[0]["json"]["text"], "Opened INC-000001 (P1): Disk /var full on db01");
+  ASSERT_TRUE(eventually([&] { return fs::exists(mails) && fs::file_size(mails) > 0; }));
+  {
+    std::ifstream in(mails);
+    std::string line;
+    std::getline(in, line);
+    const json mail = json::parse(line);
+    EXPECT_EQ(mail["to"], json::array({"oncall@example.com"}));
+    EXPECT_NE(mail["data"].get<std::string>().find("Subject: [ticketd] Opened INC-000001 (P1)"),
+              std::string::npos);
+  }
+  // Three more occurrences become one comment after comment_interval.
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(d.post(kDisk).status, 202);
+  ASSERT_TRUE(eventually([&] { return with_action(backend, "comment").size() == 1; }));
+  EXPECT_EQ(with_action(backend, "comment")[0]["json"]["text"].get<std::string>().rfind(
+                "3 more occurrences (total 4)", 0),
+            0u);
+  // A person resolves it: the backend and chat hear; the ticket shows it.
+  ASSERT_EQ(http("PATCH", d.url("/api/v1/tickets/INC-000001"), R"({"status":"resolved"})").status,
+            200);
+  ASSERT_TRUE(eventually([&] { return with_action(backend, "resolved").size() == 1; }));
+  ASSERT_TRUE(eventually([&] { return chat.requests().size() == 2; }));
+  EXPECT_EQ(chat.requests()[1]["json"]["text"], "Resolved INC-000001 (P1): Disk /var full on db01");
+  const json tl = http("GET", d.url("/api/v1/tickets/INC-000001/timeline")).j()["timeline"];
+  int syncs = 0, notifications = 0;
+  for (const auto& e : tl) {
+    syncs += e["kind"] == "sync";
+    notifications += e["kind"] == "notification";
+  }
+  EXPECT_EQ(syncs, 3);          // created, occurrences, resolved
+  EXPECT_EQ(notifications, 3);  // chat opened, mail opened, chat resolved
+  EXPECT_EQ(metric_u(d, R"(ticketd_outbox_sent_total{target="hook",kind="webhook"})"), 3u);
+  EXPECT_EQ(metric_u(d, R"(ticketd_outbox_queued{target="hook",kind="webhook"})"), 0u);
+  fs::remove(mails);
+}
+
+TEST(Backends, ABackendDownForAWhileGetsEveryUpdateOnceAndInOrder) {
+  FakeServer backend("webhook");
+  Daemon d(backend_config(backend));
+  ASSERT_TRUE(d.start()) << d.log();
+  backend.fail(503, 6);
+  ASSERT_EQ(d.post(kDisk).status, 202);  // ingestion does not wait for the backend
+  ASSERT_EQ(http("PATCH", d.url("/api/v1/tickets/INC-000001"), R"({"assignee":"alice"})").status,
+            200);
+  ASSERT_EQ(http("PATCH", d.url("/api/v1/tickets/INC-000001"), R"({"status":"resolved"})").status,
+            200);
+  ASSERT_TRUE(eventually([&] { return with_action(backend, "resolved").size() == 1; })) << d.log();
+  std::vector<std::string> order;
+  for (const auto& r : backend.requests()) order.push_back(r["json"].value("action", ""));
+  // Six refused tries of the create, then each change once, in order.
+  ASSERT_EQ(order.size(), 9u);
+  for (int i = 0; i < 7; ++i) EXPECT_EQ(order[static_cast<size_t>(i)], "create");
+  EXPECT_EQ(order[7], "update");
+  EXPECT_EQ(order[8], "resolved");
+  EXPECT_GE(metric_u(d, R"(ticketd_outbox_failures_total{target="hook",kind="webhook"})"), 6u);
+}
+
+TEST(Backends, ARefusedEntryIsHeldUntilAnOperatorRetriesIt) {
+  FakeServer backend("webhook");
+  Daemon d(backend_config(backend));
+  ASSERT_TRUE(d.start()) << d.log();
+  backend.fail(400, 1, "", R"({"error":"unknown project"})");
+  ASSERT_EQ(d.post(kDisk).status, 202);
+  const std::string ctl = std::string(TICKETCTL_BIN) + " --server " + d.url("");
+  ASSERT_TRUE(eventually([&] {
+    return run(ctl + " outbox list --held").second.find("unknown project") != std::string::npos;
+  }));
+  auto [rc, out] = run(ctl + " outbox list --held --json");
+  ASSERT_EQ(rc, 0) << out;
+  const json held = json::parse(out)["entries"];
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0]["kind"], "create");
+  EXPECT_EQ(held[0]["held"], true);
+  EXPECT_EQ(metric_u(d, R"(ticketd_outbox_held{target="hook",kind="webhook"})"), 1u);
+  // Still held a while later; then released by hand, and delivered.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(with_action(backend, "create").size(), 1u);
+  auto [rc2, out2] = run(ctl + " outbox retry " + held[0]["id"].dump());
+  EXPECT_EQ(rc2, 0) << out2;
+  ASSERT_TRUE(eventually([&] { return with_action(backend, "create").size() == 2; }));
+  ASSERT_TRUE(eventually(
+      [&] { return run(ctl + " outbox list --json").second.find("\"id\"") == std::string::npos; }));
+  // Retrying what is gone is a clear 404.
+  auto [rc3, out3] = run(ctl + " outbox retry " + held[0]["id"].dump());
+  EXPECT_NE(rc3, 0);
+  EXPECT_NE(out3.find("no outbox entry"), std::string::npos) << out3;
+}
+
+TEST(Backends, TheOutboxSurvivesKill9) {
+  FakeServer backend("webhook");
+  Daemon d(backend_config(backend));
+  ASSERT_TRUE(d.start()) << d.log();
+  backend.fail(503, 1000);
+  ASSERT_EQ(d.post(kDisk).status, 202);
+  ASSERT_EQ(d.post(error_event("web1")).status, 202);
+  ASSERT_TRUE(eventually([&] { return !backend.requests().empty(); }));
+  d.signal(SIGKILL);
+  d.stop();
+  backend.reset();  // the backend is back
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_TRUE(eventually([&] { return with_action(backend, "create").size() == 2; })) << d.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::set<std::string> keys;
+  for (const auto& r : with_action(backend, "create")) keys.insert(r["json"]["ticket"]["key"]);
+  EXPECT_EQ(keys, (std::set<std::string>{"INC-000001", "INC-000002"}));
+}
+
+TEST(Backends, ASlowBackendDoesNotSlowIngestion) {
+  FakeServer backend("webhook");
+  Daemon d(backend_config(backend, "    timeout: 30s\n"));
+  ASSERT_TRUE(d.start()) << d.log();
+  backend.delay(3000);  // each request takes 3 s
+  for (int i = 0; i < 40; ++i)
+    ASSERT_EQ(d.post(error_event("web" + std::to_string(i))).status, 202);
+  // Every ticket is open in ticketd while the backend has seen at most a
+  // couple of requests.
+  EXPECT_EQ(d.tickets("?limit=100")["tickets"].size(), 40u);
+  EXPECT_LE(backend.requests().size(), 2u);
+  EXPECT_EQ(http("GET", d.url("/healthz")).status, 200);
+}
+
+TEST(Backends, AChangeMadeInTheBackendComesBackAndIsNotSentBack) {
+  FakeServer backend("webhook");
+  Daemon d(backend_config(backend));
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_EQ(d.post(kDisk).status, 202);
+  ASSERT_TRUE(eventually(
+      [&] { return !http("GET", d.url("/api/v1/tickets/INC-000001")).j()["external"].empty(); }));
+  Reply r = http("POST", d.url("/api/v1/backends/hook/webhook"),
+                 R"({"id":"WH-1","status":"resolved","by":"carol","note":"replaced the disk"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.j()["applied"], 1);
+  ASSERT_TRUE(eventually([&] {
+    return http("GET", d.url("/api/v1/tickets/INC-000001")).j()["status"] == "resolved";
+  }));
+  const json tl = http("GET", d.url("/api/v1/tickets/INC-000001/timeline")).j()["timeline"];
+  bool noted = false;
+  for (const auto& e : tl) {
+    if (e["actor"] == "backend:hook" && e["kind"] == "note")
+      noted = e["message"].get<std::string>().find("replaced the disk") != std::string::npos;
+  }
+  EXPECT_TRUE(noted) << tl.dump(1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_TRUE(with_action(backend, "resolved").empty());  // not echoed back
+  // Unknown backend and bad bodies are clear errors.
+  EXPECT_EQ(http("POST", d.url("/api/v1/backends/nope/webhook"), "{}").status, 404);
+  EXPECT_EQ(http("POST", d.url("/api/v1/backends/hook/webhook"), R"({"id":"WH-1"})").status, 400);
+}
+
+TEST(Backends, BadBackendConfigIsRefusedAtStartWithTheKey) {
+  Daemon d(
+      "backends:\n"
+      "  - name: jira\n"
+      "    kind: webhook\n"
+      "    url: http://127.0.0.1:1\n"
+      "    signature_heder: X\n");
+  auto [rc, out] = run(std::string(TICKETD_BIN) + " --config " + d.config() + " --check-config");
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(out.find("signature_header"), std::string::npos) << out;
+  Daemon inline_secret(
+      "backends:\n"
+      "  - name: jira\n"
+      "    kind: webhook\n"
+      "    url: http://127.0.0.1:1\n"
+      "    secret: hunter2hunter2hunter2\n");
+  auto [rc2, out2] =
+      run(std::string(TICKETD_BIN) + " --config " + inline_secret.config() + " --check-config");
+  EXPECT_NE(rc2, 0);
+  EXPECT_NE(out2.find("secret_file"), std::string::npos) << out2;
+  EXPECT_EQ(out2.find("hunter2"), std::string::npos) << out2;
+}
+
+}  // namespace
+}  // namespace ticketd_test
