@@ -56,7 +56,8 @@ const views={
   $('#view').innerHTML=`<p><a href="#" id="back">&larr; queue</a></p><div class="card"><h2>${esc(t.key)} ${esc(t.title)}</h2>
    <p>${esc(t.description)}</p><table>${fields.filter(k=>t[k]!==null&&t[k]!=='').map(k=>`<tr><th>${k}</th><td>${esc(t[k])}</td></tr>`).join('')}
    <tr><th>sla</th><td>respond by ${esc(t.sla.respond_by)}, resolve by ${esc(t.sla.resolve_by)}${t.sla.breached?' <b class="P1">breached</b>':''}</td></tr>
-   <tr><th>alerts</th><td>${t.alerts.map(a=>esc(a.fingerprint)+' ('+esc(a.status)+')').join('<br>')}</td></tr></table>
+   <tr><th>alerts</th><td>${t.alerts.map(a=>esc(a.fingerprint)+' ('+esc(a.status)+')').join('<br>')}</td></tr>
+   ${(t.external||[]).length?`<tr><th>external</th><td>${t.external.map(x=>esc(x.backend)+': '+(/^https?:\/\//.test(x.url||'')?`<a href="${esc(x.url)}" rel="noopener noreferrer" target="_blank">${esc(x.key)}</a>`:esc(x.key))).join('<br>')}</td></tr>`:''}</table>
    <form id="act"><button data-a="ack">Acknowledge</button><input name="assignee" placeholder="assignee"><button data-a="assign">Assign</button>
    <select name="status">${['in_progress','pending','resolved','closed','cancelled'].map(s=>`<option>${s}</option>`).join('')}</select><button data-a="status">Set status</button>
    <input name="note" placeholder="note" size="40"><button data-a="note">Add note</button></form></div>
