@@ -153,14 +153,19 @@ int Outbox::drain(const std::string& name) {
     return 0;
   }
   int delivered = 0;
+  // A round's sends are counted as started in one transaction (one fsync);
+  // a send not made after all (the round stopped early) only makes its
+  // create look itself up first next time.
+  std::vector<int64_t> ids;
+  for (const store::OutboxEntry& e : *due) ids.push_back(e.id);
+  if (Status st = store_.outbox_started(ids); !st) {
+    spdlog::warn("outbox: {}: cannot count the sends: {}", name, st.message());
+    return 0;
+  }
   for (const store::OutboxEntry& e : *due) {
     {
       std::lock_guard lock(mu_);
       if (stop_) break;
-    }
-    if (Status st = store_.outbox_started(e.id); !st) {
-      spdlog::warn("outbox: {}: cannot count a send: {}", name, st.message());
-      break;
     }
     store::OutboxEntry entry = e;
     ++entry.attempts;
@@ -219,7 +224,11 @@ int Outbox::drain(const std::string& name) {
     t.open_for = {};
     t.breaker_open = false;
     if (t.troubled) {
-      spdlog::info("outbox: {}: sending again", name);
+      // Recovered: what backed off during the trouble goes now, not at the
+      // end of each entry's own backoff (up to retry_max).
+      auto released = store_.outbox_release(name, now);
+      spdlog::info("outbox: {}: sending again ({} waiting entries released)", name,
+                   released ? *released : 0);
       t.troubled = false;
     }
   }

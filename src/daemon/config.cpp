@@ -403,6 +403,11 @@ Status load_targets(const YAML::Node& list, const std::string& section, const st
         b.settings[k] = yaml_to_json(v);
       }
     }
+    const bool email = notifications && b.kind == "email";
+    if (!email && !b.url.empty() && b.url.rfind("http://", 0) != 0 &&
+        b.url.rfind("https://", 0) != 0)
+      return Status::invalid_argument(where(n) + what + ": url \"" + b.url +
+                                      "\" must start with http:// or https://");
     if (b.key_prefix.empty() || b.key_prefix.size() > 32)
       return Status::invalid_argument(where(n) + what + ".key_prefix must be 1 to 32 characters");
     Status valid = Status::ok();

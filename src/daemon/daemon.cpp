@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <fstream>
 #include <iostream>
@@ -56,6 +57,22 @@ std::shared_ptr<const rules::RuleSet> load_rule_set(const Config& config,
         {rules::Diagnostic::Level::kWarning, config.path, line_of("rules_dir"), 0,
          "rules_dir \"" + config.rules_dir +
              "\" has no rules: events will be stored, but no ticket will be opened"});
+  }
+  if (result.rules) {
+    // An escalation may name a target this config does not have: the
+    // notification is then only recorded (the notifications table).
+    for (const rules::EscalationRule& e : result.rules->escalations) {
+      for (const std::string& target : e.notify) {
+        const bool known = std::any_of(config.notifications.begin(), config.notifications.end(),
+                                       [&](const auto& n) { return n.name == target; });
+        if (!known) {
+          result.diagnostics.push_back(
+              {rules::Diagnostic::Level::kWarning, config.path, line_of("notifications"), 0,
+               "escalation " + e.name + " notifies \"" + target +
+                   "\", which is not in notifications: it will be recorded, not delivered"});
+        }
+      }
+    }
   }
   for (const auto& d : result.diagnostics) {
     spdlog::log(

@@ -234,7 +234,7 @@ TEST_F(OutboxTest, ARetriedCreateFindsTheRemoteTicketInsteadOfDuplicatingIt) {
   // A crash between the remote create and the local commit: the send was
   // counted as started, the backend created the ticket, nothing recorded.
   const int64_t id = (*store_->outbox_list({}))[0].id;
-  ASSERT_TRUE(store_->outbox_started(id));
+  ASSERT_TRUE(store_->outbox_started({id}));
   mem_->remote["ticketd-inc-000001"] = ExternalRef{"", "100", "OPS-1", ""};
   EXPECT_EQ(outbox_->drain("jira"), 1);
   EXPECT_EQ(mem_->calls, (std::vector<std::string>{"find ticketd-inc-000001"}));

@@ -63,7 +63,12 @@ class FailingStore final : public store::Store {
                                                      int limit) override {
     return real_->outbox_due(target, now, limit);
   }
-  Status outbox_started(int64_t id) override { return real_->outbox_started(id); }
+  Status outbox_started(const std::vector<int64_t>& ids) override {
+    return real_->outbox_started(ids);
+  }
+  Result<int64_t> outbox_release(const std::string& target, TimePoint now) override {
+    return real_->outbox_release(target, now);
+  }
   Status outbox_done(int64_t id, const std::optional<ExternalRef>& remote,
                      const std::optional<TimelineEntry>& entry) override {
     return real_->outbox_done(id, remote, entry);

@@ -960,7 +960,7 @@ TEST_P(StoreConformanceTest, OnlyTheFirstEntryOfATicketIsDue) {
   EXPECT_FALSE(*store_->outbox_retry(999, now_));
   // Done: gone, the next entry of the ticket is due, the remote recorded,
   // the timeline entry written, all at once.
-  ASSERT_TRUE(store_->outbox_started(first));
+  ASSERT_TRUE(store_->outbox_started({first}));
   TimelineEntry line{"INC-000001", now_, "backend:jira", "sync", "jira: created OPS-1", "{}"};
   ASSERT_TRUE(
       store_->outbox_done(first, ExternalRef{"jira", "10001", "OPS-1", "http://j/OPS-1"}, line));
@@ -1001,7 +1001,7 @@ TEST_P(StoreConformanceTest, OccurrencesFoldUntilSentAndGoEarlyForALaterEntry) {
   EXPECT_EQ((*list)[0].payload, "b");
   EXPECT_TRUE(store_->outbox_due("jira", now_, 10)->empty());  // not before 5 min
   // Once a send started, new occurrences start a new entry.
-  ASSERT_TRUE(store_->outbox_started((*list)[0].id));
+  ASSERT_TRUE(store_->outbox_started({(*list)[0].id}));
   apply({occ(1, "c")});
   EXPECT_EQ(store_->outbox_list({})->size(), 2u);
   ASSERT_TRUE(store_->outbox_drop((*list)[0].id));
@@ -1009,6 +1009,27 @@ TEST_P(StoreConformanceTest, OccurrencesFoldUntilSentAndGoEarlyForALaterEntry) {
   apply({queued("jira", "INC-000001", "resolve", now_)});
   EXPECT_EQ(kinds_of(*store_->outbox_due("jira", now_, 10)),
             (std::vector<std::string>{"INC-000001:occurrences"}));
+}
+
+// After a target recovers, entries backing off from failures are due at
+// once; never-tried ones (occurrences waiting for their window) and held
+// ones keep their state.
+TEST_P(StoreConformanceTest, ReleasingATargetMakesItsBackingOffEntriesDue) {
+  OutboxQueued occ = queued("jira", "INC-000003", "occurrences", now_);
+  occ.not_before = now_ + 5min;
+  apply({queued("jira", "INC-000001", "create", now_), queued("jira", "INC-000002", "create", now_),
+         occ, queued("rt", "INC-000001", "create", now_)});
+  auto all = *store_->outbox_list({});
+  ASSERT_TRUE(store_->outbox_started({all[0].id, all[1].id, all[3].id}));
+  ASSERT_TRUE(store_->outbox_defer(all[0].id, now_ + 4min, "HTTP 503", false));
+  ASSERT_TRUE(store_->outbox_defer(all[1].id, now_, "HTTP 400", true));
+  ASSERT_TRUE(store_->outbox_defer(all[3].id, now_ + 4min, "HTTP 503", false));
+  auto released = store_->outbox_release("jira", now_);
+  ASSERT_TRUE(released);
+  EXPECT_EQ(*released, 1);
+  EXPECT_EQ(kinds_of(*store_->outbox_due("jira", now_, 10)),
+            (std::vector<std::string>{"INC-000001:create"}));
+  EXPECT_TRUE(store_->outbox_due("rt", now_, 10)->empty());  // another target: untouched
 }
 
 // The ticket shows the remote tickets that exist (not links still waiting

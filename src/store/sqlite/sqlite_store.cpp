@@ -910,10 +910,37 @@ class SqliteStore final : public Store {
     return read_entries(s, reader.db());
   }
 
-  Status outbox_started(int64_t id) override {
-    auto r = write_one("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1",
-                       [&](Stmt& s) { s.bind(1, id); });
-    return r ? Status::ok() : r.error();
+  Status outbox_started(const std::vector<int64_t>& ids) override {
+    if (ids.empty()) return Status::ok();
+    std::lock_guard lock(write_mu_);
+    if (Status s = exec(writer_, "BEGIN IMMEDIATE"); !s) return s;
+    Status st = [&]() -> Status {
+      Stmt s(writer_, "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1");
+      if (!s.ok()) return Status::io_error(s.error());
+      for (int64_t id : ids) {
+        s.reset();
+        s.bind(1, id);
+        if (Status r = s.run(); !r) return r;
+      }
+      return Status::ok();
+    }();
+    if (st) st = exec(writer_, "COMMIT");
+    if (!st) {
+      if (Status r = rollback(writer_); !r)
+        return Status::io_error(st.message() + "; and the rollback failed: " + r.message());
+    }
+    return st;
+  }
+
+  Result<int64_t> outbox_release(const std::string& target, TimePoint now) override {
+    std::lock_guard lock(write_mu_);
+    Stmt s(writer_,
+           "UPDATE outbox SET next_at = ?2 WHERE target = ?1 AND held = 0 AND attempts > 0"
+           " AND next_at > ?2");
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, target).bind(2, now);
+    if (Status st = s.run(); !st) return st;
+    return static_cast<int64_t>(sqlite3_changes(writer_));
   }
 
   Status outbox_done(int64_t id, const std::optional<ExternalRef>& remote,

@@ -111,7 +111,8 @@ class Connector {
   virtual bool polls() const { return false; }
   // Sync back by push: the changes an inbound webhook body from this backend
   // reports (POST /api/v1/backends/{name}/webhook). invalid_argument for a
-  // body it cannot read.
+  // body it cannot read. Called on API threads while the worker uses the
+  // connector: it must only parse (no HTTP, no mutable state).
   virtual Result<std::vector<RemoteChange>> parse_webhook(std::string_view body);
 };
 

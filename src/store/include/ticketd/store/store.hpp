@@ -168,9 +168,13 @@ class Store {
   // later entry of its ticket waits behind it).
   virtual Result<std::vector<OutboxEntry>> outbox_due(const std::string& target, TimePoint now,
                                                       int limit) = 0;
-  // Counts a send as started (attempts + 1) before it is made, so that after
-  // a crash the worker knows a create may have reached the backend.
-  virtual Status outbox_started(int64_t id) = 0;
+  // Counts the sends of a round as started (attempts + 1), in one
+  // transaction, before they are made: after a crash the worker knows a
+  // create may have reached the backend.
+  virtual Status outbox_started(const std::vector<int64_t>& ids) = 0;
+  // After `target` recovered: its entries backing off from failures are due
+  // at `now` (coalescing occurrences keep their time); how many.
+  virtual Result<int64_t> outbox_release(const std::string& target, TimePoint now) = 0;
   // The entry was delivered: removes it, and in one transaction records the
   // remote ticket (when `remote` has an id: the ticket's ExternalRef for the
   // target) and appends `entry` to the ticket's timeline (when given).
