@@ -36,18 +36,27 @@ const char* remote_state_name(RemoteState s) {
 
 namespace {
 
-// Retry-After: delay-seconds or an HTTP-date (RFC 9110 10.2.3).
-std::optional<Duration> parse_retry_after(const std::string& v) {
+std::optional<std::time_t> http_date(const std::string& v) {
+  std::tm tm{};
+  if (strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S", &tm) == nullptr) return std::nullopt;
+  return timegm(&tm);
+}
+
+// Retry-After: delay-seconds or an HTTP-date (RFC 9110 10.2.3). A date is
+// measured against the answer's own Date header (the server's clock, not
+// ours); without one, a minute.
+std::optional<Duration> parse_retry_after(const HttpResponse& h) {
+  const std::string v = h.header("retry-after");
   if (v.empty()) return std::nullopt;
   if (std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); })) {
     if (v.size() > 9) return std::chrono::hours(24);
     return std::chrono::seconds(std::stol(v));
   }
-  std::tm tm{};
-  if (strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S", &tm) == nullptr) return std::nullopt;
-  const std::time_t at = timegm(&tm);
-  const std::time_t now = std::time(nullptr);  // an HTTP date is wall-clock time by definition
-  return std::chrono::seconds(std::max<std::time_t>(0, at - now));
+  const auto at = http_date(v);
+  if (!at) return std::nullopt;
+  const auto sent = http_date(h.header("date"));
+  if (!sent) return std::chrono::minutes(1);
+  return std::chrono::seconds(std::max<std::time_t>(0, *at - *sent));
 }
 
 std::string excerpt(const std::string& body) {
@@ -77,8 +86,7 @@ std::optional<Failure> failure_of(const Result<HttpResponse>& r, std::string_vie
   f.http_status = h.status;
   f.message = std::string(what) + ": HTTP " + std::to_string(h.status);
   if (!h.body.empty()) f.message += ": " + excerpt(h.body);
-  if (h.status == 429 || h.status == 503)
-    f.retry_after = parse_retry_after(h.header("retry-after"));
+  if (h.status == 429 || h.status == 503) f.retry_after = parse_retry_after(h);
   if (h.status == 429 || (h.status == 503 && f.retry_after)) {
     f.kind = Failure::Kind::kThrottled;
   } else if (h.status == 401 || h.status == 403) {

@@ -186,15 +186,6 @@ std::string one_line(std::string s) {
   return s;
 }
 
-std::string rfc5322_date() {
-  char buf[64];
-  const std::time_t now = std::time(nullptr);  // a mail's Date is wall-clock time by definition
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return buf;
-}
-
 }  // namespace
 
 Status send_mail(const Mail& mail) {
@@ -205,7 +196,9 @@ Status send_mail(const Mail& mail) {
   Upload u;
   std::string to_header;
   for (const std::string& t : mail.to) to_header += (to_header.empty() ? "" : ", ") + one_line(t);
-  u.data = "Date: " + rfc5322_date() + "\r\nFrom: " + one_line(mail.from) + "\r\nTo: " + to_header +
+  // No Date header: the relay adds one (RFC 6409 8.1), and only
+  // core/clock.cpp reads the system clock.
+  u.data = "From: " + one_line(mail.from) + "\r\nTo: " + to_header +
            "\r\nSubject: " + one_line(mail.subject) +
            "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
            "Content-Transfer-Encoding: 8bit\r\n\r\n";
