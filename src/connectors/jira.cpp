@@ -520,13 +520,18 @@ class Jira final : public Connector {
     if (login_failed) f->kind = Failure::Kind::kAuth;
     if (const std::string detail = jira_error_text(r->body); !detail.empty())
       f->message = prefix(what) + ": HTTP " + std::to_string(r->status) + ": " + detail;
-    if (f->kind == Failure::Kind::kAuth) {
+    if (f->kind != Failure::Kind::kAuth) return f;
+    // Server / DC demands a CAPTCHA after repeated failed logins and then
+    // refuses even the right password until someone logs in by browser.
+    const std::string denied = r->header("x-authentication-denied-reason");
+    if (r->status == 401 || login_failed || !denied.empty()) {
       f->message += " (" + auth_hint_;
-      // Server / DC demands a CAPTCHA after repeated failed logins and then
-      // refuses even the right password until someone logs in by browser.
-      if (const std::string denied = r->header("x-authentication-denied-reason"); !denied.empty())
-        f->message += "; login denied: " + denied.substr(0, 100);
+      if (!denied.empty()) f->message += "; login denied: " + denied.substr(0, 100);
       f->message += ")";
+    } else {
+      f->message +=
+          " (the account lacks a permission in the project: Browse Projects, Create Issues, "
+          "Edit Issues, Transition Issues or Add Comments)";
     }
     return f;
   }

@@ -438,7 +438,12 @@ class ServiceNow final : public Connector {
       f->message = prefix(what) + ": HTTP " + std::to_string(r->status) + ": " + detail;
     if (r->status == 403 && detail.find("Data Policy Exception") != std::string::npos)
       f->kind = Failure::Kind::kRejected;
-    if (f->kind == Failure::Kind::kAuth) f->message += " (" + auth_hint_ + ")";
+    if (f->kind == Failure::Kind::kAuth) {
+      f->message += r->status == 401 ? " (" + auth_hint_ + ")"
+                                     : " (a role or an ACL refuses: writing " + table_ +
+                                           " records takes the itil role, and closed records "
+                                           "are read-only)";
+    }
     return f;
   }
 

@@ -226,6 +226,14 @@ TEST(ServiceNowConnector, ResolveCloseAndReopenSetStatesWithCloseInformation) {
   EXPECT_EQ(reopen.failure().message,
             "servicenow snow reopen INC0010001: the incident is closed, and ServiceNow keeps "
             "closed records read-only; it cannot be reopened");
+  // A work note on a closed record: an ACL refuses (403), which says so.
+  auto note = conn->comment(ref, t, "one more");
+  ASSERT_FALSE(note.ok());
+  EXPECT_EQ(note.failure().kind, Failure::Kind::kAuth);
+  EXPECT_EQ(note.failure().message,
+            "servicenow snow comment on INC0010001: HTTP 403: Operation Failed (ACL Exception "
+            "Update Failed due to security constraints) (a role or an ACL refuses: writing "
+            "incident records takes the itil role, and closed records are read-only)");
 }
 
 TEST(ServiceNowConnector, DataPolicyRefusalIsRejectedNotAnAuthFailure) {
