@@ -123,6 +123,8 @@ std::string correlation_key(const BackendConfig& config, const std::string& tick
 
 namespace {
 const std::pair<const char*, Factory> kFactories[] = {
+    {"jira", &make_jira},
+    {"servicenow", &make_servicenow},
     {"webhook", &make_webhook},
 };
 }  // namespace
