@@ -249,3 +249,94 @@ TEST(Backends, BadBackendConfigIsRefusedAtStartWithTheKey) {
 
 }  // namespace
 }  // namespace ticketd_test
+
+namespace ticketd_test {
+namespace {
+
+// Jira through its fake (tests/fakes/jira.py, Cloud REST v3): filed with the
+// correlation label, resolved there and polled back; bad credentials.
+struct JiraSetup {
+  FakeServer jira{"jira"};
+  fs::path token = fs::temp_directory_path() / ("ticketd-jira-token-" + std::to_string(::getpid()));
+  std::string config(const std::string& secret) {
+    std::ofstream(token) << secret << "\n";
+    return "backends:\n"
+           "  - name: jira\n"
+           "    kind: jira\n"
+           "    url: " +
+           jira.url() +
+           "\n"
+           "    api: cloud\n"
+           "    user: ops@example.com\n"
+           "    token_file: " +
+           token.string() +
+           "\n"
+           "    project: OPS\n"
+           "    poll_interval: 1s\n"
+           "outbox: { retry_first: 100ms, retry_max: 200ms, breaker_failures: 3, breaker_open: 1s "
+           "}\n";
+  }
+  ~JiraSetup() { fs::remove(token); }
+};
+
+TEST(JiraBackend, FiledWithItsLabelAndResolvedInJiraComesBack) {
+  JiraSetup s;
+  Daemon d(s.config("cloud-token-0123456789"));
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_EQ(d.post(kDisk).status, 202);
+  ASSERT_TRUE(eventually([&] {
+    return !http("GET", d.url("/api/v1/tickets/INC-000001")).j()["external"].empty();
+  })) << d.log();
+  const json ext = http("GET", d.url("/api/v1/tickets/INC-000001")).j()["external"][0];
+  EXPECT_EQ(ext["backend"], "jira");
+  EXPECT_EQ(ext["key"], "OPS-1");
+  EXPECT_EQ(ext["url"], s.jira.url() + "/browse/OPS-1");
+  const json issues = s.jira.state()["issues"];
+  ASSERT_EQ(issues.size(), 1u);
+  const json issue = issues.begin().value();
+  EXPECT_NE(issue.dump().find("ticketd-inc-000001"), std::string::npos) << issue.dump();
+  // Someone resolves it in Jira: the poll brings it back.
+  s.jira.set_state(
+      {{"set_status", {{"issue", "OPS-1"}, {"status", "Done"}, {"resolution", "Done"}}}});
+  ASSERT_TRUE(eventually([&] {
+    return http("GET", d.url("/api/v1/tickets/INC-000001")).j()["status"] == "resolved";
+  })) << d.log();
+  bool by_jira = false;
+  const json tl = http("GET", d.url("/api/v1/tickets/INC-000001/timeline")).j();
+  for (const auto& e : tl["timeline"])
+    by_jira = by_jira || (e["actor"] == "backend:jira" && e["kind"] == "status");
+  EXPECT_TRUE(by_jira) << tl.dump();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (const auto& r : s.jira.requests()) {  // the resolve is not sent back to Jira
+    EXPECT_EQ(r["path"].get<std::string>().find("/transitions"), std::string::npos)
+        << r["method"] << " " << r["path"];
+  }
+}
+
+TEST(JiraBackend, BadCredentialsOpenTheBreakerLoseNothingAndNeverLeak) {
+  JiraSetup s;
+  Daemon d(s.config("wrong-token-4242424242"));
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_EQ(d.post(kDisk).status, 202);
+  ASSERT_TRUE(eventually([&] {
+    return metric_u(d, R"(ticketd_outbox_circuit_open{target="jira",kind="jira"})") == 1;
+  })) << d.log();
+  const json waiting = http("GET", d.url("/api/v1/outbox?target=jira")).j()["entries"];
+  ASSERT_EQ(waiting.size(), 1u);
+  const std::string err = waiting[0]["last_error"];
+  EXPECT_NE(err.find("401"), std::string::npos) << err;
+  EXPECT_EQ(err.find("wrong-token"), std::string::npos) << err;
+  EXPECT_EQ(d.log().find("wrong-token"), std::string::npos);
+  EXPECT_TRUE(s.jira.state()["issues"].empty());
+  // The operator fixes the token file and restarts: the queued create goes out, once.
+  EXPECT_EQ(d.stop(), 0);
+  std::ofstream(s.token) << "cloud-token-0123456789\n";
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_TRUE(eventually([&] { return s.jira.state()["issues"].size() == 1; })) << d.log();
+  ASSERT_TRUE(eventually(
+      [&] { return http("GET", d.url("/api/v1/outbox?target=jira")).j()["entries"].empty(); }));
+  EXPECT_EQ(s.jira.state()["issues"].size(), 1u);
+}
+
+}  // namespace
+}  // namespace ticketd_test
