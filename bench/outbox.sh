@@ -13,6 +13,10 @@
 #             from the 200 answer to the remote "resolved" (p50/p99).
 # 3. backlog: the backend refuses everything (503) while TICKETS more tickets
 #             open, then recovers: how long the backlog takes to drain.
+# 4. ingest: the same deduplicating HTTP load (100 events per request, 1,000
+#             hosts, 8 s) against this ticketd, which queues an occurrences
+#             entry per ticket and batch, and against a ticketd without
+#             backends, side by side: what the outbox costs ingestion.
 # Peak RSS of ticketd at the end. Prints one table.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +25,7 @@ tickets=${1:-2000}
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTICKETD_BUILD_TESTS=OFF >/dev/null
 fi
-cmake --build "$build" --target ticketd >/dev/null
+cmake --build "$build" --target ticketd http_ingest_bench >/dev/null
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -166,3 +170,23 @@ for name, items, secs, rate, p50, p99 in rows:
     print("%-18s %8d %9.2f %10.0f %10.1f %10.1f" % (name, items, secs, rate, p50 * 1000, p99 * 1000))
 print("ticketd peak RSS: %d MiB (%d tickets open or resolved)" % (rss, 2 * n))
 PY
+
+# 4. ingestion with and without a backend.
+ingest() {  # PORT -> events/s
+  "$build/bench/http_ingest_bench" --url "http://127.0.0.1:$1" --format events --batch 100 \
+    --clients 4 --hosts 1000 --seconds 8 | sed -n 's/^RESULT .* rate=\([0-9.]*\).*/\1/p'
+}
+with=$(ingest "$hport")
+plain=$(free_port)
+mkdir -p "$work/plain"
+cp -r "$work/rules" "$work/plain/"
+cat > "$work/plain/ticketd.yaml" <<YAML
+listen: { http: "127.0.0.1:$plain", syslog_udp: off, syslog_tcp: off, snmp: off }
+rules_dir: rules
+store: { path: var/ticketd.db }
+log: { level: warn }
+YAML
+"$build/ticketd" --config "$work/plain/ticketd.yaml" > "$work/plain.log" 2>&1 &
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$plain/healthz" >/dev/null && break; sleep 0.1; done
+without=$(ingest "$plain")
+python3 -c "import sys; w, p = float(sys.argv[1]), float(sys.argv[2]); print('ingest (HTTP, dedup) with a backend: %.0f events/s; without: %.0f events/s; ratio %.2f' % (w, p, w / p))" "$with" "$without"

@@ -52,13 +52,19 @@ void Planner::plan(Actions& batch) const {
   // carries it (a backend gets the ticket as it is now).
   std::map<std::string, const Ticket*> latest;
   std::set<std::string> opened;
+  // Tickets opened or changed beyond their counters: only these can start
+  // matching a backend's `when:` (a deduplicated event changes no field it
+  // reads), so only these are offered as creates.
+  std::set<std::string> changed;
   std::map<std::string, Occurrences> occurrences;  // by ticket, in this batch
   for (const Action& a : batch) {
     if (const auto* o = std::get_if<TicketOpened>(&a)) {
       latest[o->ticket.key] = &o->ticket;
       opened.insert(o->ticket.key);
+      changed.insert(o->ticket.key);
     } else if (const auto* u = std::get_if<TicketUpdated>(&a)) {
       latest[u->ticket.key] = &u->ticket;
+      if (!u->counters_only) changed.insert(u->ticket.key);
     } else if (const auto* r = std::get_if<EventRecorded>(&a)) {
       if (!r->ticket_key.empty() &&
           (r->decision == Decision::kDeduplicated || r->decision == Decision::kGrouped)) {
@@ -84,7 +90,8 @@ void Planner::plan(Actions& batch) const {
     out.emplace_back(std::move(q));
   };
   // Creates first: a ticket's other entries follow its create.
-  for (const auto& [key, t] : latest) {
+  for (const std::string& key : changed) {
+    const Ticket* t = latest[key];
     const bool is_new = opened.count(key) > 0;
     for (const Route& r : routes_) {
       // A ticket a backend takes is created there while it is open (a
