@@ -821,6 +821,10 @@ void Router::drop_outbox(const Call& c, Respond respond) {
 void Router::post_backend_webhook(const Call& c, Respond respond) {
   if (!deps_.backend_webhook)
     return respond(error_response(404, "not_found", "no backend named " + c.param(0)));
+  // Whatever the connector does with it, a body nested too deep is refused
+  // here, before any tree exists (see core/json.hpp).
+  if (auto checked = parse_json(c.req.body); !checked)
+    return respond(json_body_error(checked.error()));
   auto r = deps_.backend_webhook(c.param(0), c.req.body);
   if (!r) return respond(from_status(r.error()));
   respond(json_response(200, *r));
