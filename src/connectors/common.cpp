@@ -115,6 +115,7 @@ std::string correlation_key(const BackendConfig& config, const std::string& tick
 
 namespace {
 const std::pair<const char*, Factory> kFactories[] = {
+    {"rt", &make_rt},
     {"webhook", &make_webhook},
 };
 }  // namespace
