@@ -30,6 +30,7 @@ packages=(
   python3                      # fake backends (tests/fakes/*.py) for connector tests
   time                         # /usr/bin/time: peak RSS of the peers in bench/run
   chromium                     # headless browser test of the web page
+  request-tracker5 rt5-db-sqlite rt5-standalone  # a real RT 5 for the rt connector's tests (tests/backends/rt5.sh); large: ~245 packages (Perl modules, exim4 as the MTA it requires, graphviz), ~55 MB download, ~215 MB installed
 )
 
 missing=()
@@ -47,6 +48,16 @@ echo "install-deps: installing ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+# request-tracker5 would make a database and cron jobs for a system-wide RT;
+# the tests run their own RT (tests/backends/rt5.sh), so answer no. (After a
+# purge debconf may refuse the first answer; the install then makes an
+# unused SQLite database, which is harmless.)
+if printf '%s\n' "${missing[@]}" | grep -qx request-tracker5; then
+  $SUDO debconf-set-selections <<'EOF' || true
+request-tracker5 request-tracker5/dbconfig-install boolean false
+request-tracker5 request-tracker5/install-cronjobs boolean false
+EOF
+fi
 if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
   echo "install-deps: a package was not found; running apt-get update first"
   $SUDO apt-get update

@@ -124,6 +124,7 @@ std::string correlation_key(const BackendConfig& config, const std::string& tick
 namespace {
 const std::pair<const char*, Factory> kFactories[] = {
     {"jira", &make_jira},
+    {"rt", &make_rt},
     {"servicenow", &make_servicenow},
     {"webhook", &make_webhook},
 };
