@@ -276,9 +276,18 @@ void Outbox::failed(Target& t, const store::OutboxEntry& e, const Failure& f, Ti
 Outcome<std::optional<ExternalRef>> Outbox::send_backend(Target& t, const store::OutboxEntry& e) {
   const std::string& name = t.config.name;
   const auto payload = nlohmann::json::parse(e.payload, nullptr, false);
-  if (!payload.is_object() || !payload.contains("ticket"))
-    return rejected("outbox entry " + std::to_string(e.id) + " has no ticket");
-  const Ticket ticket = ticket_from_json(payload["ticket"]);
+  if (!payload.is_object())
+    return rejected("outbox entry " + std::to_string(e.id) + " is not a JSON object");
+  Ticket ticket;
+  if (payload.contains("ticket")) {
+    ticket = ticket_from_json(payload["ticket"]);
+  } else {  // occurrences: the ticket as it is now
+    auto stored = store_.get_ticket(e.ticket_key);
+    if (!stored)
+      return Failure{Failure::Kind::kTransient, "store: " + stored.error().message(), {}, 0};
+    if (!*stored) return rejected("no ticket " + e.ticket_key);
+    ticket = std::move(**stored);
+  }
   auto link = store_.external_ref(name, e.ticket_key);
   if (!link) return Failure{Failure::Kind::kTransient, "store: " + link.error().message(), {}, 0};
   std::optional<ExternalRef> created;

@@ -151,8 +151,9 @@ void Planner::plan(Actions& batch) const {
       q.target = r.name;
       q.ticket_key = key;
       q.kind = kind::kOccurrences;
-      q.payload = dump({{"ticket", ticket_to_json(*it->second)},
-                        {"last_message", occ.message},
+      // No ticket in the payload: occurrences come with nearly every event,
+      // so the worker reads the ticket when it sends (as it is then).
+      q.payload = dump({{"last_message", occ.message},
                         {"last_host", occ.host},
                         {"last_seen", format_rfc3339(occ.last)}});
       q.time = occ.last;

@@ -493,24 +493,26 @@ struct OutboxStatements {
              "INSERT INTO external_refs (ticket_key, backend) VALUES (?1, ?2)"
              " ON CONFLICT DO NOTHING"),
         linked(db, "SELECT 1 FROM external_refs WHERE ticket_key = ?1 AND backend = ?2"),
-        last(db,
-             "SELECT id, kind, attempts FROM outbox WHERE target = ?1 AND ticket_key = ?2"
-             " ORDER BY id DESC LIMIT 1"),
-        fold(db, "UPDATE outbox SET count = count + ?2, payload = ?3 WHERE id = ?1"),
+        // Folds into the ticket's last entry for the target when that is an
+        // unsent occurrences entry (which exists only if the ticket is linked).
+        fold(db,
+             "UPDATE outbox SET count = count + ?3, payload = ?4 WHERE id ="
+             " (SELECT MAX(id) FROM outbox WHERE target = ?1 AND ticket_key = ?2)"
+             " AND kind = 'occurrences' AND attempts = 0"),
         insert(db,
                "INSERT INTO outbox (target, ticket_key, kind, payload, count, created_at, next_at)"
                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") {}
-  bool ok() const { return link.ok() && linked.ok() && last.ok() && fold.ok() && insert.ok(); }
+  bool ok() const { return link.ok() && linked.ok() && fold.ok() && insert.ok(); }
   std::string error() const {
-    for (const Stmt* s : {&link, &linked, &last, &fold, &insert}) {
+    for (const Stmt* s : {&link, &linked, &fold, &insert}) {
       if (!s->ok()) return s->error();
     }
     return "";
   }
   void reset() {
-    for (Stmt* s : {&link, &linked, &last, &fold, &insert}) s->reset();
+    for (Stmt* s : {&link, &linked, &fold, &insert}) s->reset();
   }
-  Stmt link, linked, last, fold, insert;
+  Stmt link, linked, fold, insert;
 };
 
 OutboxEntry read_outbox_entry(const Stmt& s) {
@@ -1334,6 +1336,11 @@ class SqliteStore final : public Store {
       ~Reset() { o.reset(); }
     } reset{o};
     o.reset();
+    if (q.kind == "occurrences") {  // the common case first: one statement
+      o.fold.bind(1, q.target).bind(2, q.ticket_key).bind(3, q.count).bind(4, q.payload);
+      if (Status st = o.fold.run(); !st) return st;
+      if (sqlite3_changes(writer_) > 0) return Status::ok();
+    }
     if (q.only == OutboxQueued::Only::kUnlinked) {
       o.link.bind(1, q.ticket_key).bind(2, q.target);
       if (Status st = o.link.run(); !st) return st;
@@ -1343,16 +1350,6 @@ class SqliteStore final : public Store {
       const int rc = o.linked.step();
       if (rc == SQLITE_DONE) return Status::ok();  // this target never took the ticket
       if (rc != SQLITE_ROW) return last_error(writer_);
-    }
-    if (q.kind == "occurrences") {
-      o.last.bind(1, q.target).bind(2, q.ticket_key);
-      const int rc = o.last.step();
-      if (rc == SQLITE_ROW && o.last.text(1) == "occurrences" && o.last.integer(2) == 0) {
-        const int64_t id = o.last.integer(0);
-        o.fold.bind(1, id).bind(2, q.count).bind(3, q.payload);
-        return o.fold.run();
-      }
-      if (rc != SQLITE_ROW && rc != SQLITE_DONE) return last_error(writer_);
     }
     const TimePoint not_before = q.not_before == TimePoint{} ? q.time : q.not_before;
     o.insert.bind(1, q.target)
