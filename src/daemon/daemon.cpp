@@ -215,6 +215,17 @@ class Daemon {
         spdlog::info("{} {}: {} {}", backend ? "backend" : "notification", b.name, b.kind, b.url);
       }
     }
+    // Entries for a target no longer configured stay until it is back or an
+    // operator drops them: say so rather than let them wait unseen.
+    if (auto depth = store_->outbox_depth(); depth) {
+      for (const auto& [target, d] : *depth) {
+        if (outbox_->has_target(target)) continue;
+        spdlog::warn(
+            "outbox: {} entries wait for \"{}\", which is not configured (backends, "
+            "notifications); add it back, or drop them: ticketctl outbox list --target {}",
+            d.queued, target, target);
+      }
+    }
     planner_ = connectors::Planner(std::move(routes));
     outbox_->set_sync_sink(
         [this](const std::string& backend, const std::string& key,
