@@ -173,8 +173,17 @@ int Outbox::drain(const std::string& name) {
     std::optional<ExternalRef> remote;
     TimelineEntry line;
     line.ticket_key = e.ticket_key;
+    // A connector that throws (an answer shaped unlike its API) must not
+    // end the worker or retry in a loop: the entry is held with the reason.
+    auto guarded = [&](auto send) -> decltype(send()) {
+      try {
+        return send();
+      } catch (const std::exception& ex) {
+        return rejected(name + ": unexpected answer: " + ex.what());
+      }
+    };
     if (t.connector) {
-      auto r = send_backend(t, entry);
+      auto r = guarded([&] { return send_backend(t, entry); });
       if (!r.ok()) {
         failure = r.failure();
       } else {
@@ -191,7 +200,7 @@ int Outbox::drain(const std::string& name) {
           line.message += " (" + std::to_string(e.count) + " occurrences)";
       }
     } else {
-      auto r = send_notification(t, entry);
+      auto r = guarded([&] { return send_notification(t, entry); });
       if (!r.ok()) {
         failure = r.failure();
       } else {

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <stdexcept>
+#include <utility>
 
 #include "../fakes/fake_server.hpp"
 #include "ticketd/connectors/planner.hpp"
@@ -108,8 +110,10 @@ class MemoryConnector final : public Connector {
     if (it == remote.end()) return std::optional<ExternalRef>();
     return std::optional<ExternalRef>(it->second);
   }
+  bool throw_next = false;
   Outcome<ExternalRef> create(const Ticket& t, const std::string& corr) override {
     calls.push_back("create " + t.key);
+    if (std::exchange(throw_next, false)) throw std::runtime_error("[json.exception.type_error]");
     if (auto f = failing()) return *f;
     ExternalRef r{"", std::to_string(100 + remote.size()),
                   "OPS-" + std::to_string(remote.size() + 1), ""};
@@ -260,6 +264,16 @@ TEST_F(OutboxTest, ARefusedEntryIsHeldAndStopsOnlyItsTicket) {
   ASSERT_TRUE(*outbox_->retry((*held)[0].id));
   EXPECT_EQ(outbox_->drain("jira"), 1);
   EXPECT_EQ(queued(), 0u);
+}
+
+TEST_F(OutboxTest, AConnectorThatThrowsHoldsTheEntryAndTheWorkerGoesOn) {
+  commit({TicketOpened{incident(1, Priority::kP2, clock_.now())}});
+  commit({TicketOpened{incident(2, Priority::kP2, clock_.now())}});
+  mem_->throw_next = true;
+  EXPECT_EQ(outbox_->drain("jira"), 1);  // ticket 1 held, ticket 2 created
+  auto held = store_->outbox_list({"", "", true, 100, 0});
+  ASSERT_EQ(held->size(), 1u);
+  EXPECT_NE((*held)[0].last_error.find("unexpected answer"), std::string::npos);
 }
 
 TEST_F(OutboxTest, RetryAfterPausesTheTarget) {
