@@ -115,7 +115,10 @@ std::string correlation_key(const BackendConfig& config, const std::string& tick
 
 namespace {
 const std::pair<const char*, Factory> kFactories[] = {
+    {"glpi", &make_glpi},
+    {"redmine", &make_redmine},
     {"webhook", &make_webhook},
+    {"zammad", &make_zammad},
 };
 }  // namespace
 
