@@ -123,10 +123,13 @@ std::string correlation_key(const BackendConfig& config, const std::string& tick
 
 namespace {
 const std::pair<const char*, Factory> kFactories[] = {
+    {"glpi", &make_glpi},
     {"jira", &make_jira},
+    {"redmine", &make_redmine},
     {"rt", &make_rt},
     {"servicenow", &make_servicenow},
     {"webhook", &make_webhook},
+    {"zammad", &make_zammad},
 };
 }  // namespace
 
