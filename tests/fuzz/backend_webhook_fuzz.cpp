@@ -46,6 +46,9 @@ std::vector<std::unique_ptr<Connector>>& all_connectors() {
         {{"token", "t"}});
     add("servicenow", {{"user", "u"}}, {{"password", "p"}});
     add("rt", nlohmann::json::object(), {{"token", "t"}});
+    add("zammad", {{"group", "Ops"}, {"customer", "alerts@example.com"}}, {{"token", "t"}});
+    add("redmine", {{"project", "ops"}, {"key_field_id", 4}}, {{"api_key", "k"}});
+    add("glpi", nlohmann::json::object(), {{"user_token", "t"}});
     return out;
   }();
   return all;
