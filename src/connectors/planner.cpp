@@ -120,7 +120,11 @@ void Planner::plan(Actions& batch) const {
       const std::string ev = notify_event(e);
       for (const Route& r : routes_) {
         if (r.backend && !bk.empty() && e.actor != "backend:" + r.name) {
-          nlohmann::json p = {{"actor", e.actor}, {"text", e.message}};
+          // A person's status change says nothing beyond "new -> resolved"
+          // (their note, if any, is a comment of its own); the engine's says
+          // why ("resolved: all alerts resolved (linkUp)").
+          const bool says_why = e.kind != "status" || e.actor == "engine";
+          nlohmann::json p = {{"actor", e.actor}, {"text", says_why ? e.message : ""}};
           queue(r, t, bk.c_str(), std::move(p), e.time, OutboxQueued::Only::kLinked);
         } else if (!r.backend && !ev.empty() && r.when.matches(t) &&
                    std::find(r.on.begin(), r.on.end(), ev) != r.on.end()) {

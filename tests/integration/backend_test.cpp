@@ -340,3 +340,97 @@ TEST(JiraBackend, BadCredentialsOpenTheBreakerLoseNothingAndNeverLeak) {
 
 }  // namespace
 }  // namespace ticketd_test
+
+namespace ticketd_test {
+namespace {
+
+// The daemon filing into a real Request Tracker 5 (tests/backends/rt5.sh,
+// shared with connector_tests): the key in the custom field, occurrences as
+// one comment, a resolve, all over REST2.
+class RtBackend : public ::testing::Test {
+ protected:
+  static inline std::map<std::string, std::string> rt;
+  static inline std::string skip;
+  static std::string dir() { return std::string(TICKETD_BINARY_DIR) + "/tests/rt5"; }
+  static std::string script() { return std::string(TICKETD_SOURCE_DIR) + "/tests/backends/rt5.sh"; }
+  static void SetUpTestSuite() {
+    auto [code, out] = run(script() + " start " + dir() + " --owner " + std::to_string(::getpid()) +
+                           " --linger 15");
+    if (code == 77) {
+      skip = "Request Tracker 5 is not installed (scripts/install-deps.sh installs it)";
+      return;
+    }
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) {
+      const size_t eq = line.find('=');
+      if (eq != std::string::npos) rt[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    if (code != 0 || rt["RT_URL"].empty()) skip = "";  // fail in SetUp with the output
+    if (code != 0) rt["error"] = out;
+  }
+  static void TearDownTestSuite() {
+    if (!rt.empty()) run(script() + " release " + dir() + " " + std::to_string(::getpid()));
+  }
+  void SetUp() override {
+    if (!skip.empty()) GTEST_SKIP() << skip;
+    ASSERT_FALSE(rt["RT_URL"].empty()) << rt["error"];
+  }
+  // GET on RT's REST2 as root (Basic), parsed.
+  json rt_get(const std::string& path) {
+    std::string url = rt["RT_URL"];
+    url.insert(url.find("://") + 3, rt["RT_USER"] + ":" + rt["RT_PASSWORD"] + "@");
+    return http("GET", url + "/REST/2.0" + path, "", "").j();
+  }
+};
+
+TEST_F(RtBackend, TicketsAreFiledCommentedAndResolvedInRealRt) {
+  const fs::path token =
+      fs::temp_directory_path() / ("ticketd-rt-token-" + std::to_string(::getpid()));
+  std::ofstream(token) << rt["RT_TOKEN"] << "\n";
+  // A key prefix of this process: RT's database outlives the test.
+  const std::string prefix = "it" + std::to_string(::getpid()) + "-";
+  Daemon d(
+      "backends:\n"
+      "  - name: rt\n"
+      "    kind: rt\n"
+      "    url: " +
+      rt["RT_URL"] +
+      "\n"
+      "    token_file: " +
+      token.string() +
+      "\n"
+      "    comment_interval: 1s\n"
+      "    key_prefix: " +
+      prefix + "\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_EQ(d.post(kDisk).status, 202);
+  ASSERT_TRUE(eventually([&] {
+    return !http("GET", d.url("/api/v1/tickets/INC-000001")).j()["external"].empty();
+  })) << d.log();
+  const json ext = http("GET", d.url("/api/v1/tickets/INC-000001")).j()["external"][0];
+  const std::string id = ext["id"];
+  EXPECT_EQ(ext["url"], rt["RT_URL"] + "/Ticket/Display.html?id=" + id);
+  const json t = rt_get("/ticket/" + id);
+  EXPECT_EQ(t["Subject"], "Disk /var full on db01");
+  EXPECT_NE(t.dump().find(prefix + "inc-000001"), std::string::npos) << t.dump();
+  // Three more occurrences: one comment.
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(d.post(kDisk).status, 202);
+  auto comments = [&] {
+    int n = 0;
+    const json h = rt_get("/ticket/" + id + "/history?per_page=100&fields=Type");
+    for (const auto& item : h["items"]) n += item.value("Type", "") == "Comment";
+    return n;
+  };
+  ASSERT_TRUE(eventually([&] { return comments() == 1; })) << d.log();
+  ASSERT_EQ(http("PATCH", d.url("/api/v1/tickets/INC-000001"), R"({"status":"resolved"})").status,
+            200);
+  ASSERT_TRUE(eventually([&] { return rt_get("/ticket/" + id)["Status"] == "resolved"; }))
+      << d.log();
+  EXPECT_EQ(comments(), 1);
+  // The whole exchange is on the ticket's timeline; nothing waits.
+  EXPECT_TRUE(http("GET", d.url("/api/v1/outbox")).j()["entries"].empty());
+  fs::remove(token);
+}
+
+}  // namespace
+}  // namespace ticketd_test
