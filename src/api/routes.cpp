@@ -782,7 +782,7 @@ void Router::list_outbox(const Call& c, Respond respond) {
       return respond(error_response(400, "invalid_argument", "limit must be 1..1000"));
     q.limit = static_cast<int>(*n);
   }
-  if (auto v = param("after"); !v.empty()) {
+  if (auto v = param("after"); !v.empty() && v != "0") {
     auto n = entry_id(v);
     if (!n) return respond(error_response(400, "invalid_argument", "after must be an entry id"));
     q.after_id = *n;

@@ -59,10 +59,14 @@ std::optional<Duration> parse_retry_after(const HttpResponse& h) {
   return std::chrono::seconds(std::max<std::time_t>(0, *at - *sent));
 }
 
+// The start of an answer's body for a message: control characters (a
+// backend's, or an attacker's, terminal escapes) become spaces, since the
+// text reaches logs and terminals.
 std::string excerpt(const std::string& body) {
   std::string s = body.substr(0, 300);
   for (char& c : s) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = ' ';
   }
   if (body.size() > 300) s += "…";
   return s;
@@ -85,6 +89,9 @@ std::optional<Failure> failure_of(const Result<HttpResponse>& r, std::string_vie
   Failure f;
   f.http_status = h.status;
   f.message = std::string(what) + ": HTTP " + std::to_string(h.status);
+  if (h.status >= 300 && h.status < 400 && !h.header("location").empty())
+    f.message += " (redirected to " + excerpt(h.header("location")) +
+                 "; ticketd does not follow redirects: configure that URL)";
   if (!h.body.empty()) f.message += ": " + excerpt(h.body);
   if (h.status == 429 || h.status == 503) f.retry_after = parse_retry_after(h);
   if (h.status == 429 || (h.status == 503 && f.retry_after)) {
@@ -161,7 +168,7 @@ const nlohmann::json* Settings::find(const std::string& key) {
 }
 
 void Settings::fail(const std::string& key, const std::string& message) {
-  if (error_.empty()) error_ = "backend " + config_.name + ": " + key + ": " + message;
+  if (error_.empty()) error_ = what_ + " " + config_.name + ": " + key + ": " + message;
 }
 
 std::string Settings::str(const std::string& key, const std::string& fallback) {
@@ -248,7 +255,7 @@ Status Settings::finish() const {
   std::vector<std::string> known(read_.begin(), read_.end());
   for (const auto& [k, v] : config_.settings.items()) {
     if (read_.count(k)) continue;
-    return Status::invalid_argument("backend " + config_.name + ": unknown key \"" + k +
+    return Status::invalid_argument(what_ + " " + config_.name + ": unknown key \"" + k +
                                     "\" for kind " + config_.kind + suggest(k, known));
   }
   return Status::ok();

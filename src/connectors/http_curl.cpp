@@ -225,7 +225,11 @@ Status send_mail(const Mail& mail) {
       c, CURLOPT_TIMEOUT_MS,
       static_cast<long>(
           std::chrono::duration_cast<std::chrono::milliseconds>(mail.timeout).count()));
-  curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
+  // With credentials, TLS is required (STARTTLS or smtps://): a relay that
+  // does not offer it, or a man in the middle stripping it, never sees the
+  // password. Without, TLS is used when offered.
+  curl_easy_setopt(c, CURLOPT_USE_SSL,
+                   static_cast<long>(mail.user.empty() ? CURLUSESSL_TRY : CURLUSESSL_ALL));
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, mail.verify_tls ? 1L : 0L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, mail.verify_tls ? 2L : 0L);
   if (!mail.user.empty()) {

@@ -17,7 +17,9 @@ namespace ticketd::connectors {
 // suggestion. Errors name the backend and key.
 class Settings {
  public:
-  explicit Settings(const BackendConfig& config) : config_(config) {}
+  // `what` starts every message: "backend" or "notification".
+  explicit Settings(const BackendConfig& config, std::string what = "backend")
+      : config_(config), what_(std::move(what)) {}
 
   // The string value of `key`, or `fallback` when absent.
   std::string str(const std::string& key, const std::string& fallback = "");
@@ -44,6 +46,7 @@ class Settings {
  private:
   const nlohmann::json* find(const std::string& key);
   const BackendConfig& config_;
+  std::string what_;
   std::set<std::string> read_;
   std::string error_;
 };

@@ -19,10 +19,13 @@ class WebhookNotifier final : public Notifier {
   WebhookNotifier(const BackendConfig& c, HttpClient& http) : config_(c), http_(http) {}
 
   Status configure() {
-    Settings s(config_);
+    Settings s(config_, "notification");
     // A Slack or Teams webhook URL is itself the credential: it may come
     // from url_file / url_env instead of `url`.
     url_ = config_.url.empty() ? s.secret("url") : config_.url;
+    if (!url_.empty() && url_.rfind("http://", 0) != 0 && url_.rfind("https://", 0) != 0)
+      s.fail("url",
+             "must start with http:// or https://");  // the value is not shown: it may be secret
     body_ = s.raw("body");
     if (body_.is_null()) body_ = {{"text", "{{ message }}{{ link }}"}};
     if (Status st = check_body_template(body_, "notification " + config_.name + ": body"); !st)
@@ -60,7 +63,7 @@ class EmailNotifier final : public Notifier {
   explicit EmailNotifier(const BackendConfig& c) : config_(c) {}
 
   Status configure() {
-    Settings s(config_);
+    Settings s(config_, "notification");
     mail_.url = config_.url;
     if (mail_.url.rfind("smtp://", 0) != 0 && mail_.url.rfind("smtps://", 0) != 0)
       s.fail("url", "expected smtp://host[:port] or smtps://host[:port]");

@@ -17,18 +17,25 @@ struct Outbox::Target {
   // Worker-thread state (drain/poll run on one thread per target).
   int failures_in_row = 0;
   Duration open_for{};
-  TimePoint paused_until{};  // breaker open or Retry-After
+  // Nothing is sent before this (breaker open, or Retry-After); Unix ms,
+  // atomic so that an operator's retry can lift it from another thread.
+  std::atomic<int64_t> paused_until_ms{0};
+  TimePoint paused_until() const { return from_unix_ms(paused_until_ms.load()); }
+  void pause_until(TimePoint t) { paused_until_ms.store(to_unix_ms(t)); }
   TimePoint next_poll{};
   TimePoint polled_to{};  // sync back covered changes up to here
   bool troubled = false;  // logged as failing; the next success says it recovered
   // Read by snapshot() from other threads.
   std::atomic<uint64_t> sent{0}, failed{0}, held{0}, synced{0};
   std::atomic<bool> breaker_open{false};
+  std::atomic<bool> throttled{false};  // paused by the target's Retry-After
   mutable std::mutex error_mu;
   std::string last_error;  // guarded by error_mu
 };
 
 namespace {
+
+constexpr Duration kMaxRetryAfter = std::chrono::hours(1);
 
 std::string describe(const std::string& kind, const ExternalRef& remote) {
   const std::string what = remote.key.empty() ? remote.id : remote.key;
@@ -123,7 +130,7 @@ void Outbox::run(Target& t) {
     }
     Duration wait = options_.idle_poll;
     const TimePoint now = clock_.now();
-    if (t.paused_until > now) wait = std::min<Duration>(wait, t.paused_until - now);
+    if (t.paused_until() > now) wait = std::min<Duration>(wait, t.paused_until() - now);
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(wait.count(), 10)),
                  [&] { return stop_ || wakeups_ != seen; });
@@ -146,7 +153,8 @@ int Outbox::drain(const std::string& name) {
   if (!tp) return 0;
   Target& t = *tp;
   TimePoint now = clock_.now();
-  if (t.paused_until > now) return 0;
+  if (t.paused_until() > now) return 0;
+  t.throttled = false;
   auto due = store_.outbox_due(name, now, options_.batch);
   if (!due) {
     spdlog::warn("outbox: {}: cannot read the outbox: {}", name, due.error().message());
@@ -162,11 +170,13 @@ int Outbox::drain(const std::string& name) {
     spdlog::warn("outbox: {}: cannot count the sends: {}", name, st.message());
     return 0;
   }
+  size_t tried = 0;
   for (const store::OutboxEntry& e : *due) {
     {
       std::lock_guard lock(mu_);
       if (stop_) break;
     }
+    ++tried;
     store::OutboxEntry entry = e;
     ++entry.attempts;
     std::optional<Failure> failure;
@@ -229,6 +239,7 @@ int Outbox::drain(const std::string& name) {
     }
     ++t.sent;
     ++delivered;
+    t.throttled = false;
     t.failures_in_row = 0;
     t.open_for = {};
     t.breaker_open = false;
@@ -240,6 +251,12 @@ int Outbox::drain(const std::string& name) {
                    released ? *released : 0);
       t.troubled = false;
     }
+  }
+  if (tried < ids.size()) {
+    // The round stopped early: the sends not made are not counted.
+    std::vector<int64_t> untried(ids.begin() + static_cast<std::ptrdiff_t>(tried), ids.end());
+    if (Status st = store_.outbox_not_started(untried); !st)
+      spdlog::warn("outbox: {}: cannot uncount {} sends: {}", name, untried.size(), st.message());
   }
   return delivered;
 }
@@ -260,13 +277,19 @@ void Outbox::failed(Target& t, const store::OutboxEntry& e, const Failure& f, Ti
       spdlog::warn("outbox: {}: cannot hold entry {}: {}", name, e.id, st.message());
     return;
   }
-  Duration delay = f.retry_after ? *f.retry_after : backoff(e.attempts);
+  // A backend's Retry-After is honoured up to an hour: a typo or a hostile
+  // answer ("999999999") must not park a target for decades.
+  Duration delay =
+      f.retry_after ? std::min<Duration>(*f.retry_after, kMaxRetryAfter) : backoff(e.attempts);
   if (f.kind == Failure::Kind::kThrottled) {
-    t.paused_until = now + delay;  // the whole target waits, not just this entry
+    t.pause_until(now + delay);  // the whole target waits, not just this entry
+    t.throttled = true;
+    spdlog::warn("outbox: {}: throttled by the backend; nothing is sent for {} s: {}", name,
+                 std::chrono::duration_cast<std::chrono::seconds>(delay).count(), f.message);
   } else if (++t.failures_in_row >= options_.breaker_failures) {
     t.open_for = t.open_for == Duration{} ? options_.breaker_open
                                           : std::min(t.open_for * 2, options_.breaker_open_max);
-    t.paused_until = now + t.open_for;
+    t.pause_until(now + t.open_for);
     if (!t.breaker_open.exchange(true)) {
       spdlog::error("outbox: {}: {} failures in a row; circuit open, next try in {} s: {}", name,
                     t.failures_in_row, t.open_for.count() / 1000, f.message);
@@ -372,7 +395,7 @@ int Outbox::poll(const std::string& name) {
   Target& t = *tp;
   if (t.config.poll_interval <= Duration{}) return 0;
   const TimePoint now = clock_.now();
-  if (now < t.next_poll || t.paused_until > now) return 0;
+  if (now < t.next_poll || t.paused_until() > now) return 0;
   t.next_poll = now + t.config.poll_interval;
   // Overlap the previous window a little: backends' updated times are
   // coarse (Jira: minutes) and their clocks are not ours.
@@ -396,9 +419,17 @@ int Outbox::poll(const std::string& name) {
   return n;
 }
 
+void Outbox::resume() {
+  for (auto& t : targets_) {
+    t->paused_until_ms = 0;
+    t->throttled = false;
+  }
+  wake();
+}
+
 Result<bool> Outbox::retry(int64_t id) {
   auto r = store_.outbox_retry(id, clock_.now());
-  if (r && *r) wake();
+  if (r && *r) resume();
   return r;
 }
 
@@ -414,6 +445,7 @@ std::vector<TargetSnapshot> Outbox::snapshot() const {
     s.held = t->held;
     s.synced = t->synced;
     s.breaker_open = t->breaker_open;
+    s.throttled = t->throttled;
     std::lock_guard lock(t->error_mu);
     s.last_error = t->last_error;
     out.push_back(std::move(s));

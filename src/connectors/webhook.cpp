@@ -89,7 +89,8 @@ class Webhook final : public Connector {
         return Status::invalid_argument("each change needs \"id\" and \"status\"");
       RemoteChange rc;
       rc.remote_id = c["id"].is_string() ? c["id"].get<std::string>() : c["id"].dump();
-      const std::string st = c["status"].is_string() ? c["status"].get<std::string>() : "";
+      const std::string st =
+          c["status"].is_string() ? c["status"].get<std::string>() : c["status"].dump();
       if (st == "resolved")
         rc.state = RemoteState::kResolved;
       else if (st == "closed")
@@ -109,7 +110,7 @@ class Webhook final : public Connector {
  private:
   Sent send(const ExternalRef& remote, const Ticket& t, const std::string& action,
             const std::string& text) {
-    auto r = post(t, remote.id, action, text, remote.id);
+    auto r = post(t, correlation_key(config_, t.key), action, text, remote.id);
     if (auto f = failure_of(r, "webhook " + config_.name + " " + action)) return *f;
     return sent();
   }

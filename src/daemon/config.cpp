@@ -340,6 +340,15 @@ Status load_targets(const YAML::Node& list, const std::string& section, const st
         return k.size() > sfx.size() && k.compare(k.size() - sfx.size(), sfx.size(), sfx) == 0;
       };
       if (k == "name" || k == "kind") continue;
+      // Keys read here are scalars (or the mappings below); a list or a
+      // mapping where a word belongs is named, not "bad conversion".
+      const bool structured = k == "when" || k == "map" || k == "on" || k == "to" || k == "body" ||
+                              k == "headers" || k == "labels";
+      if (!structured && (ends_with("_file") || ends_with("_env") || k == "url" ||
+                          k == "key_prefix" || k == "ca_file" || k == "verify_tls")) {
+        if (!v.IsScalar())
+          return Status::invalid_argument(where(v) + what + "." + k + " must be a single value");
+      }
       if (k == "url") {
         b.url = v.as<std::string>();
         while (!b.url.empty() && b.url.back() == '/' && b.url.find("://") + 3 < b.url.size() - 1)
@@ -353,9 +362,16 @@ Status load_targets(const YAML::Node& list, const std::string& section, const st
           if (!t->second.IsMap())
             return Status::invalid_argument(where(t->second) + what + ".map." +
                                             t->first.as<std::string>() + " must be a mapping");
-          auto& table = b.map[t->first.as<std::string>()];
-          for (auto e = t->second.begin(); e != t->second.end(); ++e)
-            table[e->first.as<std::string>()] = e->second.as<std::string>();
+          const std::string table_name = t->first.as<std::string>();
+          auto& table = b.map[table_name];
+          for (auto e = t->second.begin(); e != t->second.end(); ++e) {
+            const YAML::Node value = e->second;
+            if (!value.IsScalar())
+              return Status::invalid_argument(where(value) + what + ".map." + table_name + "." +
+                                              e->first.as<std::string>() +
+                                              " must be a single value");
+            table[e->first.as<std::string>()] = value.Scalar();
+          }
         }
       } else if (k == "timeout" || k == "comment_interval") {
         auto d = duration(v, what + "." + k);
@@ -392,8 +408,15 @@ Status load_targets(const YAML::Node& list, const std::string& section, const st
           b.settings[k] = yaml_to_json(v);  // not a credential: the connector decides
           continue;
         }
+        if (n[name + "_file"] && n[name + "_env"])
+          return Status::invalid_argument(where(key) + what + ": set " + name + "_file or " + name +
+                                          "_env, not both");
         auto secret = load_secret(n, name, base_dir, what);
         if (!secret) return secret.error();
+        // An empty file (or /dev/null, or a directory) would silently turn
+        // a signature or a login off.
+        if (secret->empty())
+          return Status::invalid_argument(where(key) + what + ": " + k + " gives an empty " + name);
         b.secrets[name] = *secret;
       } else if (std::find(secret_names.begin(), secret_names.end(), k) != secret_names.end() &&
                  k != "url") {
@@ -408,8 +431,16 @@ Status load_targets(const YAML::Node& list, const std::string& section, const st
         b.url.rfind("https://", 0) != 0)
       return Status::invalid_argument(where(n) + what + ": url \"" + b.url +
                                       "\" must start with http:// or https://");
-    if (b.key_prefix.empty() || b.key_prefix.size() > 32)
-      return Status::invalid_argument(where(n) + what + ".key_prefix must be 1 to 32 characters");
+    // The key goes where only plain words are allowed (a Jira label, a
+    // Zammad tag, a GLPI title's bracket).
+    const bool plain_prefix = !b.key_prefix.empty() && b.key_prefix.size() <= 32 &&
+                              std::all_of(b.key_prefix.begin(), b.key_prefix.end(), [](char ch) {
+                                return std::islower(static_cast<unsigned char>(ch)) ||
+                                       std::isdigit(static_cast<unsigned char>(ch)) || ch == '-';
+                              });
+    if (!plain_prefix)
+      return Status::invalid_argument(
+          where(n) + what + ".key_prefix must be 1 to 32 lower-case letters, digits or -");
     Status valid = Status::ok();
     if (notifications) {
       auto made = connectors::make_notifier(b, *http);
@@ -841,6 +872,12 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
       *target = *d;
     }
   }
+  if (c.outbox.retry_first > c.outbox.retry_max)
+    return Status::invalid_argument(where(c, "outbox.retry_first") +
+                                    "outbox.retry_first is longer than outbox.retry_max");
+  if (c.outbox.breaker_open > c.outbox.breaker_open_max)
+    return Status::invalid_argument(where(c, "outbox.breaker_open") +
+                                    "outbox.breaker_open is longer than outbox.breaker_open_max");
   if (auto n = child(root, "outbox", "breaker_failures")) {
     auto v = count(n, "outbox.breaker_failures", 1, 1000);
     if (!v) return v.error();

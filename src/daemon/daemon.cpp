@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <fstream>
+#include <future>
 #include <iostream>
+#include <map>
 #include <mutex>
 
 #ifdef TICKETD_HAVE_SYSTEMD
@@ -81,6 +83,20 @@ std::shared_ptr<const rules::RuleSet> load_rule_set(const Config& config,
     if (diagnostics) diagnostics->push_back(d.to_string());
   }
   return result.rules;
+}
+
+// A URL for the log: without user:password@ and without the query (either
+// may carry a credential).
+std::string redact_url(const std::string& url) {
+  std::string out = url.substr(0, url.find_first_of("?#"));
+  const size_t scheme = out.find("://");
+  const size_t host = scheme == std::string::npos ? 0 : scheme + 3;
+  const size_t at = out.find('@', host);
+  const size_t slash = out.find('/', host);
+  if (at != std::string::npos && (slash == std::string::npos || at < slash))
+    out.erase(host, at + 1 - host);
+  if (out.size() < url.size() && url.find_first_of("?#") != std::string::npos) out += "?…";
+  return out;
 }
 
 // Descriptors kept for everything but client connections: stdio, the log,
@@ -212,7 +228,8 @@ class Daemon {
           return false;
         }
         routes.push_back({b.name, backend, b.when, b.comment_interval, b.on});
-        spdlog::info("{} {}: {} {}", backend ? "backend" : "notification", b.name, b.kind, b.url);
+        spdlog::info("{} {}: {} {}", backend ? "backend" : "notification", b.name, b.kind,
+                     redact_url(b.url));
       }
     }
     // Entries for a target no longer configured stay until it is back or an
@@ -235,22 +252,26 @@ class Daemon {
 
   // A remote ticket resolved, closed or reopened in its backend: the same
   // change to ticketd's ticket, by the actor "backend:<name>" (which the
-  // planner does not send back to that backend).
-  void apply_sync(const std::string& backend, const std::string& key,
+  // planner does not send back to that backend). Waits until the change is
+  // committed, so that the next change reads the ticket as it now is (a
+  // backend that reports one change twice changes the ticket once). True
+  // when the ticket changed.
+  bool apply_sync(const std::string& backend, const std::string& key,
                   const connectors::RemoteChange& c) {
+    std::lock_guard serial(sync_mu_);  // one change at a time, from any thread
     auto stored = store_->get_ticket(key);
-    if (!stored || !*stored) return;
+    if (!stored || !*stored) return false;
     const Ticket& t = **stored;
     engine::TicketPatch patch;
     if (c.state == connectors::RemoteState::kReopened) {
-      if (is_open(t.status)) return;
+      if (is_open(t.status)) return false;
       patch.status = TicketStatus::kInProgress;
     } else {
       patch.status = c.state == connectors::RemoteState::kClosed ? TicketStatus::kClosed
                                                                  : TicketStatus::kResolved;
       if (t.status == *patch.status || t.status == TicketStatus::kClosed ||
           t.status == TicketStatus::kCancelled)
-        return;
+        return false;
     }
     const std::string actor = "backend:" + backend;
     std::string note = std::string(connectors::remote_state_name(c.state)) + " in " + backend;
@@ -269,14 +290,27 @@ class Daemon {
       for (auto& a : eng.flush_updates()) out.push_back(std::move(a));
       return nlohmann::json::object();
     };
-    Status st = pipeline_->try_command(command, [key, backend](Result<nlohmann::json> r) {
-      if (r)
-        spdlog::info("backend {}: {} synced from the backend", backend, key);
-      else
-        spdlog::warn("backend {}: cannot apply the backend's change to {}: {}", backend, key,
-                     r.error().message());
-    });
-    if (!st) spdlog::warn("backend {}: change to {} not applied: {}", backend, key, st.message());
+    auto done = std::make_shared<std::promise<Result<nlohmann::json>>>();
+    auto answer = done->get_future();
+    Status st = pipeline_->try_command(
+        command, [done](Result<nlohmann::json> r) { done->set_value(std::move(r)); });
+    if (!st) {
+      spdlog::warn("backend {}: change to {} not applied: {}", backend, key, st.message());
+      return false;
+    }
+    if (answer.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+      spdlog::warn("backend {}: change to {} not committed within 10 s", backend, key);
+      return false;
+    }
+    Result<nlohmann::json> r = answer.get();
+    if (!r) {
+      spdlog::warn("backend {}: cannot apply the backend's change to {}: {}", backend, key,
+                   r.error().message());
+      return false;
+    }
+    spdlog::info("backend {}: {} {} from the backend", backend, key,
+                 connectors::remote_state_name(c.state));
+    return true;
   }
 
   // POST /api/v1/backends/{name}/webhook: a backend pushes its changes.
@@ -285,18 +319,36 @@ class Daemon {
     if (!c) return Status::not_found("no backend named " + name);
     auto changes = c->parse_webhook(body);
     if (!changes) return changes.error();
-    int applied = 0, unknown = 0;
+    constexpr size_t kMaxChanges = 1000;
+    if (changes->size() > kMaxChanges)
+      return Status::invalid_argument("at most " + std::to_string(kMaxChanges) +
+                                      " changes per request, got " +
+                                      std::to_string(changes->size()));
+    // A remote ticket reported several times: its last state counts.
+    std::vector<const connectors::RemoteChange*> last;
+    std::map<std::string, size_t> at;
     for (const connectors::RemoteChange& ch : *changes) {
-      auto key = store_->ticket_for_remote(name, ch.remote_id);
-      if (!key) return key.error();
-      if (!*key) {
-        ++unknown;
-        continue;
-      }
-      apply_sync(name, **key, ch);
-      ++applied;
+      auto [it, fresh] = at.emplace(ch.remote_id, last.size());
+      if (fresh)
+        last.push_back(&ch);
+      else
+        last[it->second] = &ch;
     }
-    return nlohmann::json{{"changes", changes->size()}, {"applied", applied}, {"unknown", unknown}};
+    int applied = 0, unchanged = 0, unknown = 0;
+    for (const connectors::RemoteChange* ch : last) {
+      auto key = store_->ticket_for_remote(name, ch->remote_id);
+      if (!key) return key.error();
+      if (!*key)
+        ++unknown;
+      else if (apply_sync(name, **key, *ch))
+        ++applied;
+      else
+        ++unchanged;
+    }
+    return nlohmann::json{{"changes", changes->size()},
+                          {"applied", applied},
+                          {"unchanged", unchanged},
+                          {"unknown", unknown}};
   }
   bool open_store() {
     store::SqliteOptions o;
@@ -499,7 +551,7 @@ class Daemon {
           return pipeline_metrics(*pipeline_) + input_metrics(listeners_, http_.get()) +
                  snmp_metrics(snmp_.get()) + outbox_metrics(*outbox_, *store_, clock_.now());
         }};
-    deps.outbox_wake = [this] { outbox_->wake(); };
+    deps.outbox_wake = [this] { outbox_->resume(); };
     deps.backend_webhook = [this](const std::string& name, const std::string& body) {
       return backend_webhook(name, body);
     };
@@ -592,6 +644,7 @@ class Daemon {
   std::shared_ptr<const rules::RuleSet> rule_set_;  // until the engine takes it
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<connectors::Outbox> outbox_;  // after the store, which it uses
+  std::mutex sync_mu_;                          // changes from backends are applied one at a time
   connectors::Planner planner_;
   boost::asio::io_context io_;
   std::unique_ptr<Pipeline> pipeline_;

@@ -34,9 +34,19 @@ void append_metric(std::string& out, const char* name, const char* help, const c
 }  // namespace
 
 std::string outbox_metrics(const connectors::Outbox& outbox, store::Store& store, TimePoint now) {
-  const auto targets = outbox.snapshot();
-  if (targets.empty()) return "";
+  auto targets = outbox.snapshot();
   auto depth = store.outbox_depth();
+  // Entries for a target no longer configured show too (kind "unconfigured").
+  if (depth) {
+    for (const auto& [name, d] : *depth) {
+      if (outbox.has_target(name)) continue;
+      connectors::TargetSnapshot gone;
+      gone.name = name;
+      gone.kind = "unconfigured";
+      targets.push_back(gone);
+    }
+  }
+  if (targets.empty()) return "";
   std::string out;
   auto family = [&](const char* name, const char* help, const char* type, auto value) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
@@ -67,6 +77,9 @@ std::string outbox_metrics(const connectors::Outbox& outbox, store::Store& store
          [](const auto& t) { return std::to_string(t.failed); });
   family("ticketd_outbox_circuit_open", "1 while the target's circuit breaker is open.", "gauge",
          [](const auto& t) { return std::string(t.breaker_open ? "1" : "0"); });
+  family("ticketd_outbox_throttled",
+         "1 while the target waits out its Retry-After (honoured up to an hour).", "gauge",
+         [](const auto& t) { return std::string(t.throttled ? "1" : "0"); });
   family("ticketd_backend_synced_total",
          "Changes taken from the backend (resolved or closed there).", "counter",
          [](const auto& t) { return std::to_string(t.synced); });

@@ -290,6 +290,33 @@ TEST_F(OutboxTest, RetryAfterPausesTheTarget) {
   EXPECT_EQ(outbox_->drain("jira"), 2);
 }
 
+TEST_F(OutboxTest, AHugeRetryAfterIsCappedAndAnOperatorRetryLiftsIt) {
+  commit({TicketOpened{incident(1, Priority::kP2, clock_.now())}});
+  mem_->fail_next =
+      Failure{Failure::Kind::kThrottled, "HTTP 429", std::chrono::seconds(999999999), 429};
+  mem_->fail_count = 1;
+  EXPECT_EQ(outbox_->drain("jira"), 0);
+  EXPECT_TRUE(outbox_->snapshot()[0].throttled);
+  const auto e = (*store_->outbox_list({}))[0];
+  EXPECT_LE(e.next_at, clock_.now() + 1h);  // honoured up to an hour, not 32 years
+  clock_.advance(59min);
+  EXPECT_EQ(outbox_->drain("jira"), 0);
+  ASSERT_TRUE(*outbox_->retry(e.id));  // the operator: send it now
+  EXPECT_EQ(outbox_->drain("jira"), 1);
+  EXPECT_FALSE(outbox_->snapshot()[0].throttled);
+}
+
+TEST_F(OutboxTest, SendsARoundDidNotMakeAreNotCounted) {
+  commit({TicketOpened{incident(1, Priority::kP2, clock_.now())}});
+  commit({TicketOpened{incident(2, Priority::kP2, clock_.now())}});
+  mem_->fail_next = Failure{Failure::Kind::kTransient, "HTTP 503", std::nullopt, 503};
+  mem_->fail_count = 1;
+  EXPECT_EQ(outbox_->drain("jira"), 0);
+  const auto all = *store_->outbox_list({});
+  EXPECT_EQ(all[0].attempts, 1);
+  EXPECT_EQ(all[1].attempts, 0);  // never tried: not counted
+}
+
 TEST_F(OutboxTest, OccurrencesAreCoalescedIntoOneCommentPerInterval) {
   const Ticket t = incident(1, Priority::kP2, clock_.now());
   commit({TicketOpened{t}});

@@ -1,5 +1,8 @@
 // kind: webhook against the recording fake (tests/fakes/webhook.py).
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "../fakes/fake_server.hpp"
 #include "ticketd/connectors/connector.hpp"
@@ -48,6 +51,7 @@ TEST(WebhookConnector, CreateCommentResolveCarryTheCorrelationKeyAndSignature) {
   EXPECT_EQ(reqs[1]["json"]["action"], "comment");
   EXPECT_EQ(reqs[1]["json"]["text"], "3 more occurrences");
   EXPECT_EQ(reqs[1]["json"]["remote_id"], "WH-1");
+  EXPECT_EQ(reqs[1]["json"]["correlation_key"], corr);  // every request carries ticketd's key
   EXPECT_EQ(reqs[2]["json"]["action"], "resolved");
   const std::string sig = reqs[0]["headers"]["x-ticketd-signature"];
   EXPECT_EQ(sig.rfind("sha256=", 0), 0u);
@@ -98,6 +102,30 @@ TEST(WebhookConnector, FailuresAreClassified) {
   auto dead = make_connector(c, *http);
   ASSERT_TRUE(dead);
   EXPECT_EQ((*dead)->create(t, "k").failure().kind, Failure::Kind::kTransient);
+}
+
+// With credentials, mail goes only over TLS: a relay offering no STARTTLS
+// (the fake) never gets the password.
+TEST(EmailNotifier, CredentialsAreNeverSentWithoutTls) {
+  const std::string mails =
+      (std::filesystem::temp_directory_path() / ("ticketd-tls-" + std::to_string(::getpid())))
+          .string();
+  FakeServer smtp("smtp", mails);
+  Mail m;
+  m.url = "smtp://127.0.0.1:" + std::to_string(smtp.port());
+  m.from = "ticketd@example.com";
+  m.to = {"oncall@example.com"};
+  m.subject = "s";
+  m.body = "b";
+  m.user = "bob";
+  m.password = "SMTPPASSWORD";
+  Status st = send_mail(m);
+  EXPECT_FALSE(st);
+  EXPECT_FALSE(std::filesystem::exists(mails));
+  m.user.clear();
+  m.password.clear();
+  EXPECT_TRUE(send_mail(m)) << send_mail(m).message();
+  std::filesystem::remove(mails);
 }
 
 TEST(WebhookConnector, UnknownSettingIsRefusedWithSuggestion) {

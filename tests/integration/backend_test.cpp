@@ -219,6 +219,20 @@ TEST(Backends, AChangeMadeInTheBackendComesBackAndIsNotSentBack) {
   EXPECT_TRUE(noted) << tl.dump(1);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_TRUE(with_action(backend, "resolved").empty());  // not echoed back
+  // Told the same thing three times at once: the ticket changes once.
+  ASSERT_EQ(
+      http("PATCH", d.url("/api/v1/tickets/INC-000001"), R"({"status":"in_progress"})").status,
+      200);
+  Reply again = http("POST", d.url("/api/v1/backends/hook/webhook"),
+                     R"([{"id":"WH-1","status":"resolved"},{"id":"WH-1","status":"resolved"},)"
+                     R"({"id":"WH-1","status":"resolved"}])");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.j()["applied"], 1);
+  const json tl2 = http("GET", d.url("/api/v1/tickets/INC-000001/timeline")).j()["timeline"];
+  int resolves = 0;
+  for (const auto& e : tl2)
+    resolves += e["kind"] == "status" && e["details"].value("to", "") == "resolved";
+  EXPECT_EQ(resolves, 2);  // the first push, and this one once
   // Unknown backend and bad bodies are clear errors.
   EXPECT_EQ(http("POST", d.url("/api/v1/backends/nope/webhook"), "{}").status, 404);
   EXPECT_EQ(http("POST", d.url("/api/v1/backends/hook/webhook"), R"({"id":"WH-1"})").status, 400);
@@ -245,6 +259,19 @@ TEST(Backends, BadBackendConfigIsRefusedAtStartWithTheKey) {
   EXPECT_NE(rc2, 0);
   EXPECT_NE(out2.find("secret_file"), std::string::npos) << out2;
   EXPECT_EQ(out2.find("hunter2"), std::string::npos) << out2;
+  // An empty secret file would turn the signature off silently; a key
+  // prefix with a space could never be a label.
+  Daemon empty_secret(
+      "backends:\n"
+      "  - name: hook\n"
+      "    kind: webhook\n"
+      "    url: http://127.0.0.1:1\n"
+      "    secret_file: /dev/null\n"
+      "    key_prefix: \"my tk-\"\n");
+  auto [rc3, out3] =
+      run(std::string(TICKETD_BIN) + " --config " + empty_secret.config() + " --check-config");
+  EXPECT_NE(rc3, 0);
+  EXPECT_NE(out3.find("empty secret"), std::string::npos) << out3;
 }
 
 }  // namespace

@@ -66,6 +66,9 @@ class FailingStore final : public store::Store {
   Status outbox_started(const std::vector<int64_t>& ids) override {
     return real_->outbox_started(ids);
   }
+  Status outbox_not_started(const std::vector<int64_t>& ids) override {
+    return real_->outbox_not_started(ids);
+  }
   Result<int64_t> outbox_release(const std::string& target, TimePoint now) override {
     return real_->outbox_release(target, now);
   }

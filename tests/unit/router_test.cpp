@@ -151,6 +151,7 @@ class FakeStore final : public store::Store {
     return std::vector<store::OutboxEntry>{};
   }
   Status outbox_started(const std::vector<int64_t>&) override { return Status::ok(); }
+  Status outbox_not_started(const std::vector<int64_t>&) override { return Status::ok(); }
   Result<int64_t> outbox_release(const std::string&, TimePoint) override { return int64_t{0}; }
   Status outbox_done(int64_t, const std::optional<ExternalRef>&,
                      const std::optional<TimelineEntry>&) override {

@@ -1032,6 +1032,21 @@ TEST_P(StoreConformanceTest, ReleasingATargetMakesItsBackingOffEntriesDue) {
   EXPECT_TRUE(store_->outbox_due("rt", now_, 10)->empty());  // another target: untouched
 }
 
+// An entry dropped by an operator while it was being sent: the remote
+// ticket its send created is still recorded, and ids are never reused.
+TEST_P(StoreConformanceTest, ADeliveryRecordsItsRemoteTicketEvenIfItsEntryWasDropped) {
+  const Ticket t = incident(1);
+  apply({TicketOpened{t}, queued("jira", t.key, "create", now_, OutboxQueued::Only::kUnlinked)});
+  const int64_t id = (*store_->outbox_list({}))[0].id;
+  ASSERT_TRUE(*store_->outbox_drop(id));
+  TimelineEntry line{t.key, now_, "backend:jira", "sync", "jira: created OPS-1", "{}"};
+  ASSERT_TRUE(store_->outbox_done(id, ExternalRef{"jira", "10001", "OPS-1", ""}, line));
+  EXPECT_EQ((*store_->external_ref("jira", t.key))->id, "10001");
+  EXPECT_EQ(store_->timeline(t.key)->size(), 1u);
+  apply({queued("jira", t.key, "comment", now_, OutboxQueued::Only::kLinked)});
+  EXPECT_GT((*store_->outbox_list({}))[0].id, id);  // not the dropped entry's id again
+}
+
 // The ticket shows the remote tickets that exist (not links still waiting
 // for their create), in get_ticket and list_tickets.
 TEST_P(StoreConformanceTest, TicketsCarryTheirRemoteTickets) {

@@ -162,7 +162,7 @@ CREATE INDEX events_ticket ON events(ticket_key, id) WHERE ticket_key <> '';
     // has the remote id once the create succeeded.
     R"sql(
 CREATE TABLE outbox (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: ids an operator saw stay unique
   target TEXT NOT NULL,
   ticket_key TEXT NOT NULL,
   kind TEXT NOT NULL,
@@ -912,12 +912,19 @@ class SqliteStore final : public Store {
     return read_entries(s, reader.db());
   }
 
-  Status outbox_started(const std::vector<int64_t>& ids) override {
+  Status outbox_started(const std::vector<int64_t>& ids) override { return count_sends(ids, 1); }
+  Status outbox_not_started(const std::vector<int64_t>& ids) override {
+    return count_sends(ids, -1);
+  }
+
+  Status count_sends(const std::vector<int64_t>& ids, int delta) {
     if (ids.empty()) return Status::ok();
     std::lock_guard lock(write_mu_);
     if (Status s = exec(writer_, "BEGIN IMMEDIATE"); !s) return s;
     Status st = [&]() -> Status {
-      Stmt s(writer_, "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1");
+      Stmt s(writer_, delta > 0
+                          ? "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1"
+                          : "UPDATE outbox SET attempts = max(0, attempts - 1) WHERE id = ?1");
       if (!s.ok()) return Status::io_error(s.error());
       for (int64_t id : ids) {
         s.reset();
@@ -954,11 +961,16 @@ class SqliteStore final : public Store {
       if (!del.ok()) return Status::io_error(del.error());
       del.bind(1, id);
       const int rc = del.step();
-      if (rc == SQLITE_DONE) return Status::ok();  // dropped meanwhile
-      if (rc != SQLITE_ROW) return last_error(writer_);
-      const std::string target = del.text(0), ticket = del.text(1);
-      if (Status d = del.run(); !d) return d;  // finish the statement
-      if (remote && !remote->id.empty()) {
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) return last_error(writer_);
+      // Dropped while it was being sent: what it did is still recorded.
+      std::string target = remote ? remote->backend : "", ticket = entry ? entry->ticket_key : "";
+      if (rc == SQLITE_ROW) {
+        target = del.text(0);
+        ticket = del.text(1);
+        if (Status d = del.run(); !d) return d;  // finish the statement
+      }
+      if (ticket.empty()) return Status::ok();
+      if (remote && !remote->id.empty() && !target.empty()) {
         Stmt link(writer_,
                   "INSERT INTO external_refs (ticket_key, backend, remote_id, remote_key, url)"
                   " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (ticket_key, backend) DO UPDATE SET"

@@ -41,7 +41,8 @@ struct RouterDeps {
   std::vector<WebhookSignature> signatures;
   // The Prometheus text of /metrics (pipeline, inputs, server counters).
   std::function<std::string()> metrics;
-  // The outbox workers: an entry was released (retry).
+  // The outbox workers: an operator released an entry (retry): send now,
+  // whatever pause its target is in.
   std::function<void()> outbox_wake = [] {};
   // POST /api/v1/backends/{name}/webhook: the body handed to the backend's
   // connector, its changes applied; not_found for an unknown backend.

@@ -59,7 +59,7 @@ struct CurlOptions {
 std::unique_ptr<HttpClient> make_curl_client(const CurlOptions& options);
 
 // One mail over SMTP (libcurl): `url` is smtp://host[:port] (STARTTLS when
-// the server offers it) or smtps://host[:port].
+// the server offers it; required when `user` is set) or smtps://host[:port].
 struct Mail {
   std::string url;
   std::string user, password;  // empty: no AUTH

@@ -55,7 +55,8 @@ struct TargetSnapshot {
   uint64_t failed = 0;  // failed sends (each retry counts)
   uint64_t held = 0;    // entries held after a refusal
   bool breaker_open = false;
-  uint64_t synced = 0;  // changes taken from the backend (sync back)
+  bool throttled = false;  // waiting out the backend's Retry-After (at most an hour)
+  uint64_t synced = 0;     // changes taken from the backend (sync back)
   std::string last_error;
 };
 
@@ -78,6 +79,9 @@ class Outbox {
   void stop();
   // New entries were committed: look now instead of at the next idle poll.
   void wake();
+  // An operator released entries: lift every pause (an open breaker, a
+  // Retry-After) and look now.
+  void resume();
 
   // One round for `target` on the calling thread (tests; the workers call
   // it too): sends what is due, returns how many were delivered.

@@ -172,12 +172,18 @@ class Store {
   // transaction, before they are made: after a crash the worker knows a
   // create may have reached the backend.
   virtual Status outbox_started(const std::vector<int64_t>& ids) = 0;
+  // Takes that count back for sends of the round that were not made after
+  // all (the round stopped at a failure).
+  virtual Status outbox_not_started(const std::vector<int64_t>& ids) = 0;
   // After `target` recovered: its entries backing off from failures are due
   // at `now` (coalescing occurrences keep their time); how many.
   virtual Result<int64_t> outbox_release(const std::string& target, TimePoint now) = 0;
   // The entry was delivered: removes it, and in one transaction records the
   // remote ticket (when `remote` has an id: the ticket's ExternalRef for the
-  // target) and appends `entry` to the ticket's timeline (when given).
+  // target) and appends `entry` to the ticket's timeline (when given). An
+  // entry an operator dropped while it was being sent still has its remote
+  // ticket recorded (remote->backend and entry->ticket_key name it), so a
+  // later entry of the ticket does not create a second one.
   virtual Status outbox_done(int64_t id, const std::optional<ExternalRef>& remote,
                              const std::optional<TimelineEntry>& entry) = 0;
   // The send failed: retried at `next_at`, or held (with `hold`) until an
