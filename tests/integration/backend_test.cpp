@@ -98,14 +98,21 @@ TEST(Backends, ATicketIsFiledCommentedAndResolvedInTheBackendAndPeopleAreTold) {
   ASSERT_TRUE(eventually([&] { return with_action(backend, "resolved").size() == 1; }));
   ASSERT_TRUE(eventually([&] { return chat.requests().size() == 2; }));
   EXPECT_EQ(chat.requests()[1]["json"]["text"], "Resolved INC-000001 (P1): Disk /var full on db01");
-  const json tl = http("GET", d.url("/api/v1/tickets/INC-000001/timeline")).j()["timeline"];
+  // The backend answered before ticketd recorded the delivery: wait for the
+  // record, then every delivery is on the timeline and counted.
   int syncs = 0, notifications = 0;
-  for (const auto& e : tl) {
-    syncs += e["kind"] == "sync";
-    notifications += e["kind"] == "notification";
-  }
-  EXPECT_EQ(syncs, 3);          // created, occurrences, resolved
-  EXPECT_EQ(notifications, 3);  // chat opened, mail opened, chat resolved
+  auto count = [&] {
+    const json tl = http("GET", d.url("/api/v1/tickets/INC-000001/timeline")).j();
+    syncs = notifications = 0;
+    for (const auto& e : tl["timeline"]) {
+      syncs += e["kind"] == "sync";
+      notifications += e["kind"] == "notification";
+    }
+    return syncs == 3 && notifications == 3;
+  };
+  EXPECT_TRUE(eventually(count)) << syncs << " syncs (created, occurrences, resolved), "
+                                 << notifications
+                                 << " notifications (chat opened, mail opened, chat resolved)";
   EXPECT_EQ(metric_u(d, R"(ticketd_outbox_sent_total{target="hook",kind="webhook"})"), 3u);
   EXPECT_EQ(metric_u(d, R"(ticketd_outbox_queued{target="hook",kind="webhook"})"), 0u);
   fs::remove(mails);
@@ -455,7 +462,8 @@ TEST_F(RtBackend, TicketsAreFiledCommentedAndResolvedInRealRt) {
       << d.log();
   EXPECT_EQ(comments(), 1);
   // The whole exchange is on the ticket's timeline; nothing waits.
-  EXPECT_TRUE(http("GET", d.url("/api/v1/outbox")).j()["entries"].empty());
+  EXPECT_TRUE(
+      eventually([&] { return http("GET", d.url("/api/v1/outbox")).j()["entries"].empty(); }));
   fs::remove(token);
 }
 
