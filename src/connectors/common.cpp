@@ -122,10 +122,7 @@ bool TicketMatcher::matches(const Ticket& t) const {
 }
 
 std::string correlation_key(const BackendConfig& config, const std::string& ticket_key) {
-  std::string k = config.key_prefix + ticket_key;
-  std::transform(k.begin(), k.end(), k.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return k;
+  return lower(config.key_prefix + ticket_key);
 }
 
 namespace {
@@ -260,6 +257,40 @@ Status Settings::finish() const {
   }
   return Status::ok();
 }
+
+const nlohmann::json& member(const nlohmann::json& j, const std::string& key) {
+  static const nlohmann::json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
+std::string text_of(const nlohmann::json& j, const std::string& key) {
+  const nlohmann::json& v = member(j, key);
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
+  return "";
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && s.size() < 19 &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string one_line(std::string s) {
+  for (char& c : s) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return s;
+}
+
+bool blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
 std::string join_url(const std::string& base, const std::string& path) {
   if (!base.empty() && base.back() == '/' && !path.empty() && path.front() == '/')

@@ -35,47 +35,12 @@ constexpr int kStatusSolved = 5;
 constexpr int kStatusClosed = 6;
 constexpr int kGroupAssigned = 2;  // Group_Ticket.type: 1 requester, 2 assigned, 3 observer
 
-const nlohmann::json& member(const nlohmann::json& j, const std::string& key) {
-  static const nlohmann::json kNull;
-  if (!j.is_object()) return kNull;
-  auto it = j.find(key);
-  return it == j.end() ? kNull : *it;
-}
-
-std::string text_of(const nlohmann::json& j, const std::string& key) {
-  const nlohmann::json& v = member(j, key);
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
-  return "";
-}
-
-// Digits only, and few enough for std::stoll.
-bool all_digits(std::string_view s) {
-  return !s.empty() && s.size() < 19 &&
-         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
-}
-
 // GLPI sends some integers as strings (search rows, older versions).
 std::optional<int64_t> int_of(const nlohmann::json& v) {
   if (v.is_number_integer()) return v.get<int64_t>();
   if (v.is_string() && all_digits(v.get<std::string>())) return std::stoll(v.get<std::string>());
   return std::nullopt;
 }
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string one_line(std::string s) {
-  for (char& c : s) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  }
-  return s;
-}
-
-bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
 
 // GLPI 10 renders ticket content and followups as HTML: text is escaped and
 // its line breaks kept.

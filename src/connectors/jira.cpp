@@ -28,28 +28,6 @@ constexpr size_t kMaxText = 32000;
 constexpr int kPollPageSize = 100;
 constexpr int kMaxPollPages = 10;
 
-const nlohmann::json& member(const nlohmann::json& j, const char* key) {
-  static const nlohmann::json kNull;
-  if (!j.is_object()) return kNull;
-  auto it = j.find(key);
-  return it == j.end() ? kNull : *it;
-}
-
-// A string member, or an integer one as text (Jira sends ids as strings, but
-// a webhook relay may not); "" otherwise.
-std::string text_of(const nlohmann::json& j, const char* key) {
-  const nlohmann::json& v = member(j, key);
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
-  return "";
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 bool contains_ci(const std::string& hay, const std::string& needle) {
   return lower(hay).find(lower(needle)) != std::string::npos;
 }
@@ -62,14 +40,6 @@ std::string jql_quote(const std::string& s) {
     out += c;
   }
   return out + "\"";
-}
-
-// Jira refuses a summary with a line break.
-std::string one_line(std::string s) {
-  for (char& c : s) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  }
-  return s;
 }
 
 // Jira's error body: {"errorMessages":["…"],"errors":{"field":"…"}}, as one

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ticketd/connectors/connector.hpp"
@@ -50,6 +51,19 @@ class Settings {
   std::set<std::string> read_;
   std::string error_;
 };
+
+// Helpers the connectors share for reading answers they do not trust.
+// j[key], or null when j is not an object or has no such key.
+const nlohmann::json& member(const nlohmann::json& j, const std::string& key);
+// A string member, or an integer one as text (ids come both ways); "" otherwise.
+std::string text_of(const nlohmann::json& j, const std::string& key);
+// Digits only, and few enough for std::stoll.
+bool all_digits(std::string_view s);
+std::string lower(std::string s);
+// Line breaks and tabs as spaces: titles and subjects are one line.
+std::string one_line(std::string s);
+// Empty or only whitespace.
+bool blank(std::string_view s);
 
 // The base URL with `path` appended ("/rest/api/3/issue").
 std::string join_url(const std::string& base, const std::string& path);

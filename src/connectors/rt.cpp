@@ -38,15 +38,6 @@ std::string id_text(const json& v) {
   return "";
 }
 
-// j[key], or null when j is not an object or has no such key (answers are
-// not trusted to have the shape RT documents).
-const json& member(const json& j, const char* key) {
-  static const json null;
-  if (!j.is_object()) return null;
-  auto it = j.find(key);
-  return it == j.end() ? null : *it;
-}
-
 std::string str_of(const json& j, const char* key) {
   const json& v = member(j, key);
   if (v.is_string()) return v.get<std::string>();

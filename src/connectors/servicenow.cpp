@@ -26,28 +26,15 @@ constexpr size_t kMaxText = 32000;
 constexpr int kPollPageSize = 100;
 constexpr int kMaxPollPages = 10;
 
-const nlohmann::json& member(const nlohmann::json& j, const char* key) {
-  static const nlohmann::json kNull;
-  if (!j.is_object()) return kNull;
-  auto it = j.find(key);
-  return it == j.end() ? kNull : *it;
-}
-
 // ServiceNow sends every value as a string; a Business Rule's script may
 // send numbers. A reference field without sysparm_exclude_reference_link is
 // {"link","value"}.
-std::string text_of(const nlohmann::json& j, const char* key) {
+std::string field_text(const nlohmann::json& j, const char* key) {
   const nlohmann::json& v = member(j, key);
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
-  if (v.is_object()) return text_of(v, "value");
+  if (v.is_object()) return field_text(v, "value");
   return "";
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 // A value inside an encoded query: "^" separates terms and is doubled to
@@ -59,13 +46,6 @@ std::string query_value(const std::string& s) {
     if (c == '^') out += '^';
   }
   return out;
-}
-
-std::string one_line(std::string s) {
-  for (char& c : s) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  }
-  return s;
 }
 
 // "yyyy-MM-dd HH:mm:ss" in UTC: the form of stored date-times, which a
@@ -91,8 +71,8 @@ std::optional<TimePoint> parse_glide_time(const std::string& s) {
 std::string error_text(const std::string& body) {
   auto j = nlohmann::json::parse(body, nullptr, false);
   const nlohmann::json& e = member(j, "error");
-  std::string out = text_of(e, "message");
-  if (const std::string d = text_of(e, "detail"); !d.empty())
+  std::string out = field_text(e, "message");
+  if (const std::string d = field_text(e, "detail"); !d.empty())
     out += out.empty() ? d : " (" + d + ")";
   return cap_text(one_line(out), 300);
 }
@@ -174,8 +154,8 @@ class ServiceNow final : public Connector {
                      "sys_id,number,correlation_id", 20, 0, what);
     if (!rows.ok()) return rows.failure();
     for (const auto& row : rows.value()) {
-      if (text_of(row, "correlation_id") != corr) continue;
-      ExternalRef ref = ref_of(text_of(row, "sys_id"), text_of(row, "number"));
+      if (field_text(row, "correlation_id") != corr) continue;
+      ExternalRef ref = ref_of(field_text(row, "sys_id"), field_text(row, "number"));
       if (ref.id.empty()) return rejected(prefix(what) + ": a hit without sys_id");
       return std::optional<ExternalRef>(ref);
     }
@@ -198,7 +178,7 @@ class ServiceNow final : public Connector {
     auto j = json_body(*r, prefix(what));
     if (!j.ok()) return j.failure();
     const nlohmann::json& result = member(j.value(), "result");
-    ExternalRef ref = ref_of(text_of(result, "sys_id"), text_of(result, "number"));
+    ExternalRef ref = ref_of(field_text(result, "sys_id"), field_text(result, "number"));
     if (ref.id.empty())
       return rejected(prefix(what) +
                       ": the answer has no result.sys_id: " + r->body.substr(0, 200));
@@ -226,7 +206,7 @@ class ServiceNow final : public Connector {
     if (auto f = check(r, what)) return *f;
     auto j = json_body(*r, prefix(what));
     if (!j.ok()) return j.failure();
-    const std::string current = text_of(member(j.value(), "result"), "state");
+    const std::string current = field_text(member(j.value(), "result"), "state");
     if (current.empty())
       return rejected(prefix(what) + ": the answer has no result.state: " + r->body.substr(0, 200));
     const bool resolved = current == resolved_state_;
@@ -275,16 +255,16 @@ class ServiceNow final : public Connector {
       if (!rows.ok()) return rows.failure();
       for (const auto& row : rows.value()) {
         // The query is re-checked here: a dropped term would return all rows.
-        const std::string state = text_of(row, "state");
-        if (text_of(row, "correlation_id").rfind(prefix_, 0) != 0) continue;
+        const std::string state = field_text(row, "state");
+        if (field_text(row, "correlation_id").rfind(prefix_, 0) != 0) continue;
         if (state != resolved_state_ && state != closed_state_) continue;
         RemoteChange c;
-        c.remote_id = text_of(row, "sys_id");
+        c.remote_id = field_text(row, "sys_id");
         if (c.remote_id.empty()) continue;
         c.state = state == resolved_state_ ? RemoteState::kResolved : RemoteState::kClosed;
-        c.by = text_of(row, "sys_updated_by");
-        c.note = text_of(row, "close_notes");
-        if (auto u = parse_glide_time(text_of(row, "sys_updated_on"))) c.updated = *u;
+        c.by = field_text(row, "sys_updated_by");
+        c.note = field_text(row, "close_notes");
+        if (auto u = parse_glide_time(field_text(row, "sys_updated_on"))) c.updated = *u;
         out.push_back(std::move(c));
       }
       if (static_cast<int>(rows.value().size()) < kPollPageSize) break;
@@ -305,13 +285,13 @@ class ServiceNow final : public Connector {
     std::vector<RemoteChange> out;
     for (const auto& rec : records) {
       RemoteChange c;
-      c.remote_id = text_of(rec, "sys_id");
-      const std::string state = text_of(rec, "state");
+      c.remote_id = field_text(rec, "sys_id");
+      const std::string state = field_text(rec, "state");
       if (c.remote_id.empty() || state.empty())
         return Status::invalid_argument("servicenow webhook: each record needs sys_id and state");
-      const std::string corr = text_of(rec, "correlation_id");
+      const std::string corr = field_text(rec, "correlation_id");
       if (!corr.empty() && corr.rfind(prefix_, 0) != 0) continue;  // not one of ticketd's
-      const std::string previous = text_of(rec, "previous_state");
+      const std::string previous = field_text(rec, "previous_state");
       if (state == resolved_state_) {
         c.state = RemoteState::kResolved;
       } else if (state == closed_state_) {
@@ -321,9 +301,9 @@ class ServiceNow final : public Connector {
       } else {
         continue;
       }
-      c.by = text_of(rec, "sys_updated_by");
-      c.note = text_of(rec, "close_notes");
-      if (auto u = parse_glide_time(text_of(rec, "sys_updated_on"))) c.updated = *u;
+      c.by = field_text(rec, "sys_updated_by");
+      c.note = field_text(rec, "close_notes");
+      if (auto u = parse_glide_time(field_text(rec, "sys_updated_on"))) c.updated = *u;
       out.push_back(std::move(c));
     }
     return out;

@@ -28,43 +28,6 @@ constexpr size_t kMaxTitle = 250;
 constexpr size_t kMaxText = 32000;
 constexpr int kSearchLimit = 20;
 
-const nlohmann::json& member(const nlohmann::json& j, const std::string& key) {
-  static const nlohmann::json kNull;
-  if (!j.is_object()) return kNull;
-  auto it = j.find(key);
-  return it == j.end() ? kNull : *it;
-}
-
-// Ids are numbers in Zammad's answers and strings in a custom webhook
-// payload ("#{ticket.id}").
-std::string text_of(const nlohmann::json& j, const std::string& key) {
-  const nlohmann::json& v = member(j, key);
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
-  return "";
-}
-
-// Digits only, and few enough for std::stoll.
-bool all_digits(std::string_view s) {
-  return !s.empty() && s.size() < 19 &&
-         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string one_line(std::string s) {
-  for (char& c : s) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  }
-  return s;
-}
-
-bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
-
 // Article bodies written in Zammad's web UI are HTML. A note ticketd
 // records is text: tags dropped (block ends and <br> become line breaks),
 // the common entities decoded.
