@@ -25,7 +25,8 @@ check src/core -- 'engine|rules|api|daemon|ingest|store'
 check src/engine -- 'store|api|daemon|ingest'
 check src/rules -- 'engine|store|api|daemon|ingest'
 check src/ingest -- 'engine|rules|store|api|daemon'
-check src/api -- 'daemon'
+check src/api -- 'daemon|connectors'
+check src/connectors -- 'engine|api|daemon|ingest'
 # Time comes only from the Clock (core/clock.cpp), so every time-driven path
 # can be tested with a ManualClock.
 if out=$(grep -rnE '(system_clock|steady_clock|high_resolution_clock)::now|gettimeofday|clock_gettime|std::time\(|[ (=!]time\((nullptr|NULL)\)' \

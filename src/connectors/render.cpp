@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <memory>
+
 #include "ticketd/core/time.hpp"
 #include "ticketd/rules/template.hpp"
 
@@ -12,8 +14,9 @@ namespace {
 
 constexpr size_t kMaxRendered = 64 * 1024;  // one rendered string
 
-std::optional<std::string> ticket_var(const Ticket& t, std::string_view name) {
-  const nlohmann::json j = ticket_to_json(t);
+// `j`: the ticket as JSON, built once per render (not per variable).
+std::optional<std::string> ticket_var(const Ticket& t, const nlohmann::json& j,
+                                      std::string_view name) {
   if (name.rfind("labels.", 0) == 0) {
     auto it = t.labels.find(std::string(name.substr(7)));
     if (it == t.labels.end()) return std::nullopt;
@@ -27,10 +30,11 @@ std::optional<std::string> ticket_var(const Ticket& t, std::string_view name) {
 }
 
 rules::VarLookup lookup(const Ticket& t, const TemplateVars& extra) {
-  return [&t, &extra](std::string_view name) -> std::optional<std::string> {
+  auto j = std::make_shared<nlohmann::json>(ticket_to_json(t));
+  return [&t, &extra, j](std::string_view name) -> std::optional<std::string> {
     auto it = extra.find(std::string(name));
     if (it != extra.end()) return it->second;
-    return ticket_var(t, name);
+    return ticket_var(t, *j, name);
   };
 }
 
@@ -67,19 +71,31 @@ std::string render_text(const std::string& text, const Ticket& t, const Template
   return tpl->render(lookup(t, extra), kMaxRendered);
 }
 
-nlohmann::json render_body(const nlohmann::json& body, const Ticket& t, const TemplateVars& extra) {
-  if (body.is_string()) return render_text(body.get<std::string>(), t, extra);
+namespace {
+
+nlohmann::json render_node(const nlohmann::json& body, const rules::VarLookup& vars) {
+  if (body.is_string()) {
+    auto tpl = rules::Template::parse(body.get<std::string>());
+    if (!tpl) return body;  // checked at start-up; never reached
+    return tpl->render(vars, kMaxRendered);
+  }
   if (body.is_object()) {
     nlohmann::json out = nlohmann::json::object();
-    for (const auto& [k, v] : body.items()) out[k] = render_body(v, t, extra);
+    for (const auto& [k, v] : body.items()) out[k] = render_node(v, vars);
     return out;
   }
   if (body.is_array()) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& v : body) out.push_back(render_body(v, t, extra));
+    for (const auto& v : body) out.push_back(render_node(v, vars));
     return out;
   }
   return body;
+}
+
+}  // namespace
+
+nlohmann::json render_body(const nlohmann::json& body, const Ticket& t, const TemplateVars& extra) {
+  return render_node(body, lookup(t, extra));
 }
 
 std::string hmac_sha256_hex(const std::string& secret, const std::string& data) {
