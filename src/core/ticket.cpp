@@ -112,8 +112,18 @@ nlohmann::json ticket_to_json(const Ticket& t) {
       {"flapping", t.flapping},
       {"suppressed_count", t.suppressed_count},
       {"labels", t.labels},
+      {"resolution", t.resolution.empty() ? nlohmann::json()
+                                          : nlohmann::json{{"code", t.resolution.code},
+                                                           {"note", t.resolution.note}}},
       {"external", external_json(t.external)},
   };
+}
+
+const std::vector<std::string>& resolution_codes() {
+  static const std::vector<std::string> codes = {"fixed",      "workaround",  "no_fault_found",
+                                                 "duplicate",  "known_error", "change_rolled_back",
+                                                 "user_error", "cancelled",   "auto_resolved"};
+  return codes;
 }
 
 nlohmann::json external_json(const std::vector<ExternalRef>& refs) {
@@ -197,6 +207,10 @@ Ticket ticket_from_json(const nlohmann::json& j) {
   if (j.contains("alerts")) t.alerts = alerts_from_json(j["alerts"]);
   t.flapping = j.value("flapping", false);
   t.suppressed_count = j.value("suppressed_count", int64_t{0});
+  if (auto r = j.find("resolution"); r != j.end() && r->is_object()) {
+    t.resolution.code = r->value("code", "");
+    t.resolution.note = r->value("note", "");
+  }
   if (auto ext = j.find("external"); ext != j.end() && ext->is_array()) {
     for (const auto& r : *ext) {
       if (!r.is_object()) continue;

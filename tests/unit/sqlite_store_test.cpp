@@ -364,6 +364,8 @@ CREATE INDEX events_ticket ON events(ticket_key, id);
 CREATE INDEX events_received ON events(received_at);
 DROP TABLE outbox;
 DROP TABLE external_refs;
+ALTER TABLE tickets DROP COLUMN resolution_code;
+ALTER TABLE tickets DROP COLUMN resolution_note;
 INSERT INTO events (received_at, decision, rule, ticket_key, body) VALUES (1000, 'deduplicated', 'r', 'INC-000002',
   '{"source":"syslog","time":"2026-11-28T14:03:00Z","status":"firing","host":"h","severity":"error","message":"old row","labels":{"pid":"7"}}');
 PRAGMA user_version = 2;

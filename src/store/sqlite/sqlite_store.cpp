@@ -186,6 +186,11 @@ CREATE TABLE external_refs (
 ) WITHOUT ROWID;
 CREATE INDEX external_remote ON external_refs(backend, remote_id) WHERE remote_id <> '';
 )sql",
+    // How a person resolved the ticket (code and note; empty otherwise).
+    R"sql(
+ALTER TABLE tickets ADD COLUMN resolution_code TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN resolution_note TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr const char* kOutboxColumns =
@@ -197,7 +202,7 @@ constexpr const char* kTicketColumns =
     "assignee, rule, fingerprint, event_count, first_seen, last_seen, created_at, updated_at, "
     "acknowledged_at, acknowledged_by, resolved_at, closed_at, labels, id, respond_by, resolve_by, "
     "breaches, "
-    "problem, alerts, flapping, suppressed_count";
+    "problem, alerts, flapping, suppressed_count, resolution_code, resolution_note";
 
 // RAII prepared statement with typed binds and column reads.
 class Stmt {
@@ -390,6 +395,8 @@ Ticket read_ticket(const Stmt& s) {
   t.alerts = alerts_from_json(nlohmann::json::parse(s.text(29), nullptr, false));
   t.flapping = s.integer(30) != 0;
   t.suppressed_count = s.integer(31);
+  t.resolution.code = s.text(32);
+  t.resolution.note = s.text(33);
   return t;
 }
 
@@ -445,7 +452,7 @@ struct WriterStatements {
                    ") VALUES "
                    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?"
                    "22,?23,?24,NULL,"
-                   "?25,?26,?27,?28,?29,?30,?31)"
+                   "?25,?26,?27,?28,?29,?30,?31,?32,?33)"
                    " ON CONFLICT(key) DO UPDATE SET title=excluded.title, "
                    "description=excluded.description,"
                    " status=excluded.status, priority=excluded.priority, impact=excluded.impact,"
@@ -459,7 +466,9 @@ struct WriterStatements {
                    " resolve_by=excluded.resolve_by, breaches=excluded.breaches, "
                    "problem=excluded.problem,"
                    " alerts=excluded.alerts, flapping=excluded.flapping,"
-                   " suppressed_count=excluded.suppressed_count"),
+                   " suppressed_count=excluded.suppressed_count,"
+                   " resolution_code=excluded.resolution_code,"
+                   " resolution_note=excluded.resolution_note"),
         timeline(db,
                  "INSERT INTO timeline (ticket_key, time, actor, kind, message, details) VALUES "
                  "(?1,?2,?3,?4,?5,?6)"),
@@ -1437,7 +1446,9 @@ class SqliteStore final : public Store {
         .bind(29,
               alerts_json(t.alerts).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
         .bind(30, static_cast<int64_t>(t.flapping))
-        .bind(31, t.suppressed_count);
+        .bind(31, t.suppressed_count)
+        .bind(32, t.resolution.code)
+        .bind(33, t.resolution.note);
     return s.run();
   }
 

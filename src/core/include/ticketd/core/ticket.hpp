@@ -60,6 +60,19 @@ struct ExternalRef {
   bool operator==(const ExternalRef&) const = default;
 };
 
+// How a ticket was resolved: a code from a short fixed list and what was
+// done, written by the person who resolved it. Empty when resolved by the
+// engine (the alert cleared) or not resolved.
+struct Resolution {
+  std::string code;  // fixed, workaround, no_fault_found, duplicate, cancelled, auto_resolved, …
+  std::string note;
+  bool empty() const { return code.empty() && note.empty(); }
+  bool operator==(const Resolution&) const = default;
+};
+
+// The resolution codes people may give (resolve without one is "fixed").
+const std::vector<std::string>& resolution_codes();
+
 struct Ticket {
   std::string key;
   TicketType type = TicketType::kIncident;
@@ -92,6 +105,7 @@ struct Ticket {
   std::vector<AlertRef> alerts;
   bool flapping = false;
   int64_t suppressed_count = 0;  // events inhibited or silenced into this ticket
+  Resolution resolution;         // set when resolved by a person; cleared on reopen
   // Remote tickets in backends (read from the store; the engine never sets
   // it and the store never writes it from TicketOpened/TicketUpdated).
   std::vector<ExternalRef> external;
