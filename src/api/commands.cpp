@@ -52,18 +52,34 @@ Result<engine::NewTicket> parse_new_ticket(const json& body) {
 }
 
 Result<engine::TicketPatch> parse_ticket_patch(const json& patch) {
+  constexpr const char* kFields = "status, assignee, team, impact, urgency or resolution";
   if (!patch.is_object() || patch.empty()) {
-    return Status::invalid_argument(
-        "patch: send a JSON object with status, assignee, team, impact or urgency");
+    return Status::invalid_argument(std::string("patch: send a JSON object with ") + kFields);
   }
+  engine::TicketPatch p;
   for (const auto& [k, v] : patch.items()) {
+    if (k == "resolution") {
+      if (!v.is_object()) {
+        return Status::invalid_argument(
+            "patch: \"resolution\" must be an object {\"code\": \"fixed\", \"note\": \"...\"}");
+      }
+      Resolution r;
+      for (const auto& [rk, rv] : v.items()) {
+        if (rk != "code" && rk != "note")
+          return Status::invalid_argument("patch: \"resolution." + rk +
+                                          "\" is unknown; use code and note");
+        if (!rv.is_string())
+          return Status::invalid_argument("patch: \"resolution." + rk + "\" must be a string");
+        (rk == "code" ? r.code : r.note) = rv.get<std::string>();
+      }
+      p.resolution = std::move(r);
+      continue;
+    }
     if (k != "status" && k != "assignee" && k != "team" && k != "impact" && k != "urgency") {
-      return Status::invalid_argument(
-          "patch: \"" + k + "\" cannot be changed; use status, assignee, team, impact or urgency");
+      return Status::invalid_argument("patch: \"" + k + "\" cannot be changed; use " + kFields);
     }
     if (!v.is_string()) return Status::invalid_argument("patch: \"" + k + "\" must be a string");
   }
-  engine::TicketPatch p;
   for (auto [k, level] : {std::pair{"impact", &p.impact}, std::pair{"urgency", &p.urgency}}) {
     if (!patch.contains(k)) continue;
     auto l = parse_level(patch[k].get<std::string>());
@@ -84,6 +100,26 @@ Result<engine::TicketPatch> parse_ticket_patch(const json& patch) {
     }
   }
   return p;
+}
+
+Result<NoteRequest> parse_note(const json& body) {
+  if (!body.is_object() || !body.contains("text") || !body["text"].is_string()) {
+    return Status::invalid_argument(
+        "note: send {\"text\": \"...\", \"visibility\": \"internal\" or \"public\"}");
+  }
+  NoteRequest n;
+  n.text = body["text"].get<std::string>();
+  for (const auto& [k, v] : body.items()) {
+    if (k != "text" && k != "visibility")
+      return Status::invalid_argument("note: \"" + k + "\" is unknown; use text and visibility");
+  }
+  if (auto it = body.find("visibility"); it != body.end() && !it->is_null()) {
+    auto v = it->is_string() ? engine::parse_note_visibility(it->get<std::string>()) : std::nullopt;
+    if (!v)
+      return Status::invalid_argument("note: \"visibility\" must be \"internal\" or \"public\"");
+    n.visibility = *v;
+  }
+  return n;
 }
 
 std::optional<engine::AlertCommand> parse_alert_command(std::string_view action) {

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "ticketd/core/status.hpp"
@@ -15,8 +16,15 @@ namespace ticketd::api {
 // POST /api/v1/tickets: {"type","title","description","impact","urgency",
 // "category","team","assignee","labels"}; title is required.
 Result<engine::NewTicket> parse_new_ticket(const nlohmann::json& body);
-// PATCH /api/v1/tickets/{key}: status, assignee, team, impact, urgency.
+// PATCH /api/v1/tickets/{key}: status, assignee, team, impact, urgency,
+// resolution {code, note}.
 Result<engine::TicketPatch> parse_ticket_patch(const nlohmann::json& body);
+// POST /api/v1/tickets/{key}/notes: {"text", "visibility": internal|public}.
+struct NoteRequest {
+  std::string text;
+  engine::NoteVisibility visibility = engine::NoteVisibility::kInternal;
+};
+Result<NoteRequest> parse_note(const nlohmann::json& body);
 // PagerDuty event_action "acknowledge" / "resolve"; nullopt otherwise.
 std::optional<engine::AlertCommand> parse_alert_command(std::string_view action);
 

@@ -655,12 +655,10 @@ void Router::ticket_command(const Call& c, const std::string& what, Respond resp
       return eng.acknowledge(key, actor, now, stored);
     };
   } else {
-    if (!body.is_object() || !body.contains("text") || !body["text"].is_string()) {
-      return respond(from_status(Status::invalid_argument("note: send {\"text\": \"...\"}")));
-    }
-    run = [key, text = body["text"].get<std::string>(), actor, stored](engine::Engine& eng,
-                                                                       TimePoint now) {
-      return eng.add_note(key, text, actor, now, stored);
+    auto note = parse_note(body);
+    if (!note) return respond(from_status(note.error()));
+    run = [key, note = std::move(note).value(), actor, stored](engine::Engine& eng, TimePoint now) {
+      return eng.add_note(key, note.text, note.visibility, actor, now, stored);
     };
   }
   engine_command(

@@ -56,6 +56,10 @@ nlohmann::json similar_to_json(const std::vector<store::SimilarTicket>& similar)
                    {"same_fingerprint", s.same_fingerprint},
                    {"resolved_at", t.resolved_at ? nlohmann::json(format_rfc3339(*t.resolved_at))
                                                  : nlohmann::json()},
+                   {"resolution",
+                    t.resolution.empty()
+                        ? nlohmann::json()
+                        : nlohmann::json{{"code", t.resolution.code}, {"note", t.resolution.note}}},
                    {"notes", std::move(notes)}});
   }
   return out;

@@ -30,15 +30,20 @@ offline:
   replay --rules DIR EVENTS.jsonl print the engine's actions for recorded events, one JSON per line
   explain --rules DIR EVENT.json  every rule tried for one event, and the decision ("-" = stdin)
 api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKETD_TOKEN):
-  tickets list [--status S] [--type T] [--priority P] [--team T] [--limit N] [--cursor C] [--json]
+  tickets list [--status S] [--type T] [--priority P] [--team T] [--q SEARCH] [--limit N]
+               [--cursor C] [--json]
   tickets show KEY [--json]       one ticket with its timeline
   tickets create --title T [--type incident|service_request|problem|change] [--impact L] [--urgency L]
                  [--team T] [--assignee A] [--category C] [--description D] [--label k=v,...]
   tickets assign KEY ASSIGNEE     also: tickets status KEY STATUS
   tickets ack KEY
-  tickets note KEY TEXT
-  tickets resolve KEY [--note TEXT]
-  tickets close KEY
+  tickets note KEY TEXT [--public] a note; internal (staff only) unless --public
+  tickets resolve KEY [--code CODE] [--note TEXT]
+                                  CODE: fixed (default), workaround, no_fault_found, duplicate,
+                                  known_error, change_rolled_back, user_error
+  tickets close KEY [--code CODE] [--note TEXT]
+  tickets reopen KEY [--note TEXT]  a resolved ticket back to in_progress
+  tickets cancel KEY [--note TEXT]
   silence add FIELD=VALUE... --duration 2h [--comment TEXT] [--author NAME] [--start RFC3339]
                                   VALUE in rule syntax: db01, !db01, ~^db, !~test
   silence list [--json]
@@ -194,12 +199,20 @@ int tickets_show(const Args& a, HttpClient& client) {
       fields.add({"external." + str(x, "backend"), where});
     }
   }
+  if (t.contains("resolution") && t["resolution"].is_object()) {
+    fields.add({"resolution", str(t["resolution"], "code")});
+    if (!str(t["resolution"], "note").empty())
+      fields.add({"resolution.note", str(t["resolution"], "note")});
+  }
   fields.print(std::cout, 100);
   if (!str(t, "description").empty()) std::cout << "\n" << str(t, "description") << "\n";
   std::cout << "\nTimeline\n";
   ticketd::cli::Table entries({"TIME", "ACTOR", "KIND", "MESSAGE"});
   for (const auto& e : timeline["timeline"]) {
-    entries.add({short_time(str(e, "time")), str(e, "actor"), str(e, "kind"), str(e, "message")});
+    std::string kind = str(e, "kind");
+    if (kind == "note" && e.contains("details") && e["details"].is_object())
+      kind += e["details"].value("visibility", "") == "public" ? " (public)" : " (internal)";
+    entries.add({short_time(str(e, "time")), str(e, "actor"), kind, str(e, "message")});
   }
   entries.print(std::cout, 100);
   return 0;
@@ -301,18 +314,29 @@ int ticket_change(const Args& a, HttpClient& client) {
   if (sub == "note") {
     auto text = arg("the note TEXT");
     if (!text) return 2;
-    return print_ticket_result(call(client, "POST", path + "/notes", json{{"text", *text}}.dump()),
-                               a);
+    json body = {{"text", *text},
+                 {"visibility", a.options.count("public") ? "public" : "internal"}};
+    return print_ticket_result(call(client, "POST", path + "/notes", body.dump()), a);
   }
-  if (sub == "resolve" || sub == "close") {
-    if (!option(a, "note").empty() &&
+  if (sub == "resolve" || sub == "close" || sub == "cancel") {
+    json body = {{"status", sub == "resolve" ? "resolved"
+                            : sub == "close" ? "closed"
+                                             : "cancelled"}};
+    if (!option(a, "code").empty() || !option(a, "note").empty()) {
+      json r = json::object();
+      if (!option(a, "code").empty()) r["code"] = option(a, "code");
+      if (!option(a, "note").empty()) r["note"] = option(a, "note");
+      body["resolution"] = r;
+    }
+    return print_ticket_result(call(client, "PATCH", path, body.dump()), a);
+  }
+  if (sub == "reopen") {
+    auto j = call(client, "PATCH", path, json{{"status", "in_progress"}}.dump());
+    if (j && !option(a, "note").empty() &&
         !call(client, "POST", path + "/notes", json{{"text", option(a, "note")}}.dump())) {
       return 1;
     }
-    return print_ticket_result(
-        call(client, "PATCH", path,
-             json{{"status", sub == "resolve" ? "resolved" : "closed"}}.dump()),
-        a);
+    return print_ticket_result(j, a);
   }
   return usage_error("unknown tickets subcommand \"" + sub + "\"");
 }
@@ -532,8 +556,8 @@ int main(int argc, char** argv) {
       return 0;
     } else if (arg == "--json") {
       a.json_out = true;
-    } else if (arg == "--held") {  // a flag: takes no value
-      a.options["held"] = "true";
+    } else if (arg == "--held" || arg == "--public") {  // flags: take no value
+      a.options[arg.substr(2)] = "true";
     } else if (arg.rfind("--", 0) == 0) {
       std::string name = arg.substr(2), value;
       if (auto eq = name.find('='); eq != std::string::npos) {
@@ -579,7 +603,8 @@ int main(int argc, char** argv) {
     if (sub == "show") return tickets_show(a, client);
     if (sub.empty())
       return usage_error(
-          "tickets needs a subcommand: list, show, create, assign, ack, note, resolve, close");
+          "tickets needs a subcommand: list, show, create, assign, status, ack, note, resolve, "
+          "close, reopen, cancel");
     return ticket_change(a, client);
   }
   return usage_error("unknown command \"" + cmd + "\"");

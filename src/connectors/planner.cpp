@@ -121,10 +121,13 @@ void Planner::plan(Actions& batch) const {
       for (const Route& r : routes_) {
         if (r.backend && !bk.empty() && e.actor != "backend:" + r.name) {
           // A person's status change says nothing beyond "new -> resolved"
-          // (their note, if any, is a comment of its own); the engine's says
-          // why ("resolved: all alerts resolved (linkUp)").
-          const bool says_why = e.kind != "status" || e.actor == "engine";
+          // unless it carries a resolution ("… (fixed): replaced the PSU");
+          // the engine's says why ("resolved: all alerts resolved (linkUp)").
+          const nlohmann::json d = e.details_json();
+          const bool says_why =
+              e.kind != "status" || e.actor == "engine" || d.contains("resolution");
           nlohmann::json p = {{"actor", e.actor}, {"text", says_why ? e.message : ""}};
+          if (d.contains("visibility")) p["visibility"] = d["visibility"];
           queue(r, t, bk.c_str(), std::move(p), e.time, OutboxQueued::Only::kLinked);
         } else if (!r.backend && !ev.empty() && r.when.matches(t) &&
                    std::find(r.on.begin(), r.on.end(), ev) != r.on.end()) {

@@ -231,11 +231,15 @@ nlohmann::json TimelineEntry::details_json() const {
 }
 
 nlohmann::json timeline_entry_to_json(const TimelineEntry& e) {
-  return {{"time", format_rfc3339(e.time)},
-          {"actor", e.actor},
-          {"kind", e.kind},
-          {"message", e.message},
-          {"details", e.details_json()}};
+  nlohmann::json details = e.details_json();
+  nlohmann::json j = {{"time", format_rfc3339(e.time)},
+                      {"actor", e.actor},
+                      {"kind", e.kind},
+                      {"message", e.message}};
+  // Notes written before visibility existed were staff notes.
+  if (e.kind == "note") j["visibility"] = details.value("visibility", "internal");
+  j["details"] = std::move(details);
+  return j;
 }
 
 }  // namespace ticketd

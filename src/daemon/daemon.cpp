@@ -283,7 +283,7 @@ class Daemon {
       auto r = eng.patch_ticket(key, patch, actor, now, stored);
       if (!r) return r.error();
       for (auto& a : *r) out.push_back(std::move(a));
-      auto n = eng.add_note(key, note, actor, now, stored);
+      auto n = eng.add_note(key, note, engine::NoteVisibility::kPublic, actor, now, stored);
       if (n) {
         for (auto& a : *n) out.push_back(std::move(a));
       }

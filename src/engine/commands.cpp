@@ -6,6 +6,16 @@ namespace ticketd::engine {
 
 // ---- human commands ----
 
+const char* note_visibility_name(NoteVisibility v) {
+  return v == NoteVisibility::kPublic ? "public" : "internal";
+}
+
+std::optional<NoteVisibility> parse_note_visibility(std::string_view s) {
+  if (s == "internal") return NoteVisibility::kInternal;
+  if (s == "public") return NoteVisibility::kPublic;
+  return std::nullopt;
+}
+
 bool transition_allowed(TicketStatus from, TicketStatus to) {
   using S = TicketStatus;
   if (from == to) return true;
@@ -87,7 +97,16 @@ Result<Actions> Engine::patch_ticket(const std::string& key, const TicketPatch& 
                                      const std::optional<Ticket>& stored) {
   if (patch.empty()) {
     return Status::invalid_argument(
-        "patch: send a JSON object with status, assignee, team, impact or urgency");
+        "patch: send a JSON object with status, assignee, team, impact, urgency or resolution");
+  }
+  if (patch.resolution && !patch.resolution->code.empty()) {
+    const auto& codes = resolution_codes();
+    if (std::find(codes.begin(), codes.end(), patch.resolution->code) == codes.end()) {
+      std::string list;
+      for (const auto& c : codes) list += (list.empty() ? "" : ", ") + c;
+      return Status::invalid_argument("resolution: \"code\" must be one of " + list + ", not \"" +
+                                      patch.resolution->code + "\"");
+    }
   }
   auto held_ticket = held(key, stored);
   if (!held_ticket) return held_ticket.error();
@@ -100,6 +119,14 @@ Result<Actions> Engine::patch_ticket(const std::string& key, const TicketPatch& 
                             ticket_status_name(before.status) + " to " +
                             ticket_status_name(*patch.status));
   }
+  const TicketStatus to = patch.status.value_or(before.status);
+  const bool ends = to == TicketStatus::kResolved || to == TicketStatus::kClosed ||
+                    to == TicketStatus::kCancelled;
+  if (patch.resolution && !ends) {
+    return Status::conflict(std::string("ticket ") + key + " is " +
+                            ticket_status_name(before.status) +
+                            ": a resolution goes with status resolved, closed or cancelled");
+  }
   if (patch.impact || patch.urgency) {
     if (patch.impact) t.impact = *patch.impact;
     if (patch.urgency) t.urgency = *patch.urgency;
@@ -109,6 +136,7 @@ Result<Actions> Engine::patch_ticket(const std::string& key, const TicketPatch& 
                         priority_name(t.priority));
       note(cx, key, now, "priority", changes.back(),
            {{"from", priority_name(before.priority)}, {"to", priority_name(t.priority)}});
+      follow_sla(t, now, cx);
     }
   }
   if (patch.team && *patch.team != t.team) {
@@ -126,6 +154,16 @@ Result<Actions> Engine::patch_ticket(const std::string& key, const TicketPatch& 
       t.status = TicketStatus::kAssigned;
   }
   if (patch.status) t.status = *patch.status;
+  if (patch.resolution) {
+    t.resolution = *patch.resolution;
+    if (t.resolution.code.empty())
+      t.resolution.code = t.status == TicketStatus::kCancelled ? "cancelled" : "fixed";
+  } else if (t.status != before.status && t.status == TicketStatus::kCancelled) {
+    t.resolution = {"cancelled", ""};
+  } else if (t.status != before.status && ends &&
+             (is_open(before.status) || t.resolution.empty())) {
+    t.resolution = {"fixed", ""};  // resolved by hand without saying how
+  }                                // closing a resolved ticket keeps how it was resolved
   if (t.status != before.status) {
     if (t.status == TicketStatus::kResolved) {
       t.resolved_at = now;
@@ -136,6 +174,7 @@ Result<Actions> Engine::patch_ticket(const std::string& key, const TicketPatch& 
       end_alerts_of(t, now);
     } else if (before.status == TicketStatus::kResolved) {
       t.resolved_at.reset();  // reopened by hand
+      t.resolution = {};
       bool grouped = false;
       for (auto& [id, g] : groups_) {
         if (g.ticket_key != key) continue;
@@ -147,9 +186,24 @@ Result<Actions> Engine::patch_ticket(const std::string& key, const TicketPatch& 
       // event of its alert would open a second ticket for the fingerprint.
       if (!grouped) adopt_ticket_group(t);
     }
-    note(cx, key, now, "status",
-         std::string(ticket_status_name(before.status)) + " -> " + ticket_status_name(t.status),
-         {{"from", ticket_status_name(before.status)}, {"to", ticket_status_name(t.status)}});
+    std::string msg =
+        std::string(ticket_status_name(before.status)) + " -> " + ticket_status_name(t.status);
+    nlohmann::json details = {{"from", ticket_status_name(before.status)},
+                              {"to", ticket_status_name(t.status)}};
+    if (ends) {
+      msg += " (" + t.resolution.code + ")" + (t.resolution.note.empty() ? "" : ": ") +
+             t.resolution.note;
+      details["resolution"] = {{"code", t.resolution.code}, {"note", t.resolution.note}};
+    } else if (before.status == TicketStatus::kResolved) {
+      details["reopened"] = true;
+    }
+    note(cx, key, now, "status", std::move(msg), std::move(details));
+  } else if (patch.resolution && t.resolution != before.resolution) {
+    note(cx, key, now, "resolution",
+         "resolution (" + t.resolution.code + ")" + (t.resolution.note.empty() ? "" : ": ") +
+             t.resolution.note,
+         {{"resolution", {{"code", t.resolution.code}, {"note", t.resolution.note}}},
+          {"was", {{"code", before.resolution.code}, {"note", before.resolution.note}}}});
   }
   for (auto& a : cx.out) {
     if (auto* tl = std::get_if<TimelineAdded>(&a)) tl->entry.actor = actor;
@@ -192,14 +246,16 @@ Result<Actions> Engine::acknowledge(const std::string& key, const std::string& a
 }
 
 Result<Actions> Engine::add_note(const std::string& key, const std::string& text,
-                                 const std::string& actor, TimePoint now,
+                                 NoteVisibility visibility, const std::string& actor, TimePoint now,
                                  const std::optional<Ticket>& stored) {
   if (text.empty()) return Status::invalid_argument("note: \"text\" must not be empty");
   auto held_ticket = held(key, stored);
   if (!held_ticket) return held_ticket.error();
   Ticket& t = **held_ticket;
   Context cx;
-  cx.out.emplace_back(TimelineAdded{{key, now, actor, "note", text, "{}"}});
+  cx.out.emplace_back(
+      TimelineAdded{{key, now, actor, "note", text,
+                     nlohmann::json{{"visibility", note_visibility_name(visibility)}}.dump()}});
   update(t, now, cx);
   if (!is_open(t.status) && !std::any_of(groups_.begin(), groups_.end(), [&](const auto& kv) {
         return kv.second.ticket_key == key;

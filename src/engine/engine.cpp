@@ -625,6 +625,7 @@ void Engine::fire(const rules::Rule& rule, Alert& a, const Event& event, TimePoi
         g->resolved = false;
         t->status = TicketStatus::kInProgress;
         t->resolved_at.reset();
+        t->resolution = {};
         t->event_count += a.event_count;
         t->last_seen = now;
         set_alert_status(*t, a.fingerprint, "firing");
@@ -783,6 +784,27 @@ void Engine::apply_sla(Ticket& t) const {
   if (it == rules_->sla.end()) return;
   if (it->second.respond) t.respond_by = t.created_at + *it->second.respond;
   if (it->second.resolve) t.resolve_by = t.created_at + *it->second.resolve;
+}
+
+void Engine::follow_sla(Ticket& t, TimePoint now, Context& cx) {
+  const std::optional<TimePoint> respond = t.respond_by, resolve = t.resolve_by;
+  t.respond_by.reset();
+  t.resolve_by.reset();
+  apply_sla(t);
+  if (t.respond_by == respond && t.resolve_by == resolve) return;
+  auto when = [](const std::optional<TimePoint>& at) {
+    return at ? nlohmann::json(format_rfc3339(*at)) : nlohmann::json();
+  };
+  auto text = [](const std::optional<TimePoint>& at) {
+    return at ? format_rfc3339(*at) : std::string("none");
+  };
+  note(cx, t.key, now, "sla",
+       "SLA targets for " + priority_name(t.priority) + ": respond by " + text(t.respond_by) +
+           ", resolve by " + text(t.resolve_by),
+       {{"priority", priority_name(t.priority)},
+        {"respond_by", when(t.respond_by)},
+        {"resolve_by", when(t.resolve_by)},
+        {"was", {{"respond_by", when(respond)}, {"resolve_by", when(resolve)}}}});
 }
 
 bool Engine::open_group_ticket(Group& g, TimePoint now, Context& cx, std::string* key) {
@@ -979,8 +1001,9 @@ void Engine::resolve_alert(const std::string& fp, TimePoint now, const std::stri
   if (!t) return;
   set_alert_status(*t, fp, "resolved");
   if (rec) {  // resolved by an event, which is attached to the ticket
+    // On the timeline, not in event_count: that counts the alert's
+    // occurrences, and a recovery is not one.
     rec->ticket_key = t->key;
-    ++t->event_count;
     t->last_seen = now;
   }
   note(cx, t->key, now, "alert", "alert resolved by " + why + ": " + fp, {{"fingerprint", fp}});
@@ -998,6 +1021,7 @@ void Engine::resolve_ticket_if_done(Group& g, TimePoint now, const std::string& 
   const std::string from = ticket_status_name(t->status);
   t->status = TicketStatus::kResolved;
   t->resolved_at = now;
+  t->resolution = {"auto_resolved", "all alerts resolved (" + why + ")"};
   t->flapping = false;
   touch_group(g.id);
   g.resolved = true;

@@ -288,6 +288,7 @@ Actions Engine::tick(TimePoint now) {
         what += "priority " + priority_name(t.priority) + " -> " +
                 priority_name(raised(t.priority)) + "; ";
         t.priority = raised(t.priority);
+        follow_sla(t, *at, cx);
       }
       if (!e.team.empty() && e.team != t.team) {
         what += "team " + (t.team.empty() ? "-" : t.team) + " -> " + e.team + "; ";

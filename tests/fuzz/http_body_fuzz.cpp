@@ -73,8 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto patch = ticketd::api::parse_ticket_patch(j)) {
     actions(engine.patch_ticket("INC-000001", *patch, "user:fuzz", now, std::nullopt));
   }
-  if (j.is_object() && j.contains("text") && j["text"].is_string()) {
-    actions(engine.add_note("INC-000001", j["text"].get<std::string>(), "user:fuzz", now,
+  if (auto note = ticketd::api::parse_note(j)) {
+    actions(engine.add_note("INC-000001", note->text, note->visibility, "user:fuzz", now,
                             std::nullopt));
   }
   return 0;

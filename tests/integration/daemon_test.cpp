@@ -1,5 +1,6 @@
 // Integration tests of the daemon and ticketctl through their real interfaces.
 #include "harness.hpp"
+#include "ticketd/core/time.hpp"
 
 namespace {
 
@@ -579,6 +580,91 @@ TEST(Tickets, ManualTicketsLifecycleAndChangeWindows) {
   EXPECT_EQ(http("PATCH", d.url("/api/v1/tickets/" + key), R"({"title":"x"})").status, 400);
 }
 
+// Resolution code and note, public and internal notes, reopen and cancel
+// through the API and ticketctl; SLA targets follow a priority change.
+TEST(Tickets, ResolutionNotesReopenCancelAndSlaFollowPriority) {
+  Daemon d;
+  d.write_rules(std::string(kRules) +
+                "sla:\n  P1: { respond: 15m, resolve: 4h }\n"
+                "  P3: { respond: 4h, resolve: 3d }\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string ctl = std::string(TICKETCTL_BIN) + " --server " + d.url("");
+  ASSERT_EQ(
+      d.post(R"({"host":"web1","app":"nginx","severity":"error","message":"upstream timed out"})")
+          .status,
+      202);
+  const std::string key = d.tickets()["tickets"][0]["key"];
+  const std::string path = "/api/v1/tickets/" + key;
+  json t = http("GET", d.url(path)).j();
+  ASSERT_EQ(t["priority"], "P3");
+  EXPECT_TRUE(t["resolution"].is_null());
+  const ticketd::TimePoint created = *ticketd::parse_rfc3339(t["created_at"].get<std::string>());
+  EXPECT_EQ(t["sla"]["respond_by"], ticketd::format_rfc3339(created + std::chrono::hours(4)));
+
+  // P3 -> P1: the P1 targets, measured from creation, and a timeline entry.
+  Reply up = http("PATCH", d.url(path), R"({"impact":"high","urgency":"high"})");
+  ASSERT_EQ(up.status, 200) << up.body;
+  EXPECT_EQ(up.j()["priority"], "P1");
+  EXPECT_EQ(up.j()["sla"]["respond_by"],
+            ticketd::format_rfc3339(created + std::chrono::minutes(15)));
+  EXPECT_EQ(up.j()["sla"]["resolve_by"], ticketd::format_rfc3339(created + std::chrono::hours(4)));
+
+  // Notes: internal by default, public on request; both on the timeline.
+  EXPECT_EQ(run(ctl + " tickets note " + key + " checked the upstream pool").first, 0);
+  EXPECT_EQ(run(ctl + " tickets note " + key + " we are on it --public").first, 0);
+  Reply bad_note = http("POST", d.url(path + "/notes"), R"({"text":"x","visibility":"secret"})");
+  EXPECT_EQ(bad_note.status, 400) << bad_note.body;
+
+  // A resolution needs a known code and goes with resolving.
+  EXPECT_EQ(
+      http("PATCH", d.url(path), R"({"status":"resolved","resolution":{"code":"magic"}})").status,
+      400);
+  EXPECT_EQ(http("PATCH", d.url(path), R"({"resolution":{"note":"early"}})").status, 409);
+  auto [rrc, rout] = run(ctl + " tickets resolve " + key +
+                         " --code workaround --note 'raised proxy_read_timeout to 120s' --json");
+  ASSERT_EQ(rrc, 0) << rout;
+  t = http("GET", d.url(path)).j();
+  EXPECT_EQ(t["status"], "resolved");
+  EXPECT_EQ(t["resolution"],
+            json({{"code", "workaround"}, {"note", "raised proxy_read_timeout to 120s"}}));
+  auto [src, shown] = run(ctl + " tickets show " + key);
+  EXPECT_NE(shown.find("workaround"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("note (public)"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("note (internal)"), std::string::npos) << shown;
+
+  // Reopen clears the resolution; cancel records "cancelled"; a cancelled
+  // ticket cannot come back.
+  EXPECT_EQ(run(ctl + " tickets reopen " + key + " --note 'timeouts are back'").first, 0);
+  t = http("GET", d.url(path)).j();
+  EXPECT_EQ(t["status"], "in_progress");
+  EXPECT_TRUE(t["resolution"].is_null());
+  EXPECT_EQ(run(ctl + " tickets cancel " + key + " --note 'duplicate of a vendor outage'").first,
+            0);
+  t = http("GET", d.url(path)).j();
+  EXPECT_EQ(t["status"], "cancelled");
+  EXPECT_EQ(t["resolution"]["code"], "cancelled");
+  EXPECT_EQ(run(ctl + " tickets reopen " + key).first, 1);
+  EXPECT_EQ(http("PATCH", d.url(path), R"({"status":"in_progress"})").status, 409);
+
+  json tl = http("GET", d.url(path + "/timeline")).j()["timeline"];
+  std::string kinds;
+  int internal = 0, public_notes = 0;
+  for (const auto& e : tl) {
+    kinds += e["kind"].get<std::string>() + " ";
+    if (e["kind"] == "note") (e["visibility"] == "public" ? public_notes : internal)++;
+  }
+  EXPECT_EQ(kinds, "created priority sla note note status status note status ") << tl.dump(1);
+  EXPECT_EQ(internal, 2);
+  EXPECT_EQ(public_notes, 1);
+  bool says_how = false;
+  for (const auto& e : tl) {
+    if (e["kind"] == "status" && e["details"].contains("resolution") &&
+        e["details"]["resolution"]["code"] == "workaround")
+      says_how = e["message"].get<std::string>().find("proxy_read_timeout") != std::string::npos;
+  }
+  EXPECT_TRUE(says_how) << tl.dump(1);
+}
+
 }  // namespace
 
 namespace {
@@ -781,7 +867,8 @@ TEST(Tickets, SimilarTicketsAndStats) {
   ASSERT_EQ(similar["similar"].size(), 1u) << similar.dump();
   EXPECT_EQ(similar["similar"][0]["key"], "INC-000001");
   EXPECT_EQ(similar["similar"][0]["same_fingerprint"], true);
-  EXPECT_EQ(similar["similar"][0]["notes"][0]["text"], "deleted old WAL files in /var/lib/pg");
+  EXPECT_EQ(similar["similar"][0]["resolution"],
+            json({{"code", "fixed"}, {"note", "deleted old WAL files in /var/lib/pg"}}));
   json stats = http("GET", d.url("/api/v1/stats")).j();
   EXPECT_EQ(stats["tickets_total"], 2);
   EXPECT_EQ(stats["open_total"], 1);

@@ -177,7 +177,7 @@ TEST(Correlation, ResolveWhenPairsDownWithUp) {
   EXPECT_EQ(t.status, TicketStatus::kResolved);
   EXPECT_EQ(t.priority, Priority::kP2);
   EXPECT_EQ(t.title, "Interface Gi0/3 down on sw1");
-  EXPECT_EQ(t.event_count, 3);  // two downs and the up
+  EXPECT_EQ(t.event_count, 2);  // the two downs; the up is on the timeline, not counted
   EXPECT_EQ(t.alerts, (std::vector<AlertRef>{{"sw1/3", "resolved"}}));
   // After resolution (no reopen window) a recurrence opens a new ticket.
   EXPECT_EQ(h.send(trap("sw1", "IF-MIB::linkDown", "3")), Decision::kTicketed);
@@ -799,6 +799,110 @@ TEST(Correlation, ATicketReopenedByHandKeepsDeduplicating) {
   EXPECT_EQ(h.send(ev("h1", "ro x")), Decision::kDeduplicated);
   EXPECT_EQ(h.last_ticket, key);
   EXPECT_EQ(h.tickets.size(), 1u);
+}
+
+// Resolving by hand records how (code and note) on the ticket and its
+// timeline; reopening clears it; an unknown code or a resolution without
+// resolving is refused; cancelling records "cancelled".
+TEST(Correlation, ResolutionIsRecordedAndClearedOnReopen) {
+  Harness h("rules:\n  - {name: r, match: {message: \"~disk\"}, fingerprint: \"{{ host }}\"}\n");
+  h.send(ev("h1", "disk full"));
+  const std::string key = h.nth(0);
+  auto run = [&](TicketPatch p) {
+    auto r = h.engine_.patch_ticket(key, p, "user:alice", h.clock.now(), h.tickets[key]);
+    if (r) h.absorb(std::move(r).value());
+    return r ? Status::ok() : r.error();
+  };
+  EXPECT_EQ(run({.resolution = Resolution{"fixed", "x"}}).code(), StatusCode::kConflict);
+  EXPECT_EQ(run({.status = TicketStatus::kResolved, .resolution = Resolution{"magic", ""}}).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_TRUE(is_open(h.tickets[key].status));  // nothing changed
+  ASSERT_TRUE(run({.status = TicketStatus::kResolved,
+                   .resolution = Resolution{"workaround", "rotated the logs"}}));
+  EXPECT_EQ(h.tickets[key].resolution, (Resolution{"workaround", "rotated the logs"}));
+  const TimelineEntry& e = h.timeline[key].back();
+  EXPECT_EQ(e.kind, "status");
+  EXPECT_NE(e.message.find("(workaround): rotated the logs"), std::string::npos) << e.message;
+  EXPECT_EQ(e.details_json()["resolution"]["note"], "rotated the logs");
+  // A better note later, without a status change.
+  ASSERT_TRUE(run({.resolution = Resolution{"fixed", "replaced the disk"}}));
+  EXPECT_EQ(h.tickets[key].resolution.code, "fixed");
+  EXPECT_EQ(h.timeline[key].back().kind, "resolution");
+  // Reopen, then cancel.
+  ASSERT_TRUE(run({.status = TicketStatus::kInProgress}));
+  EXPECT_TRUE(h.tickets[key].resolution.empty());
+  EXPECT_TRUE(h.timeline[key].back().details_json().value("reopened", false));
+  ASSERT_TRUE(run({.status = TicketStatus::kCancelled}));
+  EXPECT_EQ(h.tickets[key].resolution.code, "cancelled");
+  EXPECT_EQ(run({.status = TicketStatus::kInProgress}).code(), StatusCode::kConflict);
+}
+
+// A ticket the engine resolves (its alert cleared) says so; a person's
+// resolution replaces that; closing keeps what resolving recorded.
+TEST(Correlation, AutoResolvedTicketsCarryTheirReasonAndCloseKeepsIt) {
+  Harness h(kLink);
+  h.send(trap("sw1", "IF-MIB::linkDown", "3"));
+  h.send(trap("sw1", "IF-MIB::linkUp", "3"));
+  const std::string key = h.nth(0);
+  EXPECT_EQ(h.tickets[key].resolution.code, "auto_resolved");
+  auto closed = h.engine_.patch_ticket(key, {.status = TicketStatus::kClosed}, "user:bob",
+                                       h.clock.now(), h.tickets[key]);
+  ASSERT_TRUE(closed);
+  h.absorb(std::move(closed).value());
+  EXPECT_EQ(h.tickets[key].resolution.code, "auto_resolved");
+}
+
+// A priority change moves the SLA targets to the new priority's (measured
+// from when the ticket opened), with a timeline entry; a priority without
+// targets has none.
+TEST(Correlation, SlaTargetsFollowAPriorityChange) {
+  Harness h(R"(
+rules:
+  - name: db
+    match: { message: "~db slow" }
+    ticket: { impact: medium, urgency: low }
+sla:
+  P1: { respond: 15m, resolve: 4h }
+  P4: { respond: 8h, resolve: 3d }
+)");
+  h.send(ev("db1", "db slow"));
+  const std::string key = h.nth(0);
+  const TimePoint opened = h.clock.now();
+  ASSERT_EQ(h.tickets[key].priority, Priority::kP4);
+  EXPECT_EQ(h.tickets[key].respond_by, opened + 8h);
+  h.advance(5min);
+  auto patch = [&](Level impact, Level urgency) {
+    auto r = h.engine_.patch_ticket(key, {.impact = impact, .urgency = urgency}, "user:x",
+                                    h.clock.now(), h.tickets[key]);
+    ASSERT_TRUE(r) << r.error().message();
+    h.absorb(std::move(r).value());
+  };
+  patch(Level::kHigh, Level::kHigh);
+  EXPECT_EQ(h.tickets[key].priority, Priority::kP1);
+  EXPECT_EQ(h.tickets[key].respond_by, opened + 15min);
+  EXPECT_EQ(h.tickets[key].resolve_by, opened + 4h);
+  EXPECT_EQ(h.timeline[key].back().kind, "sla");
+  EXPECT_EQ(h.timeline[key].back().details_json()["priority"], "P1");
+  h.advance(11min);  // 16 minutes after opening: the P1 respond target is missed
+  EXPECT_EQ(h.tickets[key].breaches, std::vector<std::string>{"respond"});
+  patch(Level::kMedium, Level::kMedium);  // P3: no targets
+  EXPECT_EQ(h.tickets[key].priority, Priority::kP3);
+  EXPECT_FALSE(h.tickets[key].respond_by);
+  EXPECT_FALSE(h.tickets[key].resolve_by);
+}
+
+TEST(Correlation, NotesAreInternalUnlessMadePublic) {
+  Harness h("rules:\n  - {name: r, match: {message: \"~x\"}}\n");
+  h.send(ev("h1", "x"));
+  const std::string key = h.nth(0);
+  for (auto v : {NoteVisibility::kInternal, NoteVisibility::kPublic}) {
+    auto r = h.engine_.add_note(key, "checked", v, "user:a", h.clock.now(), std::nullopt);
+    ASSERT_TRUE(r);
+    h.absorb(std::move(r).value());
+    EXPECT_EQ(h.timeline[key].back().details_json()["visibility"], note_visibility_name(v));
+  }
+  EXPECT_EQ(parse_note_visibility("public"), NoteVisibility::kPublic);
+  EXPECT_FALSE(parse_note_visibility("secret"));
 }
 
 // Problem windows leave once their incidents aged out (they stayed forever).

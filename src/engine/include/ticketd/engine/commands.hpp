@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "ticketd/core/ticket.hpp"
 
@@ -30,9 +31,19 @@ struct TicketPatch {
   std::optional<std::string> team = std::nullopt;
   std::optional<Level> impact = std::nullopt;
   std::optional<Level> urgency = std::nullopt;
+  // With status resolved, closed or cancelled (or on a ticket already
+  // resolved): how it was resolved. Resolving without one records "fixed";
+  // cancelling, "cancelled". A code outside resolution_codes() is invalid.
+  std::optional<Resolution> resolution = std::nullopt;
 
-  bool empty() const { return !status && !assignee && !team && !impact && !urgency; }
+  bool empty() const { return !status && !assignee && !team && !impact && !urgency && !resolution; }
 };
+
+// Who may read a note: `internal` (staff only; the default) or `public`
+// (also sent to backends as a public comment).
+enum class NoteVisibility { kInternal, kPublic };
+const char* note_visibility_name(NoteVisibility v);
+std::optional<NoteVisibility> parse_note_visibility(std::string_view s);
 
 // What an integration may do to the ticket holding one alert (PagerDuty
 // Events API v2 `event_action` acknowledge / resolve by dedup_key).

@@ -84,7 +84,7 @@ class Engine {
   Result<Actions> acknowledge(const std::string& key, const std::string& actor, TimePoint now,
                               const std::optional<Ticket>& stored);
   Result<Actions> add_note(const std::string& key, const std::string& text,
-                           const std::string& actor, TimePoint now,
+                           NoteVisibility visibility, const std::string& actor, TimePoint now,
                            const std::optional<Ticket>& stored);
 
   // Acknowledges or resolves the ticket holding the alert `fingerprint`
@@ -236,6 +236,9 @@ class Engine {
   const Ticket* inhibited_by(const rules::Rule& rule, const Event& event,
                              std::string* inhibit_name) const;
   void apply_sla(Ticket& t) const;
+  // After a priority change: the targets of the new priority (measured from
+  // created_at; none when it has none), with a timeline entry when they move.
+  void follow_sla(Ticket& t, TimePoint now, Context& cx);
   void update(Ticket& t, TimePoint now, Context& cx);
   // Sets (adding if new) the status of alert `fp` on ticket `t`; indexed for
   // tickets with many alerts, so a storm costs the same per alert at any size.
