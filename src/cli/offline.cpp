@@ -2,10 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -48,11 +51,21 @@ std::string text_of(const json& v) {
   return v.dump();
 }
 
-std::string read_file(const std::string& path) {
+// The whole file, or nullopt with `error` set to "cannot read FILE: REASON"
+// (a missing file is not "not valid JSON").
+std::optional<std::string> read_file(const std::string& path, std::string& error) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    error = "cannot read " + path + ": " + std::strerror(EISDIR);
+    return std::nullopt;
+  }
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  if (!in) {
+    error = "cannot read " + path + ": " + std::strerror(errno != 0 ? errno : EIO);
+    return std::nullopt;
+  }
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 std::shared_ptr<const rules::RuleSet> load_or_report(const std::vector<std::string>& paths,
@@ -318,9 +331,11 @@ int replay(const std::vector<std::string>& rule_paths, const std::string& events
   std::ifstream file;
   std::istream* in = &std::cin;
   if (events_file != "-") {
+    errno = 0;
     file.open(events_file);
     if (!file) {
-      std::cerr << "ticketctl: cannot read " << events_file << "\n";
+      std::cerr << "ticketctl: cannot read " << events_file << ": "
+                << std::strerror(errno != 0 ? errno : EIO) << "\n";
       return 1;
     }
     in = &file;
@@ -384,9 +399,18 @@ int explain_offline(const std::vector<std::string>& rule_paths, const std::strin
                     bool as_json, std::ostream& out) {
   auto rule_set = load_or_report(rule_paths, std::cerr);
   if (!rule_set) return 1;
-  const std::string text = event_file == "-"
-                               ? std::string(std::istreambuf_iterator<char>(std::cin), {})
-                               : read_file(event_file);
+  std::string text;
+  if (event_file == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), {});
+  } else {
+    std::string error;
+    auto read = read_file(event_file, error);
+    if (!read) {
+      std::cerr << "ticketctl: " << error << "\n";
+      return 1;
+    }
+    text = std::move(*read);
+  }
   auto j = json::parse(text, nullptr, false);
   SystemClock wall;
   auto e = j.is_discarded() ? Result<Event>(Status::invalid_argument("not valid JSON"))
