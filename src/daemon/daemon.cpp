@@ -20,6 +20,7 @@
 
 #include "metrics.hpp"
 #include "pipeline.hpp"
+#include "suggest.hpp"
 #include "ticketd/api/http_server.hpp"
 #include "ticketd/api/routes.hpp"
 #include "ticketd/connectors/outbox.hpp"
@@ -395,10 +396,12 @@ class Daemon {
     po.capacity = config_.queue_capacity;
     po.batch_max = config_.batch_max;
     po.event_retention = config_.event_retention;
-    if (!planner_.empty()) {
-      po.plan = [this](engine::Actions& actions) { planner_.plan(actions); };
-      po.outbox_queued = [this] { outbox_->wake(); };
-    }
+    // Suggested fixes go first, so that the planner sees the whole batch.
+    po.plan = [this](engine::Actions& actions) {
+      add_suggestions(*store_, actions);
+      if (!planner_.empty()) planner_.plan(actions);
+    };
+    if (!planner_.empty()) po.outbox_queued = [this] { outbox_->wake(); };
     pipeline_ = std::make_unique<Pipeline>(std::move(engine), *store_, clock_, std::move(po));
     pipeline_->start();
     return true;

@@ -869,6 +869,17 @@ TEST(Tickets, SimilarTicketsAndStats) {
   EXPECT_EQ(similar["similar"][0]["same_fingerprint"], true);
   EXPECT_EQ(similar["similar"][0]["resolution"],
             json({{"code", "fixed"}, {"note", "deleted old WAL files in /var/lib/pg"}}));
+  // The new incident's timeline suggests the fix, from its creation on.
+  json tl = http("GET", d.url("/api/v1/tickets/INC-000002/timeline")).j()["timeline"];
+  bool suggested = false;
+  for (const auto& e : tl) {
+    if (e["kind"] == "suggestion") {
+      suggested =
+          e["message"].get<std::string>().find("deleted old WAL files") != std::string::npos &&
+          e["details"]["similar"] == "INC-000001";
+    }
+  }
+  EXPECT_TRUE(suggested) << tl.dump(1);
   json stats = http("GET", d.url("/api/v1/stats")).j();
   EXPECT_EQ(stats["tickets_total"], 2);
   EXPECT_EQ(stats["open_total"], 1);
