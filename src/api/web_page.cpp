@@ -57,19 +57,23 @@ const views={
    <p>${esc(t.description)}</p><table>${fields.filter(k=>t[k]!==null&&t[k]!=='').map(k=>`<tr><th>${k}</th><td>${esc(t[k])}</td></tr>`).join('')}
    <tr><th>sla</th><td>respond by ${esc(t.sla.respond_by)}, resolve by ${esc(t.sla.resolve_by)}${t.sla.breached?' <b class="P1">breached</b>':''}</td></tr>
    <tr><th>alerts</th><td>${t.alerts.map(a=>esc(a.fingerprint)+' ('+esc(a.status)+')').join('<br>')}</td></tr>
+   ${t.resolution?`<tr><th>resolution</th><td>${esc(t.resolution.code)}${t.resolution.note?': '+esc(t.resolution.note):''}</td></tr>`:''}
    ${(t.external||[]).length?`<tr><th>external</th><td>${t.external.map(x=>esc(x.backend)+': '+(/^https?:\/\//.test(x.url||'')?`<a href="${esc(x.url)}" rel="noopener noreferrer" target="_blank">${esc(x.key)}</a>`:esc(x.key))).join('<br>')}</td></tr>`:''}</table>
    <form id="act"><button data-a="ack">Acknowledge</button><input name="assignee" placeholder="assignee"><button data-a="assign">Assign</button>
-   <select name="status">${['in_progress','pending','resolved','closed','cancelled'].map(s=>`<option>${s}</option>`).join('')}</select><button data-a="status">Set status</button>
-   <input name="note" placeholder="note" size="40"><button data-a="note">Add note</button></form></div>
-   <div class="card"><h3>Timeline</h3><table>${tl.timeline.map(e=>`<tr><td class="muted">${esc(e.time.replace('T',' ').slice(0,19))}</td><td>${esc(e.actor)}</td><td>${esc(e.kind)}</td><td>${esc(e.message)}</td></tr>`).join('')}</table></div>
-   <div class="card"><h3>Similar resolved tickets</h3>${sim.similar.length?sim.similar.map(s=>`<p><b>${esc(s.key)}</b> ${esc(s.title)}<br>${s.notes.map(n=>'&bull; '+esc(n.text)).join('<br>')}</p>`).join(''):'<p class="muted">none</p>'}</div>`;
+   <select name="status">${['in_progress','pending','resolved','closed','cancelled'].map(s=>`<option>${s}</option>`).join('')}</select><select name="code" title="resolution code (with resolved, closed, cancelled)">${['','fixed','workaround','no_fault_found','duplicate','known_error','change_rolled_back','user_error'].map(c=>`<option value="${c}">${c||'resolution code'}</option>`).join('')}</select><button data-a="status">Set status</button>
+   <input name="note" placeholder="note (the resolution note when resolving)" size="40"><label><input type="checkbox" name="public" value="1">public</label><button data-a="note">Add note</button></form></div>
+   <div class="card"><h3>Timeline</h3><table>${tl.timeline.map(e=>`<tr><td class="muted">${esc(e.time.replace('T',' ').slice(0,19))}</td><td>${esc(e.actor)}</td><td>${esc(e.kind)}${e.visibility?' ('+esc(e.visibility)+')':''}</td><td>${e.kind==='suggestion'?'<b>'+esc(e.message)+'</b>':esc(e.message)}</td></tr>`).join('')}</table></div>
+   <div class="card"><h3>Similar resolved tickets</h3>${sim.similar.length?sim.similar.map(s=>`<p><b>${esc(s.key)}</b> ${esc(s.title)}<br>${s.resolution?'<b>fix</b> ('+esc(s.resolution.code)+'): '+esc(s.resolution.note)+'<br>':''}${s.notes.map(n=>'&bull; '+esc(n.text)).join('<br>')}</p>`).join(''):'<p class="muted">none</p>'}</div>`;
   $('#back').onclick=e=>{e.preventDefault();show('queue')};
   document.querySelectorAll('#act button').forEach(b=>b.onclick=async e=>{e.preventDefault();const f=Object.fromEntries(new FormData($('#act')));
    try{const a=b.dataset.a;
     if(a==='ack')await api('POST','/api/v1/tickets/'+key+'/ack',{});
     if(a==='assign')await api('PATCH','/api/v1/tickets/'+key,{assignee:f.assignee});
-    if(a==='status')await api('PATCH','/api/v1/tickets/'+key,{status:f.status});
-    if(a==='note')await api('POST','/api/v1/tickets/'+key+'/notes',{text:f.note});
+    if(a==='status'){const body={status:f.status};
+     if(['resolved','closed','cancelled'].includes(f.status)&&(f.code||f.note))body.resolution={code:f.code,note:f.note};
+     else if(f.note)await api('POST','/api/v1/tickets/'+key+'/notes',{text:f.note});
+     await api('PATCH','/api/v1/tickets/'+key,body);}
+    if(a==='note')await api('POST','/api/v1/tickets/'+key+'/notes',{text:f.note,visibility:f.public?'public':'internal'});
     show('ticket',key)}catch(err){$('#error').textContent=err.message}});},
  async silences(){
   const j=await api('GET','/api/v1/silences');
