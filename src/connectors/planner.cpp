@@ -125,7 +125,8 @@ void Planner::plan(Actions& batch) const {
           // the engine's says why ("resolved: all alerts resolved (linkUp)").
           const nlohmann::json d = e.details_json();
           const bool says_why =
-              e.kind != "status" || e.actor == "engine" || d.contains("resolution");
+              e.kind != "status" || e.actor == "engine" ||
+              (d.contains("resolution") && !d["resolution"].value("note", "").empty());
           nlohmann::json p = {{"actor", e.actor}, {"text", says_why ? e.message : ""}};
           if (d.contains("visibility")) p["visibility"] = d["visibility"];
           queue(r, t, bk.c_str(), std::move(p), e.time, OutboxQueued::Only::kLinked);

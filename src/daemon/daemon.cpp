@@ -273,6 +273,8 @@ class Daemon {
       if (t.status == *patch.status || t.status == TicketStatus::kClosed ||
           t.status == TicketStatus::kCancelled)
         return false;
+      // What the backend's people wrote when resolving is the resolution.
+      if (!c.note.empty() && is_open(t.status)) patch.resolution = Resolution{"fixed", c.note};
     }
     const std::string actor = "backend:" + backend;
     std::string note = std::string(connectors::remote_state_name(c.state)) + " in " + backend;
