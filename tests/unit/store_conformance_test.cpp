@@ -217,6 +217,7 @@ TEST_P(StoreConformanceTest, EveryTicketFieldRoundTrips) {
   t.alerts = {{"h1/disk", "firing"}, {"h2/disk", "resolved"}};
   t.flapping = true;
   t.suppressed_count = 3;
+  t.resolution = {"workaround", "grew /var by 20G; \"temporary\""};
   apply({TicketOpened{t}});
   EXPECT_EQ(ticket_to_json(get(t.key)), ticket_to_json(t));
   auto page = store_->list_tickets({});
