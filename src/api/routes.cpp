@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "openapi_document.hpp"
 #include "shapes.hpp"
 #include "task_pool.hpp"
 #include "ticketd/core/json.hpp"
@@ -239,6 +240,8 @@ const std::vector<Router::Route>& Router::routes() {
       {"GET", "/", std::nullopt, &R::web_page},
       {"GET", "/index.html", std::nullopt, &R::web_page},
       {"GET", "/metrics", Role::kRead, &R::metrics},
+      // The API's description holds no data, like the page: no token.
+      {"GET", "/api/v1/openapi.json", std::nullopt, &R::openapi},
       {"POST", "/api/v1/events", Role::kIngest, &R::post_events, Runs::kInline, "events"},
       {"POST", "/api/v1/webhooks/alertmanager", Role::kIngest, &R::post_alertmanager, Runs::kInline,
        "alertmanager"},
@@ -357,6 +360,12 @@ void Router::metrics(const Call&, Respond respond) {
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4";
   if (deps_.metrics) r.body = deps_.metrics();
+  respond(std::move(r));
+}
+
+void Router::openapi(const Call&, Respond respond) {
+  HttpResponse r;
+  r.body = std::string(openapi_document());
   respond(std::move(r));
 }
 

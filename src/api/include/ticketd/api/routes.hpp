@@ -93,6 +93,8 @@ class Router {
   void ready(const Call& c, Respond respond);
   void web_page(const Call& c, Respond respond);
   void metrics(const Call& c, Respond respond);
+  // GET /api/v1/openapi.json: the built-in OpenAPI document (docs/api/openapi.json).
+  void openapi(const Call& c, Respond respond);
   void post_events(const Call& c, Respond respond);
   // Alertmanager / Grafana webhooks: all alerts of a payload, durable before 202.
   void post_alertmanager(const Call& c, Respond respond);
