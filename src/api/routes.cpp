@@ -248,6 +248,8 @@ const std::vector<Router::Route>& Router::routes() {
       {"POST", "/api/v1/webhooks/grafana", Role::kIngest, &R::post_grafana, Runs::kInline,
        "grafana"},
       {"POST", "/v2/enqueue", Role::kIngest, &R::post_pagerduty, Runs::kInline, "pagerduty"},
+      // Signed per source ("json_sources.<source>"), checked by the handler.
+      {"POST", "/api/v1/events/{source}", Role::kIngest, &R::post_json_source},
       {"GET", "/api/v1/rules", Role::kRead, &R::list_rules},
       {"POST", "/api/v1/rules/reload", Role::kAdmin, &R::reload_rules, Runs::kReader},
       {"GET", "/api/v1/stats", Role::kRead, &R::stats, Runs::kReader},
@@ -447,24 +449,35 @@ void Router::post_webhook(const Call& c, bool grafana, Respond respond) {
 
 void Router::post_pagerduty(const Call& c, Respond respond) {
   const HttpRequest& req = c.req;
-  // PagerDuty clients expect its error shape; ours is there too.
-  auto pd_error = [](int status, const std::string& code, const std::string& message) {
-    // PagerDuty's exact answer: a fixed message, the details in "errors".
+  // PagerDuty clients read its answer, so refusals have exactly its shape:
+  // a fixed status and message, the reasons in "errors".
+  auto pd_error = [](int status, std::vector<std::string> errors) {
     return json_response(status, {{"status", "invalid event"},
                                   {"message", "Event object is invalid"},
-                                  {"errors", {message}},
-                                  {"error", {{"code", code}, {"message", message}}}});
+                                  {"errors", std::move(errors)}});
   };
-  if (!is_json_content_type(req.header("content-type"))) {
-    return respond(
-        pd_error(415, "unsupported_media_type", "Content-Type must be application/json"));
-  }
+  if (!is_json_content_type(req.header("content-type")))
+    return respond(pd_error(415, {"Content-Type must be application/json"}));
   auto body = parse_json(req.body);
-  if (!body)
-    return respond(pd_error(400, is_too_deep(body.error()) ? "too_deep" : "invalid_json",
-                            body.error().message()));
-  auto pd = ingest::parse_pagerduty(*body, deps_.clock.now());
-  if (!pd) return respond(pd_error(400, "invalid_event", pd.error().message()));
+  if (!body) {
+    return respond(pd_error(
+        400,
+        {is_too_deep(body.error()) ? "request body is " + body.error().message()
+                                   : "request body is not valid JSON: " + body.error().message()}));
+  }
+  auto parsed = ingest::parse_pagerduty(*body, deps_.clock.now(), deps_.pagerduty_integrations);
+  if (!parsed.ok()) {
+    if (std::find(parsed.errors.begin(), parsed.errors.end(), "Invalid routing key") !=
+        parsed.errors.end()) {
+      // Never the whole key: it is the integration's secret.
+      spdlog::warn("api: /v2/enqueue from {}: unknown routing key {}", req.peer,
+                   ingest::masked_routing_key(body->at("routing_key").is_string()
+                                                  ? body->at("routing_key").get<std::string>()
+                                                  : body->at("routing_key").dump()));
+    }
+    return respond(pd_error(400, std::move(parsed.errors)));
+  }
+  ingest::PagerDutyEvent* pd = &parsed.event;
   json ok = {{"status", "success"}, {"message", "Event processed"}, {"dedup_key", pd->dedup_key}};
   if (pd->action == "trigger") {
     std::vector<Event> events;
@@ -472,8 +485,7 @@ void Router::post_pagerduty(const Call& c, Respond respond) {
     return submit_events(std::move(events), ok, std::move(respond));
   }
   const auto command = parse_alert_command(pd->action);
-  if (!command)
-    return respond(pd_error(400, "invalid_event", "unknown event_action \"" + pd->action + "\""));
+  if (!command) return respond(pd_error(400, {"'event_action' is invalid"}));
   Status s = deps_.intake.try_command(
       [key = pd->dedup_key, command = *command](engine::Engine& eng, TimePoint now,
                                                 engine::Actions& out) -> Result<json> {
@@ -492,6 +504,31 @@ void Router::post_pagerduty(const Call& c, Respond respond) {
         }
       });
   if (!s) respond(from_status(s));
+}
+
+void Router::post_json_source(const Call& c, Respond respond) {
+  const HttpRequest& req = c.req;
+  const std::string& source = c.param(0);
+  auto mapping = deps_.json_sources.find(source);
+  if (mapping == deps_.json_sources.end()) {
+    return respond(error_response(
+        404, "not_found", "no JSON source \"" + source + "\" (configure it under json_sources)"));
+  }
+  if (auto deny = verify_signature(req, "json_sources." + source)) return respond(std::move(*deny));
+  // AWS SNS posts its JSON as text/plain; the body must parse as JSON either way.
+  const std::string type = req.header("content-type");
+  if (!is_json_content_type(type) && type.rfind("text/plain", 0) != 0) {
+    return respond(error_response(
+        415, "unsupported_media_type",
+        "Content-Type must be application/json (or text/plain), got \"" + type + "\""));
+  }
+  auto body = parse_json(req.body);
+  if (!body) return respond(json_body_error(body.error()));
+  auto events = ingest::map_json_alerts(mapping->second, *body, deps_.clock.now());
+  if (!events) return respond(error_response(422, "invalid_event", events.error().message()));
+  const size_t n = events->size();
+  submit_events(std::move(events).value(), {{"status", "accepted"}, {"accepted", n}},
+                std::move(respond));
 }
 
 void Router::list_tickets(const Call& c, Respond respond) {

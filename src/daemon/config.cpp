@@ -32,9 +32,10 @@ struct Section {
   std::vector<std::string> keys;
 };
 
-const std::vector<std::string> kTopKeys = {
-    "listen", "rules_dir", "default_rule", "store",    "queue",         "http",   "syslog",
-    "snmp",   "api",       "webhooks",     "backends", "notifications", "outbox", "log"};
+const std::vector<std::string> kTopKeys = {"listen", "rules_dir", "default_rule", "store",
+                                           "queue",  "http",      "syslog",       "snmp",
+                                           "api",    "webhooks",  "backends",     "notifications",
+                                           "outbox", "log",       "pagerduty",    "json_sources"};
 const std::vector<Section> kSections = {
     {"listen", {"http", "syslog_udp", "syslog_tcp", "syslog_tls", "snmp"}},
     {"snmp", {"communities", "users", "engine_id", "mib_dirs", "udp_receive_buffer"}},
@@ -48,6 +49,7 @@ const std::vector<Section> kSections = {
       "header_timeout", "max_inflight_body_bytes"}},
     {"api", {"tokens"}},
     {"log", {"level"}},
+    {"pagerduty", {"integrations"}},
     {"outbox",
      {"retry_first", "retry_max", "breaker_failures", "breaker_open", "breaker_open_max"}},
 };
@@ -252,6 +254,265 @@ Result<std::vector<std::string>> string_list(const YAML::Node& n, const std::str
     out.push_back(e.Scalar());
   }
   return out;
+}
+
+// A mapping of plain strings (labels), each non-empty.
+Status string_pairs(const YAML::Node& n, const std::string& key, Labels& out) {
+  if (!n.IsMap())
+    return Status::invalid_argument(where(n) + "\"" + key + "\" must be a mapping of name: value");
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string k = it->first.as<std::string>();
+    if (!it->second.IsScalar() || k.empty()) {
+      return Status::invalid_argument(where(it->first) + "\"" + key + "." + k +
+                                      "\" must be a single value");
+    }
+    out[k] = it->second.Scalar();
+  }
+  return Status::ok();
+}
+
+// pagerduty: { integrations: { ROUTING_KEY: { team: T, labels: {k: v} } } }.
+// Messages never show a whole routing key.
+Status load_pagerduty(const YAML::Node& n, Config& c) {
+  if (!n.IsMap()) {
+    return Status::invalid_argument(
+        where(n) + "\"pagerduty.integrations\" must be a mapping of routing key: {team, labels}");
+  }
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string key = it->first.as<std::string>();
+    const std::string what = "pagerduty.integrations." + ingest::masked_routing_key(key);
+    if (key.empty() || std::any_of(key.begin(), key.end(), [](unsigned char ch) {
+          return std::isspace(ch) || std::iscntrl(ch);
+        })) {
+      return Status::invalid_argument(where(it->first) + "\"" + what +
+                                      "\": a routing key is one word, without spaces");
+    }
+    ingest::PagerDutyIntegration integration;
+    const YAML::Node v = it->second;
+    if (!v.IsNull()) {
+      if (!v.IsMap())
+        return Status::invalid_argument(where(v) + "\"" + what +
+                                        "\" must be a mapping with team and labels");
+      for (auto k = v.begin(); k != v.end(); ++k) {
+        const std::string name = k->first.as<std::string>();
+        if (name == "team") {
+          auto t = scalar(k->second, what + ".team");
+          if (!t) return t.error();
+          integration.team = *t;
+        } else if (name == "labels") {
+          if (Status s = string_pairs(k->second, what + ".labels", integration.labels); !s)
+            return s;
+        } else {
+          return unknown(k->first, what + ".", {"team", "labels"});
+        }
+      }
+    }
+    c.pagerduty_integrations[key] = std::move(integration);
+  }
+  return Status::ok();
+}
+
+// Source names the built-in inputs use: a JSON source must not pass for one.
+const std::vector<std::string> kBuiltInSources = {"syslog",  "snmp",      "alertmanager",
+                                                  "grafana", "pagerduty", "api"};
+
+// One path or a list of paths (tried in order), each a valid JSON pointer.
+Result<ingest::JsonPaths> json_paths(const YAML::Node& n, const std::string& key) {
+  ingest::JsonPaths out;
+  if (n.IsScalar()) {
+    out.push_back(n.Scalar());
+  } else if (n.IsSequence() && n.size() > 0) {
+    for (const YAML::Node& e : n) {
+      if (!e.IsScalar())
+        return Status::invalid_argument(where(e) + "\"" + key + "\" must be a list of paths");
+      out.push_back(e.Scalar());
+    }
+  } else {
+    return Status::invalid_argument(
+        where(n) + "\"" + key + "\" must be a JSON pointer (\"/alert/title\") or a list of them");
+  }
+  for (const std::string& p : out) {
+    if (Status s = ingest::check_json_path(p); !s)
+      return Status::invalid_argument(where(n) + "\"" + key + "\": " + s.message());
+  }
+  return out;
+}
+
+// labels / annotations: { name: path(s), "*": path(s) to spread }.
+Status named_paths(const YAML::Node& n, const std::string& key,
+                   std::vector<std::pair<std::string, ingest::JsonPaths>>& named,
+                   ingest::JsonPaths& spread) {
+  if (!n.IsMap()) {
+    return Status::invalid_argument(where(n) + "\"" + key +
+                                    "\" must be a mapping of name: JSON pointer");
+  }
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string name = it->first.as<std::string>();
+    auto paths = json_paths(it->second, key + "." + name);
+    if (!paths) return paths.error();
+    if (name == "*") {
+      spread = std::move(paths).value();
+    } else {
+      named.emplace_back(name, std::move(paths).value());
+    }
+  }
+  return Status::ok();
+}
+
+Status load_json_source(const YAML::Node& n, const std::string& name, const std::string& base_dir,
+                        ingest::JsonMapping& m, Config& c) {
+  const std::string what = "json_sources." + name;
+  if (!n.IsMap())
+    return Status::invalid_argument(where(n) + "\"" + what + "\" must be a mapping of field: path");
+  static const std::vector<std::string> keys = {"host",
+                                                "message",
+                                                "app",
+                                                "msgid",
+                                                "time",
+                                                "fingerprint",
+                                                "severity",
+                                                "status",
+                                                "labels",
+                                                "annotations",
+                                                "items",
+                                                "hmac_secret",
+                                                "hmac_secret_file",
+                                                "hmac_secret_env",
+                                                "hmac_header"};
+  m.source = name;
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string k = it->first.as<std::string>();
+    if (std::find(keys.begin(), keys.end(), k) == keys.end())
+      return unknown(it->first, what + ".", keys);
+    const YAML::Node v = it->second;
+    const std::string at = what + "." + k;
+    auto assign = [&](ingest::JsonPaths& target) -> Status {
+      auto p = json_paths(v, at);
+      if (!p) return p.error();
+      target = std::move(p).value();
+      return Status::ok();
+    };
+    Status s = Status::ok();
+    if (k == "host") s = assign(m.host);
+    if (k == "message") s = assign(m.message);
+    if (k == "app") s = assign(m.app);
+    if (k == "msgid") s = assign(m.msgid);
+    if (k == "time") s = assign(m.time);
+    if (k == "fingerprint") s = assign(m.fingerprint);
+    if (k == "items") s = assign(m.items);
+    if (k == "labels") s = named_paths(v, at, m.labels, m.labels_spread);
+    if (k == "annotations") s = named_paths(v, at, m.annotations, m.annotations_spread);
+    if (k == "severity") {
+      if (!v.IsMap()) {
+        s = assign(m.severity);
+      } else {
+        for (auto e = v.begin(); e != v.end(); ++e) {
+          const std::string sk = e->first.as<std::string>();
+          if (sk == "pointer") {
+            auto p = json_paths(e->second, at + ".pointer");
+            if (!p) return p.error();
+            m.severity = std::move(p).value();
+          } else if (sk == "map") {
+            if (!e->second.IsMap())
+              return Status::invalid_argument(where(e->second) + "\"" + at +
+                                              ".map\" must be a mapping of value: severity");
+            for (auto x = e->second.begin(); x != e->second.end(); ++x) {
+              const std::string to = x->second.IsScalar() ? x->second.Scalar() : "";
+              if (!parse_severity(to)) {
+                return Status::invalid_argument(
+                    where(x->second) + "\"" + at + ".map." + x->first.as<std::string>() +
+                    "\" is \"" + to +
+                    "\", expected emergency, alert, critical, error, warning, notice, info or "
+                    "debug");
+              }
+              m.severity_map.emplace_back(x->first.as<std::string>(), to);
+            }
+          } else {
+            return unknown(e->first, at + ".", {"pointer", "map"});
+          }
+        }
+        if (m.severity.empty())
+          return Status::invalid_argument(where(v) + "\"" + at + "\" needs a \"pointer\"");
+      }
+    }
+    if (k == "status") {
+      if (!v.IsMap()) {
+        s = assign(m.status);
+      } else {
+        for (auto e = v.begin(); e != v.end(); ++e) {
+          const std::string sk = e->first.as<std::string>();
+          if (sk == "pointer") {
+            auto p = json_paths(e->second, at + ".pointer");
+            if (!p) return p.error();
+            m.status = std::move(p).value();
+          } else if (sk == "resolved") {
+            auto list = string_list(e->second, at + ".resolved");
+            if (!list) return list.error();
+            if (list->empty())
+              return Status::invalid_argument(where(e->second) + "\"" + at +
+                                              ".resolved\" must list at least one value");
+            m.resolved_values = std::move(list).value();
+          } else {
+            return unknown(e->first, at + ".", {"pointer", "resolved"});
+          }
+        }
+        if (m.status.empty())
+          return Status::invalid_argument(where(v) + "\"" + at + "\" needs a \"pointer\"");
+      }
+    }
+    if (!s) return s;
+  }
+  if (m.message.empty()) {
+    return Status::invalid_argument(where(n) + "\"" + what +
+                                    "\" needs a \"message\" path (every event needs a message)");
+  }
+  if (n["hmac_secret"] || n["hmac_secret_file"] || n["hmac_secret_env"]) {
+    api::WebhookSignature sig;
+    sig.endpoint = what;
+    auto secret = load_secret(n, "hmac_secret", base_dir, what);
+    if (!secret) return secret.error();
+    sig.secret = *secret;
+    if (sig.secret.size() < 16) {
+      return Status::invalid_argument(where(n) + what +
+                                      ": the HMAC secret must be at least 16 characters");
+    }
+    if (n["hmac_header"]) sig.header = n["hmac_header"].as<std::string>();
+    c.signatures.push_back(std::move(sig));
+  } else if (n["hmac_header"]) {
+    return Status::invalid_argument(where(n["hmac_header"]) + what +
+                                    ": hmac_header needs hmac_secret, hmac_secret_file or "
+                                    "hmac_secret_env");
+  }
+  return Status::ok();
+}
+
+// json_sources: { NAME: mapping }; NAME is the URL's {source} and the
+// events' `source`.
+Status load_json_sources(const YAML::Node& n, const std::string& base_dir, Config& c) {
+  if (!n.IsMap()) {
+    return Status::invalid_argument(where(n) +
+                                    "\"json_sources\" must be a mapping of source name: mapping");
+  }
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string name = it->first.as<std::string>();
+    const bool word = !name.empty() && name.size() <= 64 &&
+                      std::all_of(name.begin(), name.end(), [](unsigned char ch) {
+                        return std::islower(ch) || std::isdigit(ch) || ch == '-' || ch == '_';
+                      });
+    if (!word) {
+      return Status::invalid_argument(
+          where(it->first) + "json source name \"" + name +
+          "\" must be 1 to 64 lower-case letters, digits, - or _ (it is a URL path segment)");
+    }
+    if (std::find(kBuiltInSources.begin(), kBuiltInSources.end(), name) != kBuiltInSources.end()) {
+      return Status::invalid_argument(where(it->first) + "json source name \"" + name +
+                                      "\" is the source of a built-in input; choose another name");
+    }
+    ingest::JsonMapping m;
+    if (Status s = load_json_source(it->second, name, base_dir, m, c); !s) return s;
+    c.json_sources[name] = std::move(m);
+  }
+  return Status::ok();
 }
 
 // `when:` of a backend or notification target: type, priority, team lists.
@@ -855,6 +1116,12 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   }
   if (auto n = root["webhooks"]) {
     if (Status s = load_webhooks(n, base_dir, c); !s) return s;
+  }
+  if (auto n = child(root, "pagerduty", "integrations")) {
+    if (Status s = load_pagerduty(n, c); !s) return s;
+  }
+  if (auto n = root["json_sources"]) {
+    if (Status s = load_json_sources(n, base_dir, c); !s) return s;
   }
   if (auto n = root["backends"]) {
     if (Status s = load_targets(n, "backends", base_dir, c); !s) return s;

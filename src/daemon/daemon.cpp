@@ -560,6 +560,8 @@ class Daemon {
     deps.backend_webhook = [this](const std::string& name, const std::string& body) {
       return backend_webhook(name, body);
     };
+    deps.pagerduty_integrations = config_.pagerduty_integrations;
+    deps.json_sources = config_.json_sources;
     deps.reader_threads = config_.store_readers;
     router_ = std::make_unique<api::Router>(std::move(deps));
     api::HttpServerOptions o;

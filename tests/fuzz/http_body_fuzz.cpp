@@ -62,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto gf = ticketd::ingest::parse_grafana(j, now)) {
     for (const auto& e : *gf) serialize(e);
   }
-  if (auto pd = ticketd::ingest::parse_pagerduty(j, now)) serialize(pd->event);
+  if (auto pd = ticketd::ingest::parse_pagerduty(j, now); pd.ok()) serialize(pd.event.event);
   // POST /api/v1/silences
   if (auto s = ticketd::engine::silence_from_json(j, now))
     (void)ticketd::engine::silence_to_json(*s, now).dump();

@@ -92,31 +92,146 @@ TEST(Webhooks, PagerDuty) {
       "payload":{"summary":"Disk full on db01","source":"db01","severity":"critical","component":"postgres",
                  "group":"prod","class":"disk","custom_details":{"free":"0%","mount":"/var"}}})"),
       kNow);
-  ASSERT_TRUE(pd) << pd.error().message();
-  EXPECT_EQ(pd->action, "trigger");
-  EXPECT_EQ(pd->dedup_key, "disk/db01");
-  EXPECT_EQ(pd->event.host, "db01");
-  EXPECT_EQ(pd->event.app, "postgres");
-  EXPECT_EQ(pd->event.severity, Severity::kCritical);
-  EXPECT_EQ(pd->event.labels.at("dedup_key"), "disk/db01");
-  EXPECT_EQ(pd->event.annotations.at("mount"), "/var");
+  ASSERT_TRUE(pd.ok()) << pd.errors.front();
+  EXPECT_EQ(pd.event.action, "trigger");
+  EXPECT_EQ(pd.event.dedup_key, "disk/db01");
+  EXPECT_EQ(pd.event.event.host, "db01");
+  EXPECT_EQ(pd.event.event.app, "postgres");
+  EXPECT_EQ(pd.event.event.severity, Severity::kCritical);
+  EXPECT_EQ(pd.event.event.labels.at("dedup_key"), "disk/db01");
+  EXPECT_EQ(pd.event.event.annotations.at("mount"), "/var");
   auto generated = parse_pagerduty(
       json::parse(
-          R"({"event_action":"trigger","payload":{"summary":"s","source":"h","severity":"info"}})"),
+          R"({"routing_key":"x","event_action":"trigger","payload":{"summary":"s","source":"h","severity":"info"}})"),
       kNow);
-  ASSERT_TRUE(generated);
-  EXPECT_EQ(generated->dedup_key.rfind("td-", 0), 0u);
-  auto msg = [](const char* text) {
-    auto r = parse_pagerduty(json::parse(text), kNow);
-    return r ? std::string("ok") : r.error().message();
+  ASSERT_TRUE(generated.ok());
+  EXPECT_EQ(generated.event.dedup_key.rfind("td-", 0), 0u);
+}
+
+// PagerDuty's reasons for one body, or {"ok"}.
+std::vector<std::string> pd_errors(const std::string& text,
+                                   const PagerDutyIntegrations& integrations = {}) {
+  auto r = parse_pagerduty(json::parse(text), kNow, integrations);
+  return r.ok() ? std::vector<std::string>{"ok"} : r.errors;
+}
+
+using Errors = std::vector<std::string>;
+
+TEST(PagerDutyValidation, RoutingKeyMissingOrBlank) {
+  const std::string payload = R"("payload":{"summary":"s","source":"h","severity":"info"})";
+  EXPECT_EQ(pd_errors(R"({"event_action":"trigger",)" + payload + "}"),
+            Errors{"'routing_key' is missing or blank"});
+  EXPECT_EQ(pd_errors(R"({"routing_key":"  ","event_action":"trigger",)" + payload + "}"),
+            Errors{"'routing_key' is missing or blank"});
+  EXPECT_EQ(pd_errors(R"({"routing_key":null,"event_action":"trigger",)" + payload + "}"),
+            Errors{"'routing_key' is missing or blank"});
+}
+
+TEST(PagerDutyValidation, EventActionMissingOrInvalid) {
+  EXPECT_EQ(pd_errors(R"({"routing_key":"r","dedup_key":"k"})"),
+            Errors{"'event_action' is missing or blank"});
+  EXPECT_EQ(pd_errors(R"({"routing_key":"r","event_action":"page","dedup_key":"k"})"),
+            Errors{"'event_action' is invalid"});
+  EXPECT_EQ(pd_errors(R"({"routing_key":"r","event_action":"Trigger","dedup_key":"k"})"),
+            Errors{"'event_action' is invalid"});  // PagerDuty's actions are lower-case
+}
+
+TEST(PagerDutyValidation, TriggerNeedsSummarySourceAndSeverity) {
+  const auto trigger = [](const std::string& payload) {
+    return pd_errors(R"({"routing_key":"r","event_action":"trigger","payload":)" + payload + "}");
   };
-  EXPECT_EQ(msg(R"({"event_action":"resolve"})"),
-            "pagerduty: \"dedup_key\" is required to resolve");
+  EXPECT_EQ(trigger(R"({"source":"h","severity":"info"})"),
+            Errors{"'payload.summary' is missing or blank"});
+  EXPECT_EQ(trigger(R"({"summary":" ","source":"h","severity":"info"})"),
+            Errors{"'payload.summary' is missing or blank"});
+  EXPECT_EQ(trigger(R"({"summary":"s","severity":"info"})"),
+            Errors{"'payload.source' is missing or blank"});
+  EXPECT_EQ(trigger(R"({"summary":"s","source":"h"})"),
+            Errors{"'payload.severity' is missing or blank"});
+  EXPECT_EQ(trigger(R"({"summary":"s","source":"h","severity":"fatal"})"),
+            Errors{"'payload.severity' is invalid"});
+  EXPECT_EQ(trigger(R"({"summary":"s","source":"h","severity":"Critical"})"),
+            Errors{"'payload.severity' is invalid"});
+  // All reasons at once, as PagerDuty lists them.
   EXPECT_EQ(
-      msg(R"({"event_action":"trigger","payload":{"summary":"s","source":"h","severity":"fatal"}})"),
-      "pagerduty: \"payload.severity\" is \"fatal\", expected critical, error, warning or info");
-  EXPECT_EQ(msg(R"({"event_action":"page"})"),
-            "pagerduty: \"event_action\" is \"page\", expected trigger, acknowledge or resolve");
+      pd_errors(R"({"event_action":"trigger","payload":{}})"),
+      (Errors{"'routing_key' is missing or blank", "'payload.summary' is missing or blank",
+              "'payload.source' is missing or blank", "'payload.severity' is missing or blank"}));
+  EXPECT_EQ(
+      pd_errors(R"({"routing_key":"r","event_action":"trigger"})"),
+      (Errors{"'payload' is missing or blank", "'payload.summary' is missing or blank",
+              "'payload.source' is missing or blank", "'payload.severity' is missing or blank"}));
+}
+
+TEST(PagerDutyValidation, DedupKeyAtMost255Characters) {
+  const std::string ok(255, 'k');
+  const std::string long_key(256, 'k');
+  EXPECT_EQ(pd_errors(R"({"routing_key":"r","event_action":"resolve","dedup_key":")" + ok + "\"}"),
+            Errors{"ok"});
+  EXPECT_EQ(
+      pd_errors(R"({"routing_key":"r","event_action":"resolve","dedup_key":")" + long_key + "\"}"),
+      Errors{"'dedup_key' is too long (maximum is 255 characters)"});
+  // Characters, not bytes: 255 two-byte characters are fine.
+  std::string umlauts;
+  for (int i = 0; i < 255; ++i) umlauts += "\xC3\xA4";
+  EXPECT_EQ(
+      pd_errors(R"({"routing_key":"r","event_action":"resolve","dedup_key":")" + umlauts + "\"}"),
+      Errors{"ok"});
+}
+
+TEST(PagerDutyValidation, AcknowledgeAndResolveNeedDedupKey) {
+  EXPECT_EQ(pd_errors(R"({"routing_key":"r","event_action":"resolve"})"),
+            Errors{"'dedup_key' is missing or blank"});
+  EXPECT_EQ(pd_errors(R"({"routing_key":"r","event_action":"acknowledge","dedup_key":""})"),
+            Errors{"'dedup_key' is missing or blank"});
+  auto ack = parse_pagerduty(
+      json::parse(R"({"routing_key":"r","event_action":"acknowledge","dedup_key":"k1"})"), kNow);
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ack.event.action, "acknowledge");
+  EXPECT_EQ(ack.event.dedup_key, "k1");
+}
+
+TEST(PagerDutyValidation, SummaryIsCutAt1024Characters) {
+  std::string summary;
+  for (int i = 0; i < 1100; ++i) summary += "\xC3\xA9";  // é, two bytes each
+  auto r = parse_pagerduty(
+      json::parse(R"({"routing_key":"r","event_action":"trigger","payload":{"summary":")" +
+                  summary + R"(","source":"h","severity":"warning"}})"),
+      kNow);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.event.event.message, summary.substr(0, 2048));  // 1,024 characters, whole ones
+}
+
+TEST(PagerDutyValidation, IntegrationsRefuseUnknownRoutingKeysAndLabelKnownOnes) {
+  PagerDutyIntegrations integrations;
+  integrations["R0UTINGKEY0123456789abcdef012345"] = {"dba", {{"env", "prod"}, {"team", "x"}}};
+  integrations["other-key-with-defaults-only"] = {};
+  const std::string payload =
+      R"("payload":{"summary":"s","source":"h","severity":"info","group":"g"})";
+  EXPECT_EQ(
+      pd_errors(R"({"routing_key":"nope","event_action":"trigger",)" + payload + "}", integrations),
+      Errors{"Invalid routing key"});
+  auto r = parse_pagerduty(
+      json::parse(R"({"routing_key":"R0UTINGKEY0123456789abcdef012345","event_action":"trigger",)" +
+                  payload + "}"),
+      kNow, integrations);
+  ASSERT_TRUE(r.ok());
+  // The integration's labels, and its team as labels.team; labels listed
+  // under the integration come first (its "team" label wins over team).
+  EXPECT_EQ(r.event.event.labels.at("env"), "prod");
+  EXPECT_EQ(r.event.event.labels.at("team"), "x");
+  EXPECT_EQ(r.event.event.labels.at("group"), "g");  // the event's own labels stay
+  auto plain = parse_pagerduty(
+      json::parse(R"({"routing_key":"other-key-with-defaults-only","event_action":"trigger",)" +
+                  payload + "}"),
+      kNow, integrations);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain.event.event.labels.count("team"), 0u);
+  // Without integrations any routing key is taken.
+  EXPECT_EQ(pd_errors(R"({"routing_key":"nope","event_action":"trigger",)" + payload + "}"),
+            Errors{"ok"});
+  EXPECT_EQ(masked_routing_key("R0UTINGKEY0123456789abcdef012345"), "R0UT…");
+  EXPECT_EQ(masked_routing_key("short"), "…");
 }
 
 }  // namespace

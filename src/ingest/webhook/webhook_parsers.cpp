@@ -2,7 +2,11 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
+
+#include "severity_words.hpp"
 
 namespace ticketd::ingest {
 namespace {
@@ -48,14 +52,8 @@ std::string host_from(const Labels& labels) {
   return "";
 }
 
-std::optional<Severity> severity_from(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  if (auto sev = parse_severity(s)) return sev;
-  if (s == "page" || s == "high" || s == "disaster") return Severity::kCritical;
-  if (s == "average" || s == "medium" || s == "major") return Severity::kError;
-  if (s == "low" || s == "minor") return Severity::kWarning;
-  return std::nullopt;
-}
+// Alertmanager and Grafana label values are lower-case words.
+std::optional<Severity> severity_from(const std::string& s) { return severity_word(s); }
 
 // An Alertmanager-shaped alert (Alertmanager, Grafana unified alerting).
 Result<Event> alert_event(const json& a, const std::string& where, const std::string& source,
@@ -167,63 +165,126 @@ Result<std::vector<Event>> parse_grafana(const json& body, TimePoint now) {
   return std::vector<Event>{std::move(e)};
 }
 
-Result<PagerDutyEvent> parse_pagerduty(const json& body, TimePoint now) {
-  if (!body.is_object()) return Status::invalid_argument("pagerduty: body must be a JSON object");
-  PagerDutyEvent pd;
-  pd.action = str(body, "event_action");
-  if (pd.action != "trigger" && pd.action != "acknowledge" && pd.action != "resolve") {
-    return Status::invalid_argument("pagerduty: \"event_action\" is \"" + pd.action +
-                                    "\", expected trigger, acknowledge or resolve");
+namespace {
+
+// Characters (code points) of UTF-8 text; PagerDuty's limits count these.
+size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// The first `max` characters of UTF-8 text.
+std::string utf8_head(const std::string& s, size_t max) {
+  size_t chars = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && chars++ == max) return s.substr(0, i);
   }
-  pd.dedup_key = str(body, "dedup_key");
-  if (pd.dedup_key.size() > 255)
-    return Status::invalid_argument("pagerduty: \"dedup_key\" is longer than 255 characters");
+  return s;
+}
+
+bool blank(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
+}
+
+// A member PagerDuty wants as a string: a string as is, a number or boolean
+// as its JSON text, anything else (absent, null, object, array) as "".
+std::string pd_text(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null() || it->is_object() || it->is_array()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+}  // namespace
+
+std::string masked_routing_key(std::string_view key) {
+  if (key.size() <= 8) return "…";
+  return std::string(key.substr(0, 4)) + "…";
+}
+
+PagerDutyParse parse_pagerduty(const json& body, TimePoint now,
+                               const PagerDutyIntegrations& integrations) {
+  PagerDutyParse out;
+  auto& errors = out.errors;
+  if (!body.is_object()) {
+    errors.push_back("Event object is not a JSON object");
+    return out;
+  }
+  const std::string routing_key = pd_text(body, "routing_key");
+  const PagerDutyIntegration* integration = nullptr;
+  if (blank(routing_key)) {
+    errors.push_back("'routing_key' is missing or blank");
+  } else if (!integrations.empty()) {
+    auto it = integrations.find(routing_key);
+    if (it == integrations.end()) {
+      errors.push_back("Invalid routing key");
+    } else {
+      integration = &it->second;
+    }
+  }
+  PagerDutyEvent& pd = out.event;
+  pd.action = pd_text(body, "event_action");
+  const bool trigger = pd.action == "trigger";
+  if (blank(pd.action)) {
+    errors.push_back("'event_action' is missing or blank");
+  } else if (!trigger && pd.action != "acknowledge" && pd.action != "resolve") {
+    errors.push_back("'event_action' is invalid");
+  }
+  pd.dedup_key = pd_text(body, "dedup_key");
+  if (utf8_length(pd.dedup_key) > kPagerDutyMaxDedupKey) {
+    errors.push_back("'dedup_key' is too long (maximum is 255 characters)");
+  } else if ((pd.action == "acknowledge" || pd.action == "resolve") && blank(pd.dedup_key)) {
+    errors.push_back("'dedup_key' is missing or blank");
+  }
   Event& e = pd.event;
   e.source = "pagerduty";
   e.time = now;
-  if (pd.action != "trigger") {
-    if (pd.dedup_key.empty())
-      return Status::invalid_argument("pagerduty: \"dedup_key\" is required to " + pd.action);
+  if (trigger) {
+    auto it = body.find("payload");
+    const json payload = it != body.end() && it->is_object() ? *it : json::object();
+    if (it == body.end() || !it->is_object()) errors.push_back("'payload' is missing or blank");
+    e.message = pd_text(payload, "summary");
+    e.host = pd_text(payload, "source");
+    const std::string severity = pd_text(payload, "severity");
+    if (blank(e.message)) errors.push_back("'payload.summary' is missing or blank");
+    if (blank(e.host)) errors.push_back("'payload.source' is missing or blank");
+    if (blank(severity)) {
+      errors.push_back("'payload.severity' is missing or blank");
+    } else if (severity != "critical" && severity != "error" && severity != "warning" &&
+               severity != "info") {
+      errors.push_back("'payload.severity' is invalid");
+    }
+    if (!errors.empty()) return out;
+    e.message = utf8_head(e.message, kPagerDutyMaxSummary);
+    e.severity = parse_severity(severity);
+    if (auto ts = pd_text(payload, "timestamp"); !ts.empty()) {
+      if (auto t = parse_rfc3339(ts)) e.time = *t;
+    }
+    e.app = pd_text(payload, "component");
+    if (auto g = pd_text(payload, "group"); !g.empty()) e.labels["group"] = g;
+    if (auto c = pd_text(payload, "class"); !c.empty()) e.labels["class"] = c;
+    if (payload.contains("custom_details")) {
+      const json& details = payload["custom_details"];
+      if (details.is_object()) {
+        for (const auto& [k, v] : details.items())
+          e.annotations[k] = v.is_string() ? v.get<std::string>() : v.dump();
+      } else if (!details.is_null()) {
+        e.annotations["custom_details"] =
+            details.is_string() ? details.get<std::string>() : details.dump();
+      }
+    }
+    if (pd.dedup_key.empty()) pd.dedup_key = random_key();
+  } else {
+    if (!errors.empty()) return out;
     e.status = pd.action == "resolve" ? "resolved" : "firing";
     e.message = pd.action;
-    e.labels["dedup_key"] = pd.dedup_key;
-    return pd;
   }
-  auto payload = body.find("payload");
-  if (payload == body.end() || !payload->is_object()) {
-    return Status::invalid_argument("pagerduty: \"payload\" must be an object");
-  }
-  e.message = str(*payload, "summary");
-  e.host = str(*payload, "source");
-  const std::string severity = str(*payload, "severity");
-  if (e.message.empty())
-    return Status::invalid_argument("pagerduty: \"payload.summary\" is required");
-  if (e.host.empty()) return Status::invalid_argument("pagerduty: \"payload.source\" is required");
-  if (severity != "critical" && severity != "error" && severity != "warning" &&
-      severity != "info") {
-    return Status::invalid_argument("pagerduty: \"payload.severity\" is \"" + severity +
-                                    "\", expected critical, error, warning or info");
-  }
-  e.severity = parse_severity(severity);
-  if (auto ts = str(*payload, "timestamp"); !ts.empty()) {
-    if (auto t = parse_rfc3339(ts)) e.time = *t;
-  }
-  e.app = str(*payload, "component");
-  if (auto g = str(*payload, "group"); !g.empty()) e.labels["group"] = g;
-  if (auto c = str(*payload, "class"); !c.empty()) e.labels["class"] = c;
-  if (payload->contains("custom_details")) {
-    const json& details = (*payload)["custom_details"];
-    if (details.is_object()) {
-      for (const auto& [k, v] : details.items())
-        e.annotations[k] = v.is_string() ? v.get<std::string>() : v.dump();
-    } else if (!details.is_null()) {
-      e.annotations["custom_details"] =
-          details.is_string() ? details.get<std::string>() : details.dump();
-    }
-  }
-  if (pd.dedup_key.empty()) pd.dedup_key = random_key();
   e.labels["dedup_key"] = pd.dedup_key;
-  return pd;
+  if (integration) {
+    for (const auto& [k, v] : integration->labels) e.labels.emplace(k, v);
+    if (!integration->team.empty()) e.labels.emplace("team", integration->team);
+  }
+  return out;
 }
 
 }  // namespace ticketd::ingest

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,8 @@
 #include "ticketd/api/http_types.hpp"
 #include "ticketd/api/intake.hpp"
 #include "ticketd/core/clock.hpp"
+#include "ticketd/ingest/json_mapping.hpp"
+#include "ticketd/ingest/webhook_parsers.hpp"
 
 namespace ticketd::store {
 class Store;
@@ -48,6 +51,13 @@ struct RouterDeps {
   // connector, its changes applied; not_found for an unknown backend.
   std::function<Result<nlohmann::json>(const std::string& backend, const std::string& body)>
       backend_webhook = nullptr;
+  // POST /v2/enqueue: the routing keys taken, with the team and labels each
+  // adds; empty = any routing key is taken.
+  ingest::PagerDutyIntegrations pagerduty_integrations = {};
+  // POST /api/v1/events/{source}: the JSON-pointer mapping of each source.
+  // A source's HMAC secret, if any, is in `signatures` as endpoint
+  // "json_sources.<source>".
+  std::map<std::string, ingest::JsonMapping, std::less<>> json_sources = {};
   size_t reader_threads = 4;   // store reads run here, off the I/O thread
   size_t reader_queue = 1024;  // reads waiting beyond this are answered 503
   int reader_nice = 5;         // readers yield the CPU to intake when both want it
@@ -101,6 +111,8 @@ class Router {
   void post_grafana(const Call& c, Respond respond);
   void post_webhook(const Call& c, bool grafana, Respond respond);
   void post_pagerduty(const Call& c, Respond respond);
+  // Any JSON alert, mapped by its source's json_sources entry.
+  void post_json_source(const Call& c, Respond respond);
   // Queues events; answers `accepted` (JSON) once durable.
   void submit_events(std::vector<Event> events, nlohmann::json accepted, Respond respond);
   void list_tickets(const Call& c, Respond respond);

@@ -19,7 +19,9 @@
 #include "ticketd/connectors/outbox.hpp"
 #include "ticketd/core/status.hpp"
 #include "ticketd/core/time.hpp"
+#include "ticketd/ingest/json_mapping.hpp"
 #include "ticketd/ingest/snmp_trap_decoder.hpp"
+#include "ticketd/ingest/webhook_parsers.hpp"
 
 namespace ticketd::daemon {
 
@@ -71,6 +73,11 @@ struct Config {
   std::vector<std::string> snmp_mib_dirs;    // vendor MIB files loaded at start and reload
   size_t snmp_udp_receive_buffer = 4 * 1024 * 1024;
   std::vector<api::WebhookSignature> signatures;
+  // pagerduty.integrations: routing key -> the team and labels its events
+  // get; when any is configured, other routing keys are refused.
+  ingest::PagerDutyIntegrations pagerduty_integrations;
+  // json_sources: POST /api/v1/events/{source} mappings, by source name.
+  std::map<std::string, ingest::JsonMapping, std::less<>> json_sources;
   // backends: ticket systems that get every change of the tickets they take;
   // notifications: targets that tell people (webhook, email); outbox: retry
   // and circuit-breaker timing shared by both.
