@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "search_query.hpp"
 #include "ticketd/store/store.hpp"
 
 namespace ticketd::store {
@@ -191,6 +192,96 @@ CREATE INDEX external_remote ON external_refs(backend, remote_id) WHERE remote_i
 ALTER TABLE tickets ADD COLUMN resolution_code TEXT NOT NULL DEFAULT '';
 ALTER TABLE tickets ADD COLUMN resolution_note TEXT NOT NULL DEFAULT '';
 )sql",
+    // Full-text search (docs/search.md): one FTS5 row per ticket (rowid =
+    // tickets.id), kept in step by triggers inside the writing transaction.
+    // ticket_texts holds each distinct (ticket, event message) and (ticket,
+    // event host) pair once: a deduplicated event costs one lookup there and
+    // touches the index only when its message or host is new for the ticket;
+    // the first 100 of each kind per ticket are indexed. Ticket upserts that
+    // change only counters leave the index alone (the WHEN of
+    // tickets_search_update). The statements after the tables fill them from
+    // what the database already holds; the triggers come last.
+    R"sql(
+CREATE VIRTUAL TABLE ticket_search USING fts5(
+  title, description, notes, resolution, labels, messages, key, fingerprint, hosts,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE ticket_texts (
+  ticket_key TEXT NOT NULL,
+  kind TEXT NOT NULL,  -- 'message' or 'host'
+  text TEXT NOT NULL,
+  PRIMARY KEY (ticket_key, kind, text)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO ticket_texts (ticket_key, kind, text)
+  SELECT ticket_key, 'message', m FROM
+    (SELECT ticket_key, coalesce(message, CASE WHEN json_valid(body) THEN json_extract(body, '$.message') END) AS m
+     FROM events WHERE ticket_key <> '')
+  WHERE m IS NOT NULL AND m <> '';
+INSERT OR IGNORE INTO ticket_texts (ticket_key, kind, text)
+  SELECT ticket_key, 'host', h FROM
+    (SELECT ticket_key, coalesce(host, CASE WHEN json_valid(body) THEN json_extract(body, '$.host') END) AS h
+     FROM events WHERE ticket_key <> '')
+  WHERE h IS NOT NULL AND h <> '';
+CREATE VIEW ticket_search_source AS
+  SELECT t.id AS id, t.title AS title, t.description AS description,
+    coalesce((SELECT group_concat(message, char(10)) FROM
+      (SELECT message FROM timeline WHERE ticket_key = t.key AND kind = 'note' ORDER BY id)), '') AS notes,
+    trim(t.resolution_code || ' ' || t.resolution_note) AS resolution,
+    CASE WHEN json_valid(t.labels) THEN coalesce((SELECT group_concat(key || ' ' || value, char(10))
+      FROM json_each(t.labels)), '') ELSE '' END AS labels,
+    coalesce((SELECT group_concat(text, char(10)) FROM
+      (SELECT text FROM ticket_texts WHERE ticket_key = t.key AND kind = 'message' LIMIT 100)), '') AS messages,
+    t.key AS key, t.fingerprint AS fingerprint,
+    coalesce((SELECT group_concat(text, char(10)) FROM
+      (SELECT text FROM ticket_texts WHERE ticket_key = t.key AND kind = 'host' LIMIT 100)), '') AS hosts
+  FROM tickets t;
+INSERT INTO ticket_search (rowid, title, description, notes, resolution, labels, messages, key, fingerprint, hosts)
+  SELECT id, title, description, notes, resolution, labels, messages, key, fingerprint, hosts
+  FROM ticket_search_source;
+CREATE TRIGGER tickets_search_insert AFTER INSERT ON tickets BEGIN
+  INSERT INTO ticket_search (rowid, title, description, notes, resolution, labels, messages, key, fingerprint, hosts)
+    SELECT id, title, description, notes, resolution, labels, messages, key, fingerprint, hosts
+    FROM ticket_search_source WHERE id = new.id;
+END;
+CREATE TRIGGER tickets_search_update
+  AFTER UPDATE OF title, description, resolution_code, resolution_note, labels, fingerprint ON tickets
+  WHEN old.title IS NOT new.title OR old.description IS NOT new.description
+    OR old.resolution_code IS NOT new.resolution_code OR old.resolution_note IS NOT new.resolution_note
+    OR old.labels IS NOT new.labels OR old.fingerprint IS NOT new.fingerprint
+BEGIN
+  UPDATE ticket_search SET title = new.title, description = new.description,
+    resolution = trim(new.resolution_code || ' ' || new.resolution_note),
+    labels = CASE WHEN json_valid(new.labels) THEN coalesce((SELECT group_concat(key || ' ' || value, char(10))
+      FROM json_each(new.labels)), '') ELSE '' END,
+    fingerprint = new.fingerprint
+  WHERE rowid = new.id;
+END;
+CREATE TRIGGER tickets_search_delete AFTER DELETE ON tickets BEGIN
+  DELETE FROM ticket_search WHERE rowid = old.id;
+  DELETE FROM ticket_texts WHERE ticket_key = old.key;
+END;
+CREATE TRIGGER timeline_search_note AFTER INSERT ON timeline WHEN new.kind = 'note' BEGIN
+  UPDATE ticket_search SET notes = CASE WHEN notes = '' THEN new.message
+    ELSE notes || char(10) || new.message END
+  WHERE rowid = (SELECT id FROM tickets WHERE key = new.ticket_key);
+END;
+CREATE TRIGGER events_search_texts AFTER INSERT ON events WHEN new.ticket_key <> '' BEGIN
+  INSERT OR IGNORE INTO ticket_texts (ticket_key, kind, text)
+    SELECT new.ticket_key, 'message', new.message WHERE coalesce(new.message, '') <> ''
+    UNION ALL SELECT new.ticket_key, 'host', new.host WHERE coalesce(new.host, '') <> '';
+END;
+CREATE TRIGGER ticket_texts_search AFTER INSERT ON ticket_texts
+  WHEN (SELECT count(*) FROM (SELECT 1 FROM ticket_texts
+        WHERE ticket_key = new.ticket_key AND kind = new.kind LIMIT 101)) <= 100
+BEGIN
+  UPDATE ticket_search SET
+    messages = CASE WHEN new.kind <> 'message' THEN messages WHEN messages = '' THEN new.text
+      ELSE messages || char(10) || new.text END,
+    hosts = CASE WHEN new.kind <> 'host' THEN hosts WHEN hosts = '' THEN new.text
+      ELSE hosts || char(10) || new.text END
+  WHERE rowid = (SELECT id FROM tickets WHERE key = new.ticket_key);
+END;
+)sql",
 };
 
 constexpr const char* kOutboxColumns =
@@ -203,6 +294,20 @@ constexpr const char* kTicketColumns =
     "acknowledged_at, acknowledged_by, resolved_at, closed_at, labels, id, respond_by, resolve_by, "
     "breaches, "
     "problem, alerts, flapping, suppressed_count, resolution_code, resolution_note";
+
+// kTicketColumns, each as t.<column>: for queries that join tickets (as t)
+// with a table of the same column names.
+const std::string& prefixed_ticket_columns() {
+  static const std::string out = [] {
+    std::string r = "t.";
+    for (const char* c = kTicketColumns; *c; ++c) {
+      r += *c;
+      if (*c == ' ') r += "t.";
+    }
+    return r;
+  }();
+  return out;
+}
 
 // RAII prepared statement with typed binds and column reads.
 class Stmt {
@@ -776,36 +881,65 @@ class SqliteStore final : public Store {
   }
 
   Result<TicketPage> list_tickets(const TicketQuery& q) override {
-    int64_t cursor = INT64_MAX;
-    if (!q.cursor.empty()) {
-      try {
-        size_t used = 0;
-        cursor = std::stoll(q.cursor, &used);
-        if (used != q.cursor.size() || cursor <= 0) throw std::invalid_argument("cursor");
-      } catch (...) {
-        return Status::invalid_argument("invalid cursor \"" + q.cursor + "\"");
-      }
-    }
+    auto match = fts_match_expression(q.text);
+    if (!match) return match.error();
     const int limit = std::clamp(q.limit, 1, 1000);
     Reader reader(*this);
     sqlite3* db = reader.db();
-    Stmt s(db, std::string("SELECT ") + kTicketColumns +
-                   " FROM tickets WHERE id < ?1"
-                   " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR type = ?3)"
-                   " AND (?4 IS NULL OR priority = ?4) AND (?5 IS NULL OR team = ?5)"
-                   " AND (?7 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' "
-                   "' || fingerprint"
-                   " || ' ' || labels), lower(?7)) > 0)"
-                   " AND (?8 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' "
-                   "' || fingerprint"
-                   " || ' ' || labels), lower(?8)) > 0)"
-                   " AND (?9 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' "
-                   "' || fingerprint"
-                   " || ' ' || labels), lower(?9)) > 0)"
-                   " AND (?10 = 0 OR status NOT IN ('resolved','closed','cancelled'))"
-                   " ORDER BY id DESC LIMIT ?6");
+    // Without q: newest first, and the cursor is the last id shown. With q:
+    // best match first (bm25), and the cursor is "r<bound>.<offset>": the
+    // highest ticket id when the first page was read (tickets created later
+    // stay off the later pages, so they do not shift them) and how many
+    // matches the earlier pages showed.
+    const bool ranked = !match->empty();
+    int64_t cursor = INT64_MAX, bound = INT64_MAX, offset = 0;
+    if (!q.cursor.empty()) {
+      const std::string_view c = q.cursor;
+      const size_t dot = c.find('.');
+      const bool shaped = ranked ? c.size() > 1 && c[0] == 'r' && dot != std::string_view::npos
+                                 : dot == std::string_view::npos;
+      auto number = [](std::string_view digits, int64_t* v) {
+        if (digits.empty() || digits.size() > 18) return false;
+        *v = 0;
+        for (char d : digits) {
+          if (d < '0' || d > '9') return false;
+          *v = *v * 10 + (d - '0');
+        }
+        return true;
+      };
+      const bool ok = shaped && (ranked ? number(c.substr(1, dot - 1), &bound) &&
+                                              number(c.substr(dot + 1), &offset)
+                                        : number(c, &cursor) && cursor > 0);
+      if (!ok) {
+        return Status::invalid_argument(
+            "invalid cursor \"" + q.cursor.substr(0, 40) + "\"" +
+            (ranked ? " (a search's cursor comes from the same search's next_cursor)"
+                    : " (a search's cursor is only valid with the same q)"));
+      }
+    }
+    if (ranked && q.cursor.empty()) {
+      if (Status st = reader.snapshot(); !st) return st;  // the bound and the page agree
+      Stmt max(db, "SELECT coalesce(max(id), 0) FROM tickets");
+      if (!max.ok()) return Status::io_error(max.error());
+      if (max.step() != SQLITE_ROW) return last_error(db);
+      bound = max.integer(0);
+    }
+    static const std::string kFilters =
+        " AND (?2 IS NULL OR t.status = ?2) AND (?3 IS NULL OR t.type = ?3)"
+        " AND (?4 IS NULL OR t.priority = ?4) AND (?5 IS NULL OR t.team = ?5)"
+        " AND (?7 = 0 OR t.status NOT IN ('resolved','closed','cancelled'))";
+    // bm25 weights per column of ticket_search: title, description, notes,
+    // resolution, labels, messages, key, fingerprint, hosts.
+    Stmt s(db, ranked ? "SELECT " + prefixed_ticket_columns() +
+                            " FROM ticket_search CROSS JOIN tickets t ON t.id = ticket_search.rowid"
+                            " WHERE ticket_search MATCH ?8 AND t.id <= ?1" +
+                            kFilters +
+                            " ORDER BY bm25(ticket_search, 10.0, 3.0, 3.0, 3.0, 2.0, 1.0, 10.0, "
+                            "2.0, 2.0), t.id DESC LIMIT ?6 OFFSET ?9"
+                      : "SELECT " + prefixed_ticket_columns() + " FROM tickets t WHERE t.id < ?1" +
+                            kFilters + " ORDER BY t.id DESC LIMIT ?6");
     if (!s.ok()) return Status::io_error(s.error());
-    s.bind(1, cursor);
+    s.bind(1, ranked ? bound : cursor);
     if (q.status)
       s.bind(2, ticket_status_name(*q.status));
     else
@@ -823,33 +957,16 @@ class SqliteStore final : public Store {
     else
       s.bind_null(5);
     s.bind(6, static_cast<int64_t>(limit) + 1);
-    // Up to three words, each of which must appear (case-insensitive).
-    std::vector<std::string> words;
-    {
-      std::string w;
-      for (char c : q.text + " ") {
-        if (c == ' ') {
-          if (!w.empty()) words.push_back(std::move(w));
-          w.clear();
-        } else {
-          w += c;
-        }
-      }
-    }
-    if (words.size() > 3) return Status::invalid_argument("q: at most 3 words");
-    for (int i = 0; i < 3; ++i) {
-      if (static_cast<size_t>(i) < words.size())
-        s.bind(7 + i, words[static_cast<size_t>(i)]);
-      else
-        s.bind_null(7 + i);
-    }
-    s.bind(10, static_cast<int64_t>(q.open_only));
+    s.bind(7, static_cast<int64_t>(q.open_only));
+    if (ranked) s.bind(8, *match).bind(9, offset);
     TicketPage page;
     int64_t last_id = 0;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
       if (static_cast<int>(page.tickets.size()) == limit) {
-        page.next_cursor = std::to_string(last_id);
+        page.next_cursor = ranked ? "r" + std::to_string(bound) + "." +
+                                        std::to_string(offset + static_cast<int64_t>(limit))
+                                  : std::to_string(last_id);
         break;
       }
       page.tickets.push_back(read_ticket(s));
