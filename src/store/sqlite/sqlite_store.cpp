@@ -194,10 +194,11 @@ ALTER TABLE tickets ADD COLUMN resolution_note TEXT NOT NULL DEFAULT '';
 )sql",
     // Full-text search (docs/search.md): one FTS5 row per ticket (rowid =
     // tickets.id), kept in step by triggers inside the writing transaction.
-    // ticket_texts holds each distinct (ticket, event message) and (ticket,
-    // event host) pair once: a deduplicated event costs one lookup there and
-    // touches the index only when its message or host is new for the ticket;
-    // the first 100 of each kind per ticket are indexed. Ticket upserts that
+    // ticket_texts holds the first 20 distinct event messages and the first
+    // 20 distinct event hosts of each ticket: a deduplicated event costs a
+    // lookup or two there, and touches the index only when it adds a row
+    // (each one rewrites the ticket's index row, so the cap bounds what a
+    // ticket whose messages all differ costs). Ticket upserts that
     // change only counters leave the index alone (the WHEN of
     // tickets_search_update). The statements after the tables fill them from
     // what the database already holds; the triggers come last.
@@ -212,16 +213,22 @@ CREATE TABLE ticket_texts (
   text TEXT NOT NULL,
   PRIMARY KEY (ticket_key, kind, text)
 ) WITHOUT ROWID;
-INSERT OR IGNORE INTO ticket_texts (ticket_key, kind, text)
+INSERT INTO ticket_texts (ticket_key, kind, text)
   SELECT ticket_key, 'message', m FROM
-    (SELECT ticket_key, coalesce(message, CASE WHEN json_valid(body) THEN json_extract(body, '$.message') END) AS m
-     FROM events WHERE ticket_key <> '')
-  WHERE m IS NOT NULL AND m <> '';
-INSERT OR IGNORE INTO ticket_texts (ticket_key, kind, text)
+    (SELECT ticket_key, m, row_number() OVER (PARTITION BY ticket_key ORDER BY first) AS n FROM
+      (SELECT ticket_key, m, min(id) AS first FROM
+        (SELECT id, ticket_key, coalesce(message, CASE WHEN json_valid(body) THEN json_extract(body, '$.message') END) AS m
+         FROM events WHERE ticket_key <> '')
+       WHERE m IS NOT NULL AND m <> '' GROUP BY ticket_key, m))
+  WHERE n <= 20;
+INSERT INTO ticket_texts (ticket_key, kind, text)
   SELECT ticket_key, 'host', h FROM
-    (SELECT ticket_key, coalesce(host, CASE WHEN json_valid(body) THEN json_extract(body, '$.host') END) AS h
-     FROM events WHERE ticket_key <> '')
-  WHERE h IS NOT NULL AND h <> '';
+    (SELECT ticket_key, h, row_number() OVER (PARTITION BY ticket_key ORDER BY first) AS n FROM
+      (SELECT ticket_key, h, min(id) AS first FROM
+        (SELECT id, ticket_key, coalesce(host, CASE WHEN json_valid(body) THEN json_extract(body, '$.host') END) AS h
+         FROM events WHERE ticket_key <> '')
+       WHERE h IS NOT NULL AND h <> '' GROUP BY ticket_key, h))
+  WHERE n <= 20;
 CREATE VIEW ticket_search_source AS
   SELECT t.id AS id, t.title AS title, t.description AS description,
     coalesce((SELECT group_concat(message, char(10)) FROM
@@ -230,10 +237,10 @@ CREATE VIEW ticket_search_source AS
     CASE WHEN json_valid(t.labels) THEN coalesce((SELECT group_concat(key || ' ' || value, char(10))
       FROM json_each(t.labels)), '') ELSE '' END AS labels,
     coalesce((SELECT group_concat(text, char(10)) FROM
-      (SELECT text FROM ticket_texts WHERE ticket_key = t.key AND kind = 'message' LIMIT 100)), '') AS messages,
+      (SELECT text FROM ticket_texts WHERE ticket_key = t.key AND kind = 'message' LIMIT 20)), '') AS messages,
     t.key AS key, t.fingerprint AS fingerprint,
     coalesce((SELECT group_concat(text, char(10)) FROM
-      (SELECT text FROM ticket_texts WHERE ticket_key = t.key AND kind = 'host' LIMIT 100)), '') AS hosts
+      (SELECT text FROM ticket_texts WHERE ticket_key = t.key AND kind = 'host' LIMIT 20)), '') AS hosts
   FROM tickets t;
 INSERT INTO ticket_search (rowid, title, description, notes, resolution, labels, messages, key, fingerprint, hosts)
   SELECT id, title, description, notes, resolution, labels, messages, key, fingerprint, hosts
@@ -268,12 +275,18 @@ END;
 CREATE TRIGGER events_search_texts AFTER INSERT ON events WHEN new.ticket_key <> '' BEGIN
   INSERT OR IGNORE INTO ticket_texts (ticket_key, kind, text)
     SELECT new.ticket_key, 'message', new.message WHERE coalesce(new.message, '') <> ''
-    UNION ALL SELECT new.ticket_key, 'host', new.host WHERE coalesce(new.host, '') <> '';
+      AND NOT EXISTS (SELECT 1 FROM ticket_texts
+        WHERE ticket_key = new.ticket_key AND kind = 'message' AND text = new.message)
+      AND (SELECT count(*) FROM (SELECT 1 FROM ticket_texts
+        WHERE ticket_key = new.ticket_key AND kind = 'message' LIMIT 20)) < 20
+    UNION ALL
+    SELECT new.ticket_key, 'host', new.host WHERE coalesce(new.host, '') <> ''
+      AND NOT EXISTS (SELECT 1 FROM ticket_texts
+        WHERE ticket_key = new.ticket_key AND kind = 'host' AND text = new.host)
+      AND (SELECT count(*) FROM (SELECT 1 FROM ticket_texts
+        WHERE ticket_key = new.ticket_key AND kind = 'host' LIMIT 20)) < 20;
 END;
-CREATE TRIGGER ticket_texts_search AFTER INSERT ON ticket_texts
-  WHEN (SELECT count(*) FROM (SELECT 1 FROM ticket_texts
-        WHERE ticket_key = new.ticket_key AND kind = new.kind LIMIT 101)) <= 100
-BEGIN
+CREATE TRIGGER ticket_texts_search AFTER INSERT ON ticket_texts BEGIN
   UPDATE ticket_search SET
     messages = CASE WHEN new.kind <> 'message' THEN messages WHEN messages = '' THEN new.text
       ELSE messages || char(10) || new.text END,
