@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <type_traits>
+#include <unordered_set>
 #include <variant>
 
 #include "search_query.hpp"
@@ -195,10 +196,10 @@ ALTER TABLE tickets ADD COLUMN resolution_note TEXT NOT NULL DEFAULT '';
     // Full-text search (docs/search.md): one FTS5 row per ticket (rowid =
     // tickets.id), kept in step by triggers inside the writing transaction.
     // ticket_texts holds the first 20 distinct event messages and the first
-    // 20 distinct event hosts of each ticket: a deduplicated event costs a
-    // lookup or two there, and touches the index only when it adds a row
-    // (each one rewrites the ticket's index row, so the cap bounds what a
-    // ticket whose messages all differ costs). Ticket upserts that
+    // 20 distinct event hosts of each ticket (apply() adds them, skipping
+    // what it knows is there, so a deduplicated event costs no statement);
+    // each row added rewrites the ticket's index row, and the cap bounds
+    // what a ticket whose messages all differ costs. Ticket upserts that
     // change only counters leave the index alone (the WHEN of
     // tickets_search_update). The statements after the tables fill them from
     // what the database already holds; the triggers come last.
@@ -271,20 +272,6 @@ CREATE TRIGGER timeline_search_note AFTER INSERT ON timeline WHEN new.kind = 'no
   UPDATE ticket_search SET notes = CASE WHEN notes = '' THEN new.message
     ELSE notes || char(10) || new.message END
   WHERE rowid = (SELECT id FROM tickets WHERE key = new.ticket_key);
-END;
-CREATE TRIGGER events_search_texts AFTER INSERT ON events WHEN new.ticket_key <> '' BEGIN
-  INSERT OR IGNORE INTO ticket_texts (ticket_key, kind, text)
-    SELECT new.ticket_key, 'message', new.message WHERE coalesce(new.message, '') <> ''
-      AND NOT EXISTS (SELECT 1 FROM ticket_texts
-        WHERE ticket_key = new.ticket_key AND kind = 'message' AND text = new.message)
-      AND (SELECT count(*) FROM (SELECT 1 FROM ticket_texts
-        WHERE ticket_key = new.ticket_key AND kind = 'message' LIMIT 20)) < 20
-    UNION ALL
-    SELECT new.ticket_key, 'host', new.host WHERE coalesce(new.host, '') <> ''
-      AND NOT EXISTS (SELECT 1 FROM ticket_texts
-        WHERE ticket_key = new.ticket_key AND kind = 'host' AND text = new.host)
-      AND (SELECT count(*) FROM (SELECT 1 FROM ticket_texts
-        WHERE ticket_key = new.ticket_key AND kind = 'host' LIMIT 20)) < 20;
 END;
 CREATE TRIGGER ticket_texts_search AFTER INSERT ON ticket_texts BEGIN
   UPDATE ticket_search SET
@@ -608,9 +595,14 @@ struct WriterStatements {
                "?4)"),
         counters(
             db,
-            "UPDATE tickets SET event_count = ?2, last_seen = ?3, updated_at = ?4 WHERE key = ?1") {
-  }
-  Stmt upsert, timeline, event, link, silence, record_put, record_del, notify, counters;
+            "UPDATE tickets SET event_count = ?2, last_seen = ?3, updated_at = ?4 WHERE key = ?1"),
+        // A ticket's event message or host, for the search index (schema 7):
+        // added unless there, or the ticket has 20 of that kind already.
+        texts(db,
+              "INSERT OR IGNORE INTO ticket_texts (ticket_key, kind, text) SELECT ?1, ?2, ?3"
+              " WHERE (SELECT count(*) FROM (SELECT 1 FROM ticket_texts"
+              " WHERE ticket_key = ?1 AND kind = ?2 LIMIT 20)) < 20") {}
+  Stmt upsert, timeline, event, link, silence, record_put, record_del, notify, counters, texts;
 };
 
 // The outbox statements of apply(), prepared once.
@@ -730,6 +722,8 @@ class SqliteStore final : public Store {
     Status result = apply_locked(actions);
     if (result) result = exec(writer_, "COMMIT");
     if (!result) {
+      known_texts_.clear();  // they may hold texts of this batch, which is not stored
+      full_texts_.clear();
       if (Status r = rollback(writer_); !r) {
         return Status::io_error(result.message() + "; and the rollback failed: " + r.message());
       }
@@ -1390,10 +1384,11 @@ class SqliteStore final : public Store {
 
   Status apply_locked(const Actions& actions) {
     if (!writes_) writes_ = std::make_unique<WriterStatements>(writer_);
-    auto& [upsert, timeline, event, link, silence, record_put, record_del, notify, counters] =
-        *writes_;
-    const std::initializer_list<Stmt*> all = {&upsert,     &timeline,   &event,  &link,    &silence,
-                                              &record_put, &record_del, &notify, &counters};
+    auto& [upsert, timeline, event, link, silence, record_put, record_del, notify, counters,
+           texts] = *writes_;
+    const std::initializer_list<Stmt*> all = {&upsert,   &timeline,   &event,      &link,
+                                              &silence,  &record_put, &record_del, &notify,
+                                              &counters, &texts};
     for (const Stmt* s : all) {
       if (!s->ok()) {
         Status st = Status::io_error(s->error());
@@ -1439,7 +1434,11 @@ class SqliteStore final : public Store {
               return timeline.run();
             } else if constexpr (std::is_same_v<T, EventRecorded>) {
               if (x.decision == Decision::kDropped) return Status::ok();  // counted, not kept
-              return write_event(event, x);
+              if (Status w = write_event(event, x); !w) return w;
+              if (x.ticket_key.empty()) return Status::ok();
+              if (Status w = write_text(texts, x.ticket_key, "message", x.event.message); !w)
+                return w;
+              return write_text(texts, x.ticket_key, "host", x.event.host);
             } else if constexpr (std::is_same_v<T, ProblemLinked>) {
               link.reset();
               link.bind(1, x.problem_key).bind(2, x.incident_key);
@@ -1541,6 +1540,34 @@ class SqliteStore final : public Store {
     return s.run();
   }
 
+  // Adds a ticket's event message or host to ticket_texts (the search
+  // index), unless this writer added or met it before: the repeated message
+  // of a deduplicated event costs a hash lookup, not a statement.
+  Status write_text(Stmt& s, const std::string& ticket_key, std::string_view kind,
+                    const std::string& text) {
+    if (text.empty()) return Status::ok();
+    const std::hash<std::string_view> h;
+    const uint64_t ticket = h(ticket_key) * 0x9E3779B97F4A7C15ULL + kind.size();
+    const uint64_t id = ticket ^ h(text);
+    if (known_texts_.count(id) != 0 || full_texts_.count(ticket) != 0) return Status::ok();
+    s.reset();
+    s.bind_static(1, ticket_key).bind_static(2, kind).bind_static(3, text);
+    if (Status st = s.run(); !st) return st;
+    if (known_texts_.size() >= kKnownTextsCap) known_texts_.clear();
+    if (full_texts_.size() >= kKnownTextsCap) full_texts_.clear();
+    known_texts_.insert(id);
+    if (sqlite3_changes(writer_) == 0) {  // there already, or the ticket has 20: which?
+      Stmt full(writer_,
+                "SELECT count(*) FROM (SELECT 1 FROM ticket_texts WHERE ticket_key = ?1"
+                " AND kind = ?2 LIMIT 20)");
+      if (!full.ok()) return Status::io_error(full.error());
+      full.bind_static(1, ticket_key).bind_static(2, kind);
+      if (full.step() != SQLITE_ROW) return last_error(writer_);
+      if (full.integer(0) >= 20) full_texts_.insert(ticket);
+    }
+    return Status::ok();
+  }
+
   Status write_ticket(Stmt& s, const Ticket& t) {
     s.reset();
     s.bind(1, t.key)
@@ -1588,6 +1615,12 @@ class SqliteStore final : public Store {
   std::unique_ptr<WriterStatements> writes_;         // guarded by write_mu_
   std::unique_ptr<OutboxStatements> outbox_writes_;  // guarded by write_mu_
   std::string labels_text_, annotations_text_;       // write_event's buffers, guarded by write_mu_
+  // Hashes of (ticket, kind, text) that ticket_texts has or needs no more,
+  // and of (ticket, kind) that have their 20 texts (write_text); emptied
+  // when a batch fails or one reaches the cap.
+  static constexpr size_t kKnownTextsCap = 1 << 20;
+  std::unordered_set<uint64_t> known_texts_;  // guarded by write_mu_
+  std::unordered_set<uint64_t> full_texts_;   // guarded by write_mu_
   std::mutex write_mu_;
   std::mutex read_mu_;
   std::condition_variable read_cv_;  // a reader became idle
