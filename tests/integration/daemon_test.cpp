@@ -104,6 +104,51 @@ TEST(Daemon, FiltersAndPagination) {
   EXPECT_TRUE(rest["next_cursor"].is_null());
 }
 
+// q= is a full-text search over the tickets the daemon wrote: a note added
+// through the API and the message of an event are found, a stray quote or
+// parenthesis is text, and a q without a word is a clear 400.
+TEST(Daemon, SearchFindsNotesAndEventMessages) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_EQ(d.post(kDisk).status, 202);
+  ASSERT_EQ(
+      d.post(R"({"host":"web1","app":"nginx","severity":"critical","message":"upstream gone"})")
+          .status,
+      202);
+  Reply note = http("POST", d.url("/api/v1/tickets/INC-000001/notes"),
+                    R"({"text":"Moved the quetzalcoatl logs to /srv"})");
+  ASSERT_LT(note.status, 300) << note.body;
+  auto search = [&](const std::string& q) {
+    CURL* c = curl_easy_init();
+    char* escaped = curl_easy_escape(c, q.data(), static_cast<int>(q.size()));
+    Reply r = http("GET", d.url("/api/v1/tickets?q=" + std::string(escaped)));
+    curl_free(escaped);
+    curl_easy_cleanup(c);
+    return r;
+  };
+  auto keys = [&](const std::string& q) {
+    Reply r = search(q);
+    EXPECT_EQ(r.status, 200) << q << ": " << r.body;
+    std::vector<std::string> out;
+    const json body = r.j();
+    for (const json& t : body["tickets"]) out.push_back(t["key"].get<std::string>());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(keys("quetzalcoatl"), V{"INC-000001"});
+  EXPECT_EQ(keys("note:quetzalcoatl"), V{"INC-000001"});
+  EXPECT_EQ(keys("title:quetzalcoatl"), V{});
+  EXPECT_EQ(keys("\"upstream gone\""), V{"INC-000002"});  // an event message
+  EXPECT_EQ(keys("host:web1"), V{"INC-000002"});
+  EXPECT_EQ(keys("INC-000002"), V{"INC-000002"});
+  EXPECT_EQ(keys("quetz* (\""), V{"INC-000001"});
+  Reply bad = search("\" *");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.j()["error"]["code"], "invalid_argument") << bad.body;
+  json page = d.tickets("?q=db01+OR+web1&limit=1");  // OR is a word: neither ticket has both
+  EXPECT_EQ(page["tickets"].size(), 0u) << page.dump();
+}
+
 TEST(Daemon, EverythingAcknowledgedBeforeSigtermIsThereAfter) {
   Daemon d;
   ASSERT_TRUE(d.start()) << d.log();

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -217,6 +218,25 @@ TEST_F(SqliteStoreTest, FiltersAndPagination) {
   EXPECT_EQ(store_->list_tickets(q).error().code(), StatusCode::kInvalidArgument);
 }
 
+// A message of a batch that failed is searchable once a later batch
+// stores it: the store does not remember texts the failed batch wrote.
+TEST_F(SqliteStoreTest, AFailedBatchLeavesNoTextBehindForTheSearch) {
+  ASSERT_TRUE(store_->apply({engine::TicketOpened{ticket(1, "same")}}));
+  Event e;
+  e.host = "h";
+  e.message = "capybara overflow";
+  const engine::EventRecorded ev{e, now_, engine::Decision::kDeduplicated, "r", "INC-000001", ""};
+  EXPECT_FALSE(store_->apply({ev, engine::TicketOpened{ticket(2, "same")}}));  // conflict
+  TicketQuery q;
+  q.text = "capybara";
+  EXPECT_TRUE(store_->list_tickets(q)->tickets.empty());
+  ASSERT_TRUE(store_->apply({ev}));
+  auto found = store_->list_tickets(q);
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->tickets.size(), 1u);
+  EXPECT_EQ(found->tickets[0].key, "INC-000001");
+}
+
 TEST_F(SqliteStoreTest, StateSurvivesReopen) {
   ASSERT_TRUE(store_->apply({engine::TicketOpened{ticket(1, "a")},
                              engine::TicketOpened{ticket(2, "b", TicketStatus::kResolved)},
@@ -348,6 +368,13 @@ TEST(SqliteStoreMigration, TheStateDocumentOfSchema2BecomesRecords) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   const char* downgrade = R"sql(
+DROP TRIGGER tickets_search_insert;
+DROP TRIGGER tickets_search_update;
+DROP TRIGGER tickets_search_delete;
+DROP TRIGGER timeline_search_note;
+DROP VIEW ticket_search_source;
+DROP TABLE ticket_search;
+DROP TABLE ticket_texts;
 DROP TABLE engine_records;
 CREATE TABLE engine_state (id INTEGER PRIMARY KEY CHECK (id = 1), saved_at INTEGER NOT NULL, body TEXT NOT NULL);
 INSERT INTO engine_state VALUES (1, 0, '{"version":1,
@@ -398,6 +425,138 @@ PRAGMA user_version = 2;
   EXPECT_EQ((*events)[0].decision, "deduplicated");
   store->reset();
   fs::remove_all(dir);
+}
+
+// Schema 7 indexes what a schema-6 database holds: titles, descriptions,
+// notes, resolutions, labels, keys, fingerprints, and the distinct messages
+// and hosts of events, including those stored as a body before schema 4.
+TEST(SqliteStoreMigration, Schema7IndexesTheTicketsOfASchema6Database) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("ticketd-migrate-fts-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const std::string path = (dir / "t.db").string();
+  const TimePoint now = from_unix_ms(1'800'000'000'000);
+  {
+    auto store = open_sqlite_store({path});
+    ASSERT_TRUE(store) << store.error().message();
+    Ticket a;
+    a.key = "INC-000001";
+    a.title = "Disk full on db01";
+    a.fingerprint = "db01/disk";
+    a.labels = {{"site", "lisbon"}};
+    a.first_seen = a.last_seen = a.created_at = a.updated_at = now;
+    Ticket b = a;
+    b.key = "INC-000002";
+    b.title = "Fan failure";
+    b.fingerprint = "sw1/fan";
+    b.labels = {};
+    b.status = TicketStatus::kResolved;
+    b.resolution = {"fixed", "replaced tray"};
+    Event e;
+    e.host = "db01";
+    e.message = "ENOSPC writing wal segment";
+    engine::Actions actions = {
+        engine::TicketOpened{a}, engine::TicketOpened{b},
+        engine::TimelineAdded{{b.key, now, "user:al", "note", "ordered a spare", "{}"}}};
+    for (int i = 0; i < 3; ++i)
+      actions.emplace_back(
+          engine::EventRecorded{e, now, engine::Decision::kDeduplicated, "r", a.key, ""});
+    ASSERT_TRUE((*store)->apply(actions));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* downgrade = R"sql(
+DROP TRIGGER tickets_search_insert;
+DROP TRIGGER tickets_search_update;
+DROP TRIGGER tickets_search_delete;
+DROP TRIGGER timeline_search_note;
+DROP VIEW ticket_search_source;
+DROP TABLE ticket_search;
+DROP TABLE ticket_texts;
+INSERT INTO events (received_at, decision, rule, ticket_key, body) VALUES (1000, 'deduplicated', 'r', 'INC-000002',
+  '{"source":"syslog","time":"2026-11-28T14:03:00Z","host":"sw1","severity":"error","message":"tray 2 overheating"}');
+PRAGMA user_version = 6;
+)sql";
+  ASSERT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+
+  auto store = open_sqlite_store({path});
+  ASSERT_TRUE(store) << store.error().message();
+  auto search = [&](const std::string& text) {
+    TicketQuery q;
+    q.text = text;
+    auto page = (*store)->list_tickets(q);
+    EXPECT_TRUE(page) << page.error().message();
+    std::vector<std::string> out;
+    if (page) {
+      for (const Ticket& t : page->tickets) out.push_back(t.key);
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(search("disk"), V{"INC-000001"});
+  EXPECT_EQ(search("lisbon"), V{"INC-000001"});
+  EXPECT_EQ(search("enospc"), V{"INC-000001"});
+  EXPECT_EQ(search("host:db01"), V{"INC-000001"});
+  EXPECT_EQ(search("spare"), V{"INC-000002"});
+  EXPECT_EQ(search("resolution:tray"), V{"INC-000002"});
+  EXPECT_EQ(search("overheating"), V{"INC-000002"});  // a body of before schema 4
+  EXPECT_EQ(search("host:sw1"), V{"INC-000002"});
+  EXPECT_EQ(search("sw1/fan"), V{"INC-000002"});
+  EXPECT_EQ(search("inc-000002"), V{"INC-000002"});
+  // And the index follows new writes.
+  Event e;
+  e.message = "new pangolin message";
+  ASSERT_TRUE((*store)->apply(
+      {engine::EventRecorded{e, now, engine::Decision::kDeduplicated, "r", "INC-000001", ""}}));
+  EXPECT_EQ(search("pangolin"), V{"INC-000001"});
+  store->reset();
+  fs::remove_all(dir);
+}
+
+// A message repeated by every deduplicated event is stored once for the
+// search, and counter updates leave the index alone; the first 20 distinct
+// messages of a ticket go into the index.
+TEST_F(SqliteStoreTest, RepeatedMessagesAreIndexedOnce) {
+  Ticket t = ticket(1, "fp1");
+  ASSERT_TRUE(store_->apply({engine::TicketOpened{t}}));
+  engine::Actions actions;
+  for (int i = 0; i < 500; ++i) {
+    Event e;
+    e.host = "h";
+    e.message = i < 150 ? "distinct " + std::to_string(i) : "the same again";
+    actions.emplace_back(
+        engine::EventRecorded{e, now_, engine::Decision::kDeduplicated, "r", t.key, ""});
+    t.event_count = i + 2;
+    actions.emplace_back(engine::TicketUpdated{t, true});
+  }
+  ASSERT_TRUE(store_->apply(actions));
+  store_.reset();  // every write is in the file
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "sub" / "t.db").string().c_str(), &db), SQLITE_OK);
+  auto one = [&](const char* sql) -> std::string {
+    sqlite3_stmt* s = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &s, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    std::string out;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+      const unsigned char* p = sqlite3_column_text(s, 0);
+      out = p ? reinterpret_cast<const char*>(p) : "";
+    }
+    sqlite3_finalize(s);
+    return out;
+  };
+  EXPECT_EQ(one("SELECT count(*) FROM events"), "500");
+  EXPECT_EQ(one("SELECT count(*) FROM ticket_texts WHERE kind = 'message'"), "20");
+  EXPECT_EQ(one("SELECT count(*) FROM ticket_texts WHERE kind = 'host'"), "1");
+  EXPECT_EQ(one("SELECT count(*) FROM ticket_search"), "1");
+  const std::string messages = one("SELECT messages FROM ticket_search");
+  EXPECT_EQ(std::count(messages.begin(), messages.end(), '\n'), 19);  // 20 messages
+  EXPECT_NE(messages.find("distinct 19"), std::string::npos);
+  EXPECT_EQ(messages.find("distinct 20"), std::string::npos);
+  EXPECT_EQ(messages.find("the same again"), std::string::npos);
+  EXPECT_EQ(one("SELECT hosts FROM ticket_search"), "h");
+  sqlite3_close(db);
 }
 
 }  // namespace

@@ -113,6 +113,13 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
     }
     return out;
   }
+  // The keys a search for `text` lists, best match first.
+  std::vector<std::string> search(const std::string& text) {
+    TicketQuery q;
+    q.text = text;
+    q.limit = 1000;
+    return keys(q);
+  }
   std::map<std::string, std::string> records() {
     auto state = store_->load_state();
     EXPECT_TRUE(state) << state.error().to_string();
@@ -442,24 +449,305 @@ TEST_P(StoreConformanceTest, TextSearchNeedsEveryWordInSomeField) {
   b.description = "upstream timeout";
   apply({TicketOpened{a}, TicketOpened{b}});
   using V = std::vector<std::string>;
-  auto search = [&](const std::string& text) {
-    TicketQuery q;
-    q.text = text;
-    return keys(q);
-  };
   EXPECT_EQ(search("DISK"), V{"INC-000001"});                 // title
   EXPECT_EQ(search("filesystem"), V{"INC-000001"});           // description
   EXPECT_EQ(search("inc-000002"), V{"INC-000002"});           // key
+  EXPECT_EQ(search("INC-000002"), V{"INC-000002"});           // key, as pasted
   EXPECT_EQ(search("sda1"), V{"INC-000001"});                 // fingerprint
+  EXPECT_EQ(search("db01/sda1"), V{"INC-000001"});            // fingerprint, whole
   EXPECT_EQ(search("berlin"), V{"INC-000001"});               // label value
+  EXPECT_EQ(search("site"), V{"INC-000001"});                 // label key
   EXPECT_EQ(search("disk  berlin   db01"), V{"INC-000001"});  // three fields, extra spaces
   EXPECT_EQ(search("disk timeout"), V{});                     // each word in another ticket
-  EXPECT_EQ(search("inc-00000"), (V{"INC-000002", "INC-000001"}));
+  EXPECT_EQ(search("disk full filesystem var 99 berlin"), V{"INC-000001"});  // no word limit
+  EXPECT_EQ(search("inc-00000"), V{});                               // a word is a whole word ...
+  EXPECT_EQ(search("inc-00000*"), (V{"INC-000002", "INC-000001"}));  // ... unless a prefix
+}
+
+// Notes, the resolution, labels and the messages and hosts of a ticket's
+// events are searched too; an event message repeated a thousand times is
+// found like one seen once, and the ticket is listed once.
+TEST_P(StoreConformanceTest, TextSearchFindsNotesResolutionsLabelsAndEventMessages) {
+  Ticket noted = incident(1);
+  Ticket resolved = incident(2, "", TicketStatus::kResolved);
+  resolved.resolution = {"fixed", "replaced the broken fan tray"};
+  Ticket labelled = incident(3);
+  labelled.labels = {{"rack", "r42"}, {"datacenter", "fra3"}};
+  Ticket evented = incident(4);
+  Actions a = {TicketOpened{noted}, TicketOpened{resolved}, TicketOpened{labelled},
+               TicketOpened{evented}};
+  a.emplace_back(TimelineAdded{
+      {noted.key, now_, "user:alice", "note", "Rebooted the zebracorn controller", "{}"}});
+  a.emplace_back(TimelineAdded{{noted.key, now_, "engine", "status", "quokka status", "{}"}});
+  apply(a);
+  Actions events;
+  for (int i = 0; i < 1000; ++i)
+    events.emplace_back(event(evented.key, "kernel: xyzzy panic on cpu 3", now_ + 1s));
+  events.emplace_back(event(evented.key, "kernel: plugh recovered", now_ + 2s));
+  apply(events);
+  using V = std::vector<std::string>;
+  EXPECT_EQ(search("zebracorn"), V{"INC-000001"});    // a note
+  EXPECT_EQ(search("quokka"), V{});                   // a timeline entry that is no note
+  EXPECT_EQ(search("fan tray"), V{"INC-000002"});     // the resolution note
+  EXPECT_EQ(search("fixed"), V{"INC-000002"});        // the resolution code
+  EXPECT_EQ(search("r42"), V{"INC-000003"});          // a label value
+  EXPECT_EQ(search("datacenter"), V{"INC-000003"});   // a label key
+  EXPECT_EQ(search("xyzzy"), V{"INC-000004"});        // an event message
+  EXPECT_EQ(search("plugh"), V{"INC-000004"});        // another one of the same ticket
+  EXPECT_EQ(search("xyzzy plugh"), V{"INC-000004"});  // words from two messages
+  EXPECT_EQ(search("h1"), V{"INC-000004"});           // an event host
+  EXPECT_EQ(store_->ticket_events(evented.key, 10000)->size(), 1001u);  // every event is kept
+  // A later note and a later resolution are found too.
+  apply({TimelineAdded{{labelled.key, now_, "user:bob", "note", "moved to wombat row", "{}"}}});
+  labelled.status = TicketStatus::kResolved;
+  labelled.resolution = {"workaround", "swapped the numbat cable"};
+  apply({TicketUpdated{labelled}});
+  EXPECT_EQ(search("wombat"), V{"INC-000003"});
+  EXPECT_EQ(search("numbat"), V{"INC-000003"});
+  EXPECT_EQ(search("r42"), V{"INC-000003"});
+  labelled.title = "renamed";
+  labelled.labels = {};
+  apply({TicketUpdated{labelled}});
+  EXPECT_EQ(search("r42"), V{});  // what the ticket no longer says is no longer found
+  EXPECT_EQ(search("renamed wombat"), V{"INC-000003"});
+}
+
+// "a phrase" needs its words together and in order; words may be anywhere.
+TEST_P(StoreConformanceTest, APhraseNeedsItsWordsInOrder) {
+  Ticket a = incident(1);
+  a.title = "Disk full on db01";
+  Ticket b = incident(2);
+  b.title = "Full backup of the disk";
+  apply({TicketOpened{a}, TicketOpened{b}});
+  using V = std::vector<std::string>;
+  EXPECT_EQ(search("disk full").size(), 2u);
+  EXPECT_EQ(search("\"disk full\""), V{"INC-000001"});
+  EXPECT_EQ(search("\"full disk\""), V{});
+  EXPECT_EQ(search("\"DISK FULL\" db01"), V{"INC-000001"});
+  EXPECT_EQ(search("\"full backup\" disk"), V{"INC-000002"});
+  EXPECT_EQ(search("\"disk fu\"*"), V{"INC-000001"});  // a phrase ending in a prefix
+}
+
+// word* matches every word that starts with it.
+TEST_P(StoreConformanceTest, APrefixMatchesTheStartOfWords) {
+  Ticket a = incident(1);
+  a.title = "Replication lag on pg02";
+  Ticket b = incident(2);
+  b.description = "replica rebuilt";
+  Ticket c = incident(3);
+  c.title = "Representative";
+  apply({TicketOpened{a}, TicketOpened{b}, TicketOpened{c}});
+  using V = std::vector<std::string>;
+  EXPECT_EQ(search("replica"), V{"INC-000002"});
+  EXPECT_EQ(search("replica*"), (V{"INC-000001", "INC-000002"}));  // title before description
+  EXPECT_EQ(search("rep*"), (V{"INC-000003", "INC-000001", "INC-000002"}));
+  EXPECT_EQ(search("REPLIC* pg0*"), V{"INC-000001"});
+}
+
+// field:word searches one field only.
+TEST_P(StoreConformanceTest, AFieldFilterSearchesThatFieldOnly) {
+  Ticket a = incident(1, "web01/disk");
+  a.title = "Disk full on web01";
+  a.labels = {{"role", "storage"}};
+  Ticket b = incident(2, "web02/cpu");
+  b.title = "CPU hot on web02";
+  b.description = "disk is fine, storage too";
+  b.resolution = {"fixed", "fan replaced"};
+  apply({TicketOpened{a}, TicketOpened{b},
+         TimelineAdded{{b.key, now_, "user:alice", "note", "checked disk", "{}"}},
+         event(a.key, "fan speed low", now_)});
+  using V = std::vector<std::string>;
+  EXPECT_EQ(search("disk"), (V{"INC-000001", "INC-000002"}));
+  EXPECT_EQ(search("title:disk"), V{"INC-000001"});
+  EXPECT_EQ(search("Title:DISK"), V{"INC-000001"});
+  EXPECT_EQ(search("description:disk"), V{"INC-000002"});
+  EXPECT_EQ(search("note:disk"), V{"INC-000002"});
+  EXPECT_EQ(search("notes:checked"), V{"INC-000002"});
+  EXPECT_EQ(search("fan"), (V{"INC-000002", "INC-000001"}));
+  EXPECT_EQ(search("resolution:fan"), V{"INC-000002"});
+  EXPECT_EQ(search("message:fan"), V{"INC-000001"});
+  EXPECT_EQ(search("labels:storage"), V{"INC-000001"});
+  EXPECT_EQ(search("label:role"), V{"INC-000001"});
+  EXPECT_EQ(search("host:h1"), V{"INC-000001"});
+  EXPECT_EQ(search("key:inc-000002"), V{"INC-000002"});
+  EXPECT_EQ(search("key:INC-000001"), V{"INC-000001"});
+  EXPECT_EQ(search("fingerprint:web02/cpu"), V{"INC-000002"});
+  EXPECT_EQ(search("title:\"on web01\""), V{"INC-000001"});
+  EXPECT_EQ(search("title:web0*").size(), 2u);
+  EXPECT_EQ(search("title:disk description:disk"), V{});
+  EXPECT_EQ(search("nosuchfield:disk"), V{});  // not a field: the words "nosuchfield" and "disk"
+}
+
+// Matches come best first: a word in the title weighs more than the same
+// word in the description; among equal matches, the newest first.
+TEST_P(StoreConformanceTest, TitleMatchesRankAboveDescriptionMatches) {
+  Ticket in_title = incident(1);
+  in_title.title = "Zephyr queue stalled";
+  in_title.description = "consumers stopped";
+  Ticket in_description = incident(2);
+  in_description.title = "Queue stalled";
+  in_description.description = "zephyr consumers stopped";
+  Ticket in_note = incident(3);
+  in_note.title = "Queue stalled";
+  in_note.description = "consumers stopped";
+  Ticket twin = incident(4);
+  twin.title = "Zephyr queue stalled";
+  twin.description = "consumers stopped";
+  apply({TicketOpened{in_title}, TicketOpened{in_description}, TicketOpened{in_note},
+         TicketOpened{twin},
+         TimelineAdded{{in_note.key, now_, "user:alice", "note", "zephyr restarted", "{}"}}});
+  using V = std::vector<std::string>;
+  auto found = search("zephyr");
+  ASSERT_EQ(found.size(), 4u);
+  EXPECT_EQ((V{found[0], found[1]}), (V{"INC-000004", "INC-000001"}));  // title, newest first
+  EXPECT_EQ((std::set<std::string>{found[2], found[3]}),
+            (std::set<std::string>{"INC-000002", "INC-000003"}));
+}
+
+// A search combines with status, type, priority and team like a listing.
+TEST_P(StoreConformanceTest, SearchCombinesWithTheFilters) {
+  Actions a;
+  for (int i = 1; i <= 8; ++i) {
+    Ticket t = incident(i, "", i % 2 ? TicketStatus::kNew : TicketStatus::kResolved);
+    t.title = i <= 6 ? "Printer jammed" : "Coffee machine empty";
+    t.priority = i % 3 == 0 ? Priority::kP1 : Priority::kP3;
+    t.team = i <= 4 ? "office" : "facilities";
+    a.emplace_back(TicketOpened{t});
+  }
+  apply(a);
+  using V = std::vector<std::string>;
   TicketQuery q;
-  q.text = "a b c d";
-  auto page = store_->list_tickets(q);
-  ASSERT_FALSE(page);
-  EXPECT_EQ(page.error().code(), StatusCode::kInvalidArgument);
+  q.text = "printer";
+  q.status = TicketStatus::kResolved;
+  EXPECT_EQ(keys(q), (V{"INC-000006", "INC-000004", "INC-000002"}));
+  q.priority = Priority::kP1;
+  EXPECT_EQ(keys(q), (V{"INC-000006"}));
+  q = {};
+  q.text = "printer";
+  q.open_only = true;
+  q.team = "office";
+  EXPECT_EQ(keys(q), (V{"INC-000003", "INC-000001"}));
+  q.type = TicketType::kProblem;
+  EXPECT_EQ(keys(q), V{});
+}
+
+// Following next_cursor through a search visits each ticket that matched
+// when the first page was read exactly once, in rank order; tickets created
+// meanwhile and updates of counters do not shift the pages.
+TEST_P(StoreConformanceTest, RankedPagesVisitEveryMatchOnce) {
+  Actions a;
+  for (int i = 1; i <= 30; ++i) {
+    Ticket t = incident(i, "fp" + std::to_string(i));
+    // Varied scores: the word in the title or the description, with texts
+    // of different lengths; some score the same.
+    if (i % 3 == 0) {
+      t.title = "Gateway " + std::string(static_cast<size_t>(i % 4), 'x') + " timeout";
+    } else {
+      t.description = "upstream gateway" + std::string(static_cast<size_t>(i % 5), ' ') +
+                      " answered " + std::to_string(i);
+    }
+    if (i % 7 == 0) t.title = "unrelated";  // and no match at all
+    if (i % 7 == 0) t.description = "unrelated";
+    a.emplace_back(TicketOpened{t});
+  }
+  apply(a);
+  TicketQuery all;
+  all.text = "gateway";
+  all.limit = 1000;
+  const std::vector<std::string> expected = keys(all);
+  ASSERT_EQ(expected.size(), 26u);
+  TicketQuery q;
+  q.text = "gateway";
+  q.limit = 4;
+  std::vector<std::string> seen;
+  int pages = 0;
+  for (;;) {
+    auto page = store_->list_tickets(q);
+    ASSERT_TRUE(page) << page.error().to_string();
+    ++pages;
+    ASSERT_LE(pages, 10) << "the cursor does not advance";
+    for (const Ticket& t : page->tickets) seen.push_back(t.key);
+    if (page->next_cursor.empty()) break;
+    EXPECT_EQ(page->tickets.size(), 4u);
+    if (pages == 1) {  // a new match, better than any, and a counters update
+      Ticket late = incident(31);
+      late.title = "Gateway gateway gateway";
+      Ticket counted = get("INC-000003");
+      counted.event_count = 99;
+      apply({TicketOpened{late}, TicketUpdated{counted, true}});
+    }
+    q.cursor = page->next_cursor;
+  }
+  EXPECT_EQ(seen, expected);
+  EXPECT_EQ(pages, 7);
+  EXPECT_EQ(search("gateway").front(), "INC-000031");  // a new search sees it first
+  // A cursor belongs to its kind of listing.
+  TicketQuery plain;
+  plain.limit = 2;
+  auto first = store_->list_tickets(plain);
+  ASSERT_TRUE(first);
+  q.cursor = first->next_cursor;
+  EXPECT_EQ(store_->list_tickets(q).error().code(), StatusCode::kInvalidArgument);
+  q = {};
+  q.text = "gateway";
+  q.limit = 2;
+  auto ranked = store_->list_tickets(q);
+  ASSERT_TRUE(ranked);
+  plain.cursor = ranked->next_cursor;
+  EXPECT_EQ(store_->list_tickets(plain).error().code(), StatusCode::kInvalidArgument);
+  for (const char* cursor : {"r", "r1", "r.1", "r1.", "r1.x", "rr1.1", "r-1.1"}) {
+    q.cursor = cursor;
+    EXPECT_EQ(store_->list_tickets(q).error().code(), StatusCode::kInvalidArgument) << cursor;
+  }
+}
+
+// No q is ever an error of the store: stray quotes, parentheses, FTS5
+// operators, stars, unicode and very long strings are searched as text.
+// Only a q without a single letter or digit (or a field without a value)
+// is invalid_argument.
+TEST_P(StoreConformanceTest, HostileSearchesAreTextOrInvalidArgumentNeverAnError) {
+  Ticket a = incident(1);
+  a.title = "Disk full (sda1) AND more: near NEAR it";
+  a.description = "Café crème — 東京 \"quoted\" OR NOT";
+  apply({TicketOpened{a}, TicketOpened{incident(2)}});
+  using V = std::vector<std::string>;
+  EXPECT_EQ(search("disk ("), V{"INC-000001"});
+  EXPECT_EQ(search("(sda1)"), V{"INC-000001"});
+  EXPECT_EQ(search("disk)"), V{"INC-000001"});
+  EXPECT_EQ(search("NEAR ( disk full )"), V{"INC-000001"});
+  EXPECT_EQ(search("NEAR(disk full)"), V{});  // the phrase "near disk" and the word "full"
+  EXPECT_EQ(search("NEAR(disk sda1, 0)"), V{});
+  EXPECT_EQ(search("AND OR NOT"), V{"INC-000001"});     // words like any other
+  EXPECT_EQ(search("disk OR nothing"), V{});            // OR is no operator
+  EXPECT_EQ(search("disk NOT full"), V{"INC-000001"});  // nor NOT (a word of the description)
+  EXPECT_EQ(search("-disk"), V{"INC-000001"});          // nor -
+  EXPECT_EQ(search("disk \""), V{"INC-000001"});        // a stray quote
+  EXPECT_EQ(search("\"quoted"), V{"INC-000001"});       // an unclosed phrase
+  EXPECT_EQ(search("disk * ^ : {} [] ; ' \\"), V{"INC-000001"});
+  EXPECT_EQ(search("cafe"), V{"INC-000001"});  // diacritics do not matter
+  EXPECT_EQ(search("CRÈME"), V{"INC-000001"});
+  EXPECT_EQ(search("東京"), V{"INC-000001"});
+  EXPECT_EQ(search("title:\"(sda1) and\""), V{"INC-000001"});
+  EXPECT_EQ(search("\xff\xfe disk"), V{"INC-000001"});  // not UTF-8
+  EXPECT_EQ(search("💥"), V{});
+  EXPECT_EQ(search(std::string(10 * 1024, 'a')), V{});
+  std::string many;
+  for (int i = 0; i < 2000; ++i) many += "disk ";  // 10 KB of words
+  EXPECT_EQ(search(many), V{"INC-000001"});
+  std::string noise;
+  for (int i = 0; i < 1500; ++i) noise += "(\"* ";
+  for (const std::string& bad :
+       {std::string("*"), std::string("\""), std::string("\"\""), std::string("( ) - * :"),
+        std::string("title:*"), std::string("note:\"\""), noise}) {
+    TicketQuery q;
+    q.text = bad;
+    auto page = store_->list_tickets(q);
+    ASSERT_FALSE(page) << bad;
+    EXPECT_EQ(page.error().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  TicketQuery blank;
+  blank.text = "   ";
+  EXPECT_EQ(keys(blank), (V{"INC-000002", "INC-000001"}));  // blank: no text filter
 }
 
 // Following next_cursor visits every match exactly once, newest first, in

@@ -14,8 +14,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <type_traits>
+#include <unordered_set>
 #include <variant>
 
+#include "search_query.hpp"
 #include "ticketd/store/store.hpp"
 
 namespace ticketd::store {
@@ -191,6 +193,95 @@ CREATE INDEX external_remote ON external_refs(backend, remote_id) WHERE remote_i
 ALTER TABLE tickets ADD COLUMN resolution_code TEXT NOT NULL DEFAULT '';
 ALTER TABLE tickets ADD COLUMN resolution_note TEXT NOT NULL DEFAULT '';
 )sql",
+    // Full-text search (docs/search.md): one FTS5 row per ticket (rowid =
+    // tickets.id), kept in step by triggers inside the writing transaction.
+    // ticket_texts holds the first 20 distinct event messages and the first
+    // 20 distinct event hosts of each ticket (apply() adds them, skipping
+    // what it knows is there, so a deduplicated event costs no statement);
+    // each row added rewrites the ticket's index row, and the cap bounds
+    // what a ticket whose messages all differ costs. Ticket upserts that
+    // change only counters leave the index alone (the WHEN of
+    // tickets_search_update). The statements after the tables fill them from
+    // what the database already holds; the triggers come last.
+    R"sql(
+CREATE VIRTUAL TABLE ticket_search USING fts5(
+  title, description, notes, resolution, labels, messages, key, fingerprint, hosts,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE ticket_texts (
+  ticket_key TEXT NOT NULL,
+  kind TEXT NOT NULL,  -- 'message' or 'host'
+  text TEXT NOT NULL,
+  PRIMARY KEY (ticket_key, kind, text)
+) WITHOUT ROWID;
+INSERT INTO ticket_texts (ticket_key, kind, text)
+  SELECT ticket_key, 'message', m FROM
+    (SELECT ticket_key, m, row_number() OVER (PARTITION BY ticket_key ORDER BY first) AS n FROM
+      (SELECT ticket_key, m, min(id) AS first FROM
+        (SELECT id, ticket_key, coalesce(message, CASE WHEN json_valid(body) THEN json_extract(body, '$.message') END) AS m
+         FROM events WHERE ticket_key <> '')
+       WHERE m IS NOT NULL AND m <> '' GROUP BY ticket_key, m))
+  WHERE n <= 20;
+INSERT INTO ticket_texts (ticket_key, kind, text)
+  SELECT ticket_key, 'host', h FROM
+    (SELECT ticket_key, h, row_number() OVER (PARTITION BY ticket_key ORDER BY first) AS n FROM
+      (SELECT ticket_key, h, min(id) AS first FROM
+        (SELECT id, ticket_key, coalesce(host, CASE WHEN json_valid(body) THEN json_extract(body, '$.host') END) AS h
+         FROM events WHERE ticket_key <> '')
+       WHERE h IS NOT NULL AND h <> '' GROUP BY ticket_key, h))
+  WHERE n <= 20;
+CREATE VIEW ticket_search_source AS
+  SELECT t.id AS id, t.title AS title, t.description AS description,
+    coalesce((SELECT group_concat(message, char(10)) FROM
+      (SELECT message FROM timeline WHERE ticket_key = t.key AND kind = 'note' ORDER BY id)), '') AS notes,
+    trim(t.resolution_code || ' ' || t.resolution_note) AS resolution,
+    CASE WHEN json_valid(t.labels) THEN coalesce((SELECT group_concat(key || ' ' || value, char(10))
+      FROM json_each(t.labels)), '') ELSE '' END AS labels,
+    coalesce((SELECT group_concat(text, char(10)) FROM
+      (SELECT text FROM ticket_texts WHERE ticket_key = t.key AND kind = 'message' LIMIT 20)), '') AS messages,
+    t.key AS key, t.fingerprint AS fingerprint,
+    coalesce((SELECT group_concat(text, char(10)) FROM
+      (SELECT text FROM ticket_texts WHERE ticket_key = t.key AND kind = 'host' LIMIT 20)), '') AS hosts
+  FROM tickets t;
+INSERT INTO ticket_search (rowid, title, description, notes, resolution, labels, messages, key, fingerprint, hosts)
+  SELECT id, title, description, notes, resolution, labels, messages, key, fingerprint, hosts
+  FROM ticket_search_source;
+CREATE TRIGGER tickets_search_insert AFTER INSERT ON tickets BEGIN
+  INSERT INTO ticket_search (rowid, title, description, notes, resolution, labels, messages, key, fingerprint, hosts)
+    SELECT id, title, description, notes, resolution, labels, messages, key, fingerprint, hosts
+    FROM ticket_search_source WHERE id = new.id;
+END;
+CREATE TRIGGER tickets_search_update
+  AFTER UPDATE OF title, description, resolution_code, resolution_note, labels, fingerprint ON tickets
+  WHEN old.title IS NOT new.title OR old.description IS NOT new.description
+    OR old.resolution_code IS NOT new.resolution_code OR old.resolution_note IS NOT new.resolution_note
+    OR old.labels IS NOT new.labels OR old.fingerprint IS NOT new.fingerprint
+BEGIN
+  UPDATE ticket_search SET title = new.title, description = new.description,
+    resolution = trim(new.resolution_code || ' ' || new.resolution_note),
+    labels = CASE WHEN json_valid(new.labels) THEN coalesce((SELECT group_concat(key || ' ' || value, char(10))
+      FROM json_each(new.labels)), '') ELSE '' END,
+    fingerprint = new.fingerprint
+  WHERE rowid = new.id;
+END;
+CREATE TRIGGER tickets_search_delete AFTER DELETE ON tickets BEGIN
+  DELETE FROM ticket_search WHERE rowid = old.id;
+  DELETE FROM ticket_texts WHERE ticket_key = old.key;
+END;
+CREATE TRIGGER timeline_search_note AFTER INSERT ON timeline WHEN new.kind = 'note' BEGIN
+  UPDATE ticket_search SET notes = CASE WHEN notes = '' THEN new.message
+    ELSE notes || char(10) || new.message END
+  WHERE rowid = (SELECT id FROM tickets WHERE key = new.ticket_key);
+END;
+CREATE TRIGGER ticket_texts_search AFTER INSERT ON ticket_texts BEGIN
+  UPDATE ticket_search SET
+    messages = CASE WHEN new.kind <> 'message' THEN messages WHEN messages = '' THEN new.text
+      ELSE messages || char(10) || new.text END,
+    hosts = CASE WHEN new.kind <> 'host' THEN hosts WHEN hosts = '' THEN new.text
+      ELSE hosts || char(10) || new.text END
+  WHERE rowid = (SELECT id FROM tickets WHERE key = new.ticket_key);
+END;
+)sql",
 };
 
 constexpr const char* kOutboxColumns =
@@ -203,6 +294,20 @@ constexpr const char* kTicketColumns =
     "acknowledged_at, acknowledged_by, resolved_at, closed_at, labels, id, respond_by, resolve_by, "
     "breaches, "
     "problem, alerts, flapping, suppressed_count, resolution_code, resolution_note";
+
+// kTicketColumns, each as t.<column>: for queries that join tickets (as t)
+// with a table of the same column names.
+const std::string& prefixed_ticket_columns() {
+  static const std::string out = [] {
+    std::string r = "t.";
+    for (const char* c = kTicketColumns; *c; ++c) {
+      r += *c;
+      if (*c == ' ') r += "t.";
+    }
+    return r;
+  }();
+  return out;
+}
 
 // RAII prepared statement with typed binds and column reads.
 class Stmt {
@@ -490,9 +595,14 @@ struct WriterStatements {
                "?4)"),
         counters(
             db,
-            "UPDATE tickets SET event_count = ?2, last_seen = ?3, updated_at = ?4 WHERE key = ?1") {
-  }
-  Stmt upsert, timeline, event, link, silence, record_put, record_del, notify, counters;
+            "UPDATE tickets SET event_count = ?2, last_seen = ?3, updated_at = ?4 WHERE key = ?1"),
+        // A ticket's event message or host, for the search index (schema 7):
+        // added unless there, or the ticket has 20 of that kind already.
+        texts(db,
+              "INSERT OR IGNORE INTO ticket_texts (ticket_key, kind, text) SELECT ?1, ?2, ?3"
+              " WHERE (SELECT count(*) FROM (SELECT 1 FROM ticket_texts"
+              " WHERE ticket_key = ?1 AND kind = ?2 LIMIT 20)) < 20") {}
+  Stmt upsert, timeline, event, link, silence, record_put, record_del, notify, counters, texts;
 };
 
 // The outbox statements of apply(), prepared once.
@@ -612,6 +722,8 @@ class SqliteStore final : public Store {
     Status result = apply_locked(actions);
     if (result) result = exec(writer_, "COMMIT");
     if (!result) {
+      known_texts_.clear();  // they may hold texts of this batch, which is not stored
+      full_texts_.clear();
       if (Status r = rollback(writer_); !r) {
         return Status::io_error(result.message() + "; and the rollback failed: " + r.message());
       }
@@ -776,36 +888,65 @@ class SqliteStore final : public Store {
   }
 
   Result<TicketPage> list_tickets(const TicketQuery& q) override {
-    int64_t cursor = INT64_MAX;
-    if (!q.cursor.empty()) {
-      try {
-        size_t used = 0;
-        cursor = std::stoll(q.cursor, &used);
-        if (used != q.cursor.size() || cursor <= 0) throw std::invalid_argument("cursor");
-      } catch (...) {
-        return Status::invalid_argument("invalid cursor \"" + q.cursor + "\"");
-      }
-    }
+    auto match = fts_match_expression(q.text);
+    if (!match) return match.error();
     const int limit = std::clamp(q.limit, 1, 1000);
     Reader reader(*this);
     sqlite3* db = reader.db();
-    Stmt s(db, std::string("SELECT ") + kTicketColumns +
-                   " FROM tickets WHERE id < ?1"
-                   " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR type = ?3)"
-                   " AND (?4 IS NULL OR priority = ?4) AND (?5 IS NULL OR team = ?5)"
-                   " AND (?7 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' "
-                   "' || fingerprint"
-                   " || ' ' || labels), lower(?7)) > 0)"
-                   " AND (?8 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' "
-                   "' || fingerprint"
-                   " || ' ' || labels), lower(?8)) > 0)"
-                   " AND (?9 IS NULL OR instr(lower(title || ' ' || description || ' ' || key || ' "
-                   "' || fingerprint"
-                   " || ' ' || labels), lower(?9)) > 0)"
-                   " AND (?10 = 0 OR status NOT IN ('resolved','closed','cancelled'))"
-                   " ORDER BY id DESC LIMIT ?6");
+    // Without q: newest first, and the cursor is the last id shown. With q:
+    // best match first (bm25), and the cursor is "r<bound>.<offset>": the
+    // highest ticket id when the first page was read (tickets created later
+    // stay off the later pages, so they do not shift them) and how many
+    // matches the earlier pages showed.
+    const bool ranked = !match->empty();
+    int64_t cursor = INT64_MAX, bound = INT64_MAX, offset = 0;
+    if (!q.cursor.empty()) {
+      const std::string_view c = q.cursor;
+      const size_t dot = c.find('.');
+      const bool shaped = ranked ? c.size() > 1 && c[0] == 'r' && dot != std::string_view::npos
+                                 : dot == std::string_view::npos;
+      auto number = [](std::string_view digits, int64_t* v) {
+        if (digits.empty() || digits.size() > 18) return false;
+        *v = 0;
+        for (char d : digits) {
+          if (d < '0' || d > '9') return false;
+          *v = *v * 10 + (d - '0');
+        }
+        return true;
+      };
+      const bool ok = shaped && (ranked ? number(c.substr(1, dot - 1), &bound) &&
+                                              number(c.substr(dot + 1), &offset)
+                                        : number(c, &cursor) && cursor > 0);
+      if (!ok) {
+        return Status::invalid_argument(
+            "invalid cursor \"" + q.cursor.substr(0, 40) + "\"" +
+            (ranked ? " (a search's cursor comes from the same search's next_cursor)"
+                    : " (a search's cursor is only valid with the same q)"));
+      }
+    }
+    if (ranked && q.cursor.empty()) {
+      if (Status st = reader.snapshot(); !st) return st;  // the bound and the page agree
+      Stmt max(db, "SELECT coalesce(max(id), 0) FROM tickets");
+      if (!max.ok()) return Status::io_error(max.error());
+      if (max.step() != SQLITE_ROW) return last_error(db);
+      bound = max.integer(0);
+    }
+    static const std::string kFilters =
+        " AND (?2 IS NULL OR t.status = ?2) AND (?3 IS NULL OR t.type = ?3)"
+        " AND (?4 IS NULL OR t.priority = ?4) AND (?5 IS NULL OR t.team = ?5)"
+        " AND (?7 = 0 OR t.status NOT IN ('resolved','closed','cancelled'))";
+    // bm25 weights per column of ticket_search: title, description, notes,
+    // resolution, labels, messages, key, fingerprint, hosts.
+    Stmt s(db, ranked ? "SELECT " + prefixed_ticket_columns() +
+                            " FROM ticket_search CROSS JOIN tickets t ON t.id = ticket_search.rowid"
+                            " WHERE ticket_search MATCH ?8 AND t.id <= ?1" +
+                            kFilters +
+                            " ORDER BY bm25(ticket_search, 10.0, 3.0, 3.0, 3.0, 2.0, 1.0, 10.0, "
+                            "2.0, 2.0), t.id DESC LIMIT ?6 OFFSET ?9"
+                      : "SELECT " + prefixed_ticket_columns() + " FROM tickets t WHERE t.id < ?1" +
+                            kFilters + " ORDER BY t.id DESC LIMIT ?6");
     if (!s.ok()) return Status::io_error(s.error());
-    s.bind(1, cursor);
+    s.bind(1, ranked ? bound : cursor);
     if (q.status)
       s.bind(2, ticket_status_name(*q.status));
     else
@@ -823,33 +964,16 @@ class SqliteStore final : public Store {
     else
       s.bind_null(5);
     s.bind(6, static_cast<int64_t>(limit) + 1);
-    // Up to three words, each of which must appear (case-insensitive).
-    std::vector<std::string> words;
-    {
-      std::string w;
-      for (char c : q.text + " ") {
-        if (c == ' ') {
-          if (!w.empty()) words.push_back(std::move(w));
-          w.clear();
-        } else {
-          w += c;
-        }
-      }
-    }
-    if (words.size() > 3) return Status::invalid_argument("q: at most 3 words");
-    for (int i = 0; i < 3; ++i) {
-      if (static_cast<size_t>(i) < words.size())
-        s.bind(7 + i, words[static_cast<size_t>(i)]);
-      else
-        s.bind_null(7 + i);
-    }
-    s.bind(10, static_cast<int64_t>(q.open_only));
+    s.bind(7, static_cast<int64_t>(q.open_only));
+    if (ranked) s.bind(8, *match).bind(9, offset);
     TicketPage page;
     int64_t last_id = 0;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
       if (static_cast<int>(page.tickets.size()) == limit) {
-        page.next_cursor = std::to_string(last_id);
+        page.next_cursor = ranked ? "r" + std::to_string(bound) + "." +
+                                        std::to_string(offset + static_cast<int64_t>(limit))
+                                  : std::to_string(last_id);
         break;
       }
       page.tickets.push_back(read_ticket(s));
@@ -1260,10 +1384,11 @@ class SqliteStore final : public Store {
 
   Status apply_locked(const Actions& actions) {
     if (!writes_) writes_ = std::make_unique<WriterStatements>(writer_);
-    auto& [upsert, timeline, event, link, silence, record_put, record_del, notify, counters] =
-        *writes_;
-    const std::initializer_list<Stmt*> all = {&upsert,     &timeline,   &event,  &link,    &silence,
-                                              &record_put, &record_del, &notify, &counters};
+    auto& [upsert, timeline, event, link, silence, record_put, record_del, notify, counters,
+           texts] = *writes_;
+    const std::initializer_list<Stmt*> all = {&upsert,   &timeline,   &event,      &link,
+                                              &silence,  &record_put, &record_del, &notify,
+                                              &counters, &texts};
     for (const Stmt* s : all) {
       if (!s->ok()) {
         Status st = Status::io_error(s->error());
@@ -1309,7 +1434,11 @@ class SqliteStore final : public Store {
               return timeline.run();
             } else if constexpr (std::is_same_v<T, EventRecorded>) {
               if (x.decision == Decision::kDropped) return Status::ok();  // counted, not kept
-              return write_event(event, x);
+              if (Status w = write_event(event, x); !w) return w;
+              if (x.ticket_key.empty()) return Status::ok();
+              if (Status w = write_text(texts, x.ticket_key, "message", x.event.message); !w)
+                return w;
+              return write_text(texts, x.ticket_key, "host", x.event.host);
             } else if constexpr (std::is_same_v<T, ProblemLinked>) {
               link.reset();
               link.bind(1, x.problem_key).bind(2, x.incident_key);
@@ -1411,6 +1540,34 @@ class SqliteStore final : public Store {
     return s.run();
   }
 
+  // Adds a ticket's event message or host to ticket_texts (the search
+  // index), unless this writer added or met it before: the repeated message
+  // of a deduplicated event costs a hash lookup, not a statement.
+  Status write_text(Stmt& s, const std::string& ticket_key, std::string_view kind,
+                    const std::string& text) {
+    if (text.empty()) return Status::ok();
+    const std::hash<std::string_view> h;
+    const uint64_t ticket = h(ticket_key) * 0x9E3779B97F4A7C15ULL + kind.size();
+    const uint64_t id = ticket ^ h(text);
+    if (known_texts_.count(id) != 0 || full_texts_.count(ticket) != 0) return Status::ok();
+    s.reset();
+    s.bind_static(1, ticket_key).bind_static(2, kind).bind_static(3, text);
+    if (Status st = s.run(); !st) return st;
+    if (known_texts_.size() >= kKnownTextsCap) known_texts_.clear();
+    if (full_texts_.size() >= kKnownTextsCap) full_texts_.clear();
+    known_texts_.insert(id);
+    if (sqlite3_changes(writer_) == 0) {  // there already, or the ticket has 20: which?
+      Stmt full(writer_,
+                "SELECT count(*) FROM (SELECT 1 FROM ticket_texts WHERE ticket_key = ?1"
+                " AND kind = ?2 LIMIT 20)");
+      if (!full.ok()) return Status::io_error(full.error());
+      full.bind_static(1, ticket_key).bind_static(2, kind);
+      if (full.step() != SQLITE_ROW) return last_error(writer_);
+      if (full.integer(0) >= 20) full_texts_.insert(ticket);
+    }
+    return Status::ok();
+  }
+
   Status write_ticket(Stmt& s, const Ticket& t) {
     s.reset();
     s.bind(1, t.key)
@@ -1458,6 +1615,12 @@ class SqliteStore final : public Store {
   std::unique_ptr<WriterStatements> writes_;         // guarded by write_mu_
   std::unique_ptr<OutboxStatements> outbox_writes_;  // guarded by write_mu_
   std::string labels_text_, annotations_text_;       // write_event's buffers, guarded by write_mu_
+  // Hashes of (ticket, kind, text) that ticket_texts has or needs no more,
+  // and of (ticket, kind) that have their 20 texts (write_text); emptied
+  // when a batch fails or one reaches the cap.
+  static constexpr size_t kKnownTextsCap = 1 << 20;
+  std::unordered_set<uint64_t> known_texts_;  // guarded by write_mu_
+  std::unordered_set<uint64_t> full_texts_;   // guarded by write_mu_
   std::mutex write_mu_;
   std::mutex read_mu_;
   std::condition_variable read_cv_;  // a reader became idle

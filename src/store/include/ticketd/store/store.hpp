@@ -28,8 +28,12 @@ struct TicketQuery {
   std::optional<TicketType> type;
   std::optional<Priority> priority;
   std::string team;  // empty = any
-  // q=: up to 3 words (more: invalid_argument), each of which must appear,
-  // ignoring ASCII case, in the title, description, key, fingerprint or labels.
+  // q=: full-text search (docs/search.md): words, "phrases" and word*
+  // prefixes, each of which must appear (ignoring case and diacritics) in
+  // the title, description, notes, resolution, labels, event messages or
+  // hosts, key or fingerprint, or in one of them with field: (title:disk).
+  // Matches come best first. Text with no word to search for (only
+  // punctuation): invalid_argument. Empty: no text filter.
   std::string text;
   int limit = 100;     // clamped to 1..1000
   std::string cursor;  // opaque, from the previous page's next_cursor
@@ -137,7 +141,11 @@ class Store {
   virtual Result<std::optional<Ticket>> get_ticket(const std::string& key) = 0;
   // Tickets matching every filter of `query`, newest first (by when the
   // store first saw each; updates do not move it); following next_cursor
-  // visits each match once. A malformed cursor: invalid_argument.
+  // visits each match once. With `text`: best match first, newest first
+  // among equals; following next_cursor visits each ticket that matched
+  // when the first page was read once, as long as no match's indexed text
+  // changes meanwhile (tickets created later are left out). A malformed
+  // cursor, or one from a listing with another `text`: invalid_argument.
   virtual Result<TicketPage> list_tickets(const TicketQuery& query) = 0;
   // A ticket's timeline, oldest first (in the order written); empty for an
   // unknown key.
