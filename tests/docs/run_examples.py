@@ -66,7 +66,7 @@ CONFIG_KEYS = {"listen", "rules_dir", "default_rule", "store", "queue", "http", 
 SHELL_LANGS = {"sh", "bash", "shell", "console"}
 TEXT_LANGS = {"text", "txt"}
 # Docs being written on other branches; links to them may dangle until merged.
-PENDING_DOCS = {"docs/search.md"}
+PENDING_DOCS = set()
 DUMMY_SECRET = "docs-example-secret-0123456789abcdef"
 BLOCK_TIMEOUT = 30
 
