@@ -595,7 +595,7 @@ void Router::get_similar(const Call& c, Respond respond) {
   auto t = deps_.store.get_ticket(key);
   if (!t) return respond(from_status(t.error()));
   if (!*t) return respond(error_response(404, "not_found", "no ticket " + key));
-  auto similar = deps_.store.similar(**t, 10);
+  auto similar = deps_.store.similar(**t, {.limit = 10, .by_text = true});
   if (!similar) return respond(from_status(similar.error()));
   respond(json_response(200, {{"key", key}, {"similar", similar_to_json(*similar)}}));
 }

@@ -53,7 +53,10 @@ nlohmann::json similar_to_json(const std::vector<store::SimilarTicket>& similar)
                    {"status", ticket_status_name(t.status)},
                    {"rule", t.rule},
                    {"fingerprint", t.fingerprint},
-                   {"same_fingerprint", s.same_fingerprint},
+                   {"same_fingerprint", s.match == store::SimilarMatch::kFingerprint},
+                   {"match", s.match == store::SimilarMatch::kFingerprint ? "fingerprint"
+                             : s.match == store::SimilarMatch::kRule      ? "rule"
+                                                                          : "text"},
                    {"resolved_at", t.resolved_at ? nlohmann::json(format_rfc3339(*t.resolved_at))
                                                  : nlohmann::json()},
                    {"resolution",

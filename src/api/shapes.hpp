@@ -18,7 +18,8 @@ nlohmann::json stats_to_json(const store::StoreStats& stats);
 
 // The "similar" array of GET /api/v1/tickets/{key}/similar, in the store's
 // order: [{"key", "title", "status", "rule", "fingerprint", "same_fingerprint",
-// "resolved_at" (null when unset), "notes": [{"time", "actor", "text"}]}].
+// "match" ("fingerprint", "rule" or "text"), "resolved_at" (null when unset),
+// "resolution", "notes": [{"time", "actor", "text"}]}].
 nlohmann::json similar_to_json(const std::vector<store::SimilarTicket>& similar);
 
 // One outbox entry of GET /api/v1/outbox: {"id", "target", "ticket", "kind",

@@ -20,7 +20,8 @@ std::optional<TimelineEntry> suggestion_for(const Ticket& opened,
                                             const std::vector<store::SimilarTicket>& similar) {
   for (const store::SimilarTicket& s : similar) {
     const Ticket& t = s.ticket;
-    const bool strong = s.same_fingerprint ||
+    const bool same_fingerprint = s.match == store::SimilarMatch::kFingerprint;
+    const bool strong = same_fingerprint ||
                         (!opened.rule.empty() && t.rule == opened.rule && t.title == opened.title);
     if (!strong || !has_fix(t)) continue;
     std::string when = t.resolved_at ? " on " + format_rfc3339(*t.resolved_at).substr(0, 10) : "";
@@ -32,7 +33,7 @@ std::optional<TimelineEntry> suggestion_for(const Ticket& opened,
     e.message = "Like " + t.key + when + " (" + t.resolution.code + "): " + t.resolution.note;
     e.details =
         nlohmann::json{{"similar", t.key},
-                       {"match", s.same_fingerprint ? "fingerprint" : "rule and title"},
+                       {"match", same_fingerprint ? "fingerprint" : "rule and title"},
                        {"resolution", {{"code", t.resolution.code}, {"note", t.resolution.note}}}}
             .dump();
     return e;
@@ -45,7 +46,9 @@ void add_suggestions(store::Store& store, std::vector<Action>& actions) {
   for (const Action& a : actions) {
     const auto* o = std::get_if<TicketOpened>(&a);
     if (!o || o->ticket.type != TicketType::kIncident) continue;
-    auto similar = store.similar(o->ticket, 5);
+    // Only fingerprint and rule matches can be strong: the text index is
+    // not asked (it costs a ranked search per new incident).
+    auto similar = store.similar(o->ticket, {.limit = 5, .by_text = false});
     if (!similar) {
       spdlog::debug("suggestions for {}: {}", o->ticket.key, similar.error().message());
       continue;

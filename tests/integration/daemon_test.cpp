@@ -914,6 +914,7 @@ TEST(Tickets, SimilarTicketsAndStats) {
   ASSERT_EQ(similar["similar"].size(), 1u) << similar.dump();
   EXPECT_EQ(similar["similar"][0]["key"], "INC-000001");
   EXPECT_EQ(similar["similar"][0]["same_fingerprint"], true);
+  EXPECT_EQ(similar["similar"][0]["match"], "fingerprint");
   EXPECT_EQ(similar["similar"][0]["resolution"],
             json({{"code", "fixed"}, {"note", "deleted old WAL files in /var/lib/pg"}}));
   // The new incident's timeline suggests the fix, from its creation on.

@@ -65,24 +65,26 @@ TEST(ApiShapes, Similar) {
   Ticket fixed = past("INC-000001", "db/disk", TicketStatus::kResolved, kNow + 3'603'000ms);
   fixed.resolution = {"workaround", "deleted old WAL files"};
   std::vector<store::SimilarTicket> similar = {
-      {past("INC-000002", "db/disk", TicketStatus::kClosed, kNow + 12'002ms), true, {}},
+      {past("INC-000002", "db/disk", TicketStatus::kClosed, kNow + 12'002ms),
+       store::SimilarMatch::kFingerprint,
+       {}},
       {fixed,
-       true,
+       store::SimilarMatch::kFingerprint,
        {{"INC-000001", kNow + 5s, "user:alice", "note", "deleted old WAL \"files\"", "{}"},
         {"INC-000001", kNow + 7s, "api:bot", "note", "second note\nline", R"({"x":1})"}}},
       {past("INC-000003", "web/5xx", TicketStatus::kClosed, std::nullopt),
-       false,
+       store::SimilarMatch::kRule,
        {{"INC-000003", kNow + 8s, "user:bob", "note", "web note", "{}"}}},
   };
   EXPECT_EQ(
       dump(similar_to_json(similar)),
-      R"j([{"fingerprint":"db/disk","key":"INC-000002","notes":[],"resolution":null,"resolved_at":"2027-01-15T08:00:12.125Z",)j"
+      R"j([{"fingerprint":"db/disk","key":"INC-000002","match":"fingerprint","notes":[],"resolution":null,"resolved_at":"2027-01-15T08:00:12.125Z",)j"
       R"j("rule":"disk","same_fingerprint":true,"status":"closed","title":"title 2"},)j"
-      R"j({"fingerprint":"db/disk","key":"INC-000001","notes":[{"actor":"user:alice","text":"deleted old WAL \"files\"",)j"
+      R"j({"fingerprint":"db/disk","key":"INC-000001","match":"fingerprint","notes":[{"actor":"user:alice","text":"deleted old WAL \"files\"",)j"
       R"j("time":"2027-01-15T08:00:05.123Z"},{"actor":"api:bot","text":"second note\nline","time":"2027-01-15T08:00:07.123Z"}],)j"
       R"j("resolution":{"code":"workaround","note":"deleted old WAL files"},)j"
       R"j("resolved_at":"2027-01-15T09:00:03.123Z","rule":"disk","same_fingerprint":true,"status":"resolved","title":"title 1"},)j"
-      R"j({"fingerprint":"web/5xx","key":"INC-000003","notes":[{"actor":"user:bob","text":"web note","time":"2027-01-15T08:00:08.123Z"}],"resolution":null,)j"
+      R"j({"fingerprint":"web/5xx","key":"INC-000003","match":"rule","notes":[{"actor":"user:bob","text":"web note","time":"2027-01-15T08:00:08.123Z"}],"resolution":null,)j"
       R"j("resolved_at":null,"rule":"disk","same_fingerprint":false,"status":"closed","title":"title 3"}])j");
   EXPECT_EQ(dump(similar_to_json({})), "[]");
 }

@@ -55,8 +55,9 @@ class FailingStore final : public store::Store {
   }
   Result<std::vector<std::string>> list_silences() override { return real_->list_silences(); }
   Result<store::StoreStats> stats() override { return real_->stats(); }
-  Result<std::vector<store::SimilarTicket>> similar(const Ticket& t, int limit) override {
-    return real_->similar(t, limit);
+  Result<std::vector<store::SimilarTicket>> similar(const Ticket& t,
+                                                    const store::SimilarQuery& q) override {
+    return real_->similar(t, q);
   }
   Result<int64_t> prune_events(TimePoint cutoff) override { return real_->prune_events(cutoff); }
   Result<std::vector<store::OutboxEntry>> outbox_due(const std::string& target, TimePoint now,

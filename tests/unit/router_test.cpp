@@ -140,7 +140,8 @@ class FakeStore final : public store::Store {
     if (!fail) return fail;
     return store::StoreStats{};
   }
-  Result<std::vector<store::SimilarTicket>> similar(const Ticket&, int) override {
+  Result<std::vector<store::SimilarTicket>> similar(const Ticket&,
+                                                    const store::SimilarQuery&) override {
     if (!fail) return fail;
     return std::vector<store::SimilarTicket>{};
   }

@@ -368,6 +368,8 @@ TEST(SqliteStoreMigration, TheStateDocumentOfSchema2BecomesRecords) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   const char* downgrade = R"sql(
+DROP INDEX tickets_fingerprint;
+DROP INDEX tickets_rule;
 DROP TRIGGER tickets_search_insert;
 DROP TRIGGER tickets_search_update;
 DROP TRIGGER tickets_search_delete;
@@ -466,6 +468,8 @@ TEST(SqliteStoreMigration, Schema7IndexesTheTicketsOfASchema6Database) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   const char* downgrade = R"sql(
+DROP INDEX tickets_fingerprint;
+DROP INDEX tickets_rule;
 DROP TRIGGER tickets_search_insert;
 DROP TRIGGER tickets_search_update;
 DROP TRIGGER tickets_search_delete;

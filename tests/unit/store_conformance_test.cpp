@@ -1029,11 +1029,11 @@ TEST_P(StoreConformanceTest, SimilarTicketsComeWithTheirNotes) {
          TimelineAdded{{"INC-000001", now_ + 3min, "user:bob", "note", "added a disk", "{}"}}});
   // An open ticket with the rule is not similar.
   apply({past(8, "still-open", "disk", TicketStatus::kInProgress)});
-  auto similar = store_->similar(t, 10);
+  auto similar = store_->similar(t, {.limit = 10, .by_text = false});
   ASSERT_TRUE(similar) << similar.error().to_string();
   std::vector<std::string> got;
   for (const SimilarTicket& s : *similar)
-    got.push_back(s.ticket.key + (s.same_fingerprint ? " fp" : " rule"));
+    got.push_back(s.ticket.key + (s.match == SimilarMatch::kFingerprint ? " fp" : " rule"));
   EXPECT_EQ(got, (std::vector<std::string>{"INC-000007 fp", "INC-000003 fp", "INC-000001 fp",
                                            "INC-000005 rule", "INC-000002 rule"}));
   const SimilarTicket& first = (*similar)[2];
@@ -1045,7 +1045,7 @@ TEST_P(StoreConformanceTest, SimilarTicketsComeWithTheirNotes) {
   EXPECT_EQ(first.notes[1].message, "added a disk");
   EXPECT_TRUE((*similar)[0].notes.empty());
 
-  auto limited = store_->similar(t, 2);
+  auto limited = store_->similar(t, {.limit = 2, .by_text = false});
   ASSERT_TRUE(limited);
   ASSERT_EQ(limited->size(), 2u);
   EXPECT_EQ((*limited)[1].ticket.key, "INC-000003");
@@ -1061,9 +1061,52 @@ TEST_P(StoreConformanceTest, NothingIsSimilarByAnEmptyFingerprintOrRule) {
   Ticket t = incident(3);
   t.rule = "";
   apply({TicketOpened{manual}, TicketOpened{other}, TicketOpened{t}});
-  auto similar = store_->similar(t, 10);
+  auto similar = store_->similar(t, {.limit = 10, .by_text = false});
   ASSERT_TRUE(similar);
   EXPECT_TRUE(similar->empty());
+}
+
+// After the fingerprint and rule matches come tickets sharing words of the
+// title and description, the most and rarest words first; common words
+// alone ("the", "on") and open tickets are never a match, and a ticket
+// already found by fingerprint or rule is not listed twice.
+TEST_P(StoreConformanceTest, SimilarTicketsByTheWordsOfTheirTitle) {
+  auto past = [&](int64_t seq, const std::string& fp, const std::string& rule,
+                  const std::string& title, TicketStatus status = TicketStatus::kResolved) {
+    Ticket p = incident(seq, fp, status);
+    p.rule = rule;
+    p.title = title;
+    p.description = "";
+    if (status == TicketStatus::kResolved) p.resolved_at = p.created_at + 1h;
+    return TicketOpened{p};
+  };
+  apply({past(1, "a", "r1", "Replication lag on pg-replica-2 above 30s"),
+         past(2, "b", "r2", "Disk full on the db01"),
+         past(3, "c", "r3", "Replication broken on pg-replica-9"),
+         past(4, "d", "r4", "Replication lag on pg-replica-2 above 30s", TicketStatus::kInProgress),
+         past(5, "e", "r5", "on the"), past(6, "f", "lag", "Lag on something else"),
+         past(7, "g", "r7", "Unrelated")});
+  Ticket t = incident(10, "x", TicketStatus::kNew);
+  t.rule = "lag";
+  t.title = "Replication lag on pg-replica-2 above 45s";
+  t.description = "";
+  apply({TicketOpened{t}});
+  auto similar = store_->similar(t, {.limit = 10, .by_text = true});
+  ASSERT_TRUE(similar) << similar.error().to_string();
+  std::vector<std::string> got;
+  for (const SimilarTicket& s : *similar) {
+    got.push_back(s.ticket.key + (s.match == SimilarMatch::kRule   ? " rule"
+                                  : s.match == SimilarMatch::kText ? " text"
+                                                                   : " fp"));
+  }
+  EXPECT_EQ(got,
+            (std::vector<std::string>{"INC-000006 rule", "INC-000001 text", "INC-000003 text"}));
+  auto without = store_->similar(t, {.limit = 10, .by_text = false});
+  ASSERT_TRUE(without);
+  EXPECT_EQ(without->size(), 1u);
+  auto one = store_->similar(t, {.limit = 2, .by_text = true});
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->size(), 2u);
 }
 
 // --- concurrency ------------------------------------------------------------------------

@@ -28,16 +28,18 @@ TEST(Suggestions, TheFirstStrongMatchWithAWrittenFixIsSuggested) {
   std::vector<store::SimilarTicket> similar = {
       // same fingerprint, but ticketd resolved it: no fix to suggest
       {resolved("INC-000005", "disk-full", "Disk sda1 full on db01", {"auto_resolved", "x"}),
-       true,
+       store::SimilarMatch::kFingerprint,
        {}},
       // same rule, other title: not strong
       {resolved("INC-000004", "disk-full", "Disk sdb full on db02", {"fixed", "grew the LV"}),
-       false,
+       store::SimilarMatch::kRule,
        {}},
-      {resolved("INC-000003", "disk-full", "Disk sda1 full on db01", {"fixed", ""}), true, {}},
+      {resolved("INC-000003", "disk-full", "Disk sda1 full on db01", {"fixed", ""}),
+       store::SimilarMatch::kFingerprint,
+       {}},
       {resolved("INC-000002", "disk-full", "Disk sda1 full on db01",
                 {"workaround", "deleted old WAL files"}),
-       true,
+       store::SimilarMatch::kFingerprint,
        {}},
   };
   auto e = suggestion_for(opened, similar);
@@ -53,7 +55,7 @@ TEST(Suggestions, TheFirstStrongMatchWithAWrittenFixIsSuggested) {
   EXPECT_FALSE(suggestion_for(opened, similar));
   similar.push_back(
       {resolved("INC-000001", "disk-full", "Disk sda1 full on db01", {"fixed", "rotated logs"}),
-       false,
+       store::SimilarMatch::kRule,
        {}});
   ASSERT_TRUE(suggestion_for(opened, similar));  // same rule and title
   EXPECT_EQ(suggestion_for(opened, similar)->details_json()["match"], "rule and title");

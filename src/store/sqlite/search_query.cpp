@@ -1,7 +1,9 @@
 #include "search_query.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
+#include <vector>
 
 namespace ticketd::store {
 namespace {
@@ -63,7 +65,50 @@ void append_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
+// Words too common in alert titles and English to tell tickets apart.
+constexpr std::array<std::string_view, 32> kCommonWords = {
+    "the",  "and",  "for", "from", "with", "not",   "are",   "was",  "has",  "have", "this",
+    "that", "into", "out", "off",  "over", "under", "than",  "but",  "all",  "any",  "its",
+    "you",  "our",  "can", "will", "been", "being", "there", "when", "were", "which"};
+
+bool is_token_byte(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u >= 0x80 || (u >= '0' && u <= '9') || ((u | 0x20) >= 'a' && (u | 0x20) <= 'z');
+}
+
 }  // namespace
+
+std::string fts_similarity_expression(std::string_view title, std::string_view description) {
+  constexpr size_t kMaxWords = 12;
+  constexpr size_t kMaxScan = 2000;  // bytes of the description looked at
+  std::vector<std::string> words;
+  auto take = [&](std::string_view text) {
+    text = text.substr(0, kMaxScan);
+    size_t i = 0;
+    while (i < text.size() && words.size() < kMaxWords) {
+      while (i < text.size() && !is_token_byte(text[i])) ++i;
+      size_t end = i;
+      while (end < text.size() && is_token_byte(text[end])) ++end;
+      std::string word;
+      for (size_t k = i; k < end; ++k) word += lower(text[k]);
+      i = end;
+      if (word.size() < 3) continue;
+      if (std::find(kCommonWords.begin(), kCommonWords.end(), word) != kCommonWords.end()) continue;
+      if (std::find(words.begin(), words.end(), word) != words.end()) continue;
+      words.push_back(std::move(word));
+    }
+  };
+  take(title);
+  take(description);
+  if (words.empty()) return "";
+  std::string out = "{title description} : (";
+  for (size_t k = 0; k < words.size(); ++k) {
+    if (k) out += " OR ";
+    append_string(out, words[k]);
+  }
+  out += ')';
+  return out;
+}
 
 Result<std::string> fts_match_expression(std::string_view q) {
   std::string out;

@@ -18,4 +18,11 @@ namespace ticketd::store {
 // punctuation, or a field with an empty value).
 Result<std::string> fts_match_expression(std::string_view q);
 
+// The MATCH expression that finds tickets like one with this title and
+// description: any of their distinct words (at most 12, three letters or
+// more, common English words left out; title words first) in the title or
+// description columns, OR-ed, so bm25 ranks the tickets sharing the most
+// and rarest words first. "" when there is no such word.
+std::string fts_similarity_expression(std::string_view title, std::string_view description);
+
 }  // namespace ticketd::store

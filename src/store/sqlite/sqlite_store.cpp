@@ -282,6 +282,12 @@ CREATE TRIGGER ticket_texts_search AFTER INSERT ON ticket_texts BEGIN
   WHERE rowid = (SELECT id FROM tickets WHERE key = new.ticket_key);
 END;
 )sql",
+    // Similar tickets (Store::similar) by fingerprint and by rule, newest
+    // first, without reading every resolved ticket.
+    R"sql(
+CREATE INDEX tickets_fingerprint ON tickets(fingerprint, id);
+CREATE INDEX tickets_rule ON tickets(rule, id);
+)sql",
 };
 
 constexpr const char* kOutboxColumns =
@@ -811,33 +817,65 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  Result<std::vector<SimilarTicket>> similar(const Ticket& t, int limit) override {
+  Result<std::vector<SimilarTicket>> similar(const Ticket& t, const SimilarQuery& q) override {
+    const int64_t limit = std::clamp(q.limit, 1, 100);
     Reader reader(*this);
     sqlite3* db = reader.db();
     if (Status st = reader.snapshot(); !st) return st;  // tickets and their notes from one snapshot
-    Stmt s(db, std::string("SELECT ") + kTicketColumns +
-                   " FROM tickets WHERE key <> ?1 AND status IN ('resolved','closed')"
-                   " AND ((?2 <> '' AND fingerprint = ?2) OR (?3 <> '' AND rule = ?3))"
-                   " ORDER BY (fingerprint = ?2) DESC, id DESC LIMIT ?4");
-    if (!s.ok()) return Status::io_error(s.error());
-    s.bind(1, t.key)
-        .bind(2, t.fingerprint)
-        .bind(3, t.rule)
-        .bind(4, static_cast<int64_t>(std::clamp(limit, 1, 100)));
     std::vector<SimilarTicket> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      SimilarTicket found;
-      found.ticket = read_ticket(s);
-      found.same_fingerprint = !t.fingerprint.empty() && found.ticket.fingerprint == t.fingerprint;
-      out.push_back(std::move(found));
+    std::unordered_set<std::string> seen{t.key};
+    // Each stage reads up to `limit` more than it may keep: the tickets the
+    // stages before found (and t itself) are skipped, not counted.
+    auto run = [&](Stmt& s, SimilarMatch match) -> Status {
+      int rc = SQLITE_DONE;
+      while (static_cast<int64_t>(out.size()) < limit && (rc = s.step()) == SQLITE_ROW) {
+        Ticket found = read_ticket(s);
+        if (!seen.insert(found.key).second) continue;
+        SimilarTicket st;
+        st.ticket = std::move(found);
+        st.match = match;
+        out.push_back(std::move(st));
+      }
+      if (static_cast<int64_t>(out.size()) < limit && rc != SQLITE_DONE) return last_error(db);
+      return Status::ok();
+    };
+    if (!t.fingerprint.empty()) {  // index tickets_fingerprint
+      Stmt s(db, std::string("SELECT ") + kTicketColumns +
+                     " FROM tickets WHERE fingerprint = ?1 AND status IN ('resolved','closed')"
+                     " ORDER BY id DESC LIMIT ?2");
+      if (!s.ok()) return Status::io_error(s.error());
+      s.bind(1, t.fingerprint).bind(2, limit + 1);
+      if (Status st = run(s, SimilarMatch::kFingerprint); !st) return st;
     }
-    if (rc != SQLITE_DONE) return last_error(db);
+    if (!t.rule.empty() && static_cast<int64_t>(out.size()) < limit) {  // index tickets_rule
+      Stmt s(db, std::string("SELECT ") + kTicketColumns +
+                     " FROM tickets WHERE rule = ?1 AND status IN ('resolved','closed')"
+                     " ORDER BY id DESC LIMIT ?2");
+      if (!s.ok()) return Status::io_error(s.error());
+      s.bind(1, t.rule).bind(2, limit + static_cast<int64_t>(out.size()) + 1);
+      if (Status st = run(s, SimilarMatch::kRule); !st) return st;
+    }
+    const std::string match = q.by_text ? fts_similarity_expression(t.title, t.description) : "";
+    if (!match.empty() && static_cast<int64_t>(out.size()) < limit) {
+      // The rowid bound keeps the cost of words every ticket has (a title
+      // shared by half the store) to the latest 50,000 tickets.
+      Stmt s(db,
+             "SELECT " + prefixed_ticket_columns() +
+                 " FROM ticket_search JOIN tickets t ON t.id = ticket_search.rowid"
+                 " WHERE ticket_search MATCH ?1"
+                 " AND ticket_search.rowid > (SELECT coalesce(max(id), 0) FROM tickets) - 50000"
+                 " AND t.status IN ('resolved','closed')"
+                 " ORDER BY ticket_search.rank LIMIT ?2");
+      if (!s.ok()) return Status::io_error(s.error());
+      s.bind(1, match).bind(2, limit + static_cast<int64_t>(out.size()) + 1);
+      if (Status st = run(s, SimilarMatch::kText); !st) return st;
+    }
     Stmt notes(db,
                "SELECT time, actor, kind, message, details FROM timeline WHERE ticket_key = ?1 AND "
                "kind = 'note'"
                " ORDER BY id");
     if (!notes.ok()) return Status::io_error(notes.error());
+    int rc;
     for (SimilarTicket& f : out) {
       notes.reset();
       notes.bind(1, f.ticket.key);

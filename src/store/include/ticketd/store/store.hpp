@@ -83,11 +83,24 @@ struct StoreStats {
   std::vector<RecurringFingerprint> top_fingerprints;
 };
 
+// Why a ticket is like another one, strongest first.
+enum class SimilarMatch {
+  kFingerprint,  // the same fingerprint: the same alert
+  kRule,         // the same rule (another host, device, …)
+  kText,         // words of the title and description in common
+};
+
 // A resolved or closed ticket like another one, with what people noted on it.
 struct SimilarTicket {
   Ticket ticket;
-  bool same_fingerprint = false;     // matched by fingerprint, not only by rule
+  SimilarMatch match = SimilarMatch::kText;
   std::vector<TimelineEntry> notes;  // its timeline entries of kind "note", oldest first
+};
+
+// What Store::similar looks for.
+struct SimilarQuery {
+  int limit = 10;       // clamped to 1..100
+  bool by_text = true;  // also rank by words in common (full-text index)
 };
 
 // One queued message for a backend or notification target (OutboxQueued).
@@ -158,10 +171,12 @@ class Store {
   // Open tickets by priority, team and type, MTTA/MTTR, top recurring
   // fingerprints, all from one snapshot.
   virtual Result<StoreStats> stats() = 0;
-  // Up to `limit` (clamped to 1..100) resolved or closed tickets other than
-  // `t` that share its fingerprint or its rule (empty ones match nothing):
-  // those with its fingerprint first, each group newest first.
-  virtual Result<std::vector<SimilarTicket>> similar(const Ticket& t, int limit) = 0;
+  // Up to `q.limit` resolved or closed tickets other than `t`: those with
+  // its fingerprint, newest first; then those with its rule, newest first
+  // (empty fingerprints and rules match nothing); then, with `q.by_text`,
+  // those sharing words of its title and description, best match (bm25)
+  // first, among the latest 200,000 tickets.
+  virtual Result<std::vector<SimilarTicket>> similar(const Ticket& t, const SimilarQuery& q) = 0;
   // Deletes events received before `cutoff`; returns how many.
   virtual Result<int64_t> prune_events(TimePoint cutoff) = 0;
 
