@@ -859,13 +859,12 @@ class SqliteStore final : public Store {
     if (!match.empty() && static_cast<int64_t>(out.size()) < limit) {
       // The rowid bound keeps the cost of words every ticket has (a title
       // shared by half the store) to the latest 50,000 tickets.
-      Stmt s(db,
-             "SELECT " + prefixed_ticket_columns() +
-                 " FROM ticket_search JOIN tickets t ON t.id = ticket_search.rowid"
-                 " WHERE ticket_search MATCH ?1"
-                 " AND ticket_search.rowid > (SELECT coalesce(max(id), 0) FROM tickets) - 50000"
-                 " AND t.status IN ('resolved','closed')"
-                 " ORDER BY ticket_search.rank LIMIT ?2");
+      Stmt s(db, "SELECT " + prefixed_ticket_columns() +
+                     " FROM ticket_search JOIN tickets t ON t.id = ticket_search.rowid"
+                     " WHERE ticket_search MATCH ?1"
+                     " AND ticket_search.rowid > (SELECT coalesce(max(id), 0) FROM tickets) - 50000"
+                     " AND t.status IN ('resolved','closed')"
+                     " ORDER BY ticket_search.rank LIMIT ?2");
       if (!s.ok()) return Status::io_error(s.error());
       s.bind(1, match).bind(2, limit + static_cast<int64_t>(out.size()) + 1);
       if (Status st = run(s, SimilarMatch::kText); !st) return st;
