@@ -15,7 +15,7 @@
 #include "ticketd/engine/engine.hpp"
 #include "ticketd/ingest/webhook_parsers.hpp"
 #include "ticketd/store/store.hpp"
-#include "web_page.hpp"
+#include "web_assets.hpp"
 
 namespace ticketd::api {
 namespace {
@@ -239,6 +239,8 @@ const std::vector<Router::Route>& Router::routes() {
       // The page itself holds no data; its API calls carry the token.
       {"GET", "/", std::nullopt, &R::web_page},
       {"GET", "/index.html", std::nullopt, &R::web_page},
+      {"GET", "/app.css", std::nullopt, &R::web_css},
+      {"GET", "/app.js", std::nullopt, &R::web_js},
       {"GET", "/metrics", Role::kRead, &R::metrics},
       // The API's description holds no data, like the page: no token.
       {"GET", "/api/v1/openapi.json", std::nullopt, &R::openapi},
@@ -347,15 +349,37 @@ void Router::ready(const Call&, Respond respond) {
                               {"open_tickets", h.open_tickets}}));
 }
 
+namespace {
+
+// The page's files, with headers that keep it from running anything but its
+// own script (no inline code, no framing, no third-party requests).
+HttpResponse web_asset(std::string_view body, const char* content_type) {
+  HttpResponse r;
+  r.content_type = content_type;
+  r.body = std::string(body);
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'none'; script-src 'self'; style-src 'self'; "
+                         "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+                         "base-uri 'none'; form-action 'self'");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("X-Frame-Options", "DENY");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  return r;
+}
+
+}  // namespace
+
 void Router::web_page(const Call&, Respond respond) {
-  HttpResponse page;
-  page.content_type = "text/html; charset=utf-8";
-  page.body = kWebPage;
-  page.headers.emplace_back(
-      "Content-Security-Policy",
-      "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
-  page.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  respond(std::move(page));
+  respond(web_asset(web_index_html(), "text/html; charset=utf-8"));
+}
+
+void Router::web_css(const Call&, Respond respond) {
+  respond(web_asset(web_app_css(), "text/css; charset=utf-8"));
+}
+
+void Router::web_js(const Call&, Respond respond) {
+  respond(web_asset(web_app_js(), "text/javascript; charset=utf-8"));
 }
 
 void Router::metrics(const Call&, Respond respond) {

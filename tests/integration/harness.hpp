@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -20,7 +21,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 extern char** environ;
 
@@ -32,8 +36,30 @@ using nlohmann::json;
 struct Reply {
   long status = 0;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   json j() const { return json::parse(body, nullptr, false); }
+  // The first header of that name (lower case), or "".
+  std::string header(const std::string& name) const {
+    for (const auto& [k, v] : headers)
+      if (k == name) return v;
+    return {};
+  }
 };
+
+inline size_t collect_header(char* p, size_t s, size_t n, void* out) {
+  std::string line(p, s * n);
+  const size_t colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::string value = line.substr(colon + 1);
+    const size_t b = value.find_first_not_of(" \t");
+    const size_t e = value.find_last_not_of(" \t\r\n");
+    value = b == std::string::npos ? "" : value.substr(b, e - b + 1);
+    static_cast<Reply*>(out)->headers.emplace_back(std::move(name), std::move(value));
+  }
+  return s * n;
+}
 
 inline size_t collect(char* p, size_t s, size_t n, void* out) {
   static_cast<std::string*>(out)->append(p, s * n);
@@ -55,6 +81,8 @@ inline Reply http(const std::string& method, const std::string& url, const std::
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
   if (method == "POST" || method == "PATCH" || method == "PUT") {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());

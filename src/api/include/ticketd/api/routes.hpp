@@ -101,7 +101,10 @@ class Router {
  private:
   void health(const Call& c, Respond respond);
   void ready(const Call& c, Respond respond);
+  // The web page: GET / (and /index.html), /app.css, /app.js from web/.
   void web_page(const Call& c, Respond respond);
+  void web_css(const Call& c, Respond respond);
+  void web_js(const Call& c, Respond respond);
   void metrics(const Call& c, Respond respond);
   // GET /api/v1/openapi.json: the built-in OpenAPI document (docs/api/openapi.json).
   void openapi(const Call& c, Respond respond);
