@@ -198,14 +198,14 @@ async function queueView(main, params, mine) {
   if (!f.sort) f.sort = 'priority';
   main.innerHTML = `<h1>Queue</h1>
   <form id="filters" class="row" role="search" aria-label="Filter tickets">
-    ${selectField('status', 'Status', [['open', 'open'], ['', 'any']].concat(STATUSES.map((s) => [s, s])), f.status)}
+    ${selectField('status', 'Status', [['open', 'open'], ['any', 'any']].concat(STATUSES.map((s) => [s, s])), f.status)}
     ${selectField('priority', 'Priority', [['', 'any']].concat(PRIORITIES.map((p) => [p, p])), f.priority)}
     ${selectField('type', 'Type', [['', 'any']].concat(TYPES.map((t) => [t, t])), f.type)}
     <label>Team<input name="team" value="${esc(f.team)}" size="10"></label>
     ${selectField('assignee', 'Assignee', [['', 'anyone'], ['mine', 'mine'], ['none', 'unassigned']].concat(
       f.assignee && !['mine', 'none'].includes(f.assignee) ? [[f.assignee, f.assignee]] : []), f.assignee)}
     <label>Search<input name="q" type="search" value="${esc(f.q)}" size="22"></label>
-    ${selectField('sort', 'Order', [['priority', 'priority, then due'], ['newest', 'newest first']], f.sort)}
+    ${selectField('sort', 'Order', [['priority', 'priority, then due'], ['newest', 'newest first'], ['relevance', 'best match (search)']], f.sort)}
     <button class="primary">Apply</button>
     <a href="#/tickets">Reset</a>
   </form>
@@ -219,8 +219,10 @@ async function queueView(main, params, mine) {
   });
   const load = async (isRefresh) => {
     const query = new URLSearchParams();
-    for (const k of ['status', 'priority', 'type', 'team', 'q', 'cursor']) if (f[k]) query.set(k, f[k]);
-    if (f.sort === 'priority') query.set('sort', 'priority');
+    for (const k of ['priority', 'type', 'team', 'q', 'cursor']) if (f[k]) query.set(k, f[k]);
+    if (f.status && f.status !== 'any') query.set('status', f.status);
+    // Without sort=, the API orders a search by relevance and a list by newest.
+    if (f.sort === 'priority' || f.sort === 'newest') query.set('sort', f.sort);
     if (f.assignee === 'mine') {
       const who = await whoami();
       query.set('assignee', who.name || 'anonymous');
@@ -437,8 +439,8 @@ async function ticketView(main, key, mine) {
   });
   action('status-form', async (f) => {
     const body = { status: f.status };
-    if (['resolved', 'closed', 'cancelled'].includes(f.status)) {
-      if (f.status === 'resolved' || f.note) body.resolution = { code: f.status === 'cancelled' ? 'cancelled' : f.code, note: f.note };
+    if (f.status === 'resolved' || f.status === 'cancelled') {
+      body.resolution = { code: f.status === 'cancelled' ? 'cancelled' : f.code, note: f.note || '' };
     } else if (f.note) {
       // Not a resolution: the note goes on the timeline first, so it is never lost.
       await api('POST', path + '/notes', { text: f.note });
@@ -450,9 +452,12 @@ async function ticketView(main, key, mine) {
   if (statusForm) {
     const sync = () => {
       const s = statusForm.elements.status.value;
-      const closing = ['resolved', 'closed', 'cancelled'].includes(s);
-      $$('.res', statusForm).forEach((l) => { l.hidden = !closing && l.querySelector('select'); });
-      statusForm.elements.code.disabled = !closing || s === 'cancelled';
+      // A resolution (code and note) goes with resolved and cancelled; any
+      // other change takes its note onto the timeline.
+      const closing = s === 'resolved' || s === 'cancelled';
+      const codeLabel = statusForm.elements.code.closest('label');
+      codeLabel.hidden = s !== 'resolved';
+      statusForm.elements.code.disabled = s !== 'resolved';
       $('.res input', statusForm).parentElement.firstChild.textContent = closing ? 'Resolution note' : 'Note with the change';
     };
     statusForm.elements.status.addEventListener('change', sync);
