@@ -557,7 +557,7 @@ class Hostile(PageTest):
         # The hostile host travels on into the silence form's matchers.
         self.css("a.silence-this").click()
         field = self.css("#silence-form input[name=matchers]")
-        self.assertIn('host="<img src=x onerror=\\"window.__xss=1\\">"', field.get_attribute("value"))
+        self.assertEqual(field.get_attribute("value"), 'host="<img src=x onerror=\\"window.__xss=1\\">" app=' + app)
         self.assertEqual(self.js(injected), [None, 0, 0])
 
 
@@ -642,7 +642,7 @@ class Silences(PageTest):
         self.press(self.Keys.ENTER)
         self.wait(lambda: self.hash().startswith("#/silences/new?"), what="the silence form's hash")
         field = self.css("#silence-form input[name=matchers]")
-        self.assertEqual(field.get_attribute("value"), "host=%s rule=host-unreachable" % host)
+        self.assertEqual(field.get_attribute("value"), "host=%s app=ping" % host)
         self.assertIn(key, self.css("#silence-form input[name=comment]").get_attribute("value"))
         self.css("#silence-preview-btn").click()
         self.css('#silence-preview a[href="#/tickets/%s"]' % key)
@@ -651,7 +651,7 @@ class Silences(PageTest):
         field.send_keys(' labels.site="rack 4"')
         self.css("#silence-form button.primary").click()
         self.wait(lambda: self.hash() == "#/silences", what="back to the silences list")
-        want = {"host": host, "rule": "host-unreachable", "labels.site": "rack 4"}
+        want = {"host": host, "app": "ping", "labels.site": "rack 4"}
         created = self.wait(lambda: [s for s in self.api.ok("GET", "/api/v1/silences")["silences"]
                                      if s["matchers"] == want], what="the silence in the API")
         s = created[0]
