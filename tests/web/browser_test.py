@@ -16,7 +16,6 @@ import argparse
 import itertools
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -302,7 +301,8 @@ class PageTest(unittest.TestCase):
     def state(self):
         """Where the page is, for failure messages."""
         try:
-            return self.js("return JSON.stringify({hash: location.hash, h1: (document.querySelector('h1') || {}).textContent,"
+            return self.js("return JSON.stringify({hash: location.hash,"
+                           " h1: (document.querySelector('h1') || {}).textContent,"
                            " status: document.getElementById('status').textContent,"
                            " title: document.title})")
         except Exception as e:  # the page itself may be the problem
@@ -358,7 +358,8 @@ class PageTest(unittest.TestCase):
                 "const t = document.querySelector(arguments[0]), a = document.activeElement;"
                 "if (!t) return 'gone'; if (a === t) return 'here';"
                 "if (!a || a === document.body) return 'after';"
-                "return a.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING ? 'after' : 'before';",
+                "const after = a.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING;"
+                "return after ? 'after' : 'before';",
                 selector)
             if where == "here":
                 return
@@ -557,7 +558,8 @@ class Hostile(PageTest):
         # The hostile host travels on into the silence form's matchers.
         self.css("a.silence-this").click()
         field = self.css("#silence-form input[name=matchers]")
-        self.assertEqual(field.get_attribute("value"), 'host="<img src=x onerror=\\"window.__xss=1\\">" app=' + app)
+        self.assertEqual(field.get_attribute("value"),
+                         'host="<img src=x onerror=\\"window.__xss=1\\">" app=' + app)
         self.assertEqual(self.js(injected), [None, 0, 0])
 
 
@@ -577,10 +579,12 @@ class Security(PageTest):
         self.wait(lambda: "API token" in self.text("#status"), what="the 401 hint")
         secret = TOKENS["bob"][1]
         self.css("#token").send_keys(secret, self.Keys.TAB)
-        self.wait(lambda: self.h1() == "Rules" and self.text("#status") == "", what="the rules after the token")
+        self.wait(lambda: self.h1() == "Rules" and self.text("#status") == "",
+                  what="the rules after the token")
         self.assertEqual(self.js("return sessionStorage.getItem('ticketd-token')"), secret)
-        self.assertEqual(self.js("return Object.values(localStorage).filter((v) => v.includes(arguments[0])).length",
-                                 secret), 0, "the token is in localStorage")
+        in_local = self.js("return Object.values(localStorage).filter((v) => v.includes(arguments[0])).length",
+                           secret)
+        self.assertEqual(in_local, 0, "the token is in localStorage")
         self.assertNotIn(secret, self.js("return document.cookie"))
         self.d.refresh()
         self.wait(lambda: self.h1() == "Rules", what="the rules after a reload")
@@ -689,7 +693,8 @@ class Silences(PageTest):
         self.wait(lambda: "role cannot" in self.text("#silence-form .form-error"),
                   what="the 403 under the silence form")
         self.assertEqual(self.css("#silence-form .form-error").get_attribute("role"), "alert")
-        self.assertEqual(self.css("#silence-form input[name=matchers]").get_attribute("value"), "host=anything")
+        self.assertEqual(self.css("#silence-form input[name=matchers]").get_attribute("value"),
+                         "host=anything", "what was typed stays")
 
         row = '#silences tr[data-id="%s"]' % sid
         self.css(row + " .expire-btn").click()
@@ -700,7 +705,8 @@ class Silences(PageTest):
 
         self.open_ticket(key, token="carol")
         self.css("#ack-form button.primary").click()
-        self.wait(lambda: "role cannot" in self.text("#ack-form .form-error"), what="the 403 under Acknowledge")
+        self.wait(lambda: "role cannot" in self.text("#ack-form .form-error"),
+                  what="the 403 under Acknowledge")
         self.css("#note-form textarea").send_keys("not allowed")
         self.press(self.Keys.ENTER, modifier=self.Keys.CONTROL)
         self.wait(lambda: "role cannot" in self.text("#note-form .form-error"), what="the 403 under Note")
@@ -724,7 +730,8 @@ class Contrast(PageTest):
         # Once as drawn, once with every row marked as new (its yellow background).
         for fresh in (False, True):
             if fresh:
-                self.js("document.querySelectorAll('#queue tbody tr').forEach((r) => r.classList.add('fresh'))")
+                self.js("document.querySelectorAll('#queue tbody tr')"
+                        ".forEach((r) => r.classList.add('fresh'))")
             badges, body, failures = self.js(CONTRAST_JS)
             seen = {b[0] for b in badges}
             self.assertTrue({"P1", "P2", "P3", "P4", "P5"} <= seen, badges)
@@ -744,8 +751,9 @@ class Contrast(PageTest):
 
 def main():
     global ARGS
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     usage="%(prog)s --bin BUILD_DIR [--keep] [unittest options, e.g. -k resolve]")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        usage="%(prog)s --bin BUILD_DIR [--keep] [unittest options, e.g. -k resolve]")
     parser.add_argument("--bin", required=True, help="the build directory holding ticketd")
     parser.add_argument("--keep", action="store_true", help="keep the daemon's work directory")
     ARGS, rest = parser.parse_known_args()
