@@ -466,8 +466,8 @@ class Navigation(PageTest):
             self.press(self.Keys.ENTER)
             self.wait(lambda: self.hash() == href, what="location.hash " + href)
             self.wait(lambda: self.h1() == heading, what="the %s view" % heading)
-            self.assertEqual(self.js("return document.activeElement.tagName"), "H1",
-                             "the new view's heading takes the focus")
+            self.wait(lambda: self.js("return document.activeElement.tagName") == "H1",
+                      what="the new view's heading to take the focus")
             self.assertEqual(self.text("#status"), "")
         self.tab_to('#queue tr[data-key="%s"] a[href="#/tickets/%s"]' % (key, key))
         self.press(self.Keys.ENTER)
@@ -681,12 +681,14 @@ class Silences(PageTest):
                                                       "duration": "1h", "comment": "kept"})["id"]
         key, _ = self.new_incident("carol")
         self.open("/silences", token="alice")
-        # carol's token, typed at the top right.
+        self.css('#silences tr[data-id="%s"]' % sid)
+        # carol's token, typed at the top right, redraws the view.
+        self.js("document.getElementById('silence-form').classList.add('before-token')")
         token = self.css("#token")
         token.clear()
         token.send_keys(TOKENS["carol"][1], self.Keys.TAB)
-        self.wait(lambda: self.js("return sessionStorage.getItem('ticketd-token')") == TOKENS["carol"][1],
-                  what="carol's token stored")
+        self.css("#silence-form:not(.before-token)")
+        self.assertEqual(self.js("return sessionStorage.getItem('ticketd-token')"), TOKENS["carol"][1])
         field = self.css("#silence-form input[name=matchers]")
         field.send_keys("host=anything")
         self.css("#silence-form button.primary").click()
