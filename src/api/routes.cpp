@@ -560,7 +560,18 @@ void Router::list_tickets(const Call& c, Respond respond) {
       return respond(error_response(400, "invalid_argument",
                                     "unknown priority \"" + v + "\", expected P1..P5"));
   }
-  q.team = param("team");
+  // team= and assignee=: empty means any; "none" selects the tickets
+  // without one.
+  if (auto v = param("team"); !v.empty()) q.team = v == "none" ? "" : v;
+  if (auto v = param("assignee"); !v.empty()) q.assignee = v == "none" ? "" : v;
+  if (auto v = param("sort"); v == "newest") {
+    q.sort = store::TicketSort::kNewest;
+  } else if (v == "priority") {
+    q.sort = store::TicketSort::kPriority;
+  } else if (!v.empty()) {
+    return respond(error_response(400, "invalid_argument",
+                                  "unknown sort \"" + v + "\", expected newest or priority"));
+  }
   q.text = param("q");
   q.cursor = param("cursor");
   if (auto v = param("limit"); !v.empty()) {
@@ -578,7 +589,8 @@ void Router::list_tickets(const Call& c, Respond respond) {
   json list = json::array();
   for (const Ticket& t : page->tickets) list.push_back(ticket_to_json(t));
   json out = {{"tickets", list},
-              {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}};
+              {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)},
+              {"total", page->total}};
   respond(json_response(200, out));
 }
 
