@@ -12,6 +12,7 @@
 #include "task_pool.hpp"
 #include "ticketd/core/json.hpp"
 #include "ticketd/core/text.hpp"
+#include "ticketd/engine/commands.hpp"
 #include "ticketd/engine/engine.hpp"
 #include "ticketd/ingest/webhook_parsers.hpp"
 #include "ticketd/store/store.hpp"
@@ -98,6 +99,18 @@ bool same_secret(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
+// A ticket as GET /api/v1/tickets/{key} and the ticket commands answer it:
+// its JSON with "transitions", the statuses a PATCH may move it to now
+// (engine::allowed_transitions, the rule the engine checks).
+json ticket_detail_json(const Ticket& t) {
+  json j = ticket_to_json(t);
+  json next = json::array();
+  for (TicketStatus s : engine::allowed_transitions(t.status))
+    next.push_back(ticket_status_name(s));
+  j["transitions"] = std::move(next);
+  return j;
+}
+
 bool is_json_content_type(const std::string& ct) {
   std::string base = ct.substr(0, ct.find(';'));
   while (!base.empty() && base.back() == ' ') base.pop_back();
@@ -144,9 +157,10 @@ std::string Router::attribution(const std::string& who, const std::string& displ
   return who + " (" + display + ")";
 }
 
-std::optional<HttpResponse> Router::authorize(const HttpRequest& req, Role needed,
-                                              std::string* who) const {
+std::optional<HttpResponse> Router::authorize(const HttpRequest& req, Role needed, std::string* who,
+                                              std::optional<Role>* role) const {
   if (who) *who = "anonymous";
+  if (role) role->reset();
   if (deps_.tokens.empty()) return std::nullopt;
   const std::string auth = req.header("authorization");
   const std::string prefix = "Bearer ";
@@ -160,6 +174,7 @@ std::optional<HttpResponse> Router::authorize(const HttpRequest& req, Role neede
   for (const ApiToken& t : deps_.tokens) {
     if (!same_secret(t.token, secret)) continue;
     if (who) *who = t.name;
+    if (role) *role = t.role;
     if (role_allows(t.role, needed)) return std::nullopt;
     return error_response(403, "forbidden",
                           std::string("token \"") + t.name + "\" has role " + role_name(t.role) +
@@ -259,6 +274,7 @@ const std::vector<Router::Route>& Router::routes() {
       {"GET", "/api/v1/silences", Role::kRead, &R::list_silences, Runs::kReader},
       {"POST", "/api/v1/silences", Role::kAdmin, &R::add_silence},
       {"DELETE", "/api/v1/silences/{id}", Role::kAdmin, &R::expire_silence},
+      {"GET", "/api/v1/whoami", Role::kRead, &R::whoami},
       {"GET", "/api/v1/tickets", Role::kRead, &R::list_tickets, Runs::kReader},
       {"POST", "/api/v1/tickets", Role::kWrite, &R::create_ticket},
       {"GET", "/api/v1/tickets/{key}", Role::kRead, &R::get_ticket, Runs::kReader},
@@ -301,7 +317,8 @@ void Router::handle(HttpRequest req, Respond respond) {
     }
     call.who = "anonymous";
     if (route->role) {
-      if (auto deny = authorize(req, *route->role, &call.who)) return respond(std::move(*deny));
+      if (auto deny = authorize(req, *route->role, &call.who, &call.role))
+        return respond(std::move(*deny));
     }
     if (route->signed_as) {
       if (auto deny = verify_signature(req, route->signed_as)) return respond(std::move(*deny));
@@ -555,6 +572,13 @@ void Router::post_json_source(const Call& c, Respond respond) {
                 std::move(respond));
 }
 
+void Router::whoami(const Call& c, Respond respond) {
+  if (deps_.tokens.empty())
+    return respond(json_response(200, {{"name", "anonymous"}, {"role", "admin"}, {"auth", false}}));
+  respond(json_response(
+      200, {{"name", c.who}, {"role", role_name(c.role.value_or(Role::kRead))}, {"auth", true}}));
+}
+
 void Router::list_tickets(const Call& c, Respond respond) {
   const HttpRequest& req = c.req;
   store::TicketQuery q;
@@ -584,7 +608,18 @@ void Router::list_tickets(const Call& c, Respond respond) {
       return respond(error_response(400, "invalid_argument",
                                     "unknown priority \"" + v + "\", expected P1..P5"));
   }
-  q.team = param("team");
+  // team= and assignee=: empty means any; "none" selects the tickets
+  // without one.
+  if (auto v = param("team"); !v.empty()) q.team = v == "none" ? "" : v;
+  if (auto v = param("assignee"); !v.empty()) q.assignee = v == "none" ? "" : v;
+  if (auto v = param("sort"); v == "newest") {
+    q.sort = store::TicketSort::kNewest;
+  } else if (v == "priority") {
+    q.sort = store::TicketSort::kPriority;
+  } else if (!v.empty()) {
+    return respond(error_response(400, "invalid_argument",
+                                  "unknown sort \"" + v + "\", expected newest or priority"));
+  }
   q.text = param("q");
   q.cursor = param("cursor");
   if (auto v = param("limit"); !v.empty()) {
@@ -602,7 +637,8 @@ void Router::list_tickets(const Call& c, Respond respond) {
   json list = json::array();
   for (const Ticket& t : page->tickets) list.push_back(ticket_to_json(t));
   json out = {{"tickets", list},
-              {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}};
+              {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)},
+              {"total", page->total}};
   respond(json_response(200, out));
 }
 
@@ -611,7 +647,7 @@ void Router::get_ticket(const Call& c, Respond respond) {
   auto t = deps_.store.get_ticket(key);
   if (!t) return respond(from_status(t.error()));
   if (!*t) return respond(error_response(404, "not_found", "no ticket " + key));
-  respond(json_response(200, ticket_to_json(**t)));
+  respond(json_response(200, ticket_detail_json(**t)));
 }
 
 void Router::get_similar(const Call& c, Respond respond) {
@@ -744,11 +780,11 @@ void Router::ticket_command(const Call& c, const std::string& what, Respond resp
           if (const auto* o = std::get_if<engine::TicketOpened>(&a);
               o && (wanted.empty() || o->ticket.key == wanted)) {
             wanted = o->ticket.key;
-            result = ticket_to_json(o->ticket);
+            result = ticket_detail_json(o->ticket);
           }
           if (const auto* u = std::get_if<engine::TicketUpdated>(&a);
               u && u->ticket.key == wanted) {
-            result = ticket_to_json(u->ticket);
+            result = ticket_detail_json(u->ticket);
           }
           out.push_back(std::move(a));
         }

@@ -928,3 +928,87 @@ problems:
 
 }  // namespace
 }  // namespace ticketd::engine
+
+namespace ticketd::engine {
+namespace {
+
+// allowed_transitions() is the rule patch_ticket() checks: from every
+// status, each status it lists is taken and every other one refused as a
+// conflict, with nothing changed.
+TEST(Transitions, EveryListedStatusIsTakenAndEveryOtherRefused) {
+  const std::vector<TicketStatus> all = {TicketStatus::kNew,        TicketStatus::kAssigned,
+                                         TicketStatus::kInProgress, TicketStatus::kPending,
+                                         TicketStatus::kResolved,   TicketStatus::kClosed,
+                                         TicketStatus::kCancelled};
+  for (TicketStatus from : all) {
+    const std::vector<TicketStatus> listed = allowed_transitions(from);
+    EXPECT_EQ(std::count(listed.begin(), listed.end(), from), 0) << ticket_status_name(from);
+    for (TicketStatus to : all) {
+      if (to == from) continue;
+      Harness h("rules:\n  - {name: r, match: {message: \"~disk\"}}\n");
+      Ticket stored;
+      stored.key = "INC-000001";
+      stored.title = "disk";
+      stored.status = from;
+      stored.created_at = stored.updated_at = h.clock.now();
+      auto r = h.engine_.patch_ticket(stored.key, {.status = to}, "user:x", h.clock.now(), stored);
+      const bool offered = std::count(listed.begin(), listed.end(), to) == 1;
+      EXPECT_EQ(static_cast<bool>(r), offered)
+          << ticket_status_name(from) << " -> " << ticket_status_name(to);
+      if (!r) {
+        EXPECT_EQ(r.error().code(), StatusCode::kConflict);
+      } else {
+        bool moved = false;
+        for (const Action& a : *r) {
+          if (auto* u = std::get_if<TicketUpdated>(&a)) moved = u->ticket.status == to;
+        }
+        EXPECT_TRUE(moved) << ticket_status_name(from) << " -> " << ticket_status_name(to);
+      }
+    }
+  }
+  EXPECT_TRUE(allowed_transitions(TicketStatus::kClosed).empty());
+  EXPECT_TRUE(allowed_transitions(TicketStatus::kCancelled).empty());
+  EXPECT_EQ(allowed_transitions(TicketStatus::kResolved),
+            (std::vector<TicketStatus>{TicketStatus::kInProgress, TicketStatus::kClosed,
+                                       TicketStatus::kCancelled}));
+}
+
+// Clearing the assignee of an assigned ticket puts it back to new, on the
+// timeline; other statuses keep theirs, and a status in the same patch wins.
+TEST(Transitions, UnassigningAnAssignedTicketMakesItNewAgain) {
+  Harness h("rules:\n  - {name: r, match: {message: \"~disk\"}}\n");
+  NewTicket spec;
+  spec.title = "printer";
+  spec.assignee = "alice";
+  auto created = h.engine_.create_ticket(spec, "user:alice", h.clock.now());
+  ASSERT_TRUE(created);
+  h.absorb(std::move(created).value());
+  const std::string key = h.nth(0);
+  ASSERT_EQ(h.tickets[key].status, TicketStatus::kAssigned);
+  auto run = [&](TicketPatch p) {
+    auto r = h.engine_.patch_ticket(key, p, "user:bob", h.clock.now(), h.tickets[key]);
+    ASSERT_TRUE(r) << r.error().message();
+    h.absorb(std::move(r).value());
+  };
+  run({.assignee = ""});
+  EXPECT_EQ(h.tickets[key].status, TicketStatus::kNew);
+  EXPECT_EQ(h.tickets[key].assignee, "");
+  ASSERT_GE(h.timeline[key].size(), 3u);
+  const TimelineEntry& assignment = h.timeline[key][h.timeline[key].size() - 2];
+  const TimelineEntry& status = h.timeline[key].back();
+  EXPECT_EQ(assignment.kind, "assignment");
+  EXPECT_EQ(assignment.message, "assignee alice -> -");
+  EXPECT_EQ(status.kind, "status");
+  EXPECT_EQ(status.message, "assigned -> new");
+  EXPECT_EQ(status.actor, "user:bob");
+  run({.assignee = "carol"});
+  EXPECT_EQ(h.tickets[key].status, TicketStatus::kAssigned);
+  run({.status = TicketStatus::kPending, .assignee = ""});  // the patch's status wins
+  EXPECT_EQ(h.tickets[key].status, TicketStatus::kPending);
+  run({.assignee = "dave"});
+  run({.assignee = ""});  // pending stays pending
+  EXPECT_EQ(h.tickets[key].status, TicketStatus::kPending);
+}
+
+}  // namespace
+}  // namespace ticketd::engine

@@ -18,6 +18,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "ticketd/store/store.hpp"
@@ -828,6 +829,291 @@ TEST_P(StoreConformanceTest, AMalformedCursorIsInvalidArgument) {
   apply({TicketOpened{incident(1)}});
   for (const char* cursor : {"banana", "12abc", "-3"}) {
     TicketQuery q;
+    q.cursor = cursor;
+    auto page = store_->list_tickets(q);
+    ASSERT_FALSE(page) << cursor;
+    EXPECT_EQ(page.error().code(), StatusCode::kInvalidArgument) << cursor;
+    EXPECT_NE(page.error().message().find(cursor), std::string::npos) << page.error().message();
+  }
+}
+
+// team= ignores ASCII case and "" selects the tickets without a team;
+// assignee= is exact and "" selects the unassigned ones.
+TEST_P(StoreConformanceTest, TeamAndAssigneeFiltersSelectAlsoThoseWithoutOne) {
+  auto make = [&](int64_t seq, std::string team, std::string assignee) {
+    Ticket t = incident(seq, "fp" + std::to_string(seq));
+    t.team = std::move(team);
+    t.assignee = std::move(assignee);
+    return TicketOpened{t};
+  };
+  apply({make(1, "DBA", "alice"), make(2, "dba", ""), make(3, "", "Alice"), make(4, "net", "alice"),
+         make(5, "", "")});
+  using V = std::vector<std::string>;
+  TicketQuery q;
+  q.team = "dba";
+  EXPECT_EQ(keys(q), (V{"INC-000002", "INC-000001"}));
+  q.team = "dBa";
+  EXPECT_EQ(keys(q), (V{"INC-000002", "INC-000001"}));
+  q.team = "";
+  EXPECT_EQ(keys(q), (V{"INC-000005", "INC-000003"}));
+  q = {};
+  q.assignee = "alice";
+  EXPECT_EQ(keys(q), (V{"INC-000004", "INC-000001"}));
+  q.assignee = "ALICE";  // exact
+  EXPECT_EQ(keys(q), V{});
+  q.assignee = "";
+  EXPECT_EQ(keys(q), (V{"INC-000005", "INC-000002"}));
+  q.team = "";
+  EXPECT_EQ(keys(q), V{"INC-000005"});
+  q.team = "DBA";
+  q.sort = TicketSort::kPriority;
+  EXPECT_EQ(keys(q), V{"INC-000002"});
+}
+
+// total counts every match of the filters and text, on every page.
+TEST_P(StoreConformanceTest, TheTotalCountsEveryMatchWhateverThePage) {
+  Actions a;
+  for (int i = 1; i <= 25; ++i) {
+    Ticket t = incident(i, "fp" + std::to_string(i),
+                        i % 5 == 0 ? TicketStatus::kResolved : TicketStatus::kNew);
+    t.team = i % 2 ? "odd" : "even";
+    t.title = i % 3 == 0 ? "disk full" : "fan failure";
+    a.emplace_back(TicketOpened{t});
+  }
+  apply(a);
+  auto total = [&](TicketQuery q) {
+    auto page = store_->list_tickets(q);
+    EXPECT_TRUE(page) << page.error().to_string();
+    return page ? page->total : -1;
+  };
+  EXPECT_EQ(total({}), 25);
+  for (TicketSort sort : {TicketSort::kDefault, TicketSort::kNewest, TicketSort::kPriority}) {
+    TicketQuery q;
+    q.sort = sort;
+    q.team = "odd";
+    q.limit = 4;
+    int pages = 0;
+    size_t seen = 0;
+    for (;;) {
+      auto page = store_->list_tickets(q);
+      ASSERT_TRUE(page) << page.error().to_string();
+      ASSERT_LE(++pages, 5);
+      EXPECT_EQ(page->total, 13);
+      seen += page->tickets.size();
+      if (page->next_cursor.empty()) break;
+      q.cursor = page->next_cursor;
+    }
+    EXPECT_EQ(seen, 13u);
+    q = {};
+    q.sort = sort;
+    q.open_only = true;
+    q.limit = 1;
+    EXPECT_EQ(total(q), 20);
+    q.text = "disk";  // 3, 6, ..., 24 of which 15 is resolved
+    EXPECT_EQ(total(q), 7);
+    q.team = "nobody";
+    EXPECT_EQ(total(q), 0);
+  }
+}
+
+// sort=priority: P1 first; within a priority the nearest due time first
+// (respond_by until acknowledged, then resolve_by), those without one last;
+// newest first among equals. Every page size gives the same order, and so
+// does a search.
+TEST_P(StoreConformanceTest, PriorityOrderIsPriorityThenNearestDueThenNewest) {
+  const auto at = [&](int minutes) { return now_ + std::chrono::minutes(minutes); };
+  auto make = [&](int64_t seq, Priority p, std::optional<int> respond, std::optional<int> resolve,
+                  bool acknowledged = false) {
+    Ticket t = incident(seq, "fp" + std::to_string(seq));
+    t.title = "queue item " + std::to_string(seq);
+    t.priority = p;
+    if (respond) t.respond_by = at(*respond);
+    if (resolve) t.resolve_by = at(*resolve);
+    if (acknowledged) {
+      t.acknowledged_at = at(1);
+      t.status = TicketStatus::kInProgress;
+    }
+    return TicketOpened{t};
+  };
+  using P = Priority;
+  apply({make(1, P::kP2, 10, 100), make(2, P::kP1, std::nullopt, std::nullopt),
+         make(3, P::kP1, 30, 300), make(4, P::kP1, 5, 60, /*acknowledged=*/true),
+         make(5, P::kP1, 20, 200), make(6, P::kP1, 20, 200), make(7, P::kP3, std::nullopt, 40),
+         make(8, P::kP2, std::nullopt, std::nullopt), make(9, P::kP1, std::nullopt, std::nullopt)});
+  const std::vector<std::string> expected = {"INC-000006", "INC-000005", "INC-000003",
+                                             "INC-000004", "INC-000009", "INC-000002",
+                                             "INC-000001", "INC-000008", "INC-000007"};
+  for (const std::string text : {"", "queue"}) {
+    for (int limit : {1000, 1, 2, 3, 4}) {
+      TicketQuery q;
+      q.sort = TicketSort::kPriority;
+      q.text = text;
+      q.limit = limit;
+      std::vector<std::string> seen;
+      for (int pages = 0; pages < 20; ++pages) {
+        auto page = store_->list_tickets(q);
+        ASSERT_TRUE(page) << page.error().to_string();
+        for (const Ticket& t : page->tickets) seen.push_back(t.key);
+        if (page->next_cursor.empty()) break;
+        q.cursor = page->next_cursor;
+      }
+      EXPECT_EQ(seen, expected) << "limit " << limit << ", q=" << text;
+    }
+  }
+  TicketQuery q;
+  q.sort = TicketSort::kPriority;
+  q.priority = Priority::kP2;
+  EXPECT_EQ(keys(q), (std::vector<std::string>{"INC-000001", "INC-000008"}));
+}
+
+// Paging in priority order through many tickets (runs of equal due times
+// longer than a page, tickets without one, resolved ones filtered out)
+// visits each match once, in order; a ticket opened meanwhile that sorts
+// after the cursor shows up, one that sorts before it does not.
+TEST_P(StoreConformanceTest, PriorityPagesVisitEveryMatchOnce) {
+  struct Want {
+    int priority;
+    bool no_due;
+    int64_t due;
+    int64_t seq;
+    std::string key;
+  };
+  std::vector<Want> all, open;
+  Actions a;
+  uint32_t r = 12345;
+  auto next = [&] {
+    r = r * 1103515245 + 12345;
+    return (r >> 16) & 0x7fff;
+  };
+  for (int64_t i = 1; i <= 150; ++i) {
+    Ticket t = incident(i, "fp" + std::to_string(i));
+    t.title = "sorted ticket";
+    t.priority = static_cast<Priority>(1 + next() % 5);
+    const int kind = static_cast<int>(next() % 4);
+    if (i > 100 && i <= 120) {  // a run of 20 due at the same time: longer than a page
+      t.priority = Priority::kP2;
+      t.respond_by = now_ + std::chrono::minutes(7);
+    } else if (kind == 1) {
+      t.respond_by = now_ + std::chrono::minutes(next() % 6);  // few values: many ties
+    } else if (kind == 2) {
+      t.resolve_by = now_ + std::chrono::minutes(next() % 6);
+    } else if (kind == 3) {
+      t.respond_by = now_ + std::chrono::minutes(1);
+      t.resolve_by = now_ + std::chrono::minutes(next() % 6);
+      t.acknowledged_at = now_;
+    }
+    if (next() % 4 == 0) t.status = TicketStatus::kResolved;
+    std::optional<TimePoint> due = t.acknowledged_at ? t.resolve_by : t.respond_by;
+    if (!due) due = t.resolve_by;
+    Want w{static_cast<int>(t.priority), !due, due ? to_unix_ms(*due) : 0, i, t.key};
+    all.push_back(w);
+    if (is_open(t.status)) open.push_back(w);
+    a.emplace_back(TicketOpened{t});
+  }
+  apply(a);
+  auto in_order = [](std::vector<Want> v) {
+    std::sort(v.begin(), v.end(), [](const Want& x, const Want& y) {
+      return std::tuple(x.priority, x.no_due, x.due, -x.seq) <
+             std::tuple(y.priority, y.no_due, y.due, -y.seq);
+    });
+    std::vector<std::string> out;
+    for (const Want& w : v) out.push_back(w.key);
+    return out;
+  };
+  for (const bool open_only : {false, true}) {
+    for (const std::string text : {"", "sorted"}) {
+      TicketQuery q;
+      q.sort = TicketSort::kPriority;
+      q.open_only = open_only;
+      q.text = text;
+      q.limit = 7;
+      std::vector<std::string> seen;
+      int pages = 0;
+      for (;;) {
+        auto page = store_->list_tickets(q);
+        ASSERT_TRUE(page) << page.error().to_string();
+        ASSERT_LE(++pages, 30) << "the cursor does not advance";
+        EXPECT_LE(page->tickets.size(), 7u);
+        for (const Ticket& t : page->tickets) seen.push_back(t.key);
+        if (page->next_cursor.empty()) break;
+        q.cursor = page->next_cursor;
+      }
+      EXPECT_EQ(seen, in_order(open_only ? open : all))
+          << "open_only " << open_only << ", q=" << text;
+      EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), seen.size());
+    }
+  }
+  // Tickets opened while a client pages: a P5 one without a due time sorts
+  // after any cursor and is met; a P1 one due first sorts before it.
+  TicketQuery q;
+  q.sort = TicketSort::kPriority;
+  q.limit = 10;
+  auto first = store_->list_tickets(q);
+  ASSERT_TRUE(first);
+  Ticket late = incident(151, "fp151");
+  late.priority = Priority::kP5;
+  Ticket early = incident(152, "fp152");
+  early.priority = Priority::kP1;
+  early.respond_by = now_ - std::chrono::hours(1);
+  apply({TicketOpened{late}, TicketOpened{early}});
+  std::vector<std::string> seen;
+  for (const Ticket& t : first->tickets) seen.push_back(t.key);
+  q.cursor = first->next_cursor;
+  for (int pages = 0; pages < 30 && !q.cursor.empty(); ++pages) {
+    auto page = store_->list_tickets(q);
+    ASSERT_TRUE(page) << page.error().to_string();
+    for (const Ticket& t : page->tickets) seen.push_back(t.key);
+    q.cursor = page->next_cursor;
+  }
+  std::vector<Want> with_late = all;
+  with_late.push_back({5, true, 0, 151, "INC-000151"});
+  EXPECT_EQ(seen, in_order(with_late));
+  TicketQuery fresh;
+  fresh.sort = TicketSort::kPriority;
+  EXPECT_EQ(store_->list_tickets(fresh)->tickets.front().key, "INC-000152");
+}
+
+// sort=newest with a search: the matches, newest first, paged by id.
+TEST_P(StoreConformanceTest, ASearchCanListTheNewestFirst) {
+  Actions a;
+  for (int i = 1; i <= 9; ++i) {
+    Ticket t = incident(i, "fp" + std::to_string(i));
+    t.title = i % 3 == 0 ? "gateway gateway gateway timeout" : i % 2 ? "gateway down" : "other";
+    a.emplace_back(TicketOpened{t});
+  }
+  apply(a);
+  TicketQuery q;
+  q.text = "gateway";
+  q.sort = TicketSort::kNewest;
+  q.limit = 2;
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = store_->list_tickets(q);
+    ASSERT_TRUE(page) << page.error().to_string();
+    EXPECT_EQ(page->total, 6);
+    for (const Ticket& t : page->tickets) seen.push_back(t.key);
+    if (page->next_cursor.empty()) break;
+    q.cursor = page->next_cursor;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"INC-000009", "INC-000007", "INC-000006", "INC-000005",
+                                            "INC-000003", "INC-000001"}));
+}
+
+// A cursor belongs to its order: a priority cursor elsewhere, another
+// order's cursor with sort=priority, or a malformed one is invalid_argument.
+TEST_P(StoreConformanceTest, APriorityCursorIsCheckedLikeAnyOther) {
+  for (int i = 1; i <= 3; ++i) apply({TicketOpened{incident(i, "fp" + std::to_string(i))}});
+  TicketQuery q;
+  q.sort = TicketSort::kPriority;
+  q.limit = 1;
+  auto first = store_->list_tickets(q);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->next_cursor.rfind("p", 0), 0u) << first->next_cursor;
+  TicketQuery newest;
+  newest.cursor = first->next_cursor;
+  EXPECT_EQ(store_->list_tickets(newest).error().code(), StatusCode::kInvalidArgument);
+  for (const char* cursor : {"3", "r3.1", "p", "p1", "p1.n", "p1.n.", "p0.n.1", "p6.n.1", "p1.x.1",
+                             "p1.n.0", "p1.n.-1", "p1.12.x", "p1..1", "pp1.n.1"}) {
     q.cursor = cursor;
     auto page = store_->list_tickets(q);
     ASSERT_FALSE(page) << cursor;

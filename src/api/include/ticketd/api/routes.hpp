@@ -81,6 +81,7 @@ class Router {
   struct Call {
     HttpRequest req;
     std::string who;                  // the token's name ("anonymous" without tokens)
+    std::optional<Role> role;         // the token's role (none without tokens or token)
     std::vector<std::string> params;  // the pattern's {placeholders}, in order
     const std::string& param(size_t i) const { return params.at(i); }
   };
@@ -118,6 +119,8 @@ class Router {
   void post_json_source(const Call& c, Respond respond);
   // Queues events; answers `accepted` (JSON) once durable.
   void submit_events(std::vector<Event> events, nlohmann::json accepted, Respond respond);
+  // GET /api/v1/whoami: the calling token's name and role.
+  void whoami(const Call& c, Respond respond);
   void list_tickets(const Call& c, Respond respond);
   void get_ticket(const Call& c, Respond respond);
   void get_timeline(const Call& c, Respond respond);
@@ -152,9 +155,10 @@ class Router {
   // ("ops-bot (alice)"); without tokens the display name when given.
   std::string attribution(const std::string& who, const std::string& display) const;
   // Empty when allowed; otherwise the 401/403 answer. `who` receives the
-  // token's name ("anonymous" without tokens).
+  // token's name ("anonymous" without tokens), `role` its role.
   std::optional<HttpResponse> authorize(const HttpRequest& req, Role needed,
-                                        std::string* who = nullptr) const;
+                                        std::string* who = nullptr,
+                                        std::optional<Role>* role = nullptr) const;
 
   RouterDeps deps_;
   std::unique_ptr<TaskPool> readers_;

@@ -22,19 +22,34 @@
 
 namespace ticketd::store {
 
+// The order of a ticket listing (TicketQuery::sort).
+enum class TicketSort {
+  kDefault,  // with `text`: best match first, newest first among equals; else kNewest
+  kNewest,   // newest first (by when the store first saw each; updates do not move it)
+  // P1 first; within a priority the nearest SLA due time first: respond_by
+  // while the ticket is unacknowledged, else resolve_by (tickets with
+  // neither come last); then newest first.
+  kPriority,
+};
+
 struct TicketQuery {
   std::optional<TicketStatus> status;
   bool open_only = false;  // status=open: new, assigned, in_progress or pending
   std::optional<TicketType> type;
   std::optional<Priority> priority;
-  std::string team;  // empty = any
+  // Unset: any team. "": tickets without a team. Otherwise that team,
+  // ignoring ASCII case.
+  std::optional<std::string> team;
+  // Unset: any. "": unassigned tickets. Otherwise exactly that assignee.
+  std::optional<std::string> assignee;
   // q=: full-text search (docs/search.md): words, "phrases" and word*
   // prefixes, each of which must appear (ignoring case and diacritics) in
   // the title, description, notes, resolution, labels, event messages or
   // hosts, key or fingerprint, or in one of them with field: (title:disk).
-  // Matches come best first. Text with no word to search for (only
-  // punctuation): invalid_argument. Empty: no text filter.
+  // Text with no word to search for (only punctuation): invalid_argument.
+  // Empty: no text filter.
   std::string text;
+  TicketSort sort = TicketSort::kDefault;
   int limit = 100;     // clamped to 1..1000
   std::string cursor;  // opaque, from the previous page's next_cursor
 };
@@ -42,6 +57,9 @@ struct TicketQuery {
 struct TicketPage {
   std::vector<Ticket> tickets;
   std::string next_cursor;  // empty on the last page
+  // How many tickets match the filters and text (whatever the cursor and
+  // limit), counted in the snapshot the page was read from.
+  int64_t total = 0;
 };
 
 struct StoredEvent {
@@ -152,13 +170,16 @@ class Store {
   // its linked incidents, oldest first (Ticket::incidents; only here:
   // list_tickets and load_state leave it empty).
   virtual Result<std::optional<Ticket>> get_ticket(const std::string& key) = 0;
-  // Tickets matching every filter of `query`, newest first (by when the
-  // store first saw each; updates do not move it); following next_cursor
-  // visits each match once. With `text`: best match first, newest first
-  // among equals; following next_cursor visits each ticket that matched
-  // when the first page was read once, as long as no match's indexed text
-  // changes meanwhile (tickets created later are left out). A malformed
-  // cursor, or one from a listing with another `text`: invalid_argument.
+  // Tickets matching every filter of `query`, in its order (TicketSort),
+  // with the total that match. Following next_cursor visits each match
+  // once: in kNewest and kPriority order (keyset cursors) tickets created
+  // meanwhile appear on later pages when they sort after the cursor; a
+  // ticket whose priority or due time changes while a client pages may be
+  // met twice or not at all. In best-match order (text, kDefault) each
+  // ticket that matched when the first page was read is visited once, as
+  // long as no match's indexed text changes meanwhile (tickets created
+  // later are left out). A malformed cursor, or one from a listing with
+  // another `text` or order: invalid_argument.
   virtual Result<TicketPage> list_tickets(const TicketQuery& query) = 0;
   // A ticket's timeline, oldest first (in the order written); empty for an
   // unknown key.
