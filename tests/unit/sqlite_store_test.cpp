@@ -368,6 +368,11 @@ TEST(SqliteStoreMigration, TheStateDocumentOfSchema2BecomesRecords) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   const char* downgrade = R"sql(
+DROP INDEX tickets_priority;
+DROP INDEX tickets_open_priority;
+DROP INDEX tickets_created;
+DROP INDEX tickets_resolved;
+ALTER TABLE tickets DROP COLUMN due_key;
 DROP INDEX tickets_fingerprint;
 DROP INDEX tickets_rule;
 DROP TRIGGER tickets_search_insert;
@@ -468,6 +473,11 @@ TEST(SqliteStoreMigration, Schema7IndexesTheTicketsOfASchema6Database) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   const char* downgrade = R"sql(
+DROP INDEX tickets_priority;
+DROP INDEX tickets_open_priority;
+DROP INDEX tickets_created;
+DROP INDEX tickets_resolved;
+ALTER TABLE tickets DROP COLUMN due_key;
 DROP INDEX tickets_fingerprint;
 DROP INDEX tickets_rule;
 DROP TRIGGER tickets_search_insert;

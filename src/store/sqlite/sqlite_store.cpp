@@ -288,6 +288,17 @@ END;
 CREATE INDEX tickets_fingerprint ON tickets(fingerprint, id);
 CREATE INDEX tickets_rule ON tickets(rule, id);
 )sql",
+    // Schema 9: the web page's queue (sort=priority: priority, then the
+    // nearest SLA due time) and trends (tickets created and resolved per day).
+    R"sql(
+ALTER TABLE tickets ADD COLUMN due_key INTEGER GENERATED ALWAYS AS (
+  COALESCE(CASE WHEN acknowledged_at IS NULL THEN respond_by END, resolve_by)) VIRTUAL;
+CREATE INDEX tickets_priority ON tickets(priority, due_key, id);
+CREATE INDEX tickets_open_priority ON tickets(priority, due_key, id)
+  WHERE status NOT IN ('resolved', 'closed', 'cancelled');
+CREATE INDEX tickets_created ON tickets(created_at);
+CREATE INDEX tickets_resolved ON tickets(resolved_at) WHERE resolved_at IS NOT NULL;
+)sql",
 };
 
 constexpr const char* kOutboxColumns =
