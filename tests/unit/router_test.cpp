@@ -145,6 +145,41 @@ class FakeStore final : public store::Store {
     if (!fail) return fail;
     return std::vector<store::SimilarTicket>{};
   }
+  // trends: its days, empty; the query is kept.
+  std::optional<store::TrendsQuery> last_trends;
+  Result<store::Trends> trends(const store::TrendsQuery& q) override {
+    if (!fail) return fail;
+    last_trends = q;
+    store::Trends out;
+    for (int d = 0; d < q.days; ++d) out.per_day.push_back({q.since + d * 24h, 0, 0});
+    return out;
+  }
+  // Events: `recent` (newest first) and per ticket (newest first).
+  std::vector<store::StoredEvent> recent;
+  std::map<std::string, std::vector<store::StoredEvent>> events_of;
+  std::optional<TimePoint> recent_since;
+  Result<std::vector<store::StoredEvent>> recent_events(TimePoint since, int limit) override {
+    if (!fail) return fail;
+    recent_since = since;
+    std::vector<store::StoredEvent> out;
+    for (const auto& e : recent) {
+      if (e.received_at >= since && static_cast<int>(out.size()) < limit) out.push_back(e);
+    }
+    return out;
+  }
+  Result<std::map<std::string, std::vector<store::StoredEvent>>> latest_ticket_events(
+      const std::vector<std::string>& keys, int per_ticket) override {
+    if (!fail) return fail;
+    std::map<std::string, std::vector<store::StoredEvent>> out;
+    for (const auto& key : keys) {
+      auto it = events_of.find(key);
+      if (it == events_of.end()) continue;
+      for (const auto& e : it->second) {
+        if (static_cast<int>(out[key].size()) < per_ticket) out[key].push_back(e);
+      }
+    }
+    return out;
+  }
   Result<int64_t> prune_events(TimePoint) override { return 0; }
   // The outbox: one entry (id 7) to list, retry and drop.
   bool entry_present = true;

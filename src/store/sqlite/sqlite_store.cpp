@@ -828,6 +828,127 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<Trends> trends(const TrendsQuery& q) override {
+    constexpr int64_t kDayMs = 24 * 60 * 60 * 1000;
+    const int64_t days = std::clamp(q.days, 1, 366);
+    const int64_t since = to_unix_ms(q.since);
+    const int64_t until = since + days * kDayMs;
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    // One snapshot: the days, groups and tops count the same tickets.
+    if (Status st = reader.snapshot(); !st) return st;
+    Trends out;
+    out.per_day.resize(static_cast<size_t>(days));
+    for (int64_t d = 0; d < days; ++d) out.per_day[d].start = from_unix_ms(since + d * kDayMs);
+    // ?1 and ?2 bound the window, ?3 the team (NULL: any). The window's
+    // tickets come by index tickets_created; resolutions by tickets_resolved.
+    static const std::string kTeam = " AND (?3 IS NULL OR team = ?3 COLLATE NOCASE)";
+    static const std::string kWindow =
+        " FROM tickets WHERE created_at >= ?1 AND created_at < ?2" + kTeam;
+    auto query = [&](const std::string& sql, auto&& row) -> Status {
+      Stmt s(db, sql);
+      if (!s.ok()) return Status::io_error(s.error());
+      s.bind(1, since).bind(2, until);
+      if (q.team)
+        s.bind(3, *q.team);
+      else
+        s.bind_null(3);
+      int rc;
+      while ((rc = s.step()) == SQLITE_ROW) row(s);
+      return rc == SQLITE_DONE ? Status::ok() : last_error(db);
+    };
+    auto day = [&](int64_t index) -> TrendsDay* {
+      return index >= 0 && index < days ? &out.per_day[static_cast<size_t>(index)] : nullptr;
+    };
+    auto group = [](const Stmt& s, int col) {
+      TrendsGroup g;
+      g.tickets = s.integer(col);
+      if (!s.is_null(col + 1)) g.mtta = Duration(s.integer(col + 1));
+      if (!s.is_null(col + 2)) g.mttr = Duration(s.integer(col + 2));
+      return g;
+    };
+    static const std::string kMeans =
+        ", COUNT(*), AVG(acknowledged_at - created_at), AVG(resolved_at - created_at)";
+    Status st = query("SELECT (created_at - ?1) / " + std::to_string(kDayMs) + ", COUNT(*)" +
+                          kWindow + " GROUP BY 1",
+                      [&](const Stmt& s) {
+                        if (TrendsDay* d = day(s.integer(0))) d->opened = s.integer(1);
+                      });
+    if (st) {
+      st = query("SELECT (resolved_at - ?1) / " + std::to_string(kDayMs) +
+                     ", COUNT(*) FROM tickets WHERE resolved_at >= ?1 AND resolved_at < ?2" +
+                     kTeam + " GROUP BY 1",
+                 [&](const Stmt& s) {
+                   if (TrendsDay* d = day(s.integer(0))) d->resolved = s.integer(1);
+                 });
+    }
+    if (st) {
+      st = query("SELECT priority" + kMeans + kWindow + " GROUP BY priority ORDER BY priority",
+                 [&](const Stmt& s) {
+                   out.by_priority.emplace_back(
+                       static_cast<Priority>(std::clamp<int64_t>(s.integer(0), 1, 5)), group(s, 1));
+                 });
+    }
+    if (st) {
+      st = query("SELECT team" + kMeans + kWindow + " GROUP BY team ORDER BY 2 DESC, team",
+                 [&](const Stmt& s) { out.by_team.emplace_back(s.text(0), group(s, 1)); });
+    }
+    if (st) {
+      st = query("SELECT fingerprint, rule, COUNT(*), SUM(event_count), MAX(created_at)" + kWindow +
+                     " AND fingerprint <> '' GROUP BY fingerprint, rule HAVING COUNT(*) >= 2"
+                     " ORDER BY 3 DESC, 4 DESC, fingerprint, rule LIMIT 10",
+                 [&](const Stmt& s) {
+                   out.top_fingerprints.push_back(
+                       {s.text(0), s.text(1), s.integer(2), s.integer(3), s.time(4)});
+                 });
+    }
+    if (st) {
+      st = query("SELECT rule, COUNT(*), SUM(event_count)" + kWindow +
+                     " AND rule <> '' GROUP BY rule ORDER BY 2 DESC, 3 DESC, rule LIMIT 10",
+                 [&](const Stmt& s) {
+                   out.top_rules.push_back({s.text(0), s.integer(1), s.integer(2)});
+                 });
+    }
+    if (!st) return st;
+    return out;
+  }
+
+  Result<std::vector<StoredEvent>> recent_events(TimePoint since, int limit) override {
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    Stmt s(db, std::string("SELECT ") + kEventColumns +
+                   " FROM events WHERE received_at >= ?1 ORDER BY received_at DESC, id DESC"
+                   " LIMIT ?2");
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, since).bind(2, static_cast<int64_t>(std::clamp(limit, 1, 100000)));
+    std::vector<StoredEvent> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_event(s));
+    if (rc != SQLITE_DONE) return last_error(db);
+    return out;
+  }
+
+  Result<std::map<std::string, std::vector<StoredEvent>>> latest_ticket_events(
+      const std::vector<std::string>& keys, int per_ticket) override {
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    if (Status st = reader.snapshot(); !st) return st;
+    Stmt s(db,
+           std::string("SELECT ") + kEventColumns +
+               " FROM events WHERE ticket_key = ?1 AND ticket_key <> '' ORDER BY id DESC LIMIT ?2");
+    if (!s.ok()) return Status::io_error(s.error());
+    const int64_t limit = std::clamp(per_ticket, 1, 100);
+    std::map<std::string, std::vector<StoredEvent>> out;
+    for (const std::string& key : keys) {
+      s.reset();
+      s.bind(1, key).bind(2, limit);
+      int rc;
+      while ((rc = s.step()) == SQLITE_ROW) out[key].push_back(read_event(s));
+      if (rc != SQLITE_DONE) return last_error(db);
+    }
+    return out;
+  }
+
   Result<std::vector<SimilarTicket>> similar(const Ticket& t, const SimilarQuery& q) override {
     const int64_t limit = std::clamp(q.limit, 1, 100);
     Reader reader(*this);
