@@ -13,6 +13,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 #include <unordered_set>
 #include <variant>
@@ -840,76 +841,94 @@ class SqliteStore final : public Store {
     Trends out;
     out.per_day.resize(static_cast<size_t>(days));
     for (int64_t d = 0; d < days; ++d) out.per_day[d].start = from_unix_ms(since + d * kDayMs);
-    // ?1 and ?2 bound the window, ?3 the team (NULL: any). The window's
-    // tickets come by index tickets_created; resolutions by tickets_resolved.
-    static const std::string kTeam = " AND (?3 IS NULL OR team = ?3 COLLATE NOCASE)";
-    static const std::string kWindow =
-        " FROM tickets WHERE created_at >= ?1 AND created_at < ?2" + kTeam;
-    auto query = [&](const std::string& sql, auto&& row) -> Status {
-      Stmt s(db, sql);
-      if (!s.ok()) return Status::io_error(s.error());
-      s.bind(1, since).bind(2, until);
-      if (q.team)
-        s.bind(3, *q.team);
-      else
-        s.bind_null(3);
-      int rc;
-      while ((rc = s.step()) == SQLITE_ROW) row(s);
-      return rc == SQLITE_DONE ? Status::ok() : last_error(db);
-    };
     auto day = [&](int64_t index) -> TrendsDay* {
       return index >= 0 && index < days ? &out.per_day[static_cast<size_t>(index)] : nullptr;
     };
-    auto group = [](const Stmt& s, int col) {
+    // ?1 and ?2 bound the window, ?3 is the team (only with one: without,
+    // the days are counted from the indexes alone).
+    const std::string team = q.team ? " AND team = ?3 COLLATE NOCASE" : "";
+    auto bind = [&](Stmt& s) {
+      s.bind(1, since).bind(2, until);
+      if (q.team) s.bind(3, *q.team);
+    };
+    const std::string day_ms = std::to_string(kDayMs);
+    // The window's tickets (index tickets_created) are read once into `w`
+    // (a team filter costs one row read per ticket, not one per
+    // aggregate), which each aggregate then reads: one result row per
+    // day, priority, team, top fingerprint and top rule, tagged by kind.
+    Stmt s(db,
+           "WITH w AS MATERIALIZED (SELECT created_at, acknowledged_at, resolved_at,"
+           " priority, team, fingerprint, rule, event_count FROM tickets"
+           " WHERE created_at >= ?1 AND created_at < ?2" +
+               team + ") SELECT 'd', (created_at - ?1) / " + day_ms +
+               ", NULL, COUNT(*), NULL, NULL, NULL FROM w GROUP BY 2"
+               " UNION ALL SELECT 'p', priority, NULL, COUNT(*),"
+               " AVG(acknowledged_at - created_at), AVG(resolved_at - created_at), NULL"
+               " FROM w GROUP BY priority"
+               " UNION ALL SELECT 't', team, NULL, COUNT(*),"
+               " AVG(acknowledged_at - created_at), AVG(resolved_at - created_at), NULL"
+               " FROM w GROUP BY team"
+               " UNION ALL SELECT * FROM (SELECT 'f', fingerprint, rule, COUNT(*),"
+               " SUM(event_count), NULL, MAX(created_at) FROM w WHERE fingerprint <> ''"
+               " GROUP BY fingerprint, rule HAVING COUNT(*) >= 2"
+               " ORDER BY 4 DESC, 5 DESC, 2, 3 LIMIT 10)"
+               " UNION ALL SELECT * FROM (SELECT 'r', rule, NULL, COUNT(*), SUM(event_count),"
+               " NULL, NULL FROM w WHERE rule <> '' GROUP BY rule ORDER BY 4 DESC, 5 DESC, 2"
+               " LIMIT 10)");
+    if (!s.ok()) return Status::io_error(s.error());
+    bind(s);
+    auto group = [&]() {
       TrendsGroup g;
-      g.tickets = s.integer(col);
-      if (!s.is_null(col + 1)) g.mtta = Duration(s.integer(col + 1));
-      if (!s.is_null(col + 2)) g.mttr = Duration(s.integer(col + 2));
+      g.tickets = s.integer(3);
+      if (!s.is_null(4)) g.mtta = Duration(s.integer(4));
+      if (!s.is_null(5)) g.mttr = Duration(s.integer(5));
       return g;
     };
-    static const std::string kMeans =
-        ", COUNT(*), AVG(acknowledged_at - created_at), AVG(resolved_at - created_at)";
-    Status st = query("SELECT (created_at - ?1) / " + std::to_string(kDayMs) + ", COUNT(*)" +
-                          kWindow + " GROUP BY 1",
-                      [&](const Stmt& s) {
-                        if (TrendsDay* d = day(s.integer(0))) d->opened = s.integer(1);
-                      });
-    if (st) {
-      st = query("SELECT (resolved_at - ?1) / " + std::to_string(kDayMs) +
-                     ", COUNT(*) FROM tickets WHERE resolved_at >= ?1 AND resolved_at < ?2" +
-                     kTeam + " GROUP BY 1",
-                 [&](const Stmt& s) {
-                   if (TrendsDay* d = day(s.integer(0))) d->resolved = s.integer(1);
-                 });
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      const std::string kind = s.text(0);
+      if (kind == "d") {
+        if (TrendsDay* d = day(s.integer(1))) d->opened = s.integer(3);
+      } else if (kind == "p") {
+        out.by_priority.emplace_back(static_cast<Priority>(std::clamp<int64_t>(s.integer(1), 1, 5)),
+                                     group());
+      } else if (kind == "t") {
+        out.by_team.emplace_back(s.text(1), group());
+      } else if (kind == "f") {
+        out.top_fingerprints.push_back(
+            {s.text(1), s.text(2), s.integer(3), s.integer(4), s.time(6)});
+      } else if (kind == "r") {
+        out.top_rules.push_back({s.text(1), s.integer(3), s.integer(4)});
+      }
     }
-    if (st) {
-      st = query("SELECT priority" + kMeans + kWindow + " GROUP BY priority ORDER BY priority",
-                 [&](const Stmt& s) {
-                   out.by_priority.emplace_back(
-                       static_cast<Priority>(std::clamp<int64_t>(s.integer(0), 1, 5)), group(s, 1));
-                 });
+    if (rc != SQLITE_DONE) return last_error(db);
+    // Resolutions by day, whenever the tickets were created (index
+    // tickets_resolved).
+    Stmt resolved(db, "SELECT (resolved_at - ?1) / " + day_ms +
+                          ", COUNT(*) FROM tickets WHERE resolved_at >= ?1 AND resolved_at < ?2" +
+                          team + " GROUP BY 1");
+    if (!resolved.ok()) return Status::io_error(resolved.error());
+    bind(resolved);
+    while ((rc = resolved.step()) == SQLITE_ROW) {
+      if (TrendsDay* d = day(resolved.integer(0))) d->resolved = resolved.integer(1);
     }
-    if (st) {
-      st = query("SELECT team" + kMeans + kWindow + " GROUP BY team ORDER BY 2 DESC, team",
-                 [&](const Stmt& s) { out.by_team.emplace_back(s.text(0), group(s, 1)); });
-    }
-    if (st) {
-      st = query("SELECT fingerprint, rule, COUNT(*), SUM(event_count), MAX(created_at)" + kWindow +
-                     " AND fingerprint <> '' GROUP BY fingerprint, rule HAVING COUNT(*) >= 2"
-                     " ORDER BY 3 DESC, 4 DESC, fingerprint, rule LIMIT 10",
-                 [&](const Stmt& s) {
-                   out.top_fingerprints.push_back(
-                       {s.text(0), s.text(1), s.integer(2), s.integer(3), s.time(4)});
-                 });
-    }
-    if (st) {
-      st = query("SELECT rule, COUNT(*), SUM(event_count)" + kWindow +
-                     " AND rule <> '' GROUP BY rule ORDER BY 2 DESC, 3 DESC, rule LIMIT 10",
-                 [&](const Stmt& s) {
-                   out.top_rules.push_back({s.text(0), s.integer(1), s.integer(2)});
-                 });
-    }
-    if (!st) return st;
+    if (rc != SQLITE_DONE) return last_error(db);
+    // The order each list promises (a compound SELECT promises none).
+    std::sort(out.by_priority.begin(), out.by_priority.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(out.by_team.begin(), out.by_team.end(), [](const auto& a, const auto& b) {
+      return a.second.tickets != b.second.tickets ? a.second.tickets > b.second.tickets
+                                                  : a.first < b.first;
+    });
+    std::sort(out.top_fingerprints.begin(), out.top_fingerprints.end(),
+              [](const RecurringFingerprint& a, const RecurringFingerprint& b) {
+                return std::tie(b.tickets, b.events, a.fingerprint, a.rule) <
+                       std::tie(a.tickets, a.events, b.fingerprint, b.rule);
+              });
+    std::sort(
+        out.top_rules.begin(), out.top_rules.end(), [](const RuleTrend& a, const RuleTrend& b) {
+          return std::tie(b.tickets, b.events, a.rule) < std::tie(a.tickets, a.events, b.rule);
+        });
     return out;
   }
 
