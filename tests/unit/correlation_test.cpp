@@ -445,6 +445,69 @@ TEST(Correlation, SilenceValidation) {
   EXPECT_EQ(am->created_by, "bob");
 }
 
+// Silence::matches (what the API's silence preview asks of stored events)
+// says yes exactly for the events the engine silences while the silence is
+// active: =, !=, regexes, values with spaces, labels, Alertmanager lists.
+TEST(Correlation, ASilenceMatchesExactlyTheEventsTheEngineSilences) {
+  const std::vector<std::string> silences = {
+      R"({"host":"db01"})",
+      R"({"host":"!db01"})",
+      R"({"host":"~^db"})",
+      R"({"host":"!~^db"})",
+      R"({"message":"disk full on /var"})",
+      R"({"message":"~full on /v"})",
+      R"({"labels.env":"prod", "host":"~^db"})",
+      R"({"labels.env":"~^prod"})",
+      R"({"labels.env":"!prod"})",
+      R"({"severity":">=critical"})",
+      R"([{"name":"labels.env","value":"prod|stage","isRegex":true,"isEqual":false}])",
+  };
+  const std::vector<Event> events = {
+      ev("db01", "disk full on /var", {{"env", "prod"}}),
+      ev("db02", "disk full on /var2", {{"env", "production"}}),
+      ev("web1", "disk full on /var"),
+      ev("xdb01", "disk  full on /var", {{"env", "stage"}}),
+      ev("db01", "Disk full on /var", {{"env", "dev"}}),
+  };
+  Event critical = ev("web2", "boom");
+  critical.severity = Severity::kCritical;
+  std::vector<Event> all = events;
+  all.push_back(critical);
+  for (const std::string& matchers : silences) {
+    for (size_t i = 0; i < all.size(); ++i) {
+      Harness h("rules:\n  - {name: any, match: {message: \"~.\"}}\n");
+      auto s = silence_from_json(
+          nlohmann::json::parse(R"({"duration":"1h","matchers":)" + matchers + "}"), h.clock.now());
+      ASSERT_TRUE(s) << matchers << ": " << s.error().message();
+      const bool matches = s->matches(all[i]);
+      ASSERT_TRUE(h.engine_.add_silence(*s, h.clock.now()));
+      EXPECT_EQ(h.send(all[i]) == Decision::kSilenced, matches) << matchers << " event " << i;
+    }
+  }
+  // And what they match, spelled out.
+  auto matching = [&](const std::string& matchers) {
+    auto s = silence_from_json(
+        nlohmann::json::parse(R"({"duration":"1h","matchers":)" + matchers + "}"), TimePoint{});
+    std::vector<size_t> out;
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (s->matches(all[i])) out.push_back(i);
+    }
+    return out;
+  };
+  using V = std::vector<size_t>;
+  EXPECT_EQ(matching(silences[0]), (V{0, 4}));
+  EXPECT_EQ(matching(silences[1]), (V{1, 2, 3, 5}));
+  EXPECT_EQ(matching(silences[2]), (V{0, 1, 4}));
+  EXPECT_EQ(matching(silences[3]), (V{2, 3, 5}));
+  EXPECT_EQ(matching(silences[4]), (V{0, 2}));           // exactly, spaces and case included
+  EXPECT_EQ(matching(silences[5]), (V{0, 1, 2, 3, 4}));  // a regex finds it anywhere
+  EXPECT_EQ(matching(silences[6]), (V{0}));
+  EXPECT_EQ(matching(silences[7]), (V{0, 1}));
+  EXPECT_EQ(matching(silences[8]), (V{1, 2, 3, 4, 5}));  // a missing label is not "prod"
+  EXPECT_EQ(matching(silences[9]), (V{5}));
+  EXPECT_EQ(matching(silences[10]), (V{1, 2, 4, 5}));  // anchored: "production" is not prod
+}
+
 TEST(Correlation, ChangeInProgressSilencesItsHostsAndCollectsTheirAlerts) {
   Harness h("rules:\n  - {name: err, match: {severity: \">=error\"}}\n");
   Ticket change;

@@ -381,6 +381,55 @@ TEST_P(StoreConformanceTest, PruneDeletesEventsReceivedBeforeTheCutoff) {
   EXPECT_EQ(store_->timeline("INC-000001")->size(), 1u);
 }
 
+// Events received at or after `since`, newest first (received_at, then as
+// stored), whatever their ticket or decision; at most `limit`, clamped.
+TEST_P(StoreConformanceTest, RecentEventsAreTheNewestSinceTheCutoff) {
+  apply({TicketOpened{incident(1)}, event("INC-000001", "old", now_ - 2h),
+         event("INC-000001", "an hour ago", now_ - 1h),
+         event("", "unmatched", now_ - 30min, Decision::kUnmatched),
+         event("INC-000001", "now a", now_), event("INC-000001", "now b", now_),
+         event("INC-000001", "dropped", now_, Decision::kDropped)});
+  auto messages = [&](TimePoint since, int limit) {
+    std::vector<std::string> out;
+    auto events = store_->recent_events(since, limit);
+    EXPECT_TRUE(events) << events.error().to_string();
+    if (events) {
+      for (const StoredEvent& e : *events) out.push_back(e.event.message);
+    }
+    return out;
+  };
+  EXPECT_EQ(messages(now_ - 1h, 100),
+            (std::vector<std::string>{"now b", "now a", "unmatched", "an hour ago"}));
+  EXPECT_EQ(messages(now_ - 1h, 2), (std::vector<std::string>{"now b", "now a"}));
+  EXPECT_EQ(messages(now_ - 1h, 0), (std::vector<std::string>{"now b"}));
+  EXPECT_TRUE(messages(now_ + 1ms, 100).empty());
+}
+
+// Per ticket asked for: its newest events, newest first, at most
+// `per_ticket`; tickets without events (or unknown) are absent.
+TEST_P(StoreConformanceTest, LatestTicketEventsComePerTicketNewestFirst) {
+  Actions a = {TicketOpened{incident(1)}, TicketOpened{incident(2)}, TicketOpened{incident(3)}};
+  for (int i = 1; i <= 4; ++i)
+    a.emplace_back(event("INC-000001", "m" + std::to_string(i), now_ + std::chrono::seconds(i)));
+  a.emplace_back(event("INC-000002", "only", now_));
+  apply(a);
+  auto got =
+      store_->latest_ticket_events({"INC-000001", "INC-000002", "INC-000003", "INC-000404"}, 2);
+  ASSERT_TRUE(got) << got.error().to_string();
+  std::map<std::string, std::vector<std::string>> messages;
+  for (const auto& [key, events] : *got) {
+    for (const StoredEvent& e : events) {
+      EXPECT_EQ(e.ticket_key, key);
+      messages[key].push_back(e.event.message);
+    }
+  }
+  EXPECT_EQ(messages, (std::map<std::string, std::vector<std::string>>{{"INC-000001", {"m4", "m3"}},
+                                                                       {"INC-000002", {"only"}}}));
+  auto none = store_->latest_ticket_events({}, 10);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
 // --- list_tickets -----------------------------------------------------------------
 
 // Newest first by when the store first saw the ticket; updating an old
@@ -1287,6 +1336,168 @@ TEST_P(StoreConformanceTest, StatsRankRecurringFingerprints) {
   EXPECT_EQ(top[3].fingerprint, "web/5xx");  // one ticket, 50 events
   EXPECT_EQ(top[3].rule, "other-rule");
   for (const RecurringFingerprint& f : top) EXPECT_NE(f.fingerprint, "");
+}
+
+// --- trends -----------------------------------------------------------------
+
+// Every day of the window is there, oldest first, zeros included: opened
+// counts the tickets created that day, resolved those resolved that day,
+// whenever created. Tickets created before or after the window count
+// nowhere else.
+TEST_P(StoreConformanceTest, TrendsCountEveryDayOfTheWindow) {
+  const TimePoint since = from_unix_ms(20'827LL * 86'400'000);  // a UTC midnight
+  const auto day = [&](int d, Duration into = 1h) { return since + d * 24h + into; };
+  int64_t seq = 0;
+  auto at = [&](TimePoint created, std::optional<TimePoint> resolved = std::nullopt) {
+    Ticket t = incident(++seq, "", resolved ? TicketStatus::kResolved : TicketStatus::kNew);
+    t.first_seen = t.last_seen = t.created_at = t.updated_at = created;
+    t.resolved_at = resolved;
+    return TicketOpened{t};
+  };
+  apply({at(since - 1ms, day(1)),  // before the window, resolved on its day 1
+         at(since), at(day(0, 23h + 59min)), at(day(2), day(2, 2h)), at(day(6, 23h)),
+         at(since + 7 * 24h),   // the day after the window
+         at(day(3), day(9))});  // resolved after the window
+  auto trends = store_->trends({.since = since, .days = 7, .team = std::nullopt});
+  ASSERT_TRUE(trends) << trends.error().to_string();
+  ASSERT_EQ(trends->per_day.size(), 7u);
+  std::vector<int64_t> opened, resolved;
+  for (size_t d = 0; d < 7; ++d) {
+    EXPECT_EQ(trends->per_day[d].start, since + static_cast<int>(d) * 24h);
+    opened.push_back(trends->per_day[d].opened);
+    resolved.push_back(trends->per_day[d].resolved);
+  }
+  EXPECT_EQ(opened, (std::vector<int64_t>{2, 0, 1, 1, 0, 0, 1}));
+  EXPECT_EQ(resolved, (std::vector<int64_t>{0, 1, 1, 0, 0, 0, 0}));
+  ASSERT_EQ(trends->by_priority.size(), 1u);
+  EXPECT_EQ(trends->by_priority[0].second.tickets, 5);  // created in the window
+
+  // An empty store: every day, all zeros, nothing else.
+  auto none = store_->trends({.since = since + 30 * 24h, .days = 3, .team = std::nullopt});
+  ASSERT_TRUE(none);
+  ASSERT_EQ(none->per_day.size(), 3u);
+  for (const TrendsDay& d : none->per_day) {
+    EXPECT_EQ(d.opened, 0);
+    EXPECT_EQ(d.resolved, 0);
+  }
+  EXPECT_TRUE(none->by_priority.empty());
+  EXPECT_TRUE(none->by_team.empty());
+  EXPECT_TRUE(none->top_fingerprints.empty());
+  EXPECT_TRUE(none->top_rules.empty());
+  // days is clamped to 1..366.
+  EXPECT_EQ(store_->trends({.since = since, .days = 0, .team = std::nullopt})->per_day.size(), 1u);
+  EXPECT_EQ(store_->trends({.since = since, .days = 999, .team = std::nullopt})->per_day.size(),
+            366u);
+}
+
+// Per priority and per team: the window's tickets, MTTA over those
+// acknowledged, MTTR over those resolved (none: empty); teams most tickets
+// first, then by name. The team filter ignores case, "" is no team.
+TEST_P(StoreConformanceTest, TrendsGroupByPriorityAndTeamWithMeanTimes) {
+  const TimePoint since = from_unix_ms(20'827LL * 86'400'000);
+  int64_t seq = 0;
+  auto make = [&](Priority p, std::string team, std::optional<Duration> ack,
+                  std::optional<Duration> resolve) {
+    Ticket t = incident(++seq, "", resolve ? TicketStatus::kResolved : TicketStatus::kNew);
+    t.first_seen = t.last_seen = t.created_at = t.updated_at = since + seq * 1h;
+    t.priority = p;
+    t.team = std::move(team);
+    if (ack) t.acknowledged_at = t.created_at + *ack;
+    if (resolve) t.resolved_at = t.created_at + *resolve;
+    return TicketOpened{t};
+  };
+  apply({make(Priority::kP1, "net", 60s, 10min), make(Priority::kP1, "net", 120s, std::nullopt),
+         make(Priority::kP1, "Net", std::nullopt, 30min),
+         make(Priority::kP3, "", std::nullopt, std::nullopt),
+         make(Priority::kP3, "dba", 500ms, std::nullopt)});
+  auto all = store_->trends({.since = since, .days = 2, .team = std::nullopt});
+  ASSERT_TRUE(all) << all.error().to_string();
+  ASSERT_EQ(all->by_priority.size(), 2u);
+  EXPECT_EQ(all->by_priority[0].first, Priority::kP1);
+  EXPECT_EQ(all->by_priority[0].second.tickets, 3);
+  EXPECT_EQ(all->by_priority[0].second.mtta, Duration(90s));
+  EXPECT_EQ(all->by_priority[0].second.mttr, Duration(20min));
+  EXPECT_EQ(all->by_priority[1].first, Priority::kP3);
+  EXPECT_EQ(all->by_priority[1].second.tickets, 2);
+  EXPECT_EQ(all->by_priority[1].second.mtta, Duration(500));
+  EXPECT_FALSE(all->by_priority[1].second.mttr);
+  std::vector<std::pair<std::string, int64_t>> teams;
+  for (const auto& [team, g] : all->by_team) teams.emplace_back(team, g.tickets);
+  EXPECT_EQ(teams, (std::vector<std::pair<std::string, int64_t>>{
+                       {"net", 2}, {"", 1}, {"Net", 1}, {"dba", 1}}));
+  EXPECT_EQ(all->by_team[0].second.mtta, Duration(90s));
+  EXPECT_EQ(all->by_team[0].second.mttr, Duration(10min));
+  EXPECT_FALSE(all->by_team[1].second.mtta);
+
+  auto net = store_->trends({.since = since, .days = 2, .team = "NET"});
+  ASSERT_TRUE(net);
+  ASSERT_EQ(net->by_priority.size(), 1u);
+  EXPECT_EQ(net->by_priority[0].second.tickets, 3);
+  EXPECT_EQ(net->per_day[0].opened, 3);
+  EXPECT_EQ(net->per_day[0].resolved, 2);
+  auto no_team = store_->trends({.since = since, .days = 2, .team = ""});
+  ASSERT_TRUE(no_team);
+  ASSERT_EQ(no_team->by_team.size(), 1u);
+  EXPECT_EQ(no_team->by_team[0].first, "");
+  EXPECT_EQ(no_team->per_day[0].opened, 1);
+  EXPECT_EQ(no_team->per_day[0].resolved, 0);
+  auto nobody = store_->trends({.since = since, .days = 2, .team = "storage"});
+  ASSERT_TRUE(nobody);
+  EXPECT_TRUE(nobody->by_team.empty());
+  EXPECT_EQ(nobody->per_day.size(), 2u);
+}
+
+// Recurring fingerprints of the window (two tickets or more), and rules by
+// tickets opened, each most tickets first, then most events, at most 10.
+TEST_P(StoreConformanceTest, TrendsRankFingerprintsAndRulesOfTheWindow) {
+  const TimePoint since = from_unix_ms(20'827LL * 86'400'000);
+  Actions a;
+  int64_t seq = 0;
+  auto add = [&](const std::string& fp, const std::string& rule, int64_t events,
+                 TimePoint created) {
+    Ticket t = incident(++seq, fp, TicketStatus::kResolved);
+    t.first_seen = t.last_seen = t.created_at = t.updated_at = created;
+    t.resolved_at = created + 1min;
+    t.rule = rule;
+    t.event_count = events;
+    a.emplace_back(TicketOpened{t});
+  };
+  const TimePoint in = since + 1h;
+  add("db/disk", "disk", 5, in);
+  add("db/disk", "disk", 1, in + 1s);
+  add("db/disk", "disk", 9, since - 1s);  // before the window
+  add("web/5xx", "http", 10, in);
+  add("web/5xx", "http", 10, in);
+  add("lb/health", "http", 1, in);  // once: not recurring
+  add("", "manual-ish", 1, in);
+  add("", "", 1, in);  // no rule: not counted
+  for (int i = 0; i < 12; ++i) {
+    add("r" + std::to_string(i), "rule-" + std::to_string(i), 1, in);
+    add("r" + std::to_string(i), "rule-" + std::to_string(i), 1, in);
+  }
+  apply(a);
+  auto trends = store_->trends({.since = since, .days = 1, .team = std::nullopt});
+  ASSERT_TRUE(trends) << trends.error().to_string();
+  const auto& fps = trends->top_fingerprints;
+  ASSERT_EQ(fps.size(), 10u);
+  EXPECT_EQ(fps[0].fingerprint, "web/5xx");  // two tickets, 20 events
+  EXPECT_EQ(fps[0].events, 20);
+  EXPECT_EQ(fps[1].fingerprint, "db/disk");  // two in the window, 6 events
+  EXPECT_EQ(fps[1].tickets, 2);
+  EXPECT_EQ(fps[1].events, 6);
+  EXPECT_EQ(fps[1].last_opened, in + 1s);
+  for (const RecurringFingerprint& f : fps) {
+    EXPECT_GE(f.tickets, 2);
+    EXPECT_NE(f.fingerprint, "lb/health");
+  }
+  const auto& rules = trends->top_rules;
+  ASSERT_EQ(rules.size(), 10u);
+  EXPECT_EQ(rules[0].rule, "http");
+  EXPECT_EQ(rules[0].tickets, 3);
+  EXPECT_EQ(rules[0].events, 21);
+  EXPECT_EQ(rules[1].rule, "disk");
+  EXPECT_EQ(rules[1].tickets, 2);
+  for (const RuleTrend& r : rules) EXPECT_NE(r.rule, "");
 }
 
 // Resolved or closed tickets like `t`: same fingerprint first, then same

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 #include <unordered_set>
 #include <variant>
@@ -934,6 +935,145 @@ class SqliteStore final : public Store {
           {top.text(0), top.text(1), top.integer(2), top.integer(3), top.time(4)});
     }
     if (rc != SQLITE_DONE) return last_error(db);
+    return out;
+  }
+
+  Result<Trends> trends(const TrendsQuery& q) override {
+    constexpr int64_t kDayMs = 24 * 60 * 60 * 1000;
+    const int64_t days = std::clamp(q.days, 1, 366);
+    const int64_t since = to_unix_ms(q.since);
+    const int64_t until = since + days * kDayMs;
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    // One snapshot: the days, groups and tops count the same tickets.
+    if (Status st = reader.snapshot(); !st) return st;
+    Trends out;
+    out.per_day.resize(static_cast<size_t>(days));
+    for (int64_t d = 0; d < days; ++d) out.per_day[d].start = from_unix_ms(since + d * kDayMs);
+    auto day = [&](int64_t index) -> TrendsDay* {
+      return index >= 0 && index < days ? &out.per_day[static_cast<size_t>(index)] : nullptr;
+    };
+    // ?1 and ?2 bound the window, ?3 is the team (only with one: without,
+    // the days are counted from the indexes alone).
+    const std::string team = q.team ? " AND team = ?3 COLLATE NOCASE" : "";
+    auto bind = [&](Stmt& s) {
+      s.bind(1, since).bind(2, until);
+      if (q.team) s.bind(3, *q.team);
+    };
+    const std::string day_ms = std::to_string(kDayMs);
+    // The window's tickets (index tickets_created) are read once into `w`
+    // (a team filter costs one row read per ticket, not one per
+    // aggregate), which each aggregate then reads: one result row per
+    // day, priority, team, top fingerprint and top rule, tagged by kind.
+    Stmt s(db,
+           "WITH w AS MATERIALIZED (SELECT created_at, acknowledged_at, resolved_at,"
+           " priority, team, fingerprint, rule, event_count FROM tickets"
+           " WHERE created_at >= ?1 AND created_at < ?2" +
+               team + ") SELECT 'd', (created_at - ?1) / " + day_ms +
+               ", NULL, COUNT(*), NULL, NULL, NULL FROM w GROUP BY 2"
+               " UNION ALL SELECT 'p', priority, NULL, COUNT(*),"
+               " AVG(acknowledged_at - created_at), AVG(resolved_at - created_at), NULL"
+               " FROM w GROUP BY priority"
+               " UNION ALL SELECT 't', team, NULL, COUNT(*),"
+               " AVG(acknowledged_at - created_at), AVG(resolved_at - created_at), NULL"
+               " FROM w GROUP BY team"
+               " UNION ALL SELECT * FROM (SELECT 'f', fingerprint, rule, COUNT(*),"
+               " SUM(event_count), NULL, MAX(created_at) FROM w WHERE fingerprint <> ''"
+               " GROUP BY fingerprint, rule HAVING COUNT(*) >= 2"
+               " ORDER BY 4 DESC, 5 DESC, 2, 3 LIMIT 10)"
+               " UNION ALL SELECT * FROM (SELECT 'r', rule, NULL, COUNT(*), SUM(event_count),"
+               " NULL, NULL FROM w WHERE rule <> '' GROUP BY rule ORDER BY 4 DESC, 5 DESC, 2"
+               " LIMIT 10)");
+    if (!s.ok()) return Status::io_error(s.error());
+    bind(s);
+    auto group = [&]() {
+      TrendsGroup g;
+      g.tickets = s.integer(3);
+      if (!s.is_null(4)) g.mtta = Duration(s.integer(4));
+      if (!s.is_null(5)) g.mttr = Duration(s.integer(5));
+      return g;
+    };
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      const std::string kind = s.text(0);
+      if (kind == "d") {
+        if (TrendsDay* d = day(s.integer(1))) d->opened = s.integer(3);
+      } else if (kind == "p") {
+        out.by_priority.emplace_back(static_cast<Priority>(std::clamp<int64_t>(s.integer(1), 1, 5)),
+                                     group());
+      } else if (kind == "t") {
+        out.by_team.emplace_back(s.text(1), group());
+      } else if (kind == "f") {
+        out.top_fingerprints.push_back(
+            {s.text(1), s.text(2), s.integer(3), s.integer(4), s.time(6)});
+      } else if (kind == "r") {
+        out.top_rules.push_back({s.text(1), s.integer(3), s.integer(4)});
+      }
+    }
+    if (rc != SQLITE_DONE) return last_error(db);
+    // Resolutions by day, whenever the tickets were created (index
+    // tickets_resolved).
+    Stmt resolved(db, "SELECT (resolved_at - ?1) / " + day_ms +
+                          ", COUNT(*) FROM tickets WHERE resolved_at >= ?1 AND resolved_at < ?2" +
+                          team + " GROUP BY 1");
+    if (!resolved.ok()) return Status::io_error(resolved.error());
+    bind(resolved);
+    while ((rc = resolved.step()) == SQLITE_ROW) {
+      if (TrendsDay* d = day(resolved.integer(0))) d->resolved = resolved.integer(1);
+    }
+    if (rc != SQLITE_DONE) return last_error(db);
+    // The order each list promises (a compound SELECT promises none).
+    std::sort(out.by_priority.begin(), out.by_priority.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(out.by_team.begin(), out.by_team.end(), [](const auto& a, const auto& b) {
+      return a.second.tickets != b.second.tickets ? a.second.tickets > b.second.tickets
+                                                  : a.first < b.first;
+    });
+    std::sort(out.top_fingerprints.begin(), out.top_fingerprints.end(),
+              [](const RecurringFingerprint& a, const RecurringFingerprint& b) {
+                return std::tie(b.tickets, b.events, a.fingerprint, a.rule) <
+                       std::tie(a.tickets, a.events, b.fingerprint, b.rule);
+              });
+    std::sort(
+        out.top_rules.begin(), out.top_rules.end(), [](const RuleTrend& a, const RuleTrend& b) {
+          return std::tie(b.tickets, b.events, a.rule) < std::tie(a.tickets, a.events, b.rule);
+        });
+    return out;
+  }
+
+  Result<std::vector<StoredEvent>> recent_events(TimePoint since, int limit) override {
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    Stmt s(db, std::string("SELECT ") + kEventColumns +
+                   " FROM events WHERE received_at >= ?1 ORDER BY received_at DESC, id DESC"
+                   " LIMIT ?2");
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, since).bind(2, static_cast<int64_t>(std::clamp(limit, 1, 100000)));
+    std::vector<StoredEvent> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_event(s));
+    if (rc != SQLITE_DONE) return last_error(db);
+    return out;
+  }
+
+  Result<std::map<std::string, std::vector<StoredEvent>>> latest_ticket_events(
+      const std::vector<std::string>& keys, int per_ticket) override {
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    if (Status st = reader.snapshot(); !st) return st;
+    Stmt s(db,
+           std::string("SELECT ") + kEventColumns +
+               " FROM events WHERE ticket_key = ?1 AND ticket_key <> '' ORDER BY id DESC LIMIT ?2");
+    if (!s.ok()) return Status::io_error(s.error());
+    const int64_t limit = std::clamp(per_ticket, 1, 100);
+    std::map<std::string, std::vector<StoredEvent>> out;
+    for (const std::string& key : keys) {
+      s.reset();
+      s.bind(1, key).bind(2, limit);
+      int rc;
+      while ((rc = s.step()) == SQLITE_ROW) out[key].push_back(read_event(s));
+      if (rc != SQLITE_DONE) return last_error(db);
+    }
     return out;
   }
 

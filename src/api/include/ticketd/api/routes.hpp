@@ -134,11 +134,18 @@ class Router {
   // on the engine; a ticket the engine no longer holds is read first.
   void ticket_command(const Call& c, const std::string& what, Respond respond);
   void stats(const Call& c, Respond respond);
+  // GET /api/v1/trends?days=&team=: tickets per UTC day and by priority,
+  // team, fingerprint and rule over the last `days` days (the clock's).
+  void trends(const Call& c, Respond respond);
   void list_rules(const Call& c, Respond respond);
   void reload_rules(const Call& c, Respond respond);
   void explain(const Call& c, Respond respond);
   void list_silences(const Call& c, Respond respond);
   void add_silence(const Call& c, Respond respond);
+  // POST /api/v1/silences/preview: what the silence of the body (validated
+  // as add_silence does) would match among the open tickets and the last
+  // day's events; adds nothing.
+  void preview_silence(const Call& c, Respond respond);
   void expire_silence(const Call& c, Respond respond);
   void list_outbox(const Call& c, Respond respond);
   void retry_outbox(const Call& c, Respond respond);
