@@ -31,6 +31,7 @@ packages=(
   python3-jsonschema openapi-specification  # docs/api/openapi.json checked against the official OpenAPI 3.0 schema (tests/openapi_schema.py)
   time                         # /usr/bin/time: peak RSS of the peers in bench/run
   chromium                     # headless browser test of the web page
+  chromium-driver python3-selenium  # WebDriver for that browser and its Python client: tests/web/browser_test.py drives the page (ctest web_browser)
   request-tracker5 rt5-db-sqlite rt5-standalone  # a real RT 5 for the rt connector's tests (tests/backends/rt5.sh); large: ~245 packages (Perl modules, exim4 as the MTA it requires, graphviz), ~55 MB download, ~215 MB installed
 )
 

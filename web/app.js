@@ -320,10 +320,20 @@ function slaText(t) {
     .filter(Boolean).join('<br>') + (s.breached ? ' <strong class="overdue">breached</strong>' : '');
 }
 
-function silenceLink(t, hosts) {
+// Silences match events (event fields, labels.NAME, annotations.NAME), not
+// tickets or rules: the link pre-fills the host its events share and, with
+// it, their app, so the silence covers this alert and not every host's.
+const SILENCE_FIELDS = ['source', 'host', 'severity', 'facility', 'app', 'msgid', 'message', 'trap_oid', 'status'];
+function silenceLink(t, events) {
   const p = new URLSearchParams();
-  if (hosts.length === 1) p.set('host', hosts[0]);
-  if (t.rule) p.set('rule', t.rule);
+  const shared = (k) => {
+    const values = [...new Set(events.map((x) => x.event[k]).filter(Boolean))];
+    return values.length === 1 ? values[0] : '';
+  };
+  if (shared('host')) {
+    p.set('host', shared('host'));
+    if (shared('app')) p.set('app', shared('app'));
+  }
   p.set('comment', 'silenced from ' + t.key);
   return `<a class="silence-this" href="#/silences/new?${p}">Silence this</a>`;
 }
@@ -368,7 +378,7 @@ async function ticketView(main, key, mine) {
       ${field('alerts', (t.alerts || []).map((a) => `${esc(a.fingerprint)} (${esc(a.status)})`).join('<br>'))}
       ${field('external', (t.external || []).map((x) => esc(x.backend) + ': ' + (/^https?:\/\//.test(x.url || '') ? `<a href="${esc(x.url)}" rel="noopener noreferrer" target="_blank">${esc(x.key)}</a>` : esc(x.key))).join('<br>'))}
     </dl>
-    <p>${silenceLink(t, hosts)}</p>
+    <p>${silenceLink(t, ev.events)}</p>
   </div>
   <div class="actions">
     ${open && !t.acknowledged_at ? `<form id="ack-form" class="card stack" aria-label="Acknowledge">
@@ -523,7 +533,8 @@ async function silencesView(main, prefill, mine) {
   if (mine !== viewToken) return;
   let matchers = '';
   if (prefill) {
-    matchers = ['host', 'rule', 'fingerprint'].filter((k) => prefill.get(k)).map((k) => k + '=' + quoteValue(prefill.get(k))).join(' ');
+    matchers = [...prefill.entries()].filter(([k, v]) => v && (SILENCE_FIELDS.includes(k) || /^(labels|annotations)\.\S/.test(k)))
+      .map(([k, v]) => k + '=' + quoteValue(v)).join(' ');
   }
   const rows = j.silences.map((s) => `<tr data-id="${esc(s.id)}">
     <td data-label="State">${esc(s.state)}</td><td data-label="Matchers"><code>${esc(formatMatchers(s.matchers))}</code></td>
