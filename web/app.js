@@ -12,16 +12,6 @@ const PRIORITIES = ['P1', 'P2', 'P3', 'P4', 'P5'];
 const TYPES = ['incident', 'service_request', 'problem', 'change'];
 const CODES = ['fixed', 'workaround', 'no_fault_found', 'duplicate', 'known_error',
   'change_rolled_back', 'user_error'];
-// The ITIL transitions, used only when the API does not list a ticket's own.
-const TRANSITIONS = {
-  new: ['assigned', 'in_progress', 'pending', 'resolved', 'cancelled'],
-  assigned: ['new', 'in_progress', 'pending', 'resolved', 'cancelled'],
-  in_progress: ['assigned', 'pending', 'resolved', 'cancelled'],
-  pending: ['assigned', 'in_progress', 'resolved', 'cancelled'],
-  resolved: ['closed', 'in_progress'],
-  closed: [],
-  cancelled: [],
-};
 const OPEN = ['new', 'assigned', 'in_progress', 'pending'];
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -357,7 +347,8 @@ async function ticketView(main, key, mine) {
   if (mine !== viewToken) return;
   const hosts = [...new Set(ev.events.map((x) => x.event.host).filter(Boolean))];
   const open = OPEN.includes(t.status);
-  const transitions = t.transitions || TRANSITIONS[t.status] || [];
+  // Only what the API would accept now (the engine's own list).
+  const transitions = t.transitions || [];
   const labels = Object.entries(t.labels || {});
   const field = (k, v) => (v === null || v === undefined || v === '') ? '' : `<dt>${esc(k)}</dt><dd>${v}</dd>`;
   main.innerHTML = `<p><a href="#/tickets">← Queue</a></p>

@@ -78,6 +78,8 @@ Result<engine::TicketPatch> parse_ticket_patch(const json& patch) {
     if (k != "status" && k != "assignee" && k != "team" && k != "impact" && k != "urgency") {
       return Status::invalid_argument("patch: \"" + k + "\" cannot be changed; use " + kFields);
     }
+    // null clears the assignee or the team, like "".
+    if (v.is_null() && (k == "assignee" || k == "team")) continue;
     if (!v.is_string()) return Status::invalid_argument("patch: \"" + k + "\" must be a string");
   }
   for (auto [k, level] : {std::pair{"impact", &p.impact}, std::pair{"urgency", &p.urgency}}) {
@@ -88,8 +90,11 @@ Result<engine::TicketPatch> parse_ticket_patch(const json& patch) {
                                       "\" must be high, medium or low");
     *level = *l;
   }
-  if (patch.contains("team")) p.team = patch["team"].get<std::string>();
-  if (patch.contains("assignee")) p.assignee = patch["assignee"].get<std::string>();
+  auto text_or_empty = [&](const char* k) {
+    return patch[k].is_null() ? std::string() : patch[k].get<std::string>();
+  };
+  if (patch.contains("team")) p.team = text_or_empty("team");
+  if (patch.contains("assignee")) p.assignee = text_or_empty("assignee");
   if (patch.contains("status")) {
     const std::string text = patch["status"].get<std::string>();
     p.status = parse_ticket_status(text);

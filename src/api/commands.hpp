@@ -17,7 +17,7 @@ namespace ticketd::api {
 // "category","team","assignee","labels"}; title is required.
 Result<engine::NewTicket> parse_new_ticket(const nlohmann::json& body);
 // PATCH /api/v1/tickets/{key}: status, assignee, team, impact, urgency,
-// resolution {code, note}.
+// resolution {code, note}. assignee and team may be null: cleared, like "".
 Result<engine::TicketPatch> parse_ticket_patch(const nlohmann::json& body);
 // POST /api/v1/tickets/{key}/notes: {"text", "visibility": internal|public}.
 struct NoteRequest {

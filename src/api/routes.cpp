@@ -12,6 +12,7 @@
 #include "task_pool.hpp"
 #include "ticketd/core/json.hpp"
 #include "ticketd/core/text.hpp"
+#include "ticketd/engine/commands.hpp"
 #include "ticketd/engine/engine.hpp"
 #include "ticketd/ingest/webhook_parsers.hpp"
 #include "ticketd/store/store.hpp"
@@ -98,6 +99,18 @@ bool same_secret(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
+// A ticket as GET /api/v1/tickets/{key} and the ticket commands answer it:
+// its JSON with "transitions", the statuses a PATCH may move it to now
+// (engine::allowed_transitions, the rule the engine checks).
+json ticket_detail_json(const Ticket& t) {
+  json j = ticket_to_json(t);
+  json next = json::array();
+  for (TicketStatus s : engine::allowed_transitions(t.status))
+    next.push_back(ticket_status_name(s));
+  j["transitions"] = std::move(next);
+  return j;
+}
+
 bool is_json_content_type(const std::string& ct) {
   std::string base = ct.substr(0, ct.find(';'));
   while (!base.empty() && base.back() == ' ') base.pop_back();
@@ -144,9 +157,10 @@ std::string Router::attribution(const std::string& who, const std::string& displ
   return who + " (" + display + ")";
 }
 
-std::optional<HttpResponse> Router::authorize(const HttpRequest& req, Role needed,
-                                              std::string* who) const {
+std::optional<HttpResponse> Router::authorize(const HttpRequest& req, Role needed, std::string* who,
+                                              std::optional<Role>* role) const {
   if (who) *who = "anonymous";
+  if (role) role->reset();
   if (deps_.tokens.empty()) return std::nullopt;
   const std::string auth = req.header("authorization");
   const std::string prefix = "Bearer ";
@@ -160,6 +174,7 @@ std::optional<HttpResponse> Router::authorize(const HttpRequest& req, Role neede
   for (const ApiToken& t : deps_.tokens) {
     if (!same_secret(t.token, secret)) continue;
     if (who) *who = t.name;
+    if (role) *role = t.role;
     if (role_allows(t.role, needed)) return std::nullopt;
     return error_response(403, "forbidden",
                           std::string("token \"") + t.name + "\" has role " + role_name(t.role) +
@@ -255,10 +270,14 @@ const std::vector<Router::Route>& Router::routes() {
       {"GET", "/api/v1/rules", Role::kRead, &R::list_rules},
       {"POST", "/api/v1/rules/reload", Role::kAdmin, &R::reload_rules, Runs::kReader},
       {"GET", "/api/v1/stats", Role::kRead, &R::stats, Runs::kReader},
+      {"GET", "/api/v1/trends", Role::kRead, &R::trends, Runs::kReader},
       {"POST", "/api/v1/explain", Role::kRead, &R::explain},
       {"GET", "/api/v1/silences", Role::kRead, &R::list_silences, Runs::kReader},
       {"POST", "/api/v1/silences", Role::kAdmin, &R::add_silence},
+      // What a silence would match, before it is added: the same body and role.
+      {"POST", "/api/v1/silences/preview", Role::kAdmin, &R::preview_silence, Runs::kReader},
       {"DELETE", "/api/v1/silences/{id}", Role::kAdmin, &R::expire_silence},
+      {"GET", "/api/v1/whoami", Role::kRead, &R::whoami},
       {"GET", "/api/v1/tickets", Role::kRead, &R::list_tickets, Runs::kReader},
       {"POST", "/api/v1/tickets", Role::kWrite, &R::create_ticket},
       {"GET", "/api/v1/tickets/{key}", Role::kRead, &R::get_ticket, Runs::kReader},
@@ -301,7 +320,8 @@ void Router::handle(HttpRequest req, Respond respond) {
     }
     call.who = "anonymous";
     if (route->role) {
-      if (auto deny = authorize(req, *route->role, &call.who)) return respond(std::move(*deny));
+      if (auto deny = authorize(req, *route->role, &call.who, &call.role))
+        return respond(std::move(*deny));
     }
     if (route->signed_as) {
       if (auto deny = verify_signature(req, route->signed_as)) return respond(std::move(*deny));
@@ -555,6 +575,13 @@ void Router::post_json_source(const Call& c, Respond respond) {
                 std::move(respond));
 }
 
+void Router::whoami(const Call& c, Respond respond) {
+  if (deps_.tokens.empty())
+    return respond(json_response(200, {{"name", "anonymous"}, {"role", "admin"}, {"auth", false}}));
+  respond(json_response(
+      200, {{"name", c.who}, {"role", role_name(c.role.value_or(Role::kRead))}, {"auth", true}}));
+}
+
 void Router::list_tickets(const Call& c, Respond respond) {
   const HttpRequest& req = c.req;
   store::TicketQuery q;
@@ -584,7 +611,18 @@ void Router::list_tickets(const Call& c, Respond respond) {
       return respond(error_response(400, "invalid_argument",
                                     "unknown priority \"" + v + "\", expected P1..P5"));
   }
-  q.team = param("team");
+  // team= and assignee=: empty means any; "none" selects the tickets
+  // without one.
+  if (auto v = param("team"); !v.empty()) q.team = v == "none" ? "" : v;
+  if (auto v = param("assignee"); !v.empty()) q.assignee = v == "none" ? "" : v;
+  if (auto v = param("sort"); v == "newest") {
+    q.sort = store::TicketSort::kNewest;
+  } else if (v == "priority") {
+    q.sort = store::TicketSort::kPriority;
+  } else if (!v.empty()) {
+    return respond(error_response(400, "invalid_argument",
+                                  "unknown sort \"" + v + "\", expected newest or priority"));
+  }
   q.text = param("q");
   q.cursor = param("cursor");
   if (auto v = param("limit"); !v.empty()) {
@@ -602,7 +640,8 @@ void Router::list_tickets(const Call& c, Respond respond) {
   json list = json::array();
   for (const Ticket& t : page->tickets) list.push_back(ticket_to_json(t));
   json out = {{"tickets", list},
-              {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}};
+              {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)},
+              {"total", page->total}};
   respond(json_response(200, out));
 }
 
@@ -611,7 +650,7 @@ void Router::get_ticket(const Call& c, Respond respond) {
   auto t = deps_.store.get_ticket(key);
   if (!t) return respond(from_status(t.error()));
   if (!*t) return respond(error_response(404, "not_found", "no ticket " + key));
-  respond(json_response(200, ticket_to_json(**t)));
+  respond(json_response(200, ticket_detail_json(**t)));
 }
 
 void Router::get_similar(const Call& c, Respond respond) {
@@ -744,11 +783,11 @@ void Router::ticket_command(const Call& c, const std::string& what, Respond resp
           if (const auto* o = std::get_if<engine::TicketOpened>(&a);
               o && (wanted.empty() || o->ticket.key == wanted)) {
             wanted = o->ticket.key;
-            result = ticket_to_json(o->ticket);
+            result = ticket_detail_json(o->ticket);
           }
           if (const auto* u = std::get_if<engine::TicketUpdated>(&a);
               u && u->ticket.key == wanted) {
-            result = ticket_to_json(u->ticket);
+            result = ticket_detail_json(u->ticket);
           }
           out.push_back(std::move(a));
         }
@@ -761,6 +800,40 @@ void Router::stats(const Call&, Respond respond) {
   auto stats = deps_.store.stats();
   if (!stats) return respond(from_status(stats.error()));
   respond(json_response(200, stats_to_json(*stats)));
+}
+
+void Router::trends(const Call& c, Respond respond) {
+  const HttpRequest& req = c.req;
+  store::TrendsQuery q;
+  q.days = 30;
+  if (auto it = req.query.find("days"); it != req.query.end()) {
+    const std::string& v = it->second;
+    try {
+      size_t used = 0;
+      q.days = std::stoi(v, &used);
+      if (used != v.size() || q.days < 1 || q.days > 365) throw std::out_of_range("days");
+    } catch (...) {
+      return respond(
+          error_response(400, "invalid_argument",
+                         "days must be an integer from 1 to 365, got \"" + v.substr(0, 40) + "\""));
+    }
+  }
+  std::optional<std::string> team;
+  if (auto it = req.query.find("team"); it != req.query.end() && !it->second.empty()) {
+    team = it->second;
+    std::string lower = *team;
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    q.team = lower == "none" ? std::string() : *team;
+  }
+  // Whole UTC days: the window starts at the midnight `days - 1` days before
+  // today's, and its last day is today.
+  constexpr int64_t kDayMs = 24 * 60 * 60 * 1000;
+  const int64_t now = to_unix_ms(deps_.clock.now());
+  const int64_t today = now >= 0 ? now / kDayMs * kDayMs : (now - kDayMs + 1) / kDayMs * kDayMs;
+  q.since = from_unix_ms(today - (q.days - 1) * kDayMs);
+  auto trends = deps_.store.trends(q);
+  if (!trends) return respond(from_status(trends.error()));
+  respond(json_response(200, trends_to_json(*trends, team)));
 }
 
 void Router::list_rules(const Call&, Respond respond) {
@@ -938,6 +1011,82 @@ void Router::add_silence(const Call& c, Respond respond) {
         return j;
       },
       201, std::move(respond));
+}
+
+void Router::preview_silence(const Call& c, Respond respond) {
+  // How far the preview looks: open tickets (each by its newest events) and
+  // the events of the last day, newest first; what lies beyond is counted
+  // as capped, never read.
+  constexpr int kTicketsShown = 50;
+  constexpr int kTicketsExamined = 10000;
+  constexpr int kEventsPerTicket = 10;
+  constexpr int kEventsExamined = 10000;
+  constexpr auto kRecent = std::chrono::hours(24);
+  const HttpRequest& req = c.req;
+  if (!is_json_content_type(req.header("content-type"))) {
+    return respond(
+        error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
+  }
+  auto parsed = parse_json(req.body);
+  if (!parsed) return respond(json_body_error(parsed.error()));
+  json body = std::move(parsed).value();
+  if (body.is_object()) body.erase("id");
+  const TimePoint now = deps_.clock.now();
+  auto silence = engine::silence_from_json(body, now);
+  if (!silence) return respond(error_response(422, "invalid_silence", silence.error().message()));
+
+  // Open tickets, newest first, page by page: a ticket matches when one of
+  // its newest stored events does (the engine silences events, and a
+  // ticket grouping several alerts matches by any of them).
+  json shown = json::array();
+  int64_t total = 0, examined = 0;
+  bool tickets_capped = false;
+  store::TicketQuery q;
+  q.open_only = true;
+  q.sort = store::TicketSort::kPriority;  // reads only open tickets; the most urgent shown first
+  q.limit = 1000;
+  for (;;) {
+    auto page = deps_.store.list_tickets(q);
+    if (!page) return respond(from_status(page.error()));
+    std::vector<std::string> keys;
+    for (const Ticket& t : page->tickets) keys.push_back(t.key);
+    auto events = deps_.store.latest_ticket_events(keys, kEventsPerTicket);
+    if (!events) return respond(from_status(events.error()));
+    for (const Ticket& t : page->tickets) {
+      auto it = events->find(t.key);
+      if (it == events->end()) continue;
+      for (const store::StoredEvent& e : it->second) {
+        if (!silence->matches(e.event)) continue;
+        if (++total <= kTicketsShown) {
+          json j = ticket_summary_to_json(t);
+          j["host"] = e.event.host;
+          shown.push_back(std::move(j));
+        }
+        break;
+      }
+    }
+    examined += static_cast<int64_t>(page->tickets.size());
+    if (page->next_cursor.empty()) break;
+    if (examined >= kTicketsExamined) {
+      tickets_capped = true;
+      break;
+    }
+    q.cursor = page->next_cursor;
+  }
+
+  auto recent = deps_.store.recent_events(now - kRecent, kEventsExamined + 1);
+  if (!recent) return respond(from_status(recent.error()));
+  const bool events_capped = recent->size() > static_cast<size_t>(kEventsExamined);
+  if (events_capped) recent->resize(kEventsExamined);
+  int64_t recent_matches = 0;
+  for (const store::StoredEvent& e : *recent) recent_matches += silence->matches(e.event) ? 1 : 0;
+  respond(json_response(200, {{"tickets", std::move(shown)},
+                              {"tickets_total", total},
+                              {"tickets_examined", examined},
+                              {"tickets_capped", tickets_capped},
+                              {"recent_events", recent_matches},
+                              {"recent_events_examined", recent->size()},
+                              {"recent_events_capped", events_capped}}));
 }
 
 void Router::expire_silence(const Call& c, Respond respond) {

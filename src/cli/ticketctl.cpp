@@ -30,12 +30,15 @@ offline:
   replay --rules DIR EVENTS.jsonl print the engine's actions for recorded events, one JSON per line
   explain --rules DIR EVENT.json  every rule tried for one event, and the decision ("-" = stdin)
 api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKETD_TOKEN):
-  tickets list [--status S] [--type T] [--priority P] [--team T] [--q SEARCH] [--limit N]
-               [--cursor C] [--json]
-  tickets show KEY [--json]       one ticket with its timeline
+  tickets list [--status S] [--type T] [--priority P] [--team T|none] [--assignee A|none]
+               [--q SEARCH] [--sort newest|priority] [--limit N] [--cursor C] [--json]
+                                  S: open, new, assigned, ...; --sort priority: P1 first, then
+                                  the nearest SLA due time; prints how many match in all
+  tickets show KEY [--json]       one ticket with its timeline and the statuses it may go to
   tickets create --title T [--type incident|service_request|problem|change] [--impact L] [--urgency L]
                  [--team T] [--assignee A] [--category C] [--description D] [--label k=v,...]
   tickets assign KEY ASSIGNEE     also: tickets status KEY STATUS
+  tickets unassign KEY            clear the assignee (an assigned ticket goes back to new)
   tickets ack KEY
   tickets note KEY TEXT [--public] a note; internal (staff only) unless --public
   tickets resolve KEY [--code CODE] [--note TEXT]
@@ -120,7 +123,8 @@ int check_rules(const Args& a) {
 
 int tickets_list(const Args& a, HttpClient& client) {
   std::string query;
-  for (const char* k : {"status", "type", "priority", "team", "limit", "cursor", "q"}) {
+  for (const char* k :
+       {"status", "type", "priority", "team", "assignee", "sort", "limit", "cursor", "q"}) {
     auto it = a.options.find(k);
     if (it == a.options.end()) continue;
     query +=
@@ -141,12 +145,18 @@ int tickets_list(const Args& a, HttpClient& client) {
     std::cout << j.dump(2) << "\n";
     return 0;
   }
-  ticketd::cli::Table table({"KEY", "PRIORITY", "STATUS", "TEAM", "EVENTS", "LAST SEEN", "TITLE"});
+  ticketd::cli::Table table(
+      {"KEY", "PRIORITY", "STATUS", "TEAM", "ASSIGNEE", "EVENTS", "LAST SEEN", "TITLE"});
   for (const auto& t : j["tickets"]) {
     table.add({str(t, "key"), str(t, "priority"), str(t, "status"), str(t, "team"),
-               str(t, "event_count"), short_time(str(t, "last_seen")), str(t, "title")});
+               str(t, "assignee"), str(t, "event_count"), short_time(str(t, "last_seen")),
+               str(t, "title")});
   }
   table.print(std::cout);
+  if (j.contains("total") && j["total"].is_number_integer()) {
+    const int64_t total = j["total"].get<int64_t>();
+    std::cout << j["tickets"].size() << " shown of " << total << " matching\n";
+  }
   if (j.contains("next_cursor") && !j["next_cursor"].is_null()) {
     std::cout << "more: --cursor " << j["next_cursor"].get<std::string>() << "\n";
   }
@@ -198,6 +208,12 @@ int tickets_show(const Args& a, HttpClient& client) {
       if (!str(x, "url").empty()) where += "  " + str(x, "url");
       fields.add({"external." + str(x, "backend"), where});
     }
+  }
+  if (t.contains("transitions") && t["transitions"].is_array()) {
+    std::string next;
+    for (const auto& st : t["transitions"])
+      next += (next.empty() ? "" : ", ") + (st.is_string() ? st.get<std::string>() : st.dump());
+    fields.add({"transitions", next.empty() ? "(none)" : next});
   }
   if (t.contains("resolution") && t["resolution"].is_object()) {
     fields.add({"resolution", str(t["resolution"], "code")});
@@ -305,6 +321,8 @@ int ticket_change(const Args& a, HttpClient& client) {
     if (!who) return 2;
     return print_ticket_result(call(client, "PATCH", path, json{{"assignee", *who}}.dump()), a);
   }
+  if (sub == "unassign")
+    return print_ticket_result(call(client, "PATCH", path, json{{"assignee", ""}}.dump()), a);
   if (sub == "status") {
     auto st = arg("a STATUS");
     if (!st) return 2;
@@ -603,8 +621,8 @@ int main(int argc, char** argv) {
     if (sub == "show") return tickets_show(a, client);
     if (sub.empty())
       return usage_error(
-          "tickets needs a subcommand: list, show, create, assign, status, ack, note, resolve, "
-          "close, reopen, cancel");
+          "tickets needs a subcommand: list, show, create, assign, unassign, status, ack, note, "
+          "resolve, close, reopen, cancel");
     return ticket_change(a, client);
   }
   return usage_error("unknown command \"" + cmd + "\"");

@@ -35,6 +35,16 @@ bool transition_allowed(TicketStatus from, TicketStatus to) {
   return false;
 }
 
+std::vector<TicketStatus> allowed_transitions(TicketStatus from) {
+  using S = TicketStatus;
+  std::vector<TicketStatus> out;
+  for (S to : {S::kNew, S::kAssigned, S::kInProgress, S::kPending, S::kResolved, S::kClosed,
+               S::kCancelled}) {
+    if (to != from && transition_allowed(from, to)) out.push_back(to);
+  }
+  return out;
+}
+
 Result<Ticket*> Engine::held(const std::string& key, const std::optional<Ticket>& stored) {
   if (Ticket* t = ticket(key)) return t;
   if (!stored) return Status::not_found("no ticket " + key);
@@ -142,16 +152,22 @@ Result<Actions> Engine::patch_ticket(const std::string& key, const TicketPatch& 
   if (patch.team && *patch.team != t.team) {
     t.team = *patch.team;
     note(cx, key, now, "assignment",
-         "team " + (before.team.empty() ? "-" : before.team) + " -> " + t.team,
+         "team " + (before.team.empty() ? "-" : before.team) + " -> " +
+             (t.team.empty() ? "-" : t.team),
          {{"field", "team"}, {"from", before.team}, {"to", t.team}});
   }
   if (patch.assignee && *patch.assignee != t.assignee) {
     t.assignee = *patch.assignee;
     note(cx, key, now, "assignment",
-         "assignee " + (before.assignee.empty() ? "-" : before.assignee) + " -> " + t.assignee,
+         "assignee " + (before.assignee.empty() ? "-" : before.assignee) + " -> " +
+             (t.assignee.empty() ? "-" : t.assignee),
          {{"field", "assignee"}, {"from", before.assignee}, {"to", t.assignee}});
+    // Assigning a new ticket makes it assigned; unassigning an assigned
+    // one puts it back in the queue (new), unless the patch names a status.
     if (t.status == TicketStatus::kNew && !t.assignee.empty() && !patch.status)
       t.status = TicketStatus::kAssigned;
+    else if (t.status == TicketStatus::kAssigned && t.assignee.empty() && !patch.status)
+      t.status = TicketStatus::kNew;
   }
   if (patch.status) t.status = *patch.status;
   if (patch.resolution) {

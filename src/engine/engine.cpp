@@ -415,7 +415,7 @@ void Engine::process_into(const Event& event, TimePoint now, Context& cx) {
 
 const Silence* Engine::silenced_by(const Event& event, TimePoint now) const {
   for (const auto& [id, s] : silences_) {
-    if (s.active(now) && s.condition.test(event, nullptr)) return &s;
+    if (s.active(now) && s.matches(event)) return &s;
   }
   return nullptr;
 }

@@ -445,6 +445,69 @@ TEST(Correlation, SilenceValidation) {
   EXPECT_EQ(am->created_by, "bob");
 }
 
+// Silence::matches (what the API's silence preview asks of stored events)
+// says yes exactly for the events the engine silences while the silence is
+// active: =, !=, regexes, values with spaces, labels, Alertmanager lists.
+TEST(Correlation, ASilenceMatchesExactlyTheEventsTheEngineSilences) {
+  const std::vector<std::string> silences = {
+      R"({"host":"db01"})",
+      R"({"host":"!db01"})",
+      R"({"host":"~^db"})",
+      R"({"host":"!~^db"})",
+      R"({"message":"disk full on /var"})",
+      R"({"message":"~full on /v"})",
+      R"({"labels.env":"prod", "host":"~^db"})",
+      R"({"labels.env":"~^prod"})",
+      R"({"labels.env":"!prod"})",
+      R"({"severity":">=critical"})",
+      R"([{"name":"labels.env","value":"prod|stage","isRegex":true,"isEqual":false}])",
+  };
+  const std::vector<Event> events = {
+      ev("db01", "disk full on /var", {{"env", "prod"}}),
+      ev("db02", "disk full on /var2", {{"env", "production"}}),
+      ev("web1", "disk full on /var"),
+      ev("xdb01", "disk  full on /var", {{"env", "stage"}}),
+      ev("db01", "Disk full on /var", {{"env", "dev"}}),
+  };
+  Event critical = ev("web2", "boom");
+  critical.severity = Severity::kCritical;
+  std::vector<Event> all = events;
+  all.push_back(critical);
+  for (const std::string& matchers : silences) {
+    for (size_t i = 0; i < all.size(); ++i) {
+      Harness h("rules:\n  - {name: any, match: {message: \"~.\"}}\n");
+      auto s = silence_from_json(
+          nlohmann::json::parse(R"({"duration":"1h","matchers":)" + matchers + "}"), h.clock.now());
+      ASSERT_TRUE(s) << matchers << ": " << s.error().message();
+      const bool matches = s->matches(all[i]);
+      ASSERT_TRUE(h.engine_.add_silence(*s, h.clock.now()));
+      EXPECT_EQ(h.send(all[i]) == Decision::kSilenced, matches) << matchers << " event " << i;
+    }
+  }
+  // And what they match, spelled out.
+  auto matching = [&](const std::string& matchers) {
+    auto s = silence_from_json(
+        nlohmann::json::parse(R"({"duration":"1h","matchers":)" + matchers + "}"), TimePoint{});
+    std::vector<size_t> out;
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (s->matches(all[i])) out.push_back(i);
+    }
+    return out;
+  };
+  using V = std::vector<size_t>;
+  EXPECT_EQ(matching(silences[0]), (V{0, 4}));
+  EXPECT_EQ(matching(silences[1]), (V{1, 2, 3, 5}));
+  EXPECT_EQ(matching(silences[2]), (V{0, 1, 4}));
+  EXPECT_EQ(matching(silences[3]), (V{2, 3, 5}));
+  EXPECT_EQ(matching(silences[4]), (V{0, 2}));           // exactly, spaces and case included
+  EXPECT_EQ(matching(silences[5]), (V{0, 1, 2, 3, 4}));  // a regex finds it anywhere
+  EXPECT_EQ(matching(silences[6]), (V{0}));
+  EXPECT_EQ(matching(silences[7]), (V{0, 1}));
+  EXPECT_EQ(matching(silences[8]), (V{1, 2, 3, 4, 5}));  // a missing label is not "prod"
+  EXPECT_EQ(matching(silences[9]), (V{5}));
+  EXPECT_EQ(matching(silences[10]), (V{1, 2, 4, 5}));  // anchored: "production" is not prod
+}
+
 TEST(Correlation, ChangeInProgressSilencesItsHostsAndCollectsTheirAlerts) {
   Harness h("rules:\n  - {name: err, match: {severity: \">=error\"}}\n");
   Ticket change;
@@ -924,6 +987,90 @@ problems:
   EXPECT_EQ(h.stored.count("p/pr|c"), 1u);
   h.advance(1min);
   EXPECT_EQ(h.stored.count("p/pr|c"), 0u) << "the window ended; its record must go";
+}
+
+}  // namespace
+}  // namespace ticketd::engine
+
+namespace ticketd::engine {
+namespace {
+
+// allowed_transitions() is the rule patch_ticket() checks: from every
+// status, each status it lists is taken and every other one refused as a
+// conflict, with nothing changed.
+TEST(Transitions, EveryListedStatusIsTakenAndEveryOtherRefused) {
+  const std::vector<TicketStatus> all = {TicketStatus::kNew,        TicketStatus::kAssigned,
+                                         TicketStatus::kInProgress, TicketStatus::kPending,
+                                         TicketStatus::kResolved,   TicketStatus::kClosed,
+                                         TicketStatus::kCancelled};
+  for (TicketStatus from : all) {
+    const std::vector<TicketStatus> listed = allowed_transitions(from);
+    EXPECT_EQ(std::count(listed.begin(), listed.end(), from), 0) << ticket_status_name(from);
+    for (TicketStatus to : all) {
+      if (to == from) continue;
+      Harness h("rules:\n  - {name: r, match: {message: \"~disk\"}}\n");
+      Ticket stored;
+      stored.key = "INC-000001";
+      stored.title = "disk";
+      stored.status = from;
+      stored.created_at = stored.updated_at = h.clock.now();
+      auto r = h.engine_.patch_ticket(stored.key, {.status = to}, "user:x", h.clock.now(), stored);
+      const bool offered = std::count(listed.begin(), listed.end(), to) == 1;
+      EXPECT_EQ(static_cast<bool>(r), offered)
+          << ticket_status_name(from) << " -> " << ticket_status_name(to);
+      if (!r) {
+        EXPECT_EQ(r.error().code(), StatusCode::kConflict);
+      } else {
+        bool moved = false;
+        for (const Action& a : *r) {
+          if (auto* u = std::get_if<TicketUpdated>(&a)) moved = u->ticket.status == to;
+        }
+        EXPECT_TRUE(moved) << ticket_status_name(from) << " -> " << ticket_status_name(to);
+      }
+    }
+  }
+  EXPECT_TRUE(allowed_transitions(TicketStatus::kClosed).empty());
+  EXPECT_TRUE(allowed_transitions(TicketStatus::kCancelled).empty());
+  EXPECT_EQ(allowed_transitions(TicketStatus::kResolved),
+            (std::vector<TicketStatus>{TicketStatus::kInProgress, TicketStatus::kClosed,
+                                       TicketStatus::kCancelled}));
+}
+
+// Clearing the assignee of an assigned ticket puts it back to new, on the
+// timeline; other statuses keep theirs, and a status in the same patch wins.
+TEST(Transitions, UnassigningAnAssignedTicketMakesItNewAgain) {
+  Harness h("rules:\n  - {name: r, match: {message: \"~disk\"}}\n");
+  NewTicket spec;
+  spec.title = "printer";
+  spec.assignee = "alice";
+  auto created = h.engine_.create_ticket(spec, "user:alice", h.clock.now());
+  ASSERT_TRUE(created);
+  h.absorb(std::move(created).value());
+  const std::string key = h.nth(0);
+  ASSERT_EQ(h.tickets[key].status, TicketStatus::kAssigned);
+  auto run = [&](TicketPatch p) {
+    auto r = h.engine_.patch_ticket(key, p, "user:bob", h.clock.now(), h.tickets[key]);
+    ASSERT_TRUE(r) << r.error().message();
+    h.absorb(std::move(r).value());
+  };
+  run({.assignee = ""});
+  EXPECT_EQ(h.tickets[key].status, TicketStatus::kNew);
+  EXPECT_EQ(h.tickets[key].assignee, "");
+  ASSERT_GE(h.timeline[key].size(), 3u);
+  const TimelineEntry& assignment = h.timeline[key][h.timeline[key].size() - 2];
+  const TimelineEntry& status = h.timeline[key].back();
+  EXPECT_EQ(assignment.kind, "assignment");
+  EXPECT_EQ(assignment.message, "assignee alice -> -");
+  EXPECT_EQ(status.kind, "status");
+  EXPECT_EQ(status.message, "assigned -> new");
+  EXPECT_EQ(status.actor, "user:bob");
+  run({.assignee = "carol"});
+  EXPECT_EQ(h.tickets[key].status, TicketStatus::kAssigned);
+  run({.status = TicketStatus::kPending, .assignee = ""});  // the patch's status wins
+  EXPECT_EQ(h.tickets[key].status, TicketStatus::kPending);
+  run({.assignee = "dave"});
+  run({.assignee = ""});  // pending stays pending
+  EXPECT_EQ(h.tickets[key].status, TicketStatus::kPending);
 }
 
 }  // namespace

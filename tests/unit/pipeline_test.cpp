@@ -59,6 +59,14 @@ class FailingStore final : public store::Store {
                                                     const store::SimilarQuery& q) override {
     return real_->similar(t, q);
   }
+  Result<store::Trends> trends(const store::TrendsQuery& q) override { return real_->trends(q); }
+  Result<std::vector<store::StoredEvent>> recent_events(TimePoint since, int limit) override {
+    return real_->recent_events(since, limit);
+  }
+  Result<std::map<std::string, std::vector<store::StoredEvent>>> latest_ticket_events(
+      const std::vector<std::string>& keys, int per_ticket) override {
+    return real_->latest_ticket_events(keys, per_ticket);
+  }
   Result<int64_t> prune_events(TimePoint cutoff) override { return real_->prune_events(cutoff); }
   Result<std::vector<store::OutboxEntry>> outbox_due(const std::string& target, TimePoint now,
                                                      int limit) override {

@@ -145,6 +145,41 @@ class FakeStore final : public store::Store {
     if (!fail) return fail;
     return std::vector<store::SimilarTicket>{};
   }
+  // trends: its days, empty; the query is kept.
+  std::optional<store::TrendsQuery> last_trends;
+  Result<store::Trends> trends(const store::TrendsQuery& q) override {
+    if (!fail) return fail;
+    last_trends = q;
+    store::Trends out;
+    for (int d = 0; d < q.days; ++d) out.per_day.push_back({q.since + d * 24h, 0, 0});
+    return out;
+  }
+  // Events: `recent` (newest first) and per ticket (newest first).
+  std::vector<store::StoredEvent> recent;
+  std::map<std::string, std::vector<store::StoredEvent>> events_of;
+  std::optional<TimePoint> recent_since;
+  Result<std::vector<store::StoredEvent>> recent_events(TimePoint since, int limit) override {
+    if (!fail) return fail;
+    recent_since = since;
+    std::vector<store::StoredEvent> out;
+    for (const auto& e : recent) {
+      if (e.received_at >= since && static_cast<int>(out.size()) < limit) out.push_back(e);
+    }
+    return out;
+  }
+  Result<std::map<std::string, std::vector<store::StoredEvent>>> latest_ticket_events(
+      const std::vector<std::string>& keys, int per_ticket) override {
+    if (!fail) return fail;
+    std::map<std::string, std::vector<store::StoredEvent>> out;
+    for (const auto& key : keys) {
+      auto it = events_of.find(key);
+      if (it == events_of.end()) continue;
+      for (const auto& e : it->second) {
+        if (static_cast<int>(out[key].size()) < per_ticket) out[key].push_back(e);
+      }
+    }
+    return out;
+  }
   Result<int64_t> prune_events(TimePoint) override { return 0; }
   // The outbox: one entry (id 7) to list, retry and drop.
   bool entry_present = true;
@@ -506,6 +541,138 @@ TEST_F(RouterTest, TheActorIsTheTokenNameWithTheBodysNameAdded) {
 // The server's stop(): no new connections, and the answer of a request
 // already handed to the router is written before on_idle runs (counted, not
 // waited for by a timer).
+// days is 1..365 (default 30) and the window ends today (UTC, by the
+// router's clock); team "none" (any case) asks for the tickets without one.
+TEST_F(RouterTest, TrendsTakeWholeUtcDaysAndATeam) {
+  make();
+  // 2023-11-14T22:13:20Z: today began at 2023-11-14T00:00:00Z.
+  const TimePoint today = from_unix_ms(1'699'920'000'000);
+  HttpResponse r = call(request("GET", "/api/v1/trends"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(store_.last_trends);
+  EXPECT_EQ(store_.last_trends->days, 30);
+  EXPECT_EQ(store_.last_trends->since, today - 29 * 24h);
+  EXPECT_FALSE(store_.last_trends->team);
+  json j = body(r);
+  EXPECT_EQ(j["days"], 30);
+  EXPECT_EQ(j["since"], "2023-10-16T00:00:00.000Z");
+  EXPECT_TRUE(j["team"].is_null());
+  ASSERT_EQ(j["per_day"].size(), 30u);
+  EXPECT_EQ(j["per_day"][0], json({{"date", "2023-10-16"}, {"opened", 0}, {"resolved", 0}}));
+  EXPECT_EQ(j["per_day"][29]["date"], "2023-11-14");
+  for (const char* key : {"by_priority", "by_team", "top_fingerprints", "top_rules"})
+    EXPECT_EQ(j[key], json::array()) << key;
+
+  HttpRequest one = request("GET", "/api/v1/trends");
+  one.query = {{"days", "1"}, {"team", "None"}};
+  r = call(one);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(store_.last_trends->since, today);
+  EXPECT_EQ(store_.last_trends->team, std::optional<std::string>(""));
+  EXPECT_EQ(body(r)["team"], "None");
+  HttpRequest net = request("GET", "/api/v1/trends");
+  net.query = {{"days", "365"}, {"team", "NET"}};
+  ASSERT_EQ(call(net).status, 200);
+  EXPECT_EQ(store_.last_trends->team, std::optional<std::string>("NET"));
+  EXPECT_EQ(store_.last_trends->days, 365);
+
+  for (const char* bad : {"0", "366", "-1", "7d", "1.5", "", "99999999999"}) {
+    HttpRequest q = request("GET", "/api/v1/trends");
+    q.query = {{"days", bad}};
+    r = call(q);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(body(r)["error"]["message"],
+              std::string("days must be an integer from 1 to 365, got \"") + bad + "\"");
+  }
+  store_.fail = Status::io_error("disk gone");
+  EXPECT_EQ(call(request("GET", "/api/v1/trends")).status, 500);
+}
+
+// The preview validates its body as POST /api/v1/silences does, matches
+// the silence against each open ticket's newest events and the last day's
+// events, and changes nothing.
+TEST_F(RouterTest, ASilencePreviewShowsWhatItWouldMatchAndAddsNothing) {
+  make(all_roles());
+  auto stored = [&](std::string host, std::string message, Labels labels, TimePoint received) {
+    store::StoredEvent e;
+    e.event.host = std::move(host);
+    e.event.message = std::move(message);
+    e.event.severity = Severity::kError;
+    e.event.labels = std::move(labels);
+    e.received_at = received;
+    return e;
+  };
+  const TimePoint now = clock_.now();
+  add_ticket("INC-000001", "disk full on db01");
+  add_ticket("INC-000002", "grouped: web1 and db01");
+  add_ticket("INC-000003", "no events (manual)");
+  add_ticket("INC-000004", "db02");
+  store_.tickets["INC-000001"].priority = Priority::kP1;
+  store_.events_of["INC-000001"] = {stored("db01", "disk full on /var", {{"env", "prod"}}, now)};
+  store_.events_of["INC-000002"] = {stored("web1", "5xx", {}, now),
+                                    stored("db01", "disk full on /var", {{"env", "stage"}}, now)};
+  store_.events_of["INC-000004"] = {stored("db02", "disk full on /var2", {{"env", "prod"}}, now)};
+  store_.recent = {stored("db01", "disk full on /var", {{"env", "prod"}}, now),
+                   stored("db02", "disk full on /var", {}, now - 1h),
+                   stored("db01", "old", {}, now - 25h)};
+  auto preview = [&](const std::string& matchers, const std::string& token = "t-admin") {
+    return call(request("POST", "/api/v1/silences/preview",
+                        R"({"duration":"2h","matchers":)" + matchers + "}", token));
+  };
+  auto keys = [&](const HttpResponse& r) {
+    std::vector<std::string> out;
+    const json j = body(r);
+    for (const json& t : j["tickets"]) out.push_back(t["key"]);
+    return out;
+  };
+  using V = std::vector<std::string>;
+
+  HttpResponse r = preview(R"({"host":"db01"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json j = body(r);
+  EXPECT_EQ(keys(r), (V{"INC-000001", "INC-000002"}));
+  EXPECT_EQ(j["tickets_total"], 2);
+  EXPECT_EQ(j["tickets_examined"], 4);
+  EXPECT_EQ(j["tickets_capped"], false);
+  EXPECT_EQ(j["tickets"][0]["host"], "db01");
+  EXPECT_EQ(j["tickets"][0]["priority"], "P1");
+  EXPECT_EQ(j["tickets"][0]["title"], "disk full on db01");
+  EXPECT_EQ(j["tickets"][0]["status"], "new");
+  EXPECT_EQ(j["recent_events"], 1);  // the one of 25 hours ago is not recent
+  EXPECT_EQ(j["recent_events_examined"], 2);
+  EXPECT_EQ(j["recent_events_capped"], false);
+  EXPECT_EQ(store_.recent_since, now - 24h);
+
+  EXPECT_EQ(keys(preview(R"({"host":"!db01"})")), (V{"INC-000002", "INC-000004"}));
+  EXPECT_EQ(keys(preview(R"({"host":"~^db0[12]$"})")),
+            (V{"INC-000001", "INC-000002", "INC-000004"}));
+  EXPECT_EQ(keys(preview(R"({"message":"disk full on /var"})")), (V{"INC-000001", "INC-000002"}));
+  EXPECT_EQ(body(preview(R"({"message":"disk full on /var"})"))["recent_events"], 2);
+  EXPECT_EQ(keys(preview(R"({"labels.env":"prod"})")), (V{"INC-000001", "INC-000004"}));
+  EXPECT_EQ(keys(preview(R"({"labels.env":"!~^prod$", "host":"db01"})")), (V{"INC-000002"}));
+  EXPECT_EQ(keys(preview(R"([{"name":"host","value":"db.*","isRegex":true}])")),
+            (V{"INC-000001", "INC-000002", "INC-000004"}));
+  EXPECT_EQ(keys(preview(R"({"host":"nowhere"})")), V{});
+
+  // The same refusals as POST /api/v1/silences, and the same role.
+  HttpRequest plain =
+      request("POST", "/api/v1/silences/preview", R"({"matchers":{"host":"x"}})", "t-admin");
+  plain.headers["content-type"] = "text/plain";
+  EXPECT_EQ(call(plain).status, 415);
+  EXPECT_EQ(call(request("POST", "/api/v1/silences/preview", "{nope", "t-admin")).status, 400);
+  r = preview(R"({"hots":"x"})");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(body(r)["error"]["code"], "invalid_silence");
+  r = call(request("POST", "/api/v1/silences/preview", R"({"matchers":{"host":"x"}})", "t-admin"));
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(body(r)["error"]["message"], "silence: set \"ends_at\" or \"duration\"");
+  EXPECT_EQ(preview(R"({"host":"db01"})", "t-write").status, 403);
+  EXPECT_EQ(preview(R"({"host":"db01"})", "t-read").status, 403);
+  // Nothing went to the engine: no silence was added.
+  EXPECT_EQ(intake_.commands, 0);
+  EXPECT_TRUE(intake_.committed.empty());
+}
+
 TEST_F(RouterTest, StopWaitsForTheAnswersInFlight) {
   make();
   intake_.done_delay = 300ms;  // the commit takes a while

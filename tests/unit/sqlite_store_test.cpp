@@ -368,6 +368,11 @@ TEST(SqliteStoreMigration, TheStateDocumentOfSchema2BecomesRecords) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   const char* downgrade = R"sql(
+DROP INDEX tickets_priority;
+DROP INDEX tickets_open_priority;
+DROP INDEX tickets_created;
+DROP INDEX tickets_resolved;
+ALTER TABLE tickets DROP COLUMN due_key;
 DROP INDEX tickets_fingerprint;
 DROP INDEX tickets_rule;
 DROP TRIGGER tickets_search_insert;
@@ -468,6 +473,11 @@ TEST(SqliteStoreMigration, Schema7IndexesTheTicketsOfASchema6Database) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   const char* downgrade = R"sql(
+DROP INDEX tickets_priority;
+DROP INDEX tickets_open_priority;
+DROP INDEX tickets_created;
+DROP INDEX tickets_resolved;
+ALTER TABLE tickets DROP COLUMN due_key;
 DROP INDEX tickets_fingerprint;
 DROP INDEX tickets_rule;
 DROP TRIGGER tickets_search_insert;
@@ -515,6 +525,72 @@ PRAGMA user_version = 6;
   ASSERT_TRUE((*store)->apply(
       {engine::EventRecorded{e, now, engine::Decision::kDeduplicated, "r", "INC-000001", ""}}));
   EXPECT_EQ(search("pangolin"), V{"INC-000001"});
+  store->reset();
+  fs::remove_all(dir);
+}
+
+// Schema 9 derives each ticket's due time (due_key) from what a schema-8
+// database holds, so its tickets list in priority order at once.
+TEST(SqliteStoreMigration, Schema9OrdersTheTicketsOfASchema8DatabaseByPriority) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("ticketd-migrate-queue-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const std::string path = (dir / "t.db").string();
+  const TimePoint now = from_unix_ms(1'800'000'000'000);
+  {
+    auto store = open_sqlite_store({path});
+    ASSERT_TRUE(store) << store.error().message();
+    engine::Actions actions;
+    for (int i = 1; i <= 4; ++i) {
+      Ticket t;
+      t.key = format_ticket_key(TicketType::kIncident, i);
+      t.title = "t" + std::to_string(i);
+      t.fingerprint = "fp" + std::to_string(i);
+      t.priority = i == 4 ? Priority::kP2 : Priority::kP1;
+      t.first_seen = t.last_seen = t.created_at = t.updated_at = now;
+      if (i == 1) t.respond_by = now + std::chrono::minutes(30);
+      if (i == 2) {  // acknowledged: its resolve target counts
+        t.respond_by = now + std::chrono::minutes(5);
+        t.resolve_by = now + std::chrono::minutes(60);
+        t.acknowledged_at = now;
+      }
+      if (i == 3) t.respond_by = now + std::chrono::minutes(10);
+      actions.emplace_back(engine::TicketOpened{t});
+    }
+    ASSERT_TRUE((*store)->apply(actions));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* downgrade = R"sql(
+DROP INDEX tickets_priority;
+DROP INDEX tickets_open_priority;
+DROP INDEX tickets_created;
+DROP INDEX tickets_resolved;
+ALTER TABLE tickets DROP COLUMN due_key;
+PRAGMA user_version = 8;
+)sql";
+  ASSERT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+
+  auto store = open_sqlite_store({path});
+  ASSERT_TRUE(store) << store.error().message();
+  TicketQuery q;
+  q.sort = TicketSort::kPriority;
+  auto page = (*store)->list_tickets(q);
+  ASSERT_TRUE(page) << page.error().message();
+  std::vector<std::string> order;
+  for (const Ticket& t : page->tickets) order.push_back(t.key);
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"INC-000003", "INC-000001", "INC-000002", "INC-000004"}));
+  EXPECT_EQ(page->total, 4);
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* version = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &version, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(version), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(version, 0), 9);
+  sqlite3_finalize(version);
+  sqlite3_close(db);
   store->reset();
   fs::remove_all(dir);
 }

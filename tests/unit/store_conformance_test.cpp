@@ -18,6 +18,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "ticketd/store/store.hpp"
@@ -378,6 +379,55 @@ TEST_P(StoreConformanceTest, PruneDeletesEventsReceivedBeforeTheCutoff) {
   EXPECT_EQ(*store_->prune_events(cutoff), 0);
   EXPECT_TRUE(*store_->get_ticket("INC-000001"));
   EXPECT_EQ(store_->timeline("INC-000001")->size(), 1u);
+}
+
+// Events received at or after `since`, newest first (received_at, then as
+// stored), whatever their ticket or decision; at most `limit`, clamped.
+TEST_P(StoreConformanceTest, RecentEventsAreTheNewestSinceTheCutoff) {
+  apply({TicketOpened{incident(1)}, event("INC-000001", "old", now_ - 2h),
+         event("INC-000001", "an hour ago", now_ - 1h),
+         event("", "unmatched", now_ - 30min, Decision::kUnmatched),
+         event("INC-000001", "now a", now_), event("INC-000001", "now b", now_),
+         event("INC-000001", "dropped", now_, Decision::kDropped)});
+  auto messages = [&](TimePoint since, int limit) {
+    std::vector<std::string> out;
+    auto events = store_->recent_events(since, limit);
+    EXPECT_TRUE(events) << events.error().to_string();
+    if (events) {
+      for (const StoredEvent& e : *events) out.push_back(e.event.message);
+    }
+    return out;
+  };
+  EXPECT_EQ(messages(now_ - 1h, 100),
+            (std::vector<std::string>{"now b", "now a", "unmatched", "an hour ago"}));
+  EXPECT_EQ(messages(now_ - 1h, 2), (std::vector<std::string>{"now b", "now a"}));
+  EXPECT_EQ(messages(now_ - 1h, 0), (std::vector<std::string>{"now b"}));
+  EXPECT_TRUE(messages(now_ + 1ms, 100).empty());
+}
+
+// Per ticket asked for: its newest events, newest first, at most
+// `per_ticket`; tickets without events (or unknown) are absent.
+TEST_P(StoreConformanceTest, LatestTicketEventsComePerTicketNewestFirst) {
+  Actions a = {TicketOpened{incident(1)}, TicketOpened{incident(2)}, TicketOpened{incident(3)}};
+  for (int i = 1; i <= 4; ++i)
+    a.emplace_back(event("INC-000001", "m" + std::to_string(i), now_ + std::chrono::seconds(i)));
+  a.emplace_back(event("INC-000002", "only", now_));
+  apply(a);
+  auto got =
+      store_->latest_ticket_events({"INC-000001", "INC-000002", "INC-000003", "INC-000404"}, 2);
+  ASSERT_TRUE(got) << got.error().to_string();
+  std::map<std::string, std::vector<std::string>> messages;
+  for (const auto& [key, events] : *got) {
+    for (const StoredEvent& e : events) {
+      EXPECT_EQ(e.ticket_key, key);
+      messages[key].push_back(e.event.message);
+    }
+  }
+  EXPECT_EQ(messages, (std::map<std::string, std::vector<std::string>>{{"INC-000001", {"m4", "m3"}},
+                                                                       {"INC-000002", {"only"}}}));
+  auto none = store_->latest_ticket_events({}, 10);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
 }
 
 // --- list_tickets -----------------------------------------------------------------
@@ -836,6 +886,291 @@ TEST_P(StoreConformanceTest, AMalformedCursorIsInvalidArgument) {
   }
 }
 
+// team= ignores ASCII case and "" selects the tickets without a team;
+// assignee= is exact and "" selects the unassigned ones.
+TEST_P(StoreConformanceTest, TeamAndAssigneeFiltersSelectAlsoThoseWithoutOne) {
+  auto make = [&](int64_t seq, std::string team, std::string assignee) {
+    Ticket t = incident(seq, "fp" + std::to_string(seq));
+    t.team = std::move(team);
+    t.assignee = std::move(assignee);
+    return TicketOpened{t};
+  };
+  apply({make(1, "DBA", "alice"), make(2, "dba", ""), make(3, "", "Alice"), make(4, "net", "alice"),
+         make(5, "", "")});
+  using V = std::vector<std::string>;
+  TicketQuery q;
+  q.team = "dba";
+  EXPECT_EQ(keys(q), (V{"INC-000002", "INC-000001"}));
+  q.team = "dBa";
+  EXPECT_EQ(keys(q), (V{"INC-000002", "INC-000001"}));
+  q.team = "";
+  EXPECT_EQ(keys(q), (V{"INC-000005", "INC-000003"}));
+  q = {};
+  q.assignee = "alice";
+  EXPECT_EQ(keys(q), (V{"INC-000004", "INC-000001"}));
+  q.assignee = "ALICE";  // exact
+  EXPECT_EQ(keys(q), V{});
+  q.assignee = "";
+  EXPECT_EQ(keys(q), (V{"INC-000005", "INC-000002"}));
+  q.team = "";
+  EXPECT_EQ(keys(q), V{"INC-000005"});
+  q.team = "DBA";
+  q.sort = TicketSort::kPriority;
+  EXPECT_EQ(keys(q), V{"INC-000002"});
+}
+
+// total counts every match of the filters and text, on every page.
+TEST_P(StoreConformanceTest, TheTotalCountsEveryMatchWhateverThePage) {
+  Actions a;
+  for (int i = 1; i <= 25; ++i) {
+    Ticket t = incident(i, "fp" + std::to_string(i),
+                        i % 5 == 0 ? TicketStatus::kResolved : TicketStatus::kNew);
+    t.team = i % 2 ? "odd" : "even";
+    t.title = i % 3 == 0 ? "disk full" : "fan failure";
+    a.emplace_back(TicketOpened{t});
+  }
+  apply(a);
+  auto total = [&](TicketQuery q) {
+    auto page = store_->list_tickets(q);
+    EXPECT_TRUE(page) << page.error().to_string();
+    return page ? page->total : -1;
+  };
+  EXPECT_EQ(total({}), 25);
+  for (TicketSort sort : {TicketSort::kDefault, TicketSort::kNewest, TicketSort::kPriority}) {
+    TicketQuery q;
+    q.sort = sort;
+    q.team = "odd";
+    q.limit = 4;
+    int pages = 0;
+    size_t seen = 0;
+    for (;;) {
+      auto page = store_->list_tickets(q);
+      ASSERT_TRUE(page) << page.error().to_string();
+      ASSERT_LE(++pages, 5);
+      EXPECT_EQ(page->total, 13);
+      seen += page->tickets.size();
+      if (page->next_cursor.empty()) break;
+      q.cursor = page->next_cursor;
+    }
+    EXPECT_EQ(seen, 13u);
+    q = {};
+    q.sort = sort;
+    q.open_only = true;
+    q.limit = 1;
+    EXPECT_EQ(total(q), 20);
+    q.text = "disk";  // 3, 6, ..., 24 of which 15 is resolved
+    EXPECT_EQ(total(q), 7);
+    q.team = "nobody";
+    EXPECT_EQ(total(q), 0);
+  }
+}
+
+// sort=priority: P1 first; within a priority the nearest due time first
+// (respond_by until acknowledged, then resolve_by), those without one last;
+// newest first among equals. Every page size gives the same order, and so
+// does a search.
+TEST_P(StoreConformanceTest, PriorityOrderIsPriorityThenNearestDueThenNewest) {
+  const auto at = [&](int minutes) { return now_ + std::chrono::minutes(minutes); };
+  auto make = [&](int64_t seq, Priority p, std::optional<int> respond, std::optional<int> resolve,
+                  bool acknowledged = false) {
+    Ticket t = incident(seq, "fp" + std::to_string(seq));
+    t.title = "queue item " + std::to_string(seq);
+    t.priority = p;
+    if (respond) t.respond_by = at(*respond);
+    if (resolve) t.resolve_by = at(*resolve);
+    if (acknowledged) {
+      t.acknowledged_at = at(1);
+      t.status = TicketStatus::kInProgress;
+    }
+    return TicketOpened{t};
+  };
+  using P = Priority;
+  apply({make(1, P::kP2, 10, 100), make(2, P::kP1, std::nullopt, std::nullopt),
+         make(3, P::kP1, 30, 300), make(4, P::kP1, 5, 60, /*acknowledged=*/true),
+         make(5, P::kP1, 20, 200), make(6, P::kP1, 20, 200), make(7, P::kP3, std::nullopt, 40),
+         make(8, P::kP2, std::nullopt, std::nullopt), make(9, P::kP1, std::nullopt, std::nullopt)});
+  const std::vector<std::string> expected = {"INC-000006", "INC-000005", "INC-000003",
+                                             "INC-000004", "INC-000009", "INC-000002",
+                                             "INC-000001", "INC-000008", "INC-000007"};
+  for (const std::string text : {"", "queue"}) {
+    for (int limit : {1000, 1, 2, 3, 4}) {
+      TicketQuery q;
+      q.sort = TicketSort::kPriority;
+      q.text = text;
+      q.limit = limit;
+      std::vector<std::string> seen;
+      for (int pages = 0; pages < 20; ++pages) {
+        auto page = store_->list_tickets(q);
+        ASSERT_TRUE(page) << page.error().to_string();
+        for (const Ticket& t : page->tickets) seen.push_back(t.key);
+        if (page->next_cursor.empty()) break;
+        q.cursor = page->next_cursor;
+      }
+      EXPECT_EQ(seen, expected) << "limit " << limit << ", q=" << text;
+    }
+  }
+  TicketQuery q;
+  q.sort = TicketSort::kPriority;
+  q.priority = Priority::kP2;
+  EXPECT_EQ(keys(q), (std::vector<std::string>{"INC-000001", "INC-000008"}));
+}
+
+// Paging in priority order through many tickets (runs of equal due times
+// longer than a page, tickets without one, resolved ones filtered out)
+// visits each match once, in order; a ticket opened meanwhile that sorts
+// after the cursor shows up, one that sorts before it does not.
+TEST_P(StoreConformanceTest, PriorityPagesVisitEveryMatchOnce) {
+  struct Want {
+    int priority;
+    bool no_due;
+    int64_t due;
+    int64_t seq;
+    std::string key;
+  };
+  std::vector<Want> all, open;
+  Actions a;
+  uint32_t r = 12345;
+  auto next = [&] {
+    r = r * 1103515245 + 12345;
+    return (r >> 16) & 0x7fff;
+  };
+  for (int64_t i = 1; i <= 150; ++i) {
+    Ticket t = incident(i, "fp" + std::to_string(i));
+    t.title = "sorted ticket";
+    t.priority = static_cast<Priority>(1 + next() % 5);
+    const int kind = static_cast<int>(next() % 4);
+    if (i > 100 && i <= 120) {  // a run of 20 due at the same time: longer than a page
+      t.priority = Priority::kP2;
+      t.respond_by = now_ + std::chrono::minutes(7);
+    } else if (kind == 1) {
+      t.respond_by = now_ + std::chrono::minutes(next() % 6);  // few values: many ties
+    } else if (kind == 2) {
+      t.resolve_by = now_ + std::chrono::minutes(next() % 6);
+    } else if (kind == 3) {
+      t.respond_by = now_ + std::chrono::minutes(1);
+      t.resolve_by = now_ + std::chrono::minutes(next() % 6);
+      t.acknowledged_at = now_;
+    }
+    if (next() % 4 == 0) t.status = TicketStatus::kResolved;
+    std::optional<TimePoint> due = t.acknowledged_at ? t.resolve_by : t.respond_by;
+    if (!due) due = t.resolve_by;
+    Want w{static_cast<int>(t.priority), !due, due ? to_unix_ms(*due) : 0, i, t.key};
+    all.push_back(w);
+    if (is_open(t.status)) open.push_back(w);
+    a.emplace_back(TicketOpened{t});
+  }
+  apply(a);
+  auto in_order = [](std::vector<Want> v) {
+    std::sort(v.begin(), v.end(), [](const Want& x, const Want& y) {
+      return std::tuple(x.priority, x.no_due, x.due, -x.seq) <
+             std::tuple(y.priority, y.no_due, y.due, -y.seq);
+    });
+    std::vector<std::string> out;
+    for (const Want& w : v) out.push_back(w.key);
+    return out;
+  };
+  for (const bool open_only : {false, true}) {
+    for (const std::string text : {"", "sorted"}) {
+      TicketQuery q;
+      q.sort = TicketSort::kPriority;
+      q.open_only = open_only;
+      q.text = text;
+      q.limit = 7;
+      std::vector<std::string> seen;
+      int pages = 0;
+      for (;;) {
+        auto page = store_->list_tickets(q);
+        ASSERT_TRUE(page) << page.error().to_string();
+        ASSERT_LE(++pages, 30) << "the cursor does not advance";
+        EXPECT_LE(page->tickets.size(), 7u);
+        for (const Ticket& t : page->tickets) seen.push_back(t.key);
+        if (page->next_cursor.empty()) break;
+        q.cursor = page->next_cursor;
+      }
+      EXPECT_EQ(seen, in_order(open_only ? open : all))
+          << "open_only " << open_only << ", q=" << text;
+      EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), seen.size());
+    }
+  }
+  // Tickets opened while a client pages: a P5 one without a due time sorts
+  // after any cursor and is met; a P1 one due first sorts before it.
+  TicketQuery q;
+  q.sort = TicketSort::kPriority;
+  q.limit = 10;
+  auto first = store_->list_tickets(q);
+  ASSERT_TRUE(first);
+  Ticket late = incident(151, "fp151");
+  late.priority = Priority::kP5;
+  Ticket early = incident(152, "fp152");
+  early.priority = Priority::kP1;
+  early.respond_by = now_ - std::chrono::hours(1);
+  apply({TicketOpened{late}, TicketOpened{early}});
+  std::vector<std::string> seen;
+  for (const Ticket& t : first->tickets) seen.push_back(t.key);
+  q.cursor = first->next_cursor;
+  for (int pages = 0; pages < 30 && !q.cursor.empty(); ++pages) {
+    auto page = store_->list_tickets(q);
+    ASSERT_TRUE(page) << page.error().to_string();
+    for (const Ticket& t : page->tickets) seen.push_back(t.key);
+    q.cursor = page->next_cursor;
+  }
+  std::vector<Want> with_late = all;
+  with_late.push_back({5, true, 0, 151, "INC-000151"});
+  EXPECT_EQ(seen, in_order(with_late));
+  TicketQuery fresh;
+  fresh.sort = TicketSort::kPriority;
+  EXPECT_EQ(store_->list_tickets(fresh)->tickets.front().key, "INC-000152");
+}
+
+// sort=newest with a search: the matches, newest first, paged by id.
+TEST_P(StoreConformanceTest, ASearchCanListTheNewestFirst) {
+  Actions a;
+  for (int i = 1; i <= 9; ++i) {
+    Ticket t = incident(i, "fp" + std::to_string(i));
+    t.title = i % 3 == 0 ? "gateway gateway gateway timeout" : i % 2 ? "gateway down" : "other";
+    a.emplace_back(TicketOpened{t});
+  }
+  apply(a);
+  TicketQuery q;
+  q.text = "gateway";
+  q.sort = TicketSort::kNewest;
+  q.limit = 2;
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = store_->list_tickets(q);
+    ASSERT_TRUE(page) << page.error().to_string();
+    EXPECT_EQ(page->total, 6);
+    for (const Ticket& t : page->tickets) seen.push_back(t.key);
+    if (page->next_cursor.empty()) break;
+    q.cursor = page->next_cursor;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"INC-000009", "INC-000007", "INC-000006", "INC-000005",
+                                            "INC-000003", "INC-000001"}));
+}
+
+// A cursor belongs to its order: a priority cursor elsewhere, another
+// order's cursor with sort=priority, or a malformed one is invalid_argument.
+TEST_P(StoreConformanceTest, APriorityCursorIsCheckedLikeAnyOther) {
+  for (int i = 1; i <= 3; ++i) apply({TicketOpened{incident(i, "fp" + std::to_string(i))}});
+  TicketQuery q;
+  q.sort = TicketSort::kPriority;
+  q.limit = 1;
+  auto first = store_->list_tickets(q);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->next_cursor.rfind("p", 0), 0u) << first->next_cursor;
+  TicketQuery newest;
+  newest.cursor = first->next_cursor;
+  EXPECT_EQ(store_->list_tickets(newest).error().code(), StatusCode::kInvalidArgument);
+  for (const char* cursor : {"3", "r3.1", "p", "p1", "p1.n", "p1.n.", "p0.n.1", "p6.n.1", "p1.x.1",
+                             "p1.n.0", "p1.n.-1", "p1.12.x", "p1..1", "pp1.n.1"}) {
+    q.cursor = cursor;
+    auto page = store_->list_tickets(q);
+    ASSERT_FALSE(page) << cursor;
+    EXPECT_EQ(page.error().code(), StatusCode::kInvalidArgument) << cursor;
+    EXPECT_NE(page.error().message().find(cursor), std::string::npos) << page.error().message();
+  }
+}
+
 // --- silences, state records, key counters ------------------------------------------
 
 // One document per silence id, the latest saved; listed latest end first.
@@ -1001,6 +1336,168 @@ TEST_P(StoreConformanceTest, StatsRankRecurringFingerprints) {
   EXPECT_EQ(top[3].fingerprint, "web/5xx");  // one ticket, 50 events
   EXPECT_EQ(top[3].rule, "other-rule");
   for (const RecurringFingerprint& f : top) EXPECT_NE(f.fingerprint, "");
+}
+
+// --- trends -----------------------------------------------------------------
+
+// Every day of the window is there, oldest first, zeros included: opened
+// counts the tickets created that day, resolved those resolved that day,
+// whenever created. Tickets created before or after the window count
+// nowhere else.
+TEST_P(StoreConformanceTest, TrendsCountEveryDayOfTheWindow) {
+  const TimePoint since = from_unix_ms(20'827LL * 86'400'000);  // a UTC midnight
+  const auto day = [&](int d, Duration into = 1h) { return since + d * 24h + into; };
+  int64_t seq = 0;
+  auto at = [&](TimePoint created, std::optional<TimePoint> resolved = std::nullopt) {
+    Ticket t = incident(++seq, "", resolved ? TicketStatus::kResolved : TicketStatus::kNew);
+    t.first_seen = t.last_seen = t.created_at = t.updated_at = created;
+    t.resolved_at = resolved;
+    return TicketOpened{t};
+  };
+  apply({at(since - 1ms, day(1)),  // before the window, resolved on its day 1
+         at(since), at(day(0, 23h + 59min)), at(day(2), day(2, 2h)), at(day(6, 23h)),
+         at(since + 7 * 24h),   // the day after the window
+         at(day(3), day(9))});  // resolved after the window
+  auto trends = store_->trends({.since = since, .days = 7, .team = std::nullopt});
+  ASSERT_TRUE(trends) << trends.error().to_string();
+  ASSERT_EQ(trends->per_day.size(), 7u);
+  std::vector<int64_t> opened, resolved;
+  for (size_t d = 0; d < 7; ++d) {
+    EXPECT_EQ(trends->per_day[d].start, since + static_cast<int>(d) * 24h);
+    opened.push_back(trends->per_day[d].opened);
+    resolved.push_back(trends->per_day[d].resolved);
+  }
+  EXPECT_EQ(opened, (std::vector<int64_t>{2, 0, 1, 1, 0, 0, 1}));
+  EXPECT_EQ(resolved, (std::vector<int64_t>{0, 1, 1, 0, 0, 0, 0}));
+  ASSERT_EQ(trends->by_priority.size(), 1u);
+  EXPECT_EQ(trends->by_priority[0].second.tickets, 5);  // created in the window
+
+  // An empty store: every day, all zeros, nothing else.
+  auto none = store_->trends({.since = since + 30 * 24h, .days = 3, .team = std::nullopt});
+  ASSERT_TRUE(none);
+  ASSERT_EQ(none->per_day.size(), 3u);
+  for (const TrendsDay& d : none->per_day) {
+    EXPECT_EQ(d.opened, 0);
+    EXPECT_EQ(d.resolved, 0);
+  }
+  EXPECT_TRUE(none->by_priority.empty());
+  EXPECT_TRUE(none->by_team.empty());
+  EXPECT_TRUE(none->top_fingerprints.empty());
+  EXPECT_TRUE(none->top_rules.empty());
+  // days is clamped to 1..366.
+  EXPECT_EQ(store_->trends({.since = since, .days = 0, .team = std::nullopt})->per_day.size(), 1u);
+  EXPECT_EQ(store_->trends({.since = since, .days = 999, .team = std::nullopt})->per_day.size(),
+            366u);
+}
+
+// Per priority and per team: the window's tickets, MTTA over those
+// acknowledged, MTTR over those resolved (none: empty); teams most tickets
+// first, then by name. The team filter ignores case, "" is no team.
+TEST_P(StoreConformanceTest, TrendsGroupByPriorityAndTeamWithMeanTimes) {
+  const TimePoint since = from_unix_ms(20'827LL * 86'400'000);
+  int64_t seq = 0;
+  auto make = [&](Priority p, std::string team, std::optional<Duration> ack,
+                  std::optional<Duration> resolve) {
+    Ticket t = incident(++seq, "", resolve ? TicketStatus::kResolved : TicketStatus::kNew);
+    t.first_seen = t.last_seen = t.created_at = t.updated_at = since + seq * 1h;
+    t.priority = p;
+    t.team = std::move(team);
+    if (ack) t.acknowledged_at = t.created_at + *ack;
+    if (resolve) t.resolved_at = t.created_at + *resolve;
+    return TicketOpened{t};
+  };
+  apply({make(Priority::kP1, "net", 60s, 10min), make(Priority::kP1, "net", 120s, std::nullopt),
+         make(Priority::kP1, "Net", std::nullopt, 30min),
+         make(Priority::kP3, "", std::nullopt, std::nullopt),
+         make(Priority::kP3, "dba", 500ms, std::nullopt)});
+  auto all = store_->trends({.since = since, .days = 2, .team = std::nullopt});
+  ASSERT_TRUE(all) << all.error().to_string();
+  ASSERT_EQ(all->by_priority.size(), 2u);
+  EXPECT_EQ(all->by_priority[0].first, Priority::kP1);
+  EXPECT_EQ(all->by_priority[0].second.tickets, 3);
+  EXPECT_EQ(all->by_priority[0].second.mtta, Duration(90s));
+  EXPECT_EQ(all->by_priority[0].second.mttr, Duration(20min));
+  EXPECT_EQ(all->by_priority[1].first, Priority::kP3);
+  EXPECT_EQ(all->by_priority[1].second.tickets, 2);
+  EXPECT_EQ(all->by_priority[1].second.mtta, Duration(500));
+  EXPECT_FALSE(all->by_priority[1].second.mttr);
+  std::vector<std::pair<std::string, int64_t>> teams;
+  for (const auto& [team, g] : all->by_team) teams.emplace_back(team, g.tickets);
+  EXPECT_EQ(teams, (std::vector<std::pair<std::string, int64_t>>{
+                       {"net", 2}, {"", 1}, {"Net", 1}, {"dba", 1}}));
+  EXPECT_EQ(all->by_team[0].second.mtta, Duration(90s));
+  EXPECT_EQ(all->by_team[0].second.mttr, Duration(10min));
+  EXPECT_FALSE(all->by_team[1].second.mtta);
+
+  auto net = store_->trends({.since = since, .days = 2, .team = "NET"});
+  ASSERT_TRUE(net);
+  ASSERT_EQ(net->by_priority.size(), 1u);
+  EXPECT_EQ(net->by_priority[0].second.tickets, 3);
+  EXPECT_EQ(net->per_day[0].opened, 3);
+  EXPECT_EQ(net->per_day[0].resolved, 2);
+  auto no_team = store_->trends({.since = since, .days = 2, .team = ""});
+  ASSERT_TRUE(no_team);
+  ASSERT_EQ(no_team->by_team.size(), 1u);
+  EXPECT_EQ(no_team->by_team[0].first, "");
+  EXPECT_EQ(no_team->per_day[0].opened, 1);
+  EXPECT_EQ(no_team->per_day[0].resolved, 0);
+  auto nobody = store_->trends({.since = since, .days = 2, .team = "storage"});
+  ASSERT_TRUE(nobody);
+  EXPECT_TRUE(nobody->by_team.empty());
+  EXPECT_EQ(nobody->per_day.size(), 2u);
+}
+
+// Recurring fingerprints of the window (two tickets or more), and rules by
+// tickets opened, each most tickets first, then most events, at most 10.
+TEST_P(StoreConformanceTest, TrendsRankFingerprintsAndRulesOfTheWindow) {
+  const TimePoint since = from_unix_ms(20'827LL * 86'400'000);
+  Actions a;
+  int64_t seq = 0;
+  auto add = [&](const std::string& fp, const std::string& rule, int64_t events,
+                 TimePoint created) {
+    Ticket t = incident(++seq, fp, TicketStatus::kResolved);
+    t.first_seen = t.last_seen = t.created_at = t.updated_at = created;
+    t.resolved_at = created + 1min;
+    t.rule = rule;
+    t.event_count = events;
+    a.emplace_back(TicketOpened{t});
+  };
+  const TimePoint in = since + 1h;
+  add("db/disk", "disk", 5, in);
+  add("db/disk", "disk", 1, in + 1s);
+  add("db/disk", "disk", 9, since - 1s);  // before the window
+  add("web/5xx", "http", 10, in);
+  add("web/5xx", "http", 10, in);
+  add("lb/health", "http", 1, in);  // once: not recurring
+  add("", "manual-ish", 1, in);
+  add("", "", 1, in);  // no rule: not counted
+  for (int i = 0; i < 12; ++i) {
+    add("r" + std::to_string(i), "rule-" + std::to_string(i), 1, in);
+    add("r" + std::to_string(i), "rule-" + std::to_string(i), 1, in);
+  }
+  apply(a);
+  auto trends = store_->trends({.since = since, .days = 1, .team = std::nullopt});
+  ASSERT_TRUE(trends) << trends.error().to_string();
+  const auto& fps = trends->top_fingerprints;
+  ASSERT_EQ(fps.size(), 10u);
+  EXPECT_EQ(fps[0].fingerprint, "web/5xx");  // two tickets, 20 events
+  EXPECT_EQ(fps[0].events, 20);
+  EXPECT_EQ(fps[1].fingerprint, "db/disk");  // two in the window, 6 events
+  EXPECT_EQ(fps[1].tickets, 2);
+  EXPECT_EQ(fps[1].events, 6);
+  EXPECT_EQ(fps[1].last_opened, in + 1s);
+  for (const RecurringFingerprint& f : fps) {
+    EXPECT_GE(f.tickets, 2);
+    EXPECT_NE(f.fingerprint, "lb/health");
+  }
+  const auto& rules = trends->top_rules;
+  ASSERT_EQ(rules.size(), 10u);
+  EXPECT_EQ(rules[0].rule, "http");
+  EXPECT_EQ(rules[0].tickets, 3);
+  EXPECT_EQ(rules[0].events, 21);
+  EXPECT_EQ(rules[1].rule, "disk");
+  EXPECT_EQ(rules[1].tickets, 2);
+  for (const RuleTrend& r : rules) EXPECT_NE(r.rule, "");
 }
 
 // Resolved or closed tickets like `t`: same fingerprint first, then same

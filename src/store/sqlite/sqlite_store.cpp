@@ -12,7 +12,10 @@
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 #include <unordered_set>
 #include <variant>
@@ -287,6 +290,17 @@ END;
     R"sql(
 CREATE INDEX tickets_fingerprint ON tickets(fingerprint, id);
 CREATE INDEX tickets_rule ON tickets(rule, id);
+)sql",
+    // Schema 9: the web page's queue (sort=priority: priority, then the
+    // nearest SLA due time) and trends (tickets created and resolved per day).
+    R"sql(
+ALTER TABLE tickets ADD COLUMN due_key INTEGER GENERATED ALWAYS AS (
+  COALESCE(CASE WHEN acknowledged_at IS NULL THEN respond_by END, resolve_by)) VIRTUAL;
+CREATE INDEX tickets_priority ON tickets(priority, due_key, id);
+CREATE INDEX tickets_open_priority ON tickets(priority, due_key, id)
+  WHERE status NOT IN ('resolved', 'closed', 'cancelled');
+CREATE INDEX tickets_created ON tickets(created_at);
+CREATE INDEX tickets_resolved ON tickets(resolved_at) WHERE resolved_at IS NOT NULL;
 )sql",
 };
 
@@ -656,6 +670,113 @@ OutboxEntry read_outbox_entry(const Stmt& s) {
   return e;
 }
 
+// The order a listing reads in: TicketQuery::sort, with the default made
+// explicit (best match when searching, else newest).
+enum class ListOrder { kNewest, kRank, kPriority };
+
+// Where a listing's next page starts, decoded from TicketQuery::cursor.
+// kNewest "<id>": below that id. kRank "r<bound>.<offset>": the highest
+// ticket id when the first page was read, and how many matches the earlier
+// pages showed. kPriority "p<priority>.<due|n>.<id>": the last ticket shown
+// (its due_key, n when none).
+struct ListCursor {
+  bool set = false;
+  int64_t id = INT64_MAX;
+  int64_t bound = INT64_MAX;
+  int64_t offset = 0;
+  int64_t priority = 0;
+  std::optional<int64_t> due;
+};
+
+// Digits only (an optional '-' with `negative`), at most 18 of them.
+bool parse_number(std::string_view text, int64_t* v, bool negative = false) {
+  bool minus = false;
+  if (negative && !text.empty() && text[0] == '-') {
+    minus = true;
+    text.remove_prefix(1);
+  }
+  if (text.empty() || text.size() > 18) return false;
+  *v = 0;
+  for (char d : text) {
+    if (d < '0' || d > '9') return false;
+    *v = *v * 10 + (d - '0');
+  }
+  if (minus) *v = -*v;
+  return true;
+}
+
+Result<ListCursor> parse_list_cursor(const std::string& text, ListOrder order, bool searching) {
+  ListCursor c;
+  if (text.empty()) return c;
+  c.set = true;
+  const std::string_view t = text;
+  bool ok = false;
+  if (order == ListOrder::kNewest) {
+    ok = parse_number(t, &c.id) && c.id > 0;
+  } else if (order == ListOrder::kRank) {
+    const size_t dot = t.find('.');
+    ok = t.size() > 1 && t[0] == 'r' && dot != std::string_view::npos &&
+         parse_number(t.substr(1, dot - 1), &c.bound) && parse_number(t.substr(dot + 1), &c.offset);
+  } else {
+    const size_t a = t.find('.');
+    const size_t b = a == std::string_view::npos ? a : t.find('.', a + 1);
+    if (t.size() > 1 && t[0] == 'p' && b != std::string_view::npos) {
+      const std::string_view due = t.substr(a + 1, b - a - 1);
+      int64_t d = 0;
+      ok = parse_number(t.substr(1, a - 1), &c.priority) && c.priority >= 1 && c.priority <= 5 &&
+           parse_number(t.substr(b + 1), &c.id) && c.id > 0 &&
+           (due == "n" || parse_number(due, &d, true));
+      if (ok && due != "n") c.due = d;
+    }
+  }
+  if (ok) return c;
+  return Status::invalid_argument(
+      "invalid cursor \"" + text.substr(0, 40) + "\"" +
+      (searching
+           ? " (a search's cursor comes from the same search's next_cursor, with the same sort)"
+           : " (a cursor comes from next_cursor of a listing with the same q and sort)"));
+}
+
+std::string priority_cursor(int64_t priority, std::optional<int64_t> due, int64_t id) {
+  return "p" + std::to_string(priority) + "." + (due ? std::to_string(*due) : "n") + "." +
+         std::to_string(id);
+}
+
+// The WHERE terms of a listing's filters, each starting " AND ", written
+// only for the filters set (so the planner sees plain terms: the literal
+// open-status term is what lets it use the partial index
+// tickets_open_priority). Their values are parameters ?11 to ?16, which
+// bind() sets; the statement's own parameters stay below 11.
+struct ListFilters {
+  ListFilters(const TicketQuery& query, const std::string& match_expr, bool text_as_filter)
+      : q(query), match(match_expr) {
+    // An open status implies the open term: written out, it lets the
+    // planner read the open tickets' index instead of all tickets'.
+    if (q.open_only || (q.status && is_open(*q.status)))
+      sql += " AND t.status NOT IN ('resolved', 'closed', 'cancelled')";
+    if (q.status) sql += " AND t.status = ?11";
+    if (q.type) sql += " AND t.type = ?12";
+    if (q.priority) sql += " AND t.priority = ?13";
+    if (q.team) sql += q.team->empty() ? " AND t.team = ''" : " AND t.team = ?14 COLLATE NOCASE";
+    if (q.assignee) sql += q.assignee->empty() ? " AND t.assignee = ''" : " AND t.assignee = ?15";
+    if (text_as_filter && !match.empty())
+      sql += " AND t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?16)";
+  }
+  template <class S>
+  void bind(S& s) const {
+    if (q.status) s.bind(11, ticket_status_name(*q.status));
+    if (q.type) s.bind(12, ticket_type_name(*q.type));
+    if (q.priority) s.bind(13, static_cast<int64_t>(*q.priority));
+    if (q.team && !q.team->empty()) s.bind(14, *q.team);
+    if (q.assignee && !q.assignee->empty()) s.bind(15, *q.assignee);
+    if (!match.empty()) s.bind(16, match);
+  }
+
+  const TicketQuery& q;
+  const std::string& match;
+  std::string sql;
+};
+
 // WAL pages after which a commit asks the checkpointer for a checkpoint
 // (SQLite's own default), and after which the writer completes one itself.
 constexpr int kCheckpointPages = 1000;
@@ -817,6 +938,145 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<Trends> trends(const TrendsQuery& q) override {
+    constexpr int64_t kDayMs = 24 * 60 * 60 * 1000;
+    const int64_t days = std::clamp(q.days, 1, 366);
+    const int64_t since = to_unix_ms(q.since);
+    const int64_t until = since + days * kDayMs;
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    // One snapshot: the days, groups and tops count the same tickets.
+    if (Status st = reader.snapshot(); !st) return st;
+    Trends out;
+    out.per_day.resize(static_cast<size_t>(days));
+    for (int64_t d = 0; d < days; ++d) out.per_day[d].start = from_unix_ms(since + d * kDayMs);
+    auto day = [&](int64_t index) -> TrendsDay* {
+      return index >= 0 && index < days ? &out.per_day[static_cast<size_t>(index)] : nullptr;
+    };
+    // ?1 and ?2 bound the window, ?3 is the team (only with one: without,
+    // the days are counted from the indexes alone).
+    const std::string team = q.team ? " AND team = ?3 COLLATE NOCASE" : "";
+    auto bind = [&](Stmt& s) {
+      s.bind(1, since).bind(2, until);
+      if (q.team) s.bind(3, *q.team);
+    };
+    const std::string day_ms = std::to_string(kDayMs);
+    // The window's tickets (index tickets_created) are read once into `w`
+    // (a team filter costs one row read per ticket, not one per
+    // aggregate), which each aggregate then reads: one result row per
+    // day, priority, team, top fingerprint and top rule, tagged by kind.
+    Stmt s(db,
+           "WITH w AS MATERIALIZED (SELECT created_at, acknowledged_at, resolved_at,"
+           " priority, team, fingerprint, rule, event_count FROM tickets"
+           " WHERE created_at >= ?1 AND created_at < ?2" +
+               team + ") SELECT 'd', (created_at - ?1) / " + day_ms +
+               ", NULL, COUNT(*), NULL, NULL, NULL FROM w GROUP BY 2"
+               " UNION ALL SELECT 'p', priority, NULL, COUNT(*),"
+               " AVG(acknowledged_at - created_at), AVG(resolved_at - created_at), NULL"
+               " FROM w GROUP BY priority"
+               " UNION ALL SELECT 't', team, NULL, COUNT(*),"
+               " AVG(acknowledged_at - created_at), AVG(resolved_at - created_at), NULL"
+               " FROM w GROUP BY team"
+               " UNION ALL SELECT * FROM (SELECT 'f', fingerprint, rule, COUNT(*),"
+               " SUM(event_count), NULL, MAX(created_at) FROM w WHERE fingerprint <> ''"
+               " GROUP BY fingerprint, rule HAVING COUNT(*) >= 2"
+               " ORDER BY 4 DESC, 5 DESC, 2, 3 LIMIT 10)"
+               " UNION ALL SELECT * FROM (SELECT 'r', rule, NULL, COUNT(*), SUM(event_count),"
+               " NULL, NULL FROM w WHERE rule <> '' GROUP BY rule ORDER BY 4 DESC, 5 DESC, 2"
+               " LIMIT 10)");
+    if (!s.ok()) return Status::io_error(s.error());
+    bind(s);
+    auto group = [&]() {
+      TrendsGroup g;
+      g.tickets = s.integer(3);
+      if (!s.is_null(4)) g.mtta = Duration(s.integer(4));
+      if (!s.is_null(5)) g.mttr = Duration(s.integer(5));
+      return g;
+    };
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      const std::string kind = s.text(0);
+      if (kind == "d") {
+        if (TrendsDay* d = day(s.integer(1))) d->opened = s.integer(3);
+      } else if (kind == "p") {
+        out.by_priority.emplace_back(static_cast<Priority>(std::clamp<int64_t>(s.integer(1), 1, 5)),
+                                     group());
+      } else if (kind == "t") {
+        out.by_team.emplace_back(s.text(1), group());
+      } else if (kind == "f") {
+        out.top_fingerprints.push_back(
+            {s.text(1), s.text(2), s.integer(3), s.integer(4), s.time(6)});
+      } else if (kind == "r") {
+        out.top_rules.push_back({s.text(1), s.integer(3), s.integer(4)});
+      }
+    }
+    if (rc != SQLITE_DONE) return last_error(db);
+    // Resolutions by day, whenever the tickets were created (index
+    // tickets_resolved).
+    Stmt resolved(db, "SELECT (resolved_at - ?1) / " + day_ms +
+                          ", COUNT(*) FROM tickets WHERE resolved_at >= ?1 AND resolved_at < ?2" +
+                          team + " GROUP BY 1");
+    if (!resolved.ok()) return Status::io_error(resolved.error());
+    bind(resolved);
+    while ((rc = resolved.step()) == SQLITE_ROW) {
+      if (TrendsDay* d = day(resolved.integer(0))) d->resolved = resolved.integer(1);
+    }
+    if (rc != SQLITE_DONE) return last_error(db);
+    // The order each list promises (a compound SELECT promises none).
+    std::sort(out.by_priority.begin(), out.by_priority.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(out.by_team.begin(), out.by_team.end(), [](const auto& a, const auto& b) {
+      return a.second.tickets != b.second.tickets ? a.second.tickets > b.second.tickets
+                                                  : a.first < b.first;
+    });
+    std::sort(out.top_fingerprints.begin(), out.top_fingerprints.end(),
+              [](const RecurringFingerprint& a, const RecurringFingerprint& b) {
+                return std::tie(b.tickets, b.events, a.fingerprint, a.rule) <
+                       std::tie(a.tickets, a.events, b.fingerprint, b.rule);
+              });
+    std::sort(
+        out.top_rules.begin(), out.top_rules.end(), [](const RuleTrend& a, const RuleTrend& b) {
+          return std::tie(b.tickets, b.events, a.rule) < std::tie(a.tickets, a.events, b.rule);
+        });
+    return out;
+  }
+
+  Result<std::vector<StoredEvent>> recent_events(TimePoint since, int limit) override {
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    Stmt s(db, std::string("SELECT ") + kEventColumns +
+                   " FROM events WHERE received_at >= ?1 ORDER BY received_at DESC, id DESC"
+                   " LIMIT ?2");
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, since).bind(2, static_cast<int64_t>(std::clamp(limit, 1, 100000)));
+    std::vector<StoredEvent> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_event(s));
+    if (rc != SQLITE_DONE) return last_error(db);
+    return out;
+  }
+
+  Result<std::map<std::string, std::vector<StoredEvent>>> latest_ticket_events(
+      const std::vector<std::string>& keys, int per_ticket) override {
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    if (Status st = reader.snapshot(); !st) return st;
+    Stmt s(db,
+           std::string("SELECT ") + kEventColumns +
+               " FROM events WHERE ticket_key = ?1 AND ticket_key <> '' ORDER BY id DESC LIMIT ?2");
+    if (!s.ok()) return Status::io_error(s.error());
+    const int64_t limit = std::clamp(per_ticket, 1, 100);
+    std::map<std::string, std::vector<StoredEvent>> out;
+    for (const std::string& key : keys) {
+      s.reset();
+      s.bind(1, key).bind(2, limit);
+      int rc;
+      while ((rc = s.step()) == SQLITE_ROW) out[key].push_back(read_event(s));
+      if (rc != SQLITE_DONE) return last_error(db);
+    }
+    return out;
+  }
+
   Result<std::vector<SimilarTicket>> similar(const Ticket& t, const SimilarQuery& q) override {
     const int64_t limit = std::clamp(q.limit, 1, 100);
     Reader reader(*this);
@@ -928,99 +1188,43 @@ class SqliteStore final : public Store {
     auto match = fts_match_expression(q.text);
     if (!match) return match.error();
     const int limit = std::clamp(q.limit, 1, 1000);
+    const ListOrder order = q.sort == TicketSort::kPriority                   ? ListOrder::kPriority
+                            : q.sort == TicketSort::kNewest || match->empty() ? ListOrder::kNewest
+                                                                              : ListOrder::kRank;
+    auto cursor = parse_list_cursor(q.cursor, order, !match->empty());
+    if (!cursor) return cursor.error();
     Reader reader(*this);
     sqlite3* db = reader.db();
-    // Without q: newest first, and the cursor is the last id shown. With q:
-    // best match first (bm25), and the cursor is "r<bound>.<offset>": the
-    // highest ticket id when the first page was read (tickets created later
-    // stay off the later pages, so they do not shift them) and how many
-    // matches the earlier pages showed.
-    const bool ranked = !match->empty();
-    int64_t cursor = INT64_MAX, bound = INT64_MAX, offset = 0;
-    if (!q.cursor.empty()) {
-      const std::string_view c = q.cursor;
-      const size_t dot = c.find('.');
-      const bool shaped = ranked ? c.size() > 1 && c[0] == 'r' && dot != std::string_view::npos
-                                 : dot == std::string_view::npos;
-      auto number = [](std::string_view digits, int64_t* v) {
-        if (digits.empty() || digits.size() > 18) return false;
-        *v = 0;
-        for (char d : digits) {
-          if (d < '0' || d > '9') return false;
-          *v = *v * 10 + (d - '0');
-        }
-        return true;
-      };
-      const bool ok = shaped && (ranked ? number(c.substr(1, dot - 1), &bound) &&
-                                              number(c.substr(dot + 1), &offset)
-                                        : number(c, &cursor) && cursor > 0);
-      if (!ok) {
-        return Status::invalid_argument(
-            "invalid cursor \"" + q.cursor.substr(0, 40) + "\"" +
-            (ranked ? " (a search's cursor comes from the same search's next_cursor)"
-                    : " (a search's cursor is only valid with the same q)"));
-      }
-    }
-    if (ranked && q.cursor.empty()) {
-      if (Status st = reader.snapshot(); !st) return st;  // the bound and the page agree
-      Stmt max(db, "SELECT coalesce(max(id), 0) FROM tickets");
-      if (!max.ok()) return Status::io_error(max.error());
-      if (max.step() != SQLITE_ROW) return last_error(db);
-      bound = max.integer(0);
-    }
-    static const std::string kFilters =
-        " AND (?2 IS NULL OR t.status = ?2) AND (?3 IS NULL OR t.type = ?3)"
-        " AND (?4 IS NULL OR t.priority = ?4) AND (?5 IS NULL OR t.team = ?5)"
-        " AND (?7 = 0 OR t.status NOT IN ('resolved','closed','cancelled'))";
-    // bm25 weights per column of ticket_search: title, description, notes,
-    // resolution, labels, messages, key, fingerprint, hosts.
-    Stmt s(db, ranked ? "SELECT " + prefixed_ticket_columns() +
-                            " FROM ticket_search CROSS JOIN tickets t ON t.id = ticket_search.rowid"
-                            " WHERE ticket_search MATCH ?8 AND t.id <= ?1" +
-                            kFilters +
-                            " ORDER BY bm25(ticket_search, 10.0, 3.0, 3.0, 3.0, 2.0, 1.0, 10.0, "
-                            "2.0, 2.0), t.id DESC LIMIT ?6 OFFSET ?9"
-                      : "SELECT " + prefixed_ticket_columns() + " FROM tickets t WHERE t.id < ?1" +
-                            kFilters + " ORDER BY t.id DESC LIMIT ?6");
-    if (!s.ok()) return Status::io_error(s.error());
-    s.bind(1, ranked ? bound : cursor);
-    if (q.status)
-      s.bind(2, ticket_status_name(*q.status));
-    else
-      s.bind_null(2);
-    if (q.type)
-      s.bind(3, ticket_type_name(*q.type));
-    else
-      s.bind_null(3);
-    if (q.priority)
-      s.bind(4, static_cast<int64_t>(*q.priority));
-    else
-      s.bind_null(4);
-    if (!q.team.empty())
-      s.bind(5, q.team);
-    else
-      s.bind_null(5);
-    s.bind(6, static_cast<int64_t>(limit) + 1);
-    s.bind(7, static_cast<int64_t>(q.open_only));
-    if (ranked) s.bind(8, *match).bind(9, offset);
+    // The page, its cursor and the total from one snapshot.
+    if (Status st = reader.snapshot(); !st) return st;
+    const ListFilters all(q, *match, /*text_as_filter=*/true);
+    // Counting the open tickets, the planner would rather scan the (covering)
+    // status index of every ticket than the open ones' partial index.
+    const char* from =
+        q.open_only && !q.status
+            ? "SELECT count(*) FROM tickets t INDEXED BY tickets_open_priority WHERE 1"
+            : "SELECT count(*) FROM tickets t WHERE 1";
+    Stmt count(db, from + all.sql);
+    if (!count.ok()) return Status::io_error(count.error());
+    all.bind(count);
+    if (count.step() != SQLITE_ROW) return last_error(db);
     TicketPage page;
-    int64_t last_id = 0;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      if (static_cast<int>(page.tickets.size()) == limit) {
-        page.next_cursor = ranked ? "r" + std::to_string(bound) + "." +
-                                        std::to_string(offset + static_cast<int64_t>(limit))
-                                  : std::to_string(last_id);
-        break;
-      }
-      page.tickets.push_back(read_ticket(s));
-      last_id = s.integer(24);
+    page.total = count.integer(0);
+    count.reset();
+    Status st;
+    if (order == ListOrder::kRank) {
+      st = list_ranked(db, q, *match, limit, *cursor, &page);
+    } else if (order == ListOrder::kNewest) {
+      st = list_newest(db, all, limit, *cursor, &page);
+    } else if (!match->empty()) {
+      st = list_by_priority_searching(db, all, limit, *cursor, &page);
+    } else {
+      st = list_by_priority(db, q, all, limit, *cursor, &page);
     }
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return last_error(db);
-    s.reset();  // ends the read before the next statement on this connection
-    std::vector<Ticket*> all;
-    for (Ticket& t : page.tickets) all.push_back(&t);
-    if (Status st = read_external(db, all); !st) return st;
+    if (!st) return st;
+    std::vector<Ticket*> tickets;
+    for (Ticket& t : page.tickets) tickets.push_back(&t);
+    if (Status ext = read_external(db, tickets); !ext) return ext;
     return page;
   }
 
@@ -1254,6 +1458,208 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // Best match first (bm25), newest first among equals; tickets above the
+  // cursor's bound (created after the first page was read) are left out,
+  // so they do not shift the later pages.
+  Status list_ranked(sqlite3* db, const TicketQuery& q, const std::string& match, int limit,
+                     const ListCursor& c, TicketPage* page) {
+    int64_t bound = c.bound;
+    if (!c.set) {
+      Stmt max(db, "SELECT coalesce(max(id), 0) FROM tickets");
+      if (!max.ok()) return Status::io_error(max.error());
+      if (max.step() != SQLITE_ROW) return last_error(db);
+      bound = max.integer(0);
+    }
+    const ListFilters f(q, match, /*text_as_filter=*/false);
+    // bm25 weights per column of ticket_search: title, description, notes,
+    // resolution, labels, messages, key, fingerprint, hosts.
+    Stmt s(db, "SELECT " + prefixed_ticket_columns() +
+                   " FROM ticket_search CROSS JOIN tickets t ON t.id = ticket_search.rowid"
+                   " WHERE ticket_search MATCH ?16 AND t.id <= ?1" +
+                   f.sql +
+                   " ORDER BY bm25(ticket_search, 10.0, 3.0, 3.0, 3.0, 2.0, 1.0, 10.0, 2.0, 2.0),"
+                   " t.id DESC LIMIT ?2 OFFSET ?3");
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, bound).bind(2, static_cast<int64_t>(limit) + 1).bind(3, c.offset);
+    f.bind(s);
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      if (static_cast<int>(page->tickets.size()) == limit) {
+        page->next_cursor =
+            "r" + std::to_string(bound) + "." + std::to_string(c.offset + int64_t{limit});
+        break;
+      }
+      page->tickets.push_back(read_ticket(s));
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return last_error(db);
+    return Status::ok();
+  }
+
+  // Newest first: ids below the cursor's, highest first; the cursor is the
+  // last id shown.
+  Status list_newest(sqlite3* db, const ListFilters& f, int limit, const ListCursor& c,
+                     TicketPage* page) {
+    Stmt s(db, "SELECT " + prefixed_ticket_columns() + " FROM tickets t WHERE t.id < ?1" + f.sql +
+                   " ORDER BY t.id DESC LIMIT ?2");
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, c.id).bind(2, static_cast<int64_t>(limit) + 1);
+    f.bind(s);
+    int64_t last_id = 0;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      if (static_cast<int>(page->tickets.size()) == limit) {
+        page->next_cursor = std::to_string(last_id);
+        break;
+      }
+      page->tickets.push_back(read_ticket(s));
+      last_id = s.integer(24);
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return last_error(db);
+    return Status::ok();
+  }
+
+  // Priority order for a search: the matches are few enough to sort, in
+  // one statement (the full-text index finds them; a temporary B-tree sorts
+  // them). The cursor (the last ticket shown) becomes one row-value
+  // comparison in the order's own terms.
+  Status list_by_priority_searching(sqlite3* db, const ListFilters& f, int limit,
+                                    const ListCursor& c, TicketPage* page) {
+    Stmt s(db, "SELECT " + prefixed_ticket_columns() + ", t.due_key FROM tickets t WHERE 1" +
+                   f.sql +
+                   (c.set ? " AND (t.priority, t.due_key IS NULL, coalesce(t.due_key, 0), -t.id)"
+                            " > (?1, ?2, ?3, -?4)"
+                          : "") +
+                   " ORDER BY t.priority, t.due_key IS NULL, t.due_key, t.id DESC LIMIT ?5");
+    if (!s.ok()) return Status::io_error(s.error());
+    if (c.set)
+      s.bind(1, c.priority).bind(2, int64_t{!c.due}).bind(3, c.due.value_or(0)).bind(4, c.id);
+    s.bind(5, static_cast<int64_t>(limit) + 1);
+    f.bind(s);
+    std::string last;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      if (static_cast<int>(page->tickets.size()) == limit) {
+        page->next_cursor = last;
+        break;
+      }
+      page->tickets.push_back(read_ticket(s));
+      last = priority_cursor(
+          s.integer(6), s.is_null(34) ? std::nullopt : std::optional(s.integer(34)), s.integer(24));
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return last_error(db);
+    return Status::ok();
+  }
+
+  // Priority order without a search, from the index on (priority, due_key,
+  // id) alone, never a sort: a page reads each priority's tickets with a due
+  // time, then those without one. The index holds the ids of equal due times
+  // lowest first, while the order wants newest first; so a run of tickets
+  // due at the same time (opened in one batch) is read by its own statement,
+  // highest id first, and the rows of a range read are turned around within
+  // each run of equal due times. For each priority (from the cursor's):
+  //   group   the rest of the cursor's run: due_key = d AND id < i, id DESC
+  //   after   due_key >= d, by (due_key, id): a run the read may have cut
+  //           short (the last one when the read filled its room) is read
+  //           again as a group
+  //   nulls   due_key IS NULL AND id < i, id DESC
+  Status list_by_priority(sqlite3* db, const TicketQuery& q, const ListFilters& f, int limit,
+                          const ListCursor& c, TicketPage* page) {
+    const std::string columns = "SELECT " + prefixed_ticket_columns() +
+                                ", t.due_key FROM tickets t WHERE t.priority = ?1 AND ";
+    Stmt group(db,
+               columns + "t.due_key = ?2 AND t.id < ?3" + f.sql + " ORDER BY t.id DESC LIMIT ?4");
+    Stmt after(db, columns + "t.due_key >= ?2" + f.sql + " ORDER BY t.due_key, t.id LIMIT ?4");
+    Stmt nulls(
+        db, columns + "t.due_key IS NULL AND t.id < ?3" + f.sql + " ORDER BY t.id DESC LIMIT ?4");
+    for (const Stmt* s : {&group, &after, &nulls}) {
+      if (!s->ok()) return Status::io_error(s->error());
+    }
+    struct Row {
+      Ticket ticket;
+      int64_t priority;
+      std::optional<int64_t> due;
+      int64_t id;
+    };
+    std::vector<Row> rows;
+    const size_t want = static_cast<size_t>(limit) + 1;  // one more: is there a next page?
+    // Reads up to `room` rows of `s` (bound but for its LIMIT) into `out`.
+    auto read = [&](Stmt& s, int64_t priority, size_t room, std::vector<Row>* out) -> Status {
+      s.bind(1, priority).bind(4, static_cast<int64_t>(room));
+      f.bind(s);
+      int rc;
+      while ((rc = s.step()) == SQLITE_ROW) {
+        out->push_back({read_ticket(s), priority,
+                        s.is_null(34) ? std::nullopt : std::optional(s.integer(34)),
+                        s.integer(24)});
+      }
+      s.reset();
+      return rc == SQLITE_DONE ? Status::ok() : last_error(db);
+    };
+    enum class Phase { kGroup, kAfter, kNulls };
+    int64_t priority = q.priority ? static_cast<int64_t>(*q.priority) : 1;
+    const int64_t last_priority = q.priority ? priority : 5;
+    Phase phase = Phase::kAfter;
+    int64_t due = INT64_MIN, below = INT64_MAX;
+    // A cursor of another priority than the filter's (from a listing
+    // without it): the filter's tickets come all after it, or none does.
+    if (c.set && c.priority >= priority) {
+      priority = c.priority;
+      phase = c.due ? Phase::kGroup : Phase::kNulls;
+      due = c.due.value_or(0);
+      below = c.id;
+    }
+    while (rows.size() < want && priority <= last_priority) {
+      const size_t room = want - rows.size();
+      if (phase == Phase::kGroup) {
+        group.bind(2, due).bind(3, below);
+        const size_t before = rows.size();
+        if (Status st = read(group, priority, room, &rows); !st) return st;
+        if (rows.size() - before < room) {  // the run is done: the later due times
+          phase = due == INT64_MAX ? Phase::kNulls : Phase::kAfter;
+          due = due == INT64_MAX ? due : due + 1;
+          below = INT64_MAX;
+        }
+      } else if (phase == Phase::kAfter) {
+        std::vector<Row> range;
+        after.bind(2, due);
+        if (Status st = read(after, priority, room, &range); !st) return st;
+        size_t keep = range.size();
+        if (range.size() == room) {  // the last run may go on: read it as a group
+          while (keep > 0 && range[keep - 1].due == range.back().due) --keep;
+          phase = Phase::kGroup;
+          due = *range.back().due;
+          below = INT64_MAX;
+        } else {
+          phase = Phase::kNulls;
+          below = INT64_MAX;
+        }
+        for (size_t i = 0; i < keep;) {  // each run of equal due times, highest id first
+          size_t j = i;
+          while (j < keep && range[j].due == range[i].due) ++j;
+          for (size_t k = j; k > i; --k) rows.push_back(std::move(range[k - 1]));
+          i = j;
+        }
+      } else {
+        nulls.bind(3, below);
+        const size_t before = rows.size();
+        if (Status st = read(nulls, priority, room, &rows); !st) return st;
+        if (rows.size() - before < room) {
+          ++priority;
+          phase = Phase::kAfter;
+          due = INT64_MIN;
+          below = INT64_MAX;
+        }
+      }
+    }
+    if (rows.size() == want) {
+      rows.pop_back();
+      const Row& last = rows.back();
+      page->next_cursor = priority_cursor(last.priority, last.due, last.id);
+    }
+    for (Row& r : rows) page->tickets.push_back(std::move(r.ticket));
+    return Status::ok();
+  }
+
   Result<std::vector<OutboxEntry>> read_entries(Stmt& s, sqlite3* db) {
     std::vector<OutboxEntry> out;
     int rc;

@@ -81,6 +81,7 @@ class Router {
   struct Call {
     HttpRequest req;
     std::string who;                  // the token's name ("anonymous" without tokens)
+    std::optional<Role> role;         // the token's role (none without tokens or token)
     std::vector<std::string> params;  // the pattern's {placeholders}, in order
     const std::string& param(size_t i) const { return params.at(i); }
   };
@@ -118,6 +119,8 @@ class Router {
   void post_json_source(const Call& c, Respond respond);
   // Queues events; answers `accepted` (JSON) once durable.
   void submit_events(std::vector<Event> events, nlohmann::json accepted, Respond respond);
+  // GET /api/v1/whoami: the calling token's name and role.
+  void whoami(const Call& c, Respond respond);
   void list_tickets(const Call& c, Respond respond);
   void get_ticket(const Call& c, Respond respond);
   void get_timeline(const Call& c, Respond respond);
@@ -131,11 +134,18 @@ class Router {
   // on the engine; a ticket the engine no longer holds is read first.
   void ticket_command(const Call& c, const std::string& what, Respond respond);
   void stats(const Call& c, Respond respond);
+  // GET /api/v1/trends?days=&team=: tickets per UTC day and by priority,
+  // team, fingerprint and rule over the last `days` days (the clock's).
+  void trends(const Call& c, Respond respond);
   void list_rules(const Call& c, Respond respond);
   void reload_rules(const Call& c, Respond respond);
   void explain(const Call& c, Respond respond);
   void list_silences(const Call& c, Respond respond);
   void add_silence(const Call& c, Respond respond);
+  // POST /api/v1/silences/preview: what the silence of the body (validated
+  // as add_silence does) would match among the open tickets and the last
+  // day's events; adds nothing.
+  void preview_silence(const Call& c, Respond respond);
   void expire_silence(const Call& c, Respond respond);
   void list_outbox(const Call& c, Respond respond);
   void retry_outbox(const Call& c, Respond respond);
@@ -152,9 +162,10 @@ class Router {
   // ("ops-bot (alice)"); without tokens the display name when given.
   std::string attribution(const std::string& who, const std::string& display) const;
   // Empty when allowed; otherwise the 401/403 answer. `who` receives the
-  // token's name ("anonymous" without tokens).
+  // token's name ("anonymous" without tokens), `role` its role.
   std::optional<HttpResponse> authorize(const HttpRequest& req, Role needed,
-                                        std::string* who = nullptr) const;
+                                        std::string* who = nullptr,
+                                        std::optional<Role>* role = nullptr) const;
 
   RouterDeps deps_;
   std::unique_ptr<TaskPool> readers_;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ticketd/core/ticket.hpp"
 
@@ -38,6 +39,15 @@ struct TicketPatch {
 
   bool empty() const { return !status && !assignee && !team && !impact && !urgency && !resolution; }
 };
+
+// Whether a person may move a ticket from status `from` to `to` (PATCH
+// status): the one rule Engine::patch_ticket checks. Staying in the same
+// status is always allowed (it changes nothing).
+bool transition_allowed(TicketStatus from, TicketStatus to);
+// Every status other than `from` that transition_allowed() accepts from it,
+// in lifecycle order (new, assigned, in_progress, pending, resolved, closed,
+// cancelled): what a client may offer as the ticket's next status.
+std::vector<TicketStatus> allowed_transitions(TicketStatus from);
 
 // Who may read a note: `internal` (staff only; the default) or `public`
 // (also sent to backends as a public comment).

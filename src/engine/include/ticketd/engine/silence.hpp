@@ -26,6 +26,10 @@ struct Silence {
   rules::Condition condition;  // compiled matchers
 
   bool active(TimePoint now) const { return starts_at <= now && now < ends_at; }
+  // Whether every matcher holds for `event`, whatever the time: while the
+  // silence is active, such an event is silenced (the engine asks exactly
+  // this; the API's preview asks it of stored events).
+  bool matches(const Event& event) const { return condition.test(event, nullptr); }
   // "pending", "active" or "expired"
   const char* state(TimePoint now) const;
 };

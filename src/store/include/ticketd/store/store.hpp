@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ticketd/core/actions.hpp"
@@ -22,19 +23,34 @@
 
 namespace ticketd::store {
 
+// The order of a ticket listing (TicketQuery::sort).
+enum class TicketSort {
+  kDefault,  // with `text`: best match first, newest first among equals; else kNewest
+  kNewest,   // newest first (by when the store first saw each; updates do not move it)
+  // P1 first; within a priority the nearest SLA due time first: respond_by
+  // while the ticket is unacknowledged, else resolve_by (tickets with
+  // neither come last); then newest first.
+  kPriority,
+};
+
 struct TicketQuery {
   std::optional<TicketStatus> status;
   bool open_only = false;  // status=open: new, assigned, in_progress or pending
   std::optional<TicketType> type;
   std::optional<Priority> priority;
-  std::string team;  // empty = any
+  // Unset: any team. "": tickets without a team. Otherwise that team,
+  // ignoring ASCII case.
+  std::optional<std::string> team;
+  // Unset: any. "": unassigned tickets. Otherwise exactly that assignee.
+  std::optional<std::string> assignee;
   // q=: full-text search (docs/search.md): words, "phrases" and word*
   // prefixes, each of which must appear (ignoring case and diacritics) in
   // the title, description, notes, resolution, labels, event messages or
   // hosts, key or fingerprint, or in one of them with field: (title:disk).
-  // Matches come best first. Text with no word to search for (only
-  // punctuation): invalid_argument. Empty: no text filter.
+  // Text with no word to search for (only punctuation): invalid_argument.
+  // Empty: no text filter.
   std::string text;
+  TicketSort sort = TicketSort::kDefault;
   int limit = 100;     // clamped to 1..1000
   std::string cursor;  // opaque, from the previous page's next_cursor
 };
@@ -42,6 +58,9 @@ struct TicketQuery {
 struct TicketPage {
   std::vector<Ticket> tickets;
   std::string next_cursor;  // empty on the last page
+  // How many tickets match the filters and text (whatever the cursor and
+  // limit), counted in the snapshot the page was read from.
+  int64_t total = 0;
 };
 
 struct StoredEvent {
@@ -103,6 +122,54 @@ struct SimilarQuery {
   bool by_text = true;  // also rank by words in common (full-text index)
 };
 
+// What Store::trends reads: the tickets created in the window of `days`
+// days of 24 hours from `since` ([since, since + days)).
+struct TrendsQuery {
+  TimePoint since{};  // the start of the first day (the API passes a UTC midnight)
+  int days = 30;      // clamped to 1..366
+  // Only the tickets of this team, compared ignoring ASCII case; "" = only
+  // the tickets without a team. None: every ticket.
+  std::optional<std::string> team;
+};
+
+// One day of the window.
+struct TrendsDay {
+  TimePoint start{};
+  int64_t opened = 0;    // tickets created that day
+  int64_t resolved = 0;  // tickets resolved that day, whenever they were created
+};
+
+// The tickets created in the window with one priority, or one team. Means
+// are truncated to whole milliseconds, as in StoreStats.
+struct TrendsGroup {
+  int64_t tickets = 0;
+  std::optional<Duration> mtta;  // acknowledged_at - created_at over those acknowledged
+  std::optional<Duration> mttr;  // resolved_at - created_at over those resolved
+};
+
+// A rule and the tickets it opened in the window.
+struct RuleTrend {
+  std::string rule;
+  int64_t tickets = 0;
+  int64_t events = 0;  // the sum of their event counts
+};
+
+// Tickets created (and resolved) per day over a window, and the tickets
+// created in it by priority, by team, by fingerprint and by rule.
+struct Trends {
+  std::vector<TrendsDay> per_day;                             // every day, oldest first
+  std::vector<std::pair<Priority, TrendsGroup>> by_priority;  // P1 first; only those with tickets
+  // Most tickets first, then by name; "" = without a team.
+  std::vector<std::pair<std::string, TrendsGroup>> by_team;
+  // At most 10 (fingerprint, rule) pairs with two tickets or more in the
+  // window, most tickets first, then most events (RecurringFingerprint
+  // counts only the window's tickets).
+  std::vector<RecurringFingerprint> top_fingerprints;
+  // At most 10 rules (tickets without a rule do not count), most tickets
+  // first, then most events.
+  std::vector<RuleTrend> top_rules;
+};
+
 // One queued message for a backend or notification target (OutboxQueued).
 struct OutboxEntry {
   int64_t id = 0;  // increasing: the order entries were queued in
@@ -152,13 +219,16 @@ class Store {
   // its linked incidents, oldest first (Ticket::incidents; only here:
   // list_tickets and load_state leave it empty).
   virtual Result<std::optional<Ticket>> get_ticket(const std::string& key) = 0;
-  // Tickets matching every filter of `query`, newest first (by when the
-  // store first saw each; updates do not move it); following next_cursor
-  // visits each match once. With `text`: best match first, newest first
-  // among equals; following next_cursor visits each ticket that matched
-  // when the first page was read once, as long as no match's indexed text
-  // changes meanwhile (tickets created later are left out). A malformed
-  // cursor, or one from a listing with another `text`: invalid_argument.
+  // Tickets matching every filter of `query`, in its order (TicketSort),
+  // with the total that match. Following next_cursor visits each match
+  // once: in kNewest and kPriority order (keyset cursors) tickets created
+  // meanwhile appear on later pages when they sort after the cursor; a
+  // ticket whose priority or due time changes while a client pages may be
+  // met twice or not at all. In best-match order (text, kDefault) each
+  // ticket that matched when the first page was read is visited once, as
+  // long as no match's indexed text changes meanwhile (tickets created
+  // later are left out). A malformed cursor, or one from a listing with
+  // another `text` or order: invalid_argument.
   virtual Result<TicketPage> list_tickets(const TicketQuery& query) = 0;
   // A ticket's timeline, oldest first (in the order written); empty for an
   // unknown key.
@@ -177,6 +247,19 @@ class Store {
   // those sharing words of its title and description, best match (bm25)
   // first, among the latest 200,000 tickets.
   virtual Result<std::vector<SimilarTicket>> similar(const Ticket& t, const SimilarQuery& q) = 0;
+  // Tickets created and resolved per day over the window of `q`, and the
+  // window's tickets by priority, team, fingerprint and rule, all from one
+  // snapshot. Its cost follows the tickets of the window (indexes by
+  // created_at and resolved_at), not the whole store.
+  virtual Result<Trends> trends(const TrendsQuery& q) = 0;
+  // The newest `limit` (clamped to 1..100000) events received at or after
+  // `since`, newest first (by received_at, then as stored).
+  virtual Result<std::vector<StoredEvent>> recent_events(TimePoint since, int limit) = 0;
+  // For each of `keys`: the newest `per_ticket` (clamped to 1..100) events
+  // attached to that ticket, newest first, all from one snapshot. Keys
+  // without stored events are absent.
+  virtual Result<std::map<std::string, std::vector<StoredEvent>>> latest_ticket_events(
+      const std::vector<std::string>& keys, int per_ticket) = 0;
   // Deletes events received before `cutoff`; returns how many.
   virtual Result<int64_t> prune_events(TimePoint cutoff) = 0;
 
