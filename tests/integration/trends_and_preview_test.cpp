@@ -136,14 +136,15 @@ TEST(Silences, APreviewShowsTheOpenTicketsAndRecentEventsItWouldMuteAndAddsNothi
   EXPECT_EQ(j["recent_events_capped"], false);
 
   EXPECT_EQ(keys(preview(R"({"host":"!db01"})").j()), V{"INC-000002"});
-  EXPECT_EQ(keys(preview(R"j({"host":"~^(db|web)"})j").j()), (V{"INC-000002", "INC-000001"}));
+  // Most urgent first: the P1 disk ticket, then the web one.
+  EXPECT_EQ(keys(preview(R"j({"host":"~^(db|web)"})j").j()), (V{"INC-000001", "INC-000002"}));
   j = preview(R"({"message":"write failed: No space left on sda1"})").j();
   EXPECT_EQ(keys(j), V{"INC-000001"});
   EXPECT_EQ(j["recent_events"], 2);
   EXPECT_EQ(keys(preview(R"({"labels.env":"prod"})").j()), V{"INC-000002"});
   EXPECT_EQ(keys(preview(R"({"labels.env":"~^prod$","app":"!nginx"})").j()), V{});
   j = preview(R"([{"name":"severity","value":"critical|error","isRegex":true}])").j();
-  EXPECT_EQ(keys(j), (V{"INC-000002", "INC-000001"}));
+  EXPECT_EQ(keys(j), (V{"INC-000001", "INC-000002"}));
   EXPECT_EQ(j["recent_events"], 3);
 
   // The refusals of POST /api/v1/silences.
