@@ -1,4 +1,5 @@
-// What GET /api/v1/trends and POST /api/v1/silences/preview cost the store
+// What GET /api/v1/trends, POST /api/v1/silences/preview and the web page's
+// queue (GET /api/v1/tickets with its total) cost the store
 // at a realistic size (docs/performance.md).
 //
 //   trends_bench [--tickets N] [--span D] [--runs K] [--dir DIR]
@@ -16,7 +17,9 @@
 //
 // Prints p50/p99 wall time and p50 CPU time (what counts on a shared
 // machine) of Store::trends for 7, 30 and 365 days, with and without a
-// team; and of the preview's work: the open tickets (pages of 1,000, up to
+// team; of the queue's pages of 50 with their total (open by priority,
+// with a team or unassigned; every ticket, newest or by priority, with a
+// team); and of the preview's work: the open tickets (pages of 1,000, up to
 // 10,000) with their newest 10 events each, and the last day's newest
 // 10,001 events, every event matched against a silence (Silence::matches).
 #include <unistd.h>
@@ -28,6 +31,7 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -184,6 +188,35 @@ int main(int argc, char** argv) {
       });
     }
   }
+  // The web page's queue: GET /api/v1/tickets pages of 50 with their total.
+  struct Listing {
+    const char* name;
+    bool open_only;
+    store::TicketSort sort;
+    std::optional<std::string> team;
+    std::optional<std::string> assignee;
+  };
+  const Listing listings[] = {
+      {"queue: open, priority", true, store::TicketSort::kPriority, std::nullopt, std::nullopt},
+      {"queue: open, priority, team=dba", true, store::TicketSort::kPriority, "dba", std::nullopt},
+      {"queue: open, priority, unassigned", true, store::TicketSort::kPriority, std::nullopt, ""},
+      {"queue: all, newest", false, store::TicketSort::kNewest, std::nullopt, std::nullopt},
+      {"queue: all, priority", false, store::TicketSort::kPriority, std::nullopt, std::nullopt},
+      {"queue: all, newest, team=dba", false, store::TicketSort::kNewest, "dba", std::nullopt},
+  };
+  for (const Listing& l : listings) {
+    measure(l.name, runs, [&] {
+      store::TicketQuery q;
+      q.open_only = l.open_only;
+      q.sort = l.sort;
+      q.team = l.team;
+      q.assignee = l.assignee;
+      q.limit = 50;
+      auto page = s->list_tickets(q);
+      if (!page) fail(page.error().message());
+      return std::to_string(page->tickets.size()) + " of " + std::to_string(page->total);
+    });
+  }
   // What the API does with them: the engine's matcher on every event read.
   auto silence = engine::silence_from_json(
       nlohmann::json::parse(R"j({"matchers":{"host":"~^host1[0-9]$","labels.env":"prod"},
@@ -194,6 +227,7 @@ int main(int argc, char** argv) {
   measure("preview: open tickets + events", runs, [&] {
     store::TicketQuery q;
     q.open_only = true;
+    q.sort = store::TicketSort::kPriority;  // as the route reads them
     q.limit = 1000;
     int64_t examined = 0, events = 0;
     for (;;) {
