@@ -267,6 +267,7 @@ const std::vector<Router::Route>& Router::routes() {
       {"POST", "/v2/enqueue", Role::kIngest, &R::post_pagerduty, Runs::kInline, "pagerduty"},
       // Signed per source ("json_sources.<source>"), checked by the handler.
       {"POST", "/api/v1/events/{source}", Role::kIngest, &R::post_json_source},
+      {"GET", "/api/v1/events", Role::kRead, &R::list_events, Runs::kReader},
       {"GET", "/api/v1/rules", Role::kRead, &R::list_rules},
       {"POST", "/api/v1/rules/reload", Role::kAdmin, &R::reload_rules, Runs::kReader},
       {"GET", "/api/v1/stats", Role::kRead, &R::stats, Runs::kReader},
@@ -692,6 +693,79 @@ void Router::get_ticket_events(const Call& c, Respond respond) {
                     {"event", event_to_json(e.event)}});
   }
   respond(json_response(200, {{"key", key}, {"events", list}}));
+}
+
+namespace {
+// since= and until=: RFC 3339, or a duration ("24h", "30m", "7d") meaning
+// that long before now.
+std::optional<TimePoint> parse_time_param(const std::string& v, TimePoint now) {
+  if (auto ago = parse_duration(v)) return now - *ago;
+  if (auto t = parse_rfc3339(v)) return *t;
+  return std::nullopt;
+}
+}  // namespace
+
+void Router::list_events(const Call& c, Respond respond) {
+  const HttpRequest& req = c.req;
+  auto param = [&](const char* name) -> std::optional<std::string> {
+    auto it = req.query.find(name);
+    if (it == req.query.end()) return std::nullopt;
+    return it->second;
+  };
+  store::EventQuery q;
+  if (auto v = param("decision"); v && !v->empty()) {
+    if (!parse_decision(*v)) {
+      return respond(
+          error_response(400, "invalid_argument",
+                         "unknown decision \"" + *v + "\", expected one of " + decision_names()));
+    }
+    q.decision = *v;
+  }
+  const TimePoint now = deps_.clock.now();
+  for (const char* name : {"since", "until"}) {
+    auto v = param(name);
+    if (!v || v->empty()) continue;
+    auto t = parse_time_param(*v, now);
+    if (!t) {
+      return respond(
+          error_response(400, "invalid_argument",
+                         std::string(name) +
+                             " must be an RFC 3339 time (2026-11-28T14:03:00Z) or a duration "
+                             "before now (30m, 24h, 7d), got \"" +
+                             *v + "\""));
+    }
+    (std::string_view(name) == "since" ? q.since : q.until) = *t;
+  }
+  // rule=, host=, ticket=: exactly that; empty means any.
+  if (auto v = param("rule"); v && !v->empty()) q.rule = *v;
+  if (auto v = param("host"); v && !v->empty()) q.host = *v;
+  if (auto v = param("ticket"); v && !v->empty()) q.ticket = *v;
+  q.cursor = param("cursor").value_or("");
+  if (auto v = param("limit"); v && !v->empty()) {
+    try {
+      size_t used = 0;
+      q.limit = std::stoi(*v, &used);
+      if (used != v->size() || q.limit < 1 || q.limit > 1000) throw std::out_of_range("limit");
+    } catch (...) {
+      return respond(error_response(400, "invalid_argument",
+                                    "limit must be an integer from 1 to 1000, got \"" + *v + "\""));
+    }
+  }
+  auto page = deps_.store.list_events(q);
+  if (!page) return respond(from_status(page.error()));
+  json list = json::array();
+  for (const store::StoredEvent& e : page->events) {
+    list.push_back({{"id", e.id},
+                    {"received_at", format_rfc3339(e.received_at)},
+                    {"decision", e.decision},
+                    {"rule", e.rule},
+                    {"ticket", e.ticket_key},
+                    {"detail", e.detail},
+                    {"event", event_to_json(e.event)}});
+  }
+  respond(json_response(
+      200, {{"events", list},
+            {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
 }
 
 void Router::engine_command(Intake::Command command, int ok_status, Respond respond) {

@@ -28,4 +28,28 @@ const char* decision_name(Decision d) {
   return "unknown";
 }
 
+namespace {
+constexpr Decision kAllDecisions[] = {
+    Decision::kTicketed, Decision::kDeduplicated, Decision::kGrouped,   Decision::kReopened,
+    Decision::kPending,  Decision::kResolved,     Decision::kInhibited, Decision::kSilenced,
+    Decision::kDropped,  Decision::kUnmatched,
+};
+}  // namespace
+
+std::optional<Decision> parse_decision(std::string_view name) {
+  for (Decision d : kAllDecisions) {
+    if (name == decision_name(d)) return d;
+  }
+  return std::nullopt;
+}
+
+std::string decision_names() {
+  std::string out;
+  for (Decision d : kAllDecisions) {
+    if (!out.empty()) out += ", ";
+    out += decision_name(d);
+  }
+  return out;
+}
+
 }  // namespace ticketd

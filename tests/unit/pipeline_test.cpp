@@ -67,6 +67,9 @@ class FailingStore final : public store::Store {
       const std::vector<std::string>& keys, int per_ticket) override {
     return real_->latest_ticket_events(keys, per_ticket);
   }
+  Result<store::EventPage> list_events(const store::EventQuery& q) override {
+    return real_->list_events(q);
+  }
   Result<int64_t> prune_events(TimePoint cutoff) override { return real_->prune_events(cutoff); }
   Result<std::vector<store::OutboxEntry>> outbox_due(const std::string& target, TimePoint now,
                                                      int limit) override {

@@ -180,6 +180,23 @@ class FakeStore final : public store::Store {
     }
     return out;
   }
+  // list_events: `recent` filtered (no paging); the query it was asked.
+  std::optional<store::EventQuery> last_event_query;
+  Result<store::EventPage> list_events(const store::EventQuery& q) override {
+    if (!fail) return fail;
+    last_event_query = q;
+    store::EventPage page;
+    for (const auto& e : recent) {
+      if (q.decision && e.decision != *q.decision) continue;
+      if (q.since && e.received_at < *q.since) continue;
+      if (q.until && e.received_at >= *q.until) continue;
+      if (q.rule && e.rule != *q.rule) continue;
+      if (q.host && e.event.host != *q.host) continue;
+      if (q.ticket && e.ticket_key != *q.ticket) continue;
+      if (static_cast<int>(page.events.size()) < q.limit) page.events.push_back(e);
+    }
+    return page;
+  }
   Result<int64_t> prune_events(TimePoint) override { return 0; }
   // The outbox: one entry (id 7) to list, retry and drop.
   bool entry_present = true;
@@ -340,9 +357,9 @@ TEST_F(RouterTest, AWrongMethodIs405NamingTheAllowedOnes) {
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(header(r, "Allow"), "GET, PATCH");
   EXPECT_EQ(body(r)["error"]["code"], "method_not_allowed");
-  r = call(request("GET", "/api/v1/events"));
+  r = call(request("PUT", "/api/v1/events"));
   EXPECT_EQ(r.status, 405);
-  EXPECT_EQ(header(r, "Allow"), "POST");
+  EXPECT_EQ(header(r, "Allow"), "POST, GET");
   EXPECT_EQ(intake_.submissions, 0);
 }
 
@@ -586,6 +603,77 @@ TEST_F(RouterTest, TrendsTakeWholeUtcDaysAndATeam) {
   }
   store_.fail = Status::io_error("disk gone");
   EXPECT_EQ(call(request("GET", "/api/v1/trends")).status, 500);
+}
+
+// GET /api/v1/events hands its filters to the store (since= as a time or a
+// duration before the injected clock's now; empty ones mean any), shapes
+// each event with its decision, and refuses bad parameters with 400.
+TEST_F(RouterTest, ListEventsPassesItsFiltersAndRefusesBadOnes) {
+  make(all_roles());
+  const TimePoint now = clock_.now();
+  store::StoredEvent e;
+  e.id = 42;
+  e.event.host = "db01";
+  e.event.message = "disk full";
+  e.received_at = now - 1h;
+  e.decision = "unmatched";
+  e.detail = "no rule";
+  store_.recent = {e};
+  auto get = [&](std::map<std::string, std::string> query) {
+    HttpRequest r = request("GET", "/api/v1/events", "", "t-read");
+    for (auto& [k, v] : query) r.query[k] = v;
+    return call(r);
+  };
+  HttpResponse r = get({{"decision", "unmatched"},
+                        {"since", "24h"},
+                        {"until", "2100-01-01T00:00:00Z"},
+                        {"host", "db01"},
+                        {"rule", ""},
+                        {"limit", "5"},
+                        {"cursor", "99"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(store_.last_event_query);
+  const store::EventQuery& q = *store_.last_event_query;
+  EXPECT_EQ(q.decision, "unmatched");
+  EXPECT_EQ(q.since, now - 24h);
+  EXPECT_EQ(q.until, parse_rfc3339("2100-01-01T00:00:00Z").value());
+  EXPECT_EQ(q.host, "db01");
+  EXPECT_FALSE(q.rule);
+  EXPECT_FALSE(q.ticket);
+  EXPECT_EQ(q.limit, 5);
+  EXPECT_EQ(q.cursor, "99");
+  const auto answer = body(r);
+  ASSERT_EQ(answer["events"].size(), 1u);
+  EXPECT_EQ(answer["events"][0]["id"], 42);
+  EXPECT_EQ(answer["events"][0]["decision"], "unmatched");
+  EXPECT_EQ(answer["events"][0]["detail"], "no rule");
+  EXPECT_EQ(answer["events"][0]["ticket"], "");
+  EXPECT_EQ(answer["events"][0]["received_at"], format_rfc3339(now - 1h));
+  EXPECT_EQ(answer["events"][0]["event"]["host"], "db01");
+  EXPECT_EQ(answer["events"][0]["event"]["message"], "disk full");
+  EXPECT_TRUE(answer["next_cursor"].is_null());
+
+  const std::vector<std::pair<std::map<std::string, std::string>, std::string>> bad = {
+      {{{"decision", "nope"}},
+       "unknown decision \"nope\", expected one of ticketed, deduplicated, grouped, reopened, "
+       "pending, resolved, inhibited, silenced, dropped, unmatched"},
+      {{{"since", "yesterday"}},
+       "since must be an RFC 3339 time (2026-11-28T14:03:00Z) or a duration before now (30m, "
+       "24h, 7d), got \"yesterday\""},
+      {{{"until", "-5m"}},
+       "until must be an RFC 3339 time (2026-11-28T14:03:00Z) or a duration before now (30m, "
+       "24h, 7d), got \"-5m\""},
+      {{{"limit", "0"}}, "limit must be an integer from 1 to 1000, got \"0\""},
+      {{{"limit", "1001"}}, "limit must be an integer from 1 to 1000, got \"1001\""},
+  };
+  for (const auto& [query, message] : bad) {
+    HttpResponse b = get(query);
+    EXPECT_EQ(b.status, 400) << message;
+    EXPECT_EQ(body(b)["error"]["message"], message);
+  }
+  EXPECT_EQ(call(request("GET", "/api/v1/events", "", "t-ingest")).status, 403);
+  store_.fail = Status::invalid_argument("invalid cursor");
+  EXPECT_EQ(get({{"cursor", "x"}}).status, 400);
 }
 
 // The preview validates its body as POST /api/v1/silences does, matches

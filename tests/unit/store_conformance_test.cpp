@@ -381,6 +381,157 @@ TEST_P(StoreConformanceTest, PruneDeletesEventsReceivedBeforeTheCutoff) {
   EXPECT_EQ(store_->timeline("INC-000001")->size(), 1u);
 }
 
+// --- list_events -------------------------------------------------------------------
+
+// Six events: three hosts, three decisions, two rules, one ticket, one
+// second apart (m1 oldest .. m6 newest); a dropped one is never stored.
+class ListEventsTest : public StoreConformanceTest {
+ protected:
+  void SetUp() override {
+    StoreConformanceTest::SetUp();
+    auto ev = [&](int i, const std::string& host, Decision d, const std::string& rule,
+                  const std::string& key) {
+      Event e;
+      e.host = host;
+      e.message = "m" + std::to_string(i);
+      e.time = now_ + std::chrono::seconds(i);
+      e.labels = {{"i", std::to_string(i)}};
+      return EventRecorded{e,   now_ + std::chrono::seconds(i), d, rule,
+                           key, "d" + std::to_string(i)};
+    };
+    apply(
+        {TicketOpened{incident(1)}, ev(1, "web1", Decision::kTicketed, "disk", "INC-000001"),
+         ev(2, "web1", Decision::kDeduplicated, "disk", "INC-000001"),
+         ev(3, "db1", Decision::kUnmatched, "", ""), ev(4, "web2", Decision::kSilenced, "disk", ""),
+         ev(5, "db1", Decision::kUnmatched, "", ""), ev(6, "web1", Decision::kDropped, "noise", ""),
+         ev(7, "web2", Decision::kUnmatched, "", "")});
+  }
+  std::vector<std::string> messages(const EventQuery& q) {
+    std::vector<std::string> out;
+    auto page = store_->list_events(q);
+    EXPECT_TRUE(page) << page.error().to_string();
+    if (page) {
+      for (const StoredEvent& e : page->events) out.push_back(e.event.message);
+    }
+    return out;
+  }
+  // A query with the fields `set` sets (designated initializers would
+  // warn about every field left out).
+  static EventQuery with(const std::function<void(EventQuery&)>& set) {
+    EventQuery q;
+    set(q);
+    return q;
+  }
+  using V = std::vector<std::string>;
+};
+
+TEST_P(ListEventsTest, NewestFirstWithEveryField) {
+  EXPECT_EQ(messages({}), (V{"m7", "m5", "m4", "m3", "m2", "m1"}));
+  auto page = store_->list_events(with([&](EventQuery& q) { q.limit = 6; }));
+  ASSERT_TRUE(page);
+  EXPECT_TRUE(page->next_cursor.empty());
+  const StoredEvent& m4 = page->events[2];
+  EXPECT_EQ(m4.decision, "silenced");
+  EXPECT_EQ(m4.rule, "disk");
+  EXPECT_EQ(m4.detail, "d4");
+  EXPECT_EQ(m4.received_at, now_ + 4s);
+  EXPECT_EQ(m4.event.host, "web2");
+  EXPECT_EQ(m4.event.labels.at("i"), "4");
+  EXPECT_EQ(page->events[4].ticket_key, "INC-000001");
+  EXPECT_GT(page->events[0].id, page->events[1].id);
+}
+
+TEST_P(ListEventsTest, FiltersByDecision) {
+  EXPECT_EQ(messages(with([&](EventQuery& q) { q.decision = "unmatched"; })),
+            (V{"m7", "m5", "m3"}));
+  EXPECT_EQ(messages(with([&](EventQuery& q) { q.decision = "ticketed"; })), (V{"m1"}));
+  EXPECT_TRUE(messages(with([&](EventQuery& q) { q.decision = "dropped"; })).empty());
+  auto bad = store_->list_events(with([&](EventQuery& q) { q.decision = "Unmatched"; }));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.error().message(),
+            "unknown decision \"Unmatched\", expected one of ticketed, deduplicated, grouped, "
+            "reopened, pending, resolved, inhibited, silenced, dropped, unmatched");
+}
+
+TEST_P(ListEventsTest, FiltersByReceivedTime) {
+  EXPECT_EQ(messages(with([&](EventQuery& q) { q.since = now_ + 4s; })), (V{"m7", "m5", "m4"}));
+  EXPECT_EQ(messages(with([&](EventQuery& q) { q.until = now_ + 3s; })), (V{"m2", "m1"}));
+  EXPECT_EQ(messages(with([&](EventQuery& q) {
+              q.since = now_ + 2s;
+              q.until = now_ + 4s;
+            })),
+            (V{"m3", "m2"}));
+  EXPECT_TRUE(messages(with([&](EventQuery& q) { q.since = now_ + 8s; })).empty());
+}
+
+TEST_P(ListEventsTest, FiltersByRuleHostAndTicket) {
+  EXPECT_EQ(messages(with([&](EventQuery& q) { q.rule = "disk"; })), (V{"m4", "m2", "m1"}));
+  EXPECT_EQ(messages(with([&](EventQuery& q) { q.rule = ""; })), (V{"m7", "m5", "m3"}));
+  EXPECT_EQ(messages(with([&](EventQuery& q) { q.host = "db1"; })), (V{"m5", "m3"}));
+  EXPECT_EQ(messages(with([&](EventQuery& q) { q.host = "web"; })), V{});
+  EXPECT_EQ(messages(with([&](EventQuery& q) { q.ticket = "INC-000001"; })), (V{"m2", "m1"}));
+  EXPECT_EQ(messages(with([&](EventQuery& q) { q.ticket = ""; })), (V{"m7", "m5", "m4", "m3"}));
+  EXPECT_EQ(messages(with([&](EventQuery& q) {
+              q.decision = "unmatched";
+              q.since = now_ + 4s;
+              q.host = "db1";
+            })),
+            (V{"m5"}));
+}
+
+// Pages of two follow the cursor to the end, each event once; a filter
+// holds across pages; bad cursors and limits are refused.
+TEST_P(ListEventsTest, PagesFollowTheCursor) {
+  V seen;
+  EventQuery paged = with([&](EventQuery& q) { q.limit = 2; });
+  int pages = 0;
+  while (true) {
+    auto page = store_->list_events(paged);
+    ASSERT_TRUE(page) << page.error().to_string();
+    ++pages;
+    for (const StoredEvent& e : page->events) seen.push_back(e.event.message);
+    if (page->next_cursor.empty()) break;
+    paged.cursor = page->next_cursor;
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, (V{"m7", "m5", "m4", "m3", "m2", "m1"}));
+
+  auto first = store_->list_events(with([&](EventQuery& q) {
+    q.decision = "unmatched";
+    q.limit = 2;
+  }));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->events.size(), 2u);
+  ASSERT_FALSE(first->next_cursor.empty());
+  EXPECT_EQ(messages(with([&](EventQuery& q) {
+              q.decision = "unmatched";
+              q.limit = 2;
+              q.cursor = first->next_cursor;
+            })),
+            (V{"m3"}));
+  // Events stored after the first page are not on later pages.
+  apply({event("", "m8", now_ + 8s, Decision::kUnmatched)});
+  EXPECT_EQ(messages(with([&](EventQuery& q) {
+              q.decision = "unmatched";
+              q.limit = 2;
+              q.cursor = first->next_cursor;
+            })),
+            (V{"m3"}));
+
+  for (const std::string cursor : {"abc", "-1", "0", "12x", "99999999999999999999"}) {
+    auto page = store_->list_events(with([&](EventQuery& q) { q.cursor = cursor; }));
+    ASSERT_FALSE(page) << cursor;
+    EXPECT_EQ(page.error().code(), StatusCode::kInvalidArgument) << cursor;
+  }
+  for (int limit : {0, 1001}) {
+    auto page = store_->list_events(with([&](EventQuery& q) { q.limit = limit; }));
+    ASSERT_FALSE(page) << limit;
+    EXPECT_EQ(page.error().code(), StatusCode::kInvalidArgument) << limit;
+  }
+  EXPECT_EQ(messages(with([&](EventQuery& q) { q.limit = 1; })), (V{"m8"}));
+}
+
 // Events received at or after `since`, newest first (received_at, then as
 // stored), whatever their ticket or decision; at most `limit`, clamped.
 TEST_P(StoreConformanceTest, RecentEventsAreTheNewestSinceTheCutoff) {
@@ -1900,6 +2051,12 @@ TEST_P(StoreConformanceTest, TicketsCarryTheirRemoteTickets) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest,
+                         ::testing::Values(StoreFactory{
+                             "sqlite", [](const std::string& dir) { return open_sqlite(dir, 4); }}),
+                         [](const ::testing::TestParamInfo<StoreFactory>& p) {
+                           return p.param.name;
+                         });
+INSTANTIATE_TEST_SUITE_P(Backends, ListEventsTest,
                          ::testing::Values(StoreFactory{
                              "sqlite", [](const std::string& dir) { return open_sqlite(dir, 4); }}),
                          [](const ::testing::TestParamInfo<StoreFactory>& p) {

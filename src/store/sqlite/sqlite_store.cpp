@@ -10,6 +10,7 @@
 #include <climits>
 #include <condition_variable>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -1258,6 +1259,80 @@ class SqliteStore final : public Store {
     while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_event(s));
     if (rc != SQLITE_DONE) return last_error(db);
     return out;
+  }
+
+  // Newest first by id (the order stored), keyset-paged on id: the scan
+  // walks ids down from the cursor and stops when the page is full.
+  // since= bounds that walk from below by the lowest id received at or
+  // after it, read from the events_received index (a covering scan of the
+  // window's index entries; SQLite would otherwise either walk every older
+  // id or sort the whole window), and is checked on each row too, so a
+  // received_at out of id order cannot let an event in. A ticket walks
+  // events_ticket instead. decision, rule, until and host are checked on
+  // the rows walked: a rare one costs a walk over the window (or, without
+  // since, the table). host reads the host column, or the JSON body of rows
+  // stored before schema 4 (json_extract per row).
+  Result<EventPage> list_events(const EventQuery& q) override {
+    if (q.decision && !parse_decision(*q.decision)) {
+      return Status::invalid_argument("unknown decision \"" + q.decision->substr(0, 40) +
+                                      "\", expected one of " + decision_names());
+    }
+    if (q.limit < 1 || q.limit > 1000) {
+      return Status::invalid_argument("limit must be 1..1000, got " + std::to_string(q.limit));
+    }
+    int64_t before = std::numeric_limits<int64_t>::max();
+    if (!q.cursor.empty()) {
+      const bool digits =
+          q.cursor.size() <= 18 && std::all_of(q.cursor.begin(), q.cursor.end(),
+                                               [](char ch) { return ch >= '0' && ch <= '9'; });
+      if (!digits || (before = std::stoll(q.cursor)) <= 0) {
+        return Status::invalid_argument(
+            "invalid cursor \"" + q.cursor.substr(0, 40) +
+            "\" (a cursor comes from next_cursor of an events listing)");
+      }
+    }
+    std::string sql = std::string("SELECT ") + kEventColumns + " FROM events WHERE id < ?1";
+    // The unary + keeps the planner off events_received for the outer walk.
+    if (q.since) {
+      sql +=
+          " AND id >= coalesce((SELECT min(id) FROM events INDEXED BY events_received"
+          " WHERE received_at >= ?2), 9223372036854775807) AND +received_at >= ?2";
+    }
+    if (q.until) sql += " AND +received_at < ?3";
+    if (q.decision) sql += " AND decision = ?4";
+    if (q.rule) sql += " AND rule = ?5";
+    if (q.ticket)
+      sql +=
+          q.ticket->empty() ? " AND ticket_key = ''" : " AND ticket_key = ?6 AND ticket_key <> ''";
+    if (q.host) {
+      sql +=
+          " AND coalesce(host, CASE WHEN body <> '' AND json_valid(body)"
+          " THEN json_extract(body, '$.host') END) = ?7";
+    }
+    sql += " ORDER BY id DESC LIMIT ?8";
+    Reader reader(*this);
+    sqlite3* db = reader.db();
+    Stmt s(db, sql);
+    if (!s.ok()) return Status::io_error(s.error());
+    s.bind(1, before);
+    if (q.since) s.bind(2, *q.since);
+    if (q.until) s.bind(3, *q.until);
+    if (q.decision) s.bind(4, *q.decision);
+    if (q.rule) s.bind(5, *q.rule);
+    if (q.ticket && !q.ticket->empty()) s.bind(6, *q.ticket);
+    if (q.host) s.bind(7, *q.host);
+    s.bind(8, static_cast<int64_t>(q.limit) + 1);
+    EventPage page;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      if (static_cast<int>(page.events.size()) == q.limit) {
+        page.next_cursor = std::to_string(page.events.back().id);
+        break;
+      }
+      page.events.push_back(read_event(s));
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return last_error(db);
+    return page;
   }
 
   Result<int64_t> prune_events(TimePoint cutoff) override {

@@ -126,6 +126,7 @@ class Router {
   void get_timeline(const Call& c, Respond respond);
   void get_similar(const Call& c, Respond respond);
   void get_ticket_events(const Call& c, Respond respond);
+  void list_events(const Call& c, Respond respond);
   void create_ticket(const Call& c, Respond respond);
   void patch_ticket(const Call& c, Respond respond);
   void add_note(const Call& c, Respond respond);

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -31,6 +32,10 @@ enum class Decision {
   kUnmatched,     // no rule matched; kept for the retention period
 };
 const char* decision_name(Decision d);
+// The decision named `name` exactly as decision_name() spells it, or none.
+std::optional<Decision> parse_decision(std::string_view name);
+// Every decision's name, comma-separated, in declaration order (for messages).
+std::string decision_names();
 
 // A new ticket. Carries the whole ticket.
 struct TicketOpened {

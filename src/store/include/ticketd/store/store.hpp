@@ -73,6 +73,26 @@ struct StoredEvent {
   std::string detail;
 };
 
+// A listing of stored events (list_events). Every set filter must hold.
+struct EventQuery {
+  // Exactly a decision_name() (core/actions.hpp); another name:
+  // invalid_argument listing the valid ones. Dropped events are never
+  // stored, so "dropped" is valid and matches nothing.
+  std::optional<std::string> decision;
+  std::optional<TimePoint> since;     // received at or after
+  std::optional<TimePoint> until;     // received before
+  std::optional<std::string> rule;    // exactly the deciding rule ("" = none)
+  std::optional<std::string> host;    // exactly the event's host
+  std::optional<std::string> ticket;  // exactly the ticket key ("" = attached to none)
+  int limit = 100;                    // 1..1000; outside: invalid_argument
+  std::string cursor;                 // opaque, from the previous page's next_cursor
+};
+
+struct EventPage {
+  std::vector<StoredEvent> events;  // newest first (by id: the order stored)
+  std::string next_cursor;          // empty on the last page
+};
+
 // A fingerprint (with the rule that opened it) that tickets keep coming back for.
 struct RecurringFingerprint {
   std::string fingerprint;
@@ -260,6 +280,12 @@ class Store {
   // without stored events are absent.
   virtual Result<std::map<std::string, std::vector<StoredEvent>>> latest_ticket_events(
       const std::vector<std::string>& keys, int per_ticket) = 0;
+  // Stored events matching every filter of `query`, newest first (highest
+  // id first). Following next_cursor (a keyset cursor: the last id shown)
+  // visits each match once; events stored meanwhile are not on later pages.
+  // A malformed cursor, an unknown decision or a limit outside 1..1000:
+  // invalid_argument.
+  virtual Result<EventPage> list_events(const EventQuery& query) = 0;
   // Deletes events received before `cutoff`; returns how many.
   virtual Result<int64_t> prune_events(TimePoint cutoff) = 0;
 

@@ -1,0 +1,107 @@
+// GET /api/v1/events through the real daemon with the shipped rules:
+// events the rules ticket, leave unmatched and drop, listed by decision,
+// host and time, and paged.
+#include "harness.hpp"
+
+namespace ticketd_test {
+namespace {
+
+// The shipped rules instead of the harness's.
+void use_shipped_rules(Daemon& d) {
+  fs::remove(d.dir() / "rules" / "rules.yaml");
+  for (const auto& f : fs::directory_iterator(fs::path(TICKETD_SOURCE_DIR) / "rules")) {
+    if (f.path().extension() == ".yaml")
+      fs::copy_file(f.path(), d.dir() / "rules" / f.path().filename());
+  }
+}
+
+std::vector<std::string> messages(const json& answer) {
+  std::vector<std::string> out;
+  for (const json& e : answer["events"]) out.push_back(e["event"]["message"].get<std::string>());
+  return out;
+}
+
+using V = std::vector<std::string>;
+
+class EventsListTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    use_shipped_rules(d_);
+    ASSERT_TRUE(d_.start()) << d_.log();
+    // One at a time, so they are stored (and listed) in this order.
+    for (const char* body : {
+             R"({"host":"web1","app":"shop","severity":"error","message":"checkout failed"})",
+             R"({"host":"web1","app":"shop","severity":"info","message":"cache warmed"})",
+             R"({"host":"web1","app":"shop","severity":"debug","message":"tick"})",
+             R"({"host":"db1","app":"pg","severity":"info","message":"vacuum done"})",
+             R"({"host":"db1","app":"pg","severity":"notice","message":"checkpoint"})",
+         }) {
+      ASSERT_EQ(d_.post(body).status, 202) << body;
+    }
+  }
+  json get(const std::string& query) {
+    Reply r = http("GET", d_.url("/api/v1/events" + query));
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    return r.j();
+  }
+  Daemon d_;
+};
+
+TEST_F(EventsListTest, ListsStoredEventsWithTheirDecisionNewestFirst) {
+  json all = get("");
+  EXPECT_EQ(messages(all), (V{"checkpoint", "vacuum done", "cache warmed", "checkout failed"}))
+      << "the dropped debug event is not stored";
+  EXPECT_TRUE(all["next_cursor"].is_null());
+  const json& ticketed = all["events"][3];
+  EXPECT_EQ(ticketed["decision"], "ticketed");
+  EXPECT_EQ(ticketed["rule"], "unclassified-error");
+  EXPECT_FALSE(ticketed["ticket"].get<std::string>().empty());
+  EXPECT_EQ(ticketed["event"]["host"], "web1");
+  EXPECT_EQ(ticketed["event"]["severity"], "error");
+  EXPECT_TRUE(ticketed["id"].is_number_integer());
+  EXPECT_TRUE(ticketed["received_at"].is_string());
+  EXPECT_TRUE(ticketed.contains("detail"));
+
+  EXPECT_EQ(messages(get("?decision=unmatched")), (V{"checkpoint", "vacuum done", "cache warmed"}));
+  EXPECT_EQ(messages(get("?decision=ticketed")), (V{"checkout failed"}));
+  EXPECT_TRUE(messages(get("?decision=dropped")).empty());
+  EXPECT_EQ(messages(get("?host=db1")), (V{"checkpoint", "vacuum done"}));
+  EXPECT_EQ(messages(get("?decision=unmatched&host=web1")), (V{"cache warmed"}));
+  EXPECT_EQ(messages(get("?rule=unclassified-error")), (V{"checkout failed"}));
+  EXPECT_EQ(messages(get("?ticket=" + ticketed["ticket"].get<std::string>())),
+            (V{"checkout failed"}));
+  EXPECT_EQ(messages(get("?since=1h")).size(), 4u);
+  EXPECT_TRUE(messages(get("?until=1h")).empty());
+  EXPECT_TRUE(messages(get("?since=2999-01-01T00:00:00Z")).empty());
+  EXPECT_EQ(messages(get("?until=2999-01-01T00:00:00Z")).size(), 4u);
+}
+
+TEST_F(EventsListTest, PagesFollowNextCursor) {
+  V seen;
+  std::string query = "?since=24h&limit=3";
+  int pages = 0;
+  while (true) {
+    json page = get(query);
+    ++pages;
+    for (const std::string& m : messages(page)) seen.push_back(m);
+    if (page["next_cursor"].is_null()) break;
+    query = "?since=24h&limit=3&cursor=" + page["next_cursor"].get<std::string>();
+  }
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(seen, (V{"checkpoint", "vacuum done", "cache warmed", "checkout failed"}));
+}
+
+TEST_F(EventsListTest, BadParametersAre400) {
+  for (const char* query :
+       {"?decision=nope", "?since=yesterday", "?limit=0", "?limit=5000", "?cursor=abc"}) {
+    Reply r = http("GET", d_.url(std::string("/api/v1/events") + query));
+    EXPECT_EQ(r.status, 400) << query;
+    EXPECT_EQ(r.j()["error"]["code"], "invalid_argument") << query;
+  }
+  Reply r = http("GET", d_.url("/api/v1/events?decision=Ticketed"));
+  EXPECT_NE(r.j()["error"]["message"].get<std::string>().find("ticketed, deduplicated"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace ticketd_test
