@@ -6,6 +6,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using ticketd_test::run;
 
 const std::string kCtl = TICKETCTL_BIN;
 
@@ -48,7 +49,7 @@ tests:
   EXPECT_NE(out.find(a + ":5:19: unknown key \"hots\" in event (did you mean \"host\"?)"),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find(a + ":7:9: unknown key \"priorty\" in expected ticket (did you mean "
+  EXPECT_NE(out.find(a + ":7:11: unknown key \"priorty\" in expected ticket (did you mean "
                          "\"priority\"?)"),
             std::string::npos)
       << out;
