@@ -262,7 +262,8 @@ void collect_test_files(const std::string& path, std::vector<std::string>& out) 
 
 }  // namespace
 
-int test_rules(const std::vector<std::string>& paths, std::ostream& out) {
+int test_rules(const std::vector<std::string>& paths, std::ostream& out,
+               const std::optional<std::regex>& run, const std::string& run_pattern) {
   std::vector<std::string> files;
   for (const auto& p : paths) collect_test_files(p, files);
   if (files.empty()) {
@@ -294,10 +295,19 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out) {
     out << errors << (errors == 1 ? " error" : " errors") << " in rule test files; no test run\n";
     return 1;
   }
-  int total = 0, failed = 0;
+  int total = 0, failed = 0, all = 0;
   for (size_t f = 0; f < files.size(); ++f) {
     const std::string& file = files[f];
     const YAML::Node doc = YAML::Load(texts[f]);  // checked above
+    // A test's name, "test N" (N counting every test) when it has none.
+    std::vector<std::pair<YAML::Node, std::string>> selected;
+    for (const YAML::Node& test : doc["tests"]) {
+      ++all;
+      std::string name =
+          test["name"] ? test["name"].as<std::string>() : "test " + std::to_string(all);
+      if (!run || std::regex_search(name, *run)) selected.emplace_back(test, std::move(name));
+    }
+    if (selected.empty()) continue;  // its rule files are not even loaded
     std::vector<std::string> rule_paths;
     const fs::path base = fs::path(file).parent_path();
     for (const auto& rf : doc["rule_files"])
@@ -308,10 +318,8 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out) {
       ++failed;
       continue;
     }
-    for (const YAML::Node& test : doc["tests"]) {
+    for (const auto& [test, name] : selected) {
       ++total;
-      const std::string name =
-          test["name"] ? test["name"].as<std::string>() : "test " + std::to_string(total);
       TestOutcome r;
       try {
         r = run_test(rule_set, test);
@@ -326,6 +334,13 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out) {
         out << "FAIL " << file << ": " << name << "\n";
         for (const auto& line : r.report) out << "  " << line << "\n";
       }
+    }
+  }
+  if (run) {
+    out << "--run \"" << run_pattern << "\" selected " << total << " of " << all << " tests\n";
+    if (total == 0) {
+      out << "no test name matches --run \"" << run_pattern << "\"\n";
+      return 1;
     }
   }
   out << total << " tests, " << failed << " failed\n";

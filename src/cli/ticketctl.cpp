@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,9 @@ constexpr const char* kUsage = R"(usage: ticketctl [--server URL] [--token TOKEN
 
 offline:
   check-rules PATH...             validate rule files or directories
-  test-rules FILE|DIR...          run rule tests (events replayed on a simulated clock)
+  test-rules FILE|DIR... [--run REGEX]
+                                  run rule tests (events replayed on a simulated clock);
+                                  --run: only the tests whose name matches (ECMAScript)
   replay --rules DIR EVENTS.jsonl print the engine's actions for recorded events, one JSON per line
   explain --rules DIR EVENT.json  every rule tried for one event, and the decision ("-" = stdin)
 api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKETD_TOKEN):
@@ -570,7 +573,7 @@ std::optional<std::vector<std::string>> command_options(const Args& a) {
   const std::string cmd = a.positional.empty() ? "" : a.positional[0];
   const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
   if (cmd == "check-rules") return V{};
-  if (cmd == "test-rules") return V{};
+  if (cmd == "test-rules") return V{"run"};
   if (cmd == "replay") return V{"rules"};
   if (cmd == "explain") return V{"rules"};
   if (cmd == "tickets") {
@@ -685,7 +688,18 @@ int main(int argc, char** argv) {
   if (cmd == "test-rules") {
     if (a.positional.size() < 2)
       return usage_error("test-rules needs at least one file or directory");
-    return ticketd::cli::test_rules({a.positional.begin() + 1, a.positional.end()}, std::cout);
+    std::optional<std::regex> run;
+    if (a.options.count("run")) {
+      try {
+        run.emplace(option(a, "run"), std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        std::cerr << "ticketctl: --run \"" << option(a, "run")
+                  << "\" is not a valid regular expression: " << e.what() << "\n";
+        return 2;
+      }
+    }
+    return ticketd::cli::test_rules({a.positional.begin() + 1, a.positional.end()}, std::cout, run,
+                                    option(a, "run"));
   }
   if (cmd == "replay") {
     if (option(a, "rules").empty() || a.positional.size() < 2) {

@@ -96,4 +96,42 @@ TEST(TicketctlStrict, UnknownOptionsAreRefusedEverywhere) {
   EXPECT_EQ(nout.find("unknown option"), std::string::npos) << nout;
 }
 
+TEST(TicketctlStrict, TestRulesRunSelectsTestsByName) {
+  ToolDir d("ticketctl-run");
+  std::ofstream(d.dir / "tests" / "t.yaml") << R"(rule_files: [../r.yaml]
+tests:
+  - name: disk full makes a P1
+    events: [{ host: db1, message: "no space left on /" }]
+    expect: [{ priority: P1, title: "Disk full on db1" }]
+  - name: a failing test
+    events: [{ host: db1, message: "no space left on /" }]
+    expect: []
+  - name: disk full twice is one ticket
+    events:
+      - { at: 0s, host: db2, message: "no space left on /" }
+      - { at: 1m, host: db2, message: "no space left on /" }
+    expect: [{ event_count: 2 }]
+)";
+  const std::string dir = (d.dir / "tests").string();
+  auto [rc, out] = run(kCtl + " test-rules --run '^disk full' " + dir);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("--run \"^disk full\" selected 2 of 3 tests"), std::string::npos) << out;
+  EXPECT_NE(out.find("2 tests, 0 failed"), std::string::npos) << out;
+  EXPECT_EQ(out.find("a failing test"), std::string::npos) << out;
+
+  auto [arc, all] = run(kCtl + " test-rules " + dir);
+  EXPECT_EQ(arc, 1) << all;
+  EXPECT_NE(all.find("3 tests, 1 failed"), std::string::npos) << all;
+  EXPECT_EQ(all.find("selected"), std::string::npos) << all;
+
+  auto [nrc, none] = run(kCtl + " test-rules --run nothing-is-called-this " + dir);
+  EXPECT_EQ(nrc, 1) << none;
+  EXPECT_NE(none.find("selected 0 of 3 tests"), std::string::npos) << none;
+
+  auto [brc, bad] = run(kCtl + " test-rules --run '(' " + dir);
+  EXPECT_EQ(brc, 2) << bad;
+  EXPECT_NE(bad.find("ticketctl: --run \"(\" is not a valid regular expression"), std::string::npos)
+      << bad;
+}
+
 }  // namespace
