@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
+#include <variant>
 
 #include "commands.hpp"
 #include "openapi_document.hpp"
@@ -1057,25 +1058,37 @@ void Router::list_silences(const Call&, Respond respond) {
   respond(json_response(200, {{"silences", out}}));
 }
 
-void Router::add_silence(const Call& c, Respond respond) {
-  const HttpRequest& req = c.req;
-  if (!is_json_content_type(req.header("content-type"))) {
-    return respond(
-        error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
-  }
+namespace {
+
+// The silence in a request's JSON body (as POST /api/v1/silences takes it),
+// or the answer refusing it: 415, 400 or 422. An "id" in the body is ignored.
+std::variant<engine::Silence, HttpResponse> silence_in_body(const HttpRequest& req, TimePoint now,
+                                                            json* body_out) {
+  if (!is_json_content_type(req.header("content-type")))
+    return error_response(415, "unsupported_media_type", "Content-Type must be application/json");
   auto parsed = parse_json(req.body);
-  if (!parsed) return respond(json_body_error(parsed.error()));
+  if (!parsed) return json_body_error(parsed.error());
   json body = std::move(parsed).value();
+  if (body.is_object()) body.erase("id");
+  auto s = engine::silence_from_json(body, now);
+  if (!s) return error_response(422, "invalid_silence", s.error().message());
+  if (body_out) *body_out = std::move(body);
+  return std::move(s).value();
+}
+
+}  // namespace
+
+void Router::add_silence(const Call& c, Respond respond) {
+  json body;
+  auto read = silence_in_body(c.req, deps_.clock.now(), &body);
+  if (auto* refused = std::get_if<HttpResponse>(&read)) return respond(std::move(*refused));
+  auto s = std::get<engine::Silence>(std::move(read));
   std::string by = display_name(body, "created_by");
   if (by.empty()) by = display_name(body, "createdBy");  // Alertmanager's spelling
-  const std::string author = attribution(c.who, by);
-  if (body.is_object()) body.erase("id");
-  auto s = engine::silence_from_json(body, deps_.clock.now());
-  if (!s) return respond(error_response(422, "invalid_silence", s.error().message()));
-  s->created_by = author;
+  s.created_by = attribution(c.who, by);
   engine_command(
-      [silence = std::move(s).value()](engine::Engine& eng, TimePoint now,
-                                       engine::Actions& out) -> Result<json> {
+      [silence = std::move(s)](engine::Engine& eng, TimePoint now,
+                               engine::Actions& out) -> Result<json> {
         auto added = eng.add_silence(silence, now);
         if (!added) return added.error();
         auto saved = engine::saved_silence(std::get<engine::SilenceSaved>(added->front()));
@@ -1096,18 +1109,10 @@ void Router::preview_silence(const Call& c, Respond respond) {
   constexpr int kEventsPerTicket = 10;
   constexpr int kEventsExamined = 10000;
   constexpr auto kRecent = std::chrono::hours(24);
-  const HttpRequest& req = c.req;
-  if (!is_json_content_type(req.header("content-type"))) {
-    return respond(
-        error_response(415, "unsupported_media_type", "Content-Type must be application/json"));
-  }
-  auto parsed = parse_json(req.body);
-  if (!parsed) return respond(json_body_error(parsed.error()));
-  json body = std::move(parsed).value();
-  if (body.is_object()) body.erase("id");
   const TimePoint now = deps_.clock.now();
-  auto silence = engine::silence_from_json(body, now);
-  if (!silence) return respond(error_response(422, "invalid_silence", silence.error().message()));
+  auto read = silence_in_body(c.req, now, nullptr);
+  if (auto* refused = std::get_if<HttpResponse>(&read)) return respond(std::move(*refused));
+  const auto silence = std::get<engine::Silence>(std::move(read));
 
   // Open tickets, newest first, page by page: a ticket matches when one of
   // its newest stored events does (the engine silences events, and a
@@ -1130,7 +1135,7 @@ void Router::preview_silence(const Call& c, Respond respond) {
       auto it = events->find(t.key);
       if (it == events->end()) continue;
       for (const store::StoredEvent& e : it->second) {
-        if (!silence->matches(e.event)) continue;
+        if (!silence.matches(e.event)) continue;
         if (++total <= kTicketsShown) {
           json j = ticket_summary_to_json(t);
           j["host"] = e.event.host;
@@ -1153,7 +1158,7 @@ void Router::preview_silence(const Call& c, Respond respond) {
   const bool events_capped = recent->size() > static_cast<size_t>(kEventsExamined);
   if (events_capped) recent->resize(kEventsExamined);
   int64_t recent_matches = 0;
-  for (const store::StoredEvent& e : *recent) recent_matches += silence->matches(e.event) ? 1 : 0;
+  for (const store::StoredEvent& e : *recent) recent_matches += silence.matches(e.event) ? 1 : 0;
   respond(json_response(200, {{"tickets", std::move(shown)},
                               {"tickets_total", total},
                               {"tickets_examined", examined},

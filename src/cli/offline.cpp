@@ -15,6 +15,7 @@
 #include "table.hpp"
 #include "ticketd/core/clock.hpp"
 #include "ticketd/engine/engine.hpp"
+#include "ticketd/rules/test_file.hpp"
 
 namespace ticketd::cli {
 namespace {
@@ -261,7 +262,8 @@ void collect_test_files(const std::string& path, std::vector<std::string>& out) 
 
 }  // namespace
 
-int test_rules(const std::vector<std::string>& paths, std::ostream& out) {
+int test_rules(const std::vector<std::string>& paths, std::ostream& out,
+               const std::optional<std::regex>& run, const std::string& run_pattern) {
   std::vector<std::string> files;
   for (const auto& p : paths) collect_test_files(p, files);
   if (files.empty()) {
@@ -270,26 +272,42 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out) {
     out << "\n";
     return 1;
   }
-  int total = 0, failed = 0;
+  // Every file is checked before any test runs: a typo in a key would
+  // otherwise make a test compare less than it says and pass.
+  std::vector<std::string> texts;
+  size_t errors = 0;
   for (const auto& file : files) {
-    YAML::Node doc;
-    try {
-      doc = YAML::LoadFile(file);
-    } catch (const YAML::ParserException& e) {
-      out << file << ":" << e.mark.line + 1 << ":" << e.mark.column + 1
-          << ": YAML syntax error: " << e.msg << "\n";
-      ++failed;
-      continue;
-    } catch (const std::exception& e) {
-      out << file << ": cannot read: " << e.what() << "\n";
-      ++failed;
+    std::string error;
+    auto text = read_file(file, error);
+    if (!text) {
+      out << error << "\n";
+      ++errors;
+      texts.emplace_back();
       continue;
     }
-    if (!doc.IsMap() || !doc["rule_files"] || !doc["tests"] || !doc["tests"].IsSequence()) {
-      out << file << ": a rule test file needs \"rule_files:\" and a \"tests:\" list\n";
-      ++failed;
-      continue;
+    for (const auto& d : rules::check_rule_test_file(*text, file)) {
+      out << d.to_string() << "\n";
+      ++errors;
     }
+    texts.push_back(std::move(*text));
+  }
+  if (errors > 0) {
+    out << errors << (errors == 1 ? " error" : " errors") << " in rule test files; no test run\n";
+    return 1;
+  }
+  int total = 0, failed = 0, all = 0;
+  for (size_t f = 0; f < files.size(); ++f) {
+    const std::string& file = files[f];
+    const YAML::Node doc = YAML::Load(texts[f]);  // checked above
+    // A test's name, "test N" (N counting every test) when it has none.
+    std::vector<std::pair<YAML::Node, std::string>> selected;
+    for (const YAML::Node& test : doc["tests"]) {
+      ++all;
+      std::string name =
+          test["name"] ? test["name"].as<std::string>() : "test " + std::to_string(all);
+      if (!run || std::regex_search(name, *run)) selected.emplace_back(test, std::move(name));
+    }
+    if (selected.empty()) continue;  // its rule files are not even loaded
     std::vector<std::string> rule_paths;
     const fs::path base = fs::path(file).parent_path();
     for (const auto& rf : doc["rule_files"])
@@ -300,10 +318,8 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out) {
       ++failed;
       continue;
     }
-    for (const YAML::Node& test : doc["tests"]) {
+    for (const auto& [test, name] : selected) {
       ++total;
-      const std::string name =
-          test["name"] ? test["name"].as<std::string>() : "test " + std::to_string(total);
       TestOutcome r;
       try {
         r = run_test(rule_set, test);
@@ -318,6 +334,13 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out) {
         out << "FAIL " << file << ": " << name << "\n";
         for (const auto& line : r.report) out << "  " << line << "\n";
       }
+    }
+  }
+  if (run) {
+    out << "--run \"" << run_pattern << "\" selected " << total << " of " << all << " tests\n";
+    if (total == 0) {
+      out << "no test name matches --run \"" << run_pattern << "\"\n";
+      return 1;
     }
   }
   out << total << " tests, " << failed << " failed\n";

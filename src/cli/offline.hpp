@@ -2,15 +2,21 @@
 // They run the pure engine on a simulated clock; no daemon, no store.
 #pragma once
 
+#include <optional>
 #include <ostream>
+#include <regex>
 #include <string>
 #include <vector>
 
 namespace ticketd::cli {
 
-// Runs rule test files (or every test file under directories). Returns the
-// exit code: 0 all passed, 1 a test failed or a file is invalid.
-int test_rules(const std::vector<std::string>& paths, std::ostream& out);
+// Runs rule test files (or every test file under directories); with `run`,
+// only the tests whose name it matches (std::regex_search, as `go test -run`).
+// Returns the exit code: 0 all passed, 1 a test failed, a file is invalid or
+// `run` selects no test.
+int test_rules(const std::vector<std::string>& paths, std::ostream& out,
+               const std::optional<std::regex>& run = std::nullopt,
+               const std::string& run_pattern = "");
 
 // Replays JSON-lines events through the rules; prints every action as one
 // JSON object per line. Returns the exit code.

@@ -3,18 +3,23 @@
 // Offline commands (check-rules) read files; the others talk to a running
 // daemon's REST API (--server / TICKETD_SERVER, --token / TICKETD_TOKEN).
 // Exit codes: 0 success, 1 failure (invalid rules, API error), 2 usage.
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "http_client.hpp"
 #include "offline.hpp"
 #include "table.hpp"
+#include "ticketd/core/text.hpp"
 #include "ticketd/rules/rule_set.hpp"
 
 namespace {
@@ -26,7 +31,9 @@ constexpr const char* kUsage = R"(usage: ticketctl [--server URL] [--token TOKEN
 
 offline:
   check-rules PATH...             validate rule files or directories
-  test-rules FILE|DIR...          run rule tests (events replayed on a simulated clock)
+  test-rules FILE|DIR... [--run REGEX]
+                                  run rule tests (events replayed on a simulated clock);
+                                  --run: only the tests whose name matches (ECMAScript)
   replay --rules DIR EVENTS.jsonl print the engine's actions for recorded events, one JSON per line
   explain --rules DIR EVENT.json  every rule tried for one event, and the decision ("-" = stdin)
 api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKETD_TOKEN):
@@ -59,9 +66,10 @@ api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKE
                                   what waits for backends and notification targets
   outbox retry ID                 send a held (or waiting) entry now
   outbox drop ID                  delete an entry unsent
-options:
+options (a command refuses any option it does not take, exit 2):
   --json                          print the API's JSON instead of a table
   --version                       print the version
+  --                              the arguments after it are not options (e.g. a note "-1")
 )";
 
 struct Args {
@@ -70,6 +78,7 @@ struct Args {
   bool json_out = false;
   std::vector<std::string> positional;
   std::map<std::string, std::string> options;  // --status new -> {"status","new"}
+  std::vector<std::string> given;              // every option name, in order ("server", ...)
 };
 
 int usage_error(const std::string& msg) {
@@ -557,6 +566,68 @@ int explain_cmd(const Args& a, HttpClient& client) {
   return 0;
 }
 
+// The options each command takes besides the global ones; nullopt for an
+// unknown command (reported by the dispatch in main).
+std::optional<std::vector<std::string>> command_options(const Args& a) {
+  using V = std::vector<std::string>;
+  const std::string cmd = a.positional.empty() ? "" : a.positional[0];
+  const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
+  if (cmd == "check-rules") return V{};
+  if (cmd == "test-rules") return V{"run"};
+  if (cmd == "replay") return V{"rules"};
+  if (cmd == "explain") return V{"rules"};
+  if (cmd == "tickets") {
+    if (sub == "list")
+      return V{"status", "type", "priority", "team", "assignee", "q", "sort", "limit", "cursor"};
+    if (sub == "create")
+      return V{"title",    "type",     "impact",      "urgency", "team",
+               "assignee", "category", "description", "label"};
+    if (sub == "note") return V{"public"};
+    if (sub == "resolve" || sub == "close" || sub == "cancel") return V{"code", "note"};
+    if (sub == "reopen") return V{"note"};
+    return V{};
+  }
+  if (cmd == "silence") {
+    if (sub == "add") return V{"duration", "end", "start", "comment", "author"};
+    return V{};
+  }
+  if (cmd == "rules") return V{};
+  if (cmd == "outbox") {
+    if (sub == "list") return V{"target", "ticket", "held", "limit"};
+    return V{};
+  }
+  return std::nullopt;
+}
+
+// Refuses an option the command does not take (it would be silently
+// ignored): `unknown option "--url" (did you mean "--server"?)`, exit 2.
+std::optional<int> refuse_unknown_options(const Args& a) {
+  auto allowed = command_options(a);
+  if (!allowed) return std::nullopt;
+  std::vector<std::string> known = *allowed;
+  for (const char* g : {"server", "token", "json"}) known.emplace_back(g);
+  // Names people reach for that mean one of ours.
+  static const std::map<std::string, std::string> kSynonyms = {
+      {"url", "server"}, {"endpoint", "server"}, {"address", "server"}, {"api-token", "token"},
+      {"auth", "token"}, {"bearer", "token"},    {"dir", "rules"},      {"message", "note"},
+      {"text", "note"},  {"for", "duration"},    {"until", "end"},      {"filter", "run"}};
+  for (const auto& name : a.given) {
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    std::string guess;
+    if (auto it = kSynonyms.find(name);
+        it != kSynonyms.end() && std::find(known.begin(), known.end(), it->second) != known.end()) {
+      guess = it->second;
+    } else {
+      guess = ticketd::did_you_mean(name, known);
+    }
+    std::cerr << "ticketctl: unknown option \"--" << name << "\"";
+    if (!guess.empty()) std::cerr << " (did you mean \"--" << guess << "\"?)";
+    std::cerr << "\n(ticketctl --help lists the commands and their options)\n";
+    return 2;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -572,10 +643,15 @@ int main(int argc, char** argv) {
     } else if (arg == "--version") {
       std::cout << "ticketctl " << TICKETD_VERSION << "\n";
       return 0;
+    } else if (arg == "--") {  // the rest are arguments, even if they start with "-"
+      a.positional.insert(a.positional.end(), argv + i + 1, argv + argc);
+      break;
     } else if (arg == "--json") {
       a.json_out = true;
+      a.given.push_back("json");
     } else if (arg == "--held" || arg == "--public") {  // flags: take no value
       a.options[arg.substr(2)] = "true";
+      a.given.push_back(arg.substr(2));
     } else if (arg.rfind("--", 0) == 0) {
       std::string name = arg.substr(2), value;
       if (auto eq = name.find('='); eq != std::string::npos) {
@@ -584,25 +660,46 @@ int main(int argc, char** argv) {
       } else if (i + 1 < argc) {
         value = argv[++i];
       } else {
+        a.given.push_back(name);
+        if (auto refused = refuse_unknown_options(a)) return *refused;
         return usage_error("option --" + name + " needs a value");
       }
+      a.given.push_back(name);
       if (name == "server")
         a.server = value;
       else if (name == "token")
         a.token = value;
       else
         a.options[name] = value;
+    } else if (arg.size() > 1 && arg[0] == '-' &&
+               !std::isdigit(static_cast<unsigned char>(arg[1]))) {
+      std::cerr
+          << "ticketctl: unknown option \"" << arg
+          << "\" (options are spelled --name; put -- before an argument that starts with -)\n";
+      return 2;
     } else {
       a.positional.push_back(arg);
     }
   }
   if (a.positional.empty()) return usage_error("no command given");
+  if (auto refused = refuse_unknown_options(a)) return *refused;
   const std::string& cmd = a.positional[0];
   if (cmd == "check-rules") return check_rules(a);
   if (cmd == "test-rules") {
     if (a.positional.size() < 2)
       return usage_error("test-rules needs at least one file or directory");
-    return ticketd::cli::test_rules({a.positional.begin() + 1, a.positional.end()}, std::cout);
+    std::optional<std::regex> run;
+    if (a.options.count("run")) {
+      try {
+        run.emplace(option(a, "run"), std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        std::cerr << "ticketctl: --run \"" << option(a, "run")
+                  << "\" is not a valid regular expression: " << e.what() << "\n";
+        return 2;
+      }
+    }
+    return ticketd::cli::test_rules({a.positional.begin() + 1, a.positional.end()}, std::cout, run,
+                                    option(a, "run"));
   }
   if (cmd == "replay") {
     if (option(a, "rules").empty() || a.positional.size() < 2) {

@@ -112,6 +112,14 @@ nlohmann::json event_to_json(const Event& e) {
   return j;
 }
 
+const std::vector<std::string>& event_json_keys() {
+  static const std::vector<std::string> keys = {"source", "host",    "facility", "app",
+                                                "msgid",  "message", "trap_oid", "severity",
+                                                "status", "time",    "labels",   "annotations"};
+  return keys;
+}
+
+// Keep event_json_keys() in step with the keys read here.
 Result<Event> event_from_json(const nlohmann::json& j, TimePoint received) {
   if (!j.is_object()) {
     return Status::invalid_argument(std::string("event: must be a JSON object, got ") +

@@ -14,6 +14,7 @@
 
 #include "ticketd/core/text.hpp"
 #include "ticketd/rules/rule_set.hpp"
+#include "yaml_diag.hpp"
 
 namespace ticketd::rules {
 namespace {
@@ -96,11 +97,7 @@ class FileLoader {
 
   void unknown_key(const YAML::Node& key, const std::string& where,
                    const std::vector<std::string>& known) {
-    const std::string k = key.as<std::string>();
-    std::string msg = "unknown key \"" + k + "\" in " + where;
-    std::string guess = ticketd::did_you_mean(k, known);
-    if (!guess.empty()) msg += " (did you mean \"" + guess + "\"?)";
-    error(key, msg);
+    diags_.push_back(unknown_key_error(file_, key, where, known));
   }
 
   bool scalar(const YAML::Node& n, const std::string& what, std::string& out) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ticketd/core/status.hpp"
 #include "ticketd/core/time.hpp"
@@ -46,6 +47,10 @@ struct Event {
 
 // The names of the scalar event fields rules may address.
 bool is_event_field(std::string_view name);
+
+// Every key event_from_json reads ("source" ... "labels", "annotations", "time");
+// it ignores others, but a rule test file refuses them as typos.
+const std::vector<std::string>& event_json_keys();
 
 nlohmann::json event_to_json(const Event& e);
 // Validates and converts one JSON event. `received` fills a missing time.

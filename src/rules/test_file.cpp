@@ -1,0 +1,141 @@
+#include "ticketd/rules/test_file.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <tuple>
+
+#include "ticketd/core/event.hpp"
+#include "ticketd/core/ticket.hpp"
+#include "yaml_diag.hpp"
+
+namespace ticketd::rules {
+namespace {
+
+class TestFileChecker {
+ public:
+  TestFileChecker(std::string file, std::vector<Diagnostic>& out)
+      : file_(std::move(file)), out_(out) {}
+
+  void check_root(const YAML::Node& root) {
+    if (!root.IsMap()) {
+      error(root, "a rule test file must be a mapping with \"rule_files:\" and \"tests:\"");
+      return;
+    }
+    check_keys(file_, root, "rule test file", test_file_keys(), out_);
+    const YAML::Node files = root["rule_files"];
+    if (!files) {
+      error(root, "a rule test file needs \"rule_files:\" (a list of rule files)");
+    } else if (!files.IsSequence()) {
+      error(files, "\"rule_files\" must be a list");
+    } else {
+      for (const YAML::Node& f : files)
+        if (!f.IsScalar()) error(f, "each of \"rule_files\" must be a file name");
+    }
+    const YAML::Node tests = root["tests"];
+    if (!tests) {
+      error(root, "a rule test file needs \"tests:\" (a list of tests)");
+    } else if (!tests.IsSequence()) {
+      error(tests, "\"tests\" must be a list");
+    } else {
+      for (const YAML::Node& t : tests) check_test(t);
+    }
+  }
+
+ private:
+  void error(const YAML::Node& n, std::string msg) {
+    out_.push_back(error_at(file_, n, std::move(msg)));
+  }
+
+  // A list of mappings (or nothing at all); checks each mapping's keys.
+  void check_list(const YAML::Node& list, const std::string& name, const std::string& item,
+                  const std::vector<std::string>& known) {
+    if (!list || list.IsNull()) return;
+    if (!list.IsSequence()) {
+      error(list, "\"" + name + "\" must be a list");
+      return;
+    }
+    for (const YAML::Node& x : list) {
+      if (!x.IsMap()) {
+        error(x, "each of \"" + name + "\" must be a mapping");
+        continue;
+      }
+      check_keys(file_, x, item, known, out_);
+    }
+  }
+
+  void check_test(const YAML::Node& test) {
+    if (!test.IsMap()) {
+      error(test, "a test must be a mapping with \"events:\" and \"expect:\"");
+      return;
+    }
+    check_keys(file_, test, "test", test_case_keys(), out_);
+    check_list(test["events"], "events", "event", test_event_keys());
+    check_list(test["expect"], "expect", "expected ticket", test_expect_keys());
+  }
+
+  std::string file_;
+  std::vector<Diagnostic>& out_;
+};
+
+}  // namespace
+
+const std::vector<std::string>& test_file_keys() {
+  static const std::vector<std::string> keys = {"rule_files", "tests"};
+  return keys;
+}
+
+const std::vector<std::string>& test_case_keys() {
+  static const std::vector<std::string> keys = {"name", "events", "until", "expect"};
+  return keys;
+}
+
+const std::vector<std::string>& test_event_keys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> k = event_json_keys();
+    k.push_back("at");
+    return k;
+  }();
+  return keys;
+}
+
+const std::vector<std::string>& test_expect_keys() {
+  // Every field of a ticket's JSON, plus the "sla" fields compared by name.
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> k;
+    const nlohmann::json fields = ticket_to_json(Ticket{});
+    for (const auto& [name, value] : fields.items()) k.push_back(name);
+    for (const char* sla : {"breached", "respond_by", "resolve_by"}) k.emplace_back(sla);
+    return k;
+  }();
+  return keys;
+}
+
+std::vector<Diagnostic> check_rule_test_file(const std::string& text, const std::string& name) {
+  std::vector<Diagnostic> out;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    out.push_back({Diagnostic::Level::kError, name, e.mark.line + 1, e.mark.column + 1,
+                   "YAML syntax error: " + e.msg});
+    return out;
+  } catch (const std::exception& e) {
+    out.push_back({Diagnostic::Level::kError, name, 0, 0, std::string("cannot read: ") + e.what()});
+    return out;
+  }
+  TestFileChecker checker(name, out);
+  try {
+    checker.check_root(root);
+  } catch (const YAML::Exception& e) {
+    out.push_back({Diagnostic::Level::kError, name, e.mark.line + 1, e.mark.column + 1,
+                   "invalid rule test file: " + e.msg});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
+  return out;
+}
+
+}  // namespace ticketd::rules

@@ -1,0 +1,137 @@
+// ticketctl's command line: strict rule test files and refused options.
+#include <unistd.h>
+
+#include "harness.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using ticketd_test::run;
+
+const std::string kCtl = TICKETCTL_BIN;
+
+struct ToolDir {
+  fs::path dir;
+  explicit ToolDir(const std::string& name)
+      : dir(fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {
+    fs::remove_all(dir);
+    fs::create_directories(dir / "tests");
+    std::ofstream(dir / "r.yaml") << R"(rules:
+  - name: disk
+    match: { message: '~no space left' }
+    ticket: { title: "Disk full on {{ host }}", impact: high, urgency: high }
+    fingerprint: "{{ host }}"
+)";
+  }
+  ~ToolDir() { fs::remove_all(dir); }
+};
+
+TEST(TicketctlStrict, TestFileTyposAreErrorsBeforeAnyTestRuns) {
+  ToolDir d("ticketctl-strict");
+  std::ofstream(d.dir / "tests" / "a.yaml") << R"(rule_files: [../r.yaml]
+tests:
+  - name: disk full
+    events:
+      - { at: 0s, hots: db1, message: "no space left on /" }
+    expect:
+      - { priorty: P1 }
+)";
+  std::ofstream(d.dir / "tests" / "b.yaml") << R"(rule_files: [../r.yaml]
+tests:
+  - name: fine
+    events: [{ host: db1, message: "no space left on /" }]
+    expcet: []
+)";
+  auto [rc, out] = run(kCtl + " test-rules " + (d.dir / "tests").string());
+  EXPECT_EQ(rc, 1) << out;
+  const std::string a = (d.dir / "tests" / "a.yaml").string();
+  const std::string b = (d.dir / "tests" / "b.yaml").string();
+  EXPECT_NE(out.find(a + ":5:19: unknown key \"hots\" in event (did you mean \"host\"?)"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(a + ":7:11: unknown key \"priorty\" in expected ticket (did you mean "
+                         "\"priority\"?)"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(b + ":5:5: unknown key \"expcet\" in test (did you mean \"expect\"?)"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("3 errors in rule test files; no test run"), std::string::npos) << out;
+  EXPECT_EQ(out.find("ok   "), std::string::npos) << out;
+}
+
+TEST(TicketctlStrict, UnknownOptionsAreRefusedEverywhere) {
+  ToolDir d("ticketctl-options");
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  // None of these reach a server: the options are checked first.
+  const std::vector<Case> cases = {
+      {"--url http://x tickets list", "unknown option \"--url\" (did you mean \"--server\"?)"},
+      {"tickets list --stauts new", "unknown option \"--stauts\" (did you mean \"--status\"?)"},
+      {"tickets show T-1 --public", "unknown option \"--public\""},
+      {"tickets create --title x --lable a=b",
+       "unknown option \"--lable\" (did you mean \"--label\"?)"},
+      {"tickets resolve T-1 --cdoe fixed", "unknown option \"--cdoe\" (did you mean \"--code\"?)"},
+      {"silence add host=x --duraton 2h",
+       "unknown option \"--duraton\" (did you mean \"--duration\"?)"},
+      {"outbox list --helld", "unknown option \"--helld\" (did you mean \"--held\"?)"},
+      {"rules list --verbose", "unknown option \"--verbose\""},
+      {"check-rules " + d.dir.string() + " --strict", "unknown option \"--strict\""},
+      {"replay --rule " + d.dir.string() + " e.jsonl",
+       "unknown option \"--rule\" (did you mean \"--rules\"?)"},
+      {"tickets list -v", "unknown option \"-v\""},
+  };
+  for (const auto& c : cases) {
+    auto [rc, out] = run(kCtl + " --server http://127.0.0.1:9 " + c.args);
+    EXPECT_EQ(rc, 2) << c.args << "\n" << out;
+    EXPECT_NE(out.find("ticketctl: " + c.message), std::string::npos) << c.args << "\n" << out;
+  }
+  // Known options still work, and -- passes an argument that starts with "-".
+  auto [rc, out] = run(kCtl + " check-rules --json " + d.dir.string());
+  EXPECT_EQ(rc, 0) << out;
+  auto [nrc, nout] = run(kCtl + " --server http://127.0.0.1:9 tickets note T-1 -- -x");
+  EXPECT_EQ(nrc, 1) << nout;  // got as far as the (absent) server
+  EXPECT_EQ(nout.find("unknown option"), std::string::npos) << nout;
+}
+
+TEST(TicketctlStrict, TestRulesRunSelectsTestsByName) {
+  ToolDir d("ticketctl-run");
+  std::ofstream(d.dir / "tests" / "t.yaml") << R"(rule_files: [../r.yaml]
+tests:
+  - name: disk full makes a P1
+    events: [{ host: db1, message: "no space left on /" }]
+    expect: [{ priority: P1, title: "Disk full on db1" }]
+  - name: a failing test
+    events: [{ host: db1, message: "no space left on /" }]
+    expect: []
+  - name: disk full twice is one ticket
+    events:
+      - { at: 0s, host: db2, message: "no space left on /" }
+      - { at: 1m, host: db2, message: "no space left on /" }
+    expect: [{ event_count: 2 }]
+)";
+  const std::string dir = (d.dir / "tests").string();
+  auto [rc, out] = run(kCtl + " test-rules --run '^disk full' " + dir);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("--run \"^disk full\" selected 2 of 3 tests"), std::string::npos) << out;
+  EXPECT_NE(out.find("2 tests, 0 failed"), std::string::npos) << out;
+  EXPECT_EQ(out.find("a failing test"), std::string::npos) << out;
+
+  auto [arc, all] = run(kCtl + " test-rules " + dir);
+  EXPECT_EQ(arc, 1) << all;
+  EXPECT_NE(all.find("3 tests, 1 failed"), std::string::npos) << all;
+  EXPECT_EQ(all.find("selected"), std::string::npos) << all;
+
+  auto [nrc, none] = run(kCtl + " test-rules --run nothing-is-called-this " + dir);
+  EXPECT_EQ(nrc, 1) << none;
+  EXPECT_NE(none.find("selected 0 of 3 tests"), std::string::npos) << none;
+
+  auto [brc, bad] = run(kCtl + " test-rules --run '(' " + dir);
+  EXPECT_EQ(brc, 2) << bad;
+  EXPECT_NE(bad.find("ticketctl: --run \"(\" is not a valid regular expression"), std::string::npos)
+      << bad;
+}
+
+}  // namespace

@@ -1,0 +1,101 @@
+// check_rule_test_file: a rule test file is checked as strictly as a rule file.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "ticketd/core/event.hpp"
+#include "ticketd/rules/test_file.hpp"
+
+namespace ticketd::rules {
+namespace {
+
+std::vector<std::string> check(const std::string& text) {
+  std::vector<std::string> out;
+  for (const auto& d : check_rule_test_file(text, "t.yaml")) out.push_back(d.to_string());
+  return out;
+}
+
+const char* kValid = R"(rule_files: [../rules/20-network.yaml]
+tests:
+  - name: link down
+    events:
+      - { at: 0s, source: snmp, host: sw1, trap_oid: IF-MIB::linkDown, labels: { ifIndex: "3" } }
+      - { at: 1m, severity: error, status: resolved, message: x, annotations: { a: b } }
+    until: 1h
+    expect:
+      - { type: incident, priority: P2, status: resolved, event_count: 2, labels: { anything: x } }
+      - { alerts: 1, incidents: 0, breached: "false", respond_by: "", resolve_by: "", team: net }
+  - name: nothing
+    events: []
+    expect: []
+)";
+
+TEST(RuleTestFile, ValidFileHasNoErrors) { EXPECT_EQ(check(kValid), std::vector<std::string>{}); }
+
+TEST(RuleTestFile, UnknownTopLevelKey) {
+  EXPECT_EQ(check("rule_files: [a.yaml]\ntests: []\nrule_file: [b.yaml]\n"),
+            (std::vector<std::string>{"t.yaml:3:1: unknown key \"rule_file\" in rule test file "
+                                      "(did you mean \"rule_files\"?)"}));
+}
+
+TEST(RuleTestFile, UnknownKeyInTestCase) {
+  EXPECT_EQ(check("rule_files: [a.yaml]\ntests:\n  - name: x\n    events: []\n    expcet: []\n"),
+            (std::vector<std::string>{
+                "t.yaml:5:5: unknown key \"expcet\" in test (did you mean \"expect\"?)"}));
+}
+
+TEST(RuleTestFile, UnknownKeyInEventUsesTheEventParsersFields) {
+  EXPECT_EQ(check("rule_files: [a.yaml]\ntests:\n  - events:\n      - { at: 0s, hots: sw1, "
+                  "message: x }\n"),
+            (std::vector<std::string>{
+                "t.yaml:4:19: unknown key \"hots\" in event (did you mean \"host\"?)"}));
+  for (const auto& k : event_json_keys()) {
+    EXPECT_NE(std::find(test_event_keys().begin(), test_event_keys().end(), k),
+              test_event_keys().end())
+        << k;
+  }
+}
+
+TEST(RuleTestFile, UnknownKeyInExpectation) {
+  EXPECT_EQ(
+      check("rule_files: [a.yaml]\ntests:\n  - events: []\n    expect:\n"
+            "      - type: incident\n        priorty: P1\n"),
+      (std::vector<std::string>{
+          "t.yaml:6:9: unknown key \"priorty\" in expected ticket (did you mean \"priority\"?)"}));
+  // No suggestion when nothing is close.
+  EXPECT_EQ(check("rule_files: [a.yaml]\ntests:\n  - expect: [{ zzzzzz: 1 }]\n"),
+            (std::vector<std::string>{"t.yaml:3:16: unknown key \"zzzzzz\" in expected ticket"}));
+}
+
+TEST(RuleTestFile, EveryErrorInOneRunInFileOrder) {
+  EXPECT_EQ(check(R"(tests:
+  - name: a
+    evnets: []
+    expect: [{ priorty: P1 }]
+  - name: b
+    events: [{ hots: x }]
+rule_files: [a.yaml]
+tets: 1
+)"),
+            (std::vector<std::string>{
+                "t.yaml:3:5: unknown key \"evnets\" in test (did you mean \"events\"?)",
+                "t.yaml:4:16: unknown key \"priorty\" in expected ticket (did you mean "
+                "\"priority\"?)",
+                "t.yaml:6:16: unknown key \"hots\" in event (did you mean \"host\"?)",
+                "t.yaml:8:1: unknown key \"tets\" in rule test file (did you mean \"tests\"?)",
+            }));
+}
+
+TEST(RuleTestFile, ShapesAndSyntax) {
+  EXPECT_EQ(check("tests: []\n"),
+            (std::vector<std::string>{
+                "t.yaml:1:1: a rule test file needs \"rule_files:\" (a list of rule files)"}));
+  EXPECT_EQ(check("rule_files: [a.yaml]\ntests: {}\n"),
+            (std::vector<std::string>{"t.yaml:2:8: \"tests\" must be a list"}));
+  EXPECT_EQ(check("rule_files: [a.yaml]\ntests:\n  - events: [x]\n"),
+            (std::vector<std::string>{"t.yaml:3:14: each of \"events\" must be a mapping"}));
+  EXPECT_EQ(check("tests: [\n").at(0).rfind("t.yaml:2:1: YAML syntax error", 0), 0u);
+}
+
+}  // namespace
+}  // namespace ticketd::rules
