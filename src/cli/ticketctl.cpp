@@ -62,12 +62,18 @@ api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKE
   rules reload                    validate and load the rules directory (old set kept if invalid)
   rules diff DIR                  what reloading DIR would change in the running daemon
   explain EVENT.json              explain against the running daemon (its state included)
+  events list [--decision D] [--since 24h] [--until T] [--rule R] [--host H] [--ticket KEY]
+              [--limit N] [--cursor C] [--json | --jsonl]
+                                  stored events with the engine's decision, newest first; since/
+                                  until: RFC 3339 or a duration before now (30m, 24h, 7d);
+                                  --jsonl: one event per line as explain/replay read it
   outbox list [--target NAME] [--ticket KEY] [--held] [--limit N] [--json]
                                   what waits for backends and notification targets
   outbox retry ID                 send a held (or waiting) entry now
   outbox drop ID                  delete an entry unsent
 options (a command refuses any option it does not take, exit 2):
   --json                          print the API's JSON instead of a table
+  --jsonl                         (events list) one normalized event per line
   --version                       print the version
   --                              the arguments after it are not options (e.g. a note "-1")
 )";
@@ -474,6 +480,44 @@ int outbox_cmd(const Args& a, HttpClient& client) {
   return usage_error("unknown outbox subcommand \"" + sub + "\", expected list, retry or drop");
 }
 
+// events list: the stored events with the engine's decision, newest first.
+// --jsonl prints each one's normalized event on a line, as `explain` and
+// `replay` read them (newest first: `tac` before replaying).
+int events_cmd(const Args& a, HttpClient& client) {
+  const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
+  if (sub != "list") return usage_error("unknown events subcommand \"" + sub + "\", expected list");
+  const bool jsonl = a.options.count("jsonl") > 0;
+  if (jsonl && a.json_out) return usage_error("events list takes --json or --jsonl, not both");
+  std::string query;
+  for (const char* k :
+       {"decision", "since", "until", "rule", "host", "ticket", "limit", "cursor"}) {
+    const std::string v = option(a, k);
+    if (!v.empty())
+      query += (query.empty() ? "?" : "&") + std::string(k) + "=" + ticketd::cli::url_encode(v);
+  }
+  auto j = call(client, "GET", "/api/v1/events" + query);
+  if (!j) return 1;
+  if (a.json_out) {
+    std::cout << j->dump(2) << "\n";
+    return 0;
+  }
+  if (jsonl) {
+    for (const auto& e : (*j)["events"]) std::cout << e["event"].dump() << "\n";
+    return 0;
+  }
+  ticketd::cli::Table t({"ID", "RECEIVED", "DECISION", "RULE", "TICKET", "HOST", "MESSAGE"});
+  for (const auto& e : (*j)["events"]) {
+    const json& ev = e.contains("event") ? e["event"] : json::object();
+    t.add({str(e, "id"), short_time(str(e, "received_at")), str(e, "decision"), str(e, "rule"),
+           str(e, "ticket"), str(ev, "host"), str(ev, "message")});
+  }
+  t.print(std::cout, 80);
+  if (j->contains("next_cursor") && !(*j)["next_cursor"].is_null()) {
+    std::cout << "more: --cursor " << (*j)["next_cursor"].get<std::string>() << "\n";
+  }
+  return 0;
+}
+
 int rules_cmd(const Args& a, HttpClient& client) {
   const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
   if (sub == "list") {
@@ -592,6 +636,11 @@ std::optional<std::vector<std::string>> command_options(const Args& a) {
     return V{};
   }
   if (cmd == "rules") return V{};
+  if (cmd == "events") {
+    if (sub == "list")
+      return V{"decision", "since", "until", "rule", "host", "ticket", "limit", "cursor", "jsonl"};
+    return V{};
+  }
   if (cmd == "outbox") {
     if (sub == "list") return V{"target", "ticket", "held", "limit"};
     return V{};
@@ -649,7 +698,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--json") {
       a.json_out = true;
       a.given.push_back("json");
-    } else if (arg == "--held" || arg == "--public") {  // flags: take no value
+    } else if (arg == "--held" || arg == "--public" || arg == "--jsonl") {  // flags: no value
       a.options[arg.substr(2)] = "true";
       a.given.push_back(arg.substr(2));
     } else if (arg.rfind("--", 0) == 0) {
@@ -711,6 +760,7 @@ int main(int argc, char** argv) {
   if (cmd == "silence") return silence_cmd(a, client);
   if (cmd == "rules") return rules_cmd(a, client);
   if (cmd == "outbox") return outbox_cmd(a, client);
+  if (cmd == "events") return events_cmd(a, client);
   if (cmd == "explain") return explain_cmd(a, client);
   if (cmd == "tickets") {
     const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";

@@ -103,5 +103,52 @@ TEST_F(EventsListTest, BadParametersAre400) {
             std::string::npos);
 }
 
+// ticketctl events list: a table, the API's JSON, or one event per line in
+// the form `ticketctl explain` reads, so the newest unmatched event can be
+// explained offline against the rules.
+TEST_F(EventsListTest, TicketctlListsEventsAndItsJsonlFeedsExplain) {
+  const std::string ctl = std::string(TICKETCTL_BIN) + " --server " + d_.url("");
+  auto [rc, table] = run(ctl + " events list --host db1");
+  ASSERT_EQ(rc, 0) << table;
+  EXPECT_NE(table.find("DECISION"), std::string::npos) << table;
+  EXPECT_NE(table.find("MESSAGE"), std::string::npos) << table;
+  EXPECT_NE(table.find("checkpoint"), std::string::npos) << table;
+  EXPECT_NE(table.find("unmatched"), std::string::npos) << table;
+  EXPECT_EQ(table.find("checkout failed"), std::string::npos) << table;
+
+  auto [jrc, j] = run(ctl + " events list --json --decision ticketed --since 1h");
+  ASSERT_EQ(jrc, 0) << j;
+  EXPECT_EQ(messages(json::parse(j)), (V{"checkout failed"}));
+
+  const fs::path e = d_.dir() / "e.json";
+  auto [prc, pout] =
+      run(ctl + " events list --decision unmatched --jsonl | head -1 > " + e.string() + " && " +
+          TICKETCTL_BIN + " explain --rules " + (d_.dir() / "rules").string() + " " + e.string());
+  ASSERT_EQ(prc, 0) << pout;
+  EXPECT_NE(pout.find("decision: unmatched"), std::string::npos) << pout;
+  std::ifstream in(e);
+  std::string line;
+  std::getline(in, line);
+  const json event = json::parse(line, nullptr, false);
+  ASSERT_TRUE(event.is_object()) << line;
+  EXPECT_EQ(event["message"], "checkpoint");
+  EXPECT_EQ(event["host"], "db1");
+
+  // Every line of --jsonl is one event; replay reads them all.
+  auto [lrc, lines] = run(ctl + " events list --jsonl > " + (d_.dir() / "all.jsonl").string() +
+                          " && " + TICKETCTL_BIN + " replay --rules " +
+                          (d_.dir() / "rules").string() + " " + (d_.dir() / "all.jsonl").string());
+  EXPECT_EQ(lrc, 0) << lines;
+
+  auto [brc, both] = run(ctl + " events list --json --jsonl");
+  EXPECT_EQ(brc, 2) << both;
+  auto [drc, bad] = run(ctl + " events list --decision nope");
+  EXPECT_EQ(drc, 1) << bad;
+  EXPECT_NE(bad.find("unknown decision \"nope\""), std::string::npos) << bad;
+  auto [orc, typo] = run(ctl + " events list --sinec 1h");
+  EXPECT_EQ(orc, 2) << typo;
+  EXPECT_NE(typo.find("did you mean \"--since\""), std::string::npos) << typo;
+}
+
 }  // namespace
 }  // namespace ticketd_test
