@@ -64,8 +64,9 @@ TEST(Daemon, BadInputGetsClearErrorsAndTheDaemonKeepsServing) {
   r = d.post(std::string(100 * 1024, ' ') + kDisk);
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.j()["error"]["code"], "payload_too_large");
-  r = http("GET", d.url("/api/v1/events"));
+  r = http("PUT", d.url("/api/v1/events"));
   EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.header("allow"), "POST, GET");
   r = http("GET", d.url("/nope"));
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(http("GET", d.url("/api/v1/tickets?status=opened")).status, 400);
