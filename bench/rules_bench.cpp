@@ -12,6 +12,7 @@
 #include <random>
 #include <string>
 
+#include "common.hpp"
 #include "ticketd/engine/engine.hpp"
 
 using namespace ticketd;
@@ -59,9 +60,7 @@ std::vector<Event> make_events(int n_rules, int count) {
   return out;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
+using bench::seconds_since;
 
 }  // namespace
 

@@ -41,9 +41,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+using bench::seconds_since;
 
 [[noreturn]] void fail(const std::string& what) {
   std::fprintf(stderr, "search_bench: %s\n", what.c_str());
