@@ -134,4 +134,51 @@ tests:
       << bad;
 }
 
+TEST(TicketctlReplay, UntilRunsTheClockOnSoLaterTimersFire) {
+  ToolDir d("ticketctl-until");
+  std::ofstream(d.dir / "sla.yaml") << R"(rules:
+  - name: db-down
+    match: { app: postgres, severity: ">=critical" }
+    ticket: { team: dba, impact: high, urgency: high, title: "PostgreSQL down on {{ host }}" }
+    fingerprint: "{{ host }}"
+sla:
+  P1: { respond: 15m, resolve: 4h }
+escalate:
+  - name: unacknowledged-p1
+    when: { priority: P1, unacknowledged_for: 15m }
+    do: { team: oncall-leads }
+)";
+  std::filesystem::remove(d.dir / "r.yaml");
+  std::ofstream(d.dir / "e.jsonl")
+      << R"({"time":"2026-01-01T00:00:00Z","host":"db01","app":"postgres","severity":"critical","message":"down"})"
+      << "\n";
+  const std::string base =
+      kCtl + " replay --rules " + d.dir.string() + " " + (d.dir / "e.jsonl").string();
+  // Without --until the clock stops at the last event: no escalation yet.
+  auto [rc, out] = run(base);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("\"ticket_opened\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("oncall-leads"), std::string::npos) << out;
+  // 20 minutes after the last event the escalation and the breach are due.
+  for (const std::string until : {"20m", "2026-01-01T00:20:00Z"}) {
+    auto [urc, uout] = run(base + " --until " + until);
+    EXPECT_EQ(urc, 0) << until << "\n" << uout;
+    EXPECT_NE(uout.find("oncall-leads"), std::string::npos) << until << "\n" << uout;
+    EXPECT_NE(uout.find("\"breached\":true"), std::string::npos) << until << "\n" << uout;
+  }
+  // Not yet due ten minutes on.
+  auto [erc, early] = run(base + " --until 10m");
+  EXPECT_EQ(erc, 0) << early;
+  EXPECT_EQ(early.find("oncall-leads"), std::string::npos) << early;
+  // Bad values are usage errors.
+  auto [brc, bad] = run(base + " --until soon");
+  EXPECT_EQ(brc, 2) << bad;
+  EXPECT_NE(bad.find("ticketctl: --until \"soon\" is neither an RFC 3339 time"), std::string::npos)
+      << bad;
+  auto [prc, past] = run(base + " --until 2025-12-31T23:00:00Z");
+  EXPECT_EQ(prc, 2) << past;
+  EXPECT_NE(past.find("is before the last event (2026-01-01T00:00:00.000Z)"), std::string::npos)
+      << past;
+}
+
 }  // namespace
