@@ -433,14 +433,25 @@ void print_explanation(const std::string& explanation_json, std::ostream& out) {
     out << explanation_json << "\n";
     return;
   }
+  // A rule that did not match gets one line per failed condition.
   Table t({"RULE", "MATCHED", "REASON", "FINGERPRINT"});
   for (const auto& r : j["rules"]) {
+    const std::string matched = r["matched"].get<bool>() ? "yes" : "no";
+    if (r.contains("failed") && r["failed"].is_array() && !r["failed"].empty()) {
+      bool first = true;
+      for (const auto& f : r["failed"]) {
+        t.add({first ? text_of(r["rule"]) : "", first ? matched : "", text_of(f), ""});
+        first = false;
+      }
+      continue;
+    }
     std::string reason = text_of(r["reason"]);
     if (r.contains("captures")) reason += " " + r["captures"].dump();
-    t.add({text_of(r["rule"]), r["matched"].get<bool>() ? "yes" : "no", reason,
+    t.add({text_of(r["rule"]), matched, reason,
            r.contains("fingerprint") ? text_of(r["fingerprint"]) : ""});
   }
-  t.print(out, 80);
+  if (t.print(out, 80))
+    out << "(text longer than 80 columns is cut with \"…\"; --json shows it in full)\n";
   out << "\ndecision: " << text_of(j["decision"]) << "\n";
   for (const auto& d : j["decisions"]) {
     out << "  " << text_of(d["decision"]);

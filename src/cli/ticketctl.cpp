@@ -38,7 +38,8 @@ offline:
                                   print the engine's actions for recorded events, one JSON per
                                   line; --until: run the clock on to T (RFC 3339, or a duration
                                   after the last event: 2h) so later timers fire too
-  explain --rules DIR EVENT.json  every rule tried for one event, and the decision ("-" = stdin)
+  explain --rules DIR EVENT.json  every rule tried for one event, every failed condition, and
+                                  the decision ("-" = stdin)
 api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKETD_TOKEN):
   tickets list [--status S] [--type T] [--priority P] [--team T|none] [--assignee A|none]
                [--q SEARCH] [--sort newest|priority] [--limit N] [--cursor C] [--json]

@@ -181,4 +181,42 @@ escalate:
       << past;
 }
 
+TEST(TicketctlExplain, ListsEveryFailedConditionInFull) {
+  ToolDir d("ticketctl-explain");
+  const std::string long_re =
+      "(no space left on device|disk quota exceeded|file system full|write failed: ENOSPC)";
+  std::ofstream(d.dir / "r.yaml") << "rules:\n"
+                                     "  - name: disk\n"
+                                     "    match: { host: db01, app: postgres, message: '~"
+                                  << long_re << R"(' }
+    ticket: { title: "Disk full on {{ host }}", impact: high, urgency: high }
+    fingerprint: "{{ host }}"
+)";
+  std::ofstream(d.dir / "e.json") << R"({"host":"web02","app":"nginx","message":"all good"})";
+  const std::string args = " explain --rules " + d.dir.string() + " " + (d.dir / "e.json").string();
+
+  auto [jrc, jout] = run(kCtl + " --json" + args);
+  ASSERT_EQ(jrc, 0) << jout;
+  auto j = nlohmann::json::parse(jout, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << jout;
+  const auto& rule = j["rules"][0];
+  EXPECT_EQ(rule["matched"], false);
+  ASSERT_EQ(rule["failed"].size(), 3u) << jout;
+  EXPECT_EQ(rule["failed"][0], "host is \"web02\", expected db01");
+  EXPECT_EQ(rule["failed"][1], "app is \"nginx\", expected postgres");
+  EXPECT_EQ(rule["failed"][2], "message is \"all good\", expected ~" + long_re);  // not cut
+  EXPECT_EQ(rule["reason"], std::string(rule["failed"][0]) + "; " + std::string(rule["failed"][1]) +
+                                "; " + std::string(rule["failed"][2]));
+
+  // The table: one line per failed condition; the long one is cut and says so.
+  auto [trc, table] = run(kCtl + args);
+  EXPECT_EQ(trc, 0) << table;
+  EXPECT_NE(table.find("disk  no       host is \"web02\", expected db01"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("\n               app is \"nginx\", expected postgres"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("…"), std::string::npos) << table;
+  EXPECT_NE(table.find("--json shows it in full"), std::string::npos) << table;
+}
+
 }  // namespace
