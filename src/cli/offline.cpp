@@ -347,8 +347,25 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out,
   return failed == 0 ? 0 : 1;
 }
 
+std::optional<ReplayUntil> parse_replay_until(const std::string& text, std::string& error) {
+  ReplayUntil u;
+  u.text = text;
+  if (auto t = parse_rfc3339(text)) {
+    u.at = *t;
+    return u;
+  }
+  if (auto d = parse_duration(text)) {
+    u.after = *d;
+    return u;
+  }
+  error = "--until \"" + text +
+          "\" is neither an RFC 3339 time (2026-01-01T12:00:00Z) nor a duration after the last "
+          "event (30m, 2h, 7d)";
+  return std::nullopt;
+}
+
 int replay(const std::vector<std::string>& rule_paths, const std::string& events_file,
-           std::ostream& out) {
+           std::ostream& out, const std::optional<ReplayUntil>& until) {
   auto rule_set = load_or_report(rule_paths, std::cerr);
   if (!rule_set) return 1;
   std::ifstream file;
@@ -391,6 +408,22 @@ int replay(const std::vector<std::string>& rule_paths, const std::string& events
     emit(eng.process(*e, now));
   }
   emit(eng.tick(now));
+  if (until) {
+    // The clock runs on past the last event: the timers due by then fire
+    // (escalations, SLA breaches, auto_resolve_after, group_wait, ...).
+    if (!until->at && now == TimePoint{}) {
+      std::cerr << "ticketctl: --until " << until->text
+                << ": no event to count the duration from\n";
+      return 2;
+    }
+    const TimePoint end = until->at ? *until->at : now + until->after;
+    if (end < now) {
+      std::cerr << "ticketctl: --until " << until->text << " is before the last event ("
+                << format_rfc3339(now) << "); the clock never goes back\n";
+      return 2;
+    }
+    emit(eng.tick(end));
+  }
   return bad == 0 ? 0 : 1;
 }
 
@@ -400,14 +433,25 @@ void print_explanation(const std::string& explanation_json, std::ostream& out) {
     out << explanation_json << "\n";
     return;
   }
+  // A rule that did not match gets one line per failed condition.
   Table t({"RULE", "MATCHED", "REASON", "FINGERPRINT"});
   for (const auto& r : j["rules"]) {
+    const std::string matched = r["matched"].get<bool>() ? "yes" : "no";
+    if (r.contains("failed") && r["failed"].is_array() && !r["failed"].empty()) {
+      bool first = true;
+      for (const auto& f : r["failed"]) {
+        t.add({first ? text_of(r["rule"]) : "", first ? matched : "", text_of(f), ""});
+        first = false;
+      }
+      continue;
+    }
     std::string reason = text_of(r["reason"]);
     if (r.contains("captures")) reason += " " + r["captures"].dump();
-    t.add({text_of(r["rule"]), r["matched"].get<bool>() ? "yes" : "no", reason,
+    t.add({text_of(r["rule"]), matched, reason,
            r.contains("fingerprint") ? text_of(r["fingerprint"]) : ""});
   }
-  t.print(out, 80);
+  if (t.print(out, 80))
+    out << "(text longer than 80 columns is cut with \"…\"; --json shows it in full)\n";
   out << "\ndecision: " << text_of(j["decision"]) << "\n";
   for (const auto& d : j["decisions"]) {
     out << "  " << text_of(d["decision"]);

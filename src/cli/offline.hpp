@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "ticketd/core/time.hpp"
+
 namespace ticketd::cli {
 
 // Runs rule test files (or every test file under directories); with `run`,
@@ -18,10 +20,23 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out,
                const std::optional<std::regex>& run = std::nullopt,
                const std::string& run_pattern = "");
 
+// Where `replay --until` leaves the simulated clock: an instant, or a
+// duration after the last event.
+struct ReplayUntil {
+  std::optional<TimePoint> at;
+  Duration after{};
+  std::string text;  // as given, for messages
+};
+
+// Parses --until: RFC 3339 or a duration ("2h"); nullopt with `error` set.
+std::optional<ReplayUntil> parse_replay_until(const std::string& text, std::string& error);
+
 // Replays JSON-lines events through the rules; prints every action as one
-// JSON object per line. Returns the exit code.
+// JSON object per line. With `until`, the clock then advances to it, firing
+// the timers due by then. Returns the exit code (2: `until` is before the
+// last event, or a duration with no event to count from).
 int replay(const std::vector<std::string>& rule_paths, const std::string& events_file,
-           std::ostream& out);
+           std::ostream& out, const std::optional<ReplayUntil>& until = std::nullopt);
 
 // Explains one event (a JSON file, "-" for stdin) against the rules.
 int explain_offline(const std::vector<std::string>& rule_paths, const std::string& event_file,

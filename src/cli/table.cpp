@@ -27,12 +27,15 @@ std::string cut(const std::string& s, size_t max) {
 
 }  // namespace
 
-void Table::print(std::ostream& out, size_t max_width) const {
+bool Table::print(std::ostream& out, size_t max_width) const {
+  bool was_cut = false;
   std::vector<size_t> widths(headers_.size());
   for (size_t i = 0; i < headers_.size(); ++i) widths[i] = width(headers_[i]);
   for (const auto& r : rows_) {
-    for (size_t i = 0; i < r.size() && i < widths.size(); ++i)
+    for (size_t i = 0; i < r.size() && i < widths.size(); ++i) {
       widths[i] = std::max(widths[i], width(cut(r[i], max_width)));
+      was_cut = was_cut || width(r[i]) > max_width;
+    }
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string text;
@@ -46,6 +49,7 @@ void Table::print(std::ostream& out, size_t max_width) const {
   };
   line(headers_);
   for (const auto& r : rows_) line(r);
+  return was_cut;
 }
 
 }  // namespace ticketd::cli

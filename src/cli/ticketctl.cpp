@@ -34,8 +34,12 @@ offline:
   test-rules FILE|DIR... [--run REGEX]
                                   run rule tests (events replayed on a simulated clock);
                                   --run: only the tests whose name matches (ECMAScript)
-  replay --rules DIR EVENTS.jsonl print the engine's actions for recorded events, one JSON per line
-  explain --rules DIR EVENT.json  every rule tried for one event, and the decision ("-" = stdin)
+  replay --rules DIR [--until T] EVENTS.jsonl
+                                  print the engine's actions for recorded events, one JSON per
+                                  line; --until: run the clock on to T (RFC 3339, or a duration
+                                  after the last event: 2h) so later timers fire too
+  explain --rules DIR EVENT.json  every rule tried for one event, every failed condition, and
+                                  the decision ("-" = stdin)
 api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKETD_TOKEN):
   tickets list [--status S] [--type T] [--priority P] [--team T|none] [--assignee A|none]
                [--q SEARCH] [--sort newest|priority] [--limit N] [--cursor C] [--json]
@@ -618,7 +622,7 @@ std::optional<std::vector<std::string>> command_options(const Args& a) {
   const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
   if (cmd == "check-rules") return V{};
   if (cmd == "test-rules") return V{"run"};
-  if (cmd == "replay") return V{"rules"};
+  if (cmd == "replay") return V{"rules", "until"};
   if (cmd == "explain") return V{"rules"};
   if (cmd == "tickets") {
     if (sub == "list")
@@ -752,9 +756,18 @@ int main(int argc, char** argv) {
   }
   if (cmd == "replay") {
     if (option(a, "rules").empty() || a.positional.size() < 2) {
-      return usage_error("usage: ticketctl replay --rules DIR EVENTS.jsonl");
+      return usage_error("usage: ticketctl replay --rules DIR [--until TIME] EVENTS.jsonl");
     }
-    return ticketd::cli::replay({option(a, "rules")}, a.positional[1], std::cout);
+    std::optional<ticketd::cli::ReplayUntil> until;
+    if (std::find(a.given.begin(), a.given.end(), "until") != a.given.end()) {
+      std::string error;
+      until = ticketd::cli::parse_replay_until(option(a, "until"), error);
+      if (!until) {
+        std::cerr << "ticketctl: " << error << "\n";
+        return 2;
+      }
+    }
+    return ticketd::cli::replay({option(a, "rules")}, a.positional[1], std::cout, until);
   }
   HttpClient client(a.server, a.token);
   if (cmd == "silence") return silence_cmd(a, client);

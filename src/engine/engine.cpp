@@ -67,7 +67,8 @@ nlohmann::json action_to_json(const Action& a) {
 nlohmann::json Explanation::to_json() const {
   nlohmann::json rules_json = nlohmann::json::array();
   for (const RuleTrace& r : rules) {
-    nlohmann::json j = {{"rule", r.rule}, {"matched", r.matched}, {"reason", r.reason}};
+    nlohmann::json j = {
+        {"rule", r.rule}, {"matched", r.matched}, {"reason", r.reason}, {"failed", r.failed}};
     if (!r.captures.empty()) j["captures"] = captures_json(r.captures);
     if (!r.fingerprint.empty()) j["fingerprint"] = r.fingerprint;
     if (!r.group.empty()) j["group"] = r.group;
@@ -350,7 +351,7 @@ void Engine::process_into(const Event& event, TimePoint now, Context& cx) {
     const rules::Rule& rule = all[idx];
     RuleTrace* tr = nullptr;
     if (cx.trace) {
-      cx.trace->push_back({rule.name, false, "", {}, "", ""});
+      cx.trace->push_back({rule.name, false, "", {}, "", "", {}});
       tr = &cx.trace->back();
       if (stopped) {
         tr->reason = "not tried: an earlier rule matched without continue";
@@ -377,7 +378,10 @@ void Engine::process_into(const Event& event, TimePoint now, Context& cx) {
     }
     captures.clear();
     if (!rule.condition.test(event, &captures)) {
-      if (tr) tr->reason = rule.condition.why_not(event);
+      if (tr) {
+        tr->failed = rule.condition.failures(event);
+        for (const auto& f : tr->failed) tr->reason += (tr->reason.empty() ? "" : "; ") + f;
+      }
       continue;
     }
     ++hits_[rule.name];
@@ -402,7 +406,7 @@ void Engine::process_into(const Event& event, TimePoint now, Context& cx) {
       ++hits_[rule->name];
       RuleTrace* tr = nullptr;
       if (cx.trace) {
-        cx.trace->push_back({rule->name, true, "", {}, "", ""});
+        cx.trace->push_back({rule->name, true, "", {}, "", "", {}});
         tr = &cx.trace->back();
       }
       handle_match(*rule, event, {}, now, cx, tr);

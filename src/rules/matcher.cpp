@@ -158,19 +158,35 @@ std::string FieldMatch::why_not(const Event& e) const {
 }
 
 std::string Condition::why_not(const Event& e) const {
+  auto all_failures = failures(e);
+  return all_failures.empty() ? "" : all_failures.front();
+}
+
+std::vector<std::string> Condition::failures(const Event& e) const {
+  std::vector<std::string> out;
   for (const FieldMatch& m : all) {
-    if (auto why = m.why_not(e); !why.empty()) return why;
+    if (auto why = m.why_not(e); !why.empty()) out.push_back(std::move(why));
   }
   if (!any.empty()) {
     bool one = false;
     for (const Condition& c : any) one = one || c.test(e, nullptr);
-    if (!one)
-      return "none of the \"any\" alternatives holds (first: " + any.front().why_not(e) + ")";
+    if (!one) {
+      std::string alternatives;
+      for (size_t i = 0; i < any.size(); ++i) {
+        std::string reasons;
+        for (const auto& r : any[i].failures(e)) reasons += (reasons.empty() ? "" : " and ") + r;
+        alternatives += (i == 0 ? "" : " | ") + std::to_string(i + 1) + ": " + reasons;
+      }
+      out.push_back("none of the \"any\" alternatives holds (" + alternatives + ")");
+    }
   }
-  for (const Condition& c : none) {
-    if (c.test(e, nullptr)) return "a \"not\" block matches";
+  for (size_t i = 0; i < none.size(); ++i) {
+    if (none[i].test(e, nullptr)) {
+      out.push_back(none.size() == 1 ? "the \"not\" block matches"
+                                     : "\"not\" block " + std::to_string(i + 1) + " matches");
+    }
   }
-  return "";
+  return out;
 }
 
 void Condition::collect_capture_names(std::vector<std::string>& out) const {

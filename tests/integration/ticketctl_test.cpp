@@ -134,4 +134,89 @@ tests:
       << bad;
 }
 
+TEST(TicketctlReplay, UntilRunsTheClockOnSoLaterTimersFire) {
+  ToolDir d("ticketctl-until");
+  std::ofstream(d.dir / "sla.yaml") << R"(rules:
+  - name: db-down
+    match: { app: postgres, severity: ">=critical" }
+    ticket: { team: dba, impact: high, urgency: high, title: "PostgreSQL down on {{ host }}" }
+    fingerprint: "{{ host }}"
+sla:
+  P1: { respond: 15m, resolve: 4h }
+escalate:
+  - name: unacknowledged-p1
+    when: { priority: P1, unacknowledged_for: 15m }
+    do: { team: oncall-leads }
+)";
+  std::filesystem::remove(d.dir / "r.yaml");
+  std::ofstream(d.dir / "e.jsonl")
+      << R"({"time":"2026-01-01T00:00:00Z","host":"db01","app":"postgres","severity":"critical","message":"down"})"
+      << "\n";
+  const std::string base =
+      kCtl + " replay --rules " + d.dir.string() + " " + (d.dir / "e.jsonl").string();
+  // Without --until the clock stops at the last event: no escalation yet.
+  auto [rc, out] = run(base);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("\"ticket_opened\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("oncall-leads"), std::string::npos) << out;
+  // 20 minutes after the last event the escalation and the breach are due.
+  for (const std::string until : {"20m", "2026-01-01T00:20:00Z"}) {
+    auto [urc, uout] = run(base + " --until " + until);
+    EXPECT_EQ(urc, 0) << until << "\n" << uout;
+    EXPECT_NE(uout.find("oncall-leads"), std::string::npos) << until << "\n" << uout;
+    EXPECT_NE(uout.find("\"breached\":true"), std::string::npos) << until << "\n" << uout;
+  }
+  // Not yet due ten minutes on.
+  auto [erc, early] = run(base + " --until 10m");
+  EXPECT_EQ(erc, 0) << early;
+  EXPECT_EQ(early.find("oncall-leads"), std::string::npos) << early;
+  // Bad values are usage errors.
+  auto [brc, bad] = run(base + " --until soon");
+  EXPECT_EQ(brc, 2) << bad;
+  EXPECT_NE(bad.find("ticketctl: --until \"soon\" is neither an RFC 3339 time"), std::string::npos)
+      << bad;
+  auto [prc, past] = run(base + " --until 2025-12-31T23:00:00Z");
+  EXPECT_EQ(prc, 2) << past;
+  EXPECT_NE(past.find("is before the last event (2026-01-01T00:00:00.000Z)"), std::string::npos)
+      << past;
+}
+
+TEST(TicketctlExplain, ListsEveryFailedConditionInFull) {
+  ToolDir d("ticketctl-explain");
+  const std::string long_re =
+      "(no space left on device|disk quota exceeded|file system full|write failed: ENOSPC)";
+  std::ofstream(d.dir / "r.yaml") << "rules:\n"
+                                     "  - name: disk\n"
+                                     "    match: { host: db01, app: postgres, message: '~"
+                                  << long_re << R"(' }
+    ticket: { title: "Disk full on {{ host }}", impact: high, urgency: high }
+    fingerprint: "{{ host }}"
+)";
+  std::ofstream(d.dir / "e.json") << R"({"host":"web02","app":"nginx","message":"all good"})";
+  const std::string args = " explain --rules " + d.dir.string() + " " + (d.dir / "e.json").string();
+
+  auto [jrc, jout] = run(kCtl + " --json" + args);
+  ASSERT_EQ(jrc, 0) << jout;
+  auto j = nlohmann::json::parse(jout, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << jout;
+  const auto& rule = j["rules"][0];
+  EXPECT_EQ(rule["matched"], false);
+  ASSERT_EQ(rule["failed"].size(), 3u) << jout;
+  EXPECT_EQ(rule["failed"][0], "host is \"web02\", expected db01");
+  EXPECT_EQ(rule["failed"][1], "app is \"nginx\", expected postgres");
+  EXPECT_EQ(rule["failed"][2], "message is \"all good\", expected ~" + long_re);  // not cut
+  EXPECT_EQ(rule["reason"], std::string(rule["failed"][0]) + "; " + std::string(rule["failed"][1]) +
+                                "; " + std::string(rule["failed"][2]));
+
+  // The table: one line per failed condition; the long one is cut and says so.
+  auto [trc, table] = run(kCtl + args);
+  EXPECT_EQ(trc, 0) << table;
+  EXPECT_NE(table.find("disk  no       host is \"web02\", expected db01"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("\n               app is \"nginx\", expected postgres"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("…"), std::string::npos) << table;
+  EXPECT_NE(table.find("--json shows it in full"), std::string::npos) << table;
+}
+
 }  // namespace

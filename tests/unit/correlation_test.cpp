@@ -725,6 +725,33 @@ rules:
   EXPECT_TRUE(after.engine_.check_invariants());
 }
 
+TEST(Correlation, ExplainListsEveryFailedCondition) {
+  Harness h(R"(
+rules:
+  - name: picky
+    match: { host: db01, app: postgres }
+    any:
+      - { severity: critical }
+      - { message: '~^checkpoint (starting|complete)$', labels.env: prod }
+    not: { message: '~.' }
+)");
+  Event e = ev("web1", "disk full");
+  e.app = "nginx";
+  Explanation ex = h.engine_.explain(e, h.clock.now());
+  ASSERT_EQ(ex.rules.size(), 1u);
+  EXPECT_FALSE(ex.rules[0].matched);
+  const std::vector<std::string> want = {
+      "host is \"web1\", expected db01", "app is \"nginx\", expected postgres",
+      "none of the \"any\" alternatives holds (1: severity is \"error\", expected critical | 2: "
+      "message is \"disk full\", expected ~^checkpoint (starting|complete)$ and labels.env is "
+      "not set, expected prod)",
+      "the \"not\" block matches"};
+  EXPECT_EQ(ex.rules[0].failed, want);
+  EXPECT_EQ(ex.rules[0].reason, want[0] + "; " + want[1] + "; " + want[2] + "; " + want[3]);
+  auto j = ex.to_json();
+  EXPECT_EQ(j["rules"][0]["failed"].size(), 4u);
+}
+
 TEST(Correlation, ExplainShowsEveryRuleAndChangesNothing) {
   Harness h(R"(
 rules:

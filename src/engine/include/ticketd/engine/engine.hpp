@@ -32,10 +32,11 @@ using EngineState = StoredState;
 struct RuleTrace {
   std::string rule;
   bool matched = false;
-  std::string reason;  // why it did not match, or what it did
+  std::string reason;  // why it did not match (every failed condition, "; "), or what it did
   rules::Captures captures;
   std::string fingerprint;
   std::string group;
+  std::vector<std::string> failed;  // each failed condition, in full; empty when it matched
 };
 
 struct Explanation {

@@ -70,6 +70,10 @@ struct Condition {
   bool test(const Event& e, Captures* captures) const;
   // The first reason the condition does not hold ("" when it holds).
   std::string why_not(const Event& e) const;
+  // Every reason it does not hold, in rule order (empty when it holds): each
+  // failed field match, an "any" none of whose alternatives holds (with each
+  // alternative's reasons), each "not" block that matches. Regexes in full.
+  std::vector<std::string> failures(const Event& e) const;
   // Names of every regex capture this condition can set.
   void collect_capture_names(std::vector<std::string>& out) const;
 };
