@@ -163,9 +163,10 @@ window.addEventListener('hashchange', () => { focusHeading = true; render(); });
 // ---- the title: open P1/P2 counts ---------------------------------------------
 async function refreshTitle() {
   try {
-    const [p1, p2] = await Promise.all(['P1', 'P2'].map((p) =>
-      api('GET', `/api/v1/tickets?status=open&priority=${p}&limit=1`)));
-    const n1 = p1.total ?? p1.tickets.length, n2 = p2.total ?? p2.tickets.length;
+    // One small answer: a listing would carry whole tickets, and a storm
+    // incident holds thousands of alerts.
+    const open = (await api('GET', '/api/v1/stats')).open_by_priority || {};
+    const n1 = open.P1 || 0, n2 = open.P2 || 0;
     const parts = [];
     if (n1) parts.push(n1 + ' P1');
     if (n2) parts.push(n2 + ' P2');
