@@ -532,6 +532,32 @@ class Live(PageTest):
 
 
 class Hostile(PageTest):
+    def test_ticket_detail_folds_engine_entries_and_trends_draws_charts(self):
+        key, host = self.new_incident("detail")
+        for _ in range(2):  # more events of the same alert: engine entries
+            self.post_event({"host": host, "app": "ping", "severity": "critical",
+                             "message": "%s unreachable: 100%% packet loss" % host})
+        self.api.ok("POST", "/api/v1/tickets/%s/notes" % key, {"text": "checked the uplink"})
+        self.wait(lambda: self.ticket(key)["event_count"] == 3, what="three events on " + key)
+        self.open_ticket(key)
+        # The host and the events list; the engine's per-event entries folded,
+        # the person's note standing out.
+        self.assertIn(host, self.text(".fields"))
+        self.assertEqual(len(self.d.find_elements(self.By.CSS_SELECTOR, "#events tbody tr")), 3)
+        summary = self.css("#timeline details summary").text
+        self.assertRegex(summary, r"^\d+ events? recorded by the engine")
+        self.assertIn("checked the uplink", self.text("#timeline li.person"))
+        # Times: relative text, the instant in datetime, local time with a zone on hover.
+        t = self.css("dd time[datetime]")
+        self.assertRegex(t.text, r"(ago|in \d+)")
+        self.assertRegex(t.get_attribute("title"), r"[A-Z]{2,}|GMT|UTC")
+        # Trends: the per-day chart has a bar for today's tickets.
+        self.open("/trends")
+        self.css("svg.chart rect.opened")
+        self.assertTrue(self.js(
+            "return Array.from(document.querySelectorAll('svg.chart rect.opened'))"
+            ".some((r) => parseFloat(r.getAttribute('height')) > 0)"), "no opened bar drawn")
+
     def test_hostile_text_is_shown_literally(self):
         app = self.unique("xss")
         self.post_event({"host": HOSTILE_IMG, "app": app, "severity": "error",
