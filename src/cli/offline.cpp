@@ -134,18 +134,71 @@ std::vector<std::string> mismatches(const json& expected, const json& actual) {
   return out;
 }
 
-std::string describe(const json& t) {
+// The value of an expectation's field in a ticket, as mismatches() reads it.
+json field_of(const json& t, const std::string& k) {
+  if (k == "alerts" || k == "incidents") return t.contains(k) ? json(t[k].size()) : json(nullptr);
+  if (k == "breached" || k == "respond_by" || k == "resolve_by")
+    return t.contains("sla") && t["sla"].contains(k) ? t["sla"][k] : json(nullptr);
+  return t.contains(k) ? t[k] : json(nullptr);
+}
+
+// A got-line: the usual fields, then every other field the expectations name
+// (so a test about `team` shows the team it got).
+std::string describe(const json& t, const std::vector<std::string>& extra) {
   std::string s;
-  for (const char* k : {"key", "type", "priority", "status", "event_count", "title"}) {
+  std::vector<std::string> keys = {"key", "type", "priority", "status", "event_count", "title"};
+  for (const auto& k : extra)
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  for (const auto& k : keys) {
     if (!s.empty()) s += " ";
-    s += std::string(k) + "=" + (t[k].is_string() ? "\"" + text_of(t[k]) + "\"" : text_of(t[k]));
+    const json v = field_of(t, k);
+    s += k + "=" +
+         (v.is_string() ? "\"" + text_of(v) + "\""
+          : v.is_null() ? "(unset)"
+                        : text_of(v));
   }
+  return s;
+}
+
+// For an event no rule matched: the rule it came closest to (fewest failed
+// conditions, the first of equals) and what failed, e.g.
+// `closest rule link-down: trap_oid is "IF-MIB::linkUp", want one of [...]`.
+std::string closest_rule(const rules::RuleSet& set, const Event& e) {
+  const rules::Rule* best = nullptr;
+  std::vector<std::string> best_failed;
+  for (const auto& r : set.rules()) {
+    if (r.action == rules::RuleAction::kDrop) continue;
+    auto failed = r.condition.failures(e);
+    if (failed.empty()) continue;
+    if (!best || failed.size() < best_failed.size()) {
+      best = &r;
+      best_failed = std::move(failed);
+    }
+  }
+  if (!best) return "no rule to compare with";
+  std::string s = "closest rule " + best->name + ": ";
+  for (size_t i = 0; i < best_failed.size(); ++i) s += (i ? "; " : "") + best_failed[i];
+  return s;
+}
+
+// One line of a test's decision trace: what the engine did with an event.
+std::string trace_line(size_t index, Duration at, const engine::EventRecorded& rec,
+                       const rules::RuleSet& set) {
+  std::string s = "event " + std::to_string(index) + " at " + format_duration(at);
+  if (!rec.event.host.empty()) s += " (" + rec.event.host + ")";
+  s += ": " + std::string(decision_name(rec.decision));
+  if (!rec.rule.empty()) s += " by " + rec.rule;
+  if (!rec.ticket_key.empty()) s += " -> " + rec.ticket_key;
+  if (!rec.detail.empty()) s += " (" + rec.detail + ")";
+  if (rec.decision == Decision::kUnmatched) s += "; " + closest_rule(set, rec.event);
   return s;
 }
 
 struct TestOutcome {
   bool passed = true;
   std::vector<std::string> report;
+  std::vector<std::string> trace;       // what the engine did with each event
+  std::set<std::string> reached_rules;  // rules that decided an event
 };
 
 TestOutcome run_test(const std::shared_ptr<const rules::RuleSet>& rule_set,
@@ -154,6 +207,14 @@ TestOutcome run_test(const std::shared_ptr<const rules::RuleSet>& rule_set,
   engine::Engine eng(rule_set);
   TicketBook book;
   TimePoint now = kEpoch;
+  auto record = [&](const engine::Actions& actions, size_t index, Duration at) {
+    for (const auto& a : actions) {
+      const auto* rec = std::get_if<engine::EventRecorded>(&a);
+      if (!rec) continue;
+      if (!rec->rule.empty()) r.reached_rules.insert(rec->rule);
+      r.trace.push_back(trace_line(index, at, *rec, *rule_set));
+    }
+  };
   const YAML::Node events = test["events"];
   if (events && events.IsSequence()) {
     size_t i = 0;
@@ -185,7 +246,9 @@ TestOutcome run_test(const std::shared_ptr<const rules::RuleSet>& rule_set,
       }
       e->time = now;
       book.absorb(eng.tick(now));
-      book.absorb(eng.process(*e, now));
+      const engine::Actions acts = eng.process(*e, now);
+      record(acts, i, at);
+      book.absorb(acts);
     }
   }
   if (const YAML::Node until = test["until"]) {
@@ -231,9 +294,16 @@ TestOutcome run_test(const std::shared_ptr<const rules::RuleSet>& rule_set,
                        std::to_string(actual.size()));
   }
   if (!r.passed) {
+    std::vector<std::string> named;
+    for (const auto& e : expected)
+      if (e.is_object())
+        for (const auto& [k, v] : e.items()) named.push_back(k);
     r.report.push_back("  got:");
     if (actual.empty()) r.report.push_back("    (no tickets)");
-    for (const auto& t : actual) r.report.push_back("    " + describe(t));
+    for (const auto& t : actual) r.report.push_back("    " + describe(t, named));
+    r.report.push_back("  events:");
+    if (r.trace.empty()) r.report.push_back("    (no events)");
+    for (const auto& line : r.trace) r.report.push_back("    " + line);
   }
   return r;
 }
@@ -296,6 +366,10 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out,
     return 1;
   }
   int total = 0, failed = 0, all = 0;
+  // Every rule some test file loads (name -> where), and those an event of
+  // some test reached: a rule no test reaches is a rule no test checks.
+  std::map<std::string, std::string> loaded_rules;
+  std::set<std::string> reached;
   for (size_t f = 0; f < files.size(); ++f) {
     const std::string& file = files[f];
     const YAML::Node doc = YAML::Load(texts[f]);  // checked above
@@ -318,6 +392,8 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out,
       ++failed;
       continue;
     }
+    for (const auto& rule : rule_set->rules())
+      loaded_rules.emplace(rule.name, rule.file + ":" + std::to_string(rule.line));
     for (const auto& [test, name] : selected) {
       ++total;
       TestOutcome r;
@@ -327,6 +403,7 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out,
         r.passed = false;
         r.report.push_back(std::string("invalid test: ") + e.what());
       }
+      reached.insert(r.reached_rules.begin(), r.reached_rules.end());
       if (r.passed) {
         out << "ok   " << file << ": " << name << "\n";
       } else {
@@ -341,6 +418,17 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out,
     if (total == 0) {
       out << "no test name matches --run \"" << run_pattern << "\"\n";
       return 1;
+    }
+  }
+  // With --run only some tests ran: every rule they skip would be listed.
+  if (!run) {
+    std::vector<std::string> unreached;
+    for (const auto& [name, where] : loaded_rules)
+      if (!reached.count(name)) unreached.push_back(name + " (" + where + ")");
+    if (!unreached.empty()) {
+      out << "rules no test reaches (" << unreached.size() << " of " << loaded_rules.size()
+          << "): no test event is decided by them\n";
+      for (const auto& u : unreached) out << "  " << u << "\n";
     }
   }
   out << total << " tests, " << failed << " failed\n";

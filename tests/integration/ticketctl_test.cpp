@@ -134,6 +134,48 @@ tests:
       << bad;
 }
 
+// A failing test shows, for each ticket, the fields the expectations name,
+// and what the engine did with every event (an unmatched one with the rule it
+// came closest to); a rule no test reaches is listed.
+TEST(TicketctlStrict, FailingTestShowsFieldsAndDecisionTrace) {
+  ToolDir d("ticketctl-trace");
+  std::ofstream(d.dir / "r2.yaml") << R"(rules:
+  - name: link-down
+    match: { source: snmp, trap_oid: IF-MIB::linkDown }
+    ticket: { title: "Link down on {{ host }}", team: net }
+  - name: never-tested
+    match: { source: syslog, app: foo }
+)";
+  std::ofstream(d.dir / "tests" / "t.yaml") << R"(rule_files: [../r2.yaml]
+tests:
+  - name: wrong team
+    events:
+      - { at: 0s, source: snmp, host: sw1, trap_oid: IF-MIB::linkDown }
+      - { at: 10s, source: snmp, host: sw1, trap_oid: IF-MIB::linkDown }
+      - { at: 20s, source: snmp, host: sw1, trap_oid: IF-MIB::linkUp }
+    expect:
+      - { team: ops }
+)";
+  auto [rc, out] = run(kCtl + " test-rules " + (d.dir / "tests").string());
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("closest ticket differs: team: want \"ops\", got \"net\""), std::string::npos)
+      << out;
+  // The got-line carries team, which the expectation names.
+  EXPECT_NE(out.find("title=\"Link down on sw1\" team=\"net\""), std::string::npos) << out;
+  EXPECT_NE(out.find("event 1 at 0s (sw1): ticketed by link-down -> INC-000001"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("event 2 at 10s (sw1): deduplicated by link-down -> INC-000001"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("event 3 at 20s (sw1): unmatched; closest rule link-down: trap_oid"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("rules no test reaches (1 of 2)"), std::string::npos) << out;
+  EXPECT_NE(out.find("  never-tested (" + (d.dir / "r2.yaml").string() + ":5)"), std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("  link-down ("), std::string::npos) << out;
+}
+
 TEST(TicketctlReplay, UntilRunsTheClockOnSoLaterTimersFire) {
   ToolDir d("ticketctl-until");
   std::ofstream(d.dir / "sla.yaml") << R"(rules:
