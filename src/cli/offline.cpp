@@ -477,7 +477,11 @@ int replay(const std::vector<std::string>& rule_paths, const std::string& events
     for (const auto& a : actions) {
       if (std::holds_alternative<engine::StateChanged>(a))
         continue;  // the daemon's, not the engine's
-      out << engine::action_to_json(a).dump() << "\n";
+      json j = engine::action_to_json(a);
+      const auto* rec = std::get_if<engine::EventRecorded>(&a);
+      if (rec && rec->decision == Decision::kUnmatched)
+        j["reason"] = closest_rule(*rule_set, rec->event);
+      out << j.dump() << "\n";
     }
   };
   while (std::getline(*in, line)) {
@@ -513,6 +517,139 @@ int replay(const std::vector<std::string>& rule_paths, const std::string& events
     emit(eng.tick(end));
   }
   return bad == 0 ? 0 : 1;
+}
+
+namespace {
+
+// What an outcome means for a reload: which rule decides the event, and
+// whether that makes (or feeds) a ticket, drops it or leaves it unmatched.
+// Deduplicated, pending, grouped... are all "ticket": they differ by state
+// (what was open before the window), not by rules.
+std::string outcome_class(const std::string& decision) {
+  if (decision == "dropped") return "dropped";
+  if (decision == "unmatched") return "unmatched";
+  if (decision == "silenced" || decision == "inhibited") return "";  // compare by rule only
+  return "ticket";
+}
+
+std::string outcome_text(const std::string& decision, const std::string& rule) {
+  return rule.empty() ? decision : decision + " by " + rule;
+}
+
+}  // namespace
+
+int replay_compare(const std::vector<std::string>& rule_paths,
+                   const std::vector<StoredDecision>& stored, const std::string& window,
+                   bool as_json, std::ostream& out) {
+  auto rule_set = load_or_report(rule_paths, std::cerr);
+  if (!rule_set) return 1;
+  engine::Engine eng(rule_set);
+  TimePoint now{};
+  struct Change {
+    std::string from, to;
+    size_t events = 0;
+    std::vector<std::string> ids;  // the first few
+    std::string example_host, example_message;
+  };
+  std::map<std::pair<std::string, std::string>, Change> changes;
+  size_t replayed = 0, unchanged = 0, unreadable = 0;
+  // The tickets the events land in (opened, or joined when opened before the
+  // window): a threshold or grouping change shows here, not per event.
+  std::set<std::string> running_keys, candidate_keys;
+  std::string first_at, last_at;
+  for (const StoredDecision& s : stored) {
+    auto j = json::parse(s.event_json, nullptr, false);
+    auto received = parse_rfc3339(s.received_at);
+    auto e = j.is_discarded() ? Result<Event>(Status::invalid_argument("not valid JSON"))
+                              : event_from_json(j, received ? *received : now);
+    if (!e) {
+      ++unreadable;
+      continue;
+    }
+    ++replayed;
+    if (first_at.empty()) first_at = s.received_at;
+    last_at = s.received_at;
+    now = std::max(now, e->time);
+    eng.tick(now);
+    const engine::Actions acts = eng.process(*e, now);
+    if (!s.ticket.empty() && outcome_class(s.decision) == "ticket") running_keys.insert(s.ticket);
+    // The first record is the event's own decision (continue: true rules
+    // add more; the first rule is the one that decided it).
+    const engine::EventRecorded* rec = nullptr;
+    for (const auto& a : acts)
+      if ((rec = std::get_if<engine::EventRecorded>(&a))) break;
+    const std::string decision = rec ? decision_name(rec->decision) : "unmatched";
+    const std::string rule = rec ? rec->rule : "";
+    if (rec && !rec->ticket_key.empty() && outcome_class(decision) == "ticket")
+      candidate_keys.insert(rec->ticket_key);
+    const std::string was = outcome_class(s.decision);
+    const bool same = s.rule == rule && (was.empty() || was == outcome_class(decision) ||
+                                         outcome_class(decision).empty());
+    if (same) {
+      ++unchanged;
+      continue;
+    }
+    const std::string from = outcome_text(was.empty() ? s.decision : was, s.rule);
+    const std::string to =
+        outcome_text(outcome_class(decision).empty() ? decision : outcome_class(decision), rule);
+    Change& c = changes[{from, to}];
+    c.from = from;
+    c.to = to;
+    if (c.events++ == 0) {
+      c.example_host = e->host;
+      c.example_message = e->message;
+    }
+    if (c.ids.size() < 5) c.ids.push_back(s.id);
+  }
+  std::vector<const Change*> sorted;
+  for (const auto& [k, c] : changes) sorted.push_back(&c);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const Change* a, const Change* b) { return a->events > b->events; });
+  const size_t changed = replayed - unchanged;
+  const size_t running_tickets = running_keys.size(), candidate_tickets = candidate_keys.size();
+  if (as_json) {
+    json list = json::array();
+    for (const Change* c : sorted) {
+      list.push_back({{"from", c->from},
+                      {"to", c->to},
+                      {"events", c->events},
+                      {"event_ids", c->ids},
+                      {"example", {{"host", c->example_host}, {"message", c->example_message}}}});
+    }
+    out << json{{"window", window},
+                {"first", first_at.empty() ? json(nullptr) : json(first_at)},
+                {"last", last_at.empty() ? json(nullptr) : json(last_at)},
+                {"events", replayed},
+                {"unreadable", unreadable},
+                {"unchanged", unchanged},
+                {"changed", changed},
+                {"changes", list},
+                {"tickets", {{"running", running_tickets}, {"candidate", candidate_tickets}}}}
+               .dump(2)
+        << "\n";
+  } else {
+    out << "replayed " << replayed << " stored events";
+    if (!first_at.empty()) out << " received " << first_at << " .. " << last_at;
+    out << " (--since " << window << ")\n";
+    if (unreadable > 0) out << unreadable << " stored events could not be read and were skipped\n";
+    out << "unchanged: " << unchanged << "\nchanged:   " << changed << "\n";
+    if (!sorted.empty()) {
+      Table t({"RUNNING RULES", "CANDIDATE RULES", "EVENTS", "EVENT IDS", "EXAMPLE"});
+      for (const Change* c : sorted) {
+        std::string ids;
+        for (const auto& id : c->ids) ids += (ids.empty() ? "" : ",") + id;
+        if (c->events > c->ids.size()) ids += ",…";
+        t.add({c->from, c->to, std::to_string(c->events), ids,
+               c->example_host + (c->example_message.empty() ? "" : ": " + c->example_message)});
+      }
+      t.print(out, 100);
+    }
+    out << "tickets these events went to: " << running_tickets << " under the running rules, "
+        << candidate_tickets << " under the candidate rules\n";
+    if (changed == 0 && running_tickets == candidate_tickets)
+      out << "no change: the candidate rules decide every event as the running rules did\n";
+  }
+  return changed == 0 && running_tickets == candidate_tickets ? 0 : 2;
 }
 
 void print_explanation(const std::string& explanation_json, std::ostream& out) {

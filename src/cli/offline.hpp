@@ -38,6 +38,28 @@ std::optional<ReplayUntil> parse_replay_until(const std::string& text, std::stri
 int replay(const std::vector<std::string>& rule_paths, const std::string& events_file,
            std::ostream& out, const std::optional<ReplayUntil>& until = std::nullopt);
 
+// One event as the daemon stored it, with the running rules' decision
+// (an entry of GET /api/v1/events).
+struct StoredDecision {
+  std::string id;
+  std::string received_at;
+  std::string decision;
+  std::string rule;
+  std::string ticket;
+  std::string event_json;  // the normalized event, as event_from_json reads it
+};
+
+// Replays stored events (oldest first) through a candidate rule set and
+// compares each one's outcome with the stored decision: which rule decides it
+// and whether that makes a ticket, drops it or leaves it unmatched. Silenced
+// and inhibited events compare by rule (silences and open tickets before the
+// window are not the rules'). Prints a summary of what would change (a table,
+// or JSON with `as_json`). Returns 0 when nothing changes, 2 when something
+// does, 1 when the rules are invalid.
+int replay_compare(const std::vector<std::string>& rule_paths,
+                   const std::vector<StoredDecision>& stored, const std::string& window,
+                   bool as_json, std::ostream& out);
+
 // Explains one event (a JSON file, "-" for stdin) against the rules.
 int explain_offline(const std::vector<std::string>& rule_paths, const std::string& event_file,
                     bool json, std::ostream& out);

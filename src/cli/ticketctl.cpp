@@ -40,6 +40,10 @@ offline:
                                   after the last event: 2h) so later timers fire too
   explain --rules DIR EVENT.json  every rule tried for one event, every failed condition, and
                                   the decision ("-" = stdin)
+  replay --rules CANDIDATE_DIR --since 24h [--max-events N] [--json]
+                                  (talks to the daemon) the events it stored since then, replayed
+                                  through CANDIDATE_DIR: which would be decided differently from
+                                  the running rules; exit 2 when something changes
 api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKETD_TOKEN):
   tickets list [--status S] [--type T] [--priority P] [--team T|none] [--assignee A|none]
                [--q SEARCH] [--sort newest|priority] [--limit N] [--cursor C] [--json]
@@ -614,6 +618,56 @@ int explain_cmd(const Args& a, HttpClient& client) {
   return 0;
 }
 
+// replay --since D --rules CANDIDATE: the daemon's stored events since D,
+// oldest first, replayed through the candidate rules and compared with the
+// decisions the running rules made.
+int replay_since(const Args& a) {
+  if (option(a, "rules").empty())
+    return usage_error("usage: ticketctl replay --rules CANDIDATE_DIR --since 24h [--json]");
+  if (a.positional.size() > 1)
+    return usage_error("replay --since reads the daemon's stored events, not " + a.positional[1]);
+  if (a.options.count("until"))
+    return usage_error("replay --since compares decisions event by event; --until is for files");
+  size_t max_events = 200000;
+  if (a.options.count("max-events")) {
+    try {
+      size_t used = 0;
+      const std::string v = option(a, "max-events");
+      const long long n = std::stoll(v, &used);
+      if (used != v.size() || n < 1) throw std::out_of_range(v);
+      max_events = static_cast<size_t>(n);
+    } catch (...) {
+      return usage_error("--max-events must be a positive integer");
+    }
+  }
+  HttpClient client(a.server, a.token);
+  const std::string since = option(a, "since");
+  std::vector<ticketd::cli::StoredDecision> stored;
+  std::string cursor;
+  bool cut = false;
+  do {
+    std::string path = "/api/v1/events?limit=1000&since=" + ticketd::cli::url_encode(since);
+    if (!cursor.empty()) path += "&cursor=" + ticketd::cli::url_encode(cursor);
+    auto j = call(client, "GET", path);
+    if (!j) return 1;
+    for (const auto& e : (*j)["events"]) {
+      if (stored.size() == max_events) {
+        cut = true;
+        break;
+      }
+      stored.push_back({str(e, "id"), str(e, "received_at"), str(e, "decision"), str(e, "rule"),
+                        str(e, "ticket"), e.contains("event") ? e["event"].dump() : "{}"});
+    }
+    cursor = (*j)["next_cursor"].is_string() ? (*j)["next_cursor"].get<std::string>() : "";
+  } while (!cursor.empty() && !cut);
+  if (cut) {
+    std::cerr << "ticketctl: more than " << max_events << " events since " << since
+              << "; comparing the newest " << max_events << " (--max-events)\n";
+  }
+  std::reverse(stored.begin(), stored.end());  // the API lists newest first
+  return ticketd::cli::replay_compare({option(a, "rules")}, stored, since, a.json_out, std::cout);
+}
+
 // The options each command takes besides the global ones; nullopt for an
 // unknown command (reported by the dispatch in main).
 std::optional<std::vector<std::string>> command_options(const Args& a) {
@@ -622,7 +676,7 @@ std::optional<std::vector<std::string>> command_options(const Args& a) {
   const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
   if (cmd == "check-rules") return V{};
   if (cmd == "test-rules") return V{"run"};
-  if (cmd == "replay") return V{"rules", "until"};
+  if (cmd == "replay") return V{"rules", "until", "since", "max-events"};
   if (cmd == "explain") return V{"rules"};
   if (cmd == "tickets") {
     if (sub == "list")
@@ -754,6 +808,7 @@ int main(int argc, char** argv) {
     return ticketd::cli::test_rules({a.positional.begin() + 1, a.positional.end()}, std::cout, run,
                                     option(a, "run"));
   }
+  if (cmd == "replay" && a.options.count("since")) return replay_since(a);
   if (cmd == "replay") {
     if (option(a, "rules").empty() || a.positional.size() < 2) {
       return usage_error("usage: ticketctl replay --rules DIR [--until TIME] EVENTS.jsonl");
