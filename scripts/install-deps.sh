@@ -28,6 +28,7 @@ packages=(
   prometheus-alertmanager      # a real Alertmanager sending webhooks in integration tests
   sec                          # the Simple Event Correlator, measured beside ticketd by bench/run
   python3                      # fake backends (tests/fakes/*.py) for connector tests
+  python3-yaml                 # rule files read as JSON for the rule schema test (tests/rule_schema.py)
   python3-jsonschema openapi-specification  # docs/api/openapi.json checked against the official OpenAPI 3.0 schema (tests/openapi_schema.py)
   time                         # /usr/bin/time: peak RSS of the peers in bench/run
   chromium                     # headless browser test of the web page
