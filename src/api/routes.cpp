@@ -16,6 +16,7 @@
 #include "ticketd/engine/commands.hpp"
 #include "ticketd/engine/engine.hpp"
 #include "ticketd/ingest/webhook_parsers.hpp"
+#include "ticketd/rules/describe.hpp"
 #include "ticketd/store/store.hpp"
 #include "web_assets.hpp"
 
@@ -270,6 +271,7 @@ const std::vector<Router::Route>& Router::routes() {
       {"POST", "/api/v1/events/{source}", Role::kIngest, &R::post_json_source},
       {"GET", "/api/v1/events", Role::kRead, &R::list_events, Runs::kReader},
       {"GET", "/api/v1/rules", Role::kRead, &R::list_rules},
+      {"GET", "/api/v1/rules/definition", Role::kRead, &R::rules_definition},
       {"POST", "/api/v1/rules/reload", Role::kAdmin, &R::reload_rules, Runs::kReader},
       {"GET", "/api/v1/stats", Role::kRead, &R::stats, Runs::kReader},
       {"GET", "/api/v1/trends", Role::kRead, &R::trends, Runs::kReader},
@@ -931,6 +933,13 @@ void Router::list_rules(const Call&, Respond respond) {
         return json{{"rules", list}};
       },
       200, std::move(respond));
+}
+
+// The running rule set in the canonical form `ticketctl rules diff` compares.
+void Router::rules_definition(const Call&, Respond respond) {
+  engine_command([](engine::Engine& eng, TimePoint,
+                    engine::Actions&) -> Result<json> { return rules::describe(eng.rules()); },
+                 200, std::move(respond));
 }
 
 void Router::reload_rules(const Call&, Respond respond) {

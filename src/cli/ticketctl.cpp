@@ -2,7 +2,8 @@
 //
 // Offline commands (check-rules) read files; the others talk to a running
 // daemon's REST API (--server / TICKETD_SERVER, --token / TICKETD_TOKEN).
-// Exit codes: 0 success, 1 failure (invalid rules, API error), 2 usage.
+// Exit codes: 0 success, 1 failure (invalid rules, API error), 2 usage;
+// `rules diff` exits 0 when nothing would change, 2 when something would, 1 on error.
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 #include "offline.hpp"
 #include "table.hpp"
 #include "ticketd/core/text.hpp"
+#include "ticketd/rules/describe.hpp"
 #include "ticketd/rules/rule_set.hpp"
 
 namespace {
@@ -68,7 +70,8 @@ api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKE
   silence expire ID
   rules list [--json]             loaded rules with hit counts and open tickets
   rules reload                    validate and load the rules directory (old set kept if invalid)
-  rules diff DIR                  what reloading DIR would change in the running daemon
+  rules diff DIR [--json]         what reloading DIR would change in the running daemon, field
+                                  by field; exit 0 no changes, 2 changes, 1 error
   explain EVENT.json              explain against the running daemon (its state included)
   events list [--decision D] [--since 24h] [--until T] [--rule R] [--host H] [--ticket KEY]
               [--limit N] [--cursor C] [--json | --jsonl]
@@ -526,6 +529,128 @@ int events_cmd(const Args& a, HttpClient& client) {
   return 0;
 }
 
+// A value of a diff for people: strings quoted, null as "(unset)".
+std::string shown(const json& v) { return v.is_null() ? "(unset)" : v.dump(); }
+
+// `rules diff DIR`: what reloading DIR would change in the running daemon,
+// field by field. Exit 0 no changes, 2 changes, 1 error.
+int rules_diff(const Args& a, HttpClient& client) {
+  if (a.positional.size() < 3) {
+    std::cerr << "ticketctl: rules diff needs the rules DIR\n\n" << kUsage;
+    return 1;
+  }
+  auto local = ticketd::rules::load_rules({a.positional[2]});
+  json warnings = json::array();
+  for (const auto& d : local.diagnostics) {
+    if (!a.json_out) std::cout << d.to_string() << "\n";
+    warnings.push_back(d.to_string());
+  }
+  if (!local.ok()) {
+    if (a.json_out) {
+      std::cout << json{{"error", "the new rules are invalid: a reload would be rejected"},
+                        {"diagnostics", warnings}}
+                       .dump(2)
+                << "\n";
+    } else {
+      std::cout << "the new rules are invalid: a reload would be rejected\n";
+    }
+    return 1;
+  }
+  auto running = call(client, "GET", "/api/v1/rules/definition");
+  if (!running) return 1;
+  auto listed = call(client, "GET", "/api/v1/rules");
+  if (!listed) return 1;
+  std::map<std::string, int64_t> open;
+  for (const auto& r : (*listed)["rules"]) open[str(r, "name")] = r.value("open_tickets", 0);
+
+  using ticketd::rules::RuleChange;
+  const auto diff =
+      ticketd::rules::diff_rule_sets(*running, ticketd::rules::describe(*local.rules));
+  if (a.json_out) {
+    json out = ticketd::rules::to_json(diff);
+    json affected = json::object();
+    for (const RuleChange& c : diff.changes) {
+      if (c.section != "rules" || c.kind == RuleChange::Kind::kAdded) continue;
+      if (open[c.name] > 0) affected[c.name] = open[c.name];
+    }
+    out["open_tickets"] = affected;
+    out["warnings"] = warnings;
+    std::cout << out.dump(2) << "\n";
+    return diff.empty() ? 0 : 2;
+  }
+  std::string section;
+  std::map<std::string, int> counts;
+  for (size_t i = 0; i < diff.changes.size(); ++i) {
+    const RuleChange& c = diff.changes[i];
+    ++counts[ticketd::rules::change_kind_name(c.kind)];
+    if (c.section != section) {
+      section = c.section;
+      std::cout << section << ":\n";
+    }
+    const std::string label = c.name.empty() ? c.section : c.name;
+    const bool first_of_item =
+        i == 0 || diff.changes[i - 1].section != c.section || diff.changes[i - 1].name != c.name;
+    if (c.kind == RuleChange::Kind::kAdded) {
+      std::cout << "  + " << label << " (added";
+      if (c.new_value.contains("file"))
+        std::cout << ", " << str(c.new_value, "file") << ":" << str(c.new_value, "line");
+      if (c.section == "sla") std::cout << ": " << c.new_value.dump();
+      std::cout << ")\n";
+      continue;
+    }
+    if (c.kind == RuleChange::Kind::kRemoved) {
+      std::cout << "  - " << label << " (removed";
+      if (c.section == "rules" && open[c.name] > 0) {
+        std::cout << "; " << open[c.name] << " open tickets lose their rule: they stay open"
+                  << " and deduplicate, but no longer resolve or escalate by rule";
+      }
+      std::cout << ")\n";
+      continue;
+    }
+    if (first_of_item) {
+      std::cout << "  ~ " << label;
+      bool fields = false;
+      for (size_t k = i; k < diff.changes.size() && diff.changes[k].section == c.section &&
+                         diff.changes[k].name == c.name;
+           ++k)
+        fields = fields || diff.changes[k].kind == RuleChange::Kind::kChanged;
+      if (c.section == "rules") {
+        std::cout << (fields ? " (changed; " + std::to_string(open[c.name]) +
+                                   " open tickets keep deduplicating, pending windows restart)"
+                             : std::string(" (moved)"));
+      }
+      std::cout << "\n";
+    }
+    if (c.kind == RuleChange::Kind::kMoved) {
+      std::cout << "      order: #" << c.old_value.dump() << " -> #" << c.new_value.dump() << ", "
+                << c.detail << "\n";
+    } else {
+      std::cout << "      " << c.field << ": " << shown(c.old_value) << " -> " << shown(c.new_value)
+                << "\n";
+    }
+  }
+  if (!diff.notes.empty()) {
+    std::cout << "no effect:\n";
+    for (const auto& n : diff.notes) {
+      std::cout << "  " << n.name << ": now in " << n.new_value.get<std::string>() << " (was "
+                << n.old_value.get<std::string>() << ")\n";
+    }
+  }
+  if (diff.empty()) {
+    std::cout << "no changes\n";
+    return 0;
+  }
+  std::cout << diff.changes.size() << (diff.changes.size() == 1 ? " change" : " changes") << " (";
+  const char* sep = "";
+  for (const char* kind : {"added", "removed", "changed", "moved"}) {
+    if (!counts[kind]) continue;
+    std::cout << sep << counts[kind] << " " << kind;
+    sep = ", ";
+  }
+  std::cout << ")\n";
+  return 2;
+}
+
 int rules_cmd(const Args& a, HttpClient& client) {
   const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
   if (sub == "list") {
@@ -549,44 +674,7 @@ int rules_cmd(const Args& a, HttpClient& client) {
     std::cout << "reloaded: " << str(*j, "rules") << " rules\n";
     return 0;
   }
-  if (sub == "diff") {
-    if (a.positional.size() < 3) return usage_error("rules diff needs the rules DIR");
-    auto local = ticketd::rules::load_rules({a.positional[2]});
-    for (const auto& d : local.diagnostics) std::cout << d.to_string() << "\n";
-    if (!local.ok()) {
-      std::cout << "the new rules are invalid: a reload would be rejected\n";
-      return 1;
-    }
-    auto j = call(client, "GET", "/api/v1/rules");
-    if (!j) return 1;
-    std::map<std::string, json> running;
-    for (const auto& r : (*j)["rules"]) running[str(r, "name")] = r;
-    int changes = 0;
-    for (const auto& r : local.rules->rules()) {
-      auto it = running.find(r.name);
-      if (it == running.end()) {
-        std::cout << "+ " << r.name << " (added, " << r.file << ":" << r.line << ")\n";
-        ++changes;
-      } else if (str(it->second, "digest") != r.digest) {
-        std::cout << "~ " << r.name << " (changed; " << str(it->second, "open_tickets")
-                  << " open tickets keep deduplicating, pending windows restart)\n";
-        ++changes;
-      }
-    }
-    for (const auto& [name, r] : running) {
-      if (local.rules->find(name)) continue;
-      ++changes;
-      std::cout << "- " << name << " (removed";
-      if (r.value("open_tickets", 0) > 0) {
-        std::cout << "; " << r["open_tickets"].get<int64_t>()
-                  << " open tickets lose their rule: they stay open"
-                  << " and deduplicate, but no longer resolve or escalate by rule";
-      }
-      std::cout << ")\n";
-    }
-    if (changes == 0) std::cout << "no changes\n";
-    return 0;
-  }
+  if (sub == "diff") return rules_diff(a, client);
   return usage_error("unknown rules subcommand \"" + sub + "\", expected list, reload or diff");
 }
 

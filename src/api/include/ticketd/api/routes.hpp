@@ -139,6 +139,7 @@ class Router {
   // team, fingerprint and rule over the last `days` days (the clock's).
   void trends(const Call& c, Respond respond);
   void list_rules(const Call& c, Respond respond);
+  void rules_definition(const Call& c, Respond respond);
   void reload_rules(const Call& c, Respond respond);
   void explain(const Call& c, Respond respond);
   void list_silences(const Call& c, Respond respond);
