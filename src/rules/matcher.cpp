@@ -116,6 +116,31 @@ std::vector<std::string> Operand::capture_names() const {
   return out;
 }
 
+bool Operand::matches_every_value() const {
+  if (kind_ == Kind::kSeverityCompare) {
+    return (cmp_ == ">=" && severity_ == Severity::kDebug) ||
+           (cmp_ == "<=" && severity_ == Severity::kEmergency);
+  }
+  if (kind_ != Kind::kRegex) return false;
+  // A pattern free of assertions that matches "" matches the empty string
+  // at every position; one leading "^" or one trailing "$" pins that to the
+  // start or the end, which every value has.
+  std::string_view p = value_;
+  if (!p.empty() && p.front() == '^') {
+    p.remove_prefix(1);
+  } else if (!p.empty() && p.back() == '$' && (p.size() < 2 || p[p.size() - 2] != '\\')) {
+    p.remove_suffix(1);
+  }
+  if (p.find_first_of("^$") != std::string_view::npos) return false;
+  for (const char* assertion : {"\\b", "\\B", "\\A", "\\z"}) {
+    if (p.find(assertion) != std::string_view::npos) return false;
+  }
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  const RE2 rest(re2::StringPiece(p.data(), p.size()), opts);
+  return rest.ok() && RE2::FullMatch("", rest);
+}
+
 bool FieldMatch::test(const Event& e, Captures* captures) const {
   const auto value = e.field(field);
   for (const Operand& op : any_of) {

@@ -66,33 +66,26 @@ class FileLoader {
 
   void load_text(const std::string& text) {
     std::vector<Rule>& out = parts_.rules;
-    YAML::Node root;
+    const std::optional<YAML::Node> root = load_yaml_document(text, file_, diags_);
+    if (!root) return;
     try {
-      root = YAML::Load(text);
-    } catch (const YAML::ParserException& e) {
-      error(e.mark.line + 1, e.mark.column + 1, "YAML syntax error: " + e.msg);
-      return;
-    } catch (const std::exception& e) {
-      error(0, 0, std::string("cannot read YAML: ") + e.what());
-      return;
-    }
-    try {
-      load_root(root, out);
+      load_root(*root, out);
     } catch (const YAML::Exception& e) {
       error(e.mark.line + 1, e.mark.column + 1, "invalid rule file: " + e.msg);
     }
   }
 
  private:
-  void error(int line, int col, std::string msg) {
-    diags_.push_back({Diagnostic::Level::kError, file_, line, col, std::move(msg)});
+  void error(int line, int col, std::string msg, std::string code = "invalid") {
+    diags_.push_back(
+        {Diagnostic::Level::kError, file_, line, col, std::move(msg), std::move(code)});
   }
-  void warning(const YAML::Node& n, std::string msg) {
+  void warning(const YAML::Node& n, std::string msg, std::string code) {
     diags_.push_back({Diagnostic::Level::kWarning, file_, n.Mark().line + 1, n.Mark().column + 1,
-                      std::move(msg)});
+                      std::move(msg), std::move(code)});
   }
-  void error(const YAML::Node& n, std::string msg) {
-    error(n.Mark().line + 1, n.Mark().column + 1, std::move(msg));
+  void error(const YAML::Node& n, std::string msg, std::string code = "invalid") {
+    error(n.Mark().line + 1, n.Mark().column + 1, std::move(msg), std::move(code));
   }
 
   void unknown_key(const YAML::Node& key, const std::string& where,
@@ -144,7 +137,8 @@ class FileLoader {
     auto t = Template::parse(text, &offset);
     if (!t) {
       // Column of the fault inside a plain scalar; quoted scalars shift by one.
-      error(n.Mark().line + 1, n.Mark().column + 1, what + ": " + t.error().message());
+      error(n.Mark().line + 1, n.Mark().column + 1, what + ": " + t.error().message(),
+            "template-syntax");
       return {};
     }
     return std::move(t).value();
@@ -152,6 +146,9 @@ class FileLoader {
 
   bool load_rule(const YAML::Node& r, Rule& rule) {
     const size_t errors_before = error_count();
+    bad_regex_ = false;
+    capture_sites_.clear();
+    capture_scope_ = CaptureScope::kMatch;
     rule.file = file_;
     rule.line = r.Mark().line + 1;
     rule.column = r.Mark().column + 1;
@@ -211,7 +208,7 @@ class FileLoader {
     }
     if (const YAML::Node n = r["ticket"]) {
       if (rule.action == RuleAction::kDrop)
-        warning(n, "\"ticket\" has no effect with action: drop");
+        warning(n, "\"ticket\" has no effect with action: drop", "ignored-ticket");
       load_ticket(n, rule.ticket);
     }
     if (const YAML::Node n = r["fingerprint"])
@@ -221,6 +218,7 @@ class FileLoader {
       rule.group_wait = duration(n, "\"group_wait\"").value_or(Duration{});
     if (const YAML::Node n = r["threshold"]) rule.threshold = threshold(n, "\"threshold\"");
     if (const YAML::Node n = r["resolve_when"]) {
+      capture_scope_ = CaptureScope::kResolveWhen;
       rule.resolve_when.emplace();
       if (!n.IsMap()) {
         error(n, "\"resolve_when\" must be a mapping with \"match\" (and optionally any/not)");
@@ -240,6 +238,7 @@ class FileLoader {
         }
       }
     }
+    capture_scope_ = CaptureScope::kMatch;
     if (const YAML::Node n = r["auto_resolve_after"])
       rule.auto_resolve_after = duration(n, "\"auto_resolve_after\"");
     if (const YAML::Node n = r["reopen_window"])
@@ -253,7 +252,13 @@ class FileLoader {
       }
     }
 
-    if (rule.action == RuleAction::kTicket) check_variables(rule, r);
+    // A bad regex is reported once; the templates that use its captures
+    // would only add knock-on "never set" errors.
+    if (rule.action == RuleAction::kTicket && !bad_regex_) check_variables(rule, r);
+    if (!bad_regex_) {
+      check_unused_captures(rule, r);
+      check_resolve_fingerprint(rule, r);
+    }
     return error_count() == errors_before;
   }
 
@@ -334,7 +339,7 @@ class FileLoader {
         std::string msg = what + ": unknown field \"" + f + "\"";
         std::string guess = ticketd::did_you_mean(f, kFieldNames);
         if (!guess.empty()) msg += " (did you mean \"" + guess + "\"?)";
-        error(item, msg);
+        error(item, msg, "unknown-field");
         return;
       }
       out.push_back(f);
@@ -550,7 +555,10 @@ class FileLoader {
       }
       if (field == "not") {
         c.none.emplace_back();
+        const CaptureScope scope = capture_scope_;
+        capture_scope_ = CaptureScope::kNone;  // a "not" block sets no captures
         load_match(v, c.none.back());
+        capture_scope_ = scope;
         continue;
       }
       if (field == "rule" && allow_rule) continue;  // handled by selector()
@@ -565,7 +573,7 @@ class FileLoader {
         } else {
           msg += "; use an event field or labels.NAME / annotations.NAME";
         }
-        error(it->first, msg);
+        error(it->first, msg, "unknown-field");
         continue;
       }
       FieldMatch fm;
@@ -577,8 +585,15 @@ class FileLoader {
         }
         auto op = Operand::parse(field, item.Scalar());
         if (!op) {
-          error(item, "\"" + field + "\": " + op.error().message());
+          const bool regex = op.error().message().rfind("invalid regex", 0) == 0;
+          bad_regex_ = bad_regex_ || regex;
+          error(item, "\"" + field + "\": " + op.error().message(),
+                regex ? "invalid-regex" : "invalid-value");
           return;
+        }
+        if (capture_scope_ != CaptureScope::kNone) {
+          for (const std::string& name : op->capture_names())
+            capture_sites_.push_back({name, item, capture_scope_});
         }
         fm.any_of.push_back(std::move(op).value());
       };
@@ -673,7 +688,7 @@ class FileLoader {
         (uses > 1 ? "appears " + std::to_string(uses) + " times and " : std::string()) +
         "can grow without bound; output is cut at " + std::to_string(cap) + " bytes";
     if (!description) msg += " (use a named regex capture for the part you need)";
-    warning(where, msg);
+    warning(where, msg, "unbounded-template");
   }
 
   // A template variable that no event and no capture of this rule can set is
@@ -694,7 +709,7 @@ class FileLoader {
         } else {
           msg += "; use an event field, labels.NAME, annotations.NAME or a named regex capture";
         }
-        error(where, msg);
+        error(where, msg, "unknown-variable");
       }
       warn_unbounded(t, where, what);
     };
@@ -715,37 +730,190 @@ class FileLoader {
       check(*rule.fingerprint, r["fingerprint"], "\"fingerprint\"");
   }
 
+  // Every variable a template of the rule uses (fallbacks included).
+  static std::set<std::string> template_variables(const Rule& rule) {
+    std::set<std::string> vars;
+    auto add = [&](const Template& t) {
+      for (const std::string& v : t.variables()) vars.insert(v);
+    };
+    const TicketSpec& s = rule.ticket;
+    for (const Template* t : {&s.title, &s.description, &s.category, &s.team, &s.assignee}) add(*t);
+    for (const auto& [name, t] : s.labels) add(t);
+    if (rule.fingerprint) add(*rule.fingerprint);
+    return vars;
+  }
+
+  // A named capture nothing renders is most often a typo in a template or
+  // a leftover; a plain group (?:...) says what is meant.
+  void check_unused_captures(const Rule& rule, const YAML::Node& r) {
+    (void)r;
+    const std::set<std::string> used =
+        rule.action == RuleAction::kTicket ? template_variables(rule) : std::set<std::string>{};
+    std::set<std::string> fingerprint;
+    if (rule.fingerprint) {
+      for (const std::string& v : rule.fingerprint->variables()) fingerprint.insert(v);
+    }
+    std::set<std::pair<std::string, int>> reported;  // a name once per scope
+    for (const CaptureSite& site : capture_sites_) {
+      const bool in_resolve = site.scope == CaptureScope::kResolveWhen;
+      if ((in_resolve ? fingerprint : used).count(site.name)) continue;
+      if (!reported.insert({site.name, static_cast<int>(site.scope)}).second) continue;
+      std::string msg = "named capture \"" + site.name + "\" is not used";
+      if (rule.action == RuleAction::kDrop) {
+        msg += ": a drop rule renders no template";
+      } else if (in_resolve) {
+        msg += " by the fingerprint (the only template a resolve_when capture feeds)";
+      } else {
+        msg += " by any template of rule \"" + rule.name + "\"";
+      }
+      msg += "; use {{ " + site.name + " }} or make it a plain group (?:...)";
+      warning(site.node, msg, "unused-capture");
+    }
+  }
+
+  // A resolving event renders the fingerprint with the captures of
+  // resolve_when alone; a variable only `match` captures then renders
+  // empty, the fingerprint differs, and the alert never resolves.
+  void check_resolve_fingerprint(const Rule& rule, const YAML::Node& r) {
+    if (!rule.resolve_when || !r["resolve_when"] || !r["resolve_when"].IsMap()) return;
+    std::vector<std::string> vars = {"host"};  // the default "<rule>/{{ host }}"
+    if (rule.fingerprint) vars = rule.fingerprint->variables();
+    std::vector<std::string> matched, resolving;
+    rule.condition.collect_capture_names(matched);
+    rule.resolve_when->collect_capture_names(resolving);
+    std::set<std::string> reported;
+    for (const std::string& var : vars) {
+      if (is_condition_field(var) || !contains(matched, var) || contains(resolving, var)) continue;
+      if (!reported.insert(var).second) continue;
+      error(r["resolve_when"],
+            "resolve_when does not capture \"" + var +
+                "\", which the fingerprint uses (\"match\" "
+                "captures it): a resolving event renders a different fingerprint, so the alert "
+                "can never resolve; capture (?P<" +
+                var + ">...) in resolve_when too",
+            "unresolvable-fingerprint");
+    }
+  }
+
   size_t error_count() const {
     return static_cast<size_t>(std::count_if(diags_.begin(), diags_.end(), [](const Diagnostic& d) {
       return d.level == Diagnostic::Level::kError;
     }));
   }
 
+  // Where a named regex capture of the current rule is written.
+  enum class CaptureScope { kNone, kMatch, kResolveWhen };
+  struct CaptureSite {
+    std::string name;
+    YAML::Node node;
+    CaptureScope scope;
+  };
+
   std::string file_;
   std::vector<Diagnostic>& diags_;
   LoadParts& parts_;
+  // State of the rule being loaded.
+  bool bad_regex_ = false;
+  CaptureScope capture_scope_ = CaptureScope::kNone;
+  std::vector<CaptureSite> capture_sites_;
 };
 
-bool matches_everything(const Condition& c) { return c.empty(); }
+// A condition that lets every event through, or every event that has
+// certain fields set (severity ">=debug" does not hold for an event without
+// a severity): `needs` lists those fields, `why` shows the catch-all value.
+struct CatchAll {
+  std::vector<std::string> needs;
+  std::string why;  // `severity: ">=debug"`, "" for an empty condition
+};
+
+std::optional<CatchAll> matches_everything(const Condition& c) {
+  CatchAll out;
+  for (const FieldMatch& fm : c.all) {
+    const Operand* total = nullptr;
+    bool missing_ok = false;
+    for (const Operand& op : fm.any_of) {
+      if (op.matches_every_value() && !total) total = &op;
+      if (op.test(std::nullopt, nullptr)) missing_ok = true;
+    }
+    if (!total) return std::nullopt;
+    if (out.why.empty()) out.why = fm.field + ": \"" + total->text() + "\"";
+    if (!missing_ok) out.needs.push_back(fm.field);
+  }
+  if (!c.any.empty()) {
+    std::optional<CatchAll> best;
+    for (const Condition& alt : c.any) {
+      auto a = matches_everything(alt);
+      if (a && (!best || a->needs.size() < best->needs.size())) best = std::move(a);
+    }
+    if (!best) return std::nullopt;
+    out.needs.insert(out.needs.end(), best->needs.begin(), best->needs.end());
+    if (out.why.empty()) out.why = best->why;
+  }
+  if (!c.none.empty()) return std::nullopt;  // a "not" block keeps some events out
+  return out;
+}
+
+// True when `c` can only hold for an event that has `field` set.
+bool requires_field(const Condition& c, const std::string& field) {
+  for (const FieldMatch& fm : c.all) {
+    if (fm.field != field) continue;
+    if (std::none_of(fm.any_of.begin(), fm.any_of.end(),
+                     [](const Operand& op) { return op.test(std::nullopt, nullptr); }))
+      return true;
+  }
+  return false;
+}
 
 LoadResult finish(LoadParts parts) {
   std::vector<Diagnostic>& diags = parts.diags;
   std::map<std::string, const Rule*> seen;
-  const Rule* catch_all = nullptr;  // an earlier match-everything rule without continue
+  // The earliest rule without continue that lets every event through (or
+  // every event with some fields set), and how.
+  const Rule* catch_all = nullptr;
+  CatchAll caught;
   for (const Rule& r : parts.rules) {
     auto [it, inserted] = seen.emplace(r.name, &r);
     if (!inserted) {
       diags.push_back({Diagnostic::Level::kError, r.file, r.line, r.column,
                        "duplicate rule name \"" + r.name + "\" (first defined at " +
-                           it->second->file + ":" + std::to_string(it->second->line) + ")"});
+                           it->second->file + ":" + std::to_string(it->second->line) + ")",
+                       "duplicate-rule-name"});
     }
     if (catch_all) {
-      diags.push_back({Diagnostic::Level::kError, r.file, r.line, r.column,
-                       "rule \"" + r.name + "\" is unreachable: rule \"" + catch_all->name +
-                           "\" (" + catch_all->file + ":" + std::to_string(catch_all->line) +
-                           ") matches every event and has no \"continue: true\""});
-    } else if (matches_everything(r.condition) && !r.continue_matching) {
+      const std::string where = "rule \"" + catch_all->name + "\" (" + catch_all->file + ":" +
+                                std::to_string(catch_all->line) + ")";
+      const std::string how = caught.why.empty() ? "" : " (" + caught.why + ")";
+      if (caught.needs.empty()) {
+        diags.push_back({Diagnostic::Level::kError, r.file, r.line, r.column,
+                         "rule \"" + r.name + "\" is unreachable: " + where +
+                             " matches every event" + how + " and has no \"continue: true\"",
+                         "unreachable-rule"});
+        continue;
+      }
+      std::string fields;
+      for (const auto& f : caught.needs) fields += (fields.empty() ? "" : " and ") + f;
+      const bool all_required =
+          std::all_of(caught.needs.begin(), caught.needs.end(),
+                      [&](const std::string& f) { return requires_field(r.condition, f); });
+      if (all_required) {
+        diags.push_back({Diagnostic::Level::kError, r.file, r.line, r.column,
+                         "rule \"" + r.name + "\" is unreachable: " + where +
+                             " matches every event that has a " + fields + how +
+                             " and has no \"continue: true\"",
+                         "unreachable-rule"});
+        continue;
+      }
+      diags.push_back({Diagnostic::Level::kWarning, r.file, r.line, r.column,
+                       "rule \"" + r.name + "\" is reached only by events without a " + fields +
+                           ": " + where + " matches every event that has one" + how +
+                           " and has no \"continue: true\"",
+                       "shadowed-rule"});
+    }
+    if (r.continue_matching) continue;
+    if (auto c = matches_everything(r.condition);
+        c && (!catch_all || c->needs.size() < caught.needs.size())) {
       catch_all = &r;
+      caught = std::move(*c);
     }
   }
   std::vector<std::string> names(parts.declared.begin(), parts.declared.end());
@@ -754,7 +922,8 @@ LoadResult finish(LoadParts parts) {
     std::string msg = "\"" + ref.what + "\" refers to unknown rule \"" + ref.name + "\"";
     std::string guess = ticketd::did_you_mean(ref.name, names);
     if (!guess.empty()) msg += " (did you mean \"" + guess + "\"?)";
-    diags.push_back({Diagnostic::Level::kError, ref.file, ref.line, ref.column, msg});
+    diags.push_back(
+        {Diagnostic::Level::kError, ref.file, ref.line, ref.column, msg, "unknown-rule"});
   }
   // Report in reading order: files as loaded, then line and column.
   std::map<std::string, size_t> file_order;
@@ -763,6 +932,14 @@ LoadResult finish(LoadParts parts) {
     return std::tuple(file_order[a.file], a.line, a.column) <
            std::tuple(file_order[b.file], b.line, b.column);
   });
+  // Content merged into several mappings (`<<: *defaults`) is checked
+  // once per use; report each problem once.
+  std::set<std::tuple<std::string, int, int, std::string>> reported;
+  diags.erase(std::remove_if(diags.begin(), diags.end(),
+                             [&](const Diagnostic& d) {
+                               return !reported.emplace(d.file, d.line, d.column, d.message).second;
+                             }),
+              diags.end());
   LoadResult result;
   const bool failed = std::any_of(diags.begin(), diags.end(), [](const Diagnostic& d) {
     return d.level == Diagnostic::Level::kError;
@@ -814,7 +991,7 @@ LoadResult load_rules(const std::vector<std::string>& paths) {
       }
       if (ec)
         diags.push_back(
-            {Diagnostic::Level::kError, p, 0, 0, "cannot list directory: " + ec.message()});
+            {Diagnostic::Level::kError, p, 0, 0, "cannot list directory: " + ec.message(), "io"});
       std::sort(in_dir.begin(), in_dir.end(), [](const std::string& a, const std::string& b) {
         return fs::path(a).filename() < fs::path(b).filename();
       });
@@ -822,13 +999,13 @@ LoadResult load_rules(const std::vector<std::string>& paths) {
     } else if (fs::exists(p, ec)) {
       files.push_back(p);
     } else {
-      diags.push_back({Diagnostic::Level::kError, p, 0, 0, "no such file or directory"});
+      diags.push_back({Diagnostic::Level::kError, p, 0, 0, "no such file or directory", "io"});
     }
   }
   for (const std::string& f : files) {
     std::ifstream in(f, std::ios::binary);
     if (!in) {
-      diags.push_back({Diagnostic::Level::kError, f, 0, 0, "cannot open file"});
+      diags.push_back({Diagnostic::Level::kError, f, 0, 0, "cannot open file", "io"});
       continue;
     }
     std::stringstream ss;

@@ -114,20 +114,11 @@ const std::vector<std::string>& test_expect_keys() {
 
 std::vector<Diagnostic> check_rule_test_file(const std::string& text, const std::string& name) {
   std::vector<Diagnostic> out;
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    out.push_back({Diagnostic::Level::kError, name, e.mark.line + 1, e.mark.column + 1,
-                   "YAML syntax error: " + e.msg});
-    return out;
-  } catch (const std::exception& e) {
-    out.push_back({Diagnostic::Level::kError, name, 0, 0, std::string("cannot read: ") + e.what()});
-    return out;
-  }
+  const std::optional<YAML::Node> root = load_yaml_document(text, name, out);
+  if (!root) return out;
   TestFileChecker checker(name, out);
   try {
-    checker.check_root(root);
+    checker.check_root(*root);
   } catch (const YAML::Exception& e) {
     out.push_back({Diagnostic::Level::kError, name, e.mark.line + 1, e.mark.column + 1,
                    "invalid rule test file: " + e.msg});

@@ -42,6 +42,13 @@ class Operand {
   const std::string& text() const { return text_; }
   // Named capture groups of a regex operand.
   std::vector<std::string> capture_names() const;
+  // True when the operand holds for every value the field can have: a regex
+  // that matches the empty string wherever it starts or ends ("~", "~.*",
+  // "~^", "~.*$"), or for severity ">=debug" / "<=emergency". Whether it
+  // also holds when the field is missing is test(std::nullopt, nullptr):
+  // a regex does (a missing field is ""), a severity comparison does not.
+  // May miss exotic catch-alls, never reports one that is not.
+  bool matches_every_value() const;
 
  private:
   Kind kind_ = Kind::kEqual;

@@ -122,6 +122,10 @@ struct Diagnostic {
   int line = 0;
   int column = 0;
   std::string message;
+  // A stable name for the kind of problem, for tools reading
+  // `check-rules --format json`: "unknown-key", "duplicate-key", "yaml-tag",
+  // "unreachable-rule", ... ("invalid" for other invalid values).
+  std::string code = {};
   // "rules/net.yaml:12:7: unknown key "mach" (did you mean "match"?)"
   std::string to_string() const;
 };
