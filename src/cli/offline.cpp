@@ -372,7 +372,8 @@ int test_rules(const std::vector<std::string>& paths, std::ostream& out,
   std::set<std::string> reached;
   for (size_t f = 0; f < files.size(); ++f) {
     const std::string& file = files[f];
-    const YAML::Node doc = YAML::Load(texts[f]);  // checked above
+    // Checked above; merge keys resolved as in rule files.
+    const YAML::Node doc = rules::load_rule_test_document(texts[f], file).value_or(YAML::Node());
     // A test's name, "test N" (N counting every test) when it has none.
     std::vector<std::pair<YAML::Node, std::string>> selected;
     for (const YAML::Node& test : doc["tests"]) {

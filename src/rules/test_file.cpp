@@ -129,4 +129,10 @@ std::vector<Diagnostic> check_rule_test_file(const std::string& text, const std:
   return out;
 }
 
+std::optional<YAML::Node> load_rule_test_document(const std::string& text,
+                                                  const std::string& name) {
+  std::vector<Diagnostic> ignored;
+  return load_yaml_document(text, name, ignored);
+}
+
 }  // namespace ticketd::rules

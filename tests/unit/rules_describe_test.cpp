@@ -56,7 +56,7 @@ rules:
     group_by: [host]
     group_wait: 30s
     threshold: { count: 5, within: 120s }
-    resolve_when: { match: { message: "~accepted" } }
+    resolve_when: { match: { message: '~accepted .* from (?P<ip>\S+)' } }
     auto_resolve_after: 3600s
     reopen_window: 1d
     flapping: { changes: 4, within: 10m }
@@ -102,7 +102,7 @@ TEST(RulesDescribe, RendersEverySectionCanonically) {
   EXPECT_EQ(r["group_by"], json::array({"host"}));
   EXPECT_EQ(r["group_wait"], "30s");
   EXPECT_EQ(r["threshold"], json::parse(R"({"count":5,"within":"2m"})"));
-  EXPECT_EQ(r["resolve_when"]["match"]["message"], json::array({"~accepted"}));
+  EXPECT_EQ(r["resolve_when"]["match"]["message"], json::array({"~accepted .* from (?P<ip>\\S+)"}));
   EXPECT_EQ(r["auto_resolve_after"], "1h");
   EXPECT_EQ(r["reopen_window"], "1d");
   EXPECT_EQ(r["flapping"], json::parse(R"({"changes":4,"within":"10m"})"));
@@ -180,7 +180,7 @@ rules:
     group_by: host
     group_wait: 30000ms
     threshold: { within: 2m, count: 5 }
-    resolve_when: { match: { message: ["~accepted"] } }
+    resolve_when: { match: { message: ['~accepted .* from (?P<ip>\S+)'] } }
     auto_resolve_after: 1h
     reopen_window: 24h
     flapping: { within: 600s, changes: 4 }

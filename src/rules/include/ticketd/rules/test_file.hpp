@@ -5,6 +5,9 @@
 // by testing less. Running the tests is ticketctl's; this only validates.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,5 +26,10 @@ const std::vector<std::string>& test_expect_keys();  // ticket fields, breached,
 // in an expected ticket ("labels" maps are free-form). Returns the errors,
 // ordered by position; empty when the file is well formed. Never throws.
 std::vector<Diagnostic> check_rule_test_file(const std::string& text, const std::string& name);
+
+// The document of a rule test file as the checker reads it (YAML merge keys
+// resolved), for running the tests; nullopt when `text` is not YAML. Call
+// check_rule_test_file first: this reports nothing.
+std::optional<YAML::Node> load_rule_test_document(const std::string& text, const std::string& name);
 
 }  // namespace ticketd::rules
