@@ -94,17 +94,30 @@ struct TicketBook {
   }
 };
 
+// An expected map (`sla: { breached: true }`, `labels: { env: prod }`) holds
+// when each key it names has that value; the others are not compared.
+void out_of_object(const std::string& path, const json& want, const json& got,
+                   std::vector<std::string>& out) {
+  for (const auto& [k, w] : want.items()) {
+    const std::string field = path + "." + k;
+    const json g = got.is_object() && got.contains(k) ? got[k] : json(nullptr);
+    if (w.is_object()) {
+      out_of_object(field, w, g, out);
+      continue;
+    }
+    const std::string got_text = g.is_null() ? "(unset)" : text_of(g);
+    if (got_text != text_of(w))
+      out.push_back(field + ": want \"" + text_of(w) + "\", got \"" + got_text + "\"");
+  }
+}
+
 // Does `actual` (ticket JSON) have every field `expected` names with that value?
 // Returns the mismatches as "field: want X, got Y".
 std::vector<std::string> mismatches(const json& expected, const json& actual) {
   std::vector<std::string> out;
   for (const auto& [k, want] : expected.items()) {
-    if (k == "labels" && want.is_object()) {
-      for (const auto& [lk, lv] : want.items()) {
-        std::string got = actual["labels"].contains(lk) ? text_of(actual["labels"][lk]) : "(unset)";
-        if (got != text_of(lv))
-          out.push_back("labels." + lk + ": want \"" + text_of(lv) + "\", got \"" + got + "\"");
-      }
+    if (want.is_object()) {  // labels, sla, resolution, external: the keys named
+      out_of_object(k, want, actual.contains(k) ? actual[k] : json(nullptr), out);
       continue;
     }
     if (k == "alerts") {

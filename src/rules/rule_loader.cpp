@@ -519,8 +519,13 @@ class FileLoader {
       if (!rule.unacknowledged_for && !rule.unresolved_for) {
         error(when, "escalation \"" + rule.name + "\" needs unacknowledged_for or unresolved_for");
       }
-      if (act["raise_priority"])
-        rule.raise_priority = act["raise_priority"].as<std::string>() == "true";
+      if (const YAML::Node raise = act["raise_priority"]) {
+        // Only YAML 1.2 booleans: `yes` would otherwise read as "not true".
+        if (!raise.IsScalar() || (raise.Scalar() != "true" && raise.Scalar() != "false"))
+          error(raise, "\"escalate.do.raise_priority\" must be true or false");
+        else
+          rule.raise_priority = raise.Scalar() == "true";
+      }
       if (act["team"]) scalar(act["team"], "\"escalate.do.team\"", rule.team);
       if (act["assignee"]) scalar(act["assignee"], "\"escalate.do.assignee\"", rule.assignee);
       if (act["notify"]) rule.notify = strings(act["notify"]);

@@ -388,5 +388,20 @@ TEST(Loader, DidYouMean) {
   EXPECT_EQ(did_you_mean("zzz", {"fingerprint", "flapping"}), "");
 }
 
+// YAML 1.1 booleans (yes, on) are plain strings to the loader: refused,
+// never read as false.
+TEST(Loader, RaisePriorityTakesOnlyTrueOrFalse) {
+  LoadResult r = load(R"(rules:
+  - { name: a, match: {} }
+escalate:
+  - when: { priority: P2, unacknowledged_for: 1h }
+    do: { raise_priority: yes }
+)");
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_EQ(r.diagnostics[0].to_string(),
+            "test.yaml:5:27: \"escalate.do.raise_priority\" must be true or false");
+}
+
 }  // namespace
 }  // namespace ticketd::rules
