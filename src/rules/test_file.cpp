@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <tuple>
 
 #include "ticketd/core/event.hpp"
 #include "ticketd/core/ticket.hpp"
+#include "ticketd/core/time.hpp"
 #include "yaml_diag.hpp"
 
 namespace ticketd::rules {
@@ -73,6 +75,56 @@ class TestFileChecker {
     check_keys(file_, test, "test", test_case_keys(), out_);
     check_list(test["events"], "events", "event", test_event_keys());
     check_list(test["expect"], "expect", "expected ticket", test_expect_keys());
+    check_times(test);
+  }
+
+  // `at` and `until` are offsets from the start of the test: valid durations,
+  // events in time order, `until` not before the last event (the simulated
+  // clock only moves forward, so an earlier `until` would be ignored).
+  void check_times(const YAML::Node& test) {
+    Duration last{};
+    std::string last_text = "0s";
+    const YAML::Node events = test["events"];
+    if (events && events.IsSequence()) {
+      for (const YAML::Node& ev : events) {
+        if (!ev.IsMap()) continue;
+        if (!ev["at"]) {  // 0s, not the previous event's offset
+          if (last > Duration{})
+            error(ev, "this event has no \"at\", so it is at 0s, before the previous event (" +
+                          last_text + "): give it an \"at\"; events must be in time order");
+          continue;
+        }
+        const auto at = offset(ev["at"], "\"at\"");
+        if (!at) continue;
+        if (*at < last) {
+          error(ev["at"], "\"at: " + ev["at"].Scalar() + "\" is before the previous event's (" +
+                              last_text + "): events must be in time order");
+          continue;
+        }
+        last = *at;
+        last_text = ev["at"].Scalar();
+      }
+    }
+    if (const YAML::Node until = test["until"]) {
+      const auto u = offset(until, "\"until\"");
+      if (u && *u < last) {
+        error(until, "\"until: " + until.Scalar() + "\" is before the last event (at " + last_text +
+                         "); the clock only moves forward: make it at least " + last_text);
+      }
+    }
+  }
+
+  std::optional<Duration> offset(const YAML::Node& n, const std::string& what) {
+    if (!n.IsScalar()) {
+      error(n, what + " must be a duration after the start of the test (0s, 90s, 5m, 2h)");
+      return std::nullopt;
+    }
+    auto d = parse_duration(n.Scalar());
+    if (!d) {
+      error(n, what + ": " + d.error().message());
+      return std::nullopt;
+    }
+    return *d;
   }
 
   std::string file_;

@@ -97,5 +97,33 @@ TEST(RuleTestFile, ShapesAndSyntax) {
   EXPECT_EQ(check("tests: [\n").at(0).rfind("t.yaml:2:1: YAML syntax error", 0), 0u);
 }
 
+// The simulated clock only moves forward: events out of order and an
+// `until` before the last event are errors where they are written, not a
+// silently ignored `until` or a failure without a line.
+TEST(RuleTestFile, TimesMustBeDurationsInOrderAndUntilNotBeforeTheLastEvent) {
+  EXPECT_EQ(check(R"(rule_files: [r.yaml]
+tests:
+  - events:
+      - { at: 5m, host: a }
+      - { at: 1m, host: a }
+      - { at: 2x, host: a }
+    until: 3m
+    expect: []
+)"),
+            (std::vector<std::string>{
+                "t.yaml:5:15: \"at: 1m\" is before the previous event's (5m): events must be in "
+                "time order",
+                "t.yaml:6:15: \"at\": duration: missing or unknown unit in \"2x\", expected ms, s, "
+                "m, h, d or w",
+                "t.yaml:7:12: \"until: 3m\" is before the last event (at 5m); the clock only moves "
+                "forward: make it at least 5m"}));
+  EXPECT_EQ(check("rule_files: [r.yaml]\ntests:\n  - events: [{ at: 1h }]\n    until: 60m\n"),
+            std::vector<std::string>{});
+  EXPECT_EQ(check("rule_files: [r.yaml]\ntests:\n  - events: [{ at: 10s }, { host: a }]\n"),
+            std::vector<std::string>{
+                "t.yaml:3:27: this event has no \"at\", so it is at 0s, before the previous event "
+                "(10s): give it an \"at\"; events must be in time order"});
+}
+
 }  // namespace
 }  // namespace ticketd::rules
