@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -81,7 +82,8 @@ api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKE
               [--limit N] [--cursor C] [--json | --jsonl]
                                   stored events with the engine's decision, newest first; since/
                                   until: RFC 3339 or a duration before now (30m, 24h, 7d);
-                                  --jsonl: one event per line as explain/replay read it
+                                  --jsonl: export every matching event (all pages, or --limit
+                                  in all), one per line as explain/replay read it
   outbox list [--target NAME] [--ticket KEY] [--held] [--limit N] [--json]
                                   what waits for backends and notification targets
   outbox retry ID                 send a held (or waiting) entry now
@@ -543,7 +545,8 @@ int outbox_cmd(const Args& a, HttpClient& client) {
 }
 
 // events list: the stored events with the engine's decision, newest first.
-// --jsonl prints each one's normalized event on a line, as `explain` and
+// --jsonl exports: it follows the pages to the end (or --limit events in
+// all) and prints each one's normalized event on a line, as `explain` and
 // `replay` read them (newest first: `tac` before replaying).
 int events_cmd(const Args& a, HttpClient& client) {
   const std::string sub = a.positional.size() > 1 ? a.positional[1] : "";
@@ -551,8 +554,36 @@ int events_cmd(const Args& a, HttpClient& client) {
   const bool jsonl = a.options.count("jsonl") > 0;
   if (jsonl && a.json_out) return usage_error("events list takes --json or --jsonl, not both");
   std::string query;
-  for (const char* k :
-       {"decision", "since", "until", "rule", "host", "ticket", "limit", "cursor"}) {
+  for (const char* k : {"decision", "since", "until", "rule", "host", "ticket"}) {
+    const std::string v = option(a, k);
+    if (!v.empty())
+      query += (query.empty() ? "?" : "&") + std::string(k) + "=" + ticketd::cli::url_encode(v);
+  }
+  if (jsonl) {
+    uint64_t wanted = std::numeric_limits<uint64_t>::max();
+    if (const std::string l = option(a, "limit"); !l.empty()) {
+      char* end = nullptr;
+      wanted = std::strtoull(l.c_str(), &end, 10);
+      if (*end != '\0' || wanted == 0 || l[0] == '-')
+        return usage_error("--limit must be a positive number, got \"" + l + "\"");
+    }
+    std::string cursor = option(a, "cursor");
+    uint64_t printed = 0;
+    do {
+      const uint64_t page = std::min<uint64_t>(1000, wanted - printed);
+      std::string q = query + (query.empty() ? "?" : "&") + "limit=" + std::to_string(page);
+      if (!cursor.empty()) q += "&cursor=" + ticketd::cli::url_encode(cursor);
+      auto j = call(client, "GET", "/api/v1/events" + q);
+      if (!j) return 1;
+      for (const auto& e : (*j)["events"]) {
+        std::cout << e["event"].dump() << "\n";
+        ++printed;
+      }
+      cursor = (*j)["next_cursor"].is_string() ? (*j)["next_cursor"].get<std::string>() : "";
+    } while (!cursor.empty() && printed < wanted);
+    return std::cout.good() ? 0 : 1;
+  }
+  for (const char* k : {"limit", "cursor"}) {
     const std::string v = option(a, k);
     if (!v.empty())
       query += (query.empty() ? "?" : "&") + std::string(k) + "=" + ticketd::cli::url_encode(v);
@@ -561,10 +592,6 @@ int events_cmd(const Args& a, HttpClient& client) {
   if (!j) return 1;
   if (a.json_out) {
     std::cout << j->dump(2) << "\n";
-    return 0;
-  }
-  if (jsonl) {
-    for (const auto& e : (*j)["events"]) std::cout << e["event"].dump() << "\n";
     return 0;
   }
   ticketd::cli::Table t({"ID", "RECEIVED", "DECISION", "RULE", "TICKET", "HOST", "MESSAGE"});

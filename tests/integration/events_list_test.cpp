@@ -150,6 +150,34 @@ TEST_F(EventsListTest, TicketctlListsEventsAndItsJsonlFeedsExplain) {
   EXPECT_NE(typo.find("did you mean \"--since\""), std::string::npos) << typo;
 }
 
+// --jsonl is an export: it follows the pages (at most 1000 events each) to
+// the end, or stops after --limit events in all.
+TEST_F(EventsListTest, JsonlExportFollowsEveryPage) {
+  for (int b = 0; b < 4; ++b) {  // in batches under the body size limit
+    std::string batch = "[";
+    for (int i = b * 300; i < (b + 1) * 300; ++i) {
+      if (i % 300) batch += ",";
+      batch += R"({"host":"bulk","app":"batch","severity":"info","message":"row )" +
+               std::to_string(i) + R"("})";
+    }
+    batch += "]";
+    Reply r = d_.post(batch);
+    ASSERT_EQ(r.status, 202) << r.body;
+  }
+  const std::string ctl = std::string(TICKETCTL_BIN) + " --server " + d_.url("");
+  auto [rc, all] = run(ctl + " events list --jsonl --host bulk");
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(std::count(all.begin(), all.end(), '\n'), 1200);
+  EXPECT_NE(all.substr(0, all.find('\n')).find("\"message\":\"row 1199\""), std::string::npos)
+      << "newest first";
+  EXPECT_NE(all.find("\"message\":\"row 0\""), std::string::npos);
+  auto [lrc, some] = run(ctl + " events list --jsonl --host bulk --limit 1100");
+  EXPECT_EQ(lrc, 0);
+  EXPECT_EQ(std::count(some.begin(), some.end(), '\n'), 1100);
+  auto [brc, bad] = run(ctl + " events list --jsonl --limit 0");
+  EXPECT_EQ(brc, 2) << bad;
+}
+
 // replay --since --rules CANDIDATE: the stored events through a candidate
 // rule set, compared with what the running rules decided.
 TEST_F(EventsListTest, ReplaySinceComparesACandidateRuleSetWithTheRunningOne) {
