@@ -774,7 +774,8 @@ Status load_snmp_users(const YAML::Node& list, const std::string& base_dir, Conf
 Status load_tokens(const YAML::Node& list, const std::string& base_dir, Config& c) {
   if (!list.IsSequence())
     return Status::invalid_argument(where(list) + "\"api.tokens\" must be a list");
-  const std::vector<std::string> keys = {"name", "role", "token", "token_file", "token_env"};
+  const std::vector<std::string> keys = {"name",       "role",      "token",
+                                         "token_file", "token_env", "token_sha256"};
   std::vector<int> lines;  // of each token in c.tokens
   for (const YAML::Node& t : list) {
     if (!t.IsMap())
@@ -810,13 +811,33 @@ Status load_tokens(const YAML::Node& list, const std::string& base_dir, Config& 
       return Status::invalid_argument(where(t) + "api token \"" + tok.name + "\": role is \"" +
                                       role + "\", expected ingest, read, write or admin");
     }
-    auto secret = load_secret(t, "token", base_dir, "api token \"" + tok.name + "\"");
-    if (!secret) return secret.error();
-    tok.token = *secret;
-    if (tok.token.size() < 16) {
+    // One source of the secret: inline, a file, the environment, or only its
+    // SHA-256 (token_sha256), so the configuration need not hold the secret.
+    int sources = 0;
+    for (const char* k : {"token", "token_file", "token_env", "token_sha256"})
+      sources += t[k] ? 1 : 0;
+    if (sources != 1) {
       return Status::invalid_argument(
           where(t) + "api token \"" + tok.name +
-          "\": the secret must be at least 16 characters (set token_file, token_env or token)");
+          "\" needs exactly one of token_file, token_env, token_sha256 or token");
+    }
+    if (const YAML::Node h = t["token_sha256"]) {
+      auto digest = api::digest_from_hex(h.as<std::string>());
+      if (!digest) {
+        return Status::invalid_argument(
+            where(h) + "api token \"" + tok.name +
+            "\": token_sha256 must be 64 hex digits (sha256sum of the secret, without newline)");
+      }
+      tok.digest = *digest;
+    } else {
+      auto secret = load_secret(t, "token", base_dir, "api token \"" + tok.name + "\"");
+      if (!secret) return secret.error();
+      if (secret->size() < 16) {
+        return Status::invalid_argument(
+            where(t) + "api token \"" + tok.name +
+            "\": the secret must be at least 16 characters (set token_file, token_env or token)");
+      }
+      tok.digest = api::token_digest(*secret);  // the secret itself is not kept
     }
     // A secret names one token: a second token with it would be ambiguous
     // (which role?). Name both entries, never the secret.
@@ -828,7 +849,7 @@ Status load_tokens(const YAML::Node& list, const std::string& base_dir, Config& 
                                         "\" is also used by " + other +
                                         ": token names must be unique");
       }
-      if (c.tokens[i].token == tok.token) {
+      if (c.tokens[i].digest == tok.digest) {
         return Status::invalid_argument(where(t) + "api token \"" + tok.name +
                                         "\" has the same secret as " + other +
                                         ": each token needs its own secret");

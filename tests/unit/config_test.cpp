@@ -96,7 +96,8 @@ TEST(Config, NonLoopbackWithoutTokensIsRefused) {
       "/x/t.yaml");
   ASSERT_TRUE(c) << c.error().message();
   ASSERT_EQ(c->tokens.size(), 1u);
-  EXPECT_EQ(c->tokens[0].token, "0123456789abcdef0123");
+  EXPECT_EQ(c->tokens[0].digest, api::token_digest("0123456789abcdef0123"))
+      << "only the secret's SHA-256 is kept";
   EXPECT_EQ(c->tokens[0].role, api::Role::kIngest);
 }
 
@@ -111,6 +112,31 @@ TEST(Config, TokenProblems) {
   EXPECT_EQ(error_of("api: {tokens: [{name: a, role: read, token_env: TICKETD_SURELY_UNSET}]}"),
             "/etc/ticketd/ticketd.yaml:1: api token \"a\": environment variable "
             "TICKETD_SURELY_UNSET is not set");
+  EXPECT_EQ(error_of("api: {tokens: [{name: a, role: read}]}"),
+            "/etc/ticketd/ticketd.yaml:1: api token \"a\" needs exactly one of token_file, "
+            "token_env, token_sha256 or token");
+  EXPECT_EQ(error_of("api: {tokens: [{name: a, role: read, token: 0123456789abcdef, "
+                     "token_sha256: "
+                     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08}]}"),
+            "/etc/ticketd/ticketd.yaml:1: api token \"a\" needs exactly one of token_file, "
+            "token_env, token_sha256 or token");
+  EXPECT_EQ(error_of("api: {tokens: [{name: a, role: read, token_sha256: abc}]}"),
+            "/etc/ticketd/ticketd.yaml:1: api token \"a\": token_sha256 must be 64 hex digits "
+            "(sha256sum of the secret, without newline)");
+}
+
+// token_sha256: the configuration holds only the digest (printf %s SECRET |
+// sha256sum); the same secret given inline is the same token.
+TEST(Config, TokenSha256) {
+  auto c = load_config_from_string(
+      "api:\n  tokens:\n    - {name: a, role: admin, token_sha256: "
+      "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08}\n",
+      "/x/t.yaml");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->tokens[0].digest, api::token_digest("test"));  // sha256("test")
+  EXPECT_TRUE(api::same_digest(c->tokens[0].digest, api::token_digest("test")));
+  EXPECT_FALSE(api::same_digest(c->tokens[0].digest, api::token_digest("tesu")));
+  EXPECT_FALSE(api::same_digest(c->tokens[0].digest, ""));
 }
 
 TEST(Config, WebhookSignatures) {
