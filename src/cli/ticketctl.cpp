@@ -157,7 +157,11 @@ size_t count_rule_files(const std::vector<std::string>& paths) {
 // 1 errors, 2 usage. JSON is for editors and CI: every diagnostic with its
 // position, severity and stable code.
 int check_rules(const Args& a) {
-  const std::string format = a.options.count("format") ? a.options.at("format") : "text";
+  // --json is the global spelling of --format json.
+  const std::string format =
+      a.options.count("format") ? a.options.at("format") : (a.json_out ? "json" : "text");
+  if (a.json_out && format != "json")
+    return usage_error("check-rules takes --json or --format " + format + ", not both");
   if (format != "text" && format != "json")
     return usage_error("check-rules --format takes text or json, not \"" + format + "\"");
   if (a.positional.size() < 2)
