@@ -261,4 +261,142 @@ TEST(TicketctlExplain, ListsEveryFailedConditionInFull) {
   EXPECT_NE(table.find("--json shows it in full"), std::string::npos) << table;
 }
 
+// ---- check-rules --format ----
+
+// stdout alone (run() merges stderr in).
+std::pair<int, std::string> run_stdout(const std::string& cmd) {
+  return run("(" + cmd + " 2>/dev/null)");
+}
+
+// One file with an error and a warning, one good file.
+struct CheckRulesDir {
+  fs::path dir = fs::temp_directory_path() / ("ticketctl-check-" + std::to_string(::getpid()));
+  fs::path bad = dir / "10-bad.yaml";
+  fs::path good = dir / "20-good.yaml";
+  CheckRulesDir() {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::ofstream(bad) << R"(rules:
+  - name: disk
+    match: { message: '~disk (?P<dev>\S+) full' }
+    ticket: { title: "Disk full on {{ host }}" }
+    tiket: { team: storage }
+)";
+    std::ofstream(good) << R"(rules:
+  - name: memory
+    match: { message: '~out of memory' }
+    ticket: { title: "Out of memory on {{ host }}" }
+)";
+  }
+  ~CheckRulesDir() { fs::remove_all(dir); }
+};
+
+TEST(TicketctlCheckRules, JsonListsEveryDiagnosticWithItsPositionAndCode) {
+  CheckRulesDir d;
+  auto [rc, out] = run_stdout(kCtl + " check-rules --format json " + d.dir.string());
+  EXPECT_EQ(rc, 1) << out;
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out;
+  const auto expected = nlohmann::json{
+      {"valid", false},
+      {"files", 2},
+      {"rules", nullptr},
+      {"errors", 1},
+      {"warnings", 1},
+      {"diagnostics",
+       {{{"file", d.bad.string()},
+         {"line", 3},
+         {"column", 23},
+         {"severity", "warning"},
+         {"code", "unused-capture"},
+         {"message",
+          "named capture \"dev\" is not used by any template of rule \"disk\"; use {{ dev }} or "
+          "make it a plain group (?:...)"}},
+        {{"file", d.bad.string()},
+         {"line", 5},
+         {"column", 5},
+         {"severity", "error"},
+         {"code", "unknown-key"},
+         {"message", "unknown key \"tiket\" in rule (did you mean \"ticket\"?)"}}}}};
+  EXPECT_EQ(j, expected) << j.dump(2);
+}
+
+TEST(TicketctlCheckRules, TextFormatIsTheDefaultAndUnchanged) {
+  CheckRulesDir d;
+  const std::string expected =
+      d.bad.string() +
+      ":3:23: warning: named capture \"dev\" is not used by any template of rule \"disk\"; use "
+      "{{ dev }} or make it a plain group (?:...)\n" +
+      d.bad.string() + ":5:5: unknown key \"tiket\" in rule (did you mean \"ticket\"?)\n1 error\n";
+  auto [rc, out] = run(kCtl + " check-rules " + d.dir.string());
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(out, expected);
+  auto [trc, tout] = run(kCtl + " check-rules --format text " + d.dir.string());
+  EXPECT_EQ(trc, 1);
+  EXPECT_EQ(tout, expected);
+
+  fs::remove(d.bad);
+  auto [grc, gout] = run(kCtl + " check-rules " + d.dir.string());
+  EXPECT_EQ(grc, 0);
+  EXPECT_EQ(gout, "ok: 1 rules\n");
+}
+
+TEST(TicketctlCheckRules, ShippedRulesAreValidWithoutWarnings) {
+  const std::string dir = TICKETD_SOURCE_DIR "/rules";
+  auto [rc, out] = run_stdout(kCtl + " check-rules --format json " + dir);
+  EXPECT_EQ(rc, 0) << out;
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out;
+  size_t files = 0;
+  for (const auto& f : fs::directory_iterator(dir))
+    files += f.is_regular_file() && f.path().extension() == ".yaml";
+  EXPECT_EQ(j["valid"], true);
+  EXPECT_EQ(j["files"], files);
+  EXPECT_EQ(j["errors"], 0);
+  EXPECT_EQ(j["warnings"], 0);
+  EXPECT_EQ(j["diagnostics"], nlohmann::json::array()) << out;
+  // The same count as the text format's "ok: N rules".
+  ASSERT_TRUE(j["rules"].is_number_unsigned()) << out;
+  auto [trc, text] = run(kCtl + " check-rules " + dir);
+  EXPECT_EQ(trc, 0);
+  EXPECT_EQ(text, "ok: " + std::to_string(j["rules"].get<size_t>()) + " rules\n");
+}
+
+TEST(TicketctlCheckRules, UnknownFormatIsAUsageError) {
+  CheckRulesDir d;
+  auto [rc, out] = run(kCtl + " check-rules --format xml " + d.dir.string());
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_EQ(out.rfind("ticketctl: check-rules --format takes text or json, not \"xml\"\n", 0), 0u)
+      << out;
+  auto [src, sout] = run_stdout(kCtl + " check-rules --format xml " + d.dir.string());
+  EXPECT_EQ(src, 2);
+  EXPECT_EQ(sout, "");  // nothing on stdout for a tool to misread
+}
+
+// ---- test-rules: YAML merge keys in rule test files ----
+
+TEST(TicketctlStrict, TestFileEventsMayMergeAnAnchoredBaseEvent) {
+  ToolDir d("ticketctl-merge");
+  std::ofstream(d.dir / "tests" / "t.yaml") << R"(rule_files: [../r.yaml]
+tests:
+  - name: base event
+    events:
+      - &base { at: 0s, host: db1, message: "no space left on /" }
+    expect: [{ title: "Disk full on db1", priority: P1 }]
+  - name: merged events
+    events:
+      - { <<: *base, host: db2 }
+      - { <<: *base, at: 1m, host: db2 }
+      - <<: *base
+        at: 2m
+        host: db3
+    expect:
+      - { title: "Disk full on db2", event_count: 2 }
+      - { title: "Disk full on db3", event_count: 1 }
+)";
+  auto [rc, out] = run(kCtl + " test-rules " + (d.dir / "tests").string());
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("2 tests, 0 failed"), std::string::npos) << out;
+}
+
 }  // namespace

@@ -125,5 +125,32 @@ tests:
                 "(10s): give it an \"at\"; events must be in time order"});
 }
 
+// An anchored base event merged into others (`<<: *base`): the merged keys
+// count as the event's own, the event's own keys win, and the keys it adds
+// are still checked where they are written.
+TEST(RuleTestFile, MergeKeysAreResolvedBeforeChecking) {
+  const std::string text = R"(rule_files: [a.yaml]
+tests:
+  - name: x
+    events:
+      - &base { at: 0s, host: db1, message: disk full }
+      - { <<: *base, at: 1m, host: db2 }
+    expect: []
+)";
+  EXPECT_EQ(check(text), std::vector<std::string>{});
+  const std::optional<YAML::Node> doc = load_rule_test_document(text, "t.yaml");
+  ASSERT_TRUE(doc);
+  const YAML::Node merged = (*doc)["tests"][0]["events"][1];
+  EXPECT_FALSE(merged["<<"]);
+  EXPECT_EQ(merged["at"].as<std::string>(), "1m");
+  EXPECT_EQ(merged["host"].as<std::string>(), "db2");
+  EXPECT_EQ(merged["message"].as<std::string>(), "disk full");
+
+  EXPECT_EQ(check("rule_files: [a.yaml]\ntests:\n  - events:\n      - &base { at: 0s, host: db1 }\n"
+                  "      - { <<: *base, at: 1m, hots: db2 }\n"),
+            (std::vector<std::string>{
+                "t.yaml:5:30: unknown key \"hots\" in event (did you mean \"host\"?)"}));
+}
+
 }  // namespace
 }  // namespace ticketd::rules
