@@ -209,6 +209,8 @@ class Daemon {
   }
   void signal(int sig) { ::kill(pid_, sig); }
   int exit_code() const { return exit_code_; }
+  // The running daemon's process id (-1 when not running), e.g. for /proc/PID/status.
+  pid_t pid() const { return pid_; }
 
   Reply post(const std::string& body) { return http("POST", url("/api/v1/events"), body); }
   json tickets(const std::string& query = "") {
