@@ -155,6 +155,36 @@ TEST(Relp, OpenSyslogCloseAcksInOrderOnlyWhatIsStored) {
   EXPECT_EQ(metric(d, "ticketd_syslog_received_total{transport=\"relp\"}"), "8");
 }
 
+TEST(Relp, SmallQueueDelaysAcksButLosesNothing) {
+  Daemon d("queue: { capacity: 16, batch_max: 16 }\n");
+  const uint16_t port = enable_relp(d);
+  ASSERT_TRUE(d.start()) << d.log();
+  RelpClient c(port);
+  c.send(1, "open", kOffers);
+  ASSERT_TRUE(c.next());
+  const uint64_t n = 3000;
+  std::string burst;
+  for (uint64_t i = 2; i < 2 + n; ++i) {
+    const std::string msg = "<12>Dec  2 13:00:00 web1 shop: burst " + std::to_string(i);
+    burst += std::to_string(i) + " syslog " + std::to_string(msg.size()) + " " + msg + "\n";
+  }
+  // Written from another thread: the daemon stops reading while its queue is full.
+  std::thread writer([&] { c.send_raw(burst); });
+  for (uint64_t want = 2; want < 2 + n; ++want) {
+    auto ack = c.next();
+    ASSERT_TRUE(ack) << "txnr " << want << "\n" << d.log();
+    ASSERT_EQ(ack->txnr, want);
+    ASSERT_EQ(ack->data, "200 OK");
+  }
+  writer.join();
+  EXPECT_EQ(metric_u(d, "ticketd_events_processed_total"), n);
+  // Newest first, at most 1000 a page: the last 1000, in order.
+  const std::vector<std::string> got = stored_messages(d);
+  ASSERT_EQ(got.size(), 1000u);
+  EXPECT_EQ(got.front(), "burst 3001");
+  EXPECT_EQ(got.back(), "burst 2002");
+}
+
 TEST(Relp, UnknownCommandIsAnswered500AndTheSessionGoesOn) {
   Daemon d;
   const uint16_t port = enable_relp(d);
