@@ -2,6 +2,7 @@
 // ticketd, and, where installed, a real rsyslog forwarding with omrelp. An
 // acknowledgement ("rsp 200 OK") must mean the event is already stored.
 #include <netinet/in.h>
+#include <sys/mount.h>
 
 #include <algorithm>
 #include <optional>
@@ -183,6 +184,67 @@ TEST(Relp, SmallQueueDelaysAcksButLosesNothing) {
   ASSERT_EQ(got.size(), 1000u);
   EXPECT_EQ(got.front(), "burst 3001");
   EXPECT_EQ(got.back(), "burst 2002");
+}
+
+// A full disk: nothing is acknowledged while the store cannot commit (the
+// message is held, or answered 500 and the connection closed); once space
+// returns the message is stored and acknowledged.
+TEST(Relp, AFullStoreNeverAcknowledgesAndRecovers) {
+  Daemon d;
+  const uint16_t port = enable_relp(d);
+  const fs::path var = d.dir() / "var";
+  fs::create_directories(var);
+  if (::mount("tmpfs", var.c_str(), "tmpfs", 0, "size=16m") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+  }
+  struct Unmount {
+    fs::path p;
+    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
+  } unmount{var};
+  ASSERT_TRUE(d.start()) << d.log();
+  RelpClient c(port);
+  c.send(1, "open", kOffers);
+  ASSERT_TRUE(c.next());
+  {
+    std::ofstream filler(var / "filler", std::ios::binary);
+    std::string block(64 * 1024, 'x');
+    while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) &&
+           filler.flush()) {
+    }
+  }
+  std::ofstream(var / "filler2", std::ios::binary) << std::string(4096, 'y');
+  ASSERT_TRUE(eventually([&] {
+    return d.post(R"({"host":"db9","severity":"error","app":"pg","message":"while full"})")
+               .status == 503;
+  })) << d.log();
+
+  c.send(2, "syslog", "<12>Dec  2 13:00:00 web1 shop: sent while the disk is full");
+  auto r = c.next();  // none within the client's 5 s timeout, or a refusal
+  bool held = !r;
+  if (r) {
+    EXPECT_EQ(r->txnr, 2u);
+    EXPECT_EQ(r->data.rfind("500 not stored", 0), 0u) << r->data;
+    EXPECT_FALSE(c.next()) << "closed after a 500";
+  }
+  fs::remove(var / "filler");
+  fs::remove(var / "filler2");
+  if (held) {
+    // The held message is stored and acknowledged on the same connection.
+    r = c.next();
+    ASSERT_TRUE(r) << d.log();
+    EXPECT_EQ(r->txnr, 2u);
+    EXPECT_EQ(r->data, "200 OK");
+  } else {
+    // The sender resends on a new connection.
+    RelpClient again(port);
+    again.send(1, "open", kOffers);
+    ASSERT_TRUE(again.next());
+    again.send(2, "syslog", "<12>Dec  2 13:00:00 web1 shop: sent while the disk is full");
+    r = again.next();
+    ASSERT_TRUE(r) << d.log();
+    EXPECT_EQ(r->data, "200 OK");
+  }
+  EXPECT_TRUE(contains(stored_messages(d), "sent while the disk is full"));
 }
 
 TEST(Relp, UnknownCommandIsAnswered500AndTheSessionGoesOn) {
