@@ -21,7 +21,7 @@ packages=(
   snmptrapd                    # net-snmp's trap receiver, a reference to compare SNMP decoding against
   curl                         # real HTTP client used by integration tests
   bsdutils                     # logger(1), used by syslog integration tests
-  rsyslog rsyslog-openssl      # a real syslog forwarder (TCP and TLS) in integration tests
+  rsyslog rsyslog-openssl rsyslog-relp  # a real syslog forwarder (TCP, TLS, RELP) in integration tests
   openssl                      # test certificates for the TLS listener
   clang                        # libFuzzer targets run by make test
   clang-format-14              # the formatting check of make test (scripts/lint.sh)

@@ -37,7 +37,7 @@ const std::vector<std::string> kTopKeys = {"listen", "rules_dir", "default_rule"
                                            "api",    "webhooks",  "backends",     "notifications",
                                            "outbox", "log",       "pagerduty",    "json_sources"};
 const std::vector<Section> kSections = {
-    {"listen", {"http", "syslog_udp", "syslog_tcp", "syslog_tls", "snmp"}},
+    {"listen", {"http", "syslog_udp", "syslog_tcp", "syslog_tls", "syslog_relp", "snmp"}},
     {"snmp", {"communities", "users", "engine_id", "mib_dirs", "udp_receive_buffer"}},
     {"syslog",
      {"max_message_bytes", "max_connections", "idle_timeout", "tls_cert", "tls_key",
@@ -930,6 +930,7 @@ Status check_listeners(const Config& c) {
       {"listen.syslog_tcp", &c.syslog_tcp_listen, true, {}, 0},
       // started only with a certificate
       {"listen.syslog_tls", &c.syslog_tls_listen, !c.syslog_tls_cert.empty(), {}, 0},
+      {"listen.syslog_relp", &c.syslog_relp_listen, true, {}, 0},
       {"listen.snmp", &c.snmp_listen, false, {}, 0}};
   for (Listener& l : all) {
     if (l.text->empty()) continue;
@@ -1007,6 +1008,7 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
        {std::pair<const char*, std::string*>{"syslog_udp", &c.syslog_udp_listen},
         {"syslog_tcp", &c.syslog_tcp_listen},
         {"syslog_tls", &c.syslog_tls_listen},
+        {"syslog_relp", &c.syslog_relp_listen},
         {"snmp", &c.snmp_listen}}) {
     auto n = child(root, "listen", key);
     if (!n) continue;

@@ -124,6 +124,7 @@ uint64_t raise_descriptor_limit() {
 Status check_descriptor_budget(const Config& c, uint64_t limit) {
   uint64_t tcp_listeners = c.syslog_tcp_listen.empty() ? 0 : 1;
   if (!c.syslog_tls_cert.empty() && !c.syslog_tls_listen.empty()) ++tcp_listeners;
+  if (!c.syslog_relp_listen.empty()) ++tcp_listeners;
   const uint64_t need =
       c.http_max_connections + c.syslog_max_connections * tcp_listeners + kReservedDescriptors;
   if (need <= limit) return Status::ok();
@@ -432,7 +433,8 @@ class Daemon {
          {std::pair{Kind::kUdp, config_.syslog_udp_listen},
           std::pair{Kind::kTcp, config_.syslog_tcp_listen},
           std::pair{Kind::kTls,
-                    config_.syslog_tls_cert.empty() ? std::string() : config_.syslog_tls_listen}}) {
+                    config_.syslog_tls_cert.empty() ? std::string() : config_.syslog_tls_listen},
+          std::pair{Kind::kRelp, config_.syslog_relp_listen}}) {
       if (address.empty()) continue;
       ingest::SyslogListenerOptions o;
       o.kind = kind;
@@ -451,7 +453,11 @@ class Daemon {
             [this](std::vector<Event>& events) {
               return pipeline_->try_submit(std::move(events), nullptr);
             },
-            clock_);
+            clock_,
+            // RELP answers each message once it is durable (or failed).
+            [this](std::vector<Event>& events, api::Intake::Done done) {
+              return pipeline_->try_submit(std::move(events), std::move(done));
+            });
         s = l->start();
         if (s) {
           spdlog::info("syslog: listening on {} {}:{}", ingest::syslog_kind_name(kind), o.host,

@@ -443,3 +443,30 @@ TEST_F(ConfigEnvironment, TlsKeyProblemsAreRefused) {
 
 }  // namespace
 }  // namespace ticketd::daemon
+
+namespace ticketd::daemon {
+namespace {
+
+TEST(Config, RelpListenerIsOffByDefaultAndIsATcpListener) {
+  auto c = load_config_from_string("", "/etc/ticketd/ticketd.yaml");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->syslog_relp_listen, "");
+  c = load_config_from_string("listen: {syslog_relp: \"127.0.0.1:2514\"}",
+                              "/etc/ticketd/ticketd.yaml");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->syslog_relp_listen, "127.0.0.1:2514");
+  c = load_config_from_string("listen: {syslog_relp: off}", "/etc/ticketd/ticketd.yaml");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->syslog_relp_listen, "");
+  EXPECT_EQ(
+      error_of("listen:\n  syslog_relp: 127.0.0.1:5514\n"),
+      "/etc/ticketd/ticketd.yaml:2: \"listen.syslog_relp\" 127.0.0.1:5514 overlaps "
+      "\"listen.syslog_tcp\" 127.0.0.1:5514 (default): two TCP listeners cannot share a port");
+  EXPECT_EQ(error_of("listen:\n  syslog_relp: relp.example.com:2514\n"),
+            "/etc/ticketd/ticketd.yaml:2: \"listen.syslog_relp\": invalid listen address "
+            "\"relp.example.com:2514\": the host must be an IP address or localhost (names are not "
+            "resolved)");
+}
+
+}  // namespace
+}  // namespace ticketd::daemon

@@ -16,6 +16,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "ticketd/ingest/relp_framer.hpp"
 #include "ticketd/ingest/syslog_framer.hpp"
 #include "ticketd/ingest/syslog_parser.hpp"
 #include "ticketd/net/listen.hpp"
@@ -45,15 +46,19 @@ const char* syslog_kind_name(SyslogListenerOptions::Kind kind) {
       return "tcp";
     case SyslogListenerOptions::Kind::kTls:
       return "tls";
+    case SyslogListenerOptions::Kind::kRelp:
+      return "relp";
   }
   return "?";
 }
 
 struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl> {
-  Impl(asio::io_context& io_ctx, SyslogListenerOptions o, EventSink s, const Clock& c)
+  Impl(asio::io_context& io_ctx, SyslogListenerOptions o, EventSink s, const Clock& c,
+       AckedEventSink a)
       : io(io_ctx),
         options(std::move(o)),
         sink(std::move(s)),
+        acked_sink(std::move(a)),
         clock(c),
         udp_socket(io_ctx),
         acceptor(io_ctx),
@@ -71,6 +76,7 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
   asio::io_context& io;
   SyslogListenerOptions options;
   EventSink sink;
+  AckedEventSink acked_sink;  // RELP
   const Clock& clock;
   SyslogStats stats;
   udp::socket udp_socket;
@@ -352,6 +358,254 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
     bool stopping_ = false;  // the listener stops
   };
 
+  // ---- RELP ----
+  // One RELP connection. Each read's "syslog" frames become one submission
+  // to acked_sink; answers wait in `answers_`, in arrival order, and go out
+  // as the prefix of them that is ready grows. Runs on its strand.
+  class RelpSession : public SessionBase, public std::enable_shared_from_this<RelpSession> {
+   public:
+    RelpSession(std::shared_ptr<Impl> owner, beast::tcp_stream stream, std::string peer)
+        : owner_(std::move(owner)),
+          stream_(std::move(stream)),
+          peer_(std::move(peer)),
+          framer_(owner_->options.max_message_bytes),
+          retry_(stream_.get_executor()) {
+      ++owner_->stats.connections;
+      buf_.resize(kReadChunk);
+    }
+    ~RelpSession() override {
+      if (!batch_.empty()) {
+        owner_->stats.lost_at_stop += batch_.size();
+        spdlog::warn(
+            "{}: {} messages from {} were read but not queued before exit (not acknowledged)",
+            owner_->where(), batch_.size(), peer_);
+      }
+      owner_->peers.release(peer_);
+      --owner_->stats.connections;
+      owner_->session_ended(this);
+    }
+
+    void start() {
+      owner_->session_started(this, this->shared_from_this());
+      if (owner_->stopped) return stop_reading();
+      read();
+    }
+
+    void stop_reading() override {
+      asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+        self->stopping_ = true;
+        // A pending read completes with EOF; answers still being written
+        // are not disturbed (cancel() would abort them too).
+        beast::error_code ec;
+        beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_receive, ec);
+        if (!self->reading_ && !self->delivering_) self->end_reading();
+      });
+    }
+
+   private:
+    struct Answer {
+      uint64_t txnr = 0;
+      std::string text;  // the rsp's DATA
+      bool ready = false;
+    };
+    static std::string rsp(uint64_t txnr, std::string_view data) {
+      return std::to_string(txnr) + " rsp " + std::to_string(data.size()) + " " +
+             std::string(data) + "\n";
+    }
+
+    void read() {
+      const auto& o = owner_->options;
+      stream_.expires_after(got_data_ ? o.idle_timeout
+                                      : std::min(o.first_byte_timeout, o.idle_timeout));
+      reading_ = true;
+      stream_.async_read_some(asio::buffer(buf_),
+                              [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                                self->on_read(ec, n);
+                              });
+    }
+
+    void on_read(beast::error_code ec, size_t n) {
+      reading_ = false;
+      if (n > 0 && !read_done_) {
+        got_data_ = true;
+        Status s = framer_.feed(std::string_view(buf_.data(), n),
+                                [&](const RelpFrame& f) { on_frame(f); });
+        if (!s) {
+          ++owner_->stats.malformed;
+          net::warn_once_a_minute(
+              owner_->clock, owner_->last_malformed_warning,
+              owner_->where() + ": closing the connection from " + peer_ + ": " + s.message());
+          read_done_ = true;
+        }
+      }
+      if (ec) {
+        if (ec == beast::error::timeout && !got_data_) {
+          spdlog::debug("{}: closing {}: nothing sent within syslog.first_byte_timeout",
+                        owner_->where(), peer_);
+        } else if (ec != asio::error::eof && ec != beast::error::timeout &&
+                   ec != asio::error::operation_aborted) {
+          spdlog::debug("{}: connection from {} ended: {}", owner_->where(), peer_, ec.message());
+        }
+        read_done_ = true;
+        if (ec != asio::error::eof) broken_ = true;  // no answer can go out
+      }
+      deliver();
+      flush();
+    }
+
+    void on_frame(const RelpFrame& f) {
+      if (read_done_) return;  // after "close" or an error, the rest is ignored
+      const uint64_t seq = next_seq_++;
+      answers_.push_back(Answer{f.txnr, {}, false});
+      Answer& a = answers_.back();
+      if (f.command == "syslog") {
+        if (!opened_) {
+          a.text = "500 session not open";
+          a.ready = true;
+          read_done_ = true;
+          return;
+        }
+        batch_.push_back(owner_->parse(f.data, peer_));
+        batch_seqs_.push_back(seq);
+        return;
+      }
+      a.ready = true;
+      if (f.command == "open") {
+        opened_ = true;
+        a.text = "200 OK\nrelp_version=0\nrelp_software=ticketd\ncommands=syslog";
+      } else if (f.command == "close") {
+        a.text = "200 OK";
+        read_done_ = true;
+        closed_by_client_ = true;
+      } else {
+        a.text = "500 unsupported command " + std::string(f.command.substr(0, 32));
+      }
+    }
+
+    // Hands the read "syslog" events to the queue with a completion; while
+    // the queue is full, stop reading and retry shortly.
+    void deliver() {
+      delivering_ = false;
+      if (!batch_.empty()) {
+        auto seqs = std::make_shared<std::vector<uint64_t>>(std::move(batch_seqs_));
+        batch_seqs_.clear();
+        auto executor = stream_.get_executor();
+        // The completion runs on the committer thread; it hands its
+        // reference to the strand, so the session is never destroyed there.
+        Status s = owner_->acked_sink(
+            batch_, [self = this->shared_from_this(), seqs, executor](const Status& st) mutable {
+              asio::post(executor,
+                         [self = std::move(self), seqs, st] { self->on_committed(*seqs, st); });
+            });
+        if (!s) {
+          batch_seqs_ = std::move(*seqs);
+          delivering_ = true;
+          retry_.expires_after(kRetryFull);
+          retry_.async_wait([self = this->shared_from_this()](const boost::system::error_code& e) {
+            if (!e) self->deliver();
+          });
+          return;
+        }
+        batch_.clear();
+      }
+      if (stopping_) read_done_ = true;
+      if (read_done_) return end_reading();
+      read();
+    }
+
+    void on_committed(const std::vector<uint64_t>& seqs, const Status& st) {
+      for (uint64_t seq : seqs) {
+        if (seq < first_seq_) continue;  // cannot happen: unanswered entries stay
+        Answer& a = answers_[seq - first_seq_];
+        a.ready = true;
+        if (st) {
+          a.text = "200 OK";
+        } else {
+          a.text = "500 not stored: " + st.message();
+        }
+      }
+      if (!st) {
+        // The sender resends what is not acknowledged once it reconnects.
+        net::warn_once_a_minute(
+            owner_->clock, owner_->last_drop_warning,
+            owner_->where() + ": answering 500 to " + peer_ + " and closing: " + st.message());
+        if (!read_done_) {
+          read_done_ = true;
+          beast::error_code ec;
+          stream_.socket().shutdown(tcp::socket::shutdown_receive, ec);
+        }
+      }
+      flush();
+    }
+
+    void end_reading() {
+      read_done_ = true;
+      flush();
+    }
+
+    // Writes the ready prefix of the answers; once reading ended and every
+    // answer went out, says "serverclose" (when the listener stops) and closes.
+    void flush() {
+      if (writing_ || finished_) return;
+      if (broken_) return close();
+      out_.clear();
+      while (!answers_.empty() && answers_.front().ready) {
+        out_ += rsp(answers_.front().txnr, answers_.front().text);
+        answers_.pop_front();
+        ++first_seq_;
+      }
+      const bool done_reading = read_done_ && !reading_ && !delivering_ && batch_.empty();
+      if (out_.empty() && done_reading && answers_.empty()) {
+        if (stopping_ && !closed_by_client_ && !said_serverclose_) {
+          said_serverclose_ = true;
+          out_ = "0 serverclose 0\n";
+        } else {
+          return close();
+        }
+      }
+      if (out_.empty()) return;
+      writing_ = true;
+      asio::async_write(stream_, asio::buffer(out_),
+                        [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                          self->writing_ = false;
+                          if (ec) self->broken_ = true;
+                          self->flush();
+                        });
+    }
+
+    void close() {
+      if (finished_) return;
+      finished_ = true;
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      stream_.socket().close(ec);
+    }
+
+    std::shared_ptr<Impl> owner_;
+    beast::tcp_stream stream_;
+    std::string peer_;
+    RelpFramer framer_;
+    asio::steady_timer retry_;
+    std::vector<char> buf_;
+    std::vector<Event> batch_;          // read, not yet queued
+    std::vector<uint64_t> batch_seqs_;  // their answers' sequence numbers
+    std::deque<Answer> answers_;
+    uint64_t first_seq_ = 0;  // sequence number of answers_.front()
+    uint64_t next_seq_ = 0;
+    std::string out_;
+    bool opened_ = false;
+    bool got_data_ = false;
+    bool reading_ = false;     // a read is pending
+    bool delivering_ = false;  // waiting for queue space
+    bool writing_ = false;
+    bool read_done_ = false;  // no more reads (EOF, "close", error, stop, failed commit)
+    bool closed_by_client_ = false;
+    bool stopping_ = false;
+    bool broken_ = false;  // the connection failed: nothing can be written
+    bool said_serverclose_ = false;
+    bool finished_ = false;
+  };
+
   void session_started(SessionBase* s, std::weak_ptr<SessionBase> w) {
     std::lock_guard lock(sessions_mu);
     sessions.emplace(s, std::move(w));
@@ -407,7 +661,10 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
       socket.close(ec);
       return;
     }
-    if (options.kind == SyslogListenerOptions::Kind::kTls) {
+    if (options.kind == SyslogListenerOptions::Kind::kRelp) {
+      std::make_shared<RelpSession>(shared_from_this(), beast::tcp_stream(std::move(socket)), peer)
+          ->start();
+    } else if (options.kind == SyslogListenerOptions::Kind::kTls) {
       using S = beast::ssl_stream<beast::tcp_stream>;
       std::make_shared<Session<S>>(shared_from_this(), S(beast::tcp_stream(std::move(socket)), tls),
                                    peer)
@@ -421,8 +678,9 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
 };
 
 SyslogListener::SyslogListener(asio::io_context& io, SyslogListenerOptions options, EventSink sink,
-                               const Clock& clock)
-    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(sink), clock)) {}
+                               const Clock& clock, AckedEventSink acked_sink)
+    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(sink), clock,
+                                   std::move(acked_sink))) {}
 
 SyslogListener::~SyslogListener() {
   stop();

@@ -34,6 +34,8 @@ struct Config {
       "127.0.0.1:1162";  // listen.snmp: SNMP traps and informs (UDP); empty = off
   std::string syslog_tcp_listen = "127.0.0.1:5514";
   std::string syslog_tls_listen = "127.0.0.1:6514";
+  // RELP (rsyslog omrelp): acknowledges only what is stored. Off by default.
+  std::string syslog_relp_listen;
   size_t syslog_max_message_bytes = 64 * 1024;
   size_t syslog_max_connections = 1000;
   Duration syslog_idle_timeout = std::chrono::minutes(10);

@@ -1,5 +1,6 @@
 // Syslog listeners on Boost.Asio: UDP (batched with recvmmsg), TCP and TLS
-// (RFC 5425), both with per-frame RFC 6587 framing detection.
+// (RFC 5425), both with per-frame RFC 6587 framing detection, and RELP
+// (rsyslog's omrelp; see relp_framer.hpp).
 //
 // Listeners parse and hand events to `submit` (the pipeline's bounded queue)
 // and never see rules or stores. When the queue is full UDP drops and counts;
@@ -12,6 +13,14 @@
 // (including an unterminated last line) to `submit`, retrying while the
 // queue is full; `on_drained` runs on the io_context once all sessions are
 // gone. The sink must keep accepting until then.
+//
+// RELP acknowledges each "syslog" transaction ("rsp 200 OK") only once its
+// event is durable: it hands each event to `acked_sink` with a completion,
+// and answers in transaction order. While the queue is full it stops
+// reading (the sender's window fills up); a failed commit is answered
+// "rsp 500" and the connection closed, so the sender resends everything not
+// yet acknowledged. On stop() a RELP session stops reading, waits for the
+// answers of what it read, sends "serverclose" and closes.
 #pragma once
 
 #include <atomic>
@@ -47,7 +56,7 @@ struct SyslogStats {
 };
 
 struct SyslogListenerOptions {
-  enum class Kind { kUdp, kTcp, kTls };
+  enum class Kind { kUdp, kTcp, kTls, kRelp };
   Kind kind = Kind::kUdp;
   std::string host = "127.0.0.1";
   uint16_t port = 5514;
@@ -66,11 +75,16 @@ struct SyslogListenerOptions {
 // Hands parsed events on: on success it takes (moves) them out of the
 // vector; when the queue is full it returns unavailable and leaves them.
 using EventSink = std::function<Status(std::vector<Event>&)>;
+// Like EventSink, and on success calls `done` (on any thread) once the
+// events are durable (ok) or failed; on refusal never calls it.
+using AckedEventSink =
+    std::function<Status(std::vector<Event>&, std::function<void(const Status&)> done)>;
 
 class SyslogListener {
  public:
+  // `acked_sink` is required for Kind::kRelp and unused otherwise.
   SyslogListener(boost::asio::io_context& io, SyslogListenerOptions options, EventSink sink,
-                 const Clock& clock);
+                 const Clock& clock, AckedEventSink acked_sink = nullptr);
   ~SyslogListener();
 
   // Binds and starts; errors name the address.

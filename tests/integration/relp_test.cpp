@@ -1,0 +1,431 @@
+// RELP input end to end: a raw RELP client over loopback against the real
+// ticketd, and, where installed, a real rsyslog forwarding with omrelp. An
+// acknowledgement ("rsp 200 OK") must mean the event is already stored.
+#include <netinet/in.h>
+#include <sys/mount.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "harness.hpp"
+
+namespace {
+
+using namespace ticketd_test;
+
+// Enables listen.syslog_relp on a free port; returns the port.
+uint16_t enable_relp(Daemon& d) {
+  const uint16_t port = free_port();
+  edit_config(d, "snmp: \"", "syslog_relp: \"127.0.0.1:" + std::to_string(port) + "\", snmp: \"");
+  return port;
+}
+
+struct Frame {
+  uint64_t txnr = 0;
+  std::string command;
+  std::string data;
+};
+
+// A minimal RELP client: writes frames, reads the daemon's.
+class RelpClient {
+ public:
+  explicit RelpClient(uint16_t port) : fd_(connect_tcp(port)) {}
+  ~RelpClient() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool connected() const { return fd_ >= 0; }
+
+  void send_raw(const std::string& bytes) {
+    ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  }
+  void send(uint64_t txnr, const std::string& command, const std::string& data) {
+    std::string f = std::to_string(txnr) + " " + command + " " + std::to_string(data.size());
+    if (!data.empty()) f += " " + data;
+    send_raw(f + "\n");
+  }
+
+  // The next frame; nullopt on EOF, reset or the 5 s receive timeout.
+  std::optional<Frame> next() {
+    while (true) {
+      if (auto f = parse()) return f;
+      char tmp[4096];
+      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+      if (n <= 0) return std::nullopt;
+      buf_.append(tmp, static_cast<size_t>(n));
+    }
+  }
+
+ private:
+  std::optional<Frame> parse() {
+    const size_t s1 = buf_.find(' ');
+    if (s1 == std::string::npos) return std::nullopt;
+    const size_t s2 = buf_.find(' ', s1 + 1);
+    if (s2 == std::string::npos) return std::nullopt;
+    size_t end_len = s2 + 1;
+    while (end_len < buf_.size() && std::isdigit(static_cast<unsigned char>(buf_[end_len])))
+      ++end_len;
+    if (end_len == buf_.size()) return std::nullopt;
+    Frame f;
+    f.txnr = std::stoull(buf_.substr(0, s1));
+    f.command = buf_.substr(s1 + 1, s2 - s1 - 1);
+    const size_t len = std::stoull(buf_.substr(s2 + 1, end_len - s2 - 1));
+    size_t data_at = end_len;
+    if (len > 0) ++data_at;  // the SP before DATA
+    if (buf_.size() < data_at + len + 1) return std::nullopt;
+    f.data = buf_.substr(data_at, len);
+    EXPECT_EQ(buf_[data_at + len], '\n');
+    buf_.erase(0, data_at + len + 1);
+    return f;
+  }
+
+  int fd_;
+  std::string buf_;
+};
+
+const std::string kOffers =
+    "relp_version=0\nrelp_software=librelp,1.11.0,https://www.rsyslog.com\ncommands=syslog";
+
+std::vector<std::string> stored_messages(Daemon& d) {
+  Reply r = http("GET", d.url("/api/v1/events?limit=1000"));
+  EXPECT_EQ(r.status, 200) << r.body;
+  const json answer = r.j();  // named: a temporary's ["events"] would dangle in the loop
+  std::vector<std::string> out;
+  for (const json& e : answer["events"]) out.push_back(e["event"]["message"].get<std::string>());
+  return out;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+TEST(Relp, OpenSyslogCloseAcksInOrderOnlyWhatIsStored) {
+  Daemon d;
+  const uint16_t port = enable_relp(d);
+  ASSERT_TRUE(d.start()) << d.log();
+  RelpClient c(port);
+  ASSERT_TRUE(c.connected());
+  c.send(1, "open", kOffers);
+  auto open = c.next();
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->txnr, 1u);
+  EXPECT_EQ(open->command, "rsp");
+  EXPECT_EQ(open->data, "200 OK\nrelp_version=0\nrelp_software=ticketd\ncommands=syslog");
+
+  // Several transactions in one write, then one at a time.
+  std::string burst;
+  for (int i = 2; i <= 6; ++i) {
+    const std::string msg = "<12>Dec  2 13:00:00 web1 shop: relp message " + std::to_string(i);
+    burst += std::to_string(i) + " syslog " + std::to_string(msg.size()) + " " + msg + "\n";
+  }
+  c.send_raw(burst);
+  for (uint64_t want = 2; want <= 6; ++want) {
+    auto ack = c.next();
+    ASSERT_TRUE(ack) << d.log();
+    EXPECT_EQ(ack->txnr, want);
+    EXPECT_EQ(ack->command, "rsp");
+    EXPECT_EQ(ack->data, "200 OK");
+    // Acknowledged means stored: visible at once, without waiting.
+    EXPECT_TRUE(contains(stored_messages(d), "relp message " + std::to_string(want)))
+        << "txnr " << want;
+  }
+  for (uint64_t txnr = 7; txnr <= 9; ++txnr) {
+    c.send(txnr, "syslog", "<11>Dec  2 13:00:01 db1 pg: relp single " + std::to_string(txnr));
+    auto ack = c.next();
+    ASSERT_TRUE(ack);
+    EXPECT_EQ(ack->txnr, txnr);
+    EXPECT_EQ(ack->data, "200 OK");
+    EXPECT_TRUE(contains(stored_messages(d), "relp single " + std::to_string(txnr)));
+  }
+  c.send(10, "close", "");
+  auto closed = c.next();
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->txnr, 10u);
+  EXPECT_EQ(closed->command, "rsp");
+  EXPECT_EQ(closed->data, "200 OK");
+  EXPECT_FALSE(c.next()) << "the daemon closes after answering close";
+
+  json events = http("GET", d.url("/api/v1/events?limit=1000")).j()["events"];
+  size_t relp = 0;
+  for (const json& e : events) {
+    if (e["event"]["message"].get<std::string>().rfind("relp ", 0) != 0) continue;
+    ++relp;
+    EXPECT_EQ(e["event"]["source"], "syslog") << e.dump();
+  }
+  EXPECT_EQ(relp, 8u) << events.dump(1);
+  EXPECT_EQ(metric(d, "ticketd_syslog_received_total{transport=\"relp\"}"), "8");
+}
+
+TEST(Relp, SmallQueueDelaysAcksButLosesNothing) {
+  Daemon d("queue: { capacity: 16, batch_max: 16 }\n");
+  const uint16_t port = enable_relp(d);
+  ASSERT_TRUE(d.start()) << d.log();
+  RelpClient c(port);
+  c.send(1, "open", kOffers);
+  ASSERT_TRUE(c.next());
+  const uint64_t n = 3000;
+  std::string burst;
+  for (uint64_t i = 2; i < 2 + n; ++i) {
+    const std::string msg = "<12>Dec  2 13:00:00 web1 shop: burst " + std::to_string(i);
+    burst += std::to_string(i) + " syslog " + std::to_string(msg.size()) + " " + msg + "\n";
+  }
+  // Written from another thread: the daemon stops reading while its queue is full.
+  std::thread writer([&] { c.send_raw(burst); });
+  for (uint64_t want = 2; want < 2 + n; ++want) {
+    auto ack = c.next();
+    ASSERT_TRUE(ack) << "txnr " << want << "\n" << d.log();
+    ASSERT_EQ(ack->txnr, want);
+    ASSERT_EQ(ack->data, "200 OK");
+  }
+  writer.join();
+  EXPECT_EQ(metric_u(d, "ticketd_events_processed_total"), n);
+  // Newest first, at most 1000 a page: the last 1000, in order.
+  const std::vector<std::string> got = stored_messages(d);
+  ASSERT_EQ(got.size(), 1000u);
+  EXPECT_EQ(got.front(), "burst 3001");
+  EXPECT_EQ(got.back(), "burst 2002");
+}
+
+// A full disk: nothing is acknowledged while the store cannot commit (the
+// message is held, or answered 500 and the connection closed); once space
+// returns the message is stored and acknowledged.
+TEST(Relp, AFullStoreNeverAcknowledgesAndRecovers) {
+  Daemon d;
+  const uint16_t port = enable_relp(d);
+  const fs::path var = d.dir() / "var";
+  fs::create_directories(var);
+  if (::mount("tmpfs", var.c_str(), "tmpfs", 0, "size=16m") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+  }
+  struct Unmount {
+    fs::path p;
+    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
+  } unmount{var};
+  ASSERT_TRUE(d.start()) << d.log();
+  RelpClient c(port);
+  c.send(1, "open", kOffers);
+  ASSERT_TRUE(c.next());
+  {
+    std::ofstream filler(var / "filler", std::ios::binary);
+    std::string block(64 * 1024, 'x');
+    while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) &&
+           filler.flush()) {
+    }
+  }
+  std::ofstream(var / "filler2", std::ios::binary) << std::string(4096, 'y');
+  ASSERT_TRUE(eventually([&] {
+    return d.post(R"({"host":"db9","severity":"error","app":"pg","message":"while full"})")
+               .status == 503;
+  })) << d.log();
+
+  c.send(2, "syslog", "<12>Dec  2 13:00:00 web1 shop: sent while the disk is full");
+  auto r = c.next();  // none within the client's 5 s timeout, or a refusal
+  bool held = !r;
+  if (r) {
+    EXPECT_EQ(r->txnr, 2u);
+    EXPECT_EQ(r->data.rfind("500 not stored", 0), 0u) << r->data;
+    EXPECT_FALSE(c.next()) << "closed after a 500";
+  }
+  fs::remove(var / "filler");
+  fs::remove(var / "filler2");
+  if (held) {
+    // The held message is stored and acknowledged on the same connection.
+    r = c.next();
+    ASSERT_TRUE(r) << d.log();
+    EXPECT_EQ(r->txnr, 2u);
+    EXPECT_EQ(r->data, "200 OK");
+  } else {
+    // The sender resends on a new connection.
+    RelpClient again(port);
+    again.send(1, "open", kOffers);
+    ASSERT_TRUE(again.next());
+    again.send(2, "syslog", "<12>Dec  2 13:00:00 web1 shop: sent while the disk is full");
+    r = again.next();
+    ASSERT_TRUE(r) << d.log();
+    EXPECT_EQ(r->data, "200 OK");
+  }
+  EXPECT_TRUE(contains(stored_messages(d), "sent while the disk is full"));
+}
+
+TEST(Relp, UnknownCommandIsAnswered500AndTheSessionGoesOn) {
+  Daemon d;
+  const uint16_t port = enable_relp(d);
+  ASSERT_TRUE(d.start()) << d.log();
+  RelpClient c(port);
+  c.send(1, "open", kOffers);
+  ASSERT_TRUE(c.next());
+  c.send(2, "starttls", "");
+  auto r = c.next();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->txnr, 2u);
+  EXPECT_EQ(r->data, "500 unsupported command starttls");
+  c.send(3, "syslog", "<12>Dec  2 13:00:00 web1 shop: after the unknown one");
+  r = c.next();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->txnr, 3u);
+  EXPECT_EQ(r->data, "200 OK");
+}
+
+TEST(Relp, SyslogBeforeOpenIsRefusedAndNotStored) {
+  Daemon d;
+  const uint16_t port = enable_relp(d);
+  ASSERT_TRUE(d.start()) << d.log();
+  RelpClient c(port);
+  c.send(1, "syslog", "<12>Dec  2 13:00:00 web1 shop: too early");
+  auto r = c.next();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->txnr, 1u);
+  EXPECT_EQ(r->data, "500 session not open");
+  EXPECT_FALSE(c.next());
+  EXPECT_FALSE(contains(stored_messages(d), "too early"));
+}
+
+TEST(Relp, OversizedFrameClosesTheConnectionWithoutAnAck) {
+  Daemon d;
+  const uint16_t port = enable_relp(d);
+  ASSERT_TRUE(d.start()) << d.log();
+  RelpClient c(port);
+  c.send(1, "open", kOffers);
+  ASSERT_TRUE(c.next());
+  // syslog.max_message_bytes is 64 KiB by default.
+  c.send_raw("2 syslog 70000 ");
+  EXPECT_FALSE(c.next());
+  EXPECT_EQ(metric(d, "ticketd_syslog_malformed_total{transport=\"relp\"}"), "1");
+}
+
+TEST(Relp, ShutdownAnswersWhatWasReadThenSaysServerclose) {
+  Daemon d;
+  const uint16_t port = enable_relp(d);
+  ASSERT_TRUE(d.start()) << d.log();
+  RelpClient c(port);
+  c.send(1, "open", kOffers);
+  ASSERT_TRUE(c.next());
+  c.send(2, "syslog", "<12>Dec  2 13:00:00 web1 shop: before the stop");
+  auto ack = c.next();
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->txnr, 2u);
+  d.signal(SIGTERM);
+  auto bye = c.next();
+  ASSERT_TRUE(bye) << d.log();
+  EXPECT_EQ(bye->txnr, 0u);
+  EXPECT_EQ(bye->command, "serverclose");
+  EXPECT_EQ(bye->data, "");
+  EXPECT_FALSE(c.next());
+  EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+// rsyslogd reading UDP on `in_port` and forwarding everything over RELP.
+class Rsyslog {
+ public:
+  Rsyslog(const fs::path& work, uint16_t in_port, uint16_t relp_port) : work_(work) {
+    fs::create_directories(work_);
+    std::ofstream(work_ / "rsyslog.conf")
+        << "global(workDirectory=\"" << work_.string() << "\")\n"
+        << "module(load=\"imudp\")\nmodule(load=\"omrelp\")\n"
+        << "input(type=\"imudp\" address=\"127.0.0.1\" port=\"" << in_port << "\")\n"
+        << "action(type=\"omrelp\" target=\"127.0.0.1\" port=\"" << relp_port << "\""
+        << " queue.type=\"LinkedList\" action.resumeRetryCount=\"-1\""
+        << " action.resumeInterval=\"1\")\n";
+    conf_ = (work_ / "rsyslog.conf").string();
+    pidfile_ = (work_ / "rsyslogd.pid").string();
+    log_ = (work_ / "rsyslogd.log").string();
+  }
+  ~Rsyslog() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool start() {
+    char* argv[] = {const_cast<char*>("rsyslogd"),
+                    const_cast<char*>("-n"),
+                    const_cast<char*>("-f"),
+                    conf_.data(),
+                    const_cast<char*>("-i"),
+                    pidfile_.data(),
+                    nullptr};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    const int rc = posix_spawnp(&pid_, "rsyslogd", &fa, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    return rc == 0;
+  }
+  std::string log() const {
+    std::ifstream in(log_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+ private:
+  fs::path work_;
+  std::string conf_, pidfile_, log_;
+  pid_t pid_ = -1;
+};
+
+bool have_omrelp() {
+  return run("command -v rsyslogd").first == 0 &&
+         run("ls /usr/lib/*/rsyslog/omrelp.so /usr/lib/rsyslog/omrelp.so 2>/dev/null | grep -q .")
+                 .first == 0;
+}
+
+size_t count_prefix(const std::vector<std::string>& v, const std::string& prefix) {
+  return static_cast<size_t>(std::count_if(
+      v.begin(), v.end(), [&](const std::string& s) { return s.rfind(prefix, 0) == 0; }));
+}
+
+TEST(Relp, RealRsyslogForwardsOverRelpAndResendsAcrossARestart) {
+  if (!have_omrelp()) GTEST_SKIP() << "rsyslogd or its omrelp module is not installed";
+  Daemon d;
+  const uint16_t port = enable_relp(d);
+  ASSERT_TRUE(d.start()) << d.log();
+  const uint16_t in_port = free_port();
+  Rsyslog r(d.dir() / "rsyslog", in_port, port);
+  ASSERT_TRUE(r.start());
+  const std::string logger = "logger --udp -n 127.0.0.1 -P " + std::to_string(in_port) +
+                             " --rfc3164 -t fwd -p user.warning ";
+  // rsyslog's UDP input binds some time after start: probe until one arrives.
+  ASSERT_TRUE(eventually([&] {
+    run(logger + "'probe'");
+    return contains(stored_messages(d), "probe");
+  })) << "\nrsyslog:\n"
+      << r.log() << "\nticketd:\n"
+      << d.log();
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_EQ(run(logger + "'relp via rsyslog " + std::to_string(i) + "'").first, 0);
+  }
+  ASSERT_TRUE(eventually([&] { return count_prefix(stored_messages(d), "relp via rsyslog") == 5; }))
+      << "\nrsyslog:\n"
+      << r.log() << "\nticketd:\n"
+      << d.log();
+  std::vector<std::string> got = stored_messages(d);
+  for (int i = 1; i <= 5; ++i) {
+    EXPECT_TRUE(contains(got, "relp via rsyslog " + std::to_string(i))) << i;
+  }
+  // Every message received over RELP is stored: the 5 and the probes that arrived.
+  EXPECT_EQ(metric_u(d, "ticketd_syslog_received_total{transport=\"relp\"}"),
+            5u + static_cast<uint64_t>(std::count(got.begin(), got.end(), "probe")));
+
+  // ticketd stops (serverclose); rsyslog queues; after the restart it resends.
+  ASSERT_EQ(d.stop(), 0) << d.log();
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_EQ(run(logger + "'while ticketd was down " + std::to_string(i) + "'").first, 0);
+  }
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_TRUE(eventually([&] {
+    return count_prefix(stored_messages(d), "while ticketd was down") == 3;
+  })) << "\nrsyslog:\n"
+      << r.log() << "\nticketd:\n"
+      << d.log();
+  EXPECT_EQ(count_prefix(stored_messages(d), "relp via rsyslog"), 5u);
+}
+
+TEST(Relp, ConfigOffByDefault) {
+  Daemon d;
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_EQ(d.log().find("relp"), std::string::npos) << d.log();
+}
+
+}  // namespace
