@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include "harness.hpp"
 
@@ -420,6 +421,74 @@ TEST(Relp, RealRsyslogForwardsOverRelpAndResendsAcrossARestart) {
       << r.log() << "\nticketd:\n"
       << d.log();
   EXPECT_EQ(count_prefix(stored_messages(d), "relp via rsyslog"), 5u);
+}
+
+// rsyslog forwarding over RELP while ticketd is killed with SIGKILL again
+// and again: every message rsyslog took in is stored (RELP resends what was
+// not acknowledged; a message may arrive twice, never not at all).
+TEST(Relp, RealRsyslogLosesNothingAcrossRepeatedKill9) {
+  if (!have_omrelp()) GTEST_SKIP() << "rsyslogd or its omrelp module is not installed";
+  constexpr int kMessages = 300, kKills = 5;
+  Daemon d;
+  const uint16_t port = enable_relp(d);
+  ASSERT_TRUE(d.start()) << d.log();
+  const uint16_t in_port = free_port();
+  Rsyslog r(d.dir() / "rsyslog", in_port, port);
+  ASSERT_TRUE(r.start());
+  auto to_rsyslog = [&](const std::string& msg) {
+    send_udp(in_port, "<12>Dec  1 00:00:00 fwdhost kill9: " + msg);
+  };
+  ASSERT_TRUE(eventually([&] {
+    to_rsyslog("probe");
+    return contains(stored_messages(d), "probe");
+  })) << r.log();
+
+  std::atomic<int> sent{0};
+  std::thread sender([&] {
+    for (int i = 0; i < kMessages; ++i) {
+      to_rsyslog("k9-" + std::to_string(i));
+      sent = i + 1;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  for (int k = 0; k < kKills; ++k) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    d.signal(SIGKILL);
+    d.stop();
+    ASSERT_TRUE(d.start()) << "restart " << k + 1 << "\n" << d.log();
+  }
+  sender.join();
+
+  auto k9 = [&] {
+    std::vector<std::string> out;
+    std::string cursor;
+    do {
+      const json j = http("GET", d.url("/api/v1/events?limit=1000&host=fwdhost" +
+                                       (cursor.empty() ? "" : "&cursor=" + cursor)))
+                         .j();
+      for (const json& e : j["events"]) {
+        const std::string m = e["event"]["message"].get<std::string>();
+        if (m.rfind("k9-", 0) == 0) out.push_back(m);
+      }
+      cursor = j["next_cursor"].is_string() ? j["next_cursor"].get<std::string>() : "";
+    } while (!cursor.empty());
+    return out;
+  };
+  std::set<std::string> unique;
+  ASSERT_TRUE(eventually(
+      [&] {
+        const std::vector<std::string> got = k9();
+        unique = std::set<std::string>(got.begin(), got.end());
+        return unique.size() == static_cast<size_t>(kMessages);
+      },
+      std::chrono::seconds(60)))
+      << unique.size() << " of " << kMessages << " stored\nrsyslog:\n"
+      << r.log() << "\nticketd:\n"
+      << d.log();
+  const size_t stored = k9().size();
+  std::cout << "relp kill -9: " << kKills << " kills; rsyslog took " << kMessages << ", "
+            << unique.size() << " stored (0 lost), " << stored - unique.size()
+            << " resent twice by RELP\n";
 }
 
 TEST(Relp, ConfigOffByDefault) {
