@@ -1,7 +1,10 @@
 #include "yaml_diag.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <map>
+#include <sstream>
 
 #include "ticketd/core/text.hpp"
 
@@ -58,7 +61,7 @@ void lint_tree(const std::string& file, const YAML::Node& n, Visited& visited,
   } else if (n.IsMap()) {
     std::map<std::string, int> first_line;  // scalar key -> its 1-based line
     for (auto it = n.begin(); it != n.end(); ++it) {
-      const YAML::Node& key = it->first;
+      const YAML::Node key = it->first;  // a copy: `it->` points into a temporary
       lint_tag(file, key, out);
       if (key.IsScalar()) {
         const int line = key.Mark().line + 1;
@@ -183,11 +186,43 @@ void resolve_merge_keys(const std::string& file, YAML::Node root, std::vector<Di
   merge_tree(file, root, visited, out);
 }
 
+namespace {
+
+// Where each document of a YAML stream starts, from the parser's events
+// alone (no nodes are built).
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// yaml-cpp 0.7 can report documents without end on some malformed text
+// (YAML::LoadAll then loops, growing, forever): no file of ours has more.
+constexpr size_t kMaxDocuments = 16;
+
+}  // namespace
+
 std::optional<YAML::Node> load_yaml_document(const std::string& text, const std::string& file,
                                              std::vector<Diagnostic>& out) {
-  std::vector<YAML::Node> docs;
+  YAML::Node first;
+  DocumentStarts docs;
   try {
-    docs = YAML::LoadAll(text);
+    first = YAML::Load(text);
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    while (docs.starts.size() < kMaxDocuments && parser.HandleNextDocument(docs)) {
+    }
   } catch (const YAML::ParserException& e) {
     out.push_back({Diagnostic::Level::kError, file, e.mark.line + 1, e.mark.column + 1,
                    "YAML syntax error: " + e.msg, "yaml-syntax"});
@@ -197,17 +232,27 @@ std::optional<YAML::Node> load_yaml_document(const std::string& text, const std:
                    std::string("cannot read YAML: ") + e.what(), "yaml-syntax"});
     return std::nullopt;
   }
-  if (docs.empty()) return YAML::Node();
-  for (size_t i = 1; i < docs.size(); ++i) {
-    out.push_back({Diagnostic::Level::kError, file, separator_line(text, docs[i].Mark().line), 1,
+  if (docs.starts.size() >= kMaxDocuments) {
+    const YAML::Mark& m = docs.starts.back();
+    out.push_back({Diagnostic::Level::kError, file, m.line + 1, m.column + 1,
+                   "YAML syntax error: the parser cannot find the end of the document here (" +
+                       std::to_string(kMaxDocuments) +
+                       " documents or more); look for a stray character or a broken flow "
+                       "mapping { } or list [ ] near this line",
+                   "yaml-syntax"});
+    return std::nullopt;
+  }
+  if (docs.starts.empty()) return YAML::Node();
+  for (size_t i = 1; i < docs.starts.size(); ++i) {
+    out.push_back({Diagnostic::Level::kError, file, separator_line(text, docs.starts[i].line), 1,
                    "a second YAML document (after \"---\") would be ignored: a file holds one "
                    "document; move its content into the first or into a file of its own",
                    "multiple-documents"});
   }
   Visited visited;
-  lint_tree(file, docs[0], visited, out);
-  resolve_merge_keys(file, docs[0], out);
-  return docs[0];
+  lint_tree(file, first, visited, out);
+  resolve_merge_keys(file, first, out);
+  return first;
 }
 
 }  // namespace ticketd::rules

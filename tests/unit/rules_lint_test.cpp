@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ticketd/rules/rule_set.hpp"
+#include "ticketd/rules/test_file.hpp"
 
 namespace ticketd::rules {
 namespace {
@@ -292,6 +293,32 @@ TEST(RulesLint, ErrorInsideAnAnchoredBlockPointsAtTheAnchor) {
   EXPECT_EQ(d.code, "invalid");
   EXPECT_EQ(d.to_string(),
             "rules.yaml:6:15: \"ticket.impact\" is \"huge\", expected high, medium or low");
+}
+
+// Found by the rule_file fuzzer: on this text yaml-cpp 0.7 reports documents
+// without end (YAML::LoadAll looped, growing, until memory ran out). A bounded
+// count of documents turns it into one syntax error.
+TEST(RulesLint, TextTheYamlParserCannotEndIsOneSyntaxErrorNotAHang) {
+  const std::string text =
+      R"yaml(# yaml-language-server: $schema=../schemas/ticketd-rules.schema.json
+# Service levels and escalation for every ti# rejecteed: unknown key "finou mean "fingerpriot"?)\\ules:
+  ,a me n-resolve: 8h }
+  P3: { respond: 4h, resolve: 3d }
+
+escalate:
+  - name: unacknowledged-p1
+    when: { prioritynetwork rules fed the way the syslog listener nooncall/leads, noitfy: [oncall-webhook] }
+  - name: unacknowledged-p2
+    when: { priority: P2, unacknowledged_for: 1h }
+    do: { raise_prior0ty: true, notm }
+)yaml";
+  const LoadResult r = load_rules_from_string(text, "rules.yaml");
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_EQ(r.diagnostics[0].code, "yaml-syntax");
+  EXPECT_EQ(r.diagnostics[0].to_string().substr(0, 50),
+            "rules.yaml:3:3: YAML syntax error: the parser cann");
+  EXPECT_EQ(check_rule_test_file(text, "t.yaml").size(), 1u);
 }
 
 }  // namespace
