@@ -1,13 +1,18 @@
 #include "ticketd/api/http_server.hpp"
 
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <filesystem>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 
 #include "ticketd/api/http_types.hpp"
 #include "ticketd/api/routes.hpp"
@@ -20,7 +25,17 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// TLS 1.2 suites: forward secrecy (ECDHE) with an AEAD cipher only. TLS 1.3
+// suites are all of that kind and keep OpenSSL's defaults.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+constexpr auto kTlsShutdownTimeout = std::chrono::seconds(1);
 
 constexpr size_t kHeaderLimit = 16 * 1024;
 constexpr size_t kDrainLimit = 64 * 1024 * 1024;
@@ -56,15 +71,56 @@ struct Shared {
   net::PeerLimiter peers;
   net::ByteBudget bodies;  // body bytes reserved by sessions reading or handling a request
   HttpServerStats stats;
+  // Set by start() when options.tls_cert_file is; sessions then speak HTTPS.
+  std::unique_ptr<ssl::context> tls;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// Builds the server's TLS context: TLS 1.2 at least, ECDHE + AEAD suites for
+// TLS 1.2, no compression, no renegotiation, the server's suite order.
+Result<std::unique_ptr<ssl::context>> make_tls_context(const HttpServerOptions& o,
+                                                       const std::string& where) {
+  for (const auto& f : {o.tls_cert_file, o.tls_key_file}) {
+    std::error_code fec;
+    if (!std::filesystem::is_regular_file(f, fec))
+      return Status::invalid_argument(where + ": cannot read " + f + ": no such file");
+  }
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::single_dh_use | ssl::context::no_compression);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1)
+    return Status::internal(where + ": cannot configure TLS");
+  beast::error_code ec;
+  ctx->use_certificate_chain_file(o.tls_cert_file, ec);
+  if (ec)
+    return Status::invalid_argument(where + ": cannot load certificate " + o.tls_cert_file + ": " +
+                                    ec.message());
+  ctx->use_private_key_file(o.tls_key_file, ssl::context::pem, ec);
+  if (ec)
+    return Status::invalid_argument(where + ": cannot load key " + o.tls_key_file + ": " +
+                                    ec.message());
+  if (SSL_CTX_check_private_key(native) != 1)
+    return Status::invalid_argument(where + ": key " + o.tls_key_file +
+                                    " does not match certificate " + o.tls_cert_file);
+  return ctx;
+}
+
+// One connection, over a plain `beast::tcp_stream` or a
+// `beast::ssl_stream<beast::tcp_stream>` (HTTPS: handshake first).
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket socket, std::shared_ptr<Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {
+  template <class... StreamArgs>
+  explicit Session(std::shared_ptr<Shared> shared, StreamArgs&&... args)
+      : stream_(std::forward<StreamArgs>(args)...), shared_(std::move(shared)) {
     ++shared_->stats.connections;
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = lowest().socket().remote_endpoint(ec);
     if (!ec) {
       peer_ip_ = ep.address().to_string();
       peer_ = peer_ip_ + ":" + std::to_string(ep.port());
@@ -85,18 +141,48 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void run() {
     asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&Session::read, shared_from_this()));
+                   beast::bind_front_handler(&Session::handshake, this->shared_from_this()));
   }
 
-  // Answers and closes at once (connection limit).
+  // Answers and closes at once (connection limit); over TLS after the handshake.
   void refuse(HttpResponse r) {
     close_after_write_ = true;
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this(), r = std::move(r)]() mutable {
-      self->write(std::move(r));
-    });
+    refusal_ = std::move(r);
+    run();
   }
 
  private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // TLS: the handshake, under the header deadline; then the first read.
+  void handshake() {
+    if constexpr (kTls) {
+      const auto& o = shared_->options;
+      lowest().expires_after(std::min(o.header_timeout, o.read_timeout));
+      stream_.async_handshake(
+          ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+            if (ec) {
+              // No secrets here: the peer and OpenSSL's reason.
+              spdlog::debug("http: TLS handshake with {} failed: {}", self->peer_, ec.message());
+              return self->close();
+            }
+            self->handshaken_ = true;
+            self->start();
+          });
+    } else {
+      start();
+    }
+  }
+
+  void start() {
+    if (refusal_) {
+      HttpResponse r = std::move(*refusal_);
+      refusal_.reset();
+      return write(std::move(r));
+    }
+    read();
+  }
+
   // Reads the next request's header only; the body waits for on_header.
   void read() {
     release_body();
@@ -106,10 +192,11 @@ class Session : public std::enable_shared_from_this<Session> {
     // A fresh connection must send its header soon (slow or silent clients
     // would hold a slot); a kept-alive one may idle up to read_timeout.
     const auto& o = shared_->options;
-    stream_.expires_after(first_request_ ? std::min(o.header_timeout, o.read_timeout)
-                                         : o.read_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
+    lowest().expires_after(first_request_ ? std::min(o.header_timeout, o.read_timeout)
+                                          : o.read_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::on_header, this->shared_from_this()));
   }
 
   // Returns true when `ec` ended the session (closed or answered).
@@ -117,7 +204,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!ec) return false;
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
         ec == beast::error::timeout || ec == asio::error::connection_reset ||
-        ec == asio::error::eof) {
+        ec == asio::error::eof || ec == ssl::error::stream_truncated) {
       close();
       return true;
     }
@@ -193,9 +280,9 @@ class Session : public std::enable_shared_from_this<Session> {
         !parser_->is_done()) {
       // The client waits for this before sending the body.
       continue_ = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
-      stream_.expires_after(shared_->options.read_timeout);
+      lowest().expires_after(shared_->options.read_timeout);
       return http::async_write(stream_, *continue_,
-                               [self = shared_from_this()](beast::error_code e, size_t) {
+                               [self = this->shared_from_this()](beast::error_code e, size_t) {
                                  self->continue_.reset();
                                  if (e) return self->close();
                                  self->read_body();
@@ -205,19 +292,19 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_body() {
-    stream_.expires_after(shared_->options.read_timeout);
+    lowest().expires_after(shared_->options.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+                     beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, size_t) {
     if (failed(ec)) return;
     HttpRequest req = request(true);
     const bool head = parser_->get().method() == http::verb::head;
-    stream_.expires_never();
+    lowest().expires_never();
     handling_ = true;
     ++shared_->in_flight;
-    shared_->router.handle(std::move(req), [self = shared_from_this(), head](HttpResponse r) {
+    shared_->router.handle(std::move(req), [self = this->shared_from_this(), head](HttpResponse r) {
       if (head) r.body.clear();
       asio::post(self->stream_.get_executor(),
                  [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
@@ -241,9 +328,9 @@ class Session : public std::enable_shared_from_this<Session> {
     res_->body() = std::move(r.body);
     res_->keep_alive(keep_alive_ && !close_after_write_);
     res_->prepare_payload();
-    stream_.expires_after(shared_->options.read_timeout);
+    lowest().expires_after(shared_->options.read_timeout);
     http::async_write(stream_, *res_,
-                      beast::bind_front_handler(&Session::on_write, shared_from_this()));
+                      beast::bind_front_handler(&Session::on_write, this->shared_from_this()));
   }
 
   void on_write(beast::error_code ec, size_t) {
@@ -269,33 +356,47 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // After refusing a body, read and discard what the sender still pushes
   // (bounded in bytes and time; nothing is kept).
+  // Over TLS the raw bytes are discarded, so no record is decrypted.
   void drain() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(kDrainTimeout);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().expires_after(kDrainTimeout);
     drain_more();
   }
   void drain_more() {
     scratch_.resize(kDrainChunk);
-    stream_.async_read_some(asio::buffer(scratch_),
-                            [self = shared_from_this()](beast::error_code e, size_t n) {
-                              self->drained_ += n;
-                              if (e || self->drained_ > kDrainLimit) return self->close();
-                              self->drain_more();
-                            });
+    lowest().async_read_some(asio::buffer(scratch_),
+                             [self = this->shared_from_this()](beast::error_code e, size_t n) {
+                               self->drained_ += n;
+                               if (e || self->drained_ > kDrainLimit) return self->close();
+                               self->drain_more();
+                             });
   }
 
+  // TLS: a bounded close_notify exchange first, so clients see a clean end.
   void close() {
+    if constexpr (kTls) {
+      if (handshaken_ && !closing_ && lowest().socket().is_open()) {
+        closing_ = true;
+        lowest().expires_after(kTlsShutdownTimeout);
+        return stream_.async_shutdown(
+            [self = this->shared_from_this()](beast::error_code) { self->close_socket(); });
+      }
+    }
+    close_socket();
+  }
+  void close_socket() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> res_;
   std::shared_ptr<http::response<http::empty_body>> continue_;
+  std::optional<HttpResponse> refusal_;  // written right after the handshake
   std::shared_ptr<Shared> shared_;
   std::string peer_ip_ = "unknown";
   std::string peer_ = "unknown";
@@ -308,6 +409,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool close_after_write_ = false;
   bool drain_after_write_ = false;
+  bool handshaken_ = false;  // TLS only
+  bool closing_ = false;     // TLS only: close_notify sent
 };
 
 }  // namespace
@@ -333,28 +436,37 @@ struct HttpServer::Impl {
         });
         return;
       }
-      auto session = std::make_shared<Session>(std::move(socket), shared);
-      const auto& o = shared->options;
-      if (shared->stats.connections > o.max_connections) {
-        ++shared->stats.connections_refused;
-        HttpResponse r = error_response(503, "unavailable", "too many connections");
-        r.headers.emplace_back("Retry-After", "1");
-        session->refuse(std::move(r));
-      } else if (!session->hold_peer()) {
-        ++shared->stats.connections_refused;
-        spdlog::debug("http: refusing {}: {} connections open (http.max_connections_per_peer)",
-                      session->peer_ip(), o.max_connections_per_peer);
-        HttpResponse r =
-            error_response(429, "too_many_connections",
-                           "this client has " + std::to_string(o.max_connections_per_peer) +
-                               " connections open (http.max_connections_per_peer)");
-        r.headers.emplace_back("Retry-After", "1");
-        session->refuse(std::move(r));
+      if (shared->tls) {
+        admit(std::make_shared<Session<TlsStream>>(shared, std::move(socket), *shared->tls));
       } else {
-        session->run();
+        admit(std::make_shared<Session<beast::tcp_stream>>(shared, std::move(socket)));
       }
       accept();
     });
+  }
+
+  // Runs the session, or answers it 503/429 when over a connection limit.
+  template <class S>
+  void admit(std::shared_ptr<S> session) {
+    const auto& o = shared->options;
+    if (shared->stats.connections > o.max_connections) {
+      ++shared->stats.connections_refused;
+      HttpResponse r = error_response(503, "unavailable", "too many connections");
+      r.headers.emplace_back("Retry-After", "1");
+      session->refuse(std::move(r));
+    } else if (!session->hold_peer()) {
+      ++shared->stats.connections_refused;
+      spdlog::debug("http: refusing {}: {} connections open (http.max_connections_per_peer)",
+                    session->peer_ip(), o.max_connections_per_peer);
+      HttpResponse r =
+          error_response(429, "too_many_connections",
+                         "this client has " + std::to_string(o.max_connections_per_peer) +
+                             " connections open (http.max_connections_per_peer)");
+      r.headers.emplace_back("Retry-After", "1");
+      session->refuse(std::move(r));
+    } else {
+      session->run();
+    }
   }
 
   asio::io_context& io;
@@ -377,6 +489,11 @@ Status HttpServer::start() {
   impl_->where = o.host + ":" + std::to_string(o.port);
   auto addr = net::listen_address(o.host, where);
   if (!addr) return addr.error();
+  if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
+    auto ctx = make_tls_context(o, where);
+    if (!ctx) return ctx.error();
+    impl_->shared->tls = std::move(*ctx);
+  }
   if (Status s = net::listen_tcp(impl_->acceptor, tcp::endpoint(*addr, o.port), where); !s)
     return s;
   impl_->accept();

@@ -15,8 +15,10 @@ struct HttpResult {
 
 class HttpClient {
  public:
-  HttpClient(std::string server, std::string token)
-      : server_(std::move(server)), token_(std::move(token)) {}
+  // `server`: http://HOST:PORT or https://HOST:PORT. `cacert` (may be empty):
+  // a PEM file of CA certificates trusted for https instead of the system's.
+  HttpClient(std::string server, std::string token, std::string cacert = "")
+      : server_(std::move(server)), token_(std::move(token)), cacert_(std::move(cacert)) {}
   // `path` like "/api/v1/tickets?status=new". Transport failures are errors;
   // any HTTP status is a result.
   Result<HttpResult> request(const std::string& method, const std::string& path,
@@ -25,6 +27,7 @@ class HttpClient {
  private:
   std::string server_;
   std::string token_;
+  std::string cacert_;
 };
 
 // Percent-encodes a query parameter value.

@@ -31,7 +31,8 @@ namespace {
 using nlohmann::json;
 using ticketd::cli::HttpClient;
 
-constexpr const char* kUsage = R"(usage: ticketctl [--server URL] [--token TOKEN] COMMAND [ARGS]
+constexpr const char* kUsage =
+    R"(usage: ticketctl [--server URL] [--token TOKEN] [--cacert FILE] COMMAND [ARGS]
 
 offline:
   check-rules [--format text|json] PATH...
@@ -51,7 +52,8 @@ offline:
                                   (talks to the daemon) the events it stored since then, replayed
                                   through CANDIDATE_DIR: which would be decided differently from
                                   the running rules; exit 2 when something changes
-api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKETD_TOKEN):
+api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKETD_TOKEN;
+     https://: --cacert FILE or $TICKETD_CACERT trusts a private CA's PEM certificate):
   tickets list [--status S] [--type T] [--priority P] [--team T|none] [--assignee A|none]
                [--q SEARCH] [--sort newest|priority] [--limit N] [--cursor C] [--json]
                                   S: open, new, assigned, ...; --sort priority: P1 first, then
@@ -98,6 +100,7 @@ options (a command refuses any option it does not take, exit 2):
 struct Args {
   std::string server;
   std::string token;
+  std::string cacert;  // --cacert / TICKETD_CACERT: PEM CA file for https servers
   bool json_out = false;
   std::vector<std::string> positional;
   std::map<std::string, std::string> options;  // --status new -> {"status","new"}
@@ -810,7 +813,7 @@ int replay_since(const Args& a) {
       return usage_error("--max-events must be a positive integer");
     }
   }
-  HttpClient client(a.server, a.token);
+  HttpClient client(a.server, a.token, a.cacert);
   const std::string since = option(a, "since");
   std::vector<ticketd::cli::StoredDecision> stored;
   std::string cursor;
@@ -882,7 +885,7 @@ std::optional<int> refuse_unknown_options(const Args& a) {
   auto allowed = command_options(a);
   if (!allowed) return std::nullopt;
   std::vector<std::string> known = *allowed;
-  for (const char* g : {"server", "token", "json"}) known.emplace_back(g);
+  for (const char* g : {"server", "token", "cacert", "json"}) known.emplace_back(g);
   // Names people reach for that mean one of ours.
   static const std::map<std::string, std::string> kSynonyms = {
       {"url", "server"}, {"endpoint", "server"}, {"address", "server"}, {"api-token", "token"},
@@ -911,6 +914,7 @@ int main(int argc, char** argv) {
   Args a;
   if (const char* s = std::getenv("TICKETD_SERVER")) a.server = s;
   if (const char* t = std::getenv("TICKETD_TOKEN")) a.token = t;
+  if (const char* ca = std::getenv("TICKETD_CACERT")) a.cacert = ca;
   if (a.server.empty()) a.server = "http://127.0.0.1:8080";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -946,6 +950,8 @@ int main(int argc, char** argv) {
         a.server = value;
       else if (name == "token")
         a.token = value;
+      else if (name == "cacert")
+        a.cacert = value;
       else
         a.options[name] = value;
     } else if (arg.size() > 1 && arg[0] == '-' &&
@@ -994,7 +1000,7 @@ int main(int argc, char** argv) {
     }
     return ticketd::cli::replay({option(a, "rules")}, a.positional[1], std::cout, until);
   }
-  HttpClient client(a.server, a.token);
+  HttpClient client(a.server, a.token, a.cacert);
   if (cmd == "silence") return silence_cmd(a, client);
   if (cmd == "rules") return rules_cmd(a, client);
   if (cmd == "outbox") return outbox_cmd(a, client);

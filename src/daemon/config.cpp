@@ -47,7 +47,7 @@ const std::vector<Section> kSections = {
     {"http",
      {"max_body_bytes", "read_timeout", "max_connections", "max_connections_per_peer",
       "header_timeout", "max_inflight_body_bytes"}},
-    {"api", {"tokens"}},
+    {"api", {"tokens", "tls_cert", "tls_key"}},
     {"log", {"level"}},
     {"pagerduty", {"integrations"}},
     {"outbox",
@@ -1137,6 +1137,21 @@ Status load_root(const YAML::Node& root, const std::string& base_dir, Config& c)
   if (auto n = child(root, "api", "tokens")) {
     if (Status s = load_tokens(n, base_dir, c); !s) return s;
   }
+  if (auto n = child(root, "api", "tls_cert")) {
+    auto v = scalar(n, "api.tls_cert");
+    if (!v) return v.error();
+    c.api_tls_cert = *v;
+  }
+  if (auto n = child(root, "api", "tls_key")) {
+    auto v = scalar(n, "api.tls_key");
+    if (!v) return v.error();
+    c.api_tls_key = *v;
+  }
+  if (c.api_tls_cert.empty() != c.api_tls_key.empty()) {
+    return Status::invalid_argument(
+        where(c, c.api_tls_cert.empty() ? "api.tls_key" : "api.tls_cert") +
+        "HTTPS on the API needs both api.tls_cert and api.tls_key");
+  }
   if (auto n = root["webhooks"]) {
     if (Status s = load_webhooks(n, base_dir, c); !s) return s;
   }
@@ -1277,6 +1292,8 @@ Result<Config> load_config_from_string(const std::string& text, const std::strin
     c.store_path = resolve(base_dir, c.store_path);
     c.syslog_tls_cert = resolve(base_dir, c.syslog_tls_cert);
     c.syslog_tls_key = resolve(base_dir, c.syslog_tls_key);
+    c.api_tls_cert = resolve(base_dir, c.api_tls_cert);
+    c.api_tls_key = resolve(base_dir, c.api_tls_key);
   } catch (const YAML::Exception& e) {
     return Status::invalid_argument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
                                     std::to_string(e.mark.column + 1) + ": " + e.msg);
@@ -1360,8 +1377,11 @@ Status check_store_path(const Config& c) {
 }
 
 // Loads the certificate and key as the TLS listener will (PEM, the key must
-// match the certificate); no passphrase prompt.
-Status check_tls_files(const Config& c) {
+// match the certificate); no passphrase prompt. `section` is "syslog" or "api".
+Status check_tls_files(const Config& c, const std::string& section, const std::string& cert_file,
+                       const std::string& key_file) {
+  const std::string cert_key = section + ".tls_cert";
+  const std::string key_key = section + ".tls_key";
   auto open = [&](const char* key, const std::string& file, FILE** f) -> Status {
     *f = std::fopen(file.c_str(), "r");
     if (!*f)
@@ -1371,15 +1391,15 @@ Status check_tls_files(const Config& c) {
   };
   ERR_clear_error();
   FILE* f = nullptr;
-  if (Status s = open("syslog.tls_cert", c.syslog_tls_cert, &f); !s) return s;
+  if (Status s = open(cert_key.c_str(), cert_file, &f); !s) return s;
   X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
   std::fclose(f);
   if (!cert) {
     ERR_clear_error();
-    return Status::invalid_argument(c.where("syslog.tls_cert") + "\"syslog.tls_cert\" is \"" +
-                                    c.syslog_tls_cert + "\": not a PEM certificate");
+    return Status::invalid_argument(c.where(cert_key) + "\"" + cert_key + "\" is \"" + cert_file +
+                                    "\": not a PEM certificate");
   }
-  if (Status s = open("syslog.tls_key", c.syslog_tls_key, &f); !s) {
+  if (Status s = open(key_key.c_str(), key_file, &f); !s) {
     X509_free(cert);
     return s;
   }
@@ -1388,12 +1408,11 @@ Status check_tls_files(const Config& c) {
   std::fclose(f);
   Status result;
   if (!key) {
-    result = Status::invalid_argument(c.where("syslog.tls_key") + "\"syslog.tls_key\" is \"" +
-                                      c.syslog_tls_key + "\": not an unencrypted PEM private key");
+    result = Status::invalid_argument(c.where(key_key) + "\"" + key_key + "\" is \"" + key_file +
+                                      "\": not an unencrypted PEM private key");
   } else if (X509_check_private_key(cert, key) != 1) {
-    result = Status::invalid_argument(c.where("syslog.tls_key") + "\"syslog.tls_key\" is \"" +
-                                      c.syslog_tls_key + "\": it does not match the certificate " +
-                                      c.syslog_tls_cert);
+    result = Status::invalid_argument(c.where(key_key) + "\"" + key_key + "\" is \"" + key_file +
+                                      "\": it does not match the certificate " + cert_file);
   }
   ERR_clear_error();  // OpenSSL's reasons vary by version; the message above says what is wrong
   EVP_PKEY_free(key);
@@ -1422,7 +1441,11 @@ Status check_environment(const Config& c) {
   }
   // As in run(): the TLS listener, and so its files, only with a certificate.
   if (!c.syslog_tls_cert.empty() && !c.syslog_tls_listen.empty()) {
-    if (Status s = check_tls_files(c); !s) return s;
+    if (Status s = check_tls_files(c, "syslog", c.syslog_tls_cert, c.syslog_tls_key); !s) return s;
+  }
+  // HTTPS on the API: the same checks, naming api.tls_cert / api.tls_key.
+  if (!c.api_tls_cert.empty() && !c.http_listen.empty()) {
+    if (Status s = check_tls_files(c, "api", c.api_tls_cert, c.api_tls_key); !s) return s;
   }
   return Status::ok();
 }

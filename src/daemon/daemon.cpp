@@ -581,12 +581,15 @@ class Daemon {
     o.max_connections_per_peer = config_.http_max_connections_per_peer;
     o.header_timeout = config_.http_header_timeout;
     o.max_inflight_body_bytes = config_.http_max_inflight_body_bytes;
+    o.tls_cert_file = config_.api_tls_cert;
+    o.tls_key_file = config_.api_tls_key;
     http_ = std::make_unique<api::HttpServer>(io_, *router_, o, clock_);
     if (Status s = http_->start(); !s) {
       spdlog::critical("{}", s.message());
       return false;
     }
-    spdlog::info("http: listening on {}:{}", o.host, http_->bound_port());
+    spdlog::info("http: listening on {}{}:{}", o.tls_cert_file.empty() ? "" : "https://", o.host,
+                 http_->bound_port());
     return true;
   }
 

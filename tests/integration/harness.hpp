@@ -68,7 +68,7 @@ inline size_t collect(char* p, size_t s, size_t n, void* out) {
 
 inline Reply http(const std::string& method, const std::string& url, const std::string& body = "",
                   const std::string& content_type = "application/json",
-                  const std::string& token = "") {
+                  const std::string& token = "", const std::string& cacert = "") {
   Reply r;
   CURL* c = curl_easy_init();
   curl_slist* headers = nullptr;
@@ -84,6 +84,7 @@ inline Reply http(const std::string& method, const std::string& url, const std::
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+  if (!cacert.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, cacert.c_str());  // https: trust it
   if (method == "POST" || method == "PATCH" || method == "PUT") {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
@@ -159,8 +160,14 @@ class Daemon {
   }
   std::string config() const { return (dir_ / "ticketd.yaml").string(); }
   std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+    return (cacert_.empty() ? "http://127.0.0.1:" : "https://127.0.0.1:") + std::to_string(port_) +
+           path;
   }
+  // The API is served over HTTPS (api.tls_cert): url() says https, and
+  // start(), post() and tickets() trust this PEM certificate.
+  void use_https(std::string cacert) { cacert_ = std::move(cacert); }
+  const std::string& cacert() const { return cacert_; }
+  uint16_t port() const { return port_; }
   uint16_t syslog_port() const { return syslog_port_; }
   uint16_t snmp_port() const { return snmp_port_; }
   const fs::path& dir() const { return dir_; }
@@ -191,7 +198,8 @@ class Daemon {
         pid_ = -1;
         return false;
       }
-      if (http("GET", url("/healthz")).status == 200) return true;
+      if (http("GET", url("/healthz"), "", "application/json", "", cacert_).status == 200)
+        return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return false;
@@ -212,9 +220,11 @@ class Daemon {
   // The running daemon's process id (-1 when not running), e.g. for /proc/PID/status.
   pid_t pid() const { return pid_; }
 
-  Reply post(const std::string& body) { return http("POST", url("/api/v1/events"), body); }
+  Reply post(const std::string& body) {
+    return http("POST", url("/api/v1/events"), body, "application/json", "", cacert_);
+  }
   json tickets(const std::string& query = "") {
-    return http("GET", url("/api/v1/tickets" + query)).j();
+    return http("GET", url("/api/v1/tickets" + query), "", "application/json", "", cacert_).j();
   }
 
  private:
@@ -222,6 +232,7 @@ class Daemon {
   uint16_t port_ = 0;
   uint16_t snmp_port_ = 0;
   uint16_t syslog_port_ = 0;
+  std::string cacert_;  // set: the API speaks HTTPS
   pid_t pid_ = -1;
   int exit_code_ = -1;
 };
@@ -254,7 +265,8 @@ inline std::string metric_in(const std::string& text, const std::string& series)
 }
 // A series from the daemon's /metrics, as text ("" when absent) or as a number (0 when absent).
 inline std::string metric(const Daemon& d, const std::string& series) {
-  return metric_in(http("GET", d.url("/metrics")).body, series);
+  return metric_in(http("GET", d.url("/metrics"), "", "application/json", "", d.cacert()).body,
+                   series);
 }
 inline uint64_t metric_u(const Daemon& d, const std::string& series) {
   const std::string v = metric(d, series);

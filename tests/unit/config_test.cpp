@@ -267,6 +267,12 @@ TEST(Config, TlsNeedsCertAndKey) {
       "/etc/ticketd/ticketd.yaml:2: syslog TLS needs both syslog.tls_cert and syslog.tls_key");
 }
 
+TEST(Config, ApiTlsNeedsCertAndKey) {
+  EXPECT_EQ(
+      error_of("api:\n  tls_key: k.pem\n"),
+      "/etc/ticketd/ticketd.yaml:2: HTTPS on the API needs both api.tls_cert and api.tls_key");
+}
+
 // Issue 7 item 11: "127.0.0.1.nip.io" passed as loopback (a prefix match).
 TEST(Config, LoopbackIsExact) {
   for (const char* yes :
@@ -416,6 +422,17 @@ TEST_F(ConfigEnvironment, TlsCertificateThatIsNotPemIsRefused) {
   EXPECT_EQ(check("syslog: {tls_cert: c.crt, tls_key: k.key}\n"),
             cfg() + ":1: \"syslog.tls_cert\" is \"" + (dir_ / "c.crt").string() +
                 "\": not a PEM certificate");
+}
+
+TEST_F(ConfigEnvironment, ApiTlsFilesAreCheckedUnderTheirOwnKeys) {
+  file("c.crt", "not a certificate\n");
+  file("k.key", "not a key\n");
+  EXPECT_EQ(check("api: {tls_cert: c.crt, tls_key: k.key}\n"),
+            cfg() + ":1: \"api.tls_cert\" is \"" + (dir_ / "c.crt").string() +
+                "\": not a PEM certificate");
+  EXPECT_EQ(check("api:\n  tls_cert: nope.crt\n  tls_key: k.key\n"),
+            cfg() + ":2: \"api.tls_cert\" is \"" + (dir_ / "nope.crt").string() +
+                "\": cannot read it: No such file or directory");
 }
 
 TEST_F(ConfigEnvironment, TlsKeyProblemsAreRefused) {

@@ -4,7 +4,9 @@
 // shared_from_this(); every read has a deadline and a body cap. The header is
 // read first: authentication (Router::admit), the body size limit and the
 // server-wide budget of body bytes in flight are checked before any body
-// byte is buffered. Requests are handed to the Router as plain values. Beast stays inside
+// byte is buffered. With tls_cert_file/tls_key_file set, every connection
+// is HTTPS (TLS handshake under header_timeout before the first read).
+// Requests are handed to the Router as plain values. Beast and OpenSSL stay inside
 // http_server.cpp; this header only forward-declares the io_context. start()/stop() must be called
 // from the io_context's thread.
 #pragma once
@@ -40,6 +42,12 @@ struct HttpServerOptions {
   // Request bodies being read or handled, all sessions together; beyond it
   // 503 + Retry-After before the body is read.
   size_t max_inflight_body_bytes = 64 * 1024 * 1024;
+  // HTTPS when set (both or neither): PEM certificate chain and private key.
+  // TLS 1.2 at least; TLS 1.2 suites are ECDHE with AES-GCM or
+  // CHACHA20-POLY1305; no compression, no renegotiation. start() fails when
+  // they cannot be loaded or do not match. Empty = plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 struct HttpServerStats {

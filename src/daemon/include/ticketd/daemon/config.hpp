@@ -67,6 +67,10 @@ struct Config {
       64 * 1024 * 1024;            // request bodies in flight, all connections
   std::string log_level = "info";  // trace|debug|info|warn|error
   std::vector<api::ApiToken> tokens;
+  // api.tls_cert / api.tls_key: PEM files (resolved against the config
+  // file's directory); both set = the API is served over HTTPS only.
+  std::string api_tls_cert;
+  std::string api_tls_key;
   // snmp:
   std::vector<std::string> snmp_communities = {
       "public"};                             // v1/v2c allow-list; empty = refuse v1/v2c
