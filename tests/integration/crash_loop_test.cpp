@@ -37,22 +37,6 @@ const char* kCrashRules = R"(rules:
     ticket: { title: "Syslog load on {{ host }}" }
 )";
 
-// Every stored event's message, following the cursor through all pages.
-std::vector<std::string> stored_messages(Daemon& d, const std::string& filter) {
-  std::vector<std::string> out;
-  std::string cursor;
-  do {
-    Reply r = http("GET", d.url("/api/v1/events?limit=1000" + filter +
-                                (cursor.empty() ? "" : "&cursor=" + cursor)));
-    EXPECT_EQ(r.status, 200) << r.body;
-    if (r.status != 200) break;
-    const json j = r.j();
-    for (const json& e : j["events"]) out.push_back(e["event"]["message"].get<std::string>());
-    cursor = j["next_cursor"].is_string() ? j["next_cursor"].get<std::string>() : "";
-  } while (!cursor.empty());
-  return out;
-}
-
 TEST(CrashLoop, Kill9UnderHttpAndSyslogLoadLosesAndDuplicatesNothing) {
   const int loops = env_int("TICKETD_CRASH_LOOPS", 20);
   const int http_senders = env_int("TICKETD_CRASH_SENDERS", 3);
@@ -126,7 +110,7 @@ TEST(CrashLoop, Kill9UnderHttpAndSyslogLoadLosesAndDuplicatesNothing) {
   ASSERT_TRUE(d.start()) << d.log();
 
   // Exactly once: every acknowledged event stored, none stored twice.
-  const std::vector<std::string> load = stored_messages(d, "&rule=load");
+  const std::vector<std::string> load = stored_event_messages(d, "&rule=load");
   std::map<std::string, int> times;
   for (const std::string& m : load) ++times[m];
   int lost = 0, duplicated = 0;
@@ -137,7 +121,7 @@ TEST(CrashLoop, Kill9UnderHttpAndSyslogLoadLosesAndDuplicatesNothing) {
   EXPECT_GE(load.size(), acknowledged.size());
   EXPECT_GT(acknowledged.size(), static_cast<size_t>(loops)) << "the load was too light to prove";
 
-  const std::vector<std::string> syslog = stored_messages(d, "&rule=syslog-load");
+  const std::vector<std::string> syslog = stored_event_messages(d, "&rule=syslog-load");
   const std::set<std::string> syslog_unique(syslog.begin(), syslog.end());
   EXPECT_EQ(syslog_unique.size(), syslog.size()) << "a syslog message was stored twice";
   EXPECT_GT(syslog.size(), 0u);

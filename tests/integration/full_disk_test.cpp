@@ -24,21 +24,6 @@ const char* kDiskRules = R"(rules:
     ticket: { title: "TCP load on {{ host }}" }
 )";
 
-std::vector<std::string> stored(Daemon& d, const std::string& filter) {
-  std::vector<std::string> out;
-  std::string cursor;
-  do {
-    Reply r = http("GET", d.url("/api/v1/events?limit=1000" + filter +
-                                (cursor.empty() ? "" : "&cursor=" + cursor)));
-    EXPECT_EQ(r.status, 200) << r.body;
-    if (r.status != 200) break;
-    const json j = r.j();
-    for (const json& e : j["events"]) out.push_back(e["event"]["message"].get<std::string>());
-    cursor = j["next_cursor"].is_string() ? j["next_cursor"].get<std::string>() : "";
-  } while (!cursor.empty());
-  return out;
-}
-
 void fill(const fs::path& dir) {
   std::ofstream filler(dir / "filler", std::ios::binary);
   const std::string block(64 * 1024, 'x');
@@ -130,7 +115,7 @@ TEST(FullDisk, RepeatedFillAndFreeCyclesUnderLoadLoseNothingAndNeedNoRestart) {
   // Nothing acknowledged lost, nothing stored twice, nothing acknowledged
   // that was not stored (every stored HTTP event is one that got 202, or
   // one whose answer the sender never saw: none here, the daemon never died).
-  const std::vector<std::string> http_stored = stored(d, "&rule=http-load");
+  const std::vector<std::string> http_stored = stored_event_messages(d, "&rule=http-load");
   const std::set<std::string> http_unique(http_stored.begin(), http_stored.end());
   EXPECT_EQ(http_unique.size(), http_stored.size()) << "an HTTP event was stored twice";
   EXPECT_EQ(http_unique, acknowledged) << "stored and acknowledged differ";
@@ -140,7 +125,7 @@ TEST(FullDisk, RepeatedFillAndFreeCyclesUnderLoadLoseNothingAndNeedNoRestart) {
   // Every TCP line sent was read and, once space returned, stored once.
   std::vector<std::string> tcp_stored;
   ASSERT_TRUE(eventually([&] {
-    tcp_stored = stored(d, "&rule=tcp-load");
+    tcp_stored = stored_event_messages(d, "&rule=tcp-load");
     return static_cast<int>(tcp_stored.size()) >= tcp_sent;
   })) << tcp_stored.size()
       << " of " << tcp_sent << " TCP lines stored";

@@ -285,6 +285,24 @@ bool eventually(Pred pred, std::chrono::milliseconds within = std::chrono::secon
   return pred();
 }
 
+// The message of every event the daemon stored, newest first, following
+// the cursor through all pages of GET /api/v1/events; `filter` adds query
+// parameters ("&rule=load", "&host=db1").
+inline std::vector<std::string> stored_event_messages(Daemon& d, const std::string& filter = "") {
+  std::vector<std::string> out;
+  std::string cursor;
+  do {
+    Reply r = http("GET", d.url("/api/v1/events?limit=1000" + filter +
+                                (cursor.empty() ? "" : "&cursor=" + cursor)));
+    EXPECT_EQ(r.status, 200) << r.body;
+    if (r.status != 200) break;
+    const json page = r.j();  // named: a temporary's ["events"] would dangle in the loop
+    for (const json& e : page["events"]) out.push_back(e["event"]["message"].get<std::string>());
+    cursor = page["next_cursor"].is_string() ? page["next_cursor"].get<std::string>() : "";
+  } while (!cursor.empty());
+  return out;
+}
+
 // A TCP connection to 127.0.0.1:port from `source` (any 127.x.y.z is
 // loopback on Linux: a different source address is a different peer), with
 // a 5 s receive timeout; -1 on failure.

@@ -461,17 +461,8 @@ TEST(Relp, RealRsyslogLosesNothingAcrossRepeatedKill9) {
 
   auto k9 = [&] {
     std::vector<std::string> out;
-    std::string cursor;
-    do {
-      const json j = http("GET", d.url("/api/v1/events?limit=1000&host=fwdhost" +
-                                       (cursor.empty() ? "" : "&cursor=" + cursor)))
-                         .j();
-      for (const json& e : j["events"]) {
-        const std::string m = e["event"]["message"].get<std::string>();
-        if (m.rfind("k9-", 0) == 0) out.push_back(m);
-      }
-      cursor = j["next_cursor"].is_string() ? j["next_cursor"].get<std::string>() : "";
-    } while (!cursor.empty());
+    for (const std::string& m : stored_event_messages(d, "&host=fwdhost"))
+      if (m.rfind("k9-", 0) == 0) out.push_back(m);
     return out;
   };
   std::set<std::string> unique;
