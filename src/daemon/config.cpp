@@ -162,9 +162,17 @@ std::string trim(std::string s) {
   return s;
 }
 
-// A secret from `<prefix>` (inline), `<prefix>_file` or `<prefix>_env`.
+// A secret from exactly one of `<prefix>` (inline), `<prefix>_file` or
+// `<prefix>_env`; none gives "". Two would leave the reader guessing which
+// one the daemon uses, so they are refused.
 Result<std::string> load_secret(const YAML::Node& n, const std::string& prefix,
                                 const std::string& base_dir, const std::string& what) {
+  int sources = 0;
+  for (const std::string& k : {prefix, prefix + "_file", prefix + "_env"}) sources += n[k] ? 1 : 0;
+  if (sources > 1) {
+    return Status::invalid_argument(where(n) + what + ": set only one of " + prefix + ", " +
+                                    prefix + "_file or " + prefix + "_env");
+  }
   if (n[prefix + "_file"]) {
     const std::string file = resolve(base_dir, n[prefix + "_file"].as<std::string>());
     std::ifstream in(file);

@@ -156,6 +156,27 @@ TEST(Config, WebhookSignatures) {
             "characters");
 }
 
+// Every secret (webhook and source HMAC secrets, backend credentials, SNMP
+// passphrases, API tokens) comes from exactly one place: two would leave the
+// reader guessing which one the daemon uses.
+TEST(Config, ASecretWithTwoSourcesIsRefused) {
+  ::setenv("TICKETD_TEST_SECRET", "0123456789abcdefXYZ", 1);
+  EXPECT_EQ(error_of("webhooks:\n  events:\n    hmac_secret: 0123456789abcdefXYZ\n"
+                     "    hmac_secret_env: TICKETD_TEST_SECRET\n"),
+            "/etc/ticketd/ticketd.yaml:3: webhooks.events: set only one of hmac_secret, "
+            "hmac_secret_file or hmac_secret_env");
+  EXPECT_EQ(error_of("json_sources:\n  z:\n    message: /m\n    hmac_secret: 0123456789abcdefXYZ\n"
+                     "    hmac_secret_file: /nonexistent\n"),
+            "/etc/ticketd/ticketd.yaml:3: json_sources.z: set only one of hmac_secret, "
+            "hmac_secret_file or hmac_secret_env");
+  EXPECT_EQ(error_of("api:\n  tokens:\n    - { name: ops, role: read, token: 0123456789abcdefXYZ, "
+                     "token_env: TICKETD_TEST_SECRET }\n"),
+            "/etc/ticketd/ticketd.yaml:3: api token \"ops\" needs exactly one of token_file, "
+            "token_env, token_sha256 or token");
+  EXPECT_EQ(error_of("webhooks:\n  events:\n    hmac_secret_env: TICKETD_TEST_SECRET\n"), "ok");
+  ::unsetenv("TICKETD_TEST_SECRET");
+}
+
 TEST(Config, Sizes) {
   EXPECT_EQ(*parse_size("1048576"), 1048576u);
   EXPECT_EQ(*parse_size("1MiB"), 1048576u);
