@@ -66,11 +66,37 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
         accept_backoff(io_ctx),
         peers(options.max_connections_per_peer) {}
 
-  // What stop() needs of a session, whatever its stream type.
+  // What every TCP, TLS and RELP connection shares, whatever its stream
+  // type: its place in stats.connections and in `peers` (the caller took the
+  // peer's slot), a read buffer, and the warning for messages read but never
+  // queued, counted when the process stops first. stop() needs stop_reading().
   struct SessionBase {
-    virtual ~SessionBase() = default;
+    SessionBase(std::shared_ptr<Impl> owner, std::string peer)
+        : owner_(std::move(owner)), peer_(std::move(peer)), buf_(kReadChunk) {
+      ++owner_->stats.connections;
+    }
+    SessionBase(const SessionBase&) = delete;
+    SessionBase& operator=(const SessionBase&) = delete;
+    virtual ~SessionBase() {
+      owner_->peers.release(peer_);
+      --owner_->stats.connections;
+      owner_->session_ended(this);
+    }
     // Stop reading and hand on what was read; runs on the session's strand.
     virtual void stop_reading() = 0;
+
+   protected:
+    // From a derived destructor: `n` messages were read but not queued.
+    void lost_at_stop(size_t n, std::string_view consequence) {
+      if (n == 0) return;
+      owner_->stats.lost_at_stop += n;
+      spdlog::warn("{}: {} messages from {} were read but not queued before exit{}",
+                   owner_->where(), n, peer_, consequence);
+    }
+
+    std::shared_ptr<Impl> owner_;
+    std::string peer_;
+    std::vector<char> buf_;
   };
 
   asio::io_context& io;
@@ -227,25 +253,11 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
    public:
     // `peer` holds one slot of owner->peers, released on destruction.
     Session(std::shared_ptr<Impl> owner, Stream stream, std::string peer)
-        : owner_(std::move(owner)),
+        : SessionBase(std::move(owner), std::move(peer)),
           stream_(std::move(stream)),
-          peer_(std::move(peer)),
           framer_(owner_->options.max_message_bytes),
-          retry_(stream_.get_executor()) {
-      ++owner_->stats.connections;
-      buf_.resize(kReadChunk);
-    }
-    ~Session() override {
-      if (!pending_.empty()) {
-        // Only when the process stops before the queue took them.
-        owner_->stats.lost_at_stop += pending_.size();
-        spdlog::warn("{}: {} messages from {} were read but not queued before exit",
-                     owner_->where(), pending_.size(), peer_);
-      }
-      owner_->peers.release(peer_);
-      --owner_->stats.connections;
-      owner_->session_ended(this);
-    }
+          retry_(stream_.get_executor()) {}
+    ~Session() override { lost_at_stop(pending_.size(), ""); }
 
     void start() {
       owner_->session_started(this, this->shared_from_this());
@@ -346,12 +358,9 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
       read();
     }
 
-    std::shared_ptr<Impl> owner_;
     Stream stream_;
-    std::string peer_;
     SyslogFramer framer_;
     asio::steady_timer retry_;
-    std::vector<char> buf_;
     std::vector<Event> pending_;
     bool got_data_ = false;
     bool closing_ = false;   // no more reads; pending_ still to hand on
@@ -365,25 +374,11 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
   class RelpSession : public SessionBase, public std::enable_shared_from_this<RelpSession> {
    public:
     RelpSession(std::shared_ptr<Impl> owner, beast::tcp_stream stream, std::string peer)
-        : owner_(std::move(owner)),
+        : SessionBase(std::move(owner), std::move(peer)),
           stream_(std::move(stream)),
-          peer_(std::move(peer)),
           framer_(owner_->options.max_message_bytes),
-          retry_(stream_.get_executor()) {
-      ++owner_->stats.connections;
-      buf_.resize(kReadChunk);
-    }
-    ~RelpSession() override {
-      if (!batch_.empty()) {
-        owner_->stats.lost_at_stop += batch_.size();
-        spdlog::warn(
-            "{}: {} messages from {} were read but not queued before exit (not acknowledged)",
-            owner_->where(), batch_.size(), peer_);
-      }
-      owner_->peers.release(peer_);
-      --owner_->stats.connections;
-      owner_->session_ended(this);
-    }
+          retry_(stream_.get_executor()) {}
+    ~RelpSession() override { lost_at_stop(batch_.size(), " (not acknowledged)"); }
 
     void start() {
       owner_->session_started(this, this->shared_from_this());
@@ -581,12 +576,9 @@ struct SyslogListener::Impl : std::enable_shared_from_this<SyslogListener::Impl>
       stream_.socket().close(ec);
     }
 
-    std::shared_ptr<Impl> owner_;
     beast::tcp_stream stream_;
-    std::string peer_;
     RelpFramer framer_;
     asio::steady_timer retry_;
-    std::vector<char> buf_;
     std::vector<Event> batch_;          // read, not yet queued
     std::vector<uint64_t> batch_seqs_;  // their answers' sequence numbers
     std::deque<Answer> answers_;
