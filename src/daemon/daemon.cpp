@@ -1,9 +1,11 @@
 #include "ticketd/daemon/daemon.hpp"
 
 #include <malloc.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -676,10 +678,42 @@ class Daemon {
   bool pipeline_stopped_ = false;
 };
 
+// `%*` in a log pattern: the line's syslog priority, for journald's "<N>"
+// prefix (SyslogLevelPrefix=, on by default): trace and debug 7, info 6,
+// warn 4, error 3, critical 2.
+class SyslogPriorityFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    static constexpr char kPriority[] = {'7', '7', '6', '4', '3', '2', '7'};
+    const auto level = static_cast<size_t>(msg.level);
+    dest.push_back(level < sizeof kPriority ? kPriority[level] : '6');
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<SyslogPriorityFlag>();
+  }
+};
+
+// True when standard output is a journald stream: systemd sets
+// JOURNAL_STREAM to the "device:inode" of the stream it connected.
+bool stdout_is_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  struct stat st {};
+  if (!stream || ::fstat(STDOUT_FILENO, &st) != 0) return false;
+  return std::string(stream) == std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
 }  // namespace
 
 int run(const Config& config, const std::string& version) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  if (stdout_is_journal()) {
+    // The journal stamps time and process itself; the prefix gives each line
+    // its priority, so `journalctl -p warning` shows warnings and worse.
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("<%*>[%l] %v");
+    spdlog::set_formatter(std::move(formatter));
+  }
   spdlog::info("ticketd {} starting (config {})", version, config.path);
   if (Status s = check_environment(config); !s) {  // the same check as --check-config
     spdlog::critical("{}", s.message());

@@ -1,4 +1,6 @@
 // Integration tests of the daemon and ticketctl through their real interfaces.
+#include <sys/stat.h>
+
 #include "harness.hpp"
 #include "ticketd/core/time.hpp"
 
@@ -8,6 +10,33 @@ using namespace ticketd_test;
 
 const std::string kDisk =
     R"({"host":"db01","severity":"error","message":"write failed: No space left on sda1"})";
+
+// Under systemd, standard output is a journal stream (JOURNAL_STREAM names
+// its device:inode): every line then starts with its syslog priority, which
+// journald turns into the entry's priority (journalctl -p). Anywhere else the
+// lines keep their time stamps and no prefix.
+TEST(Daemon, LinesCarryTheirSyslogPriorityWhenStdoutIsTheJournal) {
+  Daemon d;
+  const fs::path logfile = d.dir() / "ticketd.log";
+  std::ofstream(logfile).flush();
+  struct stat st {};
+  ASSERT_EQ(::stat(logfile.c_str(), &st), 0);
+  ::setenv("JOURNAL_STREAM", (std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino)).c_str(),
+           1);
+  const bool started = d.start();
+  ::unsetenv("JOURNAL_STREAM");
+  ASSERT_TRUE(started) << d.log();
+  ASSERT_EQ(d.stop(), 0);
+  const std::string log = d.log();
+  EXPECT_NE(log.find("<6>[info] ticketd ready"), std::string::npos) << log;
+  EXPECT_EQ(log.find("\n[20"), std::string::npos) << "a line without its priority:\n" << log;
+
+  Daemon plain;  // stdout is a file, not the journal: no prefix
+  ASSERT_TRUE(plain.start()) << plain.log();
+  ASSERT_EQ(plain.stop(), 0);
+  EXPECT_EQ(plain.log().find("<6>"), std::string::npos) << plain.log();
+  EXPECT_NE(plain.log().find("[info] ticketd ready"), std::string::npos) << plain.log();
+}
 
 TEST(Daemon, DeduplicatesAndSurvivesARestart) {
   Daemon d;
