@@ -8,17 +8,21 @@
 #     cpack's .deb: version, Depends, conffiles, its tree unpacked with
 #     `dpkg -x` into a throwaway root, every library `ldd` finds for its
 #     binaries provided by a package named in Depends, the unit verified, the
-#     packaged config valid. Exits 77 (skipped) without dpkg-dev or file(1).
-# Man pages are expected when pandoc is installed and docs/man has sources.
+#     packaged config valid, and the packaged ticketd started with it (ports
+#     and store moved) until /readyz, then stopped. Exits 77 (skipped) without
+#     dpkg-dev or file(1).
+# Man pages are expected when CMake found pandoc and docs/man has sources.
 set -euo pipefail
 mode=$1 src=$2 build=$3 version=$4
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+pid=""
+trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 fail() { echo "FAILED: $*"; exit 1; }
 
 man_sources=$(sed -n 's/^TICKETD_MAN_SOURCES:PATH=//p' "$build/CMakeCache.txt")
 expect_man=()
-if command -v pandoc >/dev/null && [ -n "$man_sources" ]; then
+pandoc=$(sed -n 's/^PANDOC_PROGRAM:FILEPATH=//p' "$build/CMakeCache.txt")
+if [ -x "$pandoc" ] && [ -n "$man_sources" ]; then
   for f in "$man_sources"/*.md; do
     [ -e "$f" ] || continue
     page=$(basename "$f" .md)
@@ -157,6 +161,29 @@ deb)
   # default, rules/ next to it.
   "$root/usr/bin/ticketd" --config "$root/etc/ticketd/ticketd.yaml" --check-config >/dev/null 2>&1 \
     || fail "ticketd --check-config of the packaged config: $("$root/usr/bin/ticketd" --config "$root/etc/ticketd/ticketd.yaml" --check-config 2>&1)"
+  # It starts: the packaged binary and config, on free loopback ports with
+  # the store in the work directory, answers /readyz and stops cleanly on
+  # SIGTERM as the unit's stop does.
+  if command -v curl >/dev/null && command -v python3 >/dev/null; then
+    free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+    http=$(free_port) syslog=$(free_port) snmp=$(free_port)
+    sed -e "s|127.0.0.1:8080|127.0.0.1:$http|; s|127.0.0.1:5514|127.0.0.1:$syslog|g; s|127.0.0.1:1162|127.0.0.1:$snmp|" \
+        -e "s|/var/lib/ticketd/|$work/state/|" "$root/etc/ticketd/ticketd.yaml" >"$root/etc/ticketd/started.yaml"
+    "$root/usr/bin/ticketd" --config "$root/etc/ticketd/started.yaml" >"$work/ticketd.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 300); do
+      curl -fs "http://127.0.0.1:$http/readyz" >/dev/null && break
+      kill -0 $pid 2>/dev/null || { cat "$work/ticketd.log"; fail "the packaged ticketd exited at start"; }
+      sleep 0.1
+    done
+    curl -fs "http://127.0.0.1:$http/readyz" >/dev/null || { kill $pid; cat "$work/ticketd.log"; fail "the packaged ticketd is not ready"; }
+    kill -TERM $pid
+    rc=0
+    wait $pid || rc=$?
+    pid=""
+    [ $rc -eq 0 ] || { cat "$work/ticketd.log"; fail "the packaged ticketd exited $rc on SIGTERM"; }
+    [ -f "$work/state/ticketd.db" ] || fail "no store at $work/state/ticketd.db"
+  fi
   echo "package OK"
   ;;
 *) fail "usage: $0 install|deb SOURCE_DIR BUILD_DIR VERSION" ;;
