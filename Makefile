@@ -1,6 +1,11 @@
 # The two commands of the README:
-#   make run   install missing packages, build, start ticketd in the foreground
-#   make test  install missing packages, build, run the whole test suite
+#   make run   install missing packages to build and run (scripts/install-deps.sh
+#              run), build, start ticketd in the foreground
+#   make test  install every missing package (build, package, test), build, run
+#              the whole test suite
+# Without the test packages (GoogleTest), `make run` and `make build` build
+# only ticketd and ticketctl (TICKETD_BUILD_TESTS=AUTO).
+#   make package    build the Debian package in $(BUILD_DIR) (ticketd_VERSION_ARCH.deb)
 # And for development:
 #   make sanitize   build with ASan+UBSan in build-asan/ and run the tests there
 #                   (SANITIZE=thread: TSan in build-tsan/)
@@ -16,25 +21,42 @@ SANITIZE ?= address
 SANITIZE_DIR ?= build-$(patsubst address,asan,$(patsubst thread,tsan,$(SANITIZE)))
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build run test sanitize fuzz lint format clean
+.PHONY: all deps deps-run deps-package build run test package sanitize fuzz lint format clean
 
 all: build
 
 deps:
-	./scripts/install-deps.sh
+	./scripts/install-deps.sh test
+
+deps-run:
+	./scripts/install-deps.sh run
+
+deps-package:
+	./scripts/install-deps.sh package
+
+CONFIGURE = cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DTICKETD_WERROR=$(WERROR)
 
 $(BUILD_DIR)/build.ninja:
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DTICKETD_WERROR=$(WERROR)
+	$(CONFIGURE)
 
-build: deps $(BUILD_DIR)/build.ninja
+build: deps-run $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
 	mkdir -p var
 	$(BUILD_DIR)/ticketd --config $(CONFIG)
 
-test: build
+# Configures again: a tree first made by `make run` without GoogleTest gets
+# its tests once deps has installed it.
+test: deps
+	$(CONFIGURE)
+	cmake --build $(BUILD_DIR) -j $(JOBS)
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+package: deps-package
+	$(CONFIGURE)
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target ticketd ticketctl ticketd_man
+	cd $(BUILD_DIR) && cpack
 
 # Every target instrumented (benches left out); a sanitizer report fails the
 # test that triggered it, in the test process or in a daemon it started.
