@@ -4,8 +4,6 @@
 // acknowledged is lost, nothing is acknowledged that was not stored, every
 // TCP line read is stored once the space returns, and the daemon recovers
 // each time without a restart. Needs root for the tmpfs (skipped otherwise).
-#include <sys/mount.h>
-
 #include <set>
 
 #include "harness.hpp"
@@ -24,26 +22,12 @@ const char* kDiskRules = R"(rules:
     ticket: { title: "TCP load on {{ host }}" }
 )";
 
-void fill(const fs::path& dir) {
-  std::ofstream filler(dir / "filler", std::ios::binary);
-  const std::string block(64 * 1024, 'x');
-  while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) && filler.flush()) {
-  }
-  std::ofstream(dir / "filler2", std::ios::binary) << std::string(4096, 'y');
-}
-
 TEST(FullDisk, RepeatedFillAndFreeCyclesUnderLoadLoseNothingAndNeedNoRestart) {
   constexpr int kCycles = 4;
   Daemon d;
   d.write_rules(kDiskRules);
-  const fs::path var = d.dir() / "var";
-  fs::create_directories(var);
-  if (::mount("tmpfs", var.c_str(), "tmpfs", 0, "size=32m") != 0)
-    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
-  struct Unmount {
-    fs::path p;
-    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
-  } unmount{var};
+  Tmpfs var(d.dir() / "var", "32m");
+  if (!var.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << var.error();
   ASSERT_TRUE(d.start()) << d.log();
 
   std::atomic<bool> done{false};
@@ -91,7 +75,7 @@ TEST(FullDisk, RepeatedFillAndFreeCyclesUnderLoadLoseNothingAndNeedNoRestart) {
   uint64_t failures_before = 0;
   for (int cycle = 0; cycle < kCycles; ++cycle) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    fill(var);
+    var.fill();
     // The store notices, /readyz says so, and HTTP is refused, not acknowledged.
     ASSERT_TRUE(eventually([&] {
       return metric_u(d, "ticketd_store_failures_total") > failures_before;
@@ -102,8 +86,7 @@ TEST(FullDisk, RepeatedFillAndFreeCyclesUnderLoadLoseNothingAndNeedNoRestart) {
     EXPECT_TRUE(eventually([&] { return http("GET", d.url("/readyz")).status == 503; }))
         << "cycle " << cycle;
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    fs::remove(var / "filler");
-    fs::remove(var / "filler2");
+    var.free_space();
     ASSERT_TRUE(eventually([&] { return http("GET", d.url("/readyz")).status == 200; }))
         << "cycle " << cycle << ": did not recover\n"
         << d.log();

@@ -2,7 +2,6 @@
 // ticketd, and, where installed, a real rsyslog forwarding with omrelp. An
 // acknowledgement ("rsp 200 OK") must mean the event is already stored.
 #include <netinet/in.h>
-#include <sys/mount.h>
 
 #include <algorithm>
 #include <optional>
@@ -193,27 +192,13 @@ TEST(Relp, SmallQueueDelaysAcksButLosesNothing) {
 TEST(Relp, AFullStoreNeverAcknowledgesAndRecovers) {
   Daemon d;
   const uint16_t port = enable_relp(d);
-  const fs::path var = d.dir() / "var";
-  fs::create_directories(var);
-  if (::mount("tmpfs", var.c_str(), "tmpfs", 0, "size=16m") != 0) {
-    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
-  }
-  struct Unmount {
-    fs::path p;
-    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
-  } unmount{var};
+  Tmpfs var(d.dir() / "var", "16m");
+  if (!var.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << var.error();
   ASSERT_TRUE(d.start()) << d.log();
   RelpClient c(port);
   c.send(1, "open", kOffers);
   ASSERT_TRUE(c.next());
-  {
-    std::ofstream filler(var / "filler", std::ios::binary);
-    std::string block(64 * 1024, 'x');
-    while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) &&
-           filler.flush()) {
-    }
-  }
-  std::ofstream(var / "filler2", std::ios::binary) << std::string(4096, 'y');
+  var.fill();
   ASSERT_TRUE(eventually([&] {
     return d.post(R"({"host":"db9","severity":"error","app":"pg","message":"while full"})")
                .status == 503;
@@ -227,8 +212,7 @@ TEST(Relp, AFullStoreNeverAcknowledgesAndRecovers) {
     EXPECT_EQ(r->data.rfind("500 not stored", 0), 0u) << r->data;
     EXPECT_FALSE(c.next()) << "closed after a 500";
   }
-  fs::remove(var / "filler");
-  fs::remove(var / "filler2");
+  var.free_space();
   if (held) {
     // The held message is stored and acknowledged on the same connection.
     r = c.next();
