@@ -1,6 +1,5 @@
 // Regression tests for the crash-class defects found by probing the daemon
 // (issue 7): each drives the real ticketd binary the way the probe did.
-#include <sys/mount.h>
 
 #include "harness.hpp"
 
@@ -132,15 +131,8 @@ TEST(CrashRegression, DeeplyNestedBodiesOnEveryRouteAreRefused) {
 // syslog silently, /readyz says so, and everything recovers when space returns.
 TEST(CrashRegression, AFullStoreIsNotReadyPushesBackLosesNothingAndRecovers) {
   Daemon d;
-  const fs::path var = d.dir() / "var";
-  fs::create_directories(var);
-  if (::mount("tmpfs", var.c_str(), "tmpfs", 0, "size=16m") != 0) {
-    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
-  }
-  struct Unmount {
-    fs::path p;
-    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
-  } unmount{var};
+  Tmpfs var(d.dir() / "var", "16m");
+  if (!var.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << var.error();
   ASSERT_TRUE(d.start()) << d.log();
   // Two open tickets before the failure: the rebuild after a failed commit
   // once answered 500 and left the engine half rebuilt with two or more.
@@ -149,14 +141,7 @@ TEST(CrashRegression, AFullStoreIsNotReadyPushesBackLosesNothingAndRecovers) {
   ASSERT_EQ(d.post(R"({"host":"db1","severity":"error","app":"pg","message":"warm up"})").status,
             202);
   // Fill the filesystem.
-  {
-    std::ofstream filler(var / "filler", std::ios::binary);
-    std::string block(64 * 1024, 'x');
-    while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) &&
-           filler.flush()) {
-    }
-  }
-  std::ofstream(var / "filler2", std::ios::binary) << std::string(4096, 'y');  // the last few bytes
+  var.fill();
 
   // TCP: a sender that keeps writing while the disk is full; every line
   // must eventually be stored, held back meanwhile.
@@ -209,8 +194,7 @@ TEST(CrashRegression, AFullStoreIsNotReadyPushesBackLosesNothingAndRecovers) {
   EXPECT_GT(metric_u(d, "ticketd_events_rejected_store_unavailable_total"), 0);
 
   // Space returns: no restart needed.
-  fs::remove(var / "filler");
-  fs::remove(var / "filler2");
+  var.free_space();
   space_returned = true;
   tcp.join();
   const int kTcp = tcp_sent;

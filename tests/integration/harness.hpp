@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -347,6 +349,50 @@ inline bool closed_by_daemon(int fd) {
   ssize_t r = ::recv(fd, &c, 1, 0);
   return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
 }
+
+// A size-limited tmpfs mounted on `dir` (created when missing) for the
+// object's lifetime, e.g. as the store's filesystem so a test can fill it.
+// Mounting needs root: check mounted() and skip the test otherwise (error()
+// says why). Not thread-safe; fill() and free_space() only touch files of
+// their own ("filler", "filler2").
+class Tmpfs {
+ public:
+  Tmpfs(fs::path dir, const std::string& size) : dir_(std::move(dir)) {
+    fs::create_directories(dir_);
+    mounted_ = ::mount("tmpfs", dir_.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+    if (!mounted_) error_ = std::strerror(errno);
+  }
+  ~Tmpfs() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  Tmpfs(const Tmpfs&) = delete;
+  Tmpfs& operator=(const Tmpfs&) = delete;
+
+  bool mounted() const { return mounted_; }
+  const std::string& error() const { return error_; }
+
+  // Takes every free byte: 64 KiB blocks until one fails, then the last few bytes.
+  void fill() const {
+    {
+      std::ofstream filler(dir_ / "filler", std::ios::binary);
+      const std::string block(64 * 1024, 'x');
+      while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) &&
+             filler.flush()) {
+      }
+    }
+    std::ofstream(dir_ / "filler2", std::ios::binary) << std::string(4096, 'y');
+  }
+  // Gives back what fill() took.
+  void free_space() const {
+    fs::remove(dir_ / "filler");
+    fs::remove(dir_ / "filler2");
+  }
+
+ private:
+  fs::path dir_;
+  bool mounted_ = false;
+  std::string error_;
+};
 
 // One datagram to 127.0.0.1:port.
 inline void send_udp(uint16_t port, const std::string& payload) {

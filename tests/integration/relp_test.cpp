@@ -2,90 +2,17 @@
 // ticketd, and, where installed, a real rsyslog forwarding with omrelp. An
 // acknowledgement ("rsp 200 OK") must mean the event is already stored.
 #include <netinet/in.h>
-#include <sys/mount.h>
 
 #include <algorithm>
 #include <optional>
 #include <set>
 
 #include "harness.hpp"
+#include "relp_client.hpp"
 
 namespace {
 
 using namespace ticketd_test;
-
-// Enables listen.syslog_relp on a free port; returns the port.
-uint16_t enable_relp(Daemon& d) {
-  const uint16_t port = free_port();
-  edit_config(d, "snmp: \"", "syslog_relp: \"127.0.0.1:" + std::to_string(port) + "\", snmp: \"");
-  return port;
-}
-
-struct Frame {
-  uint64_t txnr = 0;
-  std::string command;
-  std::string data;
-};
-
-// A minimal RELP client: writes frames, reads the daemon's.
-class RelpClient {
- public:
-  explicit RelpClient(uint16_t port) : fd_(connect_tcp(port)) {}
-  ~RelpClient() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  bool connected() const { return fd_ >= 0; }
-
-  void send_raw(const std::string& bytes) {
-    ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(bytes.size()));
-  }
-  void send(uint64_t txnr, const std::string& command, const std::string& data) {
-    std::string f = std::to_string(txnr) + " " + command + " " + std::to_string(data.size());
-    if (!data.empty()) f += " " + data;
-    send_raw(f + "\n");
-  }
-
-  // The next frame; nullopt on EOF, reset or the 5 s receive timeout.
-  std::optional<Frame> next() {
-    while (true) {
-      if (auto f = parse()) return f;
-      char tmp[4096];
-      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-      if (n <= 0) return std::nullopt;
-      buf_.append(tmp, static_cast<size_t>(n));
-    }
-  }
-
- private:
-  std::optional<Frame> parse() {
-    const size_t s1 = buf_.find(' ');
-    if (s1 == std::string::npos) return std::nullopt;
-    const size_t s2 = buf_.find(' ', s1 + 1);
-    if (s2 == std::string::npos) return std::nullopt;
-    size_t end_len = s2 + 1;
-    while (end_len < buf_.size() && std::isdigit(static_cast<unsigned char>(buf_[end_len])))
-      ++end_len;
-    if (end_len == buf_.size()) return std::nullopt;
-    Frame f;
-    f.txnr = std::stoull(buf_.substr(0, s1));
-    f.command = buf_.substr(s1 + 1, s2 - s1 - 1);
-    const size_t len = std::stoull(buf_.substr(s2 + 1, end_len - s2 - 1));
-    size_t data_at = end_len;
-    if (len > 0) ++data_at;  // the SP before DATA
-    if (buf_.size() < data_at + len + 1) return std::nullopt;
-    f.data = buf_.substr(data_at, len);
-    EXPECT_EQ(buf_[data_at + len], '\n');
-    buf_.erase(0, data_at + len + 1);
-    return f;
-  }
-
-  int fd_;
-  std::string buf_;
-};
-
-const std::string kOffers =
-    "relp_version=0\nrelp_software=librelp,1.11.0,https://www.rsyslog.com\ncommands=syslog";
 
 std::vector<std::string> stored_messages(Daemon& d) {
   Reply r = http("GET", d.url("/api/v1/events?limit=1000"));
@@ -106,7 +33,7 @@ TEST(Relp, OpenSyslogCloseAcksInOrderOnlyWhatIsStored) {
   ASSERT_TRUE(d.start()) << d.log();
   RelpClient c(port);
   ASSERT_TRUE(c.connected());
-  c.send(1, "open", kOffers);
+  c.send(1, "open", kRelpOffers);
   auto open = c.next();
   ASSERT_TRUE(open);
   EXPECT_EQ(open->txnr, 1u);
@@ -162,7 +89,7 @@ TEST(Relp, SmallQueueDelaysAcksButLosesNothing) {
   const uint16_t port = enable_relp(d);
   ASSERT_TRUE(d.start()) << d.log();
   RelpClient c(port);
-  c.send(1, "open", kOffers);
+  c.send(1, "open", kRelpOffers);
   ASSERT_TRUE(c.next());
   const uint64_t n = 3000;
   std::string burst;
@@ -193,27 +120,13 @@ TEST(Relp, SmallQueueDelaysAcksButLosesNothing) {
 TEST(Relp, AFullStoreNeverAcknowledgesAndRecovers) {
   Daemon d;
   const uint16_t port = enable_relp(d);
-  const fs::path var = d.dir() / "var";
-  fs::create_directories(var);
-  if (::mount("tmpfs", var.c_str(), "tmpfs", 0, "size=16m") != 0) {
-    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
-  }
-  struct Unmount {
-    fs::path p;
-    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
-  } unmount{var};
+  Tmpfs var(d.dir() / "var", "16m");
+  if (!var.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << var.error();
   ASSERT_TRUE(d.start()) << d.log();
   RelpClient c(port);
-  c.send(1, "open", kOffers);
+  c.send(1, "open", kRelpOffers);
   ASSERT_TRUE(c.next());
-  {
-    std::ofstream filler(var / "filler", std::ios::binary);
-    std::string block(64 * 1024, 'x');
-    while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) &&
-           filler.flush()) {
-    }
-  }
-  std::ofstream(var / "filler2", std::ios::binary) << std::string(4096, 'y');
+  var.fill();
   ASSERT_TRUE(eventually([&] {
     return d.post(R"({"host":"db9","severity":"error","app":"pg","message":"while full"})")
                .status == 503;
@@ -227,8 +140,7 @@ TEST(Relp, AFullStoreNeverAcknowledgesAndRecovers) {
     EXPECT_EQ(r->data.rfind("500 not stored", 0), 0u) << r->data;
     EXPECT_FALSE(c.next()) << "closed after a 500";
   }
-  fs::remove(var / "filler");
-  fs::remove(var / "filler2");
+  var.free_space();
   if (held) {
     // The held message is stored and acknowledged on the same connection.
     r = c.next();
@@ -238,7 +150,7 @@ TEST(Relp, AFullStoreNeverAcknowledgesAndRecovers) {
   } else {
     // The sender resends on a new connection.
     RelpClient again(port);
-    again.send(1, "open", kOffers);
+    again.send(1, "open", kRelpOffers);
     ASSERT_TRUE(again.next());
     again.send(2, "syslog", "<12>Dec  2 13:00:00 web1 shop: sent while the disk is full");
     r = again.next();
@@ -253,7 +165,7 @@ TEST(Relp, UnknownCommandIsAnswered500AndTheSessionGoesOn) {
   const uint16_t port = enable_relp(d);
   ASSERT_TRUE(d.start()) << d.log();
   RelpClient c(port);
-  c.send(1, "open", kOffers);
+  c.send(1, "open", kRelpOffers);
   ASSERT_TRUE(c.next());
   c.send(2, "starttls", "");
   auto r = c.next();
@@ -286,7 +198,7 @@ TEST(Relp, OversizedFrameClosesTheConnectionWithoutAnAck) {
   const uint16_t port = enable_relp(d);
   ASSERT_TRUE(d.start()) << d.log();
   RelpClient c(port);
-  c.send(1, "open", kOffers);
+  c.send(1, "open", kRelpOffers);
   ASSERT_TRUE(c.next());
   // syslog.max_message_bytes is 64 KiB by default.
   c.send_raw("2 syslog 70000 ");
@@ -299,7 +211,7 @@ TEST(Relp, ShutdownAnswersWhatWasReadThenSaysServerclose) {
   const uint16_t port = enable_relp(d);
   ASSERT_TRUE(d.start()) << d.log();
   RelpClient c(port);
-  c.send(1, "open", kOffers);
+  c.send(1, "open", kRelpOffers);
   ASSERT_TRUE(c.next());
   c.send(2, "syslog", "<12>Dec  2 13:00:00 web1 shop: before the stop");
   auto ack = c.next();
