@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "ticketd/core/text.hpp"
@@ -162,6 +163,51 @@ std::string trim(std::string s) {
   return s;
 }
 
+// A secret file holds a token or a passphrase: at most this many bytes.
+constexpr size_t kMaxSecretFileBytes = 64 * 1024;
+
+// The content of a secret file, only from a regular file and only up to
+// kMaxSecretFileBytes: a FIFO, /dev/stdin or /dev/zero named by mistake
+// would otherwise block start-up or read without end. Empty on failure, with
+// `why` saying what is wrong.
+std::optional<std::string> read_secret_file(const std::string& file, std::string& why) {
+  // O_NONBLOCK: opening a FIFO for reading does not wait for a writer.
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    why = std::strerror(errno);
+    return std::nullopt;
+  }
+  struct stat st {};
+  std::optional<std::string> out;
+  if (::fstat(fd, &st) != 0) {
+    why = std::strerror(errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    why = "not a regular file";
+  } else {
+    std::string data;
+    std::array<char, 4096> buf{};
+    for (;;) {
+      const ssize_t n = ::read(fd, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        why = std::strerror(errno);
+        break;
+      }
+      if (n == 0) {
+        out = std::move(data);
+        break;
+      }
+      data.append(buf.data(), static_cast<size_t>(n));
+      if (data.size() > kMaxSecretFileBytes) {
+        why = "larger than 64KiB";
+        break;
+      }
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
 // A secret from exactly one of `<prefix>` (inline), `<prefix>_file` or
 // `<prefix>_env`; none gives "". Two would leave the reader guessing which
 // one the daemon uses, so they are refused.
@@ -175,13 +221,12 @@ Result<std::string> load_secret(const YAML::Node& n, const std::string& prefix,
   }
   if (n[prefix + "_file"]) {
     const std::string file = resolve(base_dir, n[prefix + "_file"].as<std::string>());
-    std::ifstream in(file);
-    if (!in)
+    std::string why;
+    auto content = read_secret_file(file, why);
+    if (!content)
       return Status::invalid_argument(where(n[prefix + "_file"]) + what + ": cannot read " +
-                                      prefix + "_file " + file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return trim(ss.str());
+                                      prefix + "_file " + file + ": " + why);
+    return trim(*content);
   }
   if (n[prefix + "_env"]) {
     const std::string var = n[prefix + "_env"].as<std::string>();

@@ -35,7 +35,7 @@ fi
 echo "fuzz targets built in $((SECONDS - start))s ($out)"
 
 status=0
-for target in event_json http_body json_mapping syslog relp snmp backend_webhook rule_file; do
+for target in event_json http_body json_mapping syslog relp snmp backend_webhook rule_file config; do
   bin="$out/tests/fuzz/${target}_fuzz"
   work="$out/corpus-$target"
   log="$out/$target.log"

@@ -506,5 +506,35 @@ TEST(Config, RelpListenerIsOffByDefaultAndIsATcpListener) {
             "resolved)");
 }
 
+// Secret files (token_file, hmac_secret_file, ...) are read only when they
+// are regular files of at most 64 KiB: a FIFO or a device named by mistake
+// (or by a fuzzer) is refused at once instead of blocking start-up or being
+// read without end.
+TEST_F(ConfigEnvironment, SecretFilesMustBeSmallRegularFiles) {
+  file("tok", "0123456789abcdefXYZ\n");
+  auto c =
+      load_config_from_string("api: {tokens: [{name: a, role: read, token_file: tok}]}\n", cfg());
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->tokens[0].digest, api::token_digest("0123456789abcdefXYZ"));
+
+  auto error_with_file = [&](const std::string& name) {
+    auto r = load_config_from_string(
+        "api: {tokens: [{name: a, role: read, token_file: " + name + "}]}\n", cfg());
+    return r ? "ok" : r.error().message();
+  };
+  const std::string prefix = cfg() + ":1: api token \"a\": cannot read token_file ";
+  EXPECT_EQ(error_with_file("/dev/zero"), prefix + "/dev/zero: not a regular file");
+  ASSERT_EQ(::mkfifo((dir_ / "fifo").c_str(), 0600), 0);
+  EXPECT_EQ(error_with_file("fifo"), prefix + (dir_ / "fifo").string() + ": not a regular file");
+  EXPECT_EQ(error_with_file("rules"), prefix + (dir_ / "rules").string() + ": not a regular file");
+  file("big", std::string(64 * 1024 + 1, 'x'));
+  EXPECT_EQ(error_with_file("big"), prefix + (dir_ / "big").string() + ": larger than 64KiB");
+  EXPECT_EQ(error_with_file("missing"),
+            prefix + (dir_ / "missing").string() + ": No such file or directory");
+  // Exactly 64 KiB is still read (and is a valid, if long, secret).
+  file("max", std::string(64 * 1024, 'x'));
+  EXPECT_EQ(error_with_file("max"), "ok");
+}
+
 }  // namespace
 }  // namespace ticketd::daemon
