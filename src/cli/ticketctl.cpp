@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "help.hpp"
 #include "http_client.hpp"
 #include "offline.hpp"
 #include "table.hpp"
@@ -90,9 +91,14 @@ api (default server http://127.0.0.1:8080, or $TICKETD_SERVER; token from $TICKE
                                   what waits for backends and notification targets
   outbox retry ID                 send a held (or waiting) entry now
   outbox drop ID                  delete an entry unsent
+shell:
+  completion bash                 print a bash completion script (source it, or install it as
+                                  share/bash-completion/completions/ticketctl)
+ticketctl COMMAND --help shows a command's usage and examples.
 options (a command refuses any option it does not take, exit 2):
   --json                          print the API's JSON instead of a table
   --jsonl                         (events list) one normalized event per line
+  --help, -h                      this help; after a command, that command's help
   --version                       print the version
   --                              the arguments after it are not options (e.g. a note "-1")
 )";
@@ -876,6 +882,7 @@ std::optional<std::vector<std::string>> command_options(const Args& a) {
     if (sub == "list") return V{"target", "ticket", "held", "limit"};
     return V{};
   }
+  if (cmd == "completion") return V{};
   return std::nullopt;
 }
 
@@ -908,6 +915,46 @@ std::optional<int> refuse_unknown_options(const Args& a) {
   return std::nullopt;
 }
 
+// The commands, subcommands and options `completion bash` completes: the
+// options are the ones refuse_unknown_options() accepts.
+std::vector<ticketd::cli::CompletionEntry> completion_entries() {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kCommands = {
+      {"check-rules", {}},
+      {"test-rules", {}},
+      {"replay", {}},
+      {"explain", {}},
+      {"tickets",
+       {"list", "show", "create", "assign", "unassign", "status", "ack", "note", "resolve", "close",
+        "reopen", "cancel"}},
+      {"silence", {"add", "list", "expire"}},
+      {"rules", {"list", "reload", "diff"}},
+      {"events", {"list"}},
+      {"outbox", {"list", "retry", "drop"}},
+      {"completion", {"bash"}},
+  };
+  std::vector<ticketd::cli::CompletionEntry> out;
+  for (const auto& [cmd, subs] : kCommands) {
+    std::vector<std::string> each = subs.empty() ? std::vector<std::string>{""} : subs;
+    for (const std::string& sub : each) {
+      Args a;
+      a.positional = {cmd, sub};
+      out.push_back({cmd, sub, command_options(a).value_or(std::vector<std::string>{})});
+    }
+  }
+  return out;
+}
+
+// completion bash: the script on standard output; exit 2 for another shell.
+int completion_cmd(const Args& a) {
+  const std::string shell = a.positional.size() > 1 ? a.positional[1] : "";
+  if (shell != "bash") {
+    return usage_error(shell.empty() ? "completion needs a shell: bash"
+                                     : "completion supports bash, not \"" + shell + "\"");
+  }
+  std::cout << ticketd::cli::bash_completion(completion_entries());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -918,8 +965,10 @@ int main(int argc, char** argv) {
   if (a.server.empty()) a.server = "http://127.0.0.1:8080";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
+    if (arg == "--help" || arg == "-h") {  // after a command: that command's help
+      const char* help =
+          a.positional.empty() ? nullptr : ticketd::cli::command_help(a.positional[0]);
+      std::cout << (help ? help : kUsage);
       return 0;
     } else if (arg == "--version") {
       std::cout << "ticketctl " << TICKETD_VERSION << "\n";
@@ -968,6 +1017,7 @@ int main(int argc, char** argv) {
   if (auto refused = refuse_unknown_options(a)) return *refused;
   const std::string& cmd = a.positional[0];
   if (cmd == "check-rules") return check_rules(a);
+  if (cmd == "completion") return completion_cmd(a);
   if (cmd == "test-rules") {
     if (a.positional.size() < 2)
       return usage_error("test-rules needs at least one file or directory");

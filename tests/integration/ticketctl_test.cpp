@@ -1,6 +1,9 @@
 // ticketctl's command line: strict rule test files and refused options.
 #include <unistd.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "harness.hpp"
 
 namespace {
@@ -397,6 +400,89 @@ tests:
   auto [rc, out] = run(kCtl + " test-rules " + (d.dir / "tests").string());
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("2 tests, 0 failed"), std::string::npos) << out;
+}
+
+// ---- --help per command, completion ----
+
+// The commands `ticketctl --help` lists: the first word of each line
+// indented by exactly two spaces ("  tickets list ...", "  check-rules ...").
+std::vector<std::string> listed_commands() {
+  auto [rc, out] = run_stdout(kCtl + " --help");
+  EXPECT_EQ(rc, 0) << out;
+  std::vector<std::string> cmds;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() < 3 || line.compare(0, 2, "  ") != 0 ||
+        !std::islower(static_cast<unsigned char>(line[2])))
+      continue;
+    std::string word = line.substr(2, line.find(' ', 2) - 2);
+    if (std::find(cmds.begin(), cmds.end(), word) == cmds.end()) cmds.push_back(word);
+  }
+  return cmds;
+}
+
+TEST(TicketctlHelp, EveryListedCommandHasHelpWithAnExample) {
+  const auto cmds = listed_commands();
+  for (const char* expected : {"check-rules", "test-rules", "replay", "explain", "tickets",
+                               "silence", "rules", "events", "outbox", "completion"}) {
+    EXPECT_NE(std::find(cmds.begin(), cmds.end(), expected), cmds.end()) << expected;
+  }
+  for (const std::string& cmd : cmds) {
+    for (const char* flag : {"--help", "-h"}) {
+      auto [rc, out] = run_stdout(kCtl + " " + cmd + " " + flag);
+      EXPECT_EQ(rc, 0) << cmd << " " << flag << ": " << out;
+      EXPECT_EQ(out.rfind("usage: ticketctl " + cmd, 0), 0u) << cmd << ": " << out;
+      EXPECT_NE(out.find("Example"), std::string::npos) << cmd << ": " << out;
+      EXPECT_NE(out.find("  ticketctl " + cmd), std::string::npos) << cmd << ": " << out;
+    }
+  }
+  // After a subcommand and other arguments too; before any command, the overview.
+  auto [rc, out] = run_stdout(kCtl + " tickets list --status open --help");
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(out.rfind("usage: ticketctl tickets", 0), 0u) << out;
+  auto [trc, top] = run_stdout(kCtl + " --help tickets");
+  EXPECT_EQ(trc, 0);
+  EXPECT_NE(top.find("ticketctl COMMAND --help"), std::string::npos) << top;
+}
+
+TEST(TicketctlCompletion, BashScriptIsValidAndCompletesCommandsSubcommandsAndOptions) {
+  auto [rc, script] = run_stdout(kCtl + " completion bash");
+  ASSERT_EQ(rc, 0) << script;
+  for (const std::string& cmd : listed_commands())
+    EXPECT_NE(script.find(cmd), std::string::npos) << cmd;
+  const fs::path file =
+      fs::temp_directory_path() / ("ticketctl-completion-" + std::to_string(::getpid()));
+  std::ofstream(file) << script;
+  auto [nrc, nout] = run("bash -n " + file.string());
+  EXPECT_EQ(nrc, 0) << nout;
+
+  // What bash would offer for the words typed (the last one being completed).
+  auto complete = [&](const std::string& words) {
+    auto [crc, out] = run("bash -c 'source " + file.string() + "; COMP_WORDS=(" + words +
+                          "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _ticketctl; "
+                          "echo \"${COMPREPLY[*]}\"'");
+    EXPECT_EQ(crc, 0) << out;
+    return out.substr(0, out.find('\n'));
+  };
+  EXPECT_EQ(complete("ticketctl tic"), "tickets");
+  EXPECT_EQ(complete("ticketctl tickets l"), "list");
+  EXPECT_EQ(complete("ticketctl --server http://h:1 events list --de"), "--decision");
+  EXPECT_EQ(complete("ticketctl events list --decision unm"), "unmatched");
+  EXPECT_EQ(complete("ticketctl tickets list --sort p"), "priority");
+  EXPECT_EQ(complete("ticketctl replay --rules rules/ --max"), "--max-events");
+  EXPECT_EQ(complete("ticketctl completion b"), "bash");
+  EXPECT_EQ(complete("ticketctl silence add host=db1 --du"), "--duration");
+  fs::remove(file);
+
+  // The installed copy is the generated script.
+  std::ifstream contrib(TICKETD_SOURCE_DIR "/contrib/bash-completion/ticketctl");
+  std::string shipped((std::istreambuf_iterator<char>(contrib)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(shipped, script)
+      << "regenerate: build/ticketctl completion bash > contrib/bash-completion/ticketctl";
+
+  auto [zrc, zout] = run(kCtl + " completion zsh");
+  EXPECT_EQ(zrc, 2) << zout;
+  EXPECT_NE(zout.find("completion supports bash, not \"zsh\""), std::string::npos) << zout;
 }
 
 }  // namespace
