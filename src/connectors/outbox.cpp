@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 
 #include "ticketd/connectors/planner.hpp"
 
@@ -22,6 +23,11 @@ struct Outbox::Target {
   std::atomic<int64_t> paused_until_ms{0};
   TimePoint paused_until() const { return from_unix_ms(paused_until_ms.load()); }
   void pause_until(TimePoint t) { paused_until_ms.store(to_unix_ms(t)); }
+  // A create counted as started before this life of the daemon (killed
+  // mid-send) may still be in flight at the backend until its timeout
+  // passes; the ids this life tried are known to be answered.
+  TimePoint life_started{};
+  std::set<int64_t> tried;
   TimePoint next_poll{};
   TimePoint polled_to{};  // sync back covered changes up to here
   bool troubled = false;  // logged as failing; the next success says it recovered
@@ -63,6 +69,7 @@ void Outbox::add_backend(BackendConfig config, std::unique_ptr<HttpClient> http,
   t->config = std::move(config);
   t->http = std::move(http);
   t->connector = std::move(connector);
+  t->life_started = clock_.now();
   targets_.push_back(std::move(t));
 }
 
@@ -120,7 +127,10 @@ void Outbox::run(Target& t) {
       seen = wakeups_;
     }
     try {
-      while (drain(t.config.name) == options_.batch) {
+      // Again at once while a round delivers: a round takes one entry per
+      // ticket, so a ticket's backlog (after an outage or a crash) would
+      // otherwise go out one entry per idle_poll.
+      while (drain(t.config.name) > 0) {
         std::lock_guard lock(mu_);
         if (stop_) return;
       }
@@ -160,6 +170,16 @@ int Outbox::drain(const std::string& name) {
     spdlog::warn("outbox: {}: cannot read the outbox: {}", name, due.error().message());
     return 0;
   }
+  // A create an earlier life of the daemon started and never recorded (it
+  // was killed mid-send) may still be in flight at the backend: looked up
+  // now, the remote ticket would not be there yet and the create would make
+  // a second one. It waits until that send would have timed out.
+  const TimePoint settled = t.life_started + t.config.timeout;
+  if (now < settled) {
+    std::erase_if(*due, [&](const store::OutboxEntry& e) {
+      return e.kind == kind::kCreate && e.attempts > 0 && !t.tried.count(e.id);
+    });
+  }
   int delivered = 0;
   // A round's sends are counted as started in one transaction (one fsync);
   // a send not made after all (the round stopped early) only makes its
@@ -177,6 +197,7 @@ int Outbox::drain(const std::string& name) {
       if (stop_) break;
     }
     ++tried;
+    t.tried.insert(e.id);
     store::OutboxEntry entry = e;
     ++entry.attempts;
     std::optional<Failure> failure;
@@ -237,6 +258,7 @@ int Outbox::drain(const std::string& name) {
                    e.ticket_key, st.message());
       break;
     }
+    t.tried.erase(e.id);
     ++t.sent;
     ++delivered;
     t.throttled = false;

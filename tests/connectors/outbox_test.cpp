@@ -240,6 +240,11 @@ TEST_F(OutboxTest, ARetriedCreateFindsTheRemoteTicketInsteadOfDuplicatingIt) {
   const int64_t id = (*store_->outbox_list({}))[0].id;
   ASSERT_TRUE(store_->outbox_started({id}));
   mem_->remote["ticketd-inc-000001"] = ExternalRef{"", "100", "OPS-1", ""};
+  // Started before this outbox existed: that send may still be in flight at
+  // the backend, so nothing is looked up until it would have timed out.
+  EXPECT_EQ(outbox_->drain("jira"), 0);
+  EXPECT_TRUE(mem_->calls.empty());
+  clock_.advance(BackendConfig{}.timeout);
   EXPECT_EQ(outbox_->drain("jira"), 1);
   EXPECT_EQ(mem_->calls, (std::vector<std::string>{"find ticketd-inc-000001"}));
   EXPECT_EQ(mem_->remote.size(), 1u);

@@ -5,7 +5,8 @@ route(req) -> (status, headers, body). Start it with `python3 FAKE.py`; it
 prints "PORT <n>" on its first line and serves on 127.0.0.1 until killed.
 
 Control endpoints, under /_fake/ (never recorded):
-  GET  /_fake/requests   every recorded request, oldest first, as JSON
+  GET  /_fake/requests   every recorded request, oldest first, as JSON (with
+                         "status": the answer's status, once it was given)
   POST /_fake/fail       {"status":503,"count":2,"retry_after":"1","body":"..."}:
                          the next `count` requests get this answer instead
   POST /_fake/delay      {"ms":2000}: every later request waits this long first
@@ -63,16 +64,21 @@ class Fake:
     def handle(self, req):
         if req.path.startswith("/_fake/"):
             return self.control(req)
+        record = req.record()
         with self.lock:
-            self.requests.append(req.record())
+            self.requests.append(record)
             failure = self.failures.pop(0) if self.failures else None
             delay = self.delay_ms
         if delay:
             time.sleep(delay / 1000.0)
         if failure:
-            return failure
+            answer = failure
+        else:
+            with self.lock:
+                answer = self.route(req)
         with self.lock:
-            return self.route(req)
+            record["status"] = answer[0]  # what the fake answered (the client may be gone)
+        return answer
 
     def control(self, req):
         what = req.path[len("/_fake/"):]

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The crash-loop soak: the CrashLoop integration test (tests/integration/
-# crash_loop_test.cpp) with more kill -9s and senders than `make test` runs.
+# The crash-loop soak: the CrashLoop integration tests (tests/integration/
+# crash_loop_test.cpp: events and tickets; the backend outbox) with more
+# kill -9s and senders than `make test` runs.
 #   tests/soak/crash_loop.sh [LOOPS] [HTTP_SENDERS]     default 200 loops, 6 senders
 # Prints the figures docs/reliability.md records; exits non-zero on any loss,
-# duplicate or second open ticket.
+# duplicate, second open ticket, second remote ticket, update out of order or
+# entry left in the outbox.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${BUILD_DIR:-$root/build}/tests/integration_tests
