@@ -52,6 +52,8 @@ if(NOT TARGET ticketd_man)
 endif()
 
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# Bash completion (`ticketctl completion bash` writes the same script).
+install(FILES contrib/bash-completion/ticketctl DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs PATTERN man EXCLUDE)
 install(FILES systemd/ticketd.yaml DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 

@@ -37,7 +37,8 @@ cmake --build "$build" --target ticketd ticketctl ticketd_man >/dev/null
 check_tree() {
   local prefix=$1 conf=$2 unit=$3
   for f in bin/ticketd bin/ticketctl share/doc/ticketd/README.md \
-           share/doc/ticketd/examples/ticketd.yaml "${expect_man[@]}"; do
+           share/doc/ticketd/examples/ticketd.yaml \
+           share/bash-completion/completions/ticketctl "${expect_man[@]}"; do
     [ -e "$prefix/$f" ] || fail "$prefix/$f not installed"
   done
   [ -f "$conf/ticketd.yaml" ] || fail "$conf/ticketd.yaml not installed"
