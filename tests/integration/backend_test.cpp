@@ -273,8 +273,9 @@ TEST(Backends, BadBackendConfigIsRefusedAtStartWithTheKey) {
       "  - name: hook\n"
       "    kind: webhook\n"
       "    url: http://127.0.0.1:1\n"
-      "    secret_file: /dev/null\n"
+      "    secret_file: empty.secret\n"
       "    key_prefix: \"my tk-\"\n");
+  std::ofstream(empty_secret.dir() / "empty.secret").flush();  // a regular file, empty
   auto [rc3, out3] =
       run(std::string(TICKETD_BIN) + " --config " + empty_secret.config() + " --check-config");
   EXPECT_NE(rc3, 0);
