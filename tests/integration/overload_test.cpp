@@ -313,7 +313,14 @@ TEST(Overload, EveryInputFloodedAtOnceStaysBoundedRefusesVisiblyAndRecovers) {
   const uint64_t peak_kib = std::max(proc_kib(pid, "VmHWM"), peak_sampled_kib.load());
   const uint64_t bound_kib = baseline_kib + kQueueCapacity * 64 + kInflightBodyBytes / 1024 +
                              kHttpThreads * kMaxBodyBytes / 1024 + 48 * 1024;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // `make sanitize`: the daemon is instrumented too, and its allocator keeps
+  // freed memory in quarantine and shadow memory beside it, so its RSS says
+  // nothing about the limits. The other promises below still hold there.
+  std::cout << "[overload] rss bound not checked: the daemon is built with a sanitizer\n";
+#else
   EXPECT_LT(peak_kib, bound_kib);
+#endif
 
   // UDP drops are counted, in the metrics read during the flood.
   const uint64_t udp_received =
