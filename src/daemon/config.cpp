@@ -168,41 +168,31 @@ constexpr size_t kMaxSecretFileBytes = 64 * 1024;
 
 // The content of a secret file, only from a regular file and only up to
 // kMaxSecretFileBytes: a FIFO, /dev/stdin or /dev/zero named by mistake
-// would otherwise block start-up or read without end. Empty on failure, with
-// `why` saying what is wrong.
-std::optional<std::string> read_secret_file(const std::string& file, std::string& why) {
+// would otherwise block start-up or read without end. The error says why.
+Result<std::string> read_secret_file(const std::string& file) {
   // O_NONBLOCK: opening a FIFO for reading does not wait for a writer.
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    why = std::strerror(errno);
-    return std::nullopt;
-  }
+  if (fd < 0) return Status::invalid_argument(std::strerror(errno));
   struct stat st {};
-  std::optional<std::string> out;
+  Result<std::string> out = Status::invalid_argument("not a regular file");
   if (::fstat(fd, &st) != 0) {
-    why = std::strerror(errno);
-  } else if (!S_ISREG(st.st_mode)) {
-    why = "not a regular file";
-  } else {
+    out = Status::invalid_argument(std::strerror(errno));
+  } else if (S_ISREG(st.st_mode)) {
     std::string data;
     std::array<char, 4096> buf{};
-    for (;;) {
-      const ssize_t n = ::read(fd, buf.data(), buf.size());
+    ssize_t n;
+    while ((n = ::read(fd, buf.data(), buf.size())) != 0) {
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        why = std::strerror(errno);
-        break;
-      }
-      if (n == 0) {
-        out = std::move(data);
-        break;
-      }
+      if (n < 0) break;
       data.append(buf.data(), static_cast<size_t>(n));
-      if (data.size() > kMaxSecretFileBytes) {
-        why = "larger than 64KiB";
-        break;
-      }
+      if (data.size() > kMaxSecretFileBytes) break;
     }
+    if (n < 0)
+      out = Status::invalid_argument(std::strerror(errno));
+    else if (data.size() > kMaxSecretFileBytes)
+      out = Status::invalid_argument("larger than 64KiB");
+    else
+      out = std::move(data);
   }
   ::close(fd);
   return out;
@@ -221,11 +211,10 @@ Result<std::string> load_secret(const YAML::Node& n, const std::string& prefix,
   }
   if (n[prefix + "_file"]) {
     const std::string file = resolve(base_dir, n[prefix + "_file"].as<std::string>());
-    std::string why;
-    auto content = read_secret_file(file, why);
+    auto content = read_secret_file(file);
     if (!content)
       return Status::invalid_argument(where(n[prefix + "_file"]) + what + ": cannot read " +
-                                      prefix + "_file " + file + ": " + why);
+                                      prefix + "_file " + file + ": " + content.error().message());
     return trim(*content);
   }
   if (n[prefix + "_env"]) {
