@@ -25,7 +25,8 @@ struct Outbox::Target {
   void pause_until(TimePoint t) { paused_until_ms.store(to_unix_ms(t)); }
   // A create counted as started before this life of the daemon (killed
   // mid-send) may still be in flight at the backend until its timeout
-  // passes; the ids this life tried are known to be answered.
+  // passes; the ids this life tried are known to be answered (kept only
+  // until then).
   TimePoint life_started{};
   std::set<int64_t> tried;
   TimePoint next_poll{};
@@ -174,8 +175,10 @@ int Outbox::drain(const std::string& name) {
   // was killed mid-send) may still be in flight at the backend: looked up
   // now, the remote ticket would not be there yet and the create would make
   // a second one. It waits until that send would have timed out.
-  const TimePoint settled = t.life_started + t.config.timeout;
-  if (now < settled) {
+  // Past that moment nothing is held back and the set is not needed again.
+  const bool settling = now < t.life_started + t.config.timeout;
+  if (!settling) t.tried.clear();
+  if (settling) {
     std::erase_if(*due, [&](const store::OutboxEntry& e) {
       return e.kind == kind::kCreate && e.attempts > 0 && !t.tried.count(e.id);
     });
@@ -197,7 +200,7 @@ int Outbox::drain(const std::string& name) {
       if (stop_) break;
     }
     ++tried;
-    t.tried.insert(e.id);
+    if (settling) t.tried.insert(e.id);
     store::OutboxEntry entry = e;
     ++entry.attempts;
     std::optional<Failure> failure;
